@@ -1,0 +1,110 @@
+"""Plain records the checkout core works with: orders, payments, customers, outbox messages.
+
+Storage maps its rows to these frozen dataclasses, so the core never sees SQLAlchemy objects.
+Money is whole Kenyan shillings (``int``); times are timezone-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+Language = Literal["en", "sw"]
+LANGUAGES: tuple[Language, ...] = ("en", "sw")
+
+
+class Channel(StrEnum):
+    """Where a conversation happens."""
+
+    TELEGRAM = "telegram"
+    USSD = "ussd"
+    DEMO = "demo"
+
+
+class OrderStatus(StrEnum):
+    """An order's state, derived from what has been paid against it."""
+
+    OPEN = "open"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+
+
+class PaymentStatus(StrEnum):
+    """A payment's life: pending until a callback or a query settles it exactly once."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    MISMATCHED = "mismatched"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the payment has been settled."""
+        return self is not PaymentStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """What a customer owes for one order."""
+
+    reference: str
+    amount_due: int
+    amount_paid: int
+    status: OrderStatus
+    known: bool = True
+    description: str | None = None
+
+    @property
+    def balance(self) -> int:
+        """What is still to pay, never negative."""
+        return max(self.amount_due - self.amount_paid, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A person who pays, on one channel and chat."""
+
+    id: int
+    channel: Channel
+    chat_key: str
+    language: Language
+    phone: str | None = None
+    telegram_user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One STK push and what became of it."""
+
+    id: int
+    order_reference: str
+    customer_id: int | None
+    channel: Channel
+    chat_key: str
+    amount: int
+    phone: str
+    status: PaymentStatus
+    created_at: datetime
+    merchant_request_id: str | None = None
+    checkout_request_id: str | None = None
+    result_code: int | None = None
+    result_description: str | None = None
+    receipt_number: str | None = None
+    settled_at: datetime | None = None
+    language: Language = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message to deliver to a chat, written in the same transaction as its cause."""
+
+    id: int
+    channel: Channel
+    chat_key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    dedupe_key: str | None = None

@@ -1,0 +1,175 @@
+"""Lipa's configuration: one pydantic-settings class read once from the environment and `.env`.
+
+The composition root (:mod:`lipa.app`) reads it once and passes values down; no other module
+reads the environment. Every field is documented in `.env.example` (a test checks that).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_PREFIXES = ("change-me", "changeme", "your-", "<", "xxx")
+
+
+class MpesaEnvironment(StrEnum):
+    """Which Daraja Lipa talks to."""
+
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+    SIMULATOR = "simulator"
+
+
+class TelegramMode(StrEnum):
+    """How Telegram updates reach Lipa."""
+
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class TransactionType(StrEnum):
+    """Daraja's STK push transaction types: paybill or till (buy goods)."""
+
+    PAYBILL = "CustomerPayBillOnline"
+    BUY_GOODS = "CustomerBuyGoodsOnline"
+
+
+MPESA_BASE_URLS = {
+    MpesaEnvironment.SANDBOX: "https://sandbox.safaricom.co.ke",
+    MpesaEnvironment.PRODUCTION: "https://api.safaricom.co.ke",
+}
+
+# Daraja's public sandbox test credentials: shortcode 174379 and its published passkey. They
+# charge nothing and are what the simulator accepts by default.
+SANDBOX_SHORTCODE = "174379"
+SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
+
+
+def _split_list(value: object) -> object:
+    """Accept a comma-separated string for list fields (as env variables are)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting Lipa reads; names are the environment variables' names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- the business and the server
+    database_url: str = "sqlite+aiosqlite:///./lipa.db"
+    business_name: str = "Wildwash"
+    default_language: Literal["en", "sw"] = "en"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_base_url: str = "http://127.0.0.1:8080"
+    accept_unknown_orders: bool = True
+    log_level: str = "INFO"
+
+    # --- Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_mode: TelegramMode = TelegramMode.POLLING
+    telegram_webhook_secret: SecretStr | None = None
+    staff_chat_id: int | None = None
+    staff_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # --- M-Pesa (Daraja); the MPESA_* names match the business's existing deployment
+    mpesa_environment: MpesaEnvironment = MpesaEnvironment.SIMULATOR
+    mpesa_api_base_url: str | None = None
+    mpesa_consumer_key: SecretStr | None = None
+    mpesa_consumer_secret: SecretStr | None = None
+    mpesa_business_shortcode: str = SANDBOX_SHORTCODE
+    mpesa_passkey: SecretStr | None = None
+    mpesa_transaction_type: TransactionType = TransactionType.PAYBILL
+    mpesa_party_b: str | None = None
+    mpesa_callback_secret: SecretStr | None = None
+    mpesa_timeout_seconds: float = Field(default=30.0, gt=0)
+    mpesa_callback_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("staff_user_ids", "mpesa_callback_allowed_ips", mode="before")
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("mpesa_callback_allowed_ips")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("public_base_url", "telegram_api_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if not value.endswith("/bot") else value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.mpesa_environment is MpesaEnvironment.PRODUCTION and not (
+            self.public_base_url.startswith("https://")
+        ):
+            raise ValueError(
+                "PUBLIC_BASE_URL must be https:// when MPESA_ENVIRONMENT=production "
+                "(Safaricom only calls back to https URLs)"
+            )
+        if self.mpesa_transaction_type is TransactionType.BUY_GOODS and not self.mpesa_party_b:
+            raise ValueError(
+                "MPESA_PARTY_B (the till number) is required when "
+                "MPESA_TRANSACTION_TYPE=CustomerBuyGoodsOnline"
+            )
+        return self
+
+    @property
+    def mpesa_base_url(self) -> str | None:
+        """Daraja's base URL: the override, else the environment's (None for the simulator)."""
+        if self.mpesa_api_base_url:
+            return self.mpesa_api_base_url.rstrip("/")
+        return MPESA_BASE_URLS.get(self.mpesa_environment)
+
+    @property
+    def callback_networks(self) -> list[IPv4Network | IPv6Network]:
+        """The allowlist of callback source networks (empty: any source)."""
+        return [ip_network(item, strict=False) for item in self.mpesa_callback_allowed_ips]
+
+
+class MissingSetting(Exception):
+    """A command needs a setting that is unset or still a placeholder."""
+
+    def __init__(self, variable: str, purpose: str) -> None:
+        super().__init__(f"{variable} is not set (or is a placeholder): it is {purpose}.")
+        self.variable = variable
+        self.purpose = purpose
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a value is empty or still one of `.env.example`'s placeholders."""
+    lowered = value.strip().lower()
+    return not lowered or lowered.startswith(PLACEHOLDER_PREFIXES)
+
+
+def require(settings: Settings, field: str, purpose: str) -> str:
+    """Return a setting's value, or raise :class:`MissingSetting` naming its variable."""
+    value = getattr(settings, field)
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if text is None or (isinstance(text, str) and is_placeholder(text)):
+        raise MissingSetting(field.upper(), purpose)
+    return str(text)

@@ -1,0 +1,1 @@
+"""Repositories: the only code that writes SQL; each implements a protocol of checkout.ports."""

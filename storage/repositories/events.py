@@ -1,0 +1,40 @@
+"""The audit trail of raw callbacks and query answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import PaymentEventRow
+
+
+class SqlPaymentEventRepository:
+    """Events in the ``payment_events`` table; rows are only ever appended."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(
+        self,
+        *,
+        kind: str,
+        payload: dict[str, Any],
+        now: datetime,
+        payment_id: int | None = None,
+        checkout_request_id: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Append one event."""
+        self._session.add(
+            PaymentEventRow(
+                payment_id=payment_id,
+                checkout_request_id=checkout_request_id,
+                kind=kind,
+                payload=payload,
+                note=note,
+                received_at=now,
+            )
+        )
+        await self._session.flush()

@@ -1,0 +1,79 @@
+"""Orders by reference."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from checkout.records import Order, OrderStatus
+from storage.models import OrderRow
+
+
+def to_order(row: OrderRow) -> Order:
+    """The checkout record for an order row."""
+    return Order(
+        reference=row.reference,
+        amount_due=row.amount_due,
+        amount_paid=row.amount_paid,
+        status=OrderStatus(row.status),
+        known=row.known,
+        description=row.description,
+    )
+
+
+class SqlOrderRepository:
+    """Orders in the ``orders`` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, reference: str) -> Order | None:
+        """The order with this reference, or None."""
+        row = await self._session.scalar(select(OrderRow).where(OrderRow.reference == reference))
+        return to_order(row) if row else None
+
+    async def create(
+        self, reference: str, amount_due: int, *, known: bool, description: str | None = None
+    ) -> Order:
+        """Create an open order; raises IntegrityError if the reference exists."""
+        now = datetime.now(UTC)
+        row = OrderRow(
+            reference=reference,
+            amount_due=amount_due,
+            amount_paid=0,
+            status=OrderStatus.OPEN.value,
+            known=known,
+            description=description,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return to_order(row)
+
+    async def record_paid(self, reference: str, amount: int) -> Order:
+        """Add ``amount`` to what has been paid and update the status in one UPDATE."""
+        paid = OrderRow.amount_paid + amount
+        await self._session.execute(
+            update(OrderRow)
+            .where(OrderRow.reference == reference)
+            .values(
+                amount_paid=paid,
+                status=case(
+                    (paid >= OrderRow.amount_due, OrderStatus.PAID.value),
+                    else_=OrderStatus.PARTLY_PAID.value,
+                ),
+                updated_at=datetime.now(UTC),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        row = await self._session.scalar(
+            select(OrderRow)
+            .where(OrderRow.reference == reference)
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            raise LookupError(f"no order {reference!r}")
+        return to_order(row)

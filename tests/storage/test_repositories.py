@@ -1,0 +1,296 @@
+"""Repositories keep money whole, times aware, and settle and claim exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from checkout.conversation import ConversationState, Step
+from checkout.ports import NewPayment, Settlement
+from checkout.records import Channel, OrderStatus, PaymentStatus
+from storage.unit_of_work import SqlUnitOfWork
+
+NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+UowFactory = Callable[[], SqlUnitOfWork]
+
+
+async def _order_and_payment(uow: UowFactory, amount: int = 1500) -> int:
+    async with uow() as unit:
+        await unit.orders.create("WW-1042", 3000, known=True)
+        payment = await unit.payments.create_pending(
+            NewPayment(
+                order_reference="WW-1042",
+                customer_id=None,
+                channel=Channel.TELEGRAM,
+                chat_key="42",
+                amount=amount,
+                phone="254712345678",
+                language="en",
+            ),
+            now=NOW,
+        )
+        await unit.commit()
+    return payment.id
+
+
+class TestOrders:
+    async def test_an_order_is_created_and_read_back(self, uow: UowFactory) -> None:
+        async with uow() as unit:
+            await unit.orders.create("WW-1", 1500, known=True, description="Duvet")
+            await unit.commit()
+        async with uow() as unit:
+            order = await unit.orders.get("WW-1")
+        assert order is not None
+        assert (order.amount_due, order.amount_paid, order.balance) == (1500, 0, 1500)
+        assert order.status is OrderStatus.OPEN
+
+    async def test_a_duplicate_reference_is_refused(self, uow: UowFactory) -> None:
+        async with uow() as unit:
+            await unit.orders.create("WW-1", 1500, known=True)
+            await unit.commit()
+        async with uow() as unit:
+            with pytest.raises(IntegrityError):
+                await unit.orders.create("WW-1", 10, known=True)
+
+    async def test_payments_move_the_order_to_partly_paid_then_paid(
+        self, uow: UowFactory
+    ) -> None:
+        async with uow() as unit:
+            await unit.orders.create("WW-1", 1500, known=True)
+            partly = await unit.orders.record_paid("WW-1", 500)
+            paid = await unit.orders.record_paid("WW-1", 1000)
+            await unit.commit()
+        assert (partly.status, partly.balance) == (OrderStatus.PARTLY_PAID, 1000)
+        assert (paid.status, paid.balance, paid.amount_paid) == (OrderStatus.PAID, 0, 1500)
+
+    async def test_an_unknown_order_reads_as_none(self, uow: UowFactory) -> None:
+        async with uow() as unit:
+            assert await unit.orders.get("NOPE") is None
+
+
+class TestPayments:
+    async def test_a_pending_payment_is_found_by_its_checkout_request_id(
+        self, uow: UowFactory
+    ) -> None:
+        payment_id = await _order_and_payment(uow)
+        async with uow() as unit:
+            await unit.payments.mark_requested(
+                payment_id, merchant_request_id="m-1", checkout_request_id="ws_CO_1"
+            )
+            await unit.commit()
+        async with uow() as unit:
+            payment = await unit.payments.by_checkout_request_id("ws_CO_1")
+        assert payment is not None
+        assert payment.id == payment_id
+        assert payment.status is PaymentStatus.PENDING
+        assert payment.order_reference == "WW-1042"
+        assert payment.created_at == NOW
+        assert payment.created_at.tzinfo is not None
+
+    async def test_a_payment_is_settled_once_and_a_second_settlement_changes_nothing(
+        self, uow: UowFactory
+    ) -> None:
+        payment_id = await _order_and_payment(uow)
+        paid = Settlement(PaymentStatus.PAID, 0, "ok", "NLJ7RT61SV")
+        failed = Settlement(PaymentStatus.FAILED, 1, "no balance")
+        async with uow() as unit:
+            assert await unit.payments.settle(payment_id, paid, now=NOW) is True
+            await unit.commit()
+        async with uow() as unit:
+            assert await unit.payments.settle(payment_id, failed, now=NOW) is False
+            await unit.commit()
+        async with uow() as unit:
+            payment = await unit.payments.get(payment_id)
+        assert payment is not None
+        assert (payment.status, payment.receipt_number) == (PaymentStatus.PAID, "NLJ7RT61SV")
+        assert payment.settled_at == NOW
+
+    async def test_concurrent_settlements_let_exactly_one_win(self, uow: UowFactory) -> None:
+        payment_id = await _order_and_payment(uow)
+
+        async def settle(code: int) -> bool:
+            async with uow() as unit:
+                status = PaymentStatus.PAID if code == 0 else PaymentStatus.FAILED
+                won = await unit.payments.settle(
+                    payment_id, Settlement(status, code, "x", "R1" if code == 0 else None), now=NOW
+                )
+                await unit.commit()
+                return won
+
+        results = await asyncio.gather(*(settle(code) for code in (0, 1, 0, 1032, 0, 1)))
+        assert sum(results) == 1
+
+    async def test_recent_payments_of_a_chat_come_newest_first(self, uow: UowFactory) -> None:
+        first = await _order_and_payment(uow)
+        async with uow() as unit:
+            second = await unit.payments.create_pending(
+                NewPayment("WW-1042", None, Channel.TELEGRAM, "42", 100, "254712345678", "sw"),
+                now=NOW + timedelta(minutes=1),
+            )
+            other_chat = await unit.payments.create_pending(
+                NewPayment("WW-1042", None, Channel.TELEGRAM, "43", 100, "254712345678", "en"),
+                now=NOW,
+            )
+            await unit.commit()
+        async with uow() as unit:
+            recent = await unit.payments.recent_for_chat(Channel.TELEGRAM, "42", 10)
+            latest = await unit.payments.latest_for_chat(Channel.TELEGRAM, "42")
+            pending = await unit.payments.pending_for_order("WW-1042")
+        assert [p.id for p in recent] == [second.id, first]
+        assert latest is not None
+        assert latest.language == "sw"
+        assert {p.id for p in pending} == {first, second.id, other_chat.id}
+
+    async def test_an_amount_outside_daraja_limits_is_refused_by_the_database(
+        self, uow: UowFactory
+    ) -> None:
+        with pytest.raises(IntegrityError):
+            await _order_and_payment(uow, amount=250_001)
+
+
+class TestConversations:
+    async def test_a_new_conversation_is_saved_and_loaded(self, uow: UowFactory) -> None:
+        state = ConversationState(step=Step.AMOUNT, language="sw", data={"order_reference": "A"})
+        async with uow() as unit:
+            assert await unit.conversations.save(
+                Channel.TELEGRAM, "42", state, expected_version=None, now=NOW
+            )
+            await unit.commit()
+        async with uow() as unit:
+            stored = await unit.conversations.load(Channel.TELEGRAM, "42")
+        assert stored is not None
+        assert stored.version == 1
+        assert stored.state.step is Step.AMOUNT
+        assert stored.state.language == "sw"
+        assert stored.state.data == {"order_reference": "A"}
+        assert stored.state.updated_at == NOW
+
+    async def test_a_stale_version_is_refused(self, uow: UowFactory) -> None:
+        async with uow() as unit:
+            await unit.conversations.save(
+                Channel.TELEGRAM, "42", ConversationState(), expected_version=None, now=NOW
+            )
+            await unit.commit()
+        async with uow() as unit:
+            assert await unit.conversations.save(
+                Channel.TELEGRAM, "42", ConversationState(Step.ORDER), expected_version=1, now=NOW
+            )
+            await unit.commit()
+        async with uow() as unit:
+            assert not await unit.conversations.save(
+                Channel.TELEGRAM, "42", ConversationState(Step.PHONE), expected_version=1, now=NOW
+            )
+            assert not await unit.conversations.save(
+                Channel.TELEGRAM, "42", ConversationState(), expected_version=None, now=NOW
+            )
+            await unit.commit()
+        async with uow() as unit:
+            stored = await unit.conversations.load(Channel.TELEGRAM, "42")
+        assert stored is not None
+        assert (stored.version, stored.state.step) == (2, Step.ORDER)
+
+
+class TestCustomers:
+    async def test_concurrent_first_contacts_make_one_customer(self, uow: UowFactory) -> None:
+        async def contact() -> int:
+            async with uow() as unit:
+                customer = await unit.customers.get_or_create(
+                    Channel.TELEGRAM, "42", language="en", now=NOW, telegram_user_id=42
+                )
+                await unit.commit()
+                return customer.id
+
+        ids = await asyncio.gather(*(contact() for _ in range(5)))
+        assert len(set(ids)) == 1
+
+    async def test_language_and_phone_are_remembered(self, uow: UowFactory) -> None:
+        async with uow() as unit:
+            customer = await unit.customers.get_or_create(
+                Channel.TELEGRAM, "42", language="en", now=NOW
+            )
+            await unit.customers.set_language(customer.id, "sw", now=NOW)
+            await unit.customers.set_phone(customer.id, "254712345678", now=NOW)
+            await unit.commit()
+        async with uow() as unit:
+            again = await unit.customers.get_or_create(
+                Channel.TELEGRAM, "42", language="en", now=NOW
+            )
+        assert (again.language, again.phone) == ("sw", "254712345678")
+
+
+class TestOutbox:
+    async def test_a_duplicate_dedupe_key_queues_one_message(self, uow: UowFactory) -> None:
+        async with uow() as unit:
+            for _ in range(3):
+                await unit.outbox.add(
+                    channel=Channel.TELEGRAM,
+                    chat_key="42",
+                    payload={"text": "Paid"},
+                    now=NOW,
+                    dedupe_key="payment:1:customer",
+                )
+            await unit.commit()
+        async with uow() as unit:
+            claimed = await unit.outbox.claim_due(now=NOW, limit=10, lease_seconds=30)
+        assert [m.payload for m in claimed] == [{"text": "Paid"}]
+
+    async def test_concurrent_claims_never_share_a_message(self, uow: UowFactory) -> None:
+        async with uow() as unit:
+            for number in range(40):
+                await unit.outbox.add(
+                    channel=Channel.TELEGRAM, chat_key="42", payload={"n": number}, now=NOW
+                )
+            await unit.commit()
+
+        async def claim() -> list[int]:
+            async with uow() as unit:
+                claimed = await unit.outbox.claim_due(now=NOW, limit=15, lease_seconds=30)
+                await unit.commit()
+                return [message.id for message in claimed]
+
+        ids: list[int] = []
+        for _ in range(10):  # rounds of four concurrent senders until the outbox is drained
+            batches = await asyncio.gather(*(claim() for _ in range(4)))
+            ids += [message_id for batch in batches for message_id in batch]
+        assert len(ids) == len(set(ids)) == 40
+
+    async def test_a_claimed_message_comes_back_after_its_lease_unless_sent(
+        self, uow: UowFactory
+    ) -> None:
+        async with uow() as unit:
+            await unit.outbox.add(channel=Channel.TELEGRAM, chat_key="1", payload={}, now=NOW)
+            await unit.outbox.add(channel=Channel.TELEGRAM, chat_key="2", payload={}, now=NOW)
+            await unit.commit()
+        async with uow() as unit:
+            first, second = await unit.outbox.claim_due(now=NOW, limit=10, lease_seconds=30)
+            await unit.outbox.mark_sent(first.id, now=NOW)
+            await unit.commit()
+        async with uow() as unit:
+            assert await unit.outbox.claim_due(now=NOW, limit=10, lease_seconds=30) == []
+            later = await unit.outbox.claim_due(
+                now=NOW + timedelta(seconds=31), limit=10, lease_seconds=30
+            )
+        assert [(m.id, m.attempts) for m in later] == [(second.id, 2)]
+
+    async def test_retry_later_and_give_up_schedule_and_stop_delivery(
+        self, uow: UowFactory
+    ) -> None:
+        async with uow() as unit:
+            await unit.outbox.add(channel=Channel.TELEGRAM, chat_key="1", payload={}, now=NOW)
+            await unit.outbox.add(channel=Channel.TELEGRAM, chat_key="2", payload={}, now=NOW)
+            await unit.commit()
+        async with uow() as unit:
+            first, second = await unit.outbox.claim_due(now=NOW, limit=10, lease_seconds=30)
+            await unit.outbox.retry_later(first.id, at=NOW + timedelta(seconds=5), error="429")
+            await unit.outbox.give_up(second.id, now=NOW, error="chat not found")
+            await unit.commit()
+        async with uow() as unit:
+            assert await unit.outbox.next_due_at() == NOW + timedelta(seconds=5)
+            again = await unit.outbox.claim_due(
+                now=NOW + timedelta(seconds=5), limit=10, lease_seconds=30
+            )
+        assert [m.id for m in again] == [first.id]
