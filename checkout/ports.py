@@ -141,7 +141,7 @@ class OutboxRepository(Protocol):
     async def claim_due(
         self, *, now: datetime, limit: int, lease_seconds: float
     ) -> Sequence[OutboxMessage]:
-        """Claim up to ``limit`` due messages for ``lease_seconds`` so no other sender takes them."""
+        """Claim up to ``limit`` due messages for ``lease_seconds``; no other sender takes them."""
         ...
 
     async def mark_sent(self, message_id: int, *, now: datetime) -> None:

@@ -24,8 +24,9 @@ class SqlConversationRepository:
         """The stored conversation, or None for a new chat."""
         row = (
             await self._session.execute(
-                select(ConversationRow.state, ConversationRow.version, ConversationRow.updated_at)
-                .where(
+                select(
+                    ConversationRow.state, ConversationRow.version, ConversationRow.updated_at
+                ).where(
                     ConversationRow.channel == channel.value,
                     ConversationRow.chat_key == chat_key,
                 )

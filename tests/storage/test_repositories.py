@@ -56,9 +56,7 @@ class TestOrders:
             with pytest.raises(IntegrityError):
                 await unit.orders.create("WW-1", 10, known=True)
 
-    async def test_payments_move_the_order_to_partly_paid_then_paid(
-        self, uow: UowFactory
-    ) -> None:
+    async def test_payments_move_the_order_to_partly_paid_then_paid(self, uow: UowFactory) -> None:
         async with uow() as unit:
             await unit.orders.create("WW-1", 1500, known=True)
             partly = await unit.orders.record_paid("WW-1", 500)
