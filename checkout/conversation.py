@@ -182,3 +182,35 @@ class Turn:
     state: ConversationState
     replies: tuple[Reply, ...] = ()
     effects: tuple[Effect, ...] = ()
+
+
+# --- replies as outbox payloads -------------------------------------------------------------
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """A JSON-safe dict of a reply, as stored in the outbox."""
+    payload: dict[str, Any] = {"text": reply.text}
+    if reply.buttons:
+        payload["buttons"] = [
+            [{"label": button.label, "data": button.data} for button in row]
+            for row in reply.buttons
+        ]
+    if reply.request_contact:
+        payload["request_contact"] = reply.request_contact
+    if reply.remove_keyboard:
+        payload["remove_keyboard"] = True
+    return payload
+
+
+def reply_from_payload(payload: dict[str, Any]) -> Reply:
+    """The reply stored by :func:`reply_to_payload`."""
+    rows = payload.get("buttons") or []
+    return Reply(
+        text=str(payload.get("text", "")),
+        buttons=tuple(
+            tuple(Button(str(button["label"]), str(button["data"])) for button in row)
+            for row in rows
+        ),
+        request_contact=payload.get("request_contact"),
+        remove_keyboard=bool(payload.get("remove_keyboard", False)),
+    )

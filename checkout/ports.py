@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -122,6 +123,10 @@ class PaymentEventRepository(Protocol):
         """Append one event."""
         ...
 
+    async def unmatched(self, checkout_request_id: str) -> dict[str, Any] | None:
+        """The payload of the latest callback recorded before its payment was known."""
+        ...
+
 
 class OutboxRepository(Protocol):
     """Messages to deliver, written with their cause and delivered by a sender."""
@@ -217,12 +222,35 @@ class CustomerRepository(Protocol):
 class UnitOfWork(Protocol):
     """One database transaction spanning every repository."""
 
-    orders: OrderRepository
-    payments: PaymentRepository
-    events: PaymentEventRepository
-    outbox: OutboxRepository
-    conversations: ConversationRepository
-    customers: CustomerRepository
+    @property
+    def orders(self) -> OrderRepository:
+        """The order repository of this unit."""
+        ...
+
+    @property
+    def payments(self) -> PaymentRepository:
+        """The payment repository of this unit."""
+        ...
+
+    @property
+    def events(self) -> PaymentEventRepository:
+        """The payment event repository of this unit."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The outbox repository of this unit."""
+        ...
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """The conversation repository of this unit."""
+        ...
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customer repository of this unit."""
+        ...
 
     async def commit(self) -> None:
         """Commit everything written in this unit."""
@@ -244,3 +272,95 @@ class UnitOfWork(Protocol):
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 Clock = Callable[[], datetime]
+
+
+# --- the payment gateway (Daraja, behind an adapter) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PushAccepted:
+    """Daraja accepted an STK push; the customer's phone shows the prompt."""
+
+    merchant_request_id: str
+    checkout_request_id: str
+    customer_message: str = ""
+
+
+class PushProblem(StrEnum):
+    """Why an STK push did not go through, in terms the checkout can act on."""
+
+    REFUSED = "refused"  # Daraja answered with an error: nothing was sent to the phone
+    SUBSCRIBER_LOCKED = "subscriber_locked"  # another transaction is in process for the phone
+    BUSY = "busy"  # Daraja is overloaded (spike arrest, quota): try again shortly
+    UNAVAILABLE = "unavailable"  # Daraja could not be reached: nothing was sent
+    OUTCOME_UNKNOWN = "outcome_unknown"  # timed out: the push may or may not have gone out
+    INVALID = "invalid"  # our own request was invalid (phone, amount, reference)
+
+
+class PushFailed(Exception):
+    """An STK push failed; ``problem`` says how, ``detail`` is for logs and staff only."""
+
+    def __init__(self, problem: PushProblem, detail: str, *, code: str | None = None) -> None:
+        super().__init__(f"{problem.value}: {detail}")
+        self.problem = problem
+        self.detail = detail
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    """Daraja's final word on a push, from a callback or a status query."""
+
+    checkout_request_id: str
+    result_code: int
+    result_description: str
+    merchant_request_id: str | None = None
+    amount: int | None = None
+    receipt_number: str | None = None
+    phone: str | None = None
+    transaction_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnswer:
+    """An STK Push Query answer: a final result, or None while the payment is in progress."""
+
+    result: PaymentResult | None
+
+
+class PaymentGateway(Protocol):
+    """Sends STK pushes and asks for their state (Daraja, or anything that speaks like it)."""
+
+    async def stk_push(
+        self, *, phone: str, amount: int, reference: str, description: str
+    ) -> PushAccepted:
+        """Send an STK push; raises :class:`PushFailed`."""
+        ...
+
+    async def stk_query(self, checkout_request_id: str) -> QueryAnswer:
+        """Ask how a push ended; raises :class:`PushFailed` when Daraja cannot answer."""
+        ...
+
+
+# --- delivering messages ---------------------------------------------------------------------
+
+
+class DeliveryFailed(Exception):
+    """A message could not be delivered now.
+
+    ``retry_after`` is when to try again (seconds), or None when the message can never be
+    delivered (the chat is gone, the bot was blocked) and retrying is pointless.
+    """
+
+    def __init__(self, detail: str, *, retry_after: float | None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class MessageSender(Protocol):
+    """Delivers one outbox message on its channel; raises :class:`DeliveryFailed`."""
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        """Deliver ``payload`` (see :func:`checkout.conversation.reply_to_payload`)."""
+        ...

@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
+import signal
+from dataclasses import asdict
 from typing import Any
 
+import httpx
+
+from daraja import (
+    DarajaApiError,
+    DarajaAuthError,
+    DarajaClient,
+    DarajaError,
+    DarajaValidationError,
+    StkQueryPending,
+    build_http_client,
+)
+from daraja.simulator.server import DEFAULT_PORT, serve_forever
+from daraja.simulator.settings import SimulatorSettings
+from lipa.app import callback_secret, callback_url, daraja_config
+from lipa.cli import CommandError
+from lipa.demo import OUTCOMES, run_demo
+from lipa.service import Service, ServiceError
 from lipa.settings import Settings
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
@@ -14,6 +36,48 @@ def register(sub: Any) -> None:
     """Add every sub-command to the parser's sub-parsers."""
     migrate = sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
     migrate.set_defaults(handler=run_migrate)
+
+    serve = sub.add_parser("serve", help="run the service: webhook server, Telegram bot, workers")
+    serve.set_defaults(handler=run_serve)
+
+    demo = sub.add_parser(
+        "demo", help="pay an order in this terminal, offline (built-in Daraja simulator)"
+    )
+    demo.add_argument(
+        "--outcome",
+        choices=sorted(OUTCOMES),
+        default="paid",
+        help="what the simulated phone does with the M-Pesa prompt (default: paid)",
+    )
+    demo.add_argument(
+        "--database-url",
+        default="sqlite+aiosqlite:///./lipa-demo.db",
+        help="where the demo keeps its data (default: ./lipa-demo.db)",
+    )
+    demo.add_argument(
+        "--approve-after", type=float, default=2.0, help="seconds the phone takes to answer"
+    )
+    demo.set_defaults(handler=run_demo_command)
+
+    simulator = sub.add_parser("simulator", help="run the Daraja simulator standalone")
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument("--port", type=int, default=DEFAULT_PORT)
+    simulator.add_argument("--callback-delay", type=float, default=3.0, help="seconds")
+    simulator.set_defaults(handler=run_simulator)
+
+    mpesa = sub.add_parser("mpesa", help="talk to Daraja with the MPESA_* settings")
+    mpesa_sub = mpesa.add_subparsers(dest="mpesa_command", required=True, metavar="ACTION")
+    token = mpesa_sub.add_parser("token", help="check the consumer key and secret")
+    token.set_defaults(handler=run_mpesa_token)
+    push = mpesa_sub.add_parser("stk-push", help="send one STK push and print Daraja's answer")
+    push.add_argument("--phone", required=True)
+    push.add_argument("--amount", required=True, type=int)
+    push.add_argument("--reference", required=True)
+    push.add_argument("--description", default="Payment")
+    push.set_defaults(handler=run_mpesa_push)
+    query = mpesa_sub.add_parser("query", help="ask Daraja how an STK push ended")
+    query.add_argument("checkout_request_id")
+    query.set_defaults(handler=run_mpesa_query)
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -25,4 +89,109 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await engine.dispose()
     print(f"database migrated to revision {revision}")
+    return 0
+
+
+async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the service until SIGINT or SIGTERM."""
+    service = Service(settings)
+    try:
+        await service.start()
+    except ServiceError as error:
+        raise CommandError(str(error)) from error
+    print(f"Lipa is serving on {service.base_url} (Ctrl-C to stop)", flush=True)
+    try:
+        await wait_for_signal()
+    finally:
+        await service.stop()
+    return 0
+
+
+async def wait_for_signal() -> None:
+    """Return when the process is asked to stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the offline terminal demo."""
+    return await run_demo(
+        settings,
+        outcome=args.outcome,
+        database_url=args.database_url,
+        approve_after=args.approve_after,
+    )
+
+
+async def run_simulator(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Daraja simulator until interrupted."""
+    print(f"Daraja simulator on http://{args.host}:{args.port}", flush=True)
+    await serve_forever(args.host, args.port, SimulatorSettings(callback_delay=args.callback_delay))
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def _daraja(settings: Settings) -> Any:
+    base_url = settings.mpesa_base_url
+    if base_url is None:
+        raise CommandError(
+            "MPESA_API_BASE_URL is not set: with MPESA_ENVIRONMENT=simulator, start "
+            "`lipa simulator` and point MPESA_API_BASE_URL at it"
+        )
+    config = daraja_config(settings)
+    timeout = httpx.Timeout(settings.mpesa_timeout_seconds, connect=5.0)
+    async with build_http_client(base_url, timeout=timeout) as http:
+        yield DarajaClient(http, config)
+
+
+def _daraja_failure(error: DarajaError) -> CommandError:
+    if isinstance(error, DarajaApiError):
+        return CommandError(f"Daraja refused: {error.error_code} {error.error_message}")
+    if isinstance(error, DarajaAuthError):
+        return CommandError("Daraja refused the consumer key and secret")
+    if isinstance(error, DarajaValidationError):
+        return CommandError(f"invalid input: {error}")
+    return CommandError(f"Daraja: {error}")
+
+
+async def run_mpesa_token(args: argparse.Namespace, settings: Settings) -> int:
+    """Fetch a token to check the credentials."""
+    async with _daraja(settings) as client:
+        try:
+            await client.check_credentials()
+        except DarajaError as error:
+            raise _daraja_failure(error) from error
+    print("Daraja accepted the consumer key and secret")
+    return 0
+
+
+async def run_mpesa_push(args: argparse.Namespace, settings: Settings) -> int:
+    """Send one STK push and print the accepted answer as JSON."""
+    url = callback_url(settings, callback_secret(settings))
+    async with _daraja(settings) as client:
+        try:
+            accepted = await client.stk_push(
+                args.phone, args.amount, args.reference, args.description, url
+            )
+        except DarajaError as error:
+            raise _daraja_failure(error) from error
+    print(json.dumps(asdict(accepted), indent=2))
+    return 0
+
+
+async def run_mpesa_query(args: argparse.Namespace, settings: Settings) -> int:
+    """Ask how a push ended and print the answer as JSON."""
+    async with _daraja(settings) as client:
+        try:
+            outcome = await client.stk_query(args.checkout_request_id)
+        except DarajaError as error:
+            raise _daraja_failure(error) from error
+    if isinstance(outcome, StkQueryPending):
+        print(json.dumps({"checkout_request_id": outcome.checkout_request_id, "pending": True}))
+    else:
+        print(json.dumps({**asdict(outcome), "pending": False}, indent=2))
     return 0

@@ -43,11 +43,6 @@ MPESA_BASE_URLS = {
     MpesaEnvironment.PRODUCTION: "https://api.safaricom.co.ke",
 }
 
-# Daraja's public sandbox test credentials: shortcode 174379 and its published passkey. They
-# charge nothing and are what the simulator accepts by default.
-SANDBOX_SHORTCODE = "174379"
-SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
-
 
 def _split_list(value: object) -> object:
     """Accept a comma-separated string for list fields (as env variables are)."""
@@ -86,7 +81,7 @@ class Settings(BaseSettings):
     mpesa_api_base_url: str | None = None
     mpesa_consumer_key: SecretStr | None = None
     mpesa_consumer_secret: SecretStr | None = None
-    mpesa_business_shortcode: str = SANDBOX_SHORTCODE
+    mpesa_business_shortcode: str = "174379"  # Daraja's sandbox (and the simulator's) paybill
     mpesa_passkey: SecretStr | None = None
     mpesa_transaction_type: TransactionType = TransactionType.PAYBILL
     mpesa_party_b: str | None = None

@@ -23,6 +23,13 @@ class SqlUnitOfWork:
     queued outbox messages, ``on_outbox`` is called so a sender can wake at once.
     """
 
+    orders: SqlOrderRepository
+    payments: SqlPaymentRepository
+    events: SqlPaymentEventRepository
+    outbox: SqlOutboxRepository
+    conversations: SqlConversationRepository
+    customers: SqlCustomerRepository
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PaymentEventRow
@@ -38,3 +39,16 @@ class SqlPaymentEventRepository:
             )
         )
         await self._session.flush()
+
+    async def unmatched(self, checkout_request_id: str) -> dict[str, Any] | None:
+        """The payload of the latest callback recorded before its payment was known."""
+        payload: dict[str, Any] | None = await self._session.scalar(
+            select(PaymentEventRow.payload)
+            .where(
+                PaymentEventRow.checkout_request_id == checkout_request_id,
+                PaymentEventRow.kind == "callback_unmatched",
+            )
+            .order_by(PaymentEventRow.id.desc())
+            .limit(1)
+        )
+        return payload

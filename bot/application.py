@@ -1,0 +1,64 @@
+"""Building the python-telegram-bot application for polling or for our own webhook route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+# Telegram allows about 30 messages a second per bot, 1 a second per private chat and
+# 20 a minute per group; PTB's limiter spaces our sends accordingly.
+OVERALL_PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+
+
+def build_application(
+    token: str,
+    *,
+    base_url: str,
+    polling: bool,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 15.0,
+    connection_pool_size: int = 64,
+) -> Application:  # type: ignore[type-arg]
+    """A PTB application talking to ``base_url`` (the token is appended), rate-limited.
+
+    In webhook mode it has no updater: our aiohttp server receives updates and passes them
+    to :func:`feed_update`.
+    """
+    request = HTTPXRequest(
+        connection_pool_size=connection_pool_size,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        write_timeout=read_timeout,
+        pool_timeout=read_timeout,
+    )
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .request(request)
+        .get_updates_request(HTTPXRequest(connect_timeout=connect_timeout, read_timeout=40.0))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=OVERALL_PER_SECOND,
+                overall_time_period=1,
+                group_max_rate=GROUP_PER_MINUTE,
+                group_time_period=60,
+                max_retries=0,
+            )
+        )
+        .concurrent_updates(True)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+async def feed_update(application: Application, data: dict[str, Any]) -> None:  # type: ignore[type-arg]
+    """Queue an update received on our webhook for the application to process."""
+    update = Update.de_json(data, application.bot)
+    await application.update_queue.put(update)

@@ -1,0 +1,64 @@
+"""python-telegram-bot handlers feeding the checkout conversation."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.events import event_from_update
+from bot.rendering import render
+from checkout import texts
+from checkout.chat import ConversationBusy, ConversationService
+from checkout.records import Channel, Language
+
+log = logging.getLogger(__name__)
+
+
+class CheckoutHandlers:
+    """Routes private-chat updates to the conversation service and sends back its replies."""
+
+    def __init__(self, conversations: ConversationService, default_language: Language) -> None:
+        self._conversations = conversations
+        self._default_language: Language = default_language
+
+    def install(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Register the handlers on a PTB application."""
+        private = filters.ChatType.PRIVATE
+        application.add_handler(CallbackQueryHandler(self.on_update))
+        application.add_handler(
+            MessageHandler(private & (filters.TEXT | filters.CONTACT), self.on_update)
+        )
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle one update: feed the flow, send the replies, answer button presses."""
+        query = update.callback_query
+        chat = update.effective_chat
+        user = update.effective_user
+        event = event_from_update(update)
+        if query is not None:
+            # Telegram shows a spinner until the press is answered; answer it first.
+            try:
+                await query.answer()
+            except TelegramError as error:
+                log.info("could not answer a callback query: %s", error)
+        if event is None or chat is None or user is None or chat.type != "private":
+            return
+        try:
+            replies = await self._conversations.handle(
+                Channel.TELEGRAM, str(chat.id), event, telegram_user_id=user.id
+            )
+        except ConversationBusy:
+            replies = []
+        except Exception:
+            # Never let a traceback reach the customer: log it, say something plain.
+            log.exception("update %s failed", update.update_id)
+            await context.bot.send_message(
+                chat.id, texts.t(self._default_language, "something_went_wrong")
+            )
+            return
+        for reply in replies:
+            for message in render(reply):
+                await context.bot.send_message(chat.id, message.text, reply_markup=message.markup)

@@ -1,0 +1,57 @@
+"""Delivering outbox messages to Telegram chats, mapping Telegram's errors to retry decisions."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.rendering import render
+from checkout.conversation import reply_from_payload
+from checkout.ports import DeliveryFailed
+from checkout.records import Channel
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Telegram's ``retry_after`` in seconds (PTB gives an int or a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB warns that the int form is deprecated
+        value: Any = error.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+class TelegramSender:
+    """Implements ``checkout.ports.MessageSender`` for the Telegram channel."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        """Send the payload's messages to the chat; raise DeliveryFailed when Telegram refuses."""
+        try:
+            chat_id = int(chat_key)
+        except ValueError:
+            raise DeliveryFailed(
+                f"not a Telegram chat id: {chat_key!r}", retry_after=None
+            ) from None
+        for message in render(reply_from_payload(payload)):
+            try:
+                await self._bot.send_message(chat_id, message.text, reply_markup=message.markup)
+            except RetryAfter as error:
+                raise DeliveryFailed(
+                    "429 from Telegram", retry_after=retry_after_seconds(error)
+                ) from error
+            except Forbidden as error:
+                # The customer blocked the bot or left: retrying cannot help.
+                raise DeliveryFailed(f"forbidden: {error.message}", retry_after=None) from error
+            except BadRequest as error:
+                raise DeliveryFailed(f"bad request: {error.message}", retry_after=None) from error
+            except NetworkError as error:  # includes TimedOut
+                raise DeliveryFailed(f"network: {error.message}", retry_after=0.0) from error
+            except TelegramError as error:
+                raise DeliveryFailed(f"telegram: {error.message}", retry_after=0.0) from error

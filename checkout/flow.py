@@ -1,0 +1,663 @@
+"""The checkout conversation as a state machine: one flow for Telegram, USSD and the demo.
+
+:func:`handle` takes the stored state and one event and returns a :class:`Turn`: the new
+state, the replies to show and the effects for the service to carry out. It does no I/O
+beyond awaiting the read-only lookups of a :class:`FlowContext`.
+
+Steps: IDLE → ORDER → AMOUNT → PHONE → CONFIRM → PAYING. Pressing "Pay" turns CONFIRM into
+PAYING with a :class:`StartPayment` effect and no reply: the service answers once it has sent
+the push (``push_sent`` and friends in :mod:`checkout.texts`), because only it knows
+whether Daraja took the request.
+
+Buttons carry short callback data; they are dispatched through tables (``_BUTTONS``,
+``_PREFIXED``, ``_COMMANDS``, ``_ANSWERS``) so a new choice, such as "Pay later" at the amount
+step, is one handler and one table entry. A button pressed in a step it does not belong to
+(a stale button from an old message) shows the menu and never starts a payment. While PAYING,
+anything that does not start something new keeps the step and its data, so a second "Pay"
+is answered "already on its way" and "Try again" still knows the order, amount and phone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol
+
+from checkout.conversation import (
+    Button,
+    ButtonPressed,
+    ChangeLanguage,
+    Command,
+    ContactShared,
+    ConversationState,
+    Effect,
+    Event,
+    RememberPhone,
+    Reply,
+    ReportHistory,
+    ReportStatus,
+    StartPayment,
+    Step,
+    Turn,
+)
+from checkout.money import MAX_AMOUNT, AmountError, AmountReason, check_amount, parse_amount
+from checkout.phones import PhoneError, display_phone, normalise_phone
+from checkout.records import LANGUAGES, Language, Order
+from checkout.texts import t
+
+# Callback data (Telegram allows 64 bytes). USSD maps numbered choices to the same strings.
+MENU_PAY: Final = "menu:pay"
+MENU_HISTORY: Final = "menu:history"
+MENU_HELP: Final = "menu:help"
+AMOUNT_PREFIX: Final = "amount:"  # + whole shillings, e.g. "amount:1500"
+PHONE_SAVED: Final = "phone:saved"
+PAY: Final = "pay"
+CHANGE_PHONE: Final = "change_phone"
+CANCEL: Final = "cancel"
+RETRY: Final = "retry"
+LANGUAGE_PREFIX: Final = "lang:"  # + "en" or "sw"
+
+DEEP_LINK_PREFIX: Final = "pay_"  # /start pay_WW-1042
+# The reference becomes Daraja's AccountReference: at most 12 characters, shown on the prompt.
+_ORDER_REFERENCE = re.compile(r"[A-Z0-9-]{1,12}", re.ASCII)
+# Where a customer who asked to switch language was, so the flow can carry on from there.
+_RESUME_KEY: Final = "resume_step"
+# The placeholder each amount rule's text gives its bound.
+_AMOUNT_BOUND: Final[Mapping[AmountReason, str]] = {
+    AmountReason.TOO_SMALL: "minimum",
+    AmountReason.TOO_LARGE: "maximum",
+    AmountReason.ABOVE_BALANCE: "balance",
+}
+_LANGUAGE_LABELS: Final[Mapping[Language, str]] = {"en": "button_english", "sw": "button_swahili"}
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """What the flow needs to know about the business it serves."""
+
+    business_name: str
+    accept_unknown_orders: bool = True
+    default_language: Language = "en"
+    idle_timeout: timedelta = timedelta(minutes=15)
+
+
+class FlowContext(Protocol):
+    """Read-only lookups the service provides to the flow."""
+
+    async def find_order(self, reference: str) -> Order | None:
+        """The order with this (normalised) reference, or None if the business does not know it."""
+        ...
+
+    @property
+    def saved_phone(self) -> str | None:
+        """The customer's remembered normalised number, if any."""
+        ...
+
+
+def parse_order_reference(text: str) -> str | None:
+    """The reference trimmed and upper-cased, or None unless it is 1-12 letters, digits, hyphens."""
+    # Checked before upper(): some non-ASCII letters upper-case into ASCII ones ("ﬁ" → "FI").
+    if not text.isascii():
+        return None
+    reference = text.strip().upper()
+    return reference if _ORDER_REFERENCE.fullmatch(reference) else None
+
+
+def amount_data(amount: int) -> str:
+    """Callback data of a "Pay KES <amount>" button."""
+    return f"{AMOUNT_PREFIX}{amount}"
+
+
+def language_data(language: Language) -> str:
+    """Callback data of a language button."""
+    return f"{LANGUAGE_PREFIX}{language}"
+
+
+def menu_buttons(language: Language) -> tuple[tuple[Button, ...], ...]:
+    """The main menu: "Pay an order", "My payments", "Help", one per row for small screens."""
+    return (
+        (Button(t(language, "button_pay_order"), MENU_PAY),),
+        (Button(t(language, "button_my_payments"), MENU_HISTORY),),
+        (Button(t(language, "button_help"), MENU_HELP),),
+    )
+
+
+def retry_button(language: Language) -> Button:
+    """The "Try again" button the service attaches to failure messages."""
+    return Button(t(language, "button_try_again"), RETRY)
+
+
+async def handle(
+    state: ConversationState,
+    event: Event,
+    ctx: FlowContext,
+    settings: FlowSettings,
+    now: datetime,
+) -> Turn:
+    """The turn for one event; ``state`` is left untouched and the new one is stamped ``now``."""
+    # A state never stored has no language chosen yet: speak the business's default.
+    language = state.language if state.updated_at is not None else settings.default_language
+    current = ConversationState(
+        step=state.step, language=language, data=dict(state.data), updated_at=state.updated_at
+    )
+    before: tuple[Reply, ...] = ()
+    if _idle_too_long(current, settings, now):
+        # PAYING asked the customer nothing, so starting over there needs no explanation.
+        if current.step is not Step.PAYING:
+            before = (Reply(t(language, "idle_restarted")),)
+        current = ConversationState(language=language, updated_at=state.updated_at)
+    turn = await _dispatch(_Call(current, ctx, settings, now), event)
+    replies = (*before, *turn.replies)
+    if state.step is Step.PHONE and turn.state.step is not Step.PHONE:
+        replies = _remove_contact_keyboard(replies)
+    return replace(turn, replies=replies)
+
+
+def _idle_too_long(state: ConversationState, settings: FlowSettings, now: datetime) -> bool:
+    """Whether a conversation in progress was left alone longer than the idle timeout."""
+    if state.step is Step.IDLE or state.updated_at is None:
+        return False
+    return now - state.updated_at > settings.idle_timeout
+
+
+def _remove_contact_keyboard(replies: tuple[Reply, ...]) -> tuple[Reply, ...]:
+    """Mark one reply to remove the "Share my number" keyboard, preferring one without buttons."""
+    if not replies or any(reply.remove_keyboard for reply in replies):
+        return replies
+    # Telegram attaches one keyboard per message: a reply with no inline buttons is free to
+    # carry the removal.
+    index = next((i for i, reply in enumerate(replies) if not reply.buttons), 0)
+    marked = replace(replies[index], remove_keyboard=True)
+    return (*replies[:index], marked, *replies[index + 1 :])
+
+
+# --- the order in progress -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """The order in progress, read from ``ConversationState.data`` with its types checked."""
+
+    order_reference: str | None = None
+    order_known: bool = False
+    balance: int | None = None
+    amount: int | None = None
+    phone: str | None = None
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any]) -> _Draft:
+        """The draft stored in ``data``; values of the wrong type are dropped."""
+        return cls(
+            order_reference=_text(data, "order_reference"),
+            order_known=data.get("order_known") is True,
+            balance=_whole(data, "balance"),
+            amount=_whole(data, "amount"),
+            phone=_text(data, "phone"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The JSON-safe dict stored in ``ConversationState.data``."""
+        data: dict[str, Any] = {}
+        if self.order_reference is not None:
+            data["order_reference"] = self.order_reference
+            data["order_known"] = self.order_known
+        for key, value in (("balance", self.balance), ("amount", self.amount)):
+            if value is not None:
+                data[key] = value
+        if self.phone is not None:
+            data["phone"] = self.phone
+        return data
+
+
+def _text(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _whole(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# --- one event being handled -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """The state, lookups, settings and clock for one event, with helpers to answer it."""
+
+    state: ConversationState
+    ctx: FlowContext
+    settings: FlowSettings
+    now: datetime
+
+    @property
+    def language(self) -> Language:
+        return self.state.language
+
+    @property
+    def draft(self) -> _Draft:
+        return _Draft.read(self.state.data)
+
+    def say(self, key: str, **params: object) -> str:
+        """A text in the customer's language."""
+        return t(self.language, key, **params)
+
+    def button(self, key: str, data: str, **params: object) -> Button:
+        """A button labelled in the customer's language."""
+        return Button(self.say(key, **params), data)
+
+    def cancel_row(self) -> tuple[Button, ...]:
+        return (self.button("button_cancel", CANCEL),)
+
+    def go(
+        self,
+        step: Step,
+        *replies: Reply,
+        data: Mapping[str, Any] | None = None,
+        effects: tuple[Effect, ...] = (),
+    ) -> Turn:
+        """A turn moving to ``step`` with ``data`` (none by default), stamped now."""
+        state = ConversationState(
+            step=step,
+            language=self.language,
+            data=dict(data) if data is not None else {},
+            updated_at=self.now,
+        )
+        return Turn(state=state, replies=replies, effects=effects)
+
+    def stay(self, *replies: Reply, effects: tuple[Effect, ...] = ()) -> Turn:
+        """A turn that keeps the step and data as they are."""
+        return self.go(self.state.step, *replies, data=self.state.data, effects=effects)
+
+
+_Handler = Callable[[_Call, str], Awaitable[Turn]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """A button's handler and the steps it belongs to (None: any step)."""
+
+    handler: _Handler
+    steps: frozenset[Step] | None = None
+
+
+async def _dispatch(call: _Call, event: Event) -> Turn:
+    """The handler's turn for ``event`` in the current step."""
+    step = call.state.step
+    if isinstance(event, Command):
+        # Telegram sends "/pay@LipaBot" in groups; the adapter may pass the suffix through.
+        name = event.name.strip().lstrip("/").partition("@")[0].lower()
+        return await _COMMANDS.get(name, _show_menu)(call, event.argument.strip())
+    if isinstance(event, ButtonPressed):
+        handler, argument = _route(event.data, step)
+        return await handler(call, argument)
+    if isinstance(event, ContactShared):
+        if step is not Step.PHONE:
+            return await _reprompt(call, "")
+        if not event.is_own:
+            return _ask_phone(call, call.draft, call.say("phone_contact_not_own"))
+        return await _receive_phone(call, event.phone)
+    return await _ANSWERS.get(step, _show_menu)(call, event.text)
+
+
+def _route(data: str, step: Step) -> tuple[_Handler, str]:
+    """The handler and argument for a button's data; unknown or stale data gets the menu."""
+    route = _BUTTONS.get(data)
+    argument = ""
+    if route is None:
+        prefix, separator, argument = data.partition(":")
+        route = _PREFIXED.get(prefix + separator) if separator else None
+    if route is None or (route.steps is not None and step not in route.steps):
+        return _show_menu, ""
+    return route.handler, argument
+
+
+# --- menu, help, cancel, reports -------------------------------------------------------------
+
+
+def _greeting(call: _Call) -> Reply:
+    greeting = call.say("menu_greeting", business=call.settings.business_name)
+    return Reply(greeting, buttons=menu_buttons(call.language))
+
+
+def _menu(call: _Call, *before: Reply) -> Turn:
+    """Back to idle with the greeting and the menu buttons, after ``before``."""
+    return call.go(Step.IDLE, *before, _greeting(call))
+
+
+async def _show_menu(call: _Call, _: str) -> Turn:
+    """The menu; while paying, the step and data stay so "Try again" and "Pay" still know it."""
+    if call.state.step is Step.PAYING:
+        return call.stay(_greeting(call))
+    return _menu(call)
+
+
+async def _start(call: _Call, argument: str) -> Turn:
+    """The menu, or straight to the order for a ``pay_<ORDER>`` deep link."""
+    if argument.startswith(DEEP_LINK_PREFIX):
+        return await _pay(call, argument.removeprefix(DEEP_LINK_PREFIX))
+    return _menu(call)
+
+
+async def _cancel(call: _Call, _: str) -> Turn:
+    """Back to the menu; while paying, remind that the prompt on the phone is still live."""
+    key = "cancelled_while_paying" if call.state.step is Step.PAYING else "cancelled"
+    return _menu(call, Reply(call.say(key)))
+
+
+async def _help(call: _Call, _: str) -> Turn:
+    """The help text, then the question the customer was answering (or the menu)."""
+    again = await _reprompt(call, "")
+    return replace(again, replies=(Reply(call.say("help_text")), *again.replies))
+
+
+async def _status(call: _Call, _: str) -> Turn:
+    return call.stay(effects=(ReportStatus(),))
+
+
+async def _history(call: _Call, _: str) -> Turn:
+    return call.stay(effects=(ReportHistory(),))
+
+
+async def _reprompt(call: _Call, _: str) -> Turn:
+    """Ask the current step's question again; outside a question, show the menu."""
+    return await _QUESTIONS.get(call.state.step, _show_menu)(call, "")
+
+
+# --- language -----------------------------------------------------------------------------
+
+
+async def _ask_language(call: _Call, _: str) -> Turn:
+    """Offer the languages, remembering where to carry on afterwards."""
+    resume = call.state.data.get(_RESUME_KEY, Step.IDLE.value)
+    if call.state.step is not Step.LANGUAGE:
+        resume = call.state.step.value
+    buttons = tuple(
+        (call.button(_LANGUAGE_LABELS[language], language_data(language)),)
+        for language in LANGUAGES
+    )
+    return call.go(
+        Step.LANGUAGE,
+        Reply(call.say("language_choose"), buttons=buttons),
+        data={**call.draft.to_data(), _RESUME_KEY: resume},
+    )
+
+
+async def _choose_language(call: _Call, argument: str) -> Turn:
+    """Switch language and carry on where the customer was, in the new language."""
+    language = next((known for known in LANGUAGES if known == argument), None)
+    if language is None:
+        return _menu(call)
+    step = call.state.step
+    if step is Step.LANGUAGE:
+        step = _resume_step(call.state.data.get(_RESUME_KEY))
+    data = {key: value for key, value in call.state.data.items() if key != _RESUME_KEY}
+    state = ConversationState(
+        step=step, language=language, data=data, updated_at=call.state.updated_at
+    )
+    switched = replace(call, state=state)
+    again = await _reprompt(switched, "")
+    return replace(
+        again,
+        replies=(Reply(switched.say("language_chosen")), *again.replies),
+        effects=(*again.effects, ChangeLanguage(language)),
+    )
+
+
+def _resume_step(raw: object) -> Step:
+    """The stored step to carry on from after choosing a language; idle if there is none."""
+    resumable = {step.value: step for step in Step if step is not Step.LANGUAGE}
+    return resumable.get(raw, Step.IDLE) if isinstance(raw, str) else Step.IDLE
+
+
+# --- order ----------------------------------------------------------------------------------
+
+
+async def _ask_order(call: _Call, _: str) -> Turn:
+    return call.go(Step.ORDER, Reply(call.say("order_ask"), buttons=(call.cancel_row(),)))
+
+
+async def _pay(call: _Call, argument: str) -> Turn:
+    """``/pay`` asks for the order; ``/pay WW-1042`` (or a deep link) opens it at once."""
+    if not argument.strip():
+        return await _ask_order(call, "")
+    return await _receive_order(call, argument)
+
+
+async def _receive_order(call: _Call, text: str) -> Turn:
+    """Check the typed reference and look the order up; ask for the amount if it can be paid."""
+    reference = parse_order_reference(text)
+    if reference is None:
+        return call.go(Step.ORDER, Reply(call.say("order_invalid"), buttons=(call.cancel_row(),)))
+    found = await _look_up(call, reference)
+    if isinstance(found, Turn):
+        return found
+    return _ask_amount(call, found)
+
+
+async def _look_up(call: _Call, reference: str) -> _Draft | Turn:
+    """A draft for the order, or the turn refusing it (unknown and not accepted, or paid)."""
+    order = await call.ctx.find_order(reference)
+    # An order the business never listed (created when an unknown reference was paid) has
+    # no balance to respect, so it is treated like any unknown reference.
+    if order is None or not order.known:
+        if not call.settings.accept_unknown_orders:
+            refusal = Reply(
+                call.say("order_unknown", order=reference), buttons=(call.cancel_row(),)
+            )
+            return call.go(Step.ORDER, refusal)
+        return _Draft(order_reference=reference, order_known=False)
+    if order.balance <= 0:
+        return _menu(call, Reply(call.say("order_paid", order=reference)))
+    return _Draft(order_reference=reference, order_known=True, balance=order.balance)
+
+
+# --- amount ---------------------------------------------------------------------------------
+
+
+def _ask_amount(call: _Call, draft: _Draft, text: str | None = None) -> Turn:
+    """Ask for the amount (or say ``text``), offering the whole balance of a known order."""
+    rows: tuple[tuple[Button, ...], ...] = (call.cancel_row(),)
+    if draft.balance is not None:
+        question = call.say("amount_ask_known", order=draft.order_reference, balance=draft.balance)
+        # A balance above Daraja's limit is paid in parts: offer the largest part allowed.
+        offer = min(draft.balance, MAX_AMOUNT)
+        pay_all = call.button("button_pay_amount", amount_data(offer), amount=offer)
+        rows = ((pay_all,), *rows)
+    else:
+        question = call.say("amount_ask_unknown", order=draft.order_reference)
+    data = replace(draft, amount=None, phone=None).to_data()
+    return call.go(Step.AMOUNT, Reply(text or question, buttons=rows), data=data)
+
+
+async def _ask_amount_again(call: _Call, _: str) -> Turn:
+    draft = call.draft
+    if draft.order_reference is None:
+        return await _ask_order(call, "")
+    return _ask_amount(call, draft)
+
+
+async def _receive_amount(call: _Call, text: str) -> Turn:
+    """Check a typed amount (or a "Pay KES" button's) and ask for the phone."""
+    draft = call.draft
+    if draft.order_reference is None:
+        return await _ask_order(call, "")
+    try:
+        amount = parse_amount(text, draft.balance)
+    except AmountError as error:
+        return _ask_amount(call, draft, _amount_rule(call, error))
+    return _ask_phone(call, replace(draft, amount=amount))
+
+
+def _amount_rule(call: _Call, error: AmountError) -> str:
+    """The rule an amount broke, with its bound under the name the text uses."""
+    name = _AMOUNT_BOUND.get(error.reason)
+    bound = {name: error.limit} if name is not None and error.limit is not None else {}
+    return call.say(f"amount_{error.reason.value}", **bound)
+
+
+# --- phone ----------------------------------------------------------------------------------
+
+
+def _ask_phone(call: _Call, draft: _Draft, text: str | None = None) -> Turn:
+    """Ask for the paying number: a contact button, a one-tap saved number, or typing."""
+    rows: tuple[tuple[Button, ...], ...] = (call.cancel_row(),)
+    saved = _displayable(call.ctx.saved_phone)
+    if saved is not None:
+        rows = ((call.button("button_use_phone", PHONE_SAVED, phone=saved),), *rows)
+    reply = Reply(
+        text or call.say("phone_ask"),
+        buttons=rows,
+        request_contact=call.say("button_share_phone"),
+    )
+    return call.go(Step.PHONE, reply, data=replace(draft, phone=None).to_data())
+
+
+def _displayable(phone: str | None) -> str | None:
+    """``phone`` as customers read it, or None if there is none or it no longer validates."""
+    if phone is None:
+        return None
+    try:
+        return display_phone(phone)
+    except PhoneError:
+        return None
+
+
+async def _ask_phone_again(call: _Call, _: str) -> Turn:
+    draft = call.draft
+    if draft.order_reference is None or draft.amount is None:
+        return await _ask_order(call, "")
+    return _ask_phone(call, draft)
+
+
+async def _receive_phone(call: _Call, text: str) -> Turn:
+    """Check the number (typed, shared or saved); confirm, remembering a new one."""
+    draft = call.draft
+    if draft.order_reference is None or draft.amount is None:
+        return await _ask_order(call, "")
+    try:
+        phone = normalise_phone(text)
+    except PhoneError as error:
+        return _ask_phone(call, draft, call.say(f"phone_{error.reason.value}"))
+    remember = () if phone == call.ctx.saved_phone else (RememberPhone(phone),)
+    return await _confirm(call, replace(draft, phone=phone), remember)
+
+
+async def _use_saved_phone(call: _Call, _: str) -> Turn:
+    saved = call.ctx.saved_phone
+    if saved is None:
+        return _ask_phone(call, call.draft)
+    return await _receive_phone(call, saved)
+
+
+async def _change_phone(call: _Call, _: str) -> Turn:
+    return await _ask_phone_again(call, "")
+
+
+# --- confirm and pay ------------------------------------------------------------------------
+
+
+async def _confirm(call: _Call, draft: _Draft, effects: tuple[Effect, ...] = ()) -> Turn:
+    """Show "Pay KES … for order … from …?" with Pay / Change number / Cancel."""
+    if draft.order_reference is None or draft.amount is None:
+        return await _ask_order(call, "")
+    shown_phone = _displayable(draft.phone)
+    if shown_phone is None:
+        return _ask_phone(call, draft)
+    question = call.say(
+        "confirm_ask", amount=draft.amount, order=draft.order_reference, phone=shown_phone
+    )
+    rows = (
+        (call.button("button_pay", PAY),),
+        (call.button("button_change_phone", CHANGE_PHONE),),
+        call.cancel_row(),
+    )
+    reply = Reply(question, buttons=rows, remove_keyboard=True)
+    return call.go(Step.CONFIRM, reply, data=draft.to_data(), effects=effects)
+
+
+async def _confirm_again(call: _Call, _: str) -> Turn:
+    return await _confirm(call, call.draft)
+
+
+async def _press_pay(call: _Call, _: str) -> Turn:
+    """Start the payment once; a second press while paying only says it is on its way."""
+    if call.state.step is Step.PAYING:
+        return call.stay(Reply(call.say("already_paying")))
+    draft = call.draft
+    if draft.order_reference is None or draft.amount is None or draft.phone is None:
+        return await _ask_order(call, "")
+    payment = StartPayment(
+        order_reference=draft.order_reference,
+        amount=draft.amount,
+        phone=draft.phone,
+        order_known=draft.order_known,
+    )
+    # No reply: the service tells the customer once Daraja has taken (or refused) the push.
+    return call.go(Step.PAYING, data=draft.to_data(), effects=(payment,))
+
+
+async def _retry(call: _Call, _: str) -> Turn:
+    """Confirm the last payment again, re-reading the order in case it was paid meanwhile."""
+    draft = call.draft
+    if draft.order_reference is None or draft.amount is None or draft.phone is None:
+        return await _ask_order(call, "")
+    found = await _look_up(call, draft.order_reference)
+    if isinstance(found, Turn):
+        return found
+    try:
+        check_amount(draft.amount, found.balance)
+    except AmountError as error:
+        return _ask_amount(call, found, _amount_rule(call, error))
+    return await _confirm(call, replace(found, amount=draft.amount, phone=draft.phone))
+
+
+# --- dispatch tables ------------------------------------------------------------------------
+
+_COMMANDS: Final[Mapping[str, _Handler]] = {
+    "start": _start,
+    "pay": _pay,
+    "cancel": _cancel,
+    "status": _status,
+    "history": _history,
+    "help": _help,
+    "language": _ask_language,
+    "lugha": _ask_language,
+}
+
+_BUTTONS: Final[Mapping[str, _Route]] = {
+    MENU_PAY: _Route(_ask_order),
+    MENU_HISTORY: _Route(_history),
+    MENU_HELP: _Route(_help),
+    PHONE_SAVED: _Route(_use_saved_phone, frozenset({Step.PHONE})),
+    PAY: _Route(_press_pay, frozenset({Step.CONFIRM, Step.PAYING})),
+    CHANGE_PHONE: _Route(_change_phone, frozenset({Step.CONFIRM})),
+    CANCEL: _Route(_cancel),
+    RETRY: _Route(_retry),
+}
+
+_PREFIXED: Final[Mapping[str, _Route]] = {
+    AMOUNT_PREFIX: _Route(_receive_amount, frozenset({Step.AMOUNT})),
+    LANGUAGE_PREFIX: _Route(_choose_language),
+}
+
+# What typed text (or a USSD answer that is not a choice) means in each step.
+_ANSWERS: Final[Mapping[Step, _Handler]] = {
+    Step.ORDER: _receive_order,
+    Step.AMOUNT: _receive_amount,
+    Step.PHONE: _receive_phone,
+    Step.CONFIRM: _reprompt,
+    Step.LANGUAGE: _reprompt,
+}
+
+# The question each step asks, for asking again after help, a language switch or a stray event.
+_QUESTIONS: Final[Mapping[Step, _Handler]] = {
+    Step.ORDER: _ask_order,
+    Step.AMOUNT: _ask_amount_again,
+    Step.PHONE: _ask_phone_again,
+    Step.CONFIRM: _confirm_again,
+    Step.LANGUAGE: _ask_language,
+}

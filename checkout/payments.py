@@ -1,0 +1,240 @@
+"""Starting payments, and telling customers about them (``/status``, ``/history``).
+
+A payment row is stored (pending) and committed before the STK push is sent, so a callback
+that arrives before the push call returns still finds it once its CheckoutRequestID is known.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from checkout import texts
+from checkout.conversation import Button, Reply, StartPayment
+from checkout.money import format_number
+from checkout.phones import display_phone, mask_phone
+from checkout.ports import (
+    Clock,
+    NewPayment,
+    PaymentGateway,
+    PushFailed,
+    PushProblem,
+    Settlement,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from checkout.records import Channel, Customer, Language, Payment, PaymentStatus
+from checkout.settlement import RETRY_BUTTON_DATA, SettlementService, result_from_json
+
+log = logging.getLogger(__name__)
+
+# Daraja refuses a second prompt to a phone while one is open; a prompt lives about a minute.
+PENDING_GUARD = timedelta(minutes=2)
+
+PROBLEM_TEXT = {
+    PushProblem.REFUSED: "push_refused",
+    PushProblem.SUBSCRIBER_LOCKED: "push_subscriber_locked",
+    PushProblem.BUSY: "push_busy",
+    PushProblem.UNAVAILABLE: "push_unavailable",
+    PushProblem.OUTCOME_UNKNOWN: "push_outcome_unknown",
+    PushProblem.INVALID: "push_refused",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDefaults:
+    """What every push carries besides the customer's choices."""
+
+    description: str = "Order payment"  # Daraja's TransactionDesc: at most 13 characters
+
+
+class PaymentService:
+    """Starts STK pushes for conversations and reports payments back to customers."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        settlement: SettlementService,
+        *,
+        clock: Clock,
+        defaults: PaymentDefaults | None = None,
+    ) -> None:
+        self._units = units
+        self._gateway = gateway
+        self._settlement = settlement
+        self._clock = clock
+        self._defaults = defaults or PaymentDefaults()
+
+    async def start(
+        self, customer: Customer, language: Language, request: StartPayment
+    ) -> list[Reply]:
+        """Store a pending payment, send its push, and say what the customer should do."""
+        now = self._clock()
+        async with self._units() as unit:
+            order = await unit.orders.get(request.order_reference)
+            if order is None:
+                if request.order_known:
+                    return [Reply(texts.t(language, "order_not_found"))]
+                order = await unit.orders.create(
+                    request.order_reference, request.amount, known=False
+                )
+            if order.balance <= 0:
+                return [Reply(texts.t(language, "order_paid", order=order.reference))]
+            if request.amount > order.balance:
+                return [
+                    Reply(
+                        texts.t(
+                            language,
+                            "amount_above_balance",
+                            balance=format_number(order.balance),
+                        )
+                    )
+                ]
+            for pending in await unit.payments.pending_for_order(order.reference):
+                if pending.phone == request.phone and now - pending.created_at < PENDING_GUARD:
+                    return [Reply(texts.t(language, "already_paying"))]
+            payment = await unit.payments.create_pending(
+                NewPayment(
+                    order_reference=order.reference,
+                    customer_id=customer.id,
+                    channel=customer.channel,
+                    chat_key=customer.chat_key,
+                    amount=request.amount,
+                    phone=request.phone,
+                    language=language,
+                ),
+                now=now,
+            )
+            await unit.commit()
+        return await self._push(payment)
+
+    async def _push(self, payment: Payment) -> list[Reply]:
+        language = payment.language
+        try:
+            accepted = await self._gateway.stk_push(
+                phone=payment.phone,
+                amount=payment.amount,
+                reference=payment.order_reference,
+                description=self._defaults.description,
+            )
+        except PushFailed as failure:
+            return await self._failed(payment, failure)
+        async with self._units() as unit:
+            await unit.payments.mark_requested(
+                payment.id,
+                merchant_request_id=accepted.merchant_request_id,
+                checkout_request_id=accepted.checkout_request_id,
+            )
+            await unit.commit()
+        # Checked after our commit: the callback route re-checks after its own commit, so
+        # whichever commits last sees the other's row and the payment is never left behind.
+        async with self._units() as unit:
+            await self._settle_early_callback(unit, accepted.checkout_request_id)
+            await unit.commit()
+        log.info("push %s sent to %s", payment.id, mask_phone(payment.phone))
+        return [
+            Reply(
+                texts.t(
+                    language,
+                    "push_sent",
+                    amount=format_number(payment.amount),
+                    order=payment.order_reference,
+                    phone=display_phone(payment.phone),
+                )
+            )
+        ]
+
+    async def _settle_early_callback(self, unit: UnitOfWork, checkout_request_id: str) -> None:
+        # The callback may have arrived while we were still waiting for the push's answer.
+        early = await unit.events.unmatched(checkout_request_id)
+        if early is not None:
+            await self._settlement.settle_in(
+                unit, result_from_json(early["result"]), source="callback", raw=early.get("raw")
+            )
+
+    async def _failed(self, payment: Payment, failure: PushFailed) -> list[Reply]:
+        language = payment.language
+        log.warning("push %s failed: %s", payment.id, failure.problem.value)
+        if failure.problem is not PushProblem.OUTCOME_UNKNOWN:
+            # Daraja proved nothing reached the phone: this payment is over.
+            async with self._units() as unit:
+                await unit.payments.settle(
+                    payment.id,
+                    Settlement(PaymentStatus.FAILED, None, f"push {failure.problem.value}"),
+                    now=self._clock(),
+                )
+                await unit.events.record(
+                    kind="push_failed",
+                    payload={"problem": failure.problem.value, "code": failure.code},
+                    now=self._clock(),
+                    payment_id=payment.id,
+                    note=failure.detail[:500],
+                )
+                await unit.commit()
+        text = texts.t(language, PROBLEM_TEXT[failure.problem])
+        if failure.problem is PushProblem.OUTCOME_UNKNOWN:
+            return [Reply(text)]
+        retry = Button(texts.t(language, "button_try_again"), RETRY_BUTTON_DATA)
+        return [Reply(text, buttons=((retry,),))]
+
+    async def status(self, channel: Channel, chat_key: str, language: Language) -> list[Reply]:
+        """The latest payment's state, asking Daraja first if it is still pending."""
+        async with self._units() as unit:
+            payment = await unit.payments.latest_for_chat(channel, chat_key)
+        if payment is None:
+            return [Reply(texts.t(language, "status_none"))]
+        if payment.status is PaymentStatus.PENDING and payment.checkout_request_id:
+            try:
+                answer = await self._gateway.stk_query(payment.checkout_request_id)
+            except PushFailed as failure:
+                log.info("status query for payment %s failed: %s", payment.id, failure.detail)
+            else:
+                if answer.result is not None:
+                    await self._settlement.settle(answer.result, source="query")
+                    async with self._units() as unit:
+                        payment = await unit.payments.get(payment.id) or payment
+        return [Reply(status_text(language, payment))]
+
+    async def history(
+        self, channel: Channel, chat_key: str, language: Language, limit: int
+    ) -> list[Reply]:
+        """The customer's last payments, newest first, with receipt numbers."""
+        async with self._units() as unit:
+            payments = await unit.payments.recent_for_chat(channel, chat_key, limit)
+        if not payments:
+            return [Reply(texts.t(language, "history_empty"))]
+        lines = [texts.t(language, "history_header")]
+        lines += [history_line(language, payment) for payment in payments]
+        return [Reply("\n".join(lines))]
+
+
+def status_text(language: Language, payment: Payment) -> str:
+    """One sentence on where a payment stands."""
+    key = {
+        PaymentStatus.PENDING: "status_pending",
+        PaymentStatus.PAID: "status_paid",
+    }.get(payment.status, "status_failed")
+    return texts.t(
+        language,
+        key,
+        amount=format_number(payment.amount),
+        order=payment.order_reference,
+        receipt=payment.receipt_number or "-",
+        status=texts.t(language, f"payment_status_{payment.status.value}"),
+    )
+
+
+def history_line(language: Language, payment: Payment) -> str:
+    """One payment in the history list."""
+    when = payment.created_at.astimezone(texts.NAIROBI).strftime("%d/%m %H:%M")
+    return texts.t(
+        language,
+        "history_line",
+        date=when,
+        order=payment.order_reference,
+        amount=format_number(payment.amount),
+        status=texts.t(language, f"payment_status_{payment.status.value}"),
+        receipt=payment.receipt_number or "-",
+    )

@@ -1,0 +1,72 @@
+"""Kenyan mobile numbers: normalised for Daraja, masked for logs, spaced out for customers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+_KENYA_CODE = 254
+# Numbering-plan types M-Pesa can push to; decided by the plan, never by a carrier guess
+# (numbers are portable between networks).
+_MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+class PhoneReason(StrEnum):
+    """Why a phone number was refused."""
+
+    INVALID = "invalid"
+    NOT_MOBILE = "not_mobile"
+    NOT_KENYAN = "not_kenyan"
+
+
+class PhoneError(ValueError):
+    """A phone number M-Pesa cannot be asked to pay from."""
+
+    def __init__(self, reason: PhoneReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+def normalise_phone(text: str) -> str:
+    """``2547XXXXXXXX``/``2541XXXXXXXX`` from any common way of writing a Kenyan mobile number.
+
+    Raises :class:`PhoneError` for an invalid, non-Kenyan or non-mobile number.
+    """
+    if not isinstance(text, str):
+        raise PhoneError(PhoneReason.INVALID)
+    text = text.strip()
+    # phonenumbers reads letters as keypad digits (1-800-FLOWERS); a customer typing letters
+    # has made a mistake, so refuse rather than guess.
+    if any(character.isalpha() for character in text):
+        raise PhoneError(PhoneReason.INVALID)
+    # "00" is the international prefix in most of the world; Kenya's own is "000", which
+    # phonenumbers already understands.
+    if text.startswith("00") and not text.startswith("000"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, "KE")
+    except NumberParseException:
+        raise PhoneError(PhoneReason.INVALID) from None
+    if number.country_code != _KENYA_CODE:
+        raise PhoneError(PhoneReason.NOT_KENYAN)
+    if number.extension or not phonenumbers.is_valid_number(number):
+        raise PhoneError(PhoneReason.INVALID)
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise PhoneError(PhoneReason.NOT_MOBILE)
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164).removeprefix("+")
+
+
+def mask_phone(phone: str) -> str:
+    """A number fit for logs: ``254712345678`` → ``2547****5678``."""
+    if len(phone) < 10:
+        # Too short to show both ends without giving most of it away.
+        return "*" * max(len(phone) - 2, 0) + phone[-2:]
+    return phone[:4] + "*" * (len(phone) - 8) + phone[-4:]
+
+
+def display_phone(phone: str) -> str:
+    """A number as Kenyans write it: ``254712345678`` → ``0712 345 678``; raises PhoneError."""
+    national = normalise_phone(phone).removeprefix(str(_KENYA_CODE))
+    return f"0{national[:3]} {national[3:6]} {national[6:]}"

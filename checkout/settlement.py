@@ -1,0 +1,289 @@
+"""Settling payments: Daraja's result becomes a payment status, an order update and messages.
+
+The callback route and the status query share this one code path, so a payment settles the same
+way whichever answer arrives first, exactly once. The customer's and the staff's messages are
+queued in the outbox in the same transaction as the settlement: a crash loses none, and a
+duplicate callback queues none.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from checkout import texts
+from checkout.conversation import Button, Reply, reply_to_payload
+from checkout.money import format_number
+from checkout.phones import display_phone, mask_phone
+from checkout.ports import Clock, PaymentResult, Settlement, UnitOfWork, UnitOfWorkFactory
+from checkout.records import Channel, Language, Order, Payment, PaymentStatus
+
+log = logging.getLogger(__name__)
+
+RESULT_PAID = 0
+RESULT_CANCELLED = 1032
+RETRY_BUTTON_DATA = "retry"
+
+
+class SettleOutcome(StrEnum):
+    """What settling one result did."""
+
+    SETTLED = "settled"  # the payment moved from pending to a final status
+    DUPLICATE = "duplicate"  # already settled with the same outcome: nothing changed
+    CONFLICT = "conflict"  # already settled with another outcome: recorded, staff alerted
+    UNKNOWN = "unknown"  # no payment with this CheckoutRequestID (yet): recorded
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChat:
+    """Where staff notifications go, and in which language."""
+
+    chat_key: str
+    channel: Channel = Channel.TELEGRAM
+    language: Language = "en"
+
+
+def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
+    """The final status a result gives a payment (an amount other than asked: mismatched)."""
+    if result.result_code == RESULT_PAID:
+        if result.amount is not None and result.amount != payment.amount:
+            return PaymentStatus.MISMATCHED
+        return PaymentStatus.PAID
+    if result.result_code == RESULT_CANCELLED:
+        return PaymentStatus.CANCELLED
+    return PaymentStatus.FAILED
+
+
+def result_to_json(result: PaymentResult) -> dict[str, Any]:
+    """A JSON-safe dict of a result (kept with unmatched callbacks for later matching)."""
+    data = asdict(result)
+    if result.transaction_date is not None:
+        data["transaction_date"] = result.transaction_date.isoformat()
+    return data
+
+
+def result_from_json(data: dict[str, Any]) -> PaymentResult:
+    """The result stored by :func:`result_to_json`."""
+    values = dict(data)
+    when = values.get("transaction_date")
+    values["transaction_date"] = datetime.fromisoformat(when) if when else None
+    return PaymentResult(**values)
+
+
+class SettlementService:
+    """Applies Daraja's results to payments, orders and the outbox."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        *,
+        clock: Clock,
+        staff: StaffChat | None = None,
+        business_name: str = "",
+    ) -> None:
+        self._units = units
+        self._clock = clock
+        self._staff = staff
+        self._business_name = business_name
+
+    async def settle(
+        self, result: PaymentResult, *, source: str, raw: dict[str, Any] | None = None
+    ) -> SettleOutcome:
+        """Record ``result`` (from ``source``: "callback" or "query") and settle its payment."""
+        async with self._units() as unit:
+            outcome = await self.settle_in(unit, result, source=source, raw=raw)
+            await unit.commit()
+        if outcome is SettleOutcome.UNKNOWN:
+            # The push's answer may have been stored since we looked: look again after our
+            # commit (the payment service does the mirror image), so one of us settles it.
+            async with self._units() as unit:
+                if await unit.payments.by_checkout_request_id(result.checkout_request_id):
+                    outcome = await self.settle_in(unit, result, source=source, raw=raw)
+                    await unit.commit()
+        return outcome
+
+    async def settle_in(
+        self,
+        unit: UnitOfWork,
+        result: PaymentResult,
+        *,
+        source: str,
+        raw: dict[str, Any] | None = None,
+    ) -> SettleOutcome:
+        """Like :meth:`settle`, inside the caller's unit of work (the caller commits)."""
+        now = self._clock()
+        payment = await unit.payments.by_checkout_request_id(result.checkout_request_id)
+        payload = {"raw": raw if raw is not None else {}, "result": result_to_json(result)}
+        if payment is None:
+            # A callback can beat the push's own answer to us: keep it, and the payment
+            # service settles from it as soon as it learns the CheckoutRequestID.
+            await unit.events.record(
+                kind=f"{source}_unmatched",
+                payload=payload,
+                now=now,
+                checkout_request_id=result.checkout_request_id,
+                note="no payment with this CheckoutRequestID",
+            )
+            log.warning("%s for an unknown CheckoutRequestID recorded", source)
+            return SettleOutcome.UNKNOWN
+        await unit.events.record(
+            kind=source,
+            payload=payload,
+            now=now,
+            payment_id=payment.id,
+            checkout_request_id=result.checkout_request_id,
+        )
+        status = status_for(result, payment)
+        settlement = Settlement(
+            status=status,
+            result_code=result.result_code,
+            result_description=result.result_description,
+            receipt_number=result.receipt_number if status is PaymentStatus.PAID else None,
+        )
+        if not await unit.payments.settle(payment.id, settlement, now=now):
+            return await self._already_settled(unit, payment, status, result)
+        order = None
+        if status is PaymentStatus.PAID:
+            order = await unit.orders.record_paid(payment.order_reference, payment.amount)
+        settled = await unit.payments.get(payment.id)
+        assert settled is not None
+        await self._queue_messages(unit, settled, order, result)
+        log.info(
+            "payment %s settled %s (code %s) for %s",
+            payment.id,
+            status.value,
+            result.result_code,
+            mask_phone(payment.phone),
+        )
+        return SettleOutcome.SETTLED
+
+    async def expire(self, unit: UnitOfWork, payment: Payment, *, reason: str) -> bool:
+        """Settle a payment nobody answered for as expired; False if it was settled already."""
+        now = self._clock()
+        settlement = Settlement(PaymentStatus.EXPIRED, None, reason)
+        if not await unit.payments.settle(payment.id, settlement, now=now):
+            return False
+        settled = await unit.payments.get(payment.id)
+        assert settled is not None
+        await self._queue_messages(unit, settled, None, None)
+        return True
+
+    async def _already_settled(
+        self, unit: UnitOfWork, payment: Payment, status: PaymentStatus, result: PaymentResult
+    ) -> SettleOutcome:
+        current = await unit.payments.get(payment.id)
+        assert current is not None
+        if current.status is status or (
+            current.status is PaymentStatus.EXPIRED and status is not PaymentStatus.PAID
+        ):
+            return SettleOutcome.DUPLICATE
+        log.warning(
+            "payment %s already %s; a later answer says %s",
+            payment.id,
+            current.status.value,
+            status.value,
+        )
+        if self._staff is not None:
+            text = texts.t(
+                self._staff.language,
+                "staff_conflict",
+                order=current.order_reference,
+                amount=format_number(current.amount),
+                phone=mask_phone(current.phone),
+                settled=current.status.value,
+                reported=status.value,
+                receipt=result.receipt_number or "-",
+            )
+            await unit.outbox.add(
+                channel=self._staff.channel,
+                chat_key=self._staff.chat_key,
+                payload=reply_to_payload(Reply(text)),
+                now=self._clock(),
+                dedupe_key=f"payment:{payment.id}:conflict:{status.value}",
+            )
+        return SettleOutcome.CONFLICT
+
+    async def _queue_messages(
+        self,
+        unit: UnitOfWork,
+        payment: Payment,
+        order: Order | None,
+        result: PaymentResult | None,
+    ) -> None:
+        now = self._clock()
+        await unit.outbox.add(
+            channel=payment.channel,
+            chat_key=payment.chat_key,
+            payload=reply_to_payload(customer_reply(payment, order)),
+            now=now,
+            dedupe_key=f"payment:{payment.id}:customer",
+        )
+        if self._staff is not None:
+            await unit.outbox.add(
+                channel=self._staff.channel,
+                chat_key=self._staff.chat_key,
+                payload=reply_to_payload(Reply(staff_text(self._staff.language, payment, result))),
+                now=now,
+                dedupe_key=f"payment:{payment.id}:staff",
+            )
+
+
+def customer_reply(payment: Payment, order: Order | None) -> Reply:
+    """The message telling a customer how their payment ended, with a way forward."""
+    language = payment.language
+    amount = format_number(payment.amount)
+    if payment.status is PaymentStatus.PAID:
+        balance = order.balance if order is not None else 0
+        if balance > 0:
+            text = texts.t(
+                language,
+                "outcome_paid",
+                amount=amount,
+                order=payment.order_reference,
+                receipt=payment.receipt_number or "-",
+                balance=format_number(balance),
+            )
+        else:
+            text = texts.t(
+                language,
+                "outcome_paid_in_full",
+                amount=amount,
+                order=payment.order_reference,
+                receipt=payment.receipt_number or "-",
+            )
+        return Reply(text)
+    if payment.status is PaymentStatus.MISMATCHED:
+        text = texts.t(language, "outcome_mismatched", order=payment.order_reference)
+        return Reply(text)
+    if payment.status is PaymentStatus.EXPIRED:
+        key = "outcome_expired"
+    else:
+        key = texts.outcome_key(payment.result_code if payment.result_code is not None else -1)
+    text = texts.t(
+        language,
+        key,
+        amount=amount,
+        order=payment.order_reference,
+        phone=display_phone(payment.phone),
+    )
+    retry = Button(texts.t(language, "button_try_again"), RETRY_BUTTON_DATA)
+    return Reply(text, buttons=((retry,),))
+
+
+def staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
+    """The staff notification for a settled payment."""
+    return texts.t(
+        language,
+        "staff_settled",
+        outcome=payment.status.value.upper(),
+        order=payment.order_reference,
+        amount=format_number(payment.amount),
+        phone=mask_phone(payment.phone),
+        receipt=payment.receipt_number or "-",
+        channel=payment.channel.value,
+        code="-" if payment.result_code is None else str(payment.result_code),
+        reported=format_number(result.amount) if result and result.amount is not None else "-",
+    )

@@ -1,0 +1,193 @@
+"""The composition root: builds every component once from the settings and wires them.
+
+Nothing else reads settings or makes engines, clients or bots; each component is handed what
+it needs. :class:`Lipa` holds the wired parts of one running process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from checkout.chat import ConversationService
+from checkout.delivery import DeliveryPolicy, OutboxSender
+from checkout.flow import FlowSettings
+from checkout.payments import PaymentService
+from checkout.ports import MessageSender, UnitOfWorkFactory
+from checkout.records import Channel
+from checkout.settlement import SettlementService, StaffChat
+from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
+from daraja.simulator.server import SimulatorServer
+from daraja.simulator.settings import (
+    DEFAULT_CONSUMER_KEY,
+    DEFAULT_CONSUMER_SECRET,
+    DEFAULT_PASSKEY,
+    SimulatorSettings,
+)
+from lipa.gateway import DarajaGateway
+from lipa.settings import MpesaEnvironment, Settings, require
+from storage.database import create_engine, is_sqlite, session_factory
+from storage.migrate import upgrade
+from storage.unit_of_work import unit_of_work_factory
+from webhook.mpesa import callback_path
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Lipa:
+    """The wired components of one process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    units: UnitOfWorkFactory
+    settlement: SettlementService
+    payments: PaymentService
+    conversations: ConversationService
+    outbox: OutboxSender
+    callback_secret: str
+    daraja_base_url: str
+    simulator: SimulatorServer | None = None
+    senders: dict[Channel, MessageSender] = field(default_factory=dict)
+
+
+def daraja_config(settings: Settings) -> DarajaConfig:
+    """Daraja credentials from the settings; the simulator's own when simulating."""
+    simulating = settings.mpesa_environment is MpesaEnvironment.SIMULATOR
+
+    def value(name: str, purpose: str, simulator_default: str) -> str:
+        raw = getattr(settings, name)
+        if simulating and (raw is None or not _text(raw)):
+            return simulator_default
+        return require(settings, name, purpose)
+
+    return DarajaConfig(
+        consumer_key=value(
+            "mpesa_consumer_key", "the Daraja app's consumer key", DEFAULT_CONSUMER_KEY
+        ),
+        consumer_secret=Secret(
+            value(
+                "mpesa_consumer_secret",
+                "the Daraja app's consumer secret",
+                DEFAULT_CONSUMER_SECRET,
+            )
+        ),
+        business_shortcode=settings.mpesa_business_shortcode,
+        passkey=Secret(
+            value("mpesa_passkey", "the Lipa na M-Pesa Online passkey", DEFAULT_PASSKEY)
+        ),
+        transaction_type=TransactionType(settings.mpesa_transaction_type.value),
+        party_b=settings.mpesa_party_b or None,
+    )
+
+
+def _text(value: object) -> str:
+    getter = getattr(value, "get_secret_value", None)
+    text = getter() if callable(getter) else value
+    return str(text or "").strip()
+
+
+def callback_secret(settings: Settings) -> str:
+    """The callback path's secret; a random one per process when simulating without one."""
+    if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and not _text(
+        settings.mpesa_callback_secret
+    ):
+        return secrets.token_urlsafe(24)
+    return require(
+        settings,
+        "mpesa_callback_secret",
+        "the secret part of the M-Pesa callback URL that only Safaricom is given",
+    )
+
+
+def callback_url(settings: Settings, secret: str) -> str:
+    """The URL Safaricom calls back, built from PUBLIC_BASE_URL and the secret."""
+    return settings.public_base_url.rstrip("/") + callback_path(secret)
+
+
+@contextlib.asynccontextmanager
+async def open_lipa(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    senders: Mapping[Channel, MessageSender] | None = None,
+    simulator_settings: SimulatorSettings | None = None,
+    delivery: DeliveryPolicy | None = None,
+    public_base_url: str | None = None,
+) -> AsyncIterator[Lipa]:
+    """Build and wire every component; close them all on exit.
+
+    With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
+    simulator is started. On SQLite the migrations are applied first.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        engine = create_engine(settings.database_url)
+        stack.push_async_callback(engine.dispose)
+        if is_sqlite(settings.database_url):
+            await upgrade(engine)
+        simulator = None
+        base_url = settings.mpesa_base_url
+        if base_url is None:
+            simulator = SimulatorServer(simulator_settings)
+            await simulator.start()
+            stack.push_async_callback(simulator.stop)
+            base_url = simulator.base_url
+        config = daraja_config(settings)
+        secret = callback_secret(settings)
+        http = build_http_client(
+            base_url, timeout=httpx.Timeout(settings.mpesa_timeout_seconds, connect=5.0)
+        )
+        stack.push_async_callback(http.aclose)
+        client = DarajaClient(http, config, now=clock)
+        public = public_base_url or settings.public_base_url
+        gateway = DarajaGateway(client, public.rstrip("/") + callback_path(secret))
+
+        sender_map: dict[Channel, MessageSender] = dict(senders or {})
+        outbox_box: list[OutboxSender] = []
+        units = unit_of_work_factory(
+            session_factory(engine), on_outbox=lambda: outbox_box[0].wake()
+        )
+        staff = (
+            StaffChat(str(settings.staff_chat_id), language=settings.default_language)
+            if settings.staff_chat_id is not None
+            else None
+        )
+        settlement = SettlementService(
+            units, clock=clock, staff=staff, business_name=settings.business_name
+        )
+        payments = PaymentService(units, gateway, settlement, clock=clock)
+        flow_settings = FlowSettings(
+            business_name=settings.business_name,
+            accept_unknown_orders=settings.accept_unknown_orders,
+            default_language=settings.default_language,
+        )
+        conversations = ConversationService(units, payments, flow_settings, clock=clock)
+        outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
+        outbox_box.append(outbox)
+        yield Lipa(
+            settings=settings,
+            engine=engine,
+            units=units,
+            settlement=settlement,
+            payments=payments,
+            conversations=conversations,
+            outbox=outbox,
+            callback_secret=secret,
+            daraja_base_url=base_url,
+            simulator=simulator,
+            senders=sender_map,
+        )

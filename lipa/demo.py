@@ -1,0 +1,224 @@
+"""``lipa demo``: the whole checkout in a terminal, offline, on the embedded defaults.
+
+The person at the terminal is the customer. Their lines go into the very same flow as
+Telegram's updates; the STK push goes to an in-process Daraja simulator, whose callback travels
+over HTTP to the real webhook server, and the outcome message comes back through the outbox.
+Buttons are listed with numbers and chosen by number; ``share`` shares the demo phone number.
+Input is read from standard input, so ``printf '/start\\n1\\n…' | lipa demo`` works; at the end
+of input the demo waits for any payment in flight to settle, prints its outcome and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from aiohttp import web
+
+from checkout.conversation import (
+    Button,
+    ButtonPressed,
+    Command,
+    ContactShared,
+    Event,
+    Reply,
+    TextMessage,
+    reply_from_payload,
+)
+from checkout.delivery import DeliveryPolicy
+from checkout.phones import display_phone
+from checkout.records import Channel, PaymentStatus
+from daraja.result_codes import ResultCode
+from daraja.simulator.settings import SimulatorSettings
+from lipa.app import Lipa, open_lipa, utc_now
+from lipa.settings import MpesaEnvironment, Settings
+from webhook.app import WebhookConfig, create_app
+
+CHAT = "terminal"
+DEMO_PHONE = "254712345678"
+DEMO_ORDERS = (("WW-1042", 1500, "Duvet and curtains"), ("WW-1043", 650, "Shirts, 5 pieces"))
+OUTCOMES = {
+    "paid": ResultCode.PAID,
+    "cancelled": ResultCode.CANCELLED,
+    "insufficient": ResultCode.INSUFFICIENT_BALANCE,
+    "timeout": ResultCode.NO_ANSWER,
+    "wrong-pin": ResultCode.WRONG_PIN,
+}
+SETTLE_WAIT = timedelta(seconds=60)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free at the moment of asking."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Terminal:
+    """Prints replies with numbered buttons and remembers them to map numbers back."""
+
+    out: TextIO
+    buttons: list[Button] = field(default_factory=list)
+    contact_requested: bool = False
+
+    def show(self, reply: Reply) -> None:
+        """Print one reply; its buttons become the numbered choices."""
+        self.out.write("\n" + reply.text + "\n")
+        flat = [button for row in reply.buttons for button in row]
+        if flat:
+            self.buttons = flat
+        for number, button in enumerate(flat, start=1):
+            self.out.write(f"  {number}) {button.label}\n")
+        if reply.request_contact:
+            self.contact_requested = True
+            self.out.write(f"  share) {reply.request_contact} ({display_phone(DEMO_PHONE)})\n")
+        self.out.flush()
+
+    def event_for(self, line: str) -> Event | None:
+        """The checkout event a typed line stands for."""
+        text = line.strip()
+        if not text:
+            return None
+        if text.startswith("/"):
+            head, _, argument = text.partition(" ")
+            return Command(head[1:].lower(), argument.strip())
+        if text.lower() == "share":
+            return ContactShared(DEMO_PHONE, is_own=True)
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons) and len(text) <= 2:
+            return ButtonPressed(self.buttons[int(text) - 1].data)
+        return TextMessage(text)
+
+
+class TerminalSender:
+    """Delivers outbox messages for the demo chat by printing them."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self._terminal = terminal
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        """Print the message."""
+        self._terminal.show(reply_from_payload(payload))
+
+
+def demo_settings(settings: Settings, database_url: str, port: int) -> Settings:
+    """The settings the demo runs on: the simulator, a local SQLite file, a local server."""
+    return settings.model_copy(
+        update={
+            "database_url": database_url,
+            "mpesa_environment": MpesaEnvironment.SIMULATOR,
+            "mpesa_api_base_url": None,
+            "mpesa_consumer_key": None,
+            "mpesa_consumer_secret": None,
+            "mpesa_passkey": None,
+            "mpesa_callback_secret": None,
+            "mpesa_business_shortcode": "174379",
+            "mpesa_party_b": None,
+            "mpesa_transaction_type": "CustomerPayBillOnline",
+            "host": "127.0.0.1",
+            "port": port,
+            "public_base_url": f"http://127.0.0.1:{port}",
+            "staff_chat_id": None,
+        }
+    )
+
+
+async def seed_orders(lipa: Lipa) -> None:
+    """Create the demo's example orders if they are not there yet."""
+    async with lipa.units() as unit:
+        for reference, amount, description in DEMO_ORDERS:
+            if await unit.orders.get(reference) is None:
+                await unit.orders.create(reference, amount, known=True, description=description)
+        await unit.commit()
+
+
+async def read_lines(stream: TextIO) -> asyncio.Queue[str | None]:
+    """Lines of ``stream`` as they come, then None at the end (read in a thread)."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def pump() -> None:
+        for line in stream:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    loop.run_in_executor(None, pump)
+    return queue
+
+
+async def run_demo(
+    settings: Settings,
+    *,
+    outcome: str = "paid",
+    database_url: str = "sqlite+aiosqlite:///./lipa-demo.db",
+    approve_after: float = 2.0,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> int:
+    """Run the demo until the end of input; return the exit status."""
+    out = stdout or sys.stdout
+    terminal = Terminal(out)
+    port = free_port()
+    settings = demo_settings(settings, database_url, port)
+    simulator = SimulatorSettings(callback_delay=approve_after, default_result=OUTCOMES[outcome])
+    async with open_lipa(
+        settings,
+        senders={Channel.DEMO: TerminalSender(terminal)},
+        simulator_settings=simulator,
+        delivery=DeliveryPolicy(idle_poll_seconds=0.5),
+        clock=clock,
+    ) as lipa:
+        await seed_orders(lipa)
+        app = create_app(
+            WebhookConfig(
+                settlement=lipa.settlement,
+                callback_secret=lipa.callback_secret,
+                workers=(lipa.outbox.run_forever,),
+            )
+        )
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            out.write(
+                f"Lipa demo: you are a customer of {settings.business_name} on a phone "
+                f"({display_phone(DEMO_PHONE)}).\nType /start to begin; choose buttons by "
+                f"number; 'share' shares your number. Try order {DEMO_ORDERS[0][0]}.\n"
+            )
+            out.flush()
+            lines = await read_lines(stdin or sys.stdin)
+            while (line := await lines.get()) is not None:
+                event = terminal.event_for(line)
+                if event is None:
+                    continue
+                for reply in await lipa.conversations.handle(
+                    Channel.DEMO, CHAT, event, phone=DEMO_PHONE
+                ):
+                    terminal.show(reply)
+            if not await wait_for_payments(lipa):
+                out.write("\nThe payment is still waiting for M-Pesa; /status will tell later.\n")
+                return 1
+        finally:
+            await runner.cleanup()
+    return 0
+
+
+async def wait_for_payments(lipa: Lipa) -> bool:
+    """Wait until no demo payment is pending and its outcome has been printed; False on timeout."""
+    deadline = datetime.now(UTC) + SETTLE_WAIT
+    while datetime.now(UTC) < deadline:
+        async with lipa.units() as unit:
+            latest = await unit.payments.latest_for_chat(Channel.DEMO, CHAT)
+            due = await unit.outbox.next_due_at()
+        pending = latest is not None and latest.status is PaymentStatus.PENDING
+        if not pending and due is None:
+            return True
+        await asyncio.sleep(0.1)
+    return False

@@ -1,0 +1,142 @@
+"""The running service: the aiohttp server, the Telegram bot and the background workers.
+
+``lipa serve`` starts one :class:`Service` and waits for a signal; tests start it the same way
+(pointing Telegram at a fake Bot API server) and stop it to simulate a restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from bot.application import build_application, feed_update
+from bot.handlers import CheckoutHandlers
+from bot.notifier import TelegramSender
+from checkout.delivery import DeliveryPolicy
+from checkout.records import Channel
+from daraja.simulator.settings import SimulatorSettings
+from lipa.app import Lipa, open_lipa
+from lipa.settings import Settings, TelegramMode, require
+from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.telegram import TELEGRAM_PATH
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """The service could not start; the message says why in one line."""
+
+
+class Service:
+    """One Lipa process: start it, use it, stop it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        simulator_settings: SimulatorSettings | None = None,
+        delivery: DeliveryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self._simulator_settings = simulator_settings
+        self._delivery = delivery
+        self._stack = contextlib.AsyncExitStack()
+        self.lipa: Lipa | None = None
+        self.application: Application | None = None  # type: ignore[type-arg]
+        self.port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Where the HTTP server listens."""
+        return f"http://{self.settings.host}:{self.port}"
+
+    async def start(self) -> None:
+        """Start everything; on failure nothing is left running."""
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+
+    async def _start(self) -> None:
+        settings = self.settings
+        token = require(settings, "telegram_bot_token", "the Telegram bot's token from @BotFather")
+        polling = settings.telegram_mode is TelegramMode.POLLING
+        webhook_secret = (
+            None
+            if polling
+            else require(
+                settings,
+                "telegram_webhook_secret",
+                "the secret Telegram sends with each webhook update",
+            )
+        )
+        application = build_application(
+            token, base_url=settings.telegram_api_base_url, polling=polling
+        )
+        self.application = application
+        senders: Mapping[Channel, Any] = {Channel.TELEGRAM: TelegramSender(application.bot)}
+        lipa = await self._stack.enter_async_context(
+            open_lipa(
+                settings,
+                senders=senders,
+                simulator_settings=self._simulator_settings,
+                delivery=self._delivery,
+            )
+        )
+        self.lipa = lipa
+        CheckoutHandlers(lipa.conversations, settings.default_language).install(application)
+        try:
+            await application.initialize()
+        except InvalidToken as error:
+            raise ServiceError("TELEGRAM_BOT_TOKEN was refused by Telegram") from error
+        except TelegramError as error:
+            raise ServiceError(f"could not reach Telegram: {error.message}") from error
+        self._stack.push_async_callback(application.shutdown)
+        await application.start()
+        self._stack.push_async_callback(application.stop)
+
+        telegram = None
+        if webhook_secret is not None:
+            telegram = TelegramRoute(webhook_secret, functools.partial(feed_update, application))
+        app = create_app(
+            WebhookConfig(
+                settlement=lipa.settlement,
+                callback_secret=lipa.callback_secret,
+                telegram=telegram,
+                workers=(lipa.outbox.run_forever,),
+            )
+        )
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        self.port = runner.addresses[0][1]
+        log.info("listening on %s", self.base_url)
+
+        if polling:
+            updater = application.updater
+            assert updater is not None
+            await updater.start_polling(allowed_updates=["message", "callback_query"])
+            self._stack.push_async_callback(updater.stop)
+        else:
+            url = settings.public_base_url.rstrip("/") + TELEGRAM_PATH
+            await application.bot.set_webhook(
+                url,
+                secret_token=webhook_secret,
+                allowed_updates=["message", "callback_query"],
+            )
+            log.info("Telegram webhook registered")
+
+    async def stop(self) -> None:
+        """Stop everything started, in reverse order."""
+        await self._stack.aclose()
+        self.lipa = None

@@ -1,0 +1,88 @@
+"""The aiohttp application: M-Pesa callbacks, Telegram updates, health, background workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from checkout.settlement import SettlementService
+from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler
+from webhook.telegram import TELEGRAM_PATH, TelegramWebhookHandler, UpdateSink
+
+log = logging.getLogger(__name__)
+
+# Callbacks and Telegram updates are a few kilobytes; refuse anything much larger.
+MAX_BODY_BYTES = 64 * 1024
+
+Worker = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramRoute:
+    """Where Telegram updates go, and the secret that proves they come from Telegram."""
+
+    secret: str
+    sink: UpdateSink
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """What the application serves."""
+
+    settlement: SettlementService
+    callback_secret: str
+    telegram: TelegramRoute | None = None
+    workers: Sequence[Worker] = field(default_factory=tuple)
+
+
+def create_app(config: WebhookConfig) -> web.Application:
+    """The application, with its workers started on startup and stopped on cleanup."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_post(
+        CALLBACK_PATH, MpesaCallbackHandler(config.settlement, config.callback_secret)
+    )
+    if config.telegram is not None:
+        app.router.add_post(
+            TELEGRAM_PATH, TelegramWebhookHandler(config.telegram.secret, config.telegram.sink)
+        )
+    app.router.add_get("/healthz", healthz)
+    if config.workers:
+        app.cleanup_ctx.append(_run_workers(config.workers))
+    return app
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """Liveness: the process answers."""
+    return web.json_response({"status": "ok"})
+
+
+def _run_workers(
+    workers: Sequence[Worker],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(_guarded(worker)) for worker in workers]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return context
+
+
+async def _guarded(worker: Worker) -> None:
+    """Run a worker, restarting it after an unexpected crash (after a pause)."""
+    while True:
+        try:
+            await worker()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background worker crashed; restarting in 5 s")
+            await asyncio.sleep(5)

@@ -1,0 +1,45 @@
+"""The Telegram webhook route: checks Telegram's secret header, queues the update, answers 200.
+
+Telegram retries any answer that is not 2xx, so the update is handed over and processed after
+the answer, never inside the request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TELEGRAM_PATH = "/telegram/webhook"
+
+UpdateSink = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class TelegramWebhookHandler:
+    """Accepts updates that carry the right secret and passes them to ``sink``."""
+
+    def __init__(self, secret: str, sink: UpdateSink) -> None:
+        self._secret = secret.encode()
+        self._sink = sink
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        """Handle one update POST."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secrets.compare_digest(given, self._secret):
+            log.warning("Telegram webhook call without the right secret refused")
+            raise web.HTTPUnauthorized()
+        try:
+            data = json.loads(await request.read())
+        except ValueError:
+            raise web.HTTPBadRequest(text="not JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise web.HTTPBadRequest(text="not an update")
+        await self._sink(data)
+        return web.Response(text="ok")
