@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from checkout import texts
-from checkout.conversation import Button, Reply, StartPayment
+from checkout.conversation import Reply, StartPayment
+from checkout.flow import retry_button
 from checkout.money import format_number
 from checkout.phones import display_phone, mask_phone
 from checkout.ports import (
@@ -25,7 +26,7 @@ from checkout.ports import (
     UnitOfWorkFactory,
 )
 from checkout.records import Channel, Customer, Language, Payment, PaymentStatus
-from checkout.settlement import RETRY_BUTTON_DATA, SettlementService, result_from_json
+from checkout.settlement import SettlementService, result_from_json
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,12 @@ class PaymentService:
                     return [Reply(texts.t(language, "order_not_found"))]
                 order = await unit.orders.create(
                     request.order_reference, request.amount, known=False
+                )
+            if not order.known and request.amount > order.balance:
+                # A reference the business did not create: what the customer pays is what
+                # is due, so paying it again (or more) raises the amount due.
+                order = await unit.orders.raise_amount_due(
+                    order.reference, order.amount_paid + request.amount
                 )
             if order.balance <= 0:
                 return [Reply(texts.t(language, "order_paid", order=order.reference))]
@@ -176,8 +183,7 @@ class PaymentService:
         text = texts.t(language, PROBLEM_TEXT[failure.problem])
         if failure.problem is PushProblem.OUTCOME_UNKNOWN:
             return [Reply(text)]
-        retry = Button(texts.t(language, "button_try_again"), RETRY_BUTTON_DATA)
-        return [Reply(text, buttons=((retry,),))]
+        return [Reply(text, buttons=((retry_button(language),),))]
 
     async def status(self, channel: Channel, chat_key: str, language: Language) -> list[Reply]:
         """The latest payment's state, asking Daraja first if it is still pending."""
@@ -229,9 +235,10 @@ def status_text(language: Language, payment: Payment) -> str:
 def history_line(language: Language, payment: Payment) -> str:
     """One payment in the history list."""
     when = payment.created_at.astimezone(texts.NAIROBI).strftime("%d/%m %H:%M")
+    key = "history_line_paid" if payment.status is PaymentStatus.PAID else "history_line"
     return texts.t(
         language,
-        "history_line",
+        key,
         date=when,
         order=payment.order_reference,
         amount=format_number(payment.amount),

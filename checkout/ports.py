@@ -39,6 +39,10 @@ class OrderRepository(Protocol):
         """Create an open order; raises if the reference exists."""
         ...
 
+    async def raise_amount_due(self, reference: str, amount_due: int) -> Order:
+        """Set a larger amount due (for orders made from references the business did not know)."""
+        ...
+
     async def record_paid(self, reference: str, amount: int) -> Order:
         """Add ``amount`` to what has been paid and update the status, atomically."""
         ...

@@ -15,7 +15,8 @@ from enum import StrEnum
 from typing import Any
 
 from checkout import texts
-from checkout.conversation import Button, Reply, reply_to_payload
+from checkout.conversation import Reply, reply_to_payload
+from checkout.flow import retry_button
 from checkout.money import format_number
 from checkout.phones import display_phone, mask_phone
 from checkout.ports import Clock, PaymentResult, Settlement, UnitOfWork, UnitOfWorkFactory
@@ -25,7 +26,6 @@ log = logging.getLogger(__name__)
 
 RESULT_PAID = 0
 RESULT_CANCELLED = 1032
-RETRY_BUTTON_DATA = "retry"
 
 
 class SettleOutcome(StrEnum):
@@ -269,8 +269,7 @@ def customer_reply(payment: Payment, order: Order | None) -> Reply:
         order=payment.order_reference,
         phone=display_phone(payment.phone),
     )
-    retry = Button(texts.t(language, "button_try_again"), RETRY_BUTTON_DATA)
-    return Reply(text, buttons=((retry,),))
+    return Reply(text, buttons=((retry_button(language),),))
 
 
 def staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:

@@ -53,6 +53,24 @@ class SqlOrderRepository:
         await self._session.flush()
         return to_order(row)
 
+    async def raise_amount_due(self, reference: str, amount_due: int) -> Order:
+        """Set a larger amount due; the status follows (a paid order becomes partly paid)."""
+        await self._session.execute(
+            update(OrderRow)
+            .where(OrderRow.reference == reference, OrderRow.amount_due < amount_due)
+            .values(
+                amount_due=amount_due,
+                status=case(
+                    (OrderRow.amount_paid >= amount_due, OrderStatus.PAID.value),
+                    (OrderRow.amount_paid > 0, OrderStatus.PARTLY_PAID.value),
+                    else_=OrderStatus.OPEN.value,
+                ),
+                updated_at=datetime.now(UTC),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return await self._reload(reference)
+
     async def record_paid(self, reference: str, amount: int) -> Order:
         """Add ``amount`` to what has been paid and update the status in one UPDATE."""
         paid = OrderRow.amount_paid + amount
@@ -69,6 +87,9 @@ class SqlOrderRepository:
             )
             .execution_options(synchronize_session=False)
         )
+        return await self._reload(reference)
+
+    async def _reload(self, reference: str) -> Order:
         row = await self._session.scalar(
             select(OrderRow)
             .where(OrderRow.reference == reference)
