@@ -43,11 +43,12 @@ def create_app(config: WebhookConfig) -> web.Application:
     """The application, with its workers started on startup and stopped on cleanup."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post(
-        CALLBACK_PATH, MpesaCallbackHandler(config.settlement, config.callback_secret)
+        CALLBACK_PATH, MpesaCallbackHandler(config.settlement, config.callback_secret).handle
     )
     if config.telegram is not None:
         app.router.add_post(
-            TELEGRAM_PATH, TelegramWebhookHandler(config.telegram.secret, config.telegram.sink)
+            TELEGRAM_PATH,
+            TelegramWebhookHandler(config.telegram.secret, config.telegram.sink).handle,
         )
     app.router.add_get("/healthz", healthz)
     if config.workers:

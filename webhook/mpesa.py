@@ -50,7 +50,7 @@ class MpesaCallbackHandler:
         self._settlement = settlement
         self._secret = secret.encode()
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         """Handle one callback POST."""
         given = request.match_info.get("secret", "").encode()
         if not secrets.compare_digest(given, self._secret):

@@ -29,7 +29,7 @@ class TelegramWebhookHandler:
         self._secret = secret.encode()
         self._sink = sink
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         """Handle one update POST."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not secrets.compare_digest(given, self._secret):
