@@ -120,30 +120,31 @@ class OutboxSender:
         delivered = 0
         async with self._limit:
             for index, message in enumerate(messages):
-                retry_at = await self._deliver_one(message)
+                sent, retry_at = await self._deliver_one(message)
+                delivered += sent
                 if retry_at is not None:
                     # Keep the chat's order: later messages wait until this one's retry.
                     await self._postpone(messages[index + 1 :], retry_at)
                     break
-                delivered += 1
         return delivered
 
-    async def _deliver_one(self, message: OutboxMessage) -> datetime | None:
-        """Send one message; None when done with it, else when it will be retried."""
+    async def _deliver_one(self, message: OutboxMessage) -> tuple[bool, datetime | None]:
+        """Send one message: whether it went out, and when it is retried if it is."""
         sender = self._senders.get(message.channel)
         if sender is None:
-            return await self._record_failure(message, f"no sender for {message.channel}", None)
+            detail = f"no sender for {message.channel}"
+            return False, await self._record_failure(message, detail, None)
         try:
             await sender.send(message.channel, message.chat_key, message.payload)
         except DeliveryFailed as failure:
-            return await self._record_failure(message, failure.detail, failure.retry_after)
+            return False, await self._record_failure(message, failure.detail, failure.retry_after)
         except Exception as error:  # an unexpected bug in a sender: retry, never lose
             log.exception("sender crashed on outbox message %s", message.id)
-            return await self._record_failure(message, type(error).__name__, 0.0)
+            return False, await self._record_failure(message, type(error).__name__, 0.0)
         async with self._units() as unit:
             await unit.outbox.mark_sent(message.id, now=self._clock())
             await unit.commit()
-        return None
+        return True, None
 
     async def _record_failure(
         self, message: OutboxMessage, detail: str, retry_after: float | None

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 from dataclasses import asdict
 from typing import Any
@@ -119,6 +120,9 @@ async def wait_for_signal() -> None:
 
 async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run the offline terminal demo."""
+    if args.log_level is None:
+        # The terminal is the customer's phone screen: keep routine logs off it.
+        logging.getLogger().setLevel(logging.WARNING)
     return await run_demo(
         settings,
         outcome=args.outcome,

@@ -36,7 +36,7 @@ from checkout.records import Channel, PaymentStatus
 from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
-from lipa.settings import MpesaEnvironment, Settings
+from lipa.settings import MpesaEnvironment, Settings, TransactionType
 from webhook.app import WebhookConfig, create_app
 
 CHAT = "terminal"
@@ -120,7 +120,7 @@ def demo_settings(settings: Settings, database_url: str, port: int) -> Settings:
             "mpesa_callback_secret": None,
             "mpesa_business_shortcode": "174379",
             "mpesa_party_b": None,
-            "mpesa_transaction_type": "CustomerPayBillOnline",
+            "mpesa_transaction_type": TransactionType.PAYBILL,
             "host": "127.0.0.1",
             "port": port,
             "public_base_url": f"http://127.0.0.1:{port}",

@@ -1,0 +1,79 @@
+"""Telegram delivery maps Telegram's answers to retry decisions; rendering fits Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from bot.notifier import TelegramSender
+from bot.rendering import render
+from checkout.conversation import Button, Reply, reply_to_payload
+from checkout.ports import DeliveryFailed
+from checkout.records import Channel
+from tests.fakes import FakeTelegram
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as telegram:
+        yield telegram
+
+
+@pytest.fixture
+async def sender(fake: FakeTelegram) -> AsyncIterator[TelegramSender]:
+    bot = Bot(fake.token, base_url=fake.base_url)
+    async with bot:
+        yield TelegramSender(bot)
+
+
+PAYLOAD = reply_to_payload(Reply("Paid", buttons=((Button("Try again", "retry"),),)))
+
+
+async def test_a_message_is_delivered_with_its_buttons(
+    fake: FakeTelegram, sender: TelegramSender
+) -> None:
+    await sender.send(Channel.TELEGRAM, "42", PAYLOAD)
+    message = await fake.wait_for_message_to(42, "Paid")
+    assert message.callback_data == ["retry"]
+
+
+async def test_a_429_asks_to_retry_after_telegrams_delay(
+    fake: FakeTelegram, sender: TelegramSender
+) -> None:
+    fake.flood_next(1, retry_after=7)
+    with pytest.raises(DeliveryFailed) as caught:
+        await sender.send(Channel.TELEGRAM, "42", PAYLOAD)
+    assert caught.value.retry_after == 7
+
+
+async def test_a_blocked_bot_is_not_retried(fake: FakeTelegram, sender: TelegramSender) -> None:
+    fake.block_bot(42)
+    with pytest.raises(DeliveryFailed) as caught:
+        await sender.send(Channel.TELEGRAM, "42", PAYLOAD)
+    assert caught.value.retry_after is None
+
+
+async def test_telegram_down_is_retried(fake: FakeTelegram, sender: TelegramSender) -> None:
+    await fake.go_down("502")
+    with pytest.raises(DeliveryFailed) as caught:
+        await sender.send(Channel.TELEGRAM, "42", PAYLOAD)
+    assert caught.value.retry_after == 0.0
+
+
+async def test_a_chat_key_that_is_not_a_chat_id_is_not_retried(sender: TelegramSender) -> None:
+    with pytest.raises(DeliveryFailed) as caught:
+        await sender.send(Channel.TELEGRAM, "terminal", PAYLOAD)
+    assert caught.value.retry_after is None
+
+
+def test_a_contact_request_with_inline_buttons_becomes_two_messages() -> None:
+    reply = Reply(
+        "Which number?",
+        buttons=((Button("Use 0712", "phone:saved"),),),
+        request_contact="Share my number",
+    )
+    first, second = render(reply)
+    assert first.text == "Which number?"
+    assert second.text == "Share my number"

@@ -1,0 +1,126 @@
+"""The outbox sender delivers each message once, in order per chat, retrying failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from checkout.delivery import DeliveryPolicy, OutboxSender
+from checkout.ports import DeliveryFailed
+from checkout.records import Channel
+from storage.unit_of_work import SqlUnitOfWork
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class RecordingSender:
+    """Fails as scripted, then records what it delivers."""
+
+    failures: list[DeliveryFailed] = field(default_factory=list)
+    delivered: list[tuple[str, Any]] = field(default_factory=list)
+    crash: bool = False
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        if self.crash:
+            self.crash = False
+            raise RuntimeError("bug")
+        if self.failures:
+            raise self.failures.pop(0)
+        self.delivered.append((chat_key, payload["n"]))
+
+
+async def queue(uow: UowFactory, clock: Clock, *items: tuple[str, int]) -> None:
+    async with uow() as unit:
+        for chat, number in items:
+            await unit.outbox.add(
+                channel=Channel.TELEGRAM, chat_key=chat, payload={"n": number}, now=clock()
+            )
+        await unit.commit()
+
+
+def sender_for(uow: UowFactory, clock: Clock, sender: RecordingSender) -> OutboxSender:
+    return OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock, policy=DeliveryPolicy())
+
+
+async def test_every_message_is_delivered_once(uow: UowFactory) -> None:
+    clock, sender = Clock(), RecordingSender()
+    await queue(uow, clock, *[(str(chat), n) for n in range(3) for chat in range(5)])
+    outbox = sender_for(uow, clock, sender)
+    assert await outbox.run_once() == 15
+    assert await outbox.run_once() == 0
+    assert sorted(sender.delivered) == sorted((str(c), n) for n in range(3) for c in range(5))
+
+
+async def test_messages_to_one_chat_keep_their_order_across_a_retry(uow: UowFactory) -> None:
+    clock = Clock()
+    sender = RecordingSender(failures=[DeliveryFailed("429", retry_after=5)])
+    await queue(uow, clock, ("42", 1), ("42", 2), ("42", 3))
+    outbox = sender_for(uow, clock, sender)
+    assert await outbox.run_once() == 0
+    clock.now += timedelta(seconds=4)
+    assert await outbox.run_once() == 0
+    clock.now += timedelta(seconds=1)
+    assert await outbox.run_once() == 3
+    assert sender.delivered == [("42", 1), ("42", 2), ("42", 3)]
+
+
+async def test_a_failure_without_retry_after_backs_off_and_is_retried(uow: UowFactory) -> None:
+    clock = Clock()
+    sender = RecordingSender(failures=[DeliveryFailed("network", retry_after=0.0)] * 2)
+    await queue(uow, clock, ("42", 1))
+    outbox = sender_for(uow, clock, sender)
+    await outbox.run_once()
+    clock.now += timedelta(seconds=1)
+    await outbox.run_once()
+    clock.now += timedelta(seconds=2)
+    assert await outbox.run_once() == 1
+    assert sender.delivered == [("42", 1)]
+
+
+async def test_a_crashing_sender_loses_nothing(uow: UowFactory) -> None:
+    clock = Clock()
+    sender = RecordingSender(crash=True)
+    await queue(uow, clock, ("42", 1))
+    outbox = sender_for(uow, clock, sender)
+    assert await outbox.run_once() == 0
+    clock.now += timedelta(seconds=2)
+    assert await outbox.run_once() == 1
+
+
+async def test_a_hopeless_message_is_given_up_and_does_not_block_the_chat(
+    uow: UowFactory,
+) -> None:
+    clock = Clock()
+    sender = RecordingSender(failures=[DeliveryFailed("blocked", retry_after=None)])
+    await queue(uow, clock, ("42", 1), ("42", 2))
+    outbox = sender_for(uow, clock, sender)
+    assert await outbox.run_once() == 1
+    assert sender.delivered == [("42", 2)]
+    async with uow() as unit:
+        assert await unit.outbox.next_due_at() is None
+
+
+async def test_a_message_claimed_by_a_dead_sender_is_sent_after_the_lease(
+    uow: UowFactory,
+) -> None:
+    clock = Clock()
+    await queue(uow, clock, ("42", 1))
+    async with uow() as unit:  # a sender claims it, then dies before sending
+        await unit.outbox.claim_due(now=clock(), limit=10, lease_seconds=60)
+        await unit.commit()
+    sender = RecordingSender()
+    outbox = sender_for(uow, clock, sender)
+    assert await outbox.run_once() == 0
+    clock.now += timedelta(seconds=61)
+    assert await outbox.run_once() == 1
