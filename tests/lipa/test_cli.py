@@ -1,0 +1,107 @@
+"""The ``lipa`` command line: commands listed, migrations applied, problems said in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lipa.cli import main
+from lipa.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lipa(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES
+    }
+    environment.update(PYTHONPATH=str(ROOT), **env)
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "lipa", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+_SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = lipa("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("migrate", "serve", "demo", "simulator", "mpesa"):
+        assert command in result.stdout
+
+
+def test_migrate_creates_the_schema_on_sqlite(tmp_path: Path) -> None:
+    result = lipa("migrate", cwd=tmp_path, DATABASE_URL="sqlite+aiosqlite:///./x.db")
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+    assert (tmp_path / "x.db").exists()
+
+
+def test_migrate_creates_the_schema_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    result = lipa("migrate", cwd=tmp_path, DATABASE_URL=postgres_url)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": "change-me"}, "TELEGRAM_BOT_TOKEN"),
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook"},
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:x", "MPESA_ENVIRONMENT": "sandbox"},
+            "MPESA_CONSUMER_KEY",
+        ),
+    ],
+)
+def test_serve_without_a_needed_setting_names_it_in_one_line(
+    tmp_path: Path, env: dict[str, str], variable: str
+) -> None:
+    result = lipa("serve", cwd=tmp_path, **env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_an_invalid_setting_is_named_in_one_line(tmp_path: Path) -> None:
+    result = lipa("migrate", cwd=tmp_path, PORT="eighty")
+    assert result.returncode == 2
+    assert "PORT" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_production_refuses_a_plain_http_public_url(tmp_path: Path) -> None:
+    result = lipa(
+        "migrate",
+        cwd=tmp_path,
+        MPESA_ENVIRONMENT="production",
+        PUBLIC_BASE_URL="http://shop.example",
+    )
+    assert result.returncode == 2
+    assert "https" in result.stderr
+
+
+def test_main_returns_the_commands_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'y.db'}")
+    assert main(["migrate"]) == 0
+    assert "revision" in capsys.readouterr().out

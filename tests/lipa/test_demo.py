@@ -1,0 +1,82 @@
+"""``lipa demo`` reads the customer from standard input and prints the outcome."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lipa.demo import run_demo
+from lipa.settings import Settings
+
+PAY_WW_1042 = "/start\n1\nWW-1042\n1\nshare\n1\n"
+
+
+def settings() -> Settings:
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        ("paid", "M-Pesa receipt"),
+        ("cancelled", "cancel"),
+        ("insufficient", "balance"),
+        ("timeout", "phone"),
+        ("wrong-pin", "PIN"),
+    ],
+)
+async def test_the_demo_pays_or_fails_as_told(tmp_path: Path, outcome: str, expected: str) -> None:
+    out = io.StringIO()
+    status = await run_demo(
+        settings(),
+        outcome=outcome,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        approve_after=0.1,
+        stdin=io.StringIO(PAY_WW_1042),
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert status == 0
+    assert "Pay KES 1,500 for order WW-1042 from 0712 345 678?" in text
+    last = text.strip().splitlines()
+    assert any(expected.lower() in line.lower() for line in last[-3:]), text
+    if outcome != "paid":
+        assert last[-1].strip() == "1) Try again"
+
+
+async def test_the_demo_understands_typed_amounts_and_numbers(tmp_path: Path) -> None:
+    out = io.StringIO()
+    lines = "/start\n1\nWW-1042\n1,000/=\n0712345678\n1\n/history\n"
+    await run_demo(
+        settings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        approve_after=0.1,
+        stdin=io.StringIO(lines),
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Pay KES 1,000 for order WW-1042" in text
+    assert "Balance left: KES 500" in text or "KES 500" in text
+
+
+def test_printf_into_lipa_demo_pays_and_exits_0(tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "lipa", "demo", "--approve-after", "0.2"],
+        input=PAY_WW_1042,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "M-Pesa receipt" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "lipa-demo.db").exists()
