@@ -155,7 +155,7 @@ class PaymentService:
 
     async def _settle_early_callback(self, unit: UnitOfWork, checkout_request_id: str) -> None:
         # The callback may have arrived while we were still waiting for the push's answer.
-        early = await unit.events.unmatched(checkout_request_id)
+        early = await unit.events.latest(checkout_request_id, "callback_unmatched")
         if early is not None:
             await self._settlement.settle_in(
                 unit, result_from_json(early["result"]), source="callback", raw=early.get("raw")

@@ -110,6 +110,19 @@ class PaymentRepository(Protocol):
         """Payments for this order still waiting for an outcome."""
         ...
 
+    async def claim_for_check(
+        self, *, now: datetime, created_before: datetime, limit: int, lease_seconds: float
+    ) -> Sequence[Payment]:
+        """Claim pending payments pushed before ``created_before`` whose check is due.
+
+        The claim moves their next check past the lease, so another process skips them.
+        """
+        ...
+
+    async def schedule_check(self, payment_id: int, *, at: datetime) -> None:
+        """Ask about a pending payment again at ``at``."""
+        ...
+
 
 class PaymentEventRepository(Protocol):
     """The audit trail: every raw callback and query answer."""
@@ -127,8 +140,8 @@ class PaymentEventRepository(Protocol):
         """Append one event."""
         ...
 
-    async def unmatched(self, checkout_request_id: str) -> dict[str, Any] | None:
-        """The payload of the latest callback recorded before its payment was known."""
+    async def latest(self, checkout_request_id: str, kind: str) -> dict[str, Any] | None:
+        """The payload of the latest event of ``kind`` for this CheckoutRequestID, if any."""
         ...
 
 

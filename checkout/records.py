@@ -96,6 +96,7 @@ class Payment:
     receipt_number: str | None = None
     settled_at: datetime | None = None
     language: Language = "en"
+    check_attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)

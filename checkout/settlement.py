@@ -9,7 +9,7 @@ duplicate callback queues none.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -19,7 +19,15 @@ from checkout.conversation import Reply, reply_to_payload
 from checkout.flow import retry_button
 from checkout.money import format_number
 from checkout.phones import display_phone, mask_phone
-from checkout.ports import Clock, PaymentResult, Settlement, UnitOfWork, UnitOfWorkFactory
+from checkout.ports import (
+    Clock,
+    PaymentGateway,
+    PaymentResult,
+    PushFailed,
+    Settlement,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from checkout.records import Channel, Language, Order, Payment, PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -35,6 +43,7 @@ class SettleOutcome(StrEnum):
     DUPLICATE = "duplicate"  # already settled with the same outcome: nothing changed
     CONFLICT = "conflict"  # already settled with another outcome: recorded, staff alerted
     UNKNOWN = "unknown"  # no payment with this CheckoutRequestID (yet): recorded
+    UNCONFIRMED = "unconfirmed"  # a success Daraja could not confirm yet: kept for later
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +83,12 @@ def result_from_json(data: dict[str, Any]) -> PaymentResult:
 
 
 class SettlementService:
-    """Applies Daraja's results to payments, orders and the outbox."""
+    """Applies Daraja's results to payments, orders and the outbox.
+
+    With ``confirm`` set (``MPESA_CONFIRM_WITH_QUERY``), a success callback counts only once
+    an STK Push Query agrees: Safaricom does not sign callbacks, so a forged success for a
+    real pending payment is never paid.
+    """
 
     def __init__(
         self,
@@ -83,16 +97,24 @@ class SettlementService:
         clock: Clock,
         staff: StaffChat | None = None,
         business_name: str = "",
+        confirm: PaymentGateway | None = None,
     ) -> None:
         self._units = units
         self._clock = clock
         self._staff = staff
         self._business_name = business_name
+        self._confirm = confirm
 
     async def settle(
         self, result: PaymentResult, *, source: str, raw: dict[str, Any] | None = None
     ) -> SettleOutcome:
         """Record ``result`` (from ``source``: "callback" or "query") and settle its payment."""
+        if self._confirm is not None and source == "callback" and result.result_code == 0:
+            confirmed = await self._confirmed(result, raw)
+            if confirmed is None:
+                return SettleOutcome.UNCONFIRMED
+            if confirmed is not result:
+                return await self._forged(result, confirmed, raw)
         async with self._units() as unit:
             outcome = await self.settle_in(unit, result, source=source, raw=raw)
             await unit.commit()
@@ -102,8 +124,75 @@ class SettlementService:
             async with self._units() as unit:
                 if await unit.payments.by_checkout_request_id(result.checkout_request_id):
                     outcome = await self.settle_in(unit, result, source=source, raw=raw)
-                    await unit.commit()
+                await unit.commit()
         return outcome
+
+    async def _confirmed(
+        self, result: PaymentResult, raw: dict[str, Any] | None
+    ) -> PaymentResult | None:
+        """The result to settle with: the callback's if Daraja agrees, Daraja's if not.
+
+        None when Daraja cannot say yet: the callback is kept and the reconciler settles the
+        payment (with the callback's receipt) once a query gives a final answer.
+        """
+        assert self._confirm is not None
+        try:
+            answer = await self._confirm.stk_query(result.checkout_request_id)
+        except PushFailed as failure:
+            log.warning("could not confirm a success callback: %s", failure.problem.value)
+            answer = None
+        if answer is not None and answer.result is not None:
+            return result if answer.result.result_code == 0 else answer.result
+        async with self._units() as unit:
+            await unit.events.record(
+                kind="callback_unconfirmed",
+                payload={"raw": raw or {}, "result": result_to_json(result)},
+                now=self._clock(),
+                checkout_request_id=result.checkout_request_id,
+                note="success callback not yet confirmed by a query",
+            )
+            await unit.commit()
+        return None
+
+    async def _forged(
+        self, claimed: PaymentResult, actual: PaymentResult, raw: dict[str, Any] | None
+    ) -> SettleOutcome:
+        """Daraja contradicts a success callback: settle by Daraja and alert the staff."""
+        log.warning("success callback contradicted by Daraja (code %s)", actual.result_code)
+        async with self._units() as unit:
+            payment = await unit.payments.by_checkout_request_id(claimed.checkout_request_id)
+            await unit.events.record(
+                kind="callback_contradicted",
+                payload={"raw": raw or {}, "result": result_to_json(claimed)},
+                now=self._clock(),
+                payment_id=payment.id if payment else None,
+                checkout_request_id=claimed.checkout_request_id,
+                note=f"Daraja's query says result code {actual.result_code}",
+            )
+            if self._staff is not None and payment is not None:
+                text = texts.t(
+                    self._staff.language,
+                    "staff_forged",
+                    order=payment.order_reference,
+                    amount=format_number(payment.amount),
+                    phone=mask_phone(payment.phone),
+                    code=str(actual.result_code),
+                )
+                await self._alert_staff(unit, text, f"payment:{payment.id}:forged")
+            outcome = await self.settle_in(unit, actual, source="query")
+            await unit.commit()
+        return outcome
+
+    async def _alert_staff(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
+        if self._staff is None:
+            return
+        await unit.outbox.add(
+            channel=self._staff.channel,
+            chat_key=self._staff.chat_key,
+            payload={**reply_to_payload(Reply(text)), "digest": True},
+            now=self._clock(),
+            dedupe_key=dedupe_key,
+        )
 
     async def settle_in(
         self,
@@ -129,6 +218,10 @@ class SettlementService:
             )
             log.warning("%s for an unknown CheckoutRequestID recorded", source)
             return SettleOutcome.UNKNOWN
+        if result.result_code == RESULT_PAID and result.receipt_number is None:
+            # A query confirms a payment but carries no receipt: take the one from the
+            # callback that was waiting for this confirmation.
+            result = await self._with_callback_details(unit, result)
         await unit.events.record(
             kind=source,
             payload=payload,
@@ -159,6 +252,29 @@ class SettlementService:
             mask_phone(payment.phone),
         )
         return SettleOutcome.SETTLED
+
+    async def _with_callback_details(
+        self, unit: UnitOfWork, result: PaymentResult
+    ) -> PaymentResult:
+        stored = await unit.events.latest(result.checkout_request_id, "callback_unconfirmed")
+        if stored is None:
+            return result
+        callback = result_from_json(stored["result"])
+        return replace(result, receipt_number=callback.receipt_number, amount=callback.amount)
+
+    async def alert_unmatched(self, result: PaymentResult) -> None:
+        """Tell the staff about a success nobody can match to a payment."""
+        async with self._units() as unit:
+            text = texts.t(
+                self._staff.language if self._staff else "en",
+                "staff_unmatched",
+                request=result.checkout_request_id,
+                amount="-" if result.amount is None else format_number(result.amount),
+                receipt=result.receipt_number or "-",
+                code=str(result.result_code),
+            )
+            await self._alert_staff(unit, text, f"unmatched:{result.checkout_request_id}")
+            await unit.commit()
 
     async def expire(self, unit: UnitOfWork, payment: Payment, *, reason: str) -> bool:
         """Settle a payment nobody answered for as expired; False if it was settled already."""
@@ -197,13 +313,7 @@ class SettlementService:
                 reported=status.value,
                 receipt=result.receipt_number or "-",
             )
-            await unit.outbox.add(
-                channel=self._staff.channel,
-                chat_key=self._staff.chat_key,
-                payload=reply_to_payload(Reply(text)),
-                now=self._clock(),
-                dedupe_key=f"payment:{payment.id}:conflict:{status.value}",
-            )
+            await self._alert_staff(unit, text, f"payment:{payment.id}:conflict:{status.value}")
         return SettleOutcome.CONFLICT
 
     async def _queue_messages(

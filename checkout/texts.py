@@ -223,6 +223,14 @@ _EN: Final[Mapping[str, str]] = {
         "Check order {order}: the payment of KES {amount} from {phone} was settled as "
         "{settled}, but M-Pesa now reports {reported} (receipt {receipt})."
     ),
+    "staff_forged": (
+        "Warning: a success callback for order {order} (KES {amount}, {phone}) was not "
+        "confirmed by M-Pesa, which reports result code {code}. It was not counted as paid."
+    ),
+    "staff_unmatched": (
+        "Check: M-Pesa reported a payment Lipa cannot match (request {request}, "
+        "KES {amount}, receipt {receipt}, result code {code})."
+    ),
 }
 
 _SW: Final[Mapping[str, str]] = {
@@ -418,6 +426,14 @@ _SW: Final[Mapping[str, str]] = {
     "staff_conflict": (
         "Kagua oda {order}: malipo ya KES {amount} kutoka {phone} yalirekodiwa kama "
         "{settled}, lakini sasa M-Pesa inaripoti {reported} (risiti {receipt})."
+    ),
+    "staff_forged": (
+        "Tahadhari: taarifa ya malipo ya oda {order} (KES {amount}, {phone}) haikuthibitishwa "
+        "na M-Pesa, inayoripoti msimbo {code}. Haikuhesabiwa kama malipo."
+    ),
+    "staff_unmatched": (
+        "Kagua: M-Pesa iliripoti malipo ambayo Lipa haiwezi kuyalinganisha (ombi {request}, "
+        "KES {amount}, risiti {receipt}, msimbo {code})."
     ),
 }
 

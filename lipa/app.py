@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +21,7 @@ from checkout.delivery import DeliveryPolicy, OutboxSender
 from checkout.flow import FlowSettings
 from checkout.payments import PaymentService
 from checkout.ports import MessageSender, UnitOfWorkFactory
+from checkout.reconcile import ReconcilePolicy, Reconciler
 from checkout.records import Channel
 from checkout.settlement import SettlementService, StaffChat
 from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
@@ -36,7 +37,7 @@ from lipa.settings import MpesaEnvironment, Settings, require
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import unit_of_work_factory
-from webhook.mpesa import callback_path
+from webhook.mpesa import SourceCheck, callback_path
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class Lipa:
     payments: PaymentService
     conversations: ConversationService
     outbox: OutboxSender
+    reconciler: Reconciler
+    gateway: DarajaGateway
     callback_secret: str
     daraja_base_url: str
     simulator: SimulatorServer | None = None
@@ -111,6 +114,14 @@ def callback_secret(settings: Settings) -> str:
         settings,
         "mpesa_callback_secret",
         "the secret part of the M-Pesa callback URL that only Safaricom is given",
+    )
+
+
+def source_check(settings: Settings) -> SourceCheck:
+    """The callback allowlist from the settings."""
+    return SourceCheck(
+        networks=tuple(settings.callback_networks),
+        trusted_header=settings.mpesa_callback_trusted_header or None,
     )
 
 
@@ -167,7 +178,11 @@ async def open_lipa(
             else None
         )
         settlement = SettlementService(
-            units, clock=clock, staff=staff, business_name=settings.business_name
+            units,
+            clock=clock,
+            staff=staff,
+            business_name=settings.business_name,
+            confirm=gateway if settings.confirm_with_query else None,
         )
         payments = PaymentService(units, gateway, settlement, clock=clock)
         flow_settings = FlowSettings(
@@ -178,6 +193,17 @@ async def open_lipa(
         conversations = ConversationService(units, payments, flow_settings, clock=clock)
         outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
         outbox_box.append(outbox)
+        reconciler = Reconciler(
+            units,
+            gateway,
+            settlement,
+            clock=clock,
+            policy=ReconcilePolicy(
+                after=timedelta(seconds=settings.reconcile_after_seconds),
+                expiry=timedelta(seconds=settings.payment_expiry_seconds),
+                interval_seconds=min(10.0, settings.reconcile_after_seconds / 2),
+            ),
+        )
         yield Lipa(
             settings=settings,
             engine=engine,
@@ -186,6 +212,8 @@ async def open_lipa(
             payments=payments,
             conversations=conversations,
             outbox=outbox,
+            reconciler=reconciler,
+            gateway=gateway,
             callback_secret=secret,
             daraja_base_url=base_url,
             simulator=simulator,

@@ -24,7 +24,7 @@ from daraja import (
 )
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import SimulatorSettings
-from lipa.app import callback_secret, callback_url, daraja_config
+from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
 from lipa.cli import CommandError
 from lipa.demo import OUTCOMES, run_demo
 from lipa.service import Service, ServiceError
@@ -65,6 +65,11 @@ def register(sub: Any) -> None:
     simulator.add_argument("--port", type=int, default=DEFAULT_PORT)
     simulator.add_argument("--callback-delay", type=float, default=3.0, help="seconds")
     simulator.set_defaults(handler=run_simulator)
+
+    reconcile = sub.add_parser(
+        "reconcile", help="settle pending payments by asking Daraja (one pass, for cron)"
+    )
+    reconcile.set_defaults(handler=run_reconcile)
 
     mpesa = sub.add_parser("mpesa", help="talk to Daraja with the MPESA_* settings")
     mpesa_sub = mpesa.add_subparsers(dest="mpesa_command", required=True, metavar="ACTION")
@@ -135,6 +140,26 @@ async def run_simulator(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Daraja simulator until interrupted."""
     print(f"Daraja simulator on http://{args.host}:{args.port}", flush=True)
     await serve_forever(args.host, args.port, SimulatorSettings(callback_delay=args.callback_delay))
+    return 0
+
+
+async def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    """One reconciliation pass; prints one line per payment looked at."""
+    if settings.mpesa_base_url is None:
+        raise CommandError(
+            "MPESA_API_BASE_URL is not set: reconciling needs the Daraja that took the pushes"
+        )
+    async with open_lipa(settings) as lipa:
+        checked = await lipa.reconciler.run_once()
+    for item in checked:
+        payment = item.payment
+        code = "" if item.result_code is None else f" (result code {item.result_code})"
+        print(
+            f"payment {payment.id} order {payment.order_reference} "
+            f"KES {payment.amount}: {item.result.value}{code}"
+        )
+    settled = sum(1 for item in checked if item.result.value in ("settled", "expired"))
+    print(f"{len(checked)} pending payments checked, {settled} settled")
     return 0
 
 

@@ -180,7 +180,7 @@ async def run_demo(
             WebhookConfig(
                 settlement=lipa.settlement,
                 callback_secret=lipa.callback_secret,
-                workers=(lipa.outbox.run_forever,),
+                workers=(lipa.outbox.run_forever, lipa.reconciler.run_forever),
             )
         )
         runner = web.AppRunner(app, access_log=None)

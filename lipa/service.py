@@ -22,7 +22,7 @@ from bot.notifier import TelegramSender
 from checkout.delivery import DeliveryPolicy
 from checkout.records import Channel
 from daraja.simulator.settings import SimulatorSettings
-from lipa.app import Lipa, open_lipa
+from lipa.app import Lipa, open_lipa, source_check
 from lipa.settings import Settings, TelegramMode, require
 from webhook.app import TelegramRoute, WebhookConfig, create_app
 from webhook.telegram import TELEGRAM_PATH
@@ -111,7 +111,8 @@ class Service:
                 settlement=lipa.settlement,
                 callback_secret=lipa.callback_secret,
                 telegram=telegram,
-                workers=(lipa.outbox.run_forever,),
+                workers=(lipa.outbox.run_forever, lipa.reconciler.run_forever),
+                sources=source_check(settings),
             )
         )
         runner = web.AppRunner(app, access_log=None)

@@ -55,7 +55,11 @@ class Settings(BaseSettings):
     """Every setting Lipa reads; names are the environment variables' names."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     # --- the business and the server
@@ -88,6 +92,12 @@ class Settings(BaseSettings):
     mpesa_callback_secret: SecretStr | None = None
     mpesa_timeout_seconds: float = Field(default=30.0, gt=0)
     mpesa_callback_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mpesa_callback_trusted_header: str | None = None
+    mpesa_confirm_with_query: bool | None = None
+
+    # --- reconciliation and delivery
+    reconcile_after_seconds: float = Field(default=60.0, gt=0)
+    payment_expiry_seconds: float = Field(default=600.0, gt=0)
 
     @field_validator("staff_user_ids", "mpesa_callback_allowed_ips", mode="before")
     @classmethod
@@ -126,6 +136,8 @@ class Settings(BaseSettings):
                 "PUBLIC_BASE_URL must be https:// when MPESA_ENVIRONMENT=production "
                 "(Safaricom only calls back to https URLs)"
             )
+        if self.payment_expiry_seconds <= self.reconcile_after_seconds:
+            raise ValueError("PAYMENT_EXPIRY_SECONDS must be longer than RECONCILE_AFTER_SECONDS")
         if self.mpesa_transaction_type is TransactionType.BUY_GOODS and not self.mpesa_party_b:
             raise ValueError(
                 "MPESA_PARTY_B (the till number) is required when "
@@ -139,6 +151,13 @@ class Settings(BaseSettings):
         if self.mpesa_api_base_url:
             return self.mpesa_api_base_url.rstrip("/")
         return MPESA_BASE_URLS.get(self.mpesa_environment)
+
+    @property
+    def confirm_with_query(self) -> bool:
+        """Whether success callbacks are confirmed by a query (default: in production only)."""
+        if self.mpesa_confirm_with_query is None:
+            return self.mpesa_environment is MpesaEnvironment.PRODUCTION
+        return self.mpesa_confirm_with_query
 
     @property
     def callback_networks(self) -> list[IPv4Network | IPv6Network]:

@@ -112,6 +112,7 @@ class PaymentRow(Base):
         CheckConstraint("amount >= 1 AND amount <= 250000", name="amount_in_daraja_range"),
         Index("ix_payments_status_created_at", "status", "created_at"),
         Index("ix_payments_channel_chat_key_id", "channel", "chat_key", "id"),
+        Index("ix_payments_status_next_check_at", "status", "next_check_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -132,6 +133,9 @@ class PaymentRow(Base):
     requested_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     settled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    # Reconciliation: when to ask Daraja next about a pending payment, and how often we have.
+    next_check_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    check_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PaymentEventRow(Base):

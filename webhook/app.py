@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from checkout.settlement import SettlementService
-from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler
+from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
 from webhook.telegram import TELEGRAM_PATH, TelegramWebhookHandler, UpdateSink
 
 log = logging.getLogger(__name__)
@@ -37,13 +37,15 @@ class WebhookConfig:
     callback_secret: str
     telegram: TelegramRoute | None = None
     workers: Sequence[Worker] = field(default_factory=tuple)
+    sources: SourceCheck = field(default_factory=SourceCheck)
 
 
 def create_app(config: WebhookConfig) -> web.Application:
     """The application, with its workers started on startup and stopped on cleanup."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post(
-        CALLBACK_PATH, MpesaCallbackHandler(config.settlement, config.callback_secret).handle
+        CALLBACK_PATH,
+        MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources).handle,
     )
     if config.telegram is not None:
         app.router.add_post(

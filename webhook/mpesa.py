@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 
 from aiohttp import web
@@ -43,12 +46,46 @@ def result_from_callback(callback: StkCallback) -> PaymentResult:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SourceCheck:
+    """Which addresses may POST callbacks, and where to read the caller's address.
+
+    Behind a reverse proxy the peer is the proxy: ``trusted_header`` (e.g. X-Forwarded-For)
+    names the header it sets, and its last address (the one the proxy itself added) is used.
+    """
+
+    networks: Sequence[IPv4Network | IPv6Network] = ()
+    trusted_header: str | None = None
+
+    def caller(self, request: web.Request) -> str | None:
+        """The caller's address as this deployment sees it."""
+        if self.trusted_header:
+            forwarded = request.headers.get(self.trusted_header, "")
+            addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+            return addresses[-1] if addresses else None
+        return request.remote
+
+    def allows(self, request: web.Request) -> bool:
+        """Whether the request comes from an allowed address (always, with no allowlist)."""
+        if not self.networks:
+            return True
+        caller = self.caller(request)
+        try:
+            address = ip_address(caller or "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+
 class MpesaCallbackHandler:
     """Checks, parses and settles callbacks."""
 
-    def __init__(self, settlement: SettlementService, secret: str) -> None:
+    def __init__(
+        self, settlement: SettlementService, secret: str, sources: SourceCheck | None = None
+    ) -> None:
         self._settlement = settlement
         self._secret = secret.encode()
+        self._sources = sources or SourceCheck()
 
     async def handle(self, request: web.Request) -> web.Response:
         """Handle one callback POST."""
@@ -56,6 +93,11 @@ class MpesaCallbackHandler:
         if not secrets.compare_digest(given, self._secret):
             log.warning("callback with a wrong secret from %s refused", request.remote)
             raise web.HTTPNotFound()
+        if not self._sources.allows(request):
+            log.warning(
+                "callback from %s, outside the allowlist, refused", self._sources.caller(request)
+            )
+            raise web.HTTPForbidden()
         body = await request.read()
         try:
             callback = parse_callback(body)
@@ -63,6 +105,8 @@ class MpesaCallbackHandler:
             log.warning("malformed callback refused: %s", error)
             return web.json_response({"ResultCode": 1, "ResultDesc": str(error)}, status=400)
         raw: dict[str, Any] = json.loads(body)
+        if not isinstance(raw, dict):  # parse_callback already refused anything else
+            raise web.HTTPBadRequest()
         outcome = await self._settlement.settle(
             result_from_callback(callback), source="callback", raw=raw
         )

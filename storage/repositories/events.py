@@ -40,13 +40,13 @@ class SqlPaymentEventRepository:
         )
         await self._session.flush()
 
-    async def unmatched(self, checkout_request_id: str) -> dict[str, Any] | None:
-        """The payload of the latest callback recorded before its payment was known."""
+    async def latest(self, checkout_request_id: str, kind: str) -> dict[str, Any] | None:
+        """The payload of the latest event of ``kind`` for this CheckoutRequestID, if any."""
         payload: dict[str, Any] | None = await self._session.scalar(
             select(PaymentEventRow.payload)
             .where(
                 PaymentEventRow.checkout_request_id == checkout_request_id,
-                PaymentEventRow.kind == "callback_unmatched",
+                PaymentEventRow.kind == kind,
             )
             .order_by(PaymentEventRow.id.desc())
             .limit(1)

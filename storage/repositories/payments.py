@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.ports import NewPayment, Settlement
@@ -36,6 +36,7 @@ def to_payment(row: PaymentRow, order_reference: str) -> Payment:
         receipt_number=row.receipt_number,
         settled_at=row.settled_at,
         language=_language(row.language),
+        check_attempts=row.check_attempts,
     )
 
 
@@ -148,6 +149,57 @@ class SqlPaymentRepository:
             ).order_by(PaymentRow.id)
         )
         return [to_payment(row, reference) for row, reference in rows]
+
+    async def claim_for_check(
+        self, *, now: datetime, created_before: datetime, limit: int, lease_seconds: float
+    ) -> Sequence[Payment]:
+        """Claim pending payments pushed before ``created_before`` whose check is due.
+
+        Rows locked by another process are skipped (PostgreSQL), and the UPDATE re-checks that
+        the check is still due, so each payment is claimed by one process at a time.
+        """
+        due = (
+            PaymentRow.status == PaymentStatus.PENDING.value,
+            PaymentRow.created_at <= created_before,
+            or_(PaymentRow.next_check_at.is_(None), PaymentRow.next_check_at <= now),
+        )
+        ids = list(
+            await self._session.scalars(
+                select(PaymentRow.id)
+                .where(*due)
+                .order_by(PaymentRow.created_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        claimed = await self._session.scalars(
+            update(PaymentRow)
+            .where(PaymentRow.id.in_(ids), *due)
+            .values(
+                next_check_at=now + timedelta(seconds=lease_seconds),
+                check_attempts=PaymentRow.check_attempts + 1,
+            )
+            .returning(PaymentRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed_ids = sorted(claimed)
+        found = await self._session.execute(
+            _WITH_REFERENCE.where(PaymentRow.id.in_(claimed_ids))
+            .order_by(PaymentRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [to_payment(row, reference) for row, reference in found]
+
+    async def schedule_check(self, payment_id: int, *, at: datetime) -> None:
+        """Ask about a pending payment again at ``at``."""
+        await self._session.execute(
+            update(PaymentRow)
+            .where(PaymentRow.id == payment_id)
+            .values(next_check_at=at)
+            .execution_options(synchronize_session=False)
+        )
 
     async def _one(self, statement: object) -> Payment | None:
         result = await self._session.execute(

@@ -272,7 +272,7 @@ class TestSettling:
         assert outcome is SettleOutcome.UNKNOWN
         assert await shop.outbox() == []
         async with shop.uow() as unit:
-            assert await unit.events.unmatched("ws_CO_999") is not None
+            assert await unit.events.latest("ws_CO_999", "callback_unmatched") is not None
 
     async def test_a_callback_that_beats_the_push_answer_still_settles_the_payment(
         self, shop: Shop

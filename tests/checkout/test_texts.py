@@ -35,7 +35,7 @@ SAMPLES = {
     "status": "imeghairiwa",
 }
 # Texts read only in Telegram (help, staff), where a screen is not 160 characters.
-LONG_ALLOWED = {"help_text", "staff_settled", "staff_conflict"}
+LONG_ALLOWED = {key for key in TEXTS["en"] if key == "help_text" or key.startswith("staff_")}
 FAILURE_CODES = [1, 2, 3, 4, 17, 1001, 1019, 1025, 1032, 1036, 1037, 2001, 9999]
 
 

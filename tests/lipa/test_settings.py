@@ -98,3 +98,14 @@ def test_validation_errors_are_described_in_one_line_per_variable() -> None:
     assert "PORT" in line
     assert "DEFAULT_LANGUAGE" in line
     assert "\n" not in line
+
+
+def test_a_copy_of_env_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text((ROOT / ".env.example").read_text())
+    s = Settings(_env_file=str(env))  # type: ignore[call-arg]
+    assert s.staff_chat_id is None
+    assert s.mpesa_confirm_with_query is None
+    assert s.confirm_with_query is False
+    with pytest.raises(MissingSetting):
+        require(s, "telegram_bot_token", "the bot's token")
