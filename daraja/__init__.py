@@ -1,1 +1,99 @@
-"""daraja."""
+"""Daraja (M-Pesa Express) client and a local Daraja simulator.
+
+The client needs an ``httpx.AsyncClient`` (see :func:`build_http_client`) and a
+:class:`DarajaConfig`; errors are described in :mod:`daraja.errors`. The simulator lives in
+:mod:`daraja.simulator` and is imported from there (it needs aiohttp).
+"""
+
+from daraja.callback import parse_callback
+from daraja.client import STK_PUSH_PATH, STK_QUERY_PATH, DarajaClient
+from daraja.config import (
+    PRODUCTION_BASE_URL,
+    SANDBOX_BASE_URL,
+    DarajaConfig,
+    Secret,
+    TransactionType,
+)
+from daraja.error_codes import ErrorCode
+from daraja.errors import (
+    CallbackError,
+    DarajaApiError,
+    DarajaAuthError,
+    DarajaError,
+    DarajaProtocolError,
+    DarajaUnavailable,
+    DarajaValidationError,
+    Operation,
+    PushOutcomeUnknown,
+)
+from daraja.models import (
+    StkCallback,
+    StkPushAccepted,
+    StkQueryOutcome,
+    StkQueryPending,
+    StkQueryResult,
+)
+from daraja.oauth import TOKEN_PATH, DarajaAuth, TokenCache
+from daraja.phones import mask_phone, normalise_phone
+from daraja.result_codes import ResultCode
+from daraja.retry import RetryPolicy
+from daraja.signing import NAIROBI, nairobi_timestamp, stk_password, utc_now
+from daraja.transport import DEFAULT_TIMEOUT, build_http_client
+from daraja.validation import (
+    MAX_AMOUNT,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_REFERENCE_LENGTH,
+    MIN_AMOUNT,
+    check_amount,
+    check_callback_url,
+    check_description,
+    check_reference,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_AMOUNT",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_REFERENCE_LENGTH",
+    "MIN_AMOUNT",
+    "NAIROBI",
+    "PRODUCTION_BASE_URL",
+    "SANDBOX_BASE_URL",
+    "STK_PUSH_PATH",
+    "STK_QUERY_PATH",
+    "TOKEN_PATH",
+    "CallbackError",
+    "DarajaApiError",
+    "DarajaAuth",
+    "DarajaAuthError",
+    "DarajaClient",
+    "DarajaConfig",
+    "DarajaError",
+    "DarajaProtocolError",
+    "DarajaUnavailable",
+    "DarajaValidationError",
+    "ErrorCode",
+    "Operation",
+    "PushOutcomeUnknown",
+    "ResultCode",
+    "RetryPolicy",
+    "Secret",
+    "StkCallback",
+    "StkPushAccepted",
+    "StkQueryOutcome",
+    "StkQueryPending",
+    "StkQueryResult",
+    "TokenCache",
+    "TransactionType",
+    "build_http_client",
+    "check_amount",
+    "check_callback_url",
+    "check_description",
+    "check_reference",
+    "mask_phone",
+    "nairobi_timestamp",
+    "normalise_phone",
+    "parse_callback",
+    "stk_password",
+    "utc_now",
+]

@@ -66,7 +66,7 @@ async def test_the_demo_understands_typed_amounts_and_numbers(tmp_path: Path) ->
 
 def test_printf_into_lipa_demo_pays_and_exits_0(tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+    result = subprocess.run(
         [sys.executable, "-m", "lipa", "demo", "--approve-after", "0.2"],
         input=PAY_WW_1042,
         capture_output=True,

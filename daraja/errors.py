@@ -1,0 +1,136 @@
+"""The exceptions the Daraja client raises, all under :class:`DarajaError`.
+
+::
+
+    DarajaError
+    ├── DarajaValidationError (also ValueError)  a value refused before anything is sent
+    ├── CallbackError (also ValueError)          a callback body that is not a valid STK callback
+    ├── DarajaAuthError                          the consumer key/secret were refused
+    ├── DarajaApiError                           Daraja answered with an error
+    ├── DarajaProtocolError                      an answer whose shape Daraja does not document
+    ├── DarajaUnavailable                        no answer after the retries (network, timeouts)
+    └── PushOutcomeUnknown                       a push may or may not have been accepted
+
+Result codes of a payment (paid, cancelled, ...) are values, not exceptions.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from daraja.error_codes import ErrorCode
+
+
+class Operation(StrEnum):
+    """The Daraja call an error came from; some error codes mean different things per call."""
+
+    TOKEN = "token"
+    STK_PUSH = "stk_push"
+    STK_QUERY = "stk_query"
+
+
+class DarajaError(Exception):
+    """Base of every error raised by the ``daraja`` package."""
+
+
+class DarajaValidationError(DarajaError, ValueError):
+    """A value that breaks one of Daraja's rules, refused before any request is sent."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class CallbackError(DarajaError, ValueError):
+    """A callback body that is not a well-formed STK Push callback; the message says why."""
+
+
+class DarajaAuthError(DarajaError):
+    """Daraja refused the consumer key and secret (HTTP 400 with an empty body)."""
+
+    def __init__(self, status: int, message: str = "consumer key or secret refused") -> None:
+        super().__init__(f"{message} (HTTP {status})")
+        self.status = status
+
+
+class DarajaApiError(DarajaError):
+    """Daraja refused a call: HTTP status, ``errorCode``, ``errorMessage`` and ``requestId``."""
+
+    def __init__(
+        self,
+        operation: Operation,
+        status: int,
+        error_code: str | None,
+        error_message: str | None,
+        request_id: str | None,
+    ) -> None:
+        super().__init__(
+            f"{operation} refused: HTTP {status} {error_code or '-'} {error_message or ''}".rstrip()
+        )
+        self.operation = operation
+        self.status = status
+        self.error_code = error_code
+        self.error_message = error_message
+        self.request_id = request_id
+
+    @property
+    def is_invalid_token(self) -> bool:
+        """True when Daraja did not accept the access token (``404.001.03``)."""
+        return self.error_code == ErrorCode.INVALID_ACCESS_TOKEN
+
+    @property
+    def is_bad_request(self) -> bool:
+        """True when Daraja refused a field of the request (``400.002.02``)."""
+        return self.error_code == ErrorCode.BAD_REQUEST
+
+    @property
+    def is_subscriber_locked(self) -> bool:
+        """True when a push met ``500.001.1001``: try again in about a minute.
+
+        Daraja gives the same code for wrong credentials, so a caller retries a bounded number
+        of times rather than forever.
+        """
+        return (
+            self.operation is Operation.STK_PUSH
+            and self.error_code == ErrorCode.PROCESSING_OR_LOCKED
+        )
+
+    @property
+    def is_in_progress(self) -> bool:
+        """True when a query met ``500.001.1001``: the payment is still being processed."""
+        return (
+            self.operation is Operation.STK_QUERY
+            and self.error_code == ErrorCode.PROCESSING_OR_LOCKED
+        )
+
+    @property
+    def is_system_busy(self) -> bool:
+        """True when Daraja shed the request under load (``500.003.02``, spike arrest)."""
+        return self.error_code == ErrorCode.SYSTEM_BUSY
+
+    @property
+    def is_quota_exceeded(self) -> bool:
+        """True when the app's quota is used up (``500.003.03``)."""
+        return self.error_code == ErrorCode.QUOTA_EXCEEDED
+
+    @property
+    def is_server_error(self) -> bool:
+        """True for any HTTP 5xx answer."""
+        return self.status >= 500
+
+
+class DarajaProtocolError(DarajaError):
+    """An answer whose shape Daraja does not document (not JSON, missing fields, wrong types)."""
+
+
+class DarajaUnavailable(DarajaError):
+    """Daraja could not be reached, or did not answer in time, after the allowed retries."""
+
+
+class PushOutcomeUnknown(DarajaError):
+    """An STK push was sent but it is unknown whether Daraja accepted it.
+
+    The client never repeats such a push: Daraja has no idempotency key and a second push is a
+    second prompt. The caller waits for the callback or queries before pushing again.
+    """

@@ -1,0 +1,76 @@
+"""Daraja's answers and callbacks, parsed at the edge into frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from daraja.result_codes import ResultCode
+
+
+@dataclass(frozen=True, slots=True)
+class StkPushAccepted:
+    """Daraja accepted the push and is prompting the customer; the outcome comes later."""
+
+    merchant_request_id: str
+    checkout_request_id: str
+    response_code: str
+    response_description: str
+    customer_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class StkQueryResult:
+    """The final outcome of a push, as told by STK Push Query."""
+
+    merchant_request_id: str | None
+    checkout_request_id: str
+    result_code: int
+    result_desc: str
+
+    @property
+    def paid(self) -> bool:
+        """True when the customer paid (result code 0)."""
+        return self.result_code == ResultCode.PAID
+
+    @property
+    def known_code(self) -> ResultCode | None:
+        """Return the named result code, or None for a code this package does not list."""
+        return ResultCode.known(self.result_code)
+
+
+@dataclass(frozen=True, slots=True)
+class StkQueryPending:
+    """The prompt is still open (``500.001.1001`` or ResultCode ``4999``): ask again later."""
+
+    checkout_request_id: str
+
+
+StkQueryOutcome = StkQueryResult | StkQueryPending
+
+
+@dataclass(frozen=True, slots=True)
+class StkCallback:
+    """A parsed STK Push callback; amount, receipt, date and phone are present on success.
+
+    ``phone`` may be masked by Safaricom: never use it as a key.
+    """
+
+    merchant_request_id: str
+    checkout_request_id: str
+    result_code: int
+    result_desc: str
+    amount: int | None
+    receipt_number: str | None
+    transaction_date: datetime | None
+    phone: str | None
+
+    @property
+    def paid(self) -> bool:
+        """True when the customer paid (result code 0)."""
+        return self.result_code == ResultCode.PAID
+
+    @property
+    def known_code(self) -> ResultCode | None:
+        """Return the named result code, or None for a code this package does not list."""
+        return ResultCode.known(self.result_code)
