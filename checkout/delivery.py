@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from checkout.ports import Clock, DeliveryFailed, MessageSender, UnitOfWorkFactory
 from checkout.records import Channel, OutboxMessage
@@ -32,6 +33,7 @@ class DeliveryPolicy:
     max_backoff_seconds: float = 600.0
     concurrency: int = 20
     idle_poll_seconds: float = 5.0  # also wakes on :meth:`OutboxSender.wake`
+    max_digest_chars: int = 3500  # Telegram allows 4096 characters per message
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the given number of failed attempts."""
@@ -119,32 +121,47 @@ class OutboxSender:
     async def _deliver_chat(self, messages: list[OutboxMessage]) -> int:
         delivered = 0
         async with self._limit:
-            for index, message in enumerate(messages):
-                sent, retry_at = await self._deliver_one(message)
+            parcels = digest_parcels(messages, self._policy.max_digest_chars)
+            for index, parcel in enumerate(parcels):
+                sent, retry_at = await self._deliver_parcel(parcel)
                 delivered += sent
                 if retry_at is not None:
                     # Keep the chat's order: later messages wait until this one's retry.
-                    await self._postpone(messages[index + 1 :], retry_at)
+                    later = [message for rest in parcels[index + 1 :] for message in rest]
+                    await self._postpone(parcel[1:] + later, retry_at)
                     break
         return delivered
 
-    async def _deliver_one(self, message: OutboxMessage) -> tuple[bool, datetime | None]:
-        """Send one message: whether it went out, and when it is retried if it is."""
-        sender = self._senders.get(message.channel)
+    async def _deliver_parcel(self, parcel: list[OutboxMessage]) -> tuple[int, datetime | None]:
+        """Send one message or one digest: how many went out, and when a retry is due."""
+        first = parcel[0]
+        sender = self._senders.get(first.channel)
         if sender is None:
-            detail = f"no sender for {message.channel}"
-            return False, await self._record_failure(message, detail, None)
+            detail = f"no sender for {first.channel}"
+            return 0, await self._record_failures(parcel, detail, None)
+        payload = first.payload if len(parcel) == 1 else digest_payload(parcel)
         try:
-            await sender.send(message.channel, message.chat_key, message.payload)
+            await sender.send(first.channel, first.chat_key, payload)
         except DeliveryFailed as failure:
-            return False, await self._record_failure(message, failure.detail, failure.retry_after)
+            return 0, await self._record_failures(parcel, failure.detail, failure.retry_after)
         except Exception as error:  # an unexpected bug in a sender: retry, never lose
-            log.exception("sender crashed on outbox message %s", message.id)
-            return False, await self._record_failure(message, type(error).__name__, 0.0)
+            log.exception("sender crashed on outbox message %s", first.id)
+            return 0, await self._record_failures(parcel, type(error).__name__, 0.0)
         async with self._units() as unit:
-            await unit.outbox.mark_sent(message.id, now=self._clock())
+            for message in parcel:
+                await unit.outbox.mark_sent(message.id, now=self._clock())
             await unit.commit()
-        return True, None
+        return len(parcel), None
+
+    async def _record_failures(
+        self, parcel: list[OutboxMessage], detail: str, retry_after: float | None
+    ) -> datetime | None:
+        """Record a failed send of a parcel; its first message sets the retry time."""
+        at = await self._record_failure(parcel[0], detail, retry_after)
+        if at is None:
+            for message in parcel[1:]:
+                await self._record_failure(message, detail, retry_after)
+        return at
 
     async def _record_failure(
         self, message: OutboxMessage, detail: str, retry_after: float | None
@@ -172,3 +189,36 @@ class OutboxSender:
             for message in messages:
                 await unit.outbox.retry_later(message.id, at=at, error="waiting for an earlier one")
             await unit.commit()
+
+
+def digest_parcels(messages: list[OutboxMessage], max_chars: int) -> list[list[OutboxMessage]]:
+    """Split one chat's messages into what to send: digestible neighbours go together.
+
+    Staff notifications are marked ``digest``: when payments settle faster than a group chat
+    may receive messages (about 20 a minute), they go out as one message instead of a queue
+    that grows without bound. A digest stays under ``max_chars``.
+    """
+    parcels: list[list[OutboxMessage]] = []
+    size = 0
+    for message in messages:
+        text = str(message.payload.get("text", ""))
+        joinable = (
+            message.payload.get("digest") is True
+            and not message.payload.get("buttons")
+            and parcels
+            and parcels[-1][0].payload.get("digest") is True
+            and not parcels[-1][0].payload.get("buttons")
+            and size + len(text) + 2 <= max_chars
+        )
+        if joinable:
+            parcels[-1].append(message)
+            size += len(text) + 2
+        else:
+            parcels.append([message])
+            size = len(text)
+    return parcels
+
+
+def digest_payload(parcel: list[OutboxMessage]) -> dict[str, Any]:
+    """One message carrying every text of a digest, oldest first."""
+    return {"text": "\n\n".join(str(m.payload.get("text", "")) for m in parcel)}

@@ -144,6 +144,12 @@ class PaymentEventRepository(Protocol):
         """The payload of the latest event of ``kind`` for this CheckoutRequestID, if any."""
         ...
 
+    async def unmatched_callbacks(
+        self, *, received_after: datetime, received_before: datetime, limit: int
+    ) -> Sequence[dict[str, Any]]:
+        """Payloads of callbacks in the window whose CheckoutRequestID no payment has."""
+        ...
+
 
 class OutboxRepository(Protocol):
     """Messages to deliver, written with their cause and delivered by a sender."""

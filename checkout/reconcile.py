@@ -17,9 +17,12 @@ from enum import StrEnum
 
 from checkout.ports import Clock, PaymentGateway, PushFailed, UnitOfWorkFactory
 from checkout.records import Payment
-from checkout.settlement import SettlementService, SettleOutcome
+from checkout.settlement import SettlementService, SettleOutcome, result_from_json
 
 log = logging.getLogger(__name__)
+
+# How far back to look for callbacks that matched no payment (alerts are sent once each).
+UNMATCHED_WINDOW = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,24 @@ class Reconciler:
             batch = await self._claim()
             checked += await asyncio.gather(*(self._check(payment) for payment in batch))
             if len(batch) < self._policy.batch_size:
-                return checked
+                break
+        await self._report_unmatched()
+        return checked
+
+    async def _report_unmatched(self) -> None:
+        """Alert the staff (once each) about successes no payment ever claimed."""
+        now = self._clock()
+        async with self._units() as unit:
+            stray = await unit.events.unmatched_callbacks(
+                # Give the push's own answer time to arrive before calling it a stray.
+                received_after=now - UNMATCHED_WINDOW,
+                received_before=now - self._policy.after,
+                limit=self._policy.batch_size,
+            )
+        for payload in stray:
+            result = result_from_json(payload["result"])
+            if result.result_code == 0:
+                await self._settlement.alert_unmatched(result)
 
     async def run_forever(self) -> None:
         """Reconcile every ``interval_seconds`` until cancelled."""

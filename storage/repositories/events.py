@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import PaymentEventRow
+from storage.models import PaymentEventRow, PaymentRow
 
 
 class SqlPaymentEventRepository:
@@ -52,3 +53,23 @@ class SqlPaymentEventRepository:
             .limit(1)
         )
         return payload
+
+    async def unmatched_callbacks(
+        self, *, received_after: datetime, received_before: datetime, limit: int
+    ) -> Sequence[dict[str, Any]]:
+        """Payloads of callbacks in the window whose CheckoutRequestID no payment has."""
+        known = select(PaymentRow.id).where(
+            PaymentRow.checkout_request_id == PaymentEventRow.checkout_request_id
+        )
+        rows = await self._session.scalars(
+            select(PaymentEventRow.payload)
+            .where(
+                PaymentEventRow.kind == "callback_unmatched",
+                PaymentEventRow.received_at > received_after,
+                PaymentEventRow.received_at <= received_before,
+                ~known.exists(),
+            )
+            .order_by(PaymentEventRow.id)
+            .limit(limit)
+        )
+        return list(rows)

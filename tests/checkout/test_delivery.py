@@ -124,3 +124,59 @@ async def test_a_message_claimed_by_a_dead_sender_is_sent_after_the_lease(
     assert await outbox.run_once() == 0
     clock.now += timedelta(seconds=61)
     assert await outbox.run_once() == 1
+
+
+async def test_staff_notifications_due_together_go_out_as_one_digest(uow: UowFactory) -> None:
+    clock = Clock()
+    async with uow() as unit:
+        for number in range(30):
+            await unit.outbox.add(
+                channel=Channel.TELEGRAM,
+                chat_key="-100",
+                payload={"text": f"PAID: payment {number}", "digest": True, "n": number},
+                now=clock(),
+            )
+        await unit.outbox.add(
+            channel=Channel.TELEGRAM, chat_key="42", payload={"text": "Paid", "n": 99}, now=clock()
+        )
+        await unit.commit()
+    texts: list[tuple[str, str]] = []
+
+    class Recorder:
+        async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+            texts.append((chat_key, payload["text"]))
+
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: Recorder()}, clock=clock)
+    assert await outbox.run_once() == 31
+    staff = [text for chat, text in texts if chat == "-100"]
+    assert len(staff) == 1
+    assert all(f"payment {number}" in staff[0] for number in range(30))
+    assert staff[0].index("payment 0") < staff[0].index("payment 29")
+
+
+async def test_a_digest_never_exceeds_its_size(uow: UowFactory) -> None:
+    clock = Clock()
+    async with uow() as unit:
+        for number in range(50):
+            await unit.outbox.add(
+                channel=Channel.TELEGRAM,
+                chat_key="-100",
+                payload={"text": "x" * 200 + str(number), "digest": True},
+                now=clock(),
+            )
+        await unit.commit()
+    sizes: list[int] = []
+
+    class Recorder:
+        async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+            sizes.append(len(payload["text"]))
+
+    policy = DeliveryPolicy(max_digest_chars=1000)
+    assert (
+        await OutboxSender(
+            uow, {Channel.TELEGRAM: Recorder()}, clock=clock, policy=policy
+        ).run_once()
+        == 50
+    )
+    assert max(sizes) <= 1000
+    assert len(sizes) == 13
