@@ -119,6 +119,10 @@ class PaymentRepository(Protocol):
         """
         ...
 
+    async def unrequested(self, *, amount: int, created_after: datetime) -> Sequence[Payment]:
+        """Pending payments of ``amount`` whose push got no answer (no CheckoutRequestID)."""
+        ...
+
     async def schedule_check(self, payment_id: int, *, at: datetime) -> None:
         """Ask about a pending payment again at ``at``."""
         ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -33,6 +33,8 @@ from checkout.records import Channel, Language, Order, Payment, PaymentStatus
 log = logging.getLogger(__name__)
 
 RESULT_PAID = 0
+# How old an unanswered push may be for a success callback to be matched to it.
+ADOPTION_WINDOW = timedelta(minutes=5)
 RESULT_CANCELLED = 1032
 
 
@@ -53,6 +55,16 @@ class StaffChat:
     chat_key: str
     channel: Channel = Channel.TELEGRAM
     language: Language = "en"
+
+
+def phones_match(ours: str, reported: str | None) -> bool:
+    """Whether Daraja's (possibly masked, e.g. ``2547****5678``) phone can be ours."""
+    if not reported:
+        return True
+    reported = reported.strip().lstrip("+")
+    if len(reported) != len(ours):
+        return False
+    return all(theirs in ("*", mine) for mine, theirs in zip(ours, reported, strict=True))
 
 
 def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
@@ -206,6 +218,8 @@ class SettlementService:
         now = self._clock()
         payment = await unit.payments.by_checkout_request_id(result.checkout_request_id)
         payload = {"raw": raw if raw is not None else {}, "result": result_to_json(result)}
+        if payment is None and source == "callback":
+            payment = await self._adopt(unit, result)
         if payment is None:
             # A callback can beat the push's own answer to us: keep it, and the payment
             # service settles from it as soon as it learns the CheckoutRequestID.
@@ -252,6 +266,34 @@ class SettlementService:
             mask_phone(payment.phone),
         )
         return SettleOutcome.SETTLED
+
+    async def _adopt(self, unit: UnitOfWork, result: PaymentResult) -> Payment | None:
+        """The payment a success callback belongs to when its push's answer was lost.
+
+        A push that timed out has no CheckoutRequestID, yet the customer may have paid. A
+        success callback carries the amount and (perhaps masked) phone: if exactly one such
+        unanswered push fits, the callback is its answer.
+        """
+        if result.result_code != RESULT_PAID or result.amount is None:
+            return None
+        since = self._clock() - ADOPTION_WINDOW
+        candidates = [
+            payment
+            for payment in await unit.payments.unrequested(
+                amount=result.amount, created_after=since
+            )
+            if phones_match(payment.phone, result.phone)
+        ]
+        if len(candidates) != 1:
+            return None
+        (payment,) = candidates
+        await unit.payments.mark_requested(
+            payment.id,
+            merchant_request_id=result.merchant_request_id or "",
+            checkout_request_id=result.checkout_request_id,
+        )
+        log.warning("payment %s matched to a callback after its push timed out", payment.id)
+        return await unit.payments.get(payment.id)
 
     async def _with_callback_details(
         self, unit: UnitOfWork, result: PaymentResult

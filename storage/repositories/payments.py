@@ -192,6 +192,18 @@ class SqlPaymentRepository:
         )
         return [to_payment(row, reference) for row, reference in found]
 
+    async def unrequested(self, *, amount: int, created_after: datetime) -> Sequence[Payment]:
+        """Pending payments of ``amount`` whose push got no answer (no CheckoutRequestID)."""
+        rows = await self._session.execute(
+            _WITH_REFERENCE.where(
+                PaymentRow.status == PaymentStatus.PENDING.value,
+                PaymentRow.checkout_request_id.is_(None),
+                PaymentRow.amount == amount,
+                PaymentRow.created_at > created_after,
+            ).order_by(PaymentRow.id)
+        )
+        return [to_payment(row, reference) for row, reference in rows]
+
     async def schedule_check(self, payment_id: int, *, at: datetime) -> None:
         """Ask about a pending payment again at ``at``."""
         await self._session.execute(

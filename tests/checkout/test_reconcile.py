@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -261,3 +262,34 @@ class TestConfirmingCallbacks:
         await world.settlement.settle(failed("ws_CO_1", 1), source="callback")
         assert world.gateway.queries == []
         assert await world.status(payment_id) is PaymentStatus.FAILED
+
+
+class TestTimedOutPushes:
+    async def test_a_success_callback_finds_the_push_whose_answer_was_lost(
+        self, world: World
+    ) -> None:
+        payment_id = await world.pending(checkout_id=None)
+        result = replace(paid("ws_CO_late", 1500), phone="2547****5678")
+        outcome = await world.settlement.settle(result, source="callback")
+        assert outcome is SettleOutcome.SETTLED
+        assert await world.status(payment_id) is PaymentStatus.PAID
+
+    async def test_a_callback_that_fits_two_pushes_is_not_guessed(self, world: World) -> None:
+        first = await world.pending(checkout_id=None)
+        second = await world.pending(checkout_id=None)
+        outcome = await world.settlement.settle(paid("ws_CO_late", 1500), source="callback")
+        assert outcome is SettleOutcome.UNKNOWN
+        assert await world.status(first) is PaymentStatus.PENDING
+        assert await world.status(second) is PaymentStatus.PENDING
+
+    async def test_another_phone_or_amount_is_not_matched(self, world: World) -> None:
+        payment_id = await world.pending(checkout_id=None)
+        other_phone = replace(paid("ws_CO_a", 1500), phone="254799999999")
+        other_amount = paid("ws_CO_b", 1499)
+        assert await world.settlement.settle(other_phone, source="callback") is (
+            SettleOutcome.UNKNOWN
+        )
+        assert await world.settlement.settle(other_amount, source="callback") is (
+            SettleOutcome.UNKNOWN
+        )
+        assert await world.status(payment_id) is PaymentStatus.PENDING
