@@ -91,6 +91,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def pg_database_url(postgres_url: str) -> str:
+    """The run's PostgreSQL database, emptied (for tests that only make sense on PostgreSQL)."""
+    asyncio.run(_truncate(postgres_url))
+    return postgres_url
+
+
 async def _truncate(url: str) -> None:
     engine = create_engine(url)
     try:
