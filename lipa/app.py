@@ -117,6 +117,18 @@ def callback_secret(settings: Settings) -> str:
     )
 
 
+def reconcile_policy(settings: Settings) -> ReconcilePolicy:
+    """Reconciliation timings scaled from RECONCILE_AFTER_SECONDS (60 s: asks at 60, 75, 105 s…)."""
+    after = settings.reconcile_after_seconds
+    return ReconcilePolicy(
+        after=timedelta(seconds=after),
+        expiry=timedelta(seconds=settings.payment_expiry_seconds),
+        first_backoff=timedelta(seconds=after / 4),
+        max_backoff=timedelta(seconds=after * 2),
+        interval_seconds=min(10.0, after / 2),
+    )
+
+
 def source_check(settings: Settings) -> SourceCheck:
     """The callback allowlist from the settings."""
     return SourceCheck(
@@ -198,11 +210,7 @@ async def open_lipa(
             gateway,
             settlement,
             clock=clock,
-            policy=ReconcilePolicy(
-                after=timedelta(seconds=settings.reconcile_after_seconds),
-                expiry=timedelta(seconds=settings.payment_expiry_seconds),
-                interval_seconds=min(10.0, settings.reconcile_after_seconds / 2),
-            ),
+            policy=reconcile_policy(settings),
         )
         yield Lipa(
             settings=settings,
