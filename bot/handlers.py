@@ -12,6 +12,7 @@ from bot.events import event_from_update
 from bot.rendering import render
 from checkout import texts
 from checkout.chat import ConversationBusy, ConversationService
+from checkout.log_context import log_fields
 from checkout.records import Channel, Language
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,13 @@ class CheckoutHandlers:
         )
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle one update, every log line it causes tagged with its conversation."""
+        chat = update.effective_chat
+        conversation = f"{Channel.TELEGRAM.value}:{chat.id}" if chat is not None else None
+        with log_fields(conversation=conversation):
+            await self._handle(update, context)
+
+    async def _handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle one update: feed the flow, send the replies, answer button presses."""
         query = update.callback_query
         chat = update.effective_chat

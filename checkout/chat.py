@@ -2,13 +2,17 @@
 
 It loads the chat's state, runs the flow, stores the new state with a version check (two
 updates for the same chat at once: the loser re-runs on the winner's state), then carries out
-the flow's effects.
+the flow's effects. On USSD, which must answer within a second and whose phone cannot show a
+prompt while the session is open, effects never wait for Daraja: a push is queued for after
+the session and a status report tells what is stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from weakref import WeakValueDictionary
 
 from checkout import flow
 from checkout.conversation import (
@@ -20,15 +24,18 @@ from checkout.conversation import (
     ReportHistory,
     ReportStatus,
     StartPayment,
+    Step,
     Turn,
 )
 from checkout.payments import PaymentService
 from checkout.ports import Clock, OrderRepository, UnitOfWorkFactory
-from checkout.records import Channel, Customer, Order
+from checkout.records import Channel, Customer, Language, Order
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Channels whose answer cannot wait for Daraja: pushes are queued, status is what is stored.
+ANSWER_AT_ONCE = frozenset({Channel.USSD})
 
 
 class ConversationBusy(Exception):
@@ -46,6 +53,15 @@ class _Lookups:
         return await self.orders.get(reference)
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one event led to: the replies to show, and where the conversation now stands."""
+
+    replies: list[Reply] = field(default_factory=list)
+    step: Step = Step.IDLE
+    language: Language = "en"
+
+
 class ConversationService:
     """Feeds events to the checkout flow and carries out what it decides."""
 
@@ -61,6 +77,10 @@ class ConversationService:
         self._payments = payments
         self._settings = settings
         self._clock = clock
+        # One event at a time per chat in this process; the version check covers the rest.
+        self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
+            WeakValueDictionary()
+        )
 
     async def handle(
         self,
@@ -72,17 +92,39 @@ class ConversationService:
         phone: str | None = None,
     ) -> list[Reply]:
         """Apply one event from a chat and return what to show the customer."""
-        customer, turn = await self._step(channel, chat_key, event, telegram_user_id, phone)
+        answer = await self.answer(
+            channel, chat_key, event, telegram_user_id=telegram_user_id, phone=phone
+        )
+        return answer.replies
+
+    async def answer(
+        self,
+        channel: Channel,
+        chat_key: str,
+        event: Event,
+        *,
+        telegram_user_id: int | None = None,
+        phone: str | None = None,
+    ) -> Answer:
+        """Apply one event from a chat: the replies, and the step the conversation is now in."""
+        lock = self._chat_locks.setdefault((channel, chat_key), asyncio.Lock())
+        async with lock:
+            customer, turn = await self._step(channel, chat_key, event, telegram_user_id, phone)
         replies = list(turn.replies)
         language = turn.state.language
+        at_once = channel in ANSWER_AT_ONCE
         for effect in turn.effects:
-            if isinstance(effect, StartPayment):
+            if isinstance(effect, StartPayment) and at_once:
+                replies += await self._payments.queue(customer, language, effect)
+            elif isinstance(effect, StartPayment):
                 replies += await self._payments.start(customer, language, effect)
             elif isinstance(effect, ReportStatus):
-                replies += await self._payments.status(channel, chat_key, language)
+                replies += await self._payments.status(
+                    channel, chat_key, language, ask_daraja=not at_once
+                )
             elif isinstance(effect, ReportHistory):
                 replies += await self._payments.history(channel, chat_key, language, effect.limit)
-        return replies
+        return Answer(replies, turn.state.step, language)
 
     async def _step(
         self,
@@ -110,7 +152,9 @@ class ConversationService:
                     else ConversationState(language=customer.language, updated_at=now)
                 )
                 lookups = _Lookups(unit.orders, customer.phone)
-                turn = await flow.handle(state, event, lookups, self._settings, now)
+                turn = await flow.handle(
+                    state, event, lookups, self._settings, now, channel=channel
+                )
                 saved = await unit.conversations.save(
                     channel,
                     chat_key,

@@ -178,6 +178,8 @@ class OutboxSender:
             wait = retry_after if retry_after > 0 else self._policy.backoff(message.attempts)
             at = now + timedelta(seconds=wait)
             log.info("outbox message %s retries in %.1fs: %s", message.id, wait, detail)
+            # Later messages of the chat are not claimed before this one is sent (the outbox
+            # keeps each chat in order), so they come due together and can form one digest.
             await unit.outbox.retry_later(message.id, at=at, error=detail)
             await unit.commit()
             return at
@@ -201,18 +203,18 @@ def digest_parcels(messages: list[OutboxMessage], max_chars: int) -> list[list[O
     parcels: list[list[OutboxMessage]] = []
     size = 0
     for message in messages:
-        text = str(message.payload.get("text", ""))
+        text = _line(message)
         joinable = (
             message.payload.get("digest") is True
             and not message.payload.get("buttons")
             and parcels
             and parcels[-1][0].payload.get("digest") is True
             and not parcels[-1][0].payload.get("buttons")
-            and size + len(text) + 2 <= max_chars
+            and size + len(text) + 1 <= max_chars
         )
         if joinable:
             parcels[-1].append(message)
-            size += len(text) + 2
+            size += len(text) + 1
         else:
             parcels.append([message])
             size = len(text)
@@ -220,5 +222,10 @@ def digest_parcels(messages: list[OutboxMessage], max_chars: int) -> list[list[O
 
 
 def digest_payload(parcel: list[OutboxMessage]) -> dict[str, Any]:
-    """One message carrying every text of a digest, oldest first."""
-    return {"text": "\n\n".join(str(m.payload.get("text", "")) for m in parcel)}
+    """One message carrying every notice of a digest, oldest first, one line each."""
+    return {"text": "\n".join(_line(message) for message in parcel)}
+
+
+def _line(message: OutboxMessage) -> str:
+    # A notice may carry a one-line form for digests; the full text otherwise.
+    return str(message.payload.get("line") or message.payload.get("text", ""))

@@ -15,6 +15,11 @@ step, is one handler and one table entry. A button pressed in a step it does not
 (a stale button from an old message) shows the menu and never starts a payment. While PAYING,
 anything that does not start something new keeps the step and its data, so a second "Pay"
 is answered "already on its way" and "Try again" still knows the order, amount and phone.
+
+The same steps serve USSD (``channel=Channel.USSD``): texts take their short ``ussd_``
+wording, the amount is chosen ("Pay KES <balance>", "Another amount") or typed on a screen of
+its own, the caller's own number is confirmed without asking (another one can be chosen at the
+confirmation), and ``BACK``/``HOME`` (USSD's "0" and "00") step back or go to the menu.
 """
 
 from __future__ import annotations
@@ -44,13 +49,15 @@ from checkout.conversation import (
 )
 from checkout.money import MAX_AMOUNT, AmountError, AmountReason, check_amount, parse_amount
 from checkout.phones import PhoneError, display_phone, normalise_phone
-from checkout.records import LANGUAGES, Language, Order
-from checkout.texts import t
+from checkout.records import LANGUAGES, Channel, Language, Order
+from checkout.texts import TEXTS, t
 
 # Callback data (Telegram allows 64 bytes). USSD maps numbered choices to the same strings.
 MENU_PAY: Final = "menu:pay"
 MENU_HISTORY: Final = "menu:history"
 MENU_HELP: Final = "menu:help"
+MENU_STATUS: Final = "menu:status"  # USSD: "My last payment"
+MENU_LANGUAGE: Final = "menu:language"  # USSD: "Language / Lugha"
 AMOUNT_PREFIX: Final = "amount:"  # + whole shillings, e.g. "amount:1500"
 PHONE_SAVED: Final = "phone:saved"
 PAY: Final = "pay"
@@ -58,6 +65,12 @@ CHANGE_PHONE: Final = "change_phone"
 CANCEL: Final = "cancel"
 RETRY: Final = "retry"
 LANGUAGE_PREFIX: Final = "lang:"  # + "en" or "sw"
+AMOUNT_OTHER: Final = "amount_other"  # USSD: type an amount other than the balance
+BACK: Final = "back"  # one question back (USSD "0")
+HOME: Final = "home"  # the menu (USSD "00")
+
+# Steps whose question is answered by typing; in the others only the offered choices count.
+TEXT_STEPS: Final = frozenset({Step.ORDER, Step.AMOUNT, Step.PHONE})
 
 DEEP_LINK_PREFIX: Final = "pay_"  # /start pay_WW-1042
 # The reference becomes Daraja's AccountReference: at most 12 characters, shown on the prompt.
@@ -115,8 +128,20 @@ def language_data(language: Language) -> str:
     return f"{LANGUAGE_PREFIX}{language}"
 
 
-def menu_buttons(language: Language) -> tuple[tuple[Button, ...], ...]:
-    """The main menu: "Pay an order", "My payments", "Help", one per row for small screens."""
+def menu_buttons(
+    language: Language, *, channel: Channel = Channel.TELEGRAM
+) -> tuple[tuple[Button, ...], ...]:
+    """The main menu: "Pay an order", "My payments", "Help", one per row for small screens.
+
+    USSD offers "Pay an order", "My last payment" and "Language / Lugha" instead: its
+    screens have no room for help, and a feature phone has no other way to switch language.
+    """
+    if channel is Channel.USSD:
+        return (
+            (Button(t(language, "button_pay_order"), MENU_PAY),),
+            (Button(t(language, "ussd_button_my_last_payment"), MENU_STATUS),),
+            (Button(t(language, "ussd_button_language"), MENU_LANGUAGE),),
+        )
     return (
         (Button(t(language, "button_pay_order"), MENU_PAY),),
         (Button(t(language, "button_my_payments"), MENU_HISTORY),),
@@ -135,8 +160,14 @@ async def handle(
     ctx: FlowContext,
     settings: FlowSettings,
     now: datetime,
+    *,
+    channel: Channel = Channel.TELEGRAM,
 ) -> Turn:
-    """The turn for one event; ``state`` is left untouched and the new one is stamped ``now``."""
+    """The turn for one event; ``state`` is left untouched and the new one is stamped ``now``.
+
+    ``channel`` shapes the questions, not the checkout: on USSD the texts take their short
+    wording, choices suit numbered menus, and the caller's own number pays unless changed.
+    """
     # A state never stored has no language chosen yet: speak the business's default.
     language = state.language if state.updated_at is not None else settings.default_language
     current = ConversationState(
@@ -144,11 +175,12 @@ async def handle(
     )
     before: tuple[Reply, ...] = ()
     if _idle_too_long(current, settings, now):
-        # PAYING asked the customer nothing, so starting over there needs no explanation.
-        if current.step is not Step.PAYING:
+        # PAYING asked the customer nothing, so starting over there needs no explanation;
+        # every USSD session starts at the menu anyway.
+        if current.step is not Step.PAYING and channel is not Channel.USSD:
             before = (Reply(t(language, "idle_restarted")),)
         current = ConversationState(language=language, updated_at=state.updated_at)
-    turn = await _dispatch(_Call(current, ctx, settings, now), event)
+    turn = await _dispatch(_Call(current, ctx, settings, now, channel), event)
     replies = (*before, *turn.replies)
     if state.step is Step.PHONE and turn.state.step is not Step.PHONE:
         replies = _remove_contact_keyboard(replies)
@@ -185,6 +217,7 @@ class _Draft:
     balance: int | None = None
     amount: int | None = None
     phone: str | None = None
+    typing_amount: bool = False  # USSD: "Another amount" was chosen, so the amount is typed
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> _Draft:
@@ -195,6 +228,7 @@ class _Draft:
             balance=_whole(data, "balance"),
             amount=_whole(data, "amount"),
             phone=_text(data, "phone"),
+            typing_amount=data.get("typing_amount") is True,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -208,6 +242,8 @@ class _Draft:
                 data[key] = value
         if self.phone is not None:
             data["phone"] = self.phone
+        if self.typing_amount:
+            data["typing_amount"] = True
         return data
 
 
@@ -232,17 +268,24 @@ class _Call:
     ctx: FlowContext
     settings: FlowSettings
     now: datetime
+    channel: Channel = Channel.TELEGRAM
 
     @property
     def language(self) -> Language:
         return self.state.language
 
     @property
+    def ussd(self) -> bool:
+        return self.channel is Channel.USSD
+
+    @property
     def draft(self) -> _Draft:
         return _Draft.read(self.state.data)
 
     def say(self, key: str, **params: object) -> str:
-        """A text in the customer's language."""
+        """A text in the customer's language; on USSD its ``ussd_`` wording, if it has one."""
+        if self.ussd and f"ussd_{key}" in TEXTS[self.language]:
+            key = f"ussd_{key}"
         return t(self.language, key, **params)
 
     def button(self, key: str, data: str, **params: object) -> Button:
@@ -251,6 +294,10 @@ class _Call:
 
     def cancel_row(self) -> tuple[Button, ...]:
         return (self.button("button_cancel", CANCEL),)
+
+    def cancel_rows(self) -> tuple[tuple[Button, ...], ...]:
+        """A "Cancel" row, except on USSD, where "00" goes home from any screen."""
+        return () if self.ussd else (self.cancel_row(),)
 
     def go(
         self,
@@ -320,7 +367,7 @@ def _route(data: str, step: Step) -> tuple[_Handler, str]:
 
 def _greeting(call: _Call) -> Reply:
     greeting = call.say("menu_greeting", business=call.settings.business_name)
-    return Reply(greeting, buttons=menu_buttons(call.language))
+    return Reply(greeting, buttons=menu_buttons(call.language, channel=call.channel))
 
 
 def _menu(call: _Call, *before: Reply) -> Turn:
@@ -346,6 +393,31 @@ async def _cancel(call: _Call, _: str) -> Turn:
     """Back to the menu; while paying, remind that the prompt on the phone is still live."""
     key = "cancelled_while_paying" if call.state.step is Step.PAYING else "cancelled"
     return _menu(call, Reply(call.say(key)))
+
+
+async def _home(call: _Call, _: str) -> Turn:
+    """The menu, leaving whatever was in progress."""
+    return _menu(call)
+
+
+async def _back(call: _Call, _: str) -> Turn:
+    """The question asked before the current one; the menu from the first question."""
+    step = call.state.step
+    draft = call.draft
+    if step is Step.LANGUAGE:
+        return await _reprompt(_resumed(call, call.language), "")
+    if step is Step.AMOUNT and draft.typing_amount:
+        return _ask_amount(call, replace(draft, typing_amount=False))
+    if step is Step.AMOUNT:
+        return await _ask_order(call, "")
+    if step is Step.PHONE and call.ussd:
+        # USSD asks for a number only when "Pay from another number" was chosen.
+        return await _confirm(call, replace(draft, phone=call.ctx.saved_phone))
+    if step is Step.PHONE or (step is Step.CONFIRM and call.ussd):
+        return await _ask_amount_again(call, "")
+    if step is Step.CONFIRM:
+        return await _ask_phone_again(call, "")
+    return _menu(call)
 
 
 async def _help(call: _Call, _: str) -> Turn:
@@ -391,6 +463,17 @@ async def _choose_language(call: _Call, argument: str) -> Turn:
     language = next((known for known in LANGUAGES if known == argument), None)
     if language is None:
         return _menu(call)
+    switched = _resumed(call, language)
+    again = await _reprompt(switched, "")
+    return replace(
+        again,
+        replies=(Reply(switched.say("language_chosen")), *again.replies),
+        effects=(*again.effects, ChangeLanguage(language)),
+    )
+
+
+def _resumed(call: _Call, language: Language) -> _Call:
+    """The call as it was before the language question, speaking ``language``."""
     step = call.state.step
     if step is Step.LANGUAGE:
         step = _resume_step(call.state.data.get(_RESUME_KEY))
@@ -398,13 +481,7 @@ async def _choose_language(call: _Call, argument: str) -> Turn:
     state = ConversationState(
         step=step, language=language, data=data, updated_at=call.state.updated_at
     )
-    switched = replace(call, state=state)
-    again = await _reprompt(switched, "")
-    return replace(
-        again,
-        replies=(Reply(switched.say("language_chosen")), *again.replies),
-        effects=(*again.effects, ChangeLanguage(language)),
-    )
+    return replace(call, state=state)
 
 
 def _resume_step(raw: object) -> Step:
@@ -417,7 +494,7 @@ def _resume_step(raw: object) -> Step:
 
 
 async def _ask_order(call: _Call, _: str) -> Turn:
-    return call.go(Step.ORDER, Reply(call.say("order_ask"), buttons=(call.cancel_row(),)))
+    return call.go(Step.ORDER, Reply(call.say("order_ask"), buttons=call.cancel_rows()))
 
 
 async def _pay(call: _Call, argument: str) -> Turn:
@@ -431,7 +508,7 @@ async def _receive_order(call: _Call, text: str) -> Turn:
     """Check the typed reference and look the order up; ask for the amount if it can be paid."""
     reference = parse_order_reference(text)
     if reference is None:
-        return call.go(Step.ORDER, Reply(call.say("order_invalid"), buttons=(call.cancel_row(),)))
+        return call.go(Step.ORDER, Reply(call.say("order_invalid"), buttons=call.cancel_rows()))
     found = await _look_up(call, reference)
     if isinstance(found, Turn):
         return found
@@ -445,9 +522,7 @@ async def _look_up(call: _Call, reference: str) -> _Draft | Turn:
     # no balance to respect, so it is treated like any unknown reference.
     if order is None or not order.known:
         if not call.settings.accept_unknown_orders:
-            refusal = Reply(
-                call.say("order_unknown", order=reference), buttons=(call.cancel_row(),)
-            )
+            refusal = Reply(call.say("order_unknown", order=reference), buttons=call.cancel_rows())
             return call.go(Step.ORDER, refusal)
         return _Draft(order_reference=reference, order_known=False)
     if order.balance <= 0:
@@ -458,8 +533,12 @@ async def _look_up(call: _Call, reference: str) -> _Draft | Turn:
 # --- amount ---------------------------------------------------------------------------------
 
 
-def _ask_amount(call: _Call, draft: _Draft, text: str | None = None) -> Turn:
+def _ask_amount(
+    call: _Call, draft: _Draft, text: str | None = None, *, typing: bool = False
+) -> Turn:
     """Ask for the amount (or say ``text``), offering the whole balance of a known order."""
+    if call.ussd:
+        return _ask_amount_ussd(call, draft, text, typing=typing)
     rows: tuple[tuple[Button, ...], ...] = (call.cancel_row(),)
     if draft.balance is not None:
         question = call.say("amount_ask_known", order=draft.order_reference, balance=draft.balance)
@@ -471,6 +550,38 @@ def _ask_amount(call: _Call, draft: _Draft, text: str | None = None) -> Turn:
         question = call.say("amount_ask_unknown", order=draft.order_reference)
     data = replace(draft, amount=None, phone=None).to_data()
     return call.go(Step.AMOUNT, Reply(text or question, buttons=rows), data=data)
+
+
+def _ask_amount_ussd(call: _Call, draft: _Draft, reason: str | None, *, typing: bool) -> Turn:
+    """USSD: "Pay KES <balance>" or "Another amount" to choose, else a prompt to type it.
+
+    A typed number is not confused with a choice: the amount is typed on a screen of its own.
+    A refused amount shows its ``reason`` above the question.
+    """
+    typing = typing and draft.balance is not None
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if draft.balance is None:
+        question = call.say("amount_ask_unknown", order=draft.order_reference)
+    elif typing:
+        question = call.say("amount_enter_known", balance=min(draft.balance, MAX_AMOUNT))
+    else:
+        question = call.say("amount_ask_known", order=draft.order_reference, balance=draft.balance)
+        offer = min(draft.balance, MAX_AMOUNT)
+        rows = (
+            (call.button("button_pay_amount", amount_data(offer), amount=offer),),
+            (call.button("button_another_amount", AMOUNT_OTHER),),
+        )
+    text = question if reason is None else f"{reason}\n{question}"
+    data = replace(draft, amount=None, phone=None, typing_amount=typing).to_data()
+    return call.go(Step.AMOUNT, Reply(text, buttons=rows), data=data)
+
+
+async def _ask_amount_typed(call: _Call, _: str) -> Turn:
+    """USSD "Another amount": ask the customer to type the amount."""
+    draft = call.draft
+    if draft.order_reference is None:
+        return await _ask_order(call, "")
+    return _ask_amount(call, draft, typing=True)
 
 
 async def _ask_amount_again(call: _Call, _: str) -> Turn:
@@ -488,8 +599,19 @@ async def _receive_amount(call: _Call, text: str) -> Turn:
     try:
         amount = parse_amount(text, draft.balance)
     except AmountError as error:
-        return _ask_amount(call, draft, _amount_rule(call, error))
-    return _ask_phone(call, replace(draft, amount=amount))
+        return _ask_amount(call, draft, _amount_rule(call, error), typing=draft.typing_amount)
+    return await _after_amount(call, replace(draft, amount=amount, typing_amount=False))
+
+
+async def _after_amount(call: _Call, draft: _Draft) -> Turn:
+    """Ask for the paying number; on USSD the caller's own number is confirmed instead.
+
+    On USSD the chat is keyed by the caller's number and never remembers another one, so the
+    saved number is the caller's own.
+    """
+    if call.ussd and _displayable(call.ctx.saved_phone) is not None:
+        return await _confirm(call, replace(draft, phone=call.ctx.saved_phone))
+    return _ask_phone(call, draft)
 
 
 def _amount_rule(call: _Call, error: AmountError) -> str:
@@ -504,6 +626,11 @@ def _amount_rule(call: _Call, error: AmountError) -> str:
 
 def _ask_phone(call: _Call, draft: _Draft, text: str | None = None) -> Turn:
     """Ask for the paying number: a contact button, a one-tap saved number, or typing."""
+    if call.ussd:
+        # Only typing: the caller's own number was offered at the confirmation already.
+        question = call.say("phone_ask")
+        shown = question if text is None else f"{text}\n{question}"
+        return call.go(Step.PHONE, Reply(shown), data=replace(draft, phone=None).to_data())
     rows: tuple[tuple[Button, ...], ...] = (call.cancel_row(),)
     saved = _displayable(call.ctx.saved_phone)
     if saved is not None:
@@ -542,7 +669,9 @@ async def _receive_phone(call: _Call, text: str) -> Turn:
         phone = normalise_phone(text)
     except PhoneError as error:
         return _ask_phone(call, draft, call.say(f"phone_{error.reason.value}"))
-    remember = () if phone == call.ctx.saved_phone else (RememberPhone(phone),)
+    # A USSD chat keeps the caller's own number: paying from another is for this time only.
+    keep = call.ussd or phone == call.ctx.saved_phone
+    remember = () if keep else (RememberPhone(phone),)
     return await _confirm(call, replace(draft, phone=phone), remember)
 
 
@@ -570,11 +699,14 @@ async def _confirm(call: _Call, draft: _Draft, effects: tuple[Effect, ...] = ())
     question = call.say(
         "confirm_ask", amount=draft.amount, order=draft.order_reference, phone=shown_phone
     )
-    rows = (
+    rows: tuple[tuple[Button, ...], ...] = (
         (call.button("button_pay", PAY),),
         (call.button("button_change_phone", CHANGE_PHONE),),
         call.cancel_row(),
     )
+    if call.ussd:
+        # "1. Pay 2. Cancel" first, as USSD customers expect; another number comes third.
+        rows = (rows[0], rows[2], rows[1])
     reply = Reply(question, buttons=rows, remove_keyboard=True)
     return call.go(Step.CONFIRM, reply, data=draft.to_data(), effects=effects)
 
@@ -632,6 +764,11 @@ _BUTTONS: Final[Mapping[str, _Route]] = {
     MENU_PAY: _Route(_ask_order),
     MENU_HISTORY: _Route(_history),
     MENU_HELP: _Route(_help),
+    MENU_STATUS: _Route(_status),
+    MENU_LANGUAGE: _Route(_ask_language),
+    AMOUNT_OTHER: _Route(_ask_amount_typed, frozenset({Step.AMOUNT})),
+    BACK: _Route(_back),
+    HOME: _Route(_home),
     PHONE_SAVED: _Route(_use_saved_phone, frozenset({Step.PHONE})),
     PAY: _Route(_press_pay, frozenset({Step.CONFIRM, Step.PAYING})),
     CHANGE_PHONE: _Route(_change_phone, frozenset({Step.CONFIRM})),

@@ -2,13 +2,17 @@
 
 A payment row is stored (pending) and committed before the STK push is sent, so a callback
 that arrives before the push call returns still finds it once its CheckoutRequestID is known.
+A USSD session cannot wait for Daraja (and its phone cannot show a prompt while the session is
+open), so :meth:`PaymentService.queue` stores the payment with a push request instead, which
+:mod:`checkout.push_queue` sends once the session has ended.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from checkout import texts
 from checkout.conversation import Reply, StartPayment
@@ -19,6 +23,7 @@ from checkout.ports import (
     Clock,
     NewPayment,
     PaymentGateway,
+    PushAccepted,
     PushFailed,
     PushProblem,
     Settlement,
@@ -61,17 +66,57 @@ class PaymentService:
         *,
         clock: Clock,
         defaults: PaymentDefaults | None = None,
+        push_delay: timedelta = timedelta(0),
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._units = units
         self._gateway = gateway
         self._settlement = settlement
         self._clock = clock
         self._defaults = defaults or PaymentDefaults()
+        # A queued push waits this long after the answer, so the handset has closed the
+        # USSD dialog before the prompt arrives.
+        self._push_delay = push_delay
+        self._on_queued = on_queued
 
     async def start(
         self, customer: Customer, language: Language, request: StartPayment
     ) -> list[Reply]:
         """Store a pending payment, send its push, and say what the customer should do."""
+        prepared = await self._prepare(customer, language, request)
+        if not isinstance(prepared, Payment):
+            return prepared
+        return await self._push(prepared)
+
+    async def queue(
+        self, customer: Customer, language: Language, request: StartPayment
+    ) -> list[Reply]:
+        """Store a pending payment and a request to push it after the USSD session has ended.
+
+        Both are committed in one transaction before the answer, so a crash after the
+        customer read "You will get an M-Pesa prompt" still sends the push. Daraja is not
+        called here: the answer never waits for it.
+        """
+        prepared = await self._prepare(customer, language, request, push_after=self._push_delay)
+        if not isinstance(prepared, Payment):
+            return prepared
+        if self._on_queued is not None:
+            self._on_queued()
+        log.info("push %s queued for %s", prepared.id, mask_phone(prepared.phone))
+        return [Reply(texts.t(language, "ussd_push_queued"))]
+
+    async def _prepare(
+        self,
+        customer: Customer,
+        language: Language,
+        request: StartPayment,
+        *,
+        push_after: timedelta | None = None,
+    ) -> Payment | list[Reply]:
+        """The stored pending payment, or the replies refusing it (paid, too much, in progress).
+
+        With ``push_after`` its push request is stored with it, due that long from now.
+        """
         now = self._clock()
         async with self._units() as unit:
             order = await unit.orders.get(request.order_reference)
@@ -114,11 +159,30 @@ class PaymentService:
                 ),
                 now=now,
             )
+            if push_after is not None:
+                await unit.pushes.add(payment.id, due_at=now + push_after, now=now)
             await unit.commit()
-        return await self._push(payment)
+        return payment
 
     async def _push(self, payment: Payment) -> list[Reply]:
         language = payment.language
+        sent = await self.send(payment)
+        if isinstance(sent, PushFailed):
+            return await self._failed(payment, sent)
+        return [
+            Reply(
+                texts.t(
+                    language,
+                    "push_sent",
+                    amount=format_number(payment.amount),
+                    order=payment.order_reference,
+                    phone=display_phone(payment.phone),
+                )
+            )
+        ]
+
+    async def send(self, payment: Payment) -> PushAccepted | PushFailed:
+        """Send a stored pending payment's push and record Daraja's ids; failures are returned."""
         try:
             accepted = await self._gateway.stk_push(
                 phone=payment.phone,
@@ -127,7 +191,7 @@ class PaymentService:
                 description=self._defaults.description,
             )
         except PushFailed as failure:
-            return await self._failed(payment, failure)
+            return failure
         async with self._units() as unit:
             await unit.payments.mark_requested(
                 payment.id,
@@ -141,17 +205,7 @@ class PaymentService:
             await self._settle_early_callback(unit, accepted.checkout_request_id)
             await unit.commit()
         log.info("push %s sent to %s", payment.id, mask_phone(payment.phone))
-        return [
-            Reply(
-                texts.t(
-                    language,
-                    "push_sent",
-                    amount=format_number(payment.amount),
-                    order=payment.order_reference,
-                    phone=display_phone(payment.phone),
-                )
-            )
-        ]
+        return accepted
 
     async def _settle_early_callback(self, unit: UnitOfWork, checkout_request_id: str) -> None:
         # The callback may have arrived while we were still waiting for the push's answer.
@@ -167,31 +221,25 @@ class PaymentService:
         if failure.problem is not PushProblem.OUTCOME_UNKNOWN:
             # Daraja proved nothing reached the phone: this payment is over.
             async with self._units() as unit:
-                await unit.payments.settle(
-                    payment.id,
-                    Settlement(PaymentStatus.FAILED, None, f"push {failure.problem.value}"),
-                    now=self._clock(),
-                )
-                await unit.events.record(
-                    kind="push_failed",
-                    payload={"problem": failure.problem.value, "code": failure.code},
-                    now=self._clock(),
-                    payment_id=payment.id,
-                    note=failure.detail[:500],
-                )
+                await record_push_failure(unit, payment, failure, now=self._clock())
                 await unit.commit()
         text = texts.t(language, PROBLEM_TEXT[failure.problem])
         if failure.problem is PushProblem.OUTCOME_UNKNOWN:
             return [Reply(text)]
         return [Reply(text, buttons=((retry_button(language),),))]
 
-    async def status(self, channel: Channel, chat_key: str, language: Language) -> list[Reply]:
-        """The latest payment's state, asking Daraja first if it is still pending."""
+    async def status(
+        self, channel: Channel, chat_key: str, language: Language, *, ask_daraja: bool = True
+    ) -> list[Reply]:
+        """The latest payment's state, asking Daraja first if it is still pending.
+
+        Without ``ask_daraja`` (USSD, which must answer at once) the stored state is told.
+        """
         async with self._units() as unit:
             payment = await unit.payments.latest_for_chat(channel, chat_key)
         if payment is None:
             return [Reply(texts.t(language, "status_none"))]
-        if payment.status is PaymentStatus.PENDING and payment.checkout_request_id:
+        if ask_daraja and payment.status is PaymentStatus.PENDING and payment.checkout_request_id:
             try:
                 answer = await self._gateway.stk_query(payment.checkout_request_id)
             except PushFailed as failure:
@@ -214,6 +262,28 @@ class PaymentService:
         lines = [texts.t(language, "history_header")]
         lines += [history_line(language, payment) for payment in payments]
         return [Reply("\n".join(lines))]
+
+
+async def record_push_failure(
+    unit: UnitOfWork, payment: Payment, failure: PushFailed, *, now: datetime
+) -> bool:
+    """Settle a payment whose push provably never reached the phone as failed; False if settled.
+
+    The problem and Daraja's error code are kept in the audit trail.
+    """
+    settled = await unit.payments.settle(
+        payment.id,
+        Settlement(PaymentStatus.FAILED, None, f"push {failure.problem.value}"),
+        now=now,
+    )
+    await unit.events.record(
+        kind="push_failed",
+        payload={"problem": failure.problem.value, "code": failure.code},
+        now=now,
+        payment_id=payment.id,
+        note=failure.detail[:500],
+    )
+    return settled
 
 
 def status_text(language: Language, payment: Payment) -> str:

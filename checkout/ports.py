@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -23,6 +23,15 @@ from checkout.records import (
     OutboxMessage,
     Payment,
     PaymentStatus,
+)
+from checkout.summaries import (
+    DayTotal,
+    OpenPlans,
+    OutboxBacklog,
+    OutcomeTotal,
+    PaymentCursor,
+    PaymentEventSummary,
+    PaymentPage,
 )
 
 
@@ -173,7 +182,11 @@ class OutboxRepository(Protocol):
     async def claim_due(
         self, *, now: datetime, limit: int, lease_seconds: float
     ) -> Sequence[OutboxMessage]:
-        """Claim up to ``limit`` due messages for ``lease_seconds``; no other sender takes them."""
+        """Claim up to ``limit`` due messages for ``lease_seconds``; no other sender takes them.
+
+        A message waits while an older one of its chat is undelivered and not yet due (held
+        for a retry, or claimed by another sender), so each chat's messages keep their order.
+        """
         ...
 
     async def mark_sent(self, message_id: int, *, now: datetime) -> None:
@@ -245,6 +258,197 @@ class CustomerRepository(Protocol):
         """Remember the customer's paying phone."""
         ...
 
+    async def with_phone(self, channel: Channel, phone: str) -> Sequence[Customer]:
+        """The customers on ``channel`` whose remembered phone is ``phone`` (normalised)."""
+        ...
+
+
+class ReportRepository(Protocol):
+    """Read-only aggregates for staff reports and operations, computed in the database."""
+
+    async def outcome_totals(self, *, start: datetime, end: datetime) -> Sequence[OutcomeTotal]:
+        """Count and sum of the payments started in ``[start, end)``, per status."""
+        ...
+
+    async def daily_takings(
+        self, *, start: datetime, end: datetime, utc_offset: timedelta
+    ) -> Sequence[DayTotal]:
+        """Paid payments started in ``[start, end)`` per local day (``utc_offset``), by day."""
+        ...
+
+    async def open_plans(self) -> OpenPlans:
+        """Buy-Now-Pay-Later plans still being paid and what they owe."""
+        ...
+
+    async def count_pending(self) -> int:
+        """How many payments still wait for an outcome."""
+        ...
+
+    async def pending_payments(self, *, limit: int) -> Sequence[Payment]:
+        """The oldest payments still waiting for an outcome, oldest first."""
+        ...
+
+    async def count_partly_paid(self) -> int:
+        """How many orders are partly paid."""
+        ...
+
+    async def partly_paid_orders(self, *, limit: int) -> Sequence[Order]:
+        """Partly paid orders, most recently paid first."""
+        ...
+
+    async def find_payments(
+        self, *, receipt: str | None, reference: str | None, phone: str | None, limit: int
+    ) -> Sequence[Payment]:
+        """Payments with this receipt number, order reference or phone, newest first."""
+        ...
+
+    async def events_for(self, payment_ids: Sequence[int]) -> Sequence[PaymentEventSummary]:
+        """The audit trail of these payments, oldest first."""
+        ...
+
+    async def payments_between(self, *, start: datetime, end: datetime) -> Sequence[Payment]:
+        """Every payment started in ``[start, end)``, oldest first."""
+        ...
+
+    async def outbox_backlog(self) -> OutboxBacklog:
+        """Undelivered outbox messages per channel and the oldest one's age."""
+        ...
+
+
+class OrderBookRepository(Protocol):
+    """Orders and payments as staff and the business's platform create and read them."""
+
+    async def create_if_absent(
+        self,
+        reference: str,
+        amount_due: int,
+        *,
+        description: str | None,
+        customer_phone: str | None,
+        now: datetime,
+    ) -> Order | None:
+        """Create an open, known order; None (and no change) if the reference is taken."""
+        ...
+
+    async def payments_for_order(self, reference: str) -> Sequence[Payment]:
+        """Every payment made against this order, oldest first."""
+        ...
+
+    async def settled_page(
+        self, *, since: datetime, after: PaymentCursor | None, limit: int
+    ) -> PaymentPage:
+        """Payments settled at or after ``since`` (past ``after``), in settle order."""
+        ...
+
+
+class UssdStatus(StrEnum):
+    """Where a USSD session stands."""
+
+    OPEN = "open"  # the last answer was CON: the customer may answer
+    ENDED = "ended"  # the last answer was END
+    COMPLETED = "completed"  # the gateway reported the session finished normally
+    ABANDONED = "abandoned"  # the gateway reported the customer left or the session failed
+
+
+@dataclass(frozen=True, slots=True)
+class UssdSession:
+    """A USSD session as stored: the inputs answered so far and the screen last shown.
+
+    ``text`` is the gateway's ``text`` last answered (every input joined by ``*``);
+    ``screen`` is the JSON form of that screen and ``page`` the page shown. ``version`` is 0
+    for a session not stored yet.
+    """
+
+    session_id: str
+    phone: str
+    service_code: str
+    network_code: str
+    text: str
+    screen: dict[str, Any]
+    page: int = 0
+    status: UssdStatus = UssdStatus.OPEN
+    version: int = 0
+
+
+class UssdSessionRepository(Protocol):
+    """USSD sessions by the gateway's session id, with optimistic concurrency."""
+
+    async def get(self, session_id: str) -> UssdSession | None:
+        """The stored session, or None."""
+        ...
+
+    async def save(self, session: UssdSession, *, now: datetime) -> bool:
+        """Store ``session`` if it is still at its ``version``; False if another request won."""
+        ...
+
+    async def record_end(
+        self,
+        *,
+        session_id: str,
+        phone: str,
+        service_code: str,
+        network_code: str,
+        status: UssdStatus,
+        gateway_status: str,
+        error: str | None,
+        now: datetime,
+    ) -> None:
+        """Record the gateway's end-of-session notice (a session never seen is created)."""
+        ...
+
+
+class PushOutcome(StrEnum):
+    """How a queued push ended."""
+
+    SENT = "sent"  # Daraja accepted it: the prompt is on the phone
+    FAILED = "failed"  # Daraja proved nothing reached the phone
+    UNKNOWN = "unknown"  # it timed out: it may or may not have reached the phone
+    INTERRUPTED = "interrupted"  # its sender stopped mid-push; never sent again
+    LATE = "late"  # not sent in time; the customer is told to try again
+    SKIPPED = "skipped"  # its payment was no longer pending
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPush:
+    """A push waiting to be sent after its USSD session has ended."""
+
+    id: int
+    payment_id: int
+    attempts: int
+    created_at: datetime
+
+
+class PushRequestRepository(Protocol):
+    """Pushes sent after their USSD session has ended, each at most once."""
+
+    async def add(self, payment_id: int, *, due_at: datetime, now: datetime) -> None:
+        """Queue the push of a pending payment, due at ``due_at``."""
+        ...
+
+    async def claim_due(
+        self, *, now: datetime, limit: int, lease_seconds: float
+    ) -> Sequence[QueuedPush]:
+        """Claim due pushes for ``lease_seconds``; no other sender takes them meanwhile."""
+        ...
+
+    async def finish_interrupted(self, *, now: datetime) -> Sequence[QueuedPush]:
+        """Finish, as interrupted, the pushes whose sender's lease ran out mid-push."""
+        ...
+
+    async def finish(
+        self, push_id: int, *, outcome: PushOutcome, now: datetime, error: str | None = None
+    ) -> None:
+        """Record how a claimed push ended."""
+        ...
+
+    async def retry_later(self, push_id: int, *, at: datetime, error: str) -> None:
+        """Release a claimed push that provably did not go out, to try again at ``at``."""
+        ...
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest unfinished push is due (or its claim runs out), if any."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction spanning every repository."""
@@ -279,6 +483,26 @@ class UnitOfWork(Protocol):
         """The customer repository of this unit."""
         ...
 
+    @property
+    def reports(self) -> ReportRepository:
+        """The reporting queries of this unit."""
+        ...
+
+    @property
+    def order_book(self) -> OrderBookRepository:
+        """The order book of this unit (staff and platform orders)."""
+        ...
+
+    @property
+    def ussd_sessions(self) -> UssdSessionRepository:
+        """The USSD sessions of this unit."""
+        ...
+
+    @property
+    def pushes(self) -> PushRequestRepository:
+        """The pushes waiting for their USSD session to end, of this unit."""
+        ...
+
     async def commit(self) -> None:
         """Commit everything written in this unit."""
         ...
@@ -299,6 +523,16 @@ class UnitOfWork(Protocol):
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 Clock = Callable[[], datetime]
+
+
+class SettlementListener(Protocol):
+    """Told of each payment as it settles, inside the settling transaction (events, metrics)."""
+
+    async def payment_settled(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None
+    ) -> None:
+        """React to ``payment`` having settled; ``order`` is given when it was paid."""
+        ...
 
 
 # --- the payment gateway (Daraja, behind an adapter) ----------------------------------------

@@ -21,6 +21,7 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     USSD = "ussd"
     DEMO = "demo"
+    EVENTS = "events"  # signed event webhooks to the business's platform (one "chat" per URL)
 
 
 class OrderStatus(StrEnum):
@@ -57,6 +58,7 @@ class Order:
     status: OrderStatus
     known: bool = True
     description: str | None = None
+    customer_phone: str | None = None  # normalised; given by staff or the platform, if at all
 
     @property
     def balance(self) -> int:

@@ -9,6 +9,7 @@ duplicate callback queues none.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,6 +26,7 @@ from checkout.ports import (
     PaymentResult,
     PushFailed,
     Settlement,
+    SettlementListener,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -110,12 +112,15 @@ class SettlementService:
         staff: StaffChat | None = None,
         business_name: str = "",
         confirm: PaymentGateway | None = None,
+        listeners: Sequence[SettlementListener] = (),
     ) -> None:
         self._units = units
         self._clock = clock
         self._staff = staff
         self._business_name = business_name
         self._confirm = confirm
+        # Told of each settled payment in its transaction: platform events, metrics.
+        self._listeners = tuple(listeners)
 
     async def settle(
         self, result: PaymentResult, *, source: str, raw: dict[str, Any] | None = None
@@ -195,13 +200,19 @@ class SettlementService:
             await unit.commit()
         return outcome
 
-    async def _alert_staff(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
+    async def _alert_staff(
+        self, unit: UnitOfWork, text: str, dedupe_key: str, *, line: str | None = None
+    ) -> None:
+        """Queue a staff notice; ``line`` is its one-line form when it goes out in a digest."""
         if self._staff is None:
             return
+        payload: dict[str, Any] = {**reply_to_payload(Reply(text)), "digest": True}
+        if line is not None:
+            payload["line"] = line
         await unit.outbox.add(
             channel=self._staff.channel,
             chat_key=self._staff.chat_key,
-            payload={**reply_to_payload(Reply(text)), "digest": True},
+            payload=payload,
             now=self._clock(),
             dedupe_key=dedupe_key,
         )
@@ -264,6 +275,7 @@ class SettlementService:
             status.value,
             result.result_code,
             mask_phone(payment.phone),
+            extra={"payment_id": payment.id},
         )
         return SettleOutcome.SETTLED
 
@@ -292,7 +304,7 @@ class SettlementService:
             merchant_request_id=result.merchant_request_id or "",
             checkout_request_id=result.checkout_request_id,
         )
-        log.warning("payment %s matched to a callback after its push timed out", payment.id)
+        log.info("payment %s matched to a callback that came before its push's answer", payment.id)
         return await unit.payments.get(payment.id)
 
     async def _with_callback_details(
@@ -374,13 +386,14 @@ class SettlementService:
             dedupe_key=f"payment:{payment.id}:customer",
         )
         if self._staff is not None:
-            await unit.outbox.add(
-                channel=self._staff.channel,
-                chat_key=self._staff.chat_key,
-                payload=reply_to_payload(Reply(staff_text(self._staff.language, payment, result))),
-                now=now,
-                dedupe_key=f"payment:{payment.id}:staff",
+            await self._alert_staff(
+                unit,
+                staff_text(self._staff.language, payment, result),
+                f"payment:{payment.id}:staff",
+                line=staff_line(payment),
             )
+        for listener in self._listeners:
+            await listener.payment_settled(unit, payment, order)
 
 
 def customer_reply(payment: Payment, order: Order | None) -> Reply:
@@ -424,6 +437,19 @@ def customer_reply(payment: Payment, order: Order | None) -> Reply:
     return Reply(text, buttons=((retry_button(language),),))
 
 
+def staff_line(payment: Payment) -> str:
+    """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
+    parts = [
+        payment.status.value.upper(),
+        f"KES {format_number(payment.amount)}",
+        payment.order_reference,
+        mask_phone(payment.phone),
+        payment.receipt_number or f"code {payment.result_code}",
+        texts.channel_name(payment.channel),
+    ]
+    return " ".join(parts)
+
+
 def staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
     """The staff notification for a settled payment."""
     return texts.t(
@@ -434,7 +460,7 @@ def staff_text(language: Language, payment: Payment, result: PaymentResult | Non
         amount=format_number(payment.amount),
         phone=mask_phone(payment.phone),
         receipt=payment.receipt_number or "-",
-        channel=payment.channel.value,
+        channel=texts.channel_name(payment.channel),
         code="-" if payment.result_code is None else str(payment.result_code),
         reported=format_number(result.amount) if result and result.amount is not None else "-",
     )

@@ -17,13 +17,19 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.chat import ConversationService
+from checkout.copies import TelegramCopies
 from checkout.delivery import DeliveryPolicy, OutboxSender
+from checkout.events import EventPublisher
 from checkout.flow import FlowSettings
+from checkout.orders import OrderService
 from checkout.payments import PaymentService
-from checkout.ports import MessageSender, UnitOfWorkFactory
+from checkout.ports import MessageSender, SettlementListener, UnitOfWorkFactory
+from checkout.push_queue import PushPolicy, PushWorker
 from checkout.reconcile import ReconcilePolicy, Reconciler
 from checkout.records import Channel
+from checkout.reports import ReportService
 from checkout.settlement import SettlementService, StaffChat
+from checkout.ussd import UssdService
 from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
@@ -34,14 +40,21 @@ from daraja.simulator.settings import (
 )
 from lipa.gateway import DarajaGateway
 from lipa.settings import MpesaEnvironment, Settings, require
+from lipa.timed_gateway import TimedGateway
+from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import unit_of_work_factory
+from webhook.events import EventWebhookSender
+from webhook.metrics import LipaMetrics
 from webhook.mpesa import SourceCheck, callback_path
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# Each event POST to the platform; a slow receiver is retried later rather than waited for.
+EVENT_TIMEOUT_SECONDS = 10.0
 
 
 def utc_now() -> datetime:
@@ -64,8 +77,14 @@ class Lipa:
     gateway: DarajaGateway
     callback_secret: str
     daraja_base_url: str
+    metrics: LipaMetrics
+    orders: OrderService
+    reports: ReportService
+    pushes: PushWorker
+    ussd: UssdService
     simulator: SimulatorServer | None = None
     senders: dict[Channel, MessageSender] = field(default_factory=dict)
+    events: EventPublisher | None = None
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -142,6 +161,18 @@ def callback_url(settings: Settings, secret: str) -> str:
     return settings.public_base_url.rstrip("/") + callback_path(secret)
 
 
+def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSender:
+    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes."""
+    http = build_sms_http_client(settings.at_api_base_url)
+    stack.push_async_callback(http.aclose)
+    config = SmsConfig(
+        username=require(settings, "at_username", "the Africa's Talking username for SMS"),
+        api_key=require(settings, "at_api_key", "the Africa's Talking API key for SMS"),
+        sender_id=settings.at_sender_id or None,
+    )
+    return SmsSender(AfricasTalkingSms(http, config))
+
+
 @contextlib.asynccontextmanager
 async def open_lipa(
     settings: Settings,
@@ -151,8 +182,12 @@ async def open_lipa(
     simulator_settings: SimulatorSettings | None = None,
     delivery: DeliveryPolicy | None = None,
     public_base_url: str | None = None,
+    metrics: LipaMetrics | None = None,
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
+
+    ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
+    them to the Telegram request layer first, made them).
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -178,8 +213,31 @@ async def open_lipa(
         client = DarajaClient(http, config, now=clock)
         public = public_base_url or settings.public_base_url
         gateway = DarajaGateway(client, public.rstrip("/") + callback_path(secret))
+        meter = metrics if metrics is not None else LipaMetrics()
+        # The services' Daraja calls are timed for /metrics.
+        timed = TimedGateway(gateway, meter.daraja_call)
 
         sender_map: dict[Channel, MessageSender] = dict(senders or {})
+        events = None
+        if settings.event_webhook_urls:
+            events = EventPublisher(settings.event_webhook_urls, clock=clock)
+            hooks = httpx.AsyncClient(timeout=httpx.Timeout(EVENT_TIMEOUT_SECONDS))
+            stack.push_async_callback(hooks.aclose)
+            sender_map.setdefault(
+                Channel.EVENTS,
+                EventWebhookSender(
+                    hooks,
+                    require(settings, "event_webhook_secret", "the secret that signs events"),
+                    settings.event_webhook_urls,
+                ),
+            )
+        if settings.sms_enabled:
+            sender_map.setdefault(Channel.USSD, sms_sender(settings, stack))
+        # USSD outcomes are copied to the caller's Telegram chats, if they use the bot too.
+        copies = TelegramCopies(clock=clock)
+        listeners: list[SettlementListener] = [meter, copies]
+        if events is not None:
+            listeners.append(events)
         outbox_box: list[OutboxSender] = []
         units = unit_of_work_factory(
             session_factory(engine), on_outbox=lambda: outbox_box[0].wake()
@@ -194,9 +252,27 @@ async def open_lipa(
             clock=clock,
             staff=staff,
             business_name=settings.business_name,
-            confirm=gateway if settings.confirm_with_query else None,
+            confirm=timed if settings.confirm_with_query else None,
+            listeners=listeners,
         )
-        payments = PaymentService(units, gateway, settlement, clock=clock)
+        push_box: list[PushWorker] = []
+        payments = PaymentService(
+            units,
+            timed,
+            settlement,
+            clock=clock,
+            push_delay=timedelta(seconds=settings.ussd_push_delay_seconds),
+            on_queued=lambda: push_box[0].wake(),
+        )
+        pushes = PushWorker(
+            units,
+            payments,
+            clock=clock,
+            copies=copies,
+            # A claim outlasts the longest push with the client's own retries.
+            policy=PushPolicy(lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30)),
+        )
+        push_box.append(pushes)
         flow_settings = FlowSettings(
             business_name=settings.business_name,
             accept_unknown_orders=settings.accept_unknown_orders,
@@ -207,7 +283,7 @@ async def open_lipa(
         outbox_box.append(outbox)
         reconciler = Reconciler(
             units,
-            gateway,
+            timed,
             settlement,
             clock=clock,
             policy=reconcile_policy(settings),
@@ -224,6 +300,14 @@ async def open_lipa(
             gateway=gateway,
             callback_secret=secret,
             daraja_base_url=base_url,
+            metrics=meter,
+            orders=OrderService(units, clock=clock),
+            reports=ReportService(units, clock=clock),
+            pushes=pushes,
+            ussd=UssdService(
+                units, conversations, clock=clock, default_language=settings.default_language
+            ),
             simulator=simulator,
             senders=sender_map,
+            events=events,
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lipa.logs import ContextTextFormatter, JsonFormatter, Redactor, secret_values
 from lipa.settings import MissingSetting, Settings
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -62,7 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"lipa: invalid configuration: {describe_validation_error(error)}", file=sys.stderr)
         return 2
-    configure_logging(args.log_level or settings.log_level)
+    configure_logging(
+        args.log_level or settings.log_level,
+        fmt=settings.log_format,
+        secrets=secret_values(settings),
+    )
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args, settings))
@@ -76,15 +81,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def configure_logging(level: str) -> None:
-    """Plain logs on stderr; the httpx logger at WARNING since its URLs carry bot tokens."""
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+def configure_logging(level: str, *, fmt: str = "text", secrets: Sequence[str] = ()) -> None:
+    """Logs on stderr, text or JSON lines, secrets redacted and phones masked.
+
+    The httpx logger stays at WARNING: its URLs carry bot tokens.
+    """
+    redactor = Redactor(secrets)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(redactor)
+    handler.setFormatter(
+        JsonFormatter(redactor)
+        if fmt == "json"
+        else ContextTextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     for noisy in ("httpx", "httpcore", "alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB's rate limiter logs every 429 with a traceback; the outbox already records and
+    # retries them, so only its critical messages are worth a line.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m lipa.cli`

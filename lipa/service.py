@@ -19,13 +19,20 @@ from telegram.ext import Application
 from bot.application import build_application, feed_update
 from bot.handlers import CheckoutHandlers
 from bot.notifier import TelegramSender
+from bot.staff import StaffHandlers
 from checkout.delivery import DeliveryPolicy
 from checkout.records import Channel
+from checkout.staff import StaffDesk
+from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
-from lipa.app import Lipa, open_lipa, source_check
+from lipa.app import Lipa, open_lipa, source_check, utc_now
 from lipa.settings import Settings, TelegramMode, require
+from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.metrics import LipaMetrics, MetricsRoute
+from webhook.mpesa import SourceCheck
 from webhook.telegram import TELEGRAM_PATH
+from webhook.ussd import UssdHandler
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +85,12 @@ class Service:
                 "the secret Telegram sends with each webhook update",
             )
         )
+        metrics = LipaMetrics()
         application = build_application(
-            token, base_url=settings.telegram_api_base_url, polling=polling
+            token,
+            base_url=settings.telegram_api_base_url,
+            polling=polling,
+            on_status=metrics.telegram_answered,
         )
         self.application = application
         senders: Mapping[Channel, Any] = {Channel.TELEGRAM: TelegramSender(application.bot)}
@@ -89,6 +100,7 @@ class Service:
                 senders=senders,
                 simulator_settings=self._simulator_settings,
                 delivery=self._delivery,
+                metrics=metrics,
             )
         )
         self.lipa = lipa
@@ -100,6 +112,13 @@ class Service:
         except TelegramError as error:
             raise ServiceError(f"could not reach Telegram: {error.message}") from error
         self._stack.push_async_callback(application.shutdown)
+        # getMe has run: the bot's username makes the deep links staff and the platform hand out.
+        bot_username = application.bot.username
+        StaffHandlers(
+            StaffDesk(lipa.orders, lipa.reports, language=settings.default_language),
+            settings.staff_user_ids,
+            staff_chat_id=settings.staff_chat_id,
+        ).install(application)
         await application.start()
         self._stack.push_async_callback(application.stop)
 
@@ -111,8 +130,17 @@ class Service:
                 settlement=lipa.settlement,
                 callback_secret=lipa.callback_secret,
                 telegram=telegram,
-                workers=(lipa.outbox.run_forever, lipa.reconciler.run_forever),
+                workers=(
+                    lipa.outbox.run_forever,
+                    lipa.reconciler.run_forever,
+                    lipa.pushes.run_forever,
+                ),
                 sources=source_check(settings),
+                ussd=ussd_handler(lipa),
+                api=orders_api(lipa, bot_username),
+                metrics=MetricsRoute(
+                    lipa.metrics, functools.partial(outbox_backlog, lipa), utc_now
+                ),
             )
         )
         runner = web.AppRunner(app, access_log=None)
@@ -141,3 +169,35 @@ class Service:
         """Stop everything started, in reverse order."""
         await self._stack.aclose()
         self.lipa = None
+
+
+def orders_api(lipa: Lipa, bot_username: str) -> OrdersApi | None:
+    """The orders API, or None (not served) while API_TOKEN is unset."""
+    token = lipa.settings.api_token_value
+    if token is None:
+        log.info("API_TOKEN is not set: the orders API is off")
+        return None
+    return OrdersApi(
+        lipa.orders,
+        token=token,
+        bot_username=bot_username,
+        server_url=lipa.settings.public_base_url,
+    )
+
+
+async def outbox_backlog(lipa: Lipa) -> OutboxBacklog:
+    """The outbox's undelivered messages, read for a metrics scrape."""
+    async with lipa.units() as unit:
+        return await unit.reports.outbox_backlog()
+
+
+def ussd_handler(lipa: Lipa) -> UssdHandler | None:
+    """The USSD routes, or None (not served) while no SMS can tell USSD customers outcomes."""
+    if Channel.USSD not in lipa.senders:
+        log.info("AT_API_KEY is not set: the USSD routes are off")
+        return None
+    sources = SourceCheck(
+        networks=tuple(lipa.settings.ussd_networks),
+        trusted_header=lipa.settings.mpesa_callback_trusted_header or None,
+    )
+    return UssdHandler(lipa.ussd, sources)

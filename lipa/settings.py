@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "your-", "<", "xxx")
+MIN_SECRET_LENGTH = 16  # bearer tokens and signing secrets: long enough not to be guessed
 
 
 class MpesaEnvironment(StrEnum):
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     accept_unknown_orders: bool = True
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     # --- Telegram
     telegram_bot_token: SecretStr | None = None
@@ -98,6 +100,89 @@ class Settings(BaseSettings):
     # --- reconciliation and delivery
     reconcile_after_seconds: float = Field(default=60.0, gt=0)
     payment_expiry_seconds: float = Field(default=600.0, gt=0)
+
+    # --- USSD and SMS (Africa's Talking); the USSD routes are served once AT_API_KEY is set
+    at_username: str | None = None
+    at_api_key: SecretStr | None = None
+    at_sender_id: str | None = None
+    at_api_base_url: str = "https://api.africastalking.com"
+    ussd_push_delay_seconds: float = Field(default=2.0, ge=0, le=30)
+    ussd_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("ussd_allowed_ips", mode="before")
+    @classmethod
+    def _ussd_ip_list(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("ussd_allowed_ips")
+    @classmethod
+    def _ussd_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)
+        return value
+
+    @field_validator("at_api_base_url")
+    @classmethod
+    def _sms_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @property
+    def sms_enabled(self) -> bool:
+        """Whether SMS can be sent (AT_API_KEY set): USSD customers hear outcomes only so."""
+        key = self.at_api_key.get_secret_value() if self.at_api_key is not None else ""
+        return not is_placeholder(key)
+
+    @property
+    def ussd_networks(self) -> list[IPv4Network | IPv6Network]:
+        """The allowlist of USSD gateway source networks (empty: any source)."""
+        return [ip_network(item, strict=False) for item in self.ussd_allowed_ips]
+
+    # --- the business's platform: orders API and signed event webhooks
+    api_token: SecretStr | None = None
+    event_webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    event_webhook_secret: SecretStr | None = None
+
+    @field_validator("event_webhook_urls", mode="before")
+    @classmethod
+    def _event_url_list(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("event_webhook_urls")
+    @classmethod
+    def _event_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError("every URL must start with http:// or https://")
+        return value
+
+    @field_validator("api_token", "event_webhook_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value() if value is not None else ""
+        if not is_placeholder(text) and len(text) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @model_validator(mode="after")
+    def _events_are_signed(self) -> Settings:
+        secret = self.event_webhook_secret
+        if self.event_webhook_urls and (
+            secret is None or is_placeholder(secret.get_secret_value())
+        ):
+            raise ValueError(
+                "EVENT_WEBHOOK_SECRET is required when EVENT_WEBHOOK_URLS is set "
+                "(receivers verify each event's signature with it)"
+            )
+        return self
+
+    @property
+    def api_token_value(self) -> str | None:
+        """The orders API's bearer token, or None (the API is off) when unset or a placeholder."""
+        if self.api_token is None or is_placeholder(self.api_token.get_secret_value()):
+            return None
+        return self.api_token.get_secret_value()
 
     @field_validator("staff_user_ids", "mpesa_callback_allowed_ips", mode="before")
     @classmethod

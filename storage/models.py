@@ -91,6 +91,8 @@ class OrderRow(Base):
     __table_args__ = (
         CheckConstraint("amount_due >= 0", name="amount_due_not_negative"),
         CheckConstraint("amount_paid >= 0", name="amount_paid_not_negative"),
+        # Staff's /pending lists partly paid orders, most recently paid first.
+        Index("ix_orders_status_updated_at", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,6 +102,7 @@ class OrderRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     known: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(String(200))
+    customer_phone: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
@@ -113,6 +116,10 @@ class PaymentRow(Base):
         Index("ix_payments_status_created_at", "status", "created_at"),
         Index("ix_payments_channel_chat_key_id", "channel", "chat_key", "id"),
         Index("ix_payments_status_next_check_at", "status", "next_check_at"),
+        # Staff reports: a day's payments, a search by phone; the API pages by settle time.
+        Index("ix_payments_created_at", "created_at"),
+        Index("ix_payments_phone", "phone"),
+        Index("ix_payments_settled_at_id", "settled_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -170,7 +177,10 @@ class OutboxRow(Base):
     """A message to deliver; claimed by one sender at a time until sent or given up."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "sent_at", "next_attempt_at"),
+        Index("ix_outbox_chat", "channel", "chat_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -183,3 +193,43 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     failed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class UssdSessionRow(Base):
+    """A USSD session: the inputs answered so far and the screen last shown, for any process."""
+
+    __tablename__ = "ussd_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(128), unique=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    service_code: Mapped[str] = mapped_column(String(32))
+    network_code: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    screen: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    gateway_status: Mapped[str | None] = mapped_column(String(32))
+    gateway_error: Mapped[str | None] = mapped_column(Text)
+
+
+class PushRequestRow(Base):
+    """An STK push to send once its USSD session has ended; claimed and sent at most once."""
+
+    __tablename__ = "push_requests"
+    __table_args__ = (Index("ix_push_requests_due", "finished_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    due_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    # Set while a sender holds the request; still set after it passed: the sender died mid-push.
+    claimed_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

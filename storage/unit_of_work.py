@@ -11,9 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.customers import SqlCustomerRepository
 from storage.repositories.events import SqlPaymentEventRepository
+from storage.repositories.order_book import SqlOrderBookRepository
 from storage.repositories.orders import SqlOrderRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.payments import SqlPaymentRepository
+from storage.repositories.pushes import SqlPushRequestRepository
+from storage.repositories.reports import SqlReportRepository
+from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
 
 class SqlUnitOfWork:
@@ -29,6 +33,10 @@ class SqlUnitOfWork:
     outbox: SqlOutboxRepository
     conversations: SqlConversationRepository
     customers: SqlCustomerRepository
+    reports: SqlReportRepository
+    order_book: SqlOrderBookRepository
+    ussd_sessions: SqlUssdSessionRepository
+    pushes: SqlPushRequestRepository
 
     def __init__(
         self,
@@ -48,6 +56,10 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.conversations = SqlConversationRepository(session)
         self.customers = SqlCustomerRepository(session)
+        self.reports = SqlReportRepository(session)
+        self.order_book = SqlOrderBookRepository(session)
+        self.ussd_sessions = SqlUssdSessionRepository(session)
+        self.pushes = SqlPushRequestRepository(session)
         return self
 
     async def __aexit__(

@@ -1,4 +1,4 @@
-"""The aiohttp application: M-Pesa callbacks, Telegram updates, health, background workers."""
+"""The aiohttp application: M-Pesa callbacks, Telegram updates, USSD, health, background workers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from checkout.settlement import SettlementService
+from webhook.api import API_PREFIX, OrdersApi
+from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware
 from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
 from webhook.telegram import TELEGRAM_PATH, TelegramWebhookHandler, UpdateSink
+from webhook.ussd import UssdHandler, add_ussd_routes
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,9 @@ class WebhookConfig:
     telegram: TelegramRoute | None = None
     workers: Sequence[Worker] = field(default_factory=tuple)
     sources: SourceCheck = field(default_factory=SourceCheck)
+    ussd: UssdHandler | None = None  # the USSD routes, served when SMS can reach customers
+    api: OrdersApi | None = None  # the orders API, served when API_TOKEN is set
+    metrics: MetricsRoute | None = None
 
 
 def create_app(config: WebhookConfig) -> web.Application:
@@ -53,6 +59,13 @@ def create_app(config: WebhookConfig) -> web.Application:
             TelegramWebhookHandler(config.telegram.secret, config.telegram.sink).handle,
         )
     app.router.add_get("/healthz", healthz)
+    if config.ussd is not None:
+        add_ussd_routes(app, config.ussd)
+    if config.metrics is not None:
+        app.router.add_get(METRICS_PATH, config.metrics.handle)
+        app.middlewares.append(callback_middleware(config.metrics.metrics, CALLBACK_PATH))
+    if config.api is not None:
+        app.add_subapp(API_PREFIX, config.api.application())
     if config.workers:
         app.cleanup_ctx.append(_run_workers(config.workers))
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -71,6 +72,15 @@ class SqlCustomerRepository:
     async def set_phone(self, customer_id: int, phone: str, *, now: datetime) -> None:
         """Remember the customer's paying phone."""
         await self._set(customer_id, now, phone=phone)
+
+    async def with_phone(self, channel: Channel, phone: str) -> Sequence[Customer]:
+        """The customers on ``channel`` whose remembered phone is ``phone``, oldest first."""
+        rows = await self._session.scalars(
+            select(CustomerRow)
+            .where(CustomerRow.channel == channel.value, CustomerRow.phone == phone)
+            .order_by(CustomerRow.id)
+        )
+        return [to_customer(row) for row in rows]
 
     async def _find(self, channel: Channel, chat_key: str) -> CustomerRow | None:
         return await self._session.scalar(

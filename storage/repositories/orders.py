@@ -20,6 +20,7 @@ def to_order(row: OrderRow) -> Order:
         status=OrderStatus(row.status),
         known=row.known,
         description=row.description,
+        customer_phone=row.customer_phone,
     )
 
 

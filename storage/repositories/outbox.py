@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from checkout.records import Channel, OutboxMessage
 from storage.models import OutboxRow
@@ -72,12 +73,26 @@ class SqlOutboxRepository:
         sender are skipped; the UPDATE re-checks the due condition, so on any database a
         message is claimed by one sender only.
         """
+        earlier = aliased(OutboxRow)
+        held_back = (
+            select(earlier.id)
+            .where(
+                earlier.channel == OutboxRow.channel,
+                earlier.chat_key == OutboxRow.chat_key,
+                earlier.id < OutboxRow.id,
+                earlier.sent_at.is_(None),
+                earlier.failed_at.is_(None),
+                earlier.next_attempt_at > now,
+            )
+            .exists()
+        )
         candidates = (
             select(OutboxRow.id)
             .where(
                 OutboxRow.sent_at.is_(None),
                 OutboxRow.failed_at.is_(None),
                 OutboxRow.next_attempt_at <= now,
+                ~held_back,
             )
             .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             .limit(limit)

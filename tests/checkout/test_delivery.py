@@ -180,3 +180,19 @@ async def test_a_digest_never_exceeds_its_size(uow: UowFactory) -> None:
     )
     assert max(sizes) <= 1000
     assert len(sizes) == 13
+
+
+async def test_a_throttled_chat_holds_its_whole_queue_until_telegram_allows_it(
+    uow: UowFactory,
+) -> None:
+    clock = Clock()
+    await queue(uow, clock, ("-100", 1))
+    sender = RecordingSender(failures=[DeliveryFailed("429", retry_after=30)])
+    outbox = sender_for(uow, clock, sender)
+    assert await outbox.run_once() == 0
+    clock.now += timedelta(seconds=1)
+    await queue(uow, clock, ("-100", 2), ("42", 3))
+    assert await outbox.run_once() == 1  # the other chat is not held
+    clock.now += timedelta(seconds=29)
+    assert await outbox.run_once() == 2
+    assert sender.delivered == [("42", 3), ("-100", 1), ("-100", 2)]

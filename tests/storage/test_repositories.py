@@ -240,7 +240,7 @@ class TestOutbox:
         async with uow() as unit:
             for number in range(40):
                 await unit.outbox.add(
-                    channel=Channel.TELEGRAM, chat_key="42", payload={"n": number}, now=NOW
+                    channel=Channel.TELEGRAM, chat_key=str(number), payload={"n": number}, now=NOW
                 )
             await unit.commit()
 
@@ -292,3 +292,24 @@ class TestOutbox:
                 now=NOW + timedelta(seconds=5), limit=10, lease_seconds=30
             )
         assert [m.id for m in again] == [first.id]
+
+    async def test_a_chat_s_later_message_waits_while_an_earlier_one_is_held(
+        self, uow: UowFactory
+    ) -> None:
+        async with uow() as unit:
+            for chat in ("1", "1", "2"):
+                await unit.outbox.add(channel=Channel.TELEGRAM, chat_key=chat, payload={}, now=NOW)
+            await unit.commit()
+        async with uow() as unit:
+            first, *_ = await unit.outbox.claim_due(now=NOW, limit=1, lease_seconds=30)
+            await unit.commit()
+        async with uow() as unit:
+            others = await unit.outbox.claim_due(now=NOW, limit=10, lease_seconds=30)
+            await unit.commit()
+        assert [m.chat_key for m in others] == ["2"]
+        async with uow() as unit:
+            await unit.outbox.mark_sent(first.id, now=NOW)
+            await unit.commit()
+        async with uow() as unit:
+            (second,) = await unit.outbox.claim_due(now=NOW, limit=10, lease_seconds=30)
+        assert (second.chat_key, second.id) == ("1", first.id + 1)

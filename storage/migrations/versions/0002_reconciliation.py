@@ -1,4 +1,4 @@
-"""reconciliation: when to ask Daraja next about a pending payment
+"""reconciliation: when to ask Daraja next about a pending payment; outbox order per chat
 
 Revision ID: 0002
 Revises: 0001
@@ -27,9 +27,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_payments_status_next_check_at", "payments", ["status", "next_check_at"], unique=False
     )
+    op.create_index("ix_outbox_chat", "outbox", ["channel", "chat_key", "id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_chat", table_name="outbox")
     op.drop_index("ix_payments_status_next_check_at", table_name="payments")
     with op.batch_alter_table("payments") as batch:
         batch.drop_column("check_attempts")

@@ -1,0 +1,150 @@
+"""Staff commands in Telegram: ``/neworder``, ``/today``, ``/pending``, ``/find``, ``/report``,
+``/export``, for the users in ``STAFF_USER_IDS`` only.
+
+They run in a handler group before the customer flow and stop the update there, so a staff
+command is never also read by the checkout. Anyone else's ``/today`` falls through to the
+customer flow, which answers unknown commands with the menu. QR codes and charts are drawn in
+a worker thread, so a chart never holds up other chats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Collection
+from typing import Final
+
+from telegram import Bot, InputFile, Update
+from telegram.constants import MessageLimit
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot.charts import bar_chart_png
+from bot.qr import qr_png
+from checkout.log_context import log_fields
+from checkout.staff import (
+    ChartAnswer,
+    DocumentAnswer,
+    QrAnswer,
+    StaffAnswer,
+    StaffDesk,
+    StaffRequest,
+    TextAnswer,
+)
+
+log = logging.getLogger(__name__)
+
+# Before the customer flow's group 0: staff commands are answered here and go no further.
+STAFF_GROUP: Final = -1
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """``text`` cut into messages of at most ``limit`` characters, at line ends where possible."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single line longer than a message: cut it hard
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        chunks.append(current)
+    return chunks
+
+
+def caption(text: str) -> str:
+    """``text`` within Telegram's caption limit."""
+    limit = MessageLimit.CAPTION_LENGTH
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class StaffHandlers:
+    """Routes staff commands from staff users to the :class:`StaffDesk` and sends its answers."""
+
+    def __init__(
+        self,
+        desk: StaffDesk,
+        staff_user_ids: Collection[int],
+        *,
+        staff_chat_id: int | None = None,
+    ) -> None:
+        self._desk = desk
+        self._staff_user_ids = frozenset(staff_user_ids)
+        self._staff_chat_id = staff_chat_id
+
+    def install(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Register the staff commands (nothing, when no staff user is configured)."""
+        if not self._staff_user_ids:
+            log.info("STAFF_USER_IDS is empty: staff commands are off")
+            return
+        chats: filters.BaseFilter = filters.ChatType.PRIVATE
+        if self._staff_chat_id is not None:
+            chats = chats | filters.Chat(chat_id=self._staff_chat_id)
+        application.add_handler(
+            CommandHandler(
+                sorted(self._desk.commands),
+                self.on_command,
+                filters=filters.User(user_id=self._staff_user_ids) & chats,
+            ),
+            group=STAFF_GROUP,
+        )
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Run one staff command and send its answer; the customer flow never sees it."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or message.text is None:
+            raise ApplicationHandlerStop
+        head, _, argument = message.text.partition(" ")
+        name = head.lstrip("/").partition("@")[0].lower()
+        with log_fields(conversation=f"telegram:{chat.id}", command=name):
+            try:
+                answer = await self._desk.handle(
+                    StaffRequest(name, argument.strip(), context.bot.username)
+                )
+                await self.send(context.bot, chat.id, answer)
+            except Exception:
+                # Staff get a plain apology; the traceback goes to the logs only.
+                log.exception("staff command /%s failed", name)
+                with contextlib.suppress(TelegramError):
+                    await context.bot.send_message(chat.id, self._desk.say("failed"))
+        raise ApplicationHandlerStop
+
+    async def send(self, bot: Bot, chat_id: int, answer: StaffAnswer) -> None:
+        """Send one answer: text, a QR code photo, a chart photo, or a document."""
+        if isinstance(answer, TextAnswer):
+            for chunk in split_text(answer.text):
+                await bot.send_message(chat_id, chunk)
+        elif isinstance(answer, QrAnswer):
+            image = await asyncio.to_thread(qr_png, answer.link)
+            await bot.send_photo(
+                chat_id, InputFile(image, filename="pay-link.png"), caption=caption(answer.caption)
+            )
+        elif isinstance(answer, ChartAnswer):
+            chart = await asyncio.to_thread(
+                bar_chart_png, answer.title, answer.labels, answer.values
+            )
+            await bot.send_photo(
+                chat_id, InputFile(chart, filename="takings.png"), caption=caption(answer.caption)
+            )
+        elif isinstance(answer, DocumentAnswer):
+            await bot.send_document(
+                chat_id,
+                InputFile(answer.data, filename=answer.filename),
+                caption=caption(answer.caption),
+            )

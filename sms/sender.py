@@ -1,0 +1,43 @@
+"""The outbox sender for USSD customers: each queued message goes out as one SMS."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from checkout.conversation import reply_from_payload
+from checkout.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
+from checkout.phones import mask_phone
+from checkout.ports import DeliveryFailed
+from checkout.records import Channel
+from sms.client import AfricasTalkingSms, SmsRejected, SmsUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class SmsSender:
+    """Implements ``checkout.ports.MessageSender`` for USSD chats, keyed by the phone number.
+
+    The message's text is sent in the GSM alphabet (buttons have no meaning in an SMS);
+    a refused number is given up, anything else is retried by the outbox.
+    """
+
+    def __init__(self, client: AfricasTalkingSms) -> None:
+        self._client = client
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        """Send the payload's text to the chat's phone; raise DeliveryFailed when not accepted."""
+        if not chat_key.isdigit():
+            raise DeliveryFailed(f"not a phone number: {mask_phone(chat_key)}", retry_after=None)
+        text = to_gsm7(reply_from_payload(payload).text)
+        if gsm7_length(text) > SCREEN_LENGTH:
+            # Still sent: the phone joins the parts, but each part costs an SMS.
+            log.warning("SMS to %s takes more than one message", mask_phone(chat_key))
+        try:
+            sent = await self._client.send(f"+{chat_key}", text)
+        except SmsRejected as error:
+            raise DeliveryFailed(error.detail, retry_after=None) from error
+        except SmsUnavailable as error:
+            # 0: the outbox's own backoff decides when to try again.
+            raise DeliveryFailed(error.detail, retry_after=0.0) from error
+        log.info("SMS %s sent to %s", sent.message_id or "-", mask_phone(chat_key))

@@ -1,0 +1,188 @@
+"""Reporting queries for staff and operations: aggregated by the database, on indexed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Interval, cast, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from checkout.records import Channel, Order, OrderStatus, Payment, PaymentStatus
+from checkout.summaries import (
+    DayTotal,
+    OpenPlans,
+    OutboxBacklog,
+    OutcomeTotal,
+    PaymentEventSummary,
+)
+from storage.models import OrderRow, OutboxRow, PaymentEventRow, PaymentRow
+from storage.repositories.orders import to_order
+from storage.repositories.payments import to_payment
+
+_WITH_REFERENCE = select(PaymentRow, OrderRow.reference).join(
+    OrderRow, OrderRow.id == PaymentRow.order_id
+)
+
+
+def local_day(column: Any, utc_offset: timedelta, dialect: str) -> ColumnElement[Any]:
+    """The calendar date of a UTC time column at ``utc_offset``, computed by the database."""
+    if dialect == "postgresql":
+        # timezone('UTC', timestamptz) is the UTC wall time; shifting it gives the local one.
+        shifted = func.timezone("UTC", column) + literal(utc_offset, Interval())
+        return cast(shifted, Date)
+    # SQLite keeps UTC times as text; date() applies the shift as a modifier.
+    return func.date(column, f"{int(utc_offset.total_seconds()):+d} seconds")
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+class SqlReportRepository:
+    """Implements ``checkout.ports.ReportRepository`` on the payments, orders and outbox."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    async def outcome_totals(self, *, start: datetime, end: datetime) -> Sequence[OutcomeTotal]:
+        """Count and sum of the payments started in ``[start, end)``, per status."""
+        rows = await self._session.execute(
+            select(
+                PaymentRow.status,
+                func.count(),
+                func.coalesce(func.sum(PaymentRow.amount), 0),
+            )
+            .where(PaymentRow.created_at >= start, PaymentRow.created_at < end)
+            .group_by(PaymentRow.status)
+        )
+        return [
+            OutcomeTotal(PaymentStatus(status), int(count), int(amount))
+            for status, count, amount in rows
+        ]
+
+    async def daily_takings(
+        self, *, start: datetime, end: datetime, utc_offset: timedelta
+    ) -> Sequence[DayTotal]:
+        """Paid payments started in ``[start, end)`` per local day, by day."""
+        day = local_day(PaymentRow.created_at, utc_offset, self._dialect).label("day")
+        rows = await self._session.execute(
+            select(day, func.count(), func.coalesce(func.sum(PaymentRow.amount), 0))
+            .where(
+                PaymentRow.status == PaymentStatus.PAID.value,
+                PaymentRow.created_at >= start,
+                PaymentRow.created_at < end,
+            )
+            .group_by(day)
+            .order_by(day)
+        )
+        return [DayTotal(_as_date(value), int(count), int(amount)) for value, count, amount in rows]
+
+    async def open_plans(self) -> OpenPlans:
+        """No plans: Buy-Now-Pay-Later has no table yet; its work replaces this with a query."""
+        return OpenPlans(count=0, balance=0)
+
+    async def count_pending(self) -> int:
+        """How many payments still wait for an outcome."""
+        count = await self._session.scalar(
+            select(func.count())
+            .select_from(PaymentRow)
+            .where(PaymentRow.status == PaymentStatus.PENDING.value)
+        )
+        return int(count or 0)
+
+    async def pending_payments(self, *, limit: int) -> Sequence[Payment]:
+        """The oldest payments still waiting for an outcome, oldest first."""
+        rows = await self._session.execute(
+            _WITH_REFERENCE.where(PaymentRow.status == PaymentStatus.PENDING.value)
+            .order_by(PaymentRow.created_at, PaymentRow.id)
+            .limit(limit)
+        )
+        return [to_payment(row, reference) for row, reference in rows]
+
+    async def count_partly_paid(self) -> int:
+        """How many orders are partly paid."""
+        count = await self._session.scalar(
+            select(func.count())
+            .select_from(OrderRow)
+            .where(OrderRow.status == OrderStatus.PARTLY_PAID.value)
+        )
+        return int(count or 0)
+
+    async def partly_paid_orders(self, *, limit: int) -> Sequence[Order]:
+        """Partly paid orders, most recently paid first."""
+        rows = await self._session.scalars(
+            select(OrderRow)
+            .where(OrderRow.status == OrderStatus.PARTLY_PAID.value)
+            .order_by(OrderRow.updated_at.desc(), OrderRow.id.desc())
+            .limit(limit)
+        )
+        return [to_order(row) for row in rows]
+
+    async def find_payments(
+        self, *, receipt: str | None, reference: str | None, phone: str | None, limit: int
+    ) -> Sequence[Payment]:
+        """Payments with this receipt number, order reference or phone, newest first."""
+        matches: list[ColumnElement[bool]] = []
+        if receipt is not None:
+            matches.append(PaymentRow.receipt_number == receipt)
+        if reference is not None:
+            order_id = select(OrderRow.id).where(OrderRow.reference == reference)
+            matches.append(PaymentRow.order_id == order_id.scalar_subquery())
+        if phone is not None:
+            matches.append(PaymentRow.phone == phone)
+        if not matches:
+            return []
+        rows = await self._session.execute(
+            _WITH_REFERENCE.where(or_(*matches)).order_by(PaymentRow.id.desc()).limit(limit)
+        )
+        return [to_payment(row, found) for row, found in rows]
+
+    async def events_for(self, payment_ids: Sequence[int]) -> Sequence[PaymentEventSummary]:
+        """The audit trail of these payments, oldest first (payloads left in the database)."""
+        if not payment_ids:
+            return []
+        rows = await self._session.execute(
+            select(
+                PaymentEventRow.payment_id,
+                PaymentEventRow.kind,
+                PaymentEventRow.received_at,
+                PaymentEventRow.note,
+            )
+            .where(PaymentEventRow.payment_id.in_(payment_ids))
+            .order_by(PaymentEventRow.id)
+        )
+        return [
+            PaymentEventSummary(payment_id=payment_id, kind=kind, received_at=at, note=note)
+            for payment_id, kind, at, note in rows
+            if payment_id is not None  # always, given the IN; this tells the type checker
+        ]
+
+    async def payments_between(self, *, start: datetime, end: datetime) -> Sequence[Payment]:
+        """Every payment started in ``[start, end)``, oldest first."""
+        rows = await self._session.execute(
+            _WITH_REFERENCE.where(
+                PaymentRow.created_at >= start, PaymentRow.created_at < end
+            ).order_by(PaymentRow.created_at, PaymentRow.id)
+        )
+        return [to_payment(row, reference) for row, reference in rows]
+
+    async def outbox_backlog(self) -> OutboxBacklog:
+        """Undelivered outbox messages per channel and when the oldest was queued."""
+        rows = await self._session.execute(
+            select(OutboxRow.channel, func.count(), func.min(OutboxRow.created_at))
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+            .group_by(OutboxRow.channel)
+        )
+        depth: dict[Channel, int] = {}
+        oldest: datetime | None = None
+        for channel, count, first in rows:
+            depth[Channel(channel)] = int(count)
+            if first is not None and (oldest is None or first < oldest):
+                oldest = first
+        return OutboxBacklog(depth=depth, oldest_queued_at=oldest)

@@ -1,0 +1,218 @@
+"""The orders API for the business's platform: create orders, read them, page settled payments.
+
+Mounted under ``/api`` as a sub-application with its own bearer-token check. Every answer is
+JSON; every refusal is ``{"error": {"field": ..., "message": ...}}`` with the field at fault
+(null when no one field is). ``/api/openapi.json`` describes exactly these routes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import secrets
+from datetime import datetime
+from typing import Any, Final
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from checkout.flow import parse_order_reference
+from checkout.links import pay_link
+from checkout.orders import (
+    MAX_PAGE,
+    OrderConflict,
+    OrderInputError,
+    OrderService,
+    order_request,
+)
+from checkout.records import Order, Payment
+from checkout.summaries import PaymentCursor
+from checkout.views import order_view, payment_view
+from webhook.openapi import openapi_document
+
+log = logging.getLogger(__name__)
+
+API_PREFIX: Final = "/api"
+ORDER_FIELDS: Final = frozenset({"reference", "amount", "customer_phone", "description"})
+PAGE_PARAMETERS: Final = frozenset({"since", "limit", "cursor"})
+DEFAULT_PAGE: Final = 100
+_PUBLIC: Final = frozenset({"/openapi.json"})
+
+
+def error_response(status: int, field: str | None, message: str) -> web.Response:
+    """A JSON refusal naming the field at fault."""
+    headers = {"WWW-Authenticate": 'Bearer realm="lipa"'} if status == 401 else None
+    return web.json_response(
+        {"error": {"field": field, "message": message}}, status=status, headers=headers
+    )
+
+
+class ApiError(Exception):
+    """A refusal raised inside a handler; the middleware answers it as JSON."""
+
+    def __init__(self, status: int, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+        self.message = message
+
+
+def encode_cursor(cursor: PaymentCursor) -> str:
+    """An opaque page cursor: base64url of the last payment's settle time and id."""
+    raw = f"{cursor.settled_at.isoformat()}|{cursor.payment_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> PaymentCursor:
+    """The cursor :func:`encode_cursor` made; raises ValueError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        when, _, identifier = raw.rpartition("|")
+        settled_at = datetime.fromisoformat(when)
+        payment_id = int(identifier)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("not a cursor from this API") from None
+    if settled_at.tzinfo is None:
+        raise ValueError("not a cursor from this API")
+    return PaymentCursor(settled_at=settled_at, payment_id=payment_id)
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time with its zone (``2026-11-28T09:00:00+03:00`` or ``...Z``)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("no timezone")
+    return value
+
+
+class OrdersApi:
+    """The ``/api`` routes, their token check and their OpenAPI description."""
+
+    def __init__(
+        self, orders: OrderService, *, token: str, bot_username: str, server_url: str
+    ) -> None:
+        self._orders = orders
+        self._token = token.encode()
+        self._bot_username = bot_username
+        self._document = openapi_document(server_url)
+
+    def application(self) -> web.Application:
+        """The sub-application to mount at ``/api``."""
+        app = web.Application(middlewares=[self._guard])
+        app.router.add_post("/orders", self.create_order)
+        app.router.add_get("/orders/{reference}", self.get_order)
+        app.router.add_get("/payments", self.list_payments)
+        app.router.add_get("/openapi.json", self.openapi)
+        return app
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Check the bearer token (except on the public description); answer ApiErrors."""
+        route = request.match_info.route.resource
+        relative = (route.canonical if route is not None else "").removeprefix(API_PREFIX)
+        if relative not in _PUBLIC and not self._authorised(request):
+            return error_response(401, None, "missing or wrong bearer token")
+        try:
+            return await handler(request)
+        except ApiError as error:
+            return error_response(error.status, error.field, error.message)
+
+    def _authorised(self, request: web.Request) -> bool:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return secrets.compare_digest(given.strip().encode(), self._token)
+
+    def _order(self, order: Order, payments: tuple[Payment, ...] = ()) -> dict[str, Any]:
+        return order_view(order, pay_link(self._bot_username, order.reference), payments)
+
+    async def create_order(self, request: web.Request) -> web.Response:
+        """``POST /api/orders``: 201 with the new order, 200 with the same one for a repeat."""
+        body = await _json_object(request)
+        unknown = sorted(set(body) - ORDER_FIELDS)
+        if unknown:
+            raise ApiError(400, unknown[0], "unknown field")
+        if body.get("amount") is None:
+            raise ApiError(400, "amount", "is required")
+        try:
+            checked = order_request(
+                amount=body.get("amount"),
+                reference=body.get("reference"),
+                customer_phone=body.get("customer_phone"),
+                description=body.get("description"),
+            )
+        except OrderInputError as error:
+            raise ApiError(400, error.field, error.message) from None
+        try:
+            opened = await self._orders.open(checked)
+        except OrderConflict as conflict:
+            raise ApiError(409, conflict.field, conflict.message) from None
+        state = await self._orders.state(opened.order.reference)
+        payments = state.payments if state is not None else ()
+        order = state.order if state is not None else opened.order
+        if opened.created:
+            log.info("order %s created through the API", order.reference)
+        return web.json_response(
+            self._order(order, payments), status=201 if opened.created else 200
+        )
+
+    async def get_order(self, request: web.Request) -> web.Response:
+        """``GET /api/orders/{reference}``: the order, what is paid and its payments."""
+        reference = parse_order_reference(request.match_info["reference"])
+        if reference is None:
+            raise ApiError(400, "reference", "must be 1 to 12 letters, digits or hyphens")
+        state = await self._orders.state(reference)
+        if state is None:
+            raise ApiError(404, "reference", f"no order {reference}")
+        return web.json_response(self._order(state.order, state.payments))
+
+    async def list_payments(self, request: web.Request) -> web.Response:
+        """``GET /api/payments?since=…``: settled payments in settle order, a page at a time."""
+        query = request.query
+        unknown = sorted(set(query) - PAGE_PARAMETERS)
+        if unknown:
+            raise ApiError(400, unknown[0], "unknown parameter")
+        if "since" not in query:
+            raise ApiError(400, "since", "is required (an ISO 8601 time with its zone)")
+        try:
+            since = parse_time(query["since"])
+        except ValueError:
+            raise ApiError(400, "since", "must be an ISO 8601 time with its zone") from None
+        limit = DEFAULT_PAGE
+        if "limit" in query:
+            try:
+                limit = int(query["limit"])
+            except ValueError:
+                limit = 0
+            if not 1 <= limit <= MAX_PAGE:
+                raise ApiError(400, "limit", f"must be a whole number from 1 to {MAX_PAGE}")
+        after = None
+        if "cursor" in query:
+            try:
+                after = decode_cursor(query["cursor"])
+            except ValueError:
+                raise ApiError(400, "cursor", "must be a next_cursor from this API") from None
+        page = await self._orders.settled_payments(since=since, after=after, limit=limit)
+        return web.json_response(
+            {
+                "payments": [payment_view(payment) for payment in page.payments],
+                "next_cursor": encode_cursor(page.next_cursor) if page.next_cursor else None,
+            }
+        )
+
+    async def openapi(self, _request: web.Request) -> web.Response:
+        """``GET /api/openapi.json``: the OpenAPI 3.1 description of these routes."""
+        return web.json_response(self._document)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """The request's body as a JSON object, or a 400."""
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, None, "the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, None, "the body must be a JSON object")
+    return body

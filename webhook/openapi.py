@@ -1,0 +1,272 @@
+"""The OpenAPI 3.1 description of the orders API, served at ``/api/openapi.json``.
+
+Written by hand next to the routes it describes; a test walks it and checks every path,
+method, parameter, status and schema against the running application.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from checkout.money import MAX_AMOUNT, MIN_AMOUNT
+from checkout.orders import MAX_DESCRIPTION, MAX_PAGE
+
+_REFERENCE_PATTERN: Final = "^[A-Za-z0-9-]{1,12}$"
+_TIME: Final = {"type": "string", "format": "date-time"}
+_NULLABLE_TIME: Final = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+_SCHEMAS: Final[dict[str, Any]] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["field", "message"],
+                "additionalProperties": False,
+                "properties": {
+                    "field": {
+                        "type": ["string", "null"],
+                        "description": "The field or parameter at fault; null if none is.",
+                    },
+                    "message": {"type": "string", "description": "Why it was refused."},
+                },
+            }
+        },
+    },
+    "NewOrder": {
+        "type": "object",
+        "required": ["amount"],
+        "additionalProperties": False,
+        "properties": {
+            "reference": {
+                "type": ["string", "null"],
+                "pattern": _REFERENCE_PATTERN,
+                "description": (
+                    "Your reference (upper-cased; shown on the customer's M-Pesa prompt). "
+                    "Creating is idempotent on it: the same request again answers 200 with the "
+                    "same order; other terms for it answer 409. Omit it to get a generated one."
+                ),
+            },
+            "amount": {
+                "type": "integer",
+                "minimum": MIN_AMOUNT,
+                "maximum": MAX_AMOUNT,
+                "description": "What the customer owes, in whole Kenyan shillings.",
+            },
+            "customer_phone": {
+                "type": ["string", "null"],
+                "description": "The customer's Kenyan mobile number, e.g. 0712345678.",
+            },
+            "description": {
+                "type": ["string", "null"],
+                "maxLength": MAX_DESCRIPTION,
+                "description": "What the order is for.",
+            },
+        },
+    },
+    "Payment": {
+        "type": "object",
+        "required": [
+            "id",
+            "order_reference",
+            "amount",
+            "status",
+            "result_code",
+            "receipt_number",
+            "phone",
+            "channel",
+            "created_at",
+            "settled_at",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "order_reference": {"type": "string"},
+            "amount": {"type": "integer"},
+            "status": {
+                "type": "string",
+                "enum": ["pending", "paid", "failed", "cancelled", "expired", "mismatched"],
+            },
+            "result_code": {"type": ["integer", "null"], "description": "Daraja's ResultCode."},
+            "receipt_number": {"type": ["string", "null"], "description": "M-Pesa receipt."},
+            "phone": {"type": "string", "description": "The paying number, masked."},
+            "channel": {"type": "string"},
+            "created_at": _TIME,
+            "settled_at": _NULLABLE_TIME,
+        },
+    },
+    "Order": {
+        "type": "object",
+        "required": [
+            "reference",
+            "status",
+            "amount_due",
+            "amount_paid",
+            "balance",
+            "description",
+            "customer_phone",
+            "pay_url",
+            "payments",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "reference": {"type": "string"},
+            "status": {"type": "string", "enum": ["open", "partly_paid", "paid"]},
+            "amount_due": {"type": "integer"},
+            "amount_paid": {"type": "integer"},
+            "balance": {"type": "integer", "description": "amount_due - amount_paid, at least 0."},
+            "description": {"type": ["string", "null"]},
+            "customer_phone": {"type": ["string", "null"], "description": "Masked."},
+            "pay_url": {
+                "type": "string",
+                "description": "Telegram deep link that opens the checkout at this order.",
+            },
+            "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}},
+        },
+    },
+    "PaymentPage": {
+        "type": "object",
+        "required": ["payments", "next_cursor"],
+        "additionalProperties": False,
+        "properties": {
+            "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as cursor for the next page; null on the last page.",
+            },
+        },
+    },
+}
+
+
+def openapi_document(server_url: str) -> dict[str, Any]:
+    """The OpenAPI document, with ``server_url`` (the public base URL) as its server."""
+    unauthorised = _error("Missing or wrong bearer token (API_TOKEN).")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Lipa orders API",
+            "version": "1",
+            "description": (
+                "Create orders customers pay by M-Pesa through Lipa's Telegram checkout, read "
+                "their state, and page through settled payments. Amounts are whole shillings."
+            ),
+        },
+        "servers": [{"url": server_url.rstrip("/") + "/api"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+        },
+        "paths": {
+            "/orders": {
+                "post": {
+                    "operationId": "createOrder",
+                    "summary": "Create an order (idempotent on its reference).",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewOrder"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json("The order was created.", "Order"),
+                        "200": _json("The same request was made before: the order.", "Order"),
+                        "400": _error("A field is missing, unknown or breaks a rule."),
+                        "401": unauthorised,
+                        "409": _error("The reference belongs to an order with other terms."),
+                    },
+                }
+            },
+            "/orders/{reference}": {
+                "get": {
+                    "operationId": "getOrder",
+                    "summary": "An order: what is due and paid, and its payments.",
+                    "parameters": [
+                        {
+                            "name": "reference",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": _REFERENCE_PATTERN},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("The order.", "Order"),
+                        "400": _error("Not a valid reference."),
+                        "401": unauthorised,
+                        "404": _error("No order has this reference."),
+                    },
+                }
+            },
+            "/payments": {
+                "get": {
+                    "operationId": "listSettledPayments",
+                    "summary": "Settled payments (any final status), oldest settled first.",
+                    "parameters": [
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": True,
+                            "description": "Payments settled at or after this time.",
+                            "schema": {"type": "string", "format": "date-time"},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PAGE,
+                                "default": 100,
+                            },
+                        },
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "required": False,
+                            "description": "The next_cursor of the previous page.",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json("One page of settled payments.", "PaymentPage"),
+                        "400": _error("A parameter is missing, unknown or invalid."),
+                        "401": unauthorised,
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This description.",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+    }
