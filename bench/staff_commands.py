@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from bench.burst_delivery import drop_postgres, postgres_database
 from checkout.delivery import DeliveryPolicy
@@ -34,6 +34,10 @@ from tests.fakes import FakeTelegram
 
 STAFF = 7001
 CHUNK = 5_000
+SEQUENCE_RESETS = (
+    "SELECT setval(pg_get_serial_sequence('orders', 'id'), max(id)) FROM orders",
+    "SELECT setval(pg_get_serial_sequence('payments', 'id'), max(id)) FROM payments",
+)
 OUTCOMES = [
     (PaymentStatus.PAID, 0, 70),
     (PaymentStatus.FAILED, 1, 10),
@@ -121,6 +125,10 @@ async def fill(url: str, count: int) -> tuple[str, str]:
         for table, rows in ((OrderRow, orders), (PaymentRow, payments), (PaymentEventRow, events)):
             for start in range(0, len(rows), CHUNK):
                 await connection.execute(insert(table), rows[start : start + CHUNK])
+        if connection.dialect.name == "postgresql":
+            # The rows came with their ids: move the sequences past them.
+            for statement in SEQUENCE_RESETS:
+                await connection.execute(text(statement))
     await engine.dispose()
     paid = next(row for row in reversed(payments) if row["receipt_number"])
     return paid["receipt_number"], paid["phone"]
@@ -148,6 +156,10 @@ async def run(count: int, database: str) -> None:
                 port=port,
                 public_base_url=f"http://127.0.0.1:{port}",
                 staff_user_ids=[STAFF],
+                # The seeded pending payments are history: keep the reconciler off them, so
+                # the figures are the commands' own.
+                reconcile_after_seconds=10**8,
+                payment_expiry_seconds=2 * 10**8,
             )
             service = Service(settings, delivery=DeliveryPolicy(idle_poll_seconds=0.5))
             await service.start()

@@ -19,6 +19,7 @@ from checkout.conversation import (
     ChangeLanguage,
     ConversationState,
     Event,
+    PlanEffect,
     RememberPhone,
     Reply,
     ReportHistory,
@@ -28,6 +29,7 @@ from checkout.conversation import (
     Turn,
 )
 from checkout.payments import PaymentService
+from checkout.plan_desk import PlanDesk
 from checkout.ports import Clock, OrderRepository, UnitOfWorkFactory
 from checkout.records import Channel, Customer, Language, Order
 
@@ -72,11 +74,14 @@ class ConversationService:
         settings: flow.FlowSettings,
         *,
         clock: Clock,
+        plans: PlanDesk | None = None,
     ) -> None:
         self._units = units
         self._payments = payments
         self._settings = settings
         self._clock = clock
+        # Buy-Now-Pay-Later: offers, acceptance, /plans and the buttons on a plan.
+        self._plans = plans
         # One event at a time per chat in this process; the version check covers the rest.
         self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
             WeakValueDictionary()
@@ -124,6 +129,8 @@ class ConversationService:
                 )
             elif isinstance(effect, ReportHistory):
                 replies += await self._payments.history(channel, chat_key, language, effect.limit)
+            elif isinstance(effect, PlanEffect) and self._plans is not None:
+                replies += await self._plans.handle(customer, language, effect, at_once=at_once)
         return Answer(replies, turn.state.step, language)
 
     async def _step(

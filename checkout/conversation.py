@@ -9,7 +9,7 @@ checkout service carries out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -120,7 +120,54 @@ class ReportHistory:
     limit: int = 10
 
 
-Effect = StartPayment | ChangeLanguage | RememberPhone | ReportStatus | ReportHistory
+@dataclass(frozen=True, slots=True)
+class OfferPlan:
+    """Offer a Buy-Now-Pay-Later plan for the order, its prompts going to ``phone``.
+
+    ``amount`` is what the customer typed for an order the business did not know (it becomes
+    the order's balance); a known order's balance is read when the offer is made.
+    """
+
+    order_reference: str
+    order_known: bool
+    amount: int | None
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptPlan:
+    """Take the offered plan of ``count`` installments and send its deposit's push.
+
+    ``balance`` and ``offered_on`` are what the offer was made for: if either has changed,
+    the customer is shown the new offer instead.
+    """
+
+    order_reference: str
+    order_known: bool
+    amount: int | None
+    phone: str
+    count: int
+    balance: int
+    offered_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPlans:
+    """Show the customer's plans with what is paid, what is left and the next date."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActOnPlan:
+    """Act on one of the customer's plans: ``action`` is a :class:`checkout.plans.Action` value."""
+
+    action: str
+    plan_id: int
+
+
+PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan
+Effect = (
+    StartPayment | ChangeLanguage | RememberPhone | ReportStatus | ReportHistory | PlanEffect
+)
 
 # --- state ---------------------------------------------------------------------------------
 
@@ -135,6 +182,7 @@ class Step(StrEnum):
     CONFIRM = "confirm"  # shown "Pay KES … for order … from …?"
     PAYING = "paying"  # the push was requested; waiting for the outcome
     LANGUAGE = "language"  # asked to choose a language
+    PLAN = "plan"  # shown a Buy-Now-Pay-Later offer to choose from
 
 
 @dataclass(slots=True)

@@ -10,11 +10,20 @@ the push (``push_sent`` and friends in :mod:`checkout.texts`), because only it k
 whether Daraja took the request.
 
 Buttons carry short callback data; they are dispatched through tables (``_BUTTONS``,
-``_PREFIXED``, ``_COMMANDS``, ``_ANSWERS``) so a new choice, such as "Pay later" at the amount
-step, is one handler and one table entry. A button pressed in a step it does not belong to
-(a stale button from an old message) shows the menu and never starts a payment. While PAYING,
-anything that does not start something new keeps the step and its data, so a second "Pay"
-is answered "already on its way" and "Try again" still knows the order, amount and phone.
+``_PREFIXED``, ``_COMMANDS``, ``_ANSWERS``) so a new choice is one handler and one table entry.
+
+"Pay later" (with ``FlowSettings.plans``) is offered at the amount step of a known order, at
+the confirmation of an order the business did not know, and by the service under a payment
+that failed for lack of balance. Once the paying number is known the flow moves to PLAN and
+asks the service for the offer (only it knows who may have a plan); an option's button
+carries the plan's size, balance and date, and taking it moves to PAYING while the service
+sends the deposit's push. Buttons on an existing plan (``plan:next:7``) name the plan and work
+from any step; ``/plans`` lists the customer's plans.
+
+A button pressed in a step it does not belong to (a stale button from an old message) shows the
+menu and never starts a payment. While PAYING, anything that does not start something new
+keeps the step and its data, so a second "Pay" is answered "already on its way" and "Try
+again" still knows the order, amount and phone.
 
 The same steps serve USSD (``channel=Channel.USSD``): texts take their short ``ussd_``
 wording, the amount is chosen ("Pay KES <balance>", "Another amount") or typed on a screen of
@@ -31,6 +40,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
 from checkout.conversation import (
+    AcceptPlan,
+    ActOnPlan,
     Button,
     ButtonPressed,
     ChangeLanguage,
@@ -39,16 +50,27 @@ from checkout.conversation import (
     ConversationState,
     Effect,
     Event,
+    OfferPlan,
     RememberPhone,
     Reply,
     ReportHistory,
     ReportStatus,
+    ShowPlans,
     StartPayment,
     Step,
     Turn,
 )
 from checkout.money import MAX_AMOUNT, AmountError, AmountReason, check_amount, parse_amount
 from checkout.phones import PhoneError, display_phone, normalise_phone
+from checkout.plans import (
+    PAY_LATER,
+    PLAN_NO,
+    PLAN_PHONE,
+    PLAN_PREFIX,
+    PlanButton,
+    PlanRules,
+    parse_plan_argument,
+)
 from checkout.records import LANGUAGES, Channel, Language, Order
 from checkout.texts import TEXTS, t
 
@@ -94,6 +116,7 @@ class FlowSettings:
     accept_unknown_orders: bool = True
     default_language: Language = "en"
     idle_timeout: timedelta = timedelta(minutes=15)
+    plans: PlanRules | None = None  # the rules of the plans offered; None: no "Pay later"
 
 
 class FlowContext(Protocol):
@@ -218,6 +241,7 @@ class _Draft:
     amount: int | None = None
     phone: str | None = None
     typing_amount: bool = False  # USSD: "Another amount" was chosen, so the amount is typed
+    later: bool = False  # "Pay later" was chosen: once the number is known, a plan is offered
 
     @classmethod
     def read(cls, data: Mapping[str, Any]) -> _Draft:
@@ -229,6 +253,7 @@ class _Draft:
             amount=_whole(data, "amount"),
             phone=_text(data, "phone"),
             typing_amount=data.get("typing_amount") is True,
+            later=data.get("later") is True,
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -244,6 +269,8 @@ class _Draft:
             data["phone"] = self.phone
         if self.typing_amount:
             data["typing_amount"] = True
+        if self.later:
+            data["later"] = True
         return data
 
 
@@ -546,9 +573,11 @@ def _ask_amount(
         offer = min(draft.balance, MAX_AMOUNT)
         pay_all = call.button("button_pay_amount", amount_data(offer), amount=offer)
         rows = ((pay_all,), *rows)
+        if _offers_plans(call, draft.balance):
+            rows = (rows[0], (call.button("button_pay_later", PAY_LATER),), *rows[1:])
     else:
         question = call.say("amount_ask_unknown", order=draft.order_reference)
-    data = replace(draft, amount=None, phone=None).to_data()
+    data = replace(draft, amount=None, phone=None, later=False).to_data()
     return call.go(Step.AMOUNT, Reply(text or question, buttons=rows), data=data)
 
 
@@ -696,6 +725,8 @@ async def _confirm(call: _Call, draft: _Draft, effects: tuple[Effect, ...] = ())
     shown_phone = _displayable(draft.phone)
     if shown_phone is None:
         return _ask_phone(call, draft)
+    if draft.later:
+        return await _offer(call, draft, effects)
     question = call.say(
         "confirm_ask", amount=draft.amount, order=draft.order_reference, phone=shown_phone
     )
@@ -707,6 +738,10 @@ async def _confirm(call: _Call, draft: _Draft, effects: tuple[Effect, ...] = ())
     if call.ussd:
         # "1. Pay 2. Cancel" first, as USSD customers expect; another number comes third.
         rows = (rows[0], rows[2], rows[1])
+    elif not draft.order_known and _offers_plans(call, draft.amount):
+        # The amount typed for an order the business did not know is its balance: the
+        # confirmation is where such an order can be paid later.
+        rows = (rows[0], (call.button("button_pay_later", PAY_LATER),), *rows[1:])
     reply = Reply(question, buttons=rows, remove_keyboard=True)
     return call.go(Step.CONFIRM, reply, data=draft.to_data(), effects=effects)
 
@@ -747,6 +782,100 @@ async def _retry(call: _Call, _: str) -> Turn:
     return await _confirm(call, replace(found, amount=draft.amount, phone=draft.phone))
 
 
+# --- pay later: Buy-Now-Pay-Later plans ------------------------------------------------------
+
+
+def _offers_plans(call: _Call, balance: int | None) -> bool:
+    """Whether to show "Pay later" for ``balance``: plans are offered and the order is big enough.
+
+    Not on USSD, whose screens have no room for a plan's schedule.
+    """
+    rules = call.settings.plans
+    return (
+        rules is not None and not call.ussd and balance is not None and balance >= rules.min_order
+    )
+
+
+async def _pay_later(call: _Call, _: str) -> Turn:
+    """Offer a plan for the order in progress, asking first for the number that will pay."""
+    if call.settings.plans is None:
+        return _menu(call, Reply(call.say("plan_refused_disabled")))
+    draft = replace(call.draft, later=True)
+    if draft.order_reference is None:
+        return await _ask_order(call, "")
+    if _displayable(draft.phone) is not None:
+        return await _offer(call, draft)
+    # A known order's plan is for its balance; another's for the amount the customer typed.
+    amount = draft.balance if draft.order_known else draft.amount
+    if amount is None:
+        return _ask_amount(call, draft)
+    return await _after_amount(call, replace(draft, amount=amount))
+
+
+async def _offer(call: _Call, draft: _Draft, effects: tuple[Effect, ...] = ()) -> Turn:
+    """Have the service make the offer (it knows who may have a plan); then the customer chooses."""
+    if draft.order_reference is None or draft.phone is None:
+        return await _ask_order(call, "")
+    offer = OfferPlan(
+        order_reference=draft.order_reference,
+        order_known=draft.order_known,
+        amount=None if draft.order_known else draft.amount,
+        phone=draft.phone,
+    )
+    data = replace(draft, later=True).to_data()
+    return call.go(Step.PLAN, data=data, effects=(*effects, offer))
+
+
+async def _offer_again(call: _Call, _: str) -> Turn:
+    return await _offer(call, call.draft)
+
+
+async def _decline_plan(call: _Call, _: str) -> Turn:
+    return _menu(call, Reply(call.say("plan_declined")))
+
+
+async def _plan_phone(call: _Call, _: str) -> Turn:
+    """Ask for another number to pay the plan from; the offer follows."""
+    draft = call.draft
+    if draft.order_reference is None or draft.amount is None:
+        return await _ask_order(call, "")
+    return _ask_phone(call, replace(draft, later=True))
+
+
+async def _plan_button(call: _Call, argument: str) -> Turn:
+    """An option of the offer shown (take it: the deposit's push goes out) or a plan's button."""
+    meaning = parse_plan_argument(argument)
+    if isinstance(meaning, PlanButton):
+        # Buttons on an existing plan work from any message and step: they name the plan.
+        return call.stay(effects=(ActOnPlan(meaning.action.value, meaning.plan_id),))
+    draft = call.draft
+    # An option is taken while its offer is the last thing shown; the service refuses a
+    # second deposit for the same order while the first is on its way.
+    if (
+        meaning is None
+        or call.state.step not in (Step.PLAN, Step.PAYING)
+        or draft.order_reference is None
+        or draft.phone is None
+    ):
+        return await _show_menu(call, "")
+    accept = AcceptPlan(
+        order_reference=draft.order_reference,
+        order_known=draft.order_known,
+        amount=None if draft.order_known else draft.amount,
+        phone=draft.phone,
+        count=meaning.count,
+        balance=meaning.balance,
+        offered_on=meaning.day,
+    )
+    # No reply: the service answers once it has sent the deposit's push (or refused).
+    return call.go(Step.PAYING, data=replace(draft, later=True).to_data(), effects=(accept,))
+
+
+async def _plans(call: _Call, _: str) -> Turn:
+    """``/plans``: the customer's plans, with buttons to pay ahead."""
+    return call.stay(effects=(ShowPlans(),))
+
+
 # --- dispatch tables ------------------------------------------------------------------------
 
 _COMMANDS: Final[Mapping[str, _Handler]] = {
@@ -755,6 +884,7 @@ _COMMANDS: Final[Mapping[str, _Handler]] = {
     "cancel": _cancel,
     "status": _status,
     "history": _history,
+    "plans": _plans,
     "help": _help,
     "language": _ask_language,
     "lugha": _ask_language,
@@ -774,11 +904,15 @@ _BUTTONS: Final[Mapping[str, _Route]] = {
     CHANGE_PHONE: _Route(_change_phone, frozenset({Step.CONFIRM})),
     CANCEL: _Route(_cancel),
     RETRY: _Route(_retry),
+    PAY_LATER: _Route(_pay_later),
+    PLAN_NO: _Route(_decline_plan),
+    PLAN_PHONE: _Route(_plan_phone, frozenset({Step.PLAN})),
 }
 
 _PREFIXED: Final[Mapping[str, _Route]] = {
     AMOUNT_PREFIX: _Route(_receive_amount, frozenset({Step.AMOUNT})),
     LANGUAGE_PREFIX: _Route(_choose_language),
+    PLAN_PREFIX: _Route(_plan_button),
 }
 
 # What typed text (or a USSD answer that is not a choice) means in each step.
@@ -788,6 +922,7 @@ _ANSWERS: Final[Mapping[Step, _Handler]] = {
     Step.PHONE: _receive_phone,
     Step.CONFIRM: _reprompt,
     Step.LANGUAGE: _reprompt,
+    Step.PLAN: _reprompt,
 }
 
 # The question each step asks, for asking again after help, a language switch or a stray event.
@@ -797,4 +932,5 @@ _QUESTIONS: Final[Mapping[Step, _Handler]] = {
     Step.PHONE: _ask_phone_again,
     Step.CONFIRM: _confirm_again,
     Step.LANGUAGE: _ask_language,
+    Step.PLAN: _offer_again,
 }

@@ -10,7 +10,7 @@ open), so :meth:`PaymentService.queue` stores the payment with a push request in
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,6 +46,10 @@ PROBLEM_TEXT = {
     PushProblem.OUTCOME_UNKNOWN: "push_outcome_unknown",
     PushProblem.INVALID: "push_refused",
 }
+
+
+# Records what a payment is for (e.g. a plan's installment) in the transaction storing it.
+PaymentLink = Callable[[UnitOfWork, Payment], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,29 @@ class PaymentService:
             return prepared
         return await self._push(prepared)
 
+    async def prepare(
+        self,
+        customer: Customer,
+        language: Language,
+        request: StartPayment,
+        *,
+        link: PaymentLink | None = None,
+    ) -> Payment | list[Reply]:
+        """Store a pending payment without pushing it (:meth:`send` pushes it).
+
+        ``link`` runs in the transaction that stores the payment, so what it records about
+        the payment exists before any callback for it can arrive. Returns the replies
+        refusing the payment instead (paid already, more than the balance, in progress).
+        """
+        return await self._prepare(customer, language, request, link=link)
+
     async def queue(
-        self, customer: Customer, language: Language, request: StartPayment
+        self,
+        customer: Customer,
+        language: Language,
+        request: StartPayment,
+        *,
+        link: PaymentLink | None = None,
     ) -> list[Reply]:
         """Store a pending payment and a request to push it after the USSD session has ended.
 
@@ -97,7 +122,9 @@ class PaymentService:
         customer read "You will get an M-Pesa prompt" still sends the push. Daraja is not
         called here: the answer never waits for it.
         """
-        prepared = await self._prepare(customer, language, request, push_after=self._push_delay)
+        prepared = await self._prepare(
+            customer, language, request, push_after=self._push_delay, link=link
+        )
         if not isinstance(prepared, Payment):
             return prepared
         if self._on_queued is not None:
@@ -112,10 +139,12 @@ class PaymentService:
         request: StartPayment,
         *,
         push_after: timedelta | None = None,
+        link: PaymentLink | None = None,
     ) -> Payment | list[Reply]:
         """The stored pending payment, or the replies refusing it (paid, too much, in progress).
 
-        With ``push_after`` its push request is stored with it, due that long from now.
+        With ``push_after`` its push request is stored with it, due that long from now;
+        ``link`` records what the payment is for, in the same transaction.
         """
         now = self._clock()
         async with self._units() as unit:
@@ -161,6 +190,8 @@ class PaymentService:
             )
             if push_after is not None:
                 await unit.pushes.add(payment.id, due_at=now + push_after, now=now)
+            if link is not None:
+                await link(unit, payment)
             await unit.commit()
         return payment
 

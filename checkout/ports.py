@@ -14,7 +14,8 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from checkout.conversation import ConversationState
+from checkout.conversation import ConversationState, Reply
+from checkout.plan_ports import PlanRepository
 from checkout.records import (
     Channel,
     Customer,
@@ -31,6 +32,7 @@ from checkout.summaries import (
     OutcomeTotal,
     PaymentCursor,
     PaymentEventSummary,
+    PaymentLine,
     PaymentPage,
 )
 
@@ -54,6 +56,10 @@ class OrderRepository(Protocol):
 
     async def record_paid(self, reference: str, amount: int) -> Order:
         """Add ``amount`` to what has been paid and update the status, atomically."""
+        ...
+
+    async def record_paid_many(self, amounts: dict[str, int]) -> dict[str, Order]:
+        """:meth:`record_paid` for several orders in one statement; the orders after it."""
         ...
 
 
@@ -103,6 +109,18 @@ class PaymentRepository(Protocol):
 
     async def settle(self, payment_id: int, settlement: Settlement, *, now: datetime) -> bool:
         """Settle a pending payment; False (and no change) if it was already settled."""
+        ...
+
+    async def settle_many(
+        self, settlements: dict[int, Settlement], *, now: datetime
+    ) -> set[int]:
+        """Settle several pending payments in one statement; the ids that were pending."""
+        ...
+
+    async def by_checkout_request_ids(
+        self, checkout_request_ids: Sequence[str]
+    ) -> dict[str, Payment]:
+        """The payments Daraja knows by these CheckoutRequestIDs, by id."""
         ...
 
     async def latest_for_chat(self, channel: Channel, chat_key: str) -> Payment | None:
@@ -306,8 +324,8 @@ class ReportRepository(Protocol):
         """The audit trail of these payments, oldest first."""
         ...
 
-    async def payments_between(self, *, start: datetime, end: datetime) -> Sequence[Payment]:
-        """Every payment started in ``[start, end)``, oldest first."""
+    async def payments_between(self, *, start: datetime, end: datetime) -> Sequence[PaymentLine]:
+        """Every payment started in ``[start, end)`` as an export row, oldest first."""
         ...
 
     async def outbox_backlog(self) -> OutboxBacklog:
@@ -503,6 +521,11 @@ class UnitOfWork(Protocol):
         """The pushes waiting for their USSD session to end, of this unit."""
         ...
 
+    @property
+    def plans(self) -> PlanRepository:
+        """The Buy-Now-Pay-Later plans of this unit."""
+        ...
+
     async def commit(self) -> None:
         """Commit everything written in this unit."""
         ...
@@ -532,6 +555,20 @@ class SettlementListener(Protocol):
         self, unit: UnitOfWork, payment: Payment, order: Order | None
     ) -> None:
         """React to ``payment`` having settled; ``order`` is given when it was paid."""
+        ...
+
+
+class SettledReplyHook(Protocol):
+    """Shapes the customer's message about a settled payment, inside the settling transaction.
+
+    Buy-Now-Pay-Later settles a plan's installment with its payment here, and adds "Pay
+    later" under a payment that failed for lack of balance.
+    """
+
+    async def settled_reply(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+    ) -> Reply:
+        """The message to queue for the customer instead of ``reply`` (often ``reply`` itself)."""
         ...
 
 

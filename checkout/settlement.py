@@ -25,12 +25,13 @@ from checkout.ports import (
     PaymentGateway,
     PaymentResult,
     PushFailed,
+    SettledReplyHook,
     Settlement,
     SettlementListener,
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from checkout.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.records import Channel, Language, Order, OrderStatus, Payment, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,30 @@ class StaffChat:
     chat_key: str
     channel: Channel = Channel.TELEGRAM
     language: Language = "en"
+
+
+def log_settled(payment: Payment, status: PaymentStatus, code: int | None) -> None:
+    """One log line per settled payment, with its id and a masked phone."""
+    log.info(
+        "payment %s settled %s (code %s) for %s",
+        payment.id,
+        status.value,
+        code,
+        mask_phone(payment.phone),
+        extra={"payment_id": payment.id},
+    )
+
+
+def settled_copy(payment: Payment, settlement: Settlement, now: datetime) -> Payment:
+    """The payment as the settlement just stored it (saves reading it back)."""
+    return replace(
+        payment,
+        status=settlement.status,
+        result_code=settlement.result_code,
+        result_description=settlement.result_description,
+        receipt_number=settlement.receipt_number,
+        settled_at=now,
+    )
 
 
 def phones_match(ours: str, reported: str | None) -> bool:
@@ -113,6 +138,7 @@ class SettlementService:
         business_name: str = "",
         confirm: PaymentGateway | None = None,
         listeners: Sequence[SettlementListener] = (),
+        reply_hook: SettledReplyHook | None = None,
     ) -> None:
         self._units = units
         self._clock = clock
@@ -121,6 +147,8 @@ class SettlementService:
         self._confirm = confirm
         # Told of each settled payment in its transaction: platform events, metrics.
         self._listeners = tuple(listeners)
+        # Shapes the customer's message (a plan's installment gets the plan's own words).
+        self._reply_hook = reply_hook
 
     async def settle(
         self, result: PaymentResult, *, source: str, raw: dict[str, Any] | None = None
@@ -136,12 +164,126 @@ class SettlementService:
             outcome = await self.settle_in(unit, result, source=source, raw=raw)
             await unit.commit()
         if outcome is SettleOutcome.UNKNOWN:
-            # The push's answer may have been stored since we looked: look again after our
-            # commit (the payment service does the mirror image), so one of us settles it.
-            async with self._units() as unit:
-                if await unit.payments.by_checkout_request_id(result.checkout_request_id):
-                    outcome = await self.settle_in(unit, result, source=source, raw=raw)
-                await unit.commit()
+            outcome = await self._recheck_unknown(result, source, raw)
+        return outcome
+
+    async def settle_batch(
+        self, items: Sequence[tuple[PaymentResult, str, dict[str, Any] | None]]
+    ) -> list[SettleOutcome]:
+        """Settle several results in one transaction (see :mod:`checkout.batching`).
+
+        The common case (a final answer for a pending payment) is settled set-wise: one read,
+        one conditional update, one order update and one insert each for events and outbox.
+        Anything else (no payment yet, already settled, a second answer for the same payment
+        in the batch, a query that needs the callback's receipt) takes the one-by-one path in
+        the same transaction. With confirmation on, each success is confirmed first.
+        """
+        if self._confirm is not None:
+            return [await self.settle(result, source=s, raw=raw) for result, s, raw in items]
+        now = self._clock()
+        outcomes: dict[int, SettleOutcome] = {}
+        async with self._units() as unit:
+            known = await unit.payments.by_checkout_request_ids(
+                [result.checkout_request_id for result, _, _ in items]
+            )
+            fast: dict[int, tuple[int, Payment, Settlement, PaymentResult]] = {}
+            slow: list[int] = []
+            # A stable order of row updates keeps two processes' batches from deadlocking.
+            for index in sorted(range(len(items)), key=lambda i: items[i][0].checkout_request_id):
+                result, source, raw = items[index]
+                payment = known.get(result.checkout_request_id)
+                needs_receipt = result.result_code == RESULT_PAID and not result.receipt_number
+                if (
+                    payment is None
+                    or payment.status is not PaymentStatus.PENDING
+                    or payment.id in fast
+                    or needs_receipt
+                ):
+                    slow.append(index)
+                    continue
+                await unit.events.record(
+                    kind=source,
+                    payload={"raw": raw or {}, "result": result_to_json(result)},
+                    now=now,
+                    payment_id=payment.id,
+                    checkout_request_id=result.checkout_request_id,
+                )
+                status = status_for(result, payment)
+                settlement = Settlement(
+                    status=status,
+                    result_code=result.result_code,
+                    result_description=result.result_description,
+                    receipt_number=result.receipt_number if status is PaymentStatus.PAID else None,
+                )
+                fast[payment.id] = (index, payment, settlement, result)
+            settled = await unit.payments.settle_many(
+                {payment_id: entry[2] for payment_id, entry in fast.items()}, now=now
+            )
+            orders = await self._record_paid_orders(unit, [fast[i] for i in sorted(settled)])
+            for payment_id, (index, payment, settlement, result) in sorted(
+                fast.items(), key=lambda item: item[1][0]
+            ):
+                if payment_id in settled:
+                    order = orders.get(payment_id)
+                    copy = settled_copy(payment, settlement, now)
+                    await self._queue_messages(unit, copy, order, result)
+                    log_settled(payment, settlement.status, result.result_code)
+                    outcomes[index] = SettleOutcome.SETTLED
+                else:  # settled elsewhere since we read it
+                    outcomes[index] = await self._already_settled(
+                        unit, payment, settlement.status, result
+                    )
+            for index in slow:
+                result, source, raw = items[index]
+                outcomes[index] = await self.settle_in(unit, result, source=source, raw=raw)
+            await unit.commit()
+        for index, outcome in outcomes.items():
+            if outcome is SettleOutcome.UNKNOWN:
+                result, source, raw = items[index]
+                outcomes[index] = await self._recheck_unknown(result, source, raw)
+        return [outcomes[index] for index in range(len(items))]
+
+    async def _record_paid_orders(
+        self, unit: UnitOfWork, entries: list[tuple[int, Payment, Settlement, PaymentResult]]
+    ) -> dict[int, Order]:
+        """Credit the paid ones to their orders; each payment's view of its order after it."""
+        paid = sorted(
+            (entry for entry in entries if entry[2].status is PaymentStatus.PAID),
+            key=lambda entry: entry[0],
+        )
+        totals: dict[str, int] = {}
+        for _, payment, _, _ in paid:
+            totals[payment.order_reference] = (
+                totals.get(payment.order_reference, 0) + payment.amount
+            )
+        final = await unit.orders.record_paid_many(totals)
+        # Two payments of one order in a batch: the first one's message shows the balance
+        # after it alone, as if they had been settled one by one.
+        later = dict.fromkeys(totals, 0)
+        views: dict[int, Order] = {}
+        for _, payment, _, _ in reversed(paid):
+            order = final[payment.order_reference]
+            amount_paid = order.amount_paid - later[payment.order_reference]
+            views[payment.id] = replace(
+                order,
+                amount_paid=amount_paid,
+                status=OrderStatus.PAID
+                if amount_paid >= order.amount_due
+                else OrderStatus.PARTLY_PAID,
+            )
+            later[payment.order_reference] += payment.amount
+        return views
+
+    async def _recheck_unknown(
+        self, result: PaymentResult, source: str, raw: dict[str, Any] | None
+    ) -> SettleOutcome:
+        # The push's answer may have been stored since we looked: look again after our
+        # commit (the payment service does the mirror image), so one of us settles it.
+        async with self._units() as unit:
+            if await unit.payments.by_checkout_request_id(result.checkout_request_id) is None:
+                return SettleOutcome.UNKNOWN
+            outcome = await self.settle_in(unit, result, source=source, raw=raw)
+            await unit.commit()
         return outcome
 
     async def _confirmed(
@@ -266,17 +408,9 @@ class SettlementService:
         order = None
         if status is PaymentStatus.PAID:
             order = await unit.orders.record_paid(payment.order_reference, payment.amount)
-        settled = await unit.payments.get(payment.id)
-        assert settled is not None
+        settled = settled_copy(payment, settlement, now)
         await self._queue_messages(unit, settled, order, result)
-        log.info(
-            "payment %s settled %s (code %s) for %s",
-            payment.id,
-            status.value,
-            result.result_code,
-            mask_phone(payment.phone),
-            extra={"payment_id": payment.id},
-        )
+        log_settled(payment, status, result.result_code)
         return SettleOutcome.SETTLED
 
     async def _adopt(self, unit: UnitOfWork, result: PaymentResult) -> Payment | None:
@@ -336,9 +470,7 @@ class SettlementService:
         settlement = Settlement(PaymentStatus.EXPIRED, None, reason)
         if not await unit.payments.settle(payment.id, settlement, now=now):
             return False
-        settled = await unit.payments.get(payment.id)
-        assert settled is not None
-        await self._queue_messages(unit, settled, None, None)
+        await self._queue_messages(unit, settled_copy(payment, settlement, now), None, None)
         return True
 
     async def _already_settled(
@@ -378,10 +510,13 @@ class SettlementService:
         result: PaymentResult | None,
     ) -> None:
         now = self._clock()
+        reply = customer_reply(payment, order)
+        if self._reply_hook is not None:
+            reply = await self._reply_hook.settled_reply(unit, payment, order, reply)
         await unit.outbox.add(
             channel=payment.channel,
             chat_key=payment.chat_key,
-            payload=reply_to_payload(customer_reply(payment, order)),
+            payload=reply_to_payload(reply),
             now=now,
             dedupe_key=f"payment:{payment.id}:customer",
         )

@@ -19,6 +19,7 @@ from datetime import timedelta, timezone
 from typing import Final
 
 from checkout.money import format_number
+from checkout.plan_texts import PLAN_EN, PLAN_SW
 from checkout.records import Channel, Language
 
 # Kenya keeps East Africa Time all year (no daylight saving): dates customers read use it.
@@ -50,7 +51,7 @@ _EN: Final[Mapping[str, str]] = {
     "help_text": (
         "To pay an order, give its number and the amount, choose the M-Pesa number, then "
         "enter your M-Pesa PIN on your phone. We never ask for your PIN in this chat. "
-        "Commands: /pay /status /history /lugha /cancel"
+        "Commands: /pay /status /history /plans /lugha /cancel"
     ),
     "idle_restarted": "We started over because the chat was idle.",
     "something_went_wrong": "Sorry, something went wrong on our side. Please try again.",
@@ -286,7 +287,7 @@ _SW: Final[Mapping[str, str]] = {
     "help_text": (
         "Kulipia oda, andika namba yake na kiasi, chagua namba ya M-Pesa, kisha weka PIN yako "
         "ya M-Pesa kwenye simu yako. Hatutakuuliza PIN yako hapa. "
-        "Amri: /pay /status /history /lugha /cancel"
+        "Amri: /pay /status /history /plans /lugha /cancel"
     ),
     "idle_restarted": "Tumeanza upya kwa sababu mazungumzo yalikaa kimya kwa muda.",
     "something_went_wrong": "Samahani, kuna hitilafu upande wetu. Tafadhali jaribu tena.",
@@ -529,7 +530,11 @@ _SW: Final[Mapping[str, str]] = {
     ),
 }
 
-TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {"en": _EN, "sw": _SW}
+# Buy-Now-Pay-Later texts live in their own module; every lookup sees them here.
+TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
+    "en": {**_EN, **PLAN_EN},
+    "sw": {**_SW, **PLAN_SW},
+}
 
 # How staff read a channel's name: proper names, the same in every language.
 CHANNEL_NAMES: Final[Mapping[Channel, str]] = {

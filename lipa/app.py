@@ -16,13 +16,19 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from checkout.batching import SettlementBatcher
 from checkout.chat import ConversationService
+from checkout.collect import InstallmentCollector
 from checkout.copies import TelegramCopies
 from checkout.delivery import DeliveryPolicy, OutboxSender
 from checkout.events import EventPublisher
 from checkout.flow import FlowSettings
 from checkout.orders import OrderService
 from checkout.payments import PaymentService
+from checkout.plan_desk import PlanDesk
+from checkout.plan_ledger import PlanLedger
+from checkout.plan_pushes import PlanPusher
+from checkout.plans import PlanRules
 from checkout.ports import MessageSender, SettlementListener, UnitOfWorkFactory
 from checkout.push_queue import PushPolicy, PushWorker
 from checkout.reconcile import ReconcilePolicy, Reconciler
@@ -70,6 +76,7 @@ class Lipa:
     engine: AsyncEngine
     units: UnitOfWorkFactory
     settlement: SettlementService
+    callbacks: SettlementBatcher
     payments: PaymentService
     conversations: ConversationService
     outbox: OutboxSender
@@ -82,6 +89,8 @@ class Lipa:
     reports: ReportService
     pushes: PushWorker
     ussd: UssdService
+    plans: PlanDesk
+    collector: InstallmentCollector
     simulator: SimulatorServer | None = None
     senders: dict[Channel, MessageSender] = field(default_factory=dict)
     events: EventPublisher | None = None
@@ -145,6 +154,20 @@ def reconcile_policy(settings: Settings) -> ReconcilePolicy:
         first_backoff=timedelta(seconds=after / 4),
         max_backoff=timedelta(seconds=after * 2),
         interval_seconds=min(10.0, after / 2),
+    )
+
+
+def plan_rules(settings: Settings) -> PlanRules:
+    """The Buy-Now-Pay-Later rules from the ``BNPL_*`` settings."""
+    return PlanRules(
+        deposit_percent=settings.bnpl_deposit_percent,
+        options=tuple(settings.bnpl_installment_options),
+        interval_days=settings.bnpl_interval_days,
+        collection_hour=settings.bnpl_collection_hour,
+        min_order=settings.bnpl_min_order,
+        max_outstanding=settings.bnpl_max_outstanding,
+        require_paid_history=settings.bnpl_require_paid_history,
+        late_fee=settings.bnpl_late_fee,
     )
 
 
@@ -247,6 +270,9 @@ async def open_lipa(
             if settings.staff_chat_id is not None
             else None
         )
+        rules = plan_rules(settings)
+        # Plans are settled with their payments; with BNPL off, existing ones are still kept.
+        ledger = PlanLedger(clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff)
         settlement = SettlementService(
             units,
             clock=clock,
@@ -254,6 +280,7 @@ async def open_lipa(
             business_name=settings.business_name,
             confirm=timed if settings.confirm_with_query else None,
             listeners=listeners,
+            reply_hook=ledger,
         )
         push_box: list[PushWorker] = []
         payments = PaymentService(
@@ -277,8 +304,19 @@ async def open_lipa(
             business_name=settings.business_name,
             accept_unknown_orders=settings.accept_unknown_orders,
             default_language=settings.default_language,
+            plans=rules if settings.bnpl_enabled else None,
         )
-        conversations = ConversationService(units, payments, flow_settings, clock=clock)
+        # Each plan's pushes are claimed for as long as the longest push with its retries.
+        pusher = PlanPusher(
+            units,
+            payments,
+            clock=clock,
+            lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30),
+        )
+        plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
+        conversations = ConversationService(
+            units, payments, flow_settings, clock=clock, plans=plans
+        )
         outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
         outbox_box.append(outbox)
         reconciler = Reconciler(
@@ -293,6 +331,7 @@ async def open_lipa(
             engine=engine,
             units=units,
             settlement=settlement,
+            callbacks=SettlementBatcher(settlement),
             payments=payments,
             conversations=conversations,
             outbox=outbox,
@@ -304,6 +343,8 @@ async def open_lipa(
             orders=OrderService(units, clock=clock),
             reports=ReportService(units, clock=clock),
             pushes=pushes,
+            plans=plans,
+            collector=InstallmentCollector(units, pusher, ledger, clock=clock),
             ussd=UssdService(
                 units, conversations, clock=clock, default_language=settings.default_language
             ),

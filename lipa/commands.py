@@ -9,10 +9,12 @@ import json
 import logging
 import signal
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import httpx
 
+from checkout.texts import NAIROBI
 from daraja import (
     DarajaApiError,
     DarajaAuthError,
@@ -70,6 +72,22 @@ def register(sub: Any) -> None:
         "reconcile", help="settle pending payments by asking Daraja (one pass, for cron)"
     )
     reconcile.set_defaults(handler=run_reconcile)
+
+    installments = sub.add_parser("installments", help="Buy-Now-Pay-Later installments")
+    installments_sub = installments.add_subparsers(
+        dest="installments_command", required=True, metavar="ACTION"
+    )
+    collect = installments_sub.add_parser(
+        "collect", help="one pass of due reminders and installment pushes (for cron)"
+    )
+    collect.add_argument(
+        "--as-of",
+        type=parse_as_of,
+        default=None,
+        metavar="DATETIME",
+        help="act as if it were this ISO date-time (default: now; no zone means Nairobi time)",
+    )
+    collect.set_defaults(handler=run_installments_collect)
 
     mpesa = sub.add_parser("mpesa", help="talk to Daraja with the MPESA_* settings")
     mpesa_sub = mpesa.add_subparsers(dest="mpesa_command", required=True, metavar="ACTION")
@@ -160,6 +178,35 @@ async def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
         )
     settled = sum(1 for item in checked if item.result.value in ("settled", "expired"))
     print(f"{len(checked)} pending payments checked, {settled} settled")
+    return 0
+
+
+def parse_as_of(value: str) -> datetime:
+    """An ISO date-time for ``--as-of``; one without a zone is Nairobi time."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date-time: {value!r} (e.g. 2026-12-05T10:00)"
+        ) from error
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=NAIROBI)
+
+
+async def run_installments_collect(args: argparse.Namespace, settings: Settings) -> int:
+    """One collection pass; prints one line per installment pushed and the totals."""
+    if settings.mpesa_base_url is None:
+        raise CommandError(
+            "MPESA_API_BASE_URL is not set: collecting needs the Daraja the service talks to"
+        )
+    async with open_lipa(settings) as lipa:
+        report = await lipa.collector.run_once(args.as_of)
+    for item in report.pushes:
+        plan, installment = item.plan, item.installment
+        print(
+            f"plan {plan.id} order {plan.order_reference} installment {installment.number} "
+            f"of {plan.count}, KES {installment.amount}: {item.outcome.value}"
+        )
+    print(f"{report.reminders} reminders queued, {len(report.pushes)} installments pushed")
     return 0
 
 

@@ -178,7 +178,7 @@ async def run_demo(
         await seed_orders(lipa)
         app = create_app(
             WebhookConfig(
-                settlement=lipa.settlement,
+                settlement=lipa.callbacks,
                 callback_secret=lipa.callback_secret,
                 workers=(lipa.outbox.run_forever, lipa.reconciler.run_forever),
             )

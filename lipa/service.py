@@ -127,13 +127,14 @@ class Service:
             telegram = TelegramRoute(webhook_secret, functools.partial(feed_update, application))
         app = create_app(
             WebhookConfig(
-                settlement=lipa.settlement,
+                settlement=lipa.callbacks,
                 callback_secret=lipa.callback_secret,
                 telegram=telegram,
                 workers=(
                     lipa.outbox.run_forever,
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
+                    lipa.collector.run_forever,
                 ),
                 sources=source_check(settings),
                 ussd=ussd_handler(lipa),

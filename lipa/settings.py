@@ -139,6 +139,32 @@ class Settings(BaseSettings):
         """The allowlist of USSD gateway source networks (empty: any source)."""
         return [ip_network(item, strict=False) for item in self.ussd_allowed_ips]
 
+    # --- Buy-Now-Pay-Later: installment plans offered in the chat, collected by STK push
+    bnpl_enabled: bool = True
+    bnpl_min_order: int = Field(default=500, ge=1)
+    bnpl_max_outstanding: int = Field(default=20_000, ge=1)
+    bnpl_require_paid_history: bool = True
+    bnpl_deposit_percent: int = Field(default=25, ge=1, le=90)
+    bnpl_installment_options: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [2, 3, 4]
+    )
+    bnpl_interval_days: int = Field(default=7, ge=1, le=31)
+    # Nairobi hour of reminders and pushes: daytime only, so no prompt wakes anyone.
+    bnpl_collection_hour: int = Field(default=10, ge=6, le=21)
+    bnpl_late_fee: int = Field(default=0, ge=0, le=10_000)
+
+    @field_validator("bnpl_installment_options", mode="before")
+    @classmethod
+    def _installment_list(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("bnpl_installment_options")
+    @classmethod
+    def _installment_counts(cls, value: list[int]) -> list[int]:
+        if not value or any(not 1 <= count <= 12 for count in value):
+            raise ValueError("give one or more numbers of installments from 1 to 12, e.g. 2,3,4")
+        return sorted(set(value))
+
     # --- the business's platform: orders API and signed event webhooks
     api_token: SecretStr | None = None
     event_webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)

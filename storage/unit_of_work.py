@@ -15,6 +15,7 @@ from storage.repositories.order_book import SqlOrderBookRepository
 from storage.repositories.orders import SqlOrderRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.payments import SqlPaymentRepository
+from storage.repositories.plans import SqlPlanRepository
 from storage.repositories.pushes import SqlPushRequestRepository
 from storage.repositories.reports import SqlReportRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     order_book: SqlOrderBookRepository
     ussd_sessions: SqlUssdSessionRepository
     pushes: SqlPushRequestRepository
+    plans: SqlPlanRepository
 
     def __init__(
         self,
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.order_book = SqlOrderBookRepository(session)
         self.ussd_sessions = SqlUssdSessionRepository(session)
         self.pushes = SqlPushRequestRepository(session)
+        self.plans = SqlPlanRepository(session)
         return self
 
     async def __aexit__(
@@ -86,6 +89,8 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         """Commit everything written in this unit, then wake the outbox sender if needed."""
+        await self.events.flush()
+        await self.outbox.flush()
         await self.session.commit()
         if self.outbox.added and self._on_outbox is not None:
             self.outbox.added = 0
@@ -94,6 +99,8 @@ class SqlUnitOfWork:
     async def rollback(self) -> None:
         """Discard everything written in this unit."""
         await self.session.rollback()
+        self.events.discard()
+        self.outbox.discard()
         self.outbox.added = 0
 
 

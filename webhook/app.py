@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from checkout.settlement import SettlementService
+from checkout.batching import Settler
 from webhook.api import API_PREFIX, OrdersApi
 from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware
 from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
@@ -36,7 +36,7 @@ class TelegramRoute:
 class WebhookConfig:
     """What the application serves."""
 
-    settlement: SettlementService
+    settlement: Settler
     callback_secret: str
     telegram: TelegramRoute | None = None
     workers: Sequence[Worker] = field(default_factory=tuple)

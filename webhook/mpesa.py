@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from checkout.batching import Settler
 from checkout.ports import PaymentResult
-from checkout.settlement import SettlementService
 from daraja import CallbackError, StkCallback, parse_callback
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class MpesaCallbackHandler:
     """Checks, parses and settles callbacks."""
 
     def __init__(
-        self, settlement: SettlementService, secret: str, sources: SourceCheck | None = None
+        self, settlement: Settler, secret: str, sources: SourceCheck | None = None
     ) -> None:
         self._settlement = settlement
         self._secret = secret.encode()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PaymentEventRow, PaymentRow
@@ -17,6 +17,7 @@ class SqlPaymentEventRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._pending: list[dict[str, Any]] = []
 
     async def record(
         self,
@@ -28,21 +29,31 @@ class SqlPaymentEventRepository:
         checkout_request_id: str | None = None,
         note: str | None = None,
     ) -> None:
-        """Append one event."""
-        self._session.add(
-            PaymentEventRow(
-                payment_id=payment_id,
-                checkout_request_id=checkout_request_id,
-                kind=kind,
-                payload=payload,
-                note=note,
-                received_at=now,
-            )
+        """Append one event (written with the unit's other events in one statement)."""
+        self._pending.append(
+            {
+                "payment_id": payment_id,
+                "checkout_request_id": checkout_request_id,
+                "kind": kind,
+                "payload": payload,
+                "note": note,
+                "received_at": now,
+            }
         )
-        await self._session.flush()
+
+    async def flush(self) -> None:
+        """Write the recorded events."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            await self._session.execute(insert(PaymentEventRow), rows)
+
+    def discard(self) -> None:
+        """Forget recorded events (the unit rolled back)."""
+        self._pending = []
 
     async def latest(self, checkout_request_id: str, kind: str) -> dict[str, Any] | None:
         """The payload of the latest event of ``kind`` for this CheckoutRequestID, if any."""
+        await self.flush()
         payload: dict[str, Any] | None = await self._session.scalar(
             select(PaymentEventRow.payload)
             .where(
@@ -58,6 +69,7 @@ class SqlPaymentEventRepository:
         self, *, received_after: datetime, received_before: datetime, limit: int
     ) -> Sequence[dict[str, Any]]:
         """Payloads of callbacks in the window whose CheckoutRequestID no payment has."""
+        await self.flush()
         known = select(PaymentRow.id).where(
             PaymentRow.checkout_request_id == PaymentEventRow.checkout_request_id
         )

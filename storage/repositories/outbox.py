@@ -35,6 +35,7 @@ class SqlOutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self.added = 0
+        self._pending: list[dict[str, Any]] = []
 
     async def add(
         self,
@@ -45,23 +46,37 @@ class SqlOutboxRepository:
         now: datetime,
         dedupe_key: str | None = None,
     ) -> None:
-        """Queue a message; a second one with the same ``dedupe_key`` is silently ignored."""
-        values = {
-            "channel": channel.value,
-            "chat_key": chat_key,
-            "payload": payload,
-            "dedupe_key": dedupe_key,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        """Queue a message; a second one with the same ``dedupe_key`` is silently ignored.
+
+        Rows are written in one statement when the unit flushes (before it commits or
+        reads the outbox), so a settlement that queues several messages costs one INSERT.
+        """
+        self._pending.append(
+            {
+                "channel": channel.value,
+                "chat_key": chat_key,
+                "payload": payload,
+                "dedupe_key": dedupe_key,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+        self.added += 1
+
+    async def flush(self) -> None:
+        """Write the queued rows (duplicates of an existing ``dedupe_key`` are skipped)."""
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(OutboxRow).values(**values)
-        if dedupe_key is not None:
-            statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        await self._session.execute(statement)
-        self.added += 1
+        statement = insert(OutboxRow).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        await self._session.execute(statement, rows)
+
+    def discard(self) -> None:
+        """Forget queued rows (the unit rolled back)."""
+        self._pending = []
 
     async def claim_due(
         self, *, now: datetime, limit: int, lease_seconds: float
@@ -86,6 +101,7 @@ class SqlOutboxRepository:
             )
             .exists()
         )
+        await self.flush()
         candidates = (
             select(OutboxRow.id)
             .where(
@@ -131,6 +147,7 @@ class SqlOutboxRepository:
 
     async def next_due_at(self) -> datetime | None:
         """When the earliest undelivered message is due, if any."""
+        await self.flush()
         # func.min returns its argument's type, so the value comes back timezone-aware.
         value: datetime | None = await self._session.scalar(
             select(func.min(OutboxRow.next_attempt_at)).where(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.ports import NewPayment, Settlement
@@ -45,6 +46,26 @@ _WITH_REFERENCE = select(PaymentRow, OrderRow.reference).join(
 )
 
 
+# Built once: the callback path runs these for every callback, and a statement object that is
+# reused keeps its cache key instead of computing it again.
+_BY_CHECKOUT_ID = _WITH_REFERENCE.where(
+    PaymentRow.checkout_request_id == bindparam("checkout_request_id")
+).execution_options(populate_existing=True)
+_SETTLE = (
+    update(PaymentRow)
+    .where(PaymentRow.id == bindparam("b_payment_id"), PaymentRow.status == "pending")
+    .values(
+        status=bindparam("b_status"),
+        result_code=bindparam("b_result_code"),
+        result_description=bindparam("b_result_description"),
+        receipt_number=bindparam("b_receipt_number"),
+        settled_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 class SqlPaymentRepository:
     """Payments in the ``payments`` table."""
 
@@ -80,9 +101,12 @@ class SqlPaymentRepository:
 
     async def by_checkout_request_id(self, checkout_request_id: str) -> Payment | None:
         """The payment Daraja knows by this CheckoutRequestID, or None."""
-        return await self._one(
-            _WITH_REFERENCE.where(PaymentRow.checkout_request_id == checkout_request_id)
-        )
+        found = (
+            await self._session.execute(
+                _BY_CHECKOUT_ID, {"checkout_request_id": checkout_request_id}
+            )
+        ).first()
+        return to_payment(found[0], found[1]) if found else None
 
     async def mark_requested(
         self, payment_id: int, *, merchant_request_id: str, checkout_request_id: str
@@ -105,22 +129,61 @@ class SqlPaymentRepository:
         processes settling the same payment at once cannot both succeed.
         """
         result = await self._session.execute(
+            _SETTLE,
+            {
+                "b_payment_id": payment_id,
+                "b_status": settlement.status.value,
+                "b_result_code": settlement.result_code,
+                "b_result_description": settlement.result_description,
+                "b_receipt_number": settlement.receipt_number,
+                "b_now": now,
+            },
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def settle_many(self, settlements: dict[int, Settlement], *, now: datetime) -> set[int]:
+        """Settle several pending payments in one statement; the ids that were pending."""
+        if not settlements:
+            return set()
+
+        def per_id(value: Callable[[Settlement], object]) -> Any:
+            return case(
+                {payment_id: value(s) for payment_id, s in settlements.items()},
+                value=PaymentRow.id,
+            )
+
+        updated = await self._session.scalars(
             update(PaymentRow)
             .where(
-                PaymentRow.id == payment_id,
+                PaymentRow.id.in_(list(settlements)),
                 PaymentRow.status == PaymentStatus.PENDING.value,
             )
             .values(
-                status=settlement.status.value,
-                result_code=settlement.result_code,
-                result_description=settlement.result_description,
-                receipt_number=settlement.receipt_number,
+                status=per_id(lambda s: s.status.value),
+                result_code=per_id(lambda s: s.result_code),
+                result_description=per_id(lambda s: s.result_description),
+                receipt_number=per_id(lambda s: s.receipt_number),
                 settled_at=now,
                 updated_at=now,
             )
+            .returning(PaymentRow.id)
             .execution_options(synchronize_session=False)
         )
-        return bool(getattr(result, "rowcount", 0) == 1)
+        return set(updated)
+
+    async def by_checkout_request_ids(
+        self, checkout_request_ids: Sequence[str]
+    ) -> dict[str, Payment]:
+        """The payments Daraja knows by these CheckoutRequestIDs, by id."""
+        if not checkout_request_ids:
+            return {}
+        rows = await self._session.execute(
+            _WITH_REFERENCE.where(
+                PaymentRow.checkout_request_id.in_(list(checkout_request_ids))
+            ).execution_options(populate_existing=True)
+        )
+        found = [to_payment(row, reference) for row, reference in rows]
+        return {p.checkout_request_id: p for p in found if p.checkout_request_id is not None}
 
     async def latest_for_chat(self, channel: Channel, chat_key: str) -> Payment | None:
         """The newest payment started from this chat."""

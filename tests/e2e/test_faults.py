@@ -59,7 +59,7 @@ async def start_payments(service: Service, phones: Sequence[str], amount: int = 
     assert lipa is not None
     customers = []
     async with lipa.units() as unit:
-        for index, phone in enumerate(phones):
+        for index in range(len(phones)):
             await unit.orders.create(f"F-{index}", amount, known=True)
             customers.append(
                 await unit.customers.get_or_create(
@@ -83,11 +83,11 @@ def lipa_now() -> Any:
     return utc_now()
 
 
-async def wait_until_settled_and_sent(service: Service, timeout: float = 30.0) -> None:
+async def wait_until_settled_and_sent(service: Service, within: float = 30.0) -> None:
     """Wait until no payment is pending and every outbox message is delivered."""
     lipa = service.lipa
     assert lipa is not None
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(within):
         while True:
             async with lipa.engine.connect() as connection:
                 pending = await connection.scalar(
@@ -326,7 +326,7 @@ async def test_telegram_down_then_throttling_delivers_every_message_once(
     assert telegram.sent == []
     await telegram.come_back()
     telegram.flood_for(1.0, retry_after=1)
-    await wait_until_settled_and_sent(service, timeout=60)
+    await wait_until_settled_and_sent(service, within=60)
     assert telegram.too_many_requests > 0
     assert_each_told_once(telegram, 10)
 

@@ -8,6 +8,7 @@ down for a while, or one that keeps an event and then fails to say so.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -40,6 +41,7 @@ class Receiver:
     attempts: list[tuple[str, int]] = field(default_factory=list)  # (event id, status)
     redeliveries: int = 0
     server: TestServer | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -58,6 +60,7 @@ class Receiver:
             self.redeliveries += 1  # a duplicate: acknowledged, not processed again
         else:
             self.accepted[event_id] = event
+            self.changed.set()
         if self.fail_after_processing > 0:
             self.fail_after_processing -= 1
             self.attempts.append((event_id, 500))
@@ -75,6 +78,12 @@ class Receiver:
     async def stop(self) -> None:
         if self.server is not None:
             await self.server.close()
+
+    async def wait_for_events(self, count: int) -> None:
+        """Wait until ``count`` distinct events were accepted (callers bound the wait)."""
+        while len(self.accepted) < count:
+            self.changed.clear()
+            await self.changed.wait()
 
     def events_of(self, kind: str) -> list[dict[str, Any]]:
         return [event for event in self.accepted.values() if event["type"] == kind]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +20,7 @@ from checkout.records import Channel
 from webhook.events import EventWebhookSender, event_body
 
 SECRET = "event-secret-for-tests-0123"
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 URL = "https://platform.example/hooks/lipa?token=abc"
 EVENT = {
     "id": "evt_0123",
@@ -123,3 +127,23 @@ async def test_a_payload_that_is_not_an_event_is_given_up() -> None:
     with pytest.raises(DeliveryFailed) as failure:
         await send(Platform(), {"text": "hello"})
     assert failure.value.retry_after is None
+
+
+async def test_the_readme_verification_accepts_our_posts_and_refuses_tampering() -> None:
+    (snippet,) = [
+        block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "def verify" in block
+    ]
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    verify = namespace["verify"]
+    platform = Platform()
+    client = httpx.AsyncClient(transport=httpx.MockTransport(platform))
+    await EventWebhookSender(client, SECRET, (URL,)).send(
+        Channel.EVENTS, "k1", {"url": URL, "event": EVENT}
+    )
+    (request,) = platform.requests
+    assert verify(SECRET.encode(), request.headers, request.content)
+    assert not verify(b"another-secret", request.headers, request.content)
+    assert not verify(SECRET.encode(), request.headers, request.content.replace(b"1500", b"1501"))
+    stale = {**request.headers, "Lipa-Timestamp": str(int(time.time()) - 3600)}
+    assert not verify(SECRET.encode(), stale, request.content)

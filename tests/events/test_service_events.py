@@ -31,8 +31,7 @@ async def test_a_telegram_payment_reaches_the_platform_as_signed_events(
         await telegram.user_presses_button(CUSTOMER, "pay")
         await telegram.wait_for_message_to(CUSTOMER, "receipt", timeout=10)
         async with asyncio.timeout(10):
-            while len(receiver.accepted) < 2:
-                await asyncio.sleep(0.05)
+            await receiver.wait_for_events(2)
     finally:
         await receiver.stop()
     (settled,) = receiver.events_of("payment.settled")

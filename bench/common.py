@@ -1,0 +1,101 @@
+"""Shared pieces of the benchmarks: throwaway databases, child servers, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from storage.database import create_engine
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@contextlib.asynccontextmanager
+async def database(kind: str) -> AsyncIterator[str]:
+    """A migrated, empty database of ``kind`` (sqlite or postgresql), removed afterwards."""
+    if kind == "sqlite":
+        folder = tempfile.mkdtemp(prefix="lipa-bench-")
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        await _migrate(url)
+        yield url
+        return
+    name = f"lipa_bench_{secrets.token_hex(4)}"
+    connection = await asyncpg.connect(POSTGRES)
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.close()
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        await _migrate(url)
+        yield url
+    finally:
+        connection = await asyncpg.connect(POSTGRES)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def child_server(module: str, *args: str, port: int) -> AsyncIterator[int]:
+    """Run ``python -m module args`` until it answers ``/healthz`` on ``port``; yield its pid."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, *args, env=environment
+    )
+    try:
+        async with asyncio.timeout(60), aiohttp.ClientSession() as session:
+            while True:
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                        if answer.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+        yield process.pid
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` percentile (0..1) of ``values``."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def mean(values: Sequence[float]) -> float:
+    """The arithmetic mean, or NaN for no values."""
+    return statistics.fmean(values) if values else float("nan")

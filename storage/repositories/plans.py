@@ -1,0 +1,357 @@
+"""Buy-Now-Pay-Later plans: claimed per plan for a lease, so one process pushes for a plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from checkout.plan_records import (
+    OPEN_PLAN_STATUSES,
+    OWING_PLAN_STATUSES,
+    Installment,
+    InstallmentStatus,
+    NewPlan,
+    Plan,
+    PlanPayment,
+    PlanStatus,
+)
+from checkout.plans import Standing
+from checkout.records import Channel, PaymentStatus
+from storage.models import InstallmentRow, OrderRow, PaymentRow, PlanPaymentRow, PlanRow
+
+_OPEN = [status.value for status in OPEN_PLAN_STATUSES]
+_OWING = [status.value for status in OWING_PLAN_STATUSES]
+_UNPAID = [InstallmentStatus.DUE.value, InstallmentStatus.OVERDUE.value]
+_WITH_REFERENCE = select(PlanRow, OrderRow.reference).join(
+    OrderRow, OrderRow.id == PlanRow.order_id
+)
+
+
+def to_installment(row: InstallmentRow) -> Installment:
+    """The checkout record for an installment row."""
+    return Installment(
+        id=row.id,
+        plan_id=row.plan_id,
+        number=row.number,
+        amount=row.amount,
+        due_at=row.due_at,
+        status=InstallmentStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        remind_at=row.remind_at,
+        payment_id=row.payment_id,
+        paid_at=row.paid_at,
+        late_fee=row.late_fee,
+    )
+
+
+def to_plan(row: PlanRow, reference: str, installments: Sequence[InstallmentRow]) -> Plan:
+    """The checkout record for a plan row and its installment rows."""
+    return Plan(
+        id=row.id,
+        order_reference=reference,
+        customer_id=row.customer_id,
+        channel=Channel(row.channel),
+        chat_key=row.chat_key,
+        language="sw" if row.language == "sw" else "en",
+        phone=row.phone,
+        status=PlanStatus(row.status),
+        total=row.total,
+        created_at=row.created_at,
+        installments=tuple(to_installment(item) for item in installments),
+    )
+
+
+def _in_flight() -> ColumnElement[bool]:
+    """Whether a payment of the plan (correlated to ``plans``) still waits for its outcome."""
+    return (
+        select(PlanPaymentRow.id)
+        .join(PaymentRow, PaymentRow.id == PlanPaymentRow.payment_id)
+        .where(
+            PlanPaymentRow.plan_id == PlanRow.id,
+            PaymentRow.status == PaymentStatus.PENDING.value,
+        )
+        .exists()
+    )
+
+
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    return or_(PlanRow.claimed_until.is_(None), PlanRow.claimed_until <= now)
+
+
+class SqlPlanRepository:
+    """Implements ``checkout.plan_ports.PlanRepository`` on the plan tables."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(self, new: NewPlan, *, now: datetime) -> Plan:
+        """Store a plan waiting for its deposit, with every installment of its schedule."""
+        order_id = await self._session.scalar(
+            select(OrderRow.id).where(OrderRow.reference == new.order_reference)
+        )
+        if order_id is None:
+            raise LookupError(f"no order {new.order_reference!r}")
+        row = PlanRow(
+            order_id=order_id,
+            customer_id=new.customer.id,
+            channel=new.customer.channel.value,
+            chat_key=new.customer.chat_key,
+            language=new.language,
+            phone=new.phone,
+            status=PlanStatus.PENDING_DEPOSIT.value,
+            total=new.schedule.balance,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        self._session.add_all(
+            InstallmentRow(
+                plan_id=row.id,
+                number=part.number,
+                amount=part.amount,
+                late_fee=0,
+                due_at=part.due_at,
+                status=InstallmentStatus.DUE.value,
+                attempts=0,
+            )
+            for part in new.schedule.parts
+        )
+        await self._session.flush()
+        plan = await self.get(row.id)
+        assert plan is not None
+        return plan
+
+    async def get(self, plan_id: int) -> Plan | None:
+        """The plan with this id, or None."""
+        found = await self._plans(_WITH_REFERENCE.where(PlanRow.id == plan_id))
+        return found[0] if found else None
+
+    async def open_for_customer(self, customer_id: int) -> Sequence[Plan]:
+        """The customer's plans still expecting a payment, oldest first."""
+        return await self._plans(
+            _WITH_REFERENCE.where(
+                PlanRow.customer_id == customer_id, PlanRow.status.in_(_OPEN)
+            ).order_by(PlanRow.id)
+        )
+
+    async def open_for_order(self, order_reference: str) -> Plan | None:
+        """The order's newest plan still expecting a payment, if any."""
+        found = await self._plans(
+            _WITH_REFERENCE.where(OrderRow.reference == order_reference, PlanRow.status.in_(_OPEN))
+            .order_by(PlanRow.id.desc())
+            .limit(1)
+        )
+        return found[0] if found else None
+
+    async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
+        """The customer's payments and plans, matched by customer or by paying phone."""
+        payer = or_(PaymentRow.customer_id == customer_id, PaymentRow.phone == phone)
+        paid = await self._session.scalar(
+            select(func.count())
+            .select_from(PaymentRow)
+            .where(PaymentRow.status == PaymentStatus.PAID.value, payer)
+        )
+        borrower = (
+            or_(PlanRow.customer_id == customer_id, PlanRow.phone == phone),
+            PlanRow.status.in_(_OWING),
+        )
+        owed = await self._session.scalar(
+            select(func.coalesce(func.sum(InstallmentRow.amount), 0))
+            .join(PlanRow, PlanRow.id == InstallmentRow.plan_id)
+            .where(*borrower, InstallmentRow.status.in_(_UNPAID))
+        )
+        overdue = await self._session.scalar(
+            select(func.count())
+            .select_from(PlanRow)
+            .where(*borrower, PlanRow.status == PlanStatus.OVERDUE.value)
+        )
+        return Standing(paid_payments=int(paid or 0), owed=int(owed or 0), overdue=bool(overdue))
+
+    async def record_attempt(self, link: PlanPayment, *, now: datetime) -> None:
+        """Link a payment to installments ``first``..``last`` and note it on each unpaid one.
+
+        An automatic payment counts as an attempt and unschedules the installment's next one,
+        in one UPDATE, so nothing read earlier is written back.
+        """
+        self._session.add(
+            PlanPaymentRow(
+                plan_id=link.plan_id,
+                payment_id=link.payment_id,
+                first_number=link.first,
+                last_number=link.last,
+                automatic=link.automatic,
+                created_at=now,
+            )
+        )
+        values: dict[str, Any] = {"payment_id": link.payment_id}
+        if link.automatic:
+            values |= {"attempts": InstallmentRow.attempts + 1, "next_attempt_at": None}
+        await self._session.execute(
+            update(InstallmentRow)
+            .where(
+                InstallmentRow.plan_id == link.plan_id,
+                InstallmentRow.number.between(link.first, link.last),
+                InstallmentRow.status.in_(_UNPAID),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        await self._session.flush()
+
+    async def link_for(self, payment_id: int) -> PlanPayment | None:
+        """The plan part this payment pays, if it pays one."""
+        row = await self._session.scalar(
+            select(PlanPaymentRow).where(PlanPaymentRow.payment_id == payment_id)
+        )
+        if row is None:
+            return None
+        return PlanPayment(
+            plan_id=row.plan_id,
+            payment_id=row.payment_id,
+            first=row.first_number,
+            last=row.last_number,
+            automatic=row.automatic,
+        )
+
+    async def claim(self, plan_id: int, *, now: datetime, lease_seconds: float) -> bool:
+        """Claim the plan for one push: False if claimed already or a payment is in flight.
+
+        The conditions are in the UPDATE itself: of two processes claiming at once, the
+        second re-reads the row after the first commits and no longer matches.
+        """
+        result = await self._session.execute(
+            update(PlanRow)
+            .where(PlanRow.id == plan_id, _unclaimed(now), ~_in_flight())
+            .values(claimed_until=now + timedelta(seconds=lease_seconds))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def release(self, plan_id: int) -> None:
+        """Release a claimed plan."""
+        await self._session.execute(
+            update(PlanRow)
+            .where(PlanRow.id == plan_id)
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def claim_due(self, *, now: datetime, limit: int, lease_seconds: float) -> Sequence[Plan]:
+        """Claim owing plans with an installment due for a push and no payment in flight.
+
+        Plan rows locked by another process are skipped (PostgreSQL), and the UPDATE re-checks
+        every condition, so each plan is claimed by one process at a time.
+        """
+        due_installment = (
+            select(InstallmentRow.id)
+            .where(
+                InstallmentRow.plan_id == PlanRow.id,
+                InstallmentRow.status == InstallmentStatus.DUE.value,
+                InstallmentRow.next_attempt_at <= now,
+            )
+            .exists()
+        )
+        due = (PlanRow.status.in_(_OWING), _unclaimed(now), due_installment, ~_in_flight())
+        ids = list(
+            await self._session.scalars(
+                select(PlanRow.id)
+                .where(*due)
+                .order_by(PlanRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=PlanRow)
+            )
+        )
+        if not ids:
+            return []
+        claimed = list(
+            await self._session.scalars(
+                update(PlanRow)
+                .where(PlanRow.id.in_(ids), *due)
+                .values(claimed_until=now + timedelta(seconds=lease_seconds))
+                .returning(PlanRow.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if not claimed:
+            return []
+        return await self._plans(
+            _WITH_REFERENCE.where(PlanRow.id.in_(claimed)).order_by(PlanRow.id)
+        )
+
+    async def claim_reminders(self, *, now: datetime, limit: int) -> Sequence[Installment]:
+        """Take installments of owing plans whose reminder is due, clearing it (sent once)."""
+        owing = select(PlanRow.id).where(PlanRow.status.in_(_OWING))
+        due = (
+            InstallmentRow.status == InstallmentStatus.DUE.value,
+            InstallmentRow.remind_at <= now,
+            InstallmentRow.plan_id.in_(owing),
+        )
+        ids = list(
+            await self._session.scalars(
+                select(InstallmentRow.id)
+                .where(*due)
+                .order_by(InstallmentRow.remind_at, InstallmentRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        taken = await self._session.scalars(
+            update(InstallmentRow)
+            .where(InstallmentRow.id.in_(ids), *due)
+            .values(remind_at=None)
+            .returning(InstallmentRow)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((to_installment(row) for row in taken), key=lambda item: item.id)
+
+    async def save_installment(self, installment: Installment) -> None:
+        """Store an installment's amount, status and collection fields."""
+        await self._session.execute(
+            update(InstallmentRow)
+            .where(InstallmentRow.id == installment.id)
+            .values(
+                amount=installment.amount,
+                late_fee=installment.late_fee,
+                status=installment.status.value,
+                attempts=installment.attempts,
+                next_attempt_at=installment.next_attempt_at,
+                remind_at=installment.remind_at,
+                payment_id=installment.payment_id,
+                paid_at=installment.paid_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_status(self, plan_id: int, status: PlanStatus, *, now: datetime) -> None:
+        """Move a plan to ``status``."""
+        await self._session.execute(
+            update(PlanRow)
+            .where(PlanRow.id == plan_id)
+            .values(status=status.value, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _plans(self, statement: Any) -> list[Plan]:
+        rows = (
+            await self._session.execute(statement.execution_options(populate_existing=True))
+        ).all()
+        if not rows:
+            return []
+        ids = [row.id for row, _ in rows]
+        items: dict[int, list[InstallmentRow]] = {plan_id: [] for plan_id in ids}
+        for item in await self._session.scalars(
+            select(InstallmentRow)
+            .where(InstallmentRow.plan_id.in_(ids))
+            .order_by(InstallmentRow.plan_id, InstallmentRow.number)
+            .execution_options(populate_existing=True)
+        ):
+            items[item.plan_id].append(item)
+        return [to_plan(row, reference, items[row.id]) for row, reference in rows]

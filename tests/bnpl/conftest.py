@@ -1,0 +1,193 @@
+"""Buy-Now-Pay-Later fixtures: the services wired as in ``lipa.app``, a fake gateway, a clock.
+
+The clock is moved by hand, so a plan's weeks run in milliseconds; every service reads the
+same database (SQLite and PostgreSQL, through ``uow``), so a "restart" is a new :class:`Shop`
+on the same database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from checkout.chat import ConversationService
+from checkout.collect import CollectReport, InstallmentCollector
+from checkout.conversation import Button, ButtonPressed, Command, Event, Reply, TextMessage
+from checkout.flow import FlowSettings
+from checkout.payments import PaymentService
+from checkout.plan_desk import PlanDesk
+from checkout.plan_ledger import PlanLedger
+from checkout.plan_pushes import PlanPusher
+from checkout.plan_records import Plan
+from checkout.plans import PAY_LATER, PlanRules
+from checkout.ports import PaymentResult
+from checkout.records import Channel, Order
+from checkout.settlement import SettlementService, SettleOutcome, StaffChat
+from checkout.texts import NAIROBI
+from storage.unit_of_work import SqlUnitOfWork
+from tests.fakes.gateway import FakeGateway, failed, paid
+
+UowFactory = Callable[[], SqlUnitOfWork]
+CHAT = "42"
+STAFF = "-100"
+ORDER = "WW-1042"
+BALANCE = 3000
+# Saturday 28 November 2026, 12:00 in Nairobi.
+START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+RULES = PlanRules(
+    deposit_percent=25,
+    options=(2, 3, 4),
+    interval_days=7,
+    collection_hour=10,
+    min_order=500,
+    max_outstanding=20_000,
+    require_paid_history=False,
+)
+
+
+def nairobi(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """A Nairobi wall-clock time."""
+    return datetime.combine(day, time(hour, minute), tzinfo=NAIROBI)
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def buttons(reply: Reply) -> list[Button]:
+    """Every button of a reply, row by row."""
+    return [button for row in reply.buttons for button in row]
+
+
+def data_of(reply: Reply) -> list[str]:
+    """The callback data of every button of a reply."""
+    return [button.data for button in buttons(reply)]
+
+
+@dataclass
+class Shop:
+    """The services of one process around the test database."""
+
+    uow: UowFactory
+    clock: Clock
+    gateway: FakeGateway
+    settlement: SettlementService
+    payments: PaymentService
+    desk: PlanDesk
+    chat: ConversationService
+    collector: InstallmentCollector
+
+    async def say(self, *events: Event, chat: str = CHAT) -> list[Reply]:
+        """Feed events to the chat; the replies to the last one."""
+        replies: list[Reply] = []
+        for event in events:
+            replies = await self.chat.handle(Channel.TELEGRAM, chat, event, telegram_user_id=42)
+        return replies
+
+    async def messages(self) -> list[dict[str, Any]]:
+        """The outbox messages queued since the last call (they are marked sent)."""
+        async with self.uow() as unit:
+            claimed = await unit.outbox.claim_due(
+                now=self.clock() + timedelta(days=400), limit=500, lease_seconds=1
+            )
+            for message in claimed:
+                await unit.outbox.mark_sent(message.id, now=self.clock())
+            await unit.commit()
+        return [{"chat": message.chat_key, **message.payload} for message in claimed]
+
+    async def customer_messages(self) -> list[dict[str, Any]]:
+        """The new outbox messages for the customer's chat."""
+        return [message for message in await self.messages() if message["chat"] == CHAT]
+
+    async def settle_last(self, code: int = 0) -> SettleOutcome:
+        """Answer the latest push with ``code`` (0: paid, for the amount asked)."""
+        number = len(self.gateway.pushes)
+        amount = self.gateway.pushes[-1]["amount"]
+        assert isinstance(amount, int)
+        result: PaymentResult = (
+            paid(f"ws_CO_{number}", amount, receipt=f"RCPT{number}")
+            if code == 0
+            else failed(f"ws_CO_{number}", code)
+        )
+        return await self.settlement.settle(result, source="callback")
+
+    async def collect(self, at: datetime | None = None) -> CollectReport:
+        """One collection pass at ``at`` (the clock moves there first)."""
+        if at is not None:
+            self.clock.now = at
+        return await self.collector.run_once()
+
+    async def plan(self, plan_id: int = 1) -> Plan:
+        async with self.uow() as unit:
+            found = await unit.plans.get(plan_id)
+        assert found is not None
+        return found
+
+    async def order(self, reference: str = ORDER) -> Order:
+        async with self.uow() as unit:
+            found = await unit.orders.get(reference)
+        assert found is not None
+        return found
+
+    def pushed_amounts(self) -> list[object]:
+        return [push["amount"] for push in self.gateway.pushes]
+
+
+def make_shop(
+    uow: UowFactory,
+    *,
+    clock: Clock | None = None,
+    rules: PlanRules = RULES,
+    offering: bool = True,
+    gateway: FakeGateway | None = None,
+) -> Shop:
+    """The services wired as ``lipa.app.open_lipa`` wires them."""
+    clock = clock or Clock()
+    gateway = gateway or FakeGateway()
+    staff = StaffChat(STAFF)
+    ledger = PlanLedger(clock=clock, rules=rules, offering=offering, staff=staff)
+    settlement = SettlementService(uow, clock=clock, staff=staff, reply_hook=ledger)
+    payments = PaymentService(uow, gateway, settlement, clock=clock)
+    pusher = PlanPusher(uow, payments, clock=clock)
+    desk = PlanDesk(uow, pusher, ledger, clock=clock, offering=offering)
+    flow_settings = FlowSettings("Wildwash", plans=rules if offering else None)
+    chat = ConversationService(uow, payments, flow_settings, clock=clock, plans=desk)
+    collector = InstallmentCollector(uow, pusher, ledger, clock=clock)
+    return Shop(uow, clock, gateway, settlement, payments, desk, chat, collector)
+
+
+@pytest.fixture
+async def shop(uow: UowFactory) -> Shop:
+    """A shop with order WW-1042 of KES 3,000 to pay."""
+    made = make_shop(uow)
+    async with uow() as unit:
+        await unit.orders.create(ORDER, BALANCE, known=True)
+        await unit.commit()
+    return made
+
+
+async def offer(shop: Shop, phone: str = "0712 345 678") -> Reply:
+    """The customer asks to pay WW-1042 later and gives the paying number: the offer."""
+    await shop.say(Command("start", f"pay_{ORDER}"), ButtonPressed(PAY_LATER))
+    replies = await shop.say(TextMessage(phone))
+    return replies[-1]
+
+
+async def take_plan(shop: Shop, count: int = 3, *, pay_deposit: bool = True) -> list[Reply]:
+    """Take the plan of ``count`` installments; pay its deposit unless told not to."""
+    shown = await offer(shop)
+    choice = next(b.data for b in buttons(shown) if b.data.startswith(f"plan:{count}:"))
+    replies = await shop.say(ButtonPressed(choice))
+    if pay_deposit:
+        await shop.settle_last(0)
+    return replies
