@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.ports import NewPayment, Settlement
 from checkout.records import Channel, Language, Payment, PaymentStatus
-from storage.models import OrderRow, PaymentRow
+from storage.models import OrderRow, PaymentRow, PushRequestRow
 
 
 def _language(value: str) -> Language:
@@ -263,6 +263,14 @@ class SqlPaymentRepository:
                 PaymentRow.checkout_request_id.is_(None),
                 PaymentRow.amount == amount,
                 PaymentRow.created_at > created_after,
+                # A push still waiting in the USSD queue has not reached Daraja yet.
+                ~select(PushRequestRow.id)
+                .where(
+                    PushRequestRow.payment_id == PaymentRow.id,
+                    PushRequestRow.claimed_until.is_(None),
+                    PushRequestRow.finished_at.is_(None),
+                )
+                .exists(),
             ).order_by(PaymentRow.id)
         )
         return [to_payment(row, reference) for row, reference in rows]
