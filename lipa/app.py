@@ -7,9 +7,10 @@ it needs. :class:`Lipa` holds the wired parts of one running process.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +51,7 @@ from lipa.timed_gateway import TimedGateway
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
+from storage.notify import listen_forever
 from storage.unit_of_work import unit_of_work_factory
 from webhook.events import EventWebhookSender
 from webhook.metrics import LipaMetrics
@@ -92,6 +94,8 @@ class Lipa:
     plans: PlanDesk
     collector: InstallmentCollector
     simulator: SimulatorServer | None = None
+    # Extra background work this database needs (PostgreSQL: listening for other processes).
+    background: tuple[Callable[[], Awaitable[None]], ...] = ()
     senders: dict[Channel, MessageSender] = field(default_factory=dict)
     events: EventPublisher | None = None
 
@@ -326,7 +330,11 @@ async def open_lipa(
             clock=clock,
             policy=reconcile_policy(settings),
         )
+        background: tuple[Callable[[], Awaitable[None]], ...] = ()
+        if not is_sqlite(settings.database_url):
+            background = (functools.partial(listen_forever, settings.database_url, outbox.wake),)
         yield Lipa(
+            background=background,
             settings=settings,
             engine=engine,
             units=units,

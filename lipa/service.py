@@ -135,6 +135,7 @@ class Service:
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
+                    *lipa.background,
                 ),
                 sources=source_check(settings),
                 ussd=ussd_handler(lipa),

@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.notify import notify_in
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.customers import SqlCustomerRepository
 from storage.repositories.events import SqlPaymentEventRepository
@@ -91,6 +92,9 @@ class SqlUnitOfWork:
         """Commit everything written in this unit, then wake the outbox sender if needed."""
         await self.events.flush()
         await self.outbox.flush()
+        if self.outbox.added and self.session.get_bind().dialect.name == "postgresql":
+            # Other processes' senders listen for this; it is delivered only on commit.
+            await notify_in(self.session)
         await self.session.commit()
         if self.outbox.added and self._on_outbox is not None:
             self.outbox.added = 0
