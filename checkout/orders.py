@@ -191,7 +191,7 @@ class OrderService:
                 # None: another request created it a moment ago; compare with that one.
                 existing = created or await unit.orders.get(request.reference)
             await unit.commit()
-        if existing is None:  # the order was created and deleted meanwhile: nothing deletes
+        if existing is None:  # taken by another request, yet gone: orders are never deleted
             raise LookupError(f"order {request.reference} vanished")
         if created is not None:
             return OpenedOrder(created, created=True)

@@ -152,6 +152,8 @@ class PlanDesk:
         if existing is not None and not await self._replace(existing):
             return [Reply(texts.t(language, "already_paying"))]
         plan = await self._create(customer, language, effect, option, now)
+        if not await self._first_for_order(plan):
+            return [Reply(texts.t(language, "already_paying"))]
         log.info("plan %s chosen for order %s", plan.id, reference)
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
         if result.outcome in (Pushed.SENT, Pushed.QUEUED):
@@ -159,6 +161,21 @@ class PlanDesk:
                 await self._ledger.notify_staff(unit, plan, "staff_plan_accepted", "accepted")
                 await unit.commit()
         return self._pushed(language, plan, result, deposit=True)
+
+    async def _first_for_order(self, plan: Plan) -> bool:
+        """Keep ``plan`` only if no other open plan of its order came first.
+
+        Two acceptances at once both find no plan and both store one: the later one gives
+        way (and the earlier one cannot be claimed once cancelled), so one deposit is pushed.
+        """
+        async with self._units() as unit:
+            first = await unit.plans.open_for_order(plan.order_reference)
+            if first is not None and first.id != plan.id:
+                await unit.plans.set_status(plan.id, PlanStatus.CANCELLED, now=self._clock())
+                await unit.commit()
+                log.info("plan %s gave way to plan %s of the same order", plan.id, first.id)
+                return False
+        return True
 
     async def _replace(self, existing: Plan) -> bool:
         """Cancel a plan still waiting for its deposit, unless that deposit is on its way."""

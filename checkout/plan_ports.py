@@ -26,7 +26,7 @@ class PlanRepository(Protocol):
         ...
 
     async def open_for_order(self, order_reference: str) -> Plan | None:
-        """The order's plan still expecting a payment, if any."""
+        """The order's oldest plan still expecting a payment, if any."""
         ...
 
     async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
@@ -38,7 +38,7 @@ class PlanRepository(Protocol):
         ...
 
     async def claim(self, plan_id: int, *, now: datetime, lease_seconds: float) -> bool:
-        """Claim the plan for one push: False if claimed already or a payment is in flight."""
+        """Claim an open plan for one push: False if claimed, closed, or a payment is in flight."""
         ...
 
     async def release(self, plan_id: int) -> None:

@@ -141,10 +141,10 @@ class SqlPlanRepository:
         )
 
     async def open_for_order(self, order_reference: str) -> Plan | None:
-        """The order's newest plan still expecting a payment, if any."""
+        """The order's oldest plan still expecting a payment, if any."""
         found = await self._plans(
             _WITH_REFERENCE.where(OrderRow.reference == order_reference, PlanRow.status.in_(_OPEN))
-            .order_by(PlanRow.id.desc())
+            .order_by(PlanRow.id)
             .limit(1)
         )
         return found[0] if found else None
@@ -220,14 +220,19 @@ class SqlPlanRepository:
         )
 
     async def claim(self, plan_id: int, *, now: datetime, lease_seconds: float) -> bool:
-        """Claim the plan for one push: False if claimed already or a payment is in flight.
+        """Claim an open plan for one push: False if claimed, closed, or a payment is in flight.
 
         The conditions are in the UPDATE itself: of two processes claiming at once, the
         second re-reads the row after the first commits and no longer matches.
         """
         result = await self._session.execute(
             update(PlanRow)
-            .where(PlanRow.id == plan_id, _unclaimed(now), ~_in_flight())
+            .where(
+                PlanRow.id == plan_id,
+                PlanRow.status.in_(_OPEN),
+                _unclaimed(now),
+                ~_in_flight(),
+            )
             .values(claimed_until=now + timedelta(seconds=lease_seconds))
             .execution_options(synchronize_session=False)
         )

@@ -25,7 +25,7 @@ from checkout.plan_pushes import PlanPusher
 from checkout.plan_records import Plan
 from checkout.plans import PAY_LATER, PlanRules
 from checkout.ports import PaymentResult
-from checkout.records import Channel, Order
+from checkout.records import Channel, Order, PaymentStatus
 from checkout.settlement import SettlementService, SettleOutcome, StaffChat
 from checkout.texts import NAIROBI
 from storage.unit_of_work import SqlUnitOfWork
@@ -109,15 +109,19 @@ class Shop:
         """The new outbox messages for the customer's chat."""
         return [message for message in await self.messages() if message["chat"] == CHAT]
 
-    async def settle_last(self, code: int = 0) -> SettleOutcome:
-        """Answer the latest push with ``code`` (0: paid, for the amount asked)."""
-        number = len(self.gateway.pushes)
-        amount = self.gateway.pushes[-1]["amount"]
-        assert isinstance(amount, int)
+    async def settle_last(self, code: int = 0, *, chat: str = CHAT) -> SettleOutcome:
+        """Answer the chat's latest pending push with ``code`` (0: paid, the amount asked)."""
+        async with self.uow() as unit:
+            recent = await unit.payments.recent_for_chat(Channel.TELEGRAM, chat, 100)
+        pending = next(
+            p for p in recent if p.checkout_request_id and p.status is PaymentStatus.PENDING
+        )
+        request = pending.checkout_request_id
+        assert request is not None
         result: PaymentResult = (
-            paid(f"ws_CO_{number}", amount, receipt=f"RCPT{number}")
+            paid(request, pending.amount, receipt=f"RCPT{pending.id}")
             if code == 0
-            else failed(f"ws_CO_{number}", code)
+            else failed(request, code)
         )
         return await self.settlement.settle(result, source="callback")
 
