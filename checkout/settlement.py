@@ -201,20 +201,8 @@ class SettlementService:
                 ):
                     slow.append(index)
                     continue
-                await unit.events.record(
-                    kind=source,
-                    payload={"raw": raw or {}, "result": result_to_json(result)},
-                    now=now,
-                    payment_id=payment.id,
-                    checkout_request_id=result.checkout_request_id,
-                )
-                status = status_for(result, payment)
-                settlement = Settlement(
-                    status=status,
-                    result_code=result.result_code,
-                    result_description=result.result_description,
-                    receipt_number=result.receipt_number if status is PaymentStatus.PAID else None,
-                )
+                payload = {"raw": raw or {}, "result": result_to_json(result)}
+                settlement = await self._record(unit, payment, result, source, payload, now)
                 fast[payment.id] = (index, payment, settlement, result)
             settled = await unit.payments.settle_many(
                 {payment_id: entry[2] for payment_id, entry in fast.items()}, now=now
@@ -242,6 +230,31 @@ class SettlementService:
                 result, source, raw = items[index]
                 outcomes[index] = await self._recheck_unknown(result, source, raw)
         return [outcomes[index] for index in range(len(items))]
+
+    async def _record(
+        self,
+        unit: UnitOfWork,
+        payment: Payment,
+        result: PaymentResult,
+        source: str,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> Settlement:
+        """Keep the answer in the audit trail; return the settlement it calls for."""
+        await unit.events.record(
+            kind=source,
+            payload=payload,
+            now=now,
+            payment_id=payment.id,
+            checkout_request_id=result.checkout_request_id,
+        )
+        status = status_for(result, payment)
+        return Settlement(
+            status=status,
+            result_code=result.result_code,
+            result_description=result.result_description,
+            receipt_number=result.receipt_number if status is PaymentStatus.PAID else None,
+        )
 
     async def _record_paid_orders(
         self, unit: UnitOfWork, entries: list[tuple[int, Payment, Settlement, PaymentResult]]
@@ -389,20 +402,8 @@ class SettlementService:
             # A query confirms a payment but carries no receipt: take the one from the
             # callback that was waiting for this confirmation.
             result = await self._with_callback_details(unit, result)
-        await unit.events.record(
-            kind=source,
-            payload=payload,
-            now=now,
-            payment_id=payment.id,
-            checkout_request_id=result.checkout_request_id,
-        )
-        status = status_for(result, payment)
-        settlement = Settlement(
-            status=status,
-            result_code=result.result_code,
-            result_description=result.result_description,
-            receipt_number=result.receipt_number if status is PaymentStatus.PAID else None,
-        )
+        settlement = await self._record(unit, payment, result, source, payload, now)
+        status = settlement.status
         if not await unit.payments.settle(payment.id, settlement, now=now):
             return await self._already_settled(unit, payment, status, result)
         order = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import Row, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.records import Order, OrderStatus
@@ -24,6 +24,29 @@ def to_order(row: OrderRow) -> Order:
     )
 
 
+# What an UPDATE ... RETURNING gives back to build an Order without reading it again.
+_ORDER_COLUMNS = (
+    OrderRow.reference,
+    OrderRow.amount_due,
+    OrderRow.amount_paid,
+    OrderRow.status,
+    OrderRow.known,
+    OrderRow.description,
+)
+
+
+def _returned_order(row: Row[str, int, int, str, bool, str | None]) -> Order:
+    """The Order from a row of :data:`_ORDER_COLUMNS`."""
+    return Order(
+        reference=row.reference,
+        amount_due=row.amount_due,
+        amount_paid=row.amount_paid,
+        status=OrderStatus(row.status),
+        known=row.known,
+        description=row.description,
+    )
+
+
 _PAID_SO_FAR = OrderRow.amount_paid + bindparam("b_amount")
 # Built once: a prepared statement object keeps its cache key, which is costly to compute.
 _RECORD_PAID = (
@@ -37,14 +60,7 @@ _RECORD_PAID = (
         ),
         updated_at=bindparam("b_now"),
     )
-    .returning(
-        OrderRow.reference,
-        OrderRow.amount_due,
-        OrderRow.amount_paid,
-        OrderRow.status,
-        OrderRow.known,
-        OrderRow.description,
-    )
+    .returning(*_ORDER_COLUMNS)
     .execution_options(synchronize_session=False)
 )
 
@@ -107,14 +123,7 @@ class SqlOrderRepository:
         ).first()
         if row is None:
             raise LookupError(f"no order {reference!r}")
-        return Order(
-            reference=row.reference,
-            amount_due=row.amount_due,
-            amount_paid=row.amount_paid,
-            status=OrderStatus(row.status),
-            known=row.known,
-            description=row.description,
-        )
+        return _returned_order(row)
 
     async def record_paid_many(self, amounts: dict[str, int]) -> dict[str, Order]:
         """:meth:`record_paid` for several orders in one statement; the orders after it."""
@@ -133,27 +142,10 @@ class SqlOrderRepository:
                 ),
                 updated_at=datetime.now(UTC),
             )
-            .returning(
-                OrderRow.reference,
-                OrderRow.amount_due,
-                OrderRow.amount_paid,
-                OrderRow.status,
-                OrderRow.known,
-                OrderRow.description,
-            )
+            .returning(*_ORDER_COLUMNS)
             .execution_options(synchronize_session=False)
         )
-        return {
-            row.reference: Order(
-                reference=row.reference,
-                amount_due=row.amount_due,
-                amount_paid=row.amount_paid,
-                status=OrderStatus(row.status),
-                known=row.known,
-                description=row.description,
-            )
-            for row in rows
-        }
+        return {row.reference: _returned_order(row) for row in rows}
 
     async def _reload(self, reference: str) -> Order:
         row = await self._session.scalar(
