@@ -56,11 +56,13 @@ def build_application(
     read_timeout: float = 15.0,
     connection_pool_size: int = 64,
     on_status: StatusHook | None = None,
+    overall_max_rate: int = OVERALL_PER_SECOND,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB application talking to ``base_url`` (the token is appended), rate-limited.
 
     In webhook mode it has no updater: our aiohttp server receives updates and passes them
     to :func:`feed_update`. ``on_status`` is told the HTTP status of every Bot API answer.
+    Sends are spaced to ``overall_max_rate`` a second in all (groups: 20 a minute each).
     """
     request = _request(
         on_status,
@@ -81,7 +83,7 @@ def build_application(
         )
         .rate_limiter(
             AIORateLimiter(
-                overall_max_rate=OVERALL_PER_SECOND,
+                overall_max_rate=overall_max_rate,
                 overall_time_period=1,
                 group_max_rate=GROUP_PER_MINUTE,
                 group_time_period=60,

@@ -165,9 +165,7 @@ class ActOnPlan:
 
 
 PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan
-Effect = (
-    StartPayment | ChangeLanguage | RememberPhone | ReportStatus | ReportHistory | PlanEffect
-)
+Effect = StartPayment | ChangeLanguage | RememberPhone | ReportStatus | ReportHistory | PlanEffect
 
 # --- state ---------------------------------------------------------------------------------
 

@@ -248,16 +248,14 @@ def capped_amount(installments: tuple[Installment, ...]) -> tuple[Installment, .
 
 def staff_text(language: Language, key: str, plan: Plan, **extra: object) -> str:
     """A staff notice about ``plan`` (``staff_plan_*``), the phone masked."""
-    return t(
-        language,
-        key,
-        order=plan.order_reference,
-        total=plan.total,
-        amount=plan.deposit.amount,
-        count=plan.count,
-        phone=mask_phone(plan.phone),
-        **extra,
-    )
+    params: dict[str, object] = {
+        "order": plan.order_reference,
+        "total": plan.total,
+        "amount": plan.deposit.amount,
+        "count": plan.count,
+        "phone": mask_phone(plan.phone),
+    }
+    return t(language, key, **(params | extra))
 
 
 def staff_line(event: str, plan: Plan) -> str:

@@ -111,9 +111,7 @@ class PaymentRepository(Protocol):
         """Settle a pending payment; False (and no change) if it was already settled."""
         ...
 
-    async def settle_many(
-        self, settlements: dict[int, Settlement], *, now: datetime
-    ) -> set[int]:
+    async def settle_many(self, settlements: dict[int, Settlement], *, now: datetime) -> set[int]:
         """Settle several pending payments in one statement; the ids that were pending."""
         ...
 

@@ -91,6 +91,7 @@ class Service:
             base_url=settings.telegram_api_base_url,
             polling=polling,
             on_status=metrics.telegram_answered,
+            overall_max_rate=settings.telegram_max_messages_per_second,
         )
         self.application = application
         senders: Mapping[Channel, Any] = {Channel.TELEGRAM: TelegramSender(application.bot)}

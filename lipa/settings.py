@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     staff_chat_id: int | None = None
     staff_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Sends per second to Telegram overall (about 30 for a bot; more with paid broadcasts).
+    telegram_max_messages_per_second: int = Field(default=30, ge=1, le=1000)
 
     # --- M-Pesa (Daraja); the MPESA_* names match the business's existing deployment
     mpesa_environment: MpesaEnvironment = MpesaEnvironment.SIMULATOR

@@ -29,7 +29,12 @@ from checkout.records import Channel, Order, PaymentStatus
 from checkout.settlement import SettlementService, SettleOutcome, StaffChat
 from checkout.texts import NAIROBI
 from storage.unit_of_work import SqlUnitOfWork
+
+# The real service on real sockets, for the end-to-end test.
+from tests.e2e.conftest import sqlite_url, start_service, telegram
 from tests.fakes.gateway import FakeGateway, failed, paid
+
+__all__ = ["sqlite_url", "start_service", "telegram"]
 
 UowFactory = Callable[[], SqlUnitOfWork]
 CHAT = "42"

@@ -1,0 +1,190 @@
+"""What the service benchmarks share: the service and simulator in child processes, seeded
+orders, and an inbox that hands each message the fake Bot API receives to the customer
+waiting for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+
+from bench.common import child_server
+from bench.service_process import CALLBACK_SECRET
+from lipa.demo import free_port
+from storage.database import create_engine
+from storage.models import OrderRow
+from tests.fakes import FakeTelegram, SentMessage
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProcess:
+    """The running service: its process id and where it listens."""
+
+    pid: int
+    port: int
+
+    @property
+    def callback_url(self) -> str:
+        """Where M-Pesa callbacks are POSTed."""
+        return f"http://127.0.0.1:{self.port}/mpesa/callback/{CALLBACK_SECRET}"
+
+
+@contextlib.asynccontextmanager
+async def running_service(
+    database_url: str,
+    telegram: FakeTelegram,
+    *,
+    max_messages_per_second: int = 30,
+    staff_chat_id: int | None = None,
+    callback_delay: float = 0.05,
+) -> AsyncIterator[ServiceProcess]:
+    """The Daraja simulator and the service, each in its own process, talking to ``telegram``."""
+    simulator_port = free_port()
+    async with child_server(
+        "bench.service_process",
+        "simulator",
+        "--port",
+        str(simulator_port),
+        "--callback-delay",
+        str(callback_delay),
+        port=simulator_port,
+    ):
+        port = free_port()
+        arguments = [
+            "service",
+            "--database-url",
+            database_url,
+            "--port",
+            str(port),
+            "--telegram-base-url",
+            telegram.base_url,
+            "--telegram-token",
+            telegram.token,
+            "--mpesa-base-url",
+            f"http://127.0.0.1:{simulator_port}",
+            "--max-messages-per-second",
+            str(max_messages_per_second),
+        ]
+        if staff_chat_id is not None:
+            arguments += ["--staff-chat-id", str(staff_chat_id)]
+        async with child_server("bench.service_process", *arguments, port=port) as pid:
+            yield ServiceProcess(pid, port)
+
+
+async def seed_orders(url: str, references: Sequence[str], amount: int) -> None:
+    """Orders the business created, one per reference, each due ``amount``."""
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "reference": reference,
+            "amount_due": amount,
+            "amount_paid": 0,
+            "status": "open",
+            "known": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for reference in references
+    ]
+    async with engine.begin() as connection:
+        for first in range(0, len(rows), 5000):
+            await connection.execute(insert(OrderRow), rows[first : first + 5000])
+    await engine.dispose()
+
+
+@dataclass(slots=True, eq=False)
+class _Waiter:
+    contains: str
+    future: asyncio.Future[SentMessage]
+
+
+@dataclass(slots=True)
+class _Chat:
+    messages: list[SentMessage] = field(default_factory=list)
+    read: int = 0  # messages before this one were already handed to a waiter
+    waiters: list[_Waiter] = field(default_factory=list)
+
+
+class Inbox:
+    """Hands the fake Bot API's messages to customers, chat by chat.
+
+    The fake's own ``wait_for`` checks every waiter on every message, which with hundreds of
+    customers waiting costs the benchmark's driver more than the service it measures. Here
+    one watcher files each new message under its chat once. :meth:`next` returns a chat's
+    next unread message containing a text (earlier unread ones in that chat are skipped).
+    """
+
+    def __init__(self, telegram: FakeTelegram) -> None:
+        self._telegram = telegram
+        self._chats: dict[int, _Chat] = defaultdict(_Chat)
+        self._position = 0
+        self._watcher: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def __aenter__(self) -> Inbox:
+        self._watcher = asyncio.create_task(
+            self._telegram.wait_until(self._file_new_messages, timeout=24 * 3600)
+        )
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._closed = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+                await self._watcher
+
+    def _file_new_messages(self) -> bool:
+        sent = self._telegram.sent
+        while self._position < len(sent):
+            message = sent[self._position]
+            self._position += 1
+            chat = self._chats[message.chat_id]
+            chat.messages.append(message)
+            self._serve(chat)
+        return self._closed
+
+    @staticmethod
+    def _serve(chat: _Chat) -> None:
+        while chat.waiters:
+            waiter = chat.waiters[0]
+            found = next(
+                (
+                    index
+                    for index in range(chat.read, len(chat.messages))
+                    if waiter.contains in chat.messages[index].body
+                ),
+                None,
+            )
+            if found is None:
+                return
+            chat.read = found + 1
+            chat.waiters.pop(0)
+            if not waiter.future.done():
+                waiter.future.set_result(chat.messages[found])
+
+    async def next(self, chat_id: int, contains: str, timeout: float = 60.0) -> SentMessage:  # noqa: ASYNC109 - the timeout is the wait's own
+        """The chat's next unread message containing ``contains``, waiting for it."""
+        chat = self._chats[chat_id]
+        future: asyncio.Future[SentMessage] = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(contains, future)
+        chat.waiters.append(waiter)
+        self._serve(chat)
+        try:
+            async with asyncio.timeout(timeout):
+                return await future
+        finally:
+            if waiter in chat.waiters:
+                chat.waiters.remove(waiter)
+
+    def messages_to(self, chat_id: int) -> list[SentMessage]:
+        """Every message the chat has received so far."""
+        self._file_new_messages()
+        return list(self._chats[chat_id].messages)
