@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 
 Worker = Callable[[], Awaitable[None]]
+WORKER_STOP_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,11 @@ def _run_workers(
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # A worker stuck in a call that ignores cancellation must not hang the shutdown:
+            # everything it did is in the database already, and leases hand its rows on.
+            _done, stuck = await asyncio.wait(tasks, timeout=WORKER_STOP_SECONDS)
+            if stuck:
+                log.warning("%d background workers did not stop in time", len(stuck))
 
     return context
 
