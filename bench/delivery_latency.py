@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import time
 
@@ -90,10 +91,8 @@ async def run(
                     counted[0] += 1
                 return counted[1] >= count
 
-            try:
+            with contextlib.suppress(TimeoutError):
                 await telegram.wait_until(customers_served, timeout=DRAIN_SECONDS)
-            except TimeoutError:
-                pass
             cpu = cpu_seconds(service.pid) - cpu_before
     received: dict[int, float] = {}
     for message in telegram.sent:
@@ -116,9 +115,7 @@ async def run(
     return rows, notes
 
 
-async def main_async(
-    kinds: list[str], rate: int, seconds: int, max_rate: int, staff: bool
-) -> None:
+async def main_async(kinds: list[str], rate: int, seconds: int, max_rate: int, staff: bool) -> None:
     print(
         f"delivery latency: {rate} callbacks/s for {seconds} s, callback arrival → "
         f"customer message at the fake Bot API (TELEGRAM_MAX_MESSAGES_PER_SECOND={max_rate}, "

@@ -162,7 +162,9 @@ class InstallmentCollector:
                 await self._ledger.tell(unit, fresh, due_reply(fresh, installment), key)
             elif result.outcome is Pushed.FAILED and not _may_have_reached(result):
                 # Nothing reached the phone: retry soon, or after the last try it is overdue.
-                overdue = await self._ledger.retry_or_overdue(unit, fresh, installment, None, None)
+                overdue = await self._ledger.retry_or_overdue(
+                    unit, fresh, installment, None, None, now=now
+                )
                 if overdue is not None:
                     key = f"installment:{installment.id}:overdue"
                     await self._ledger.tell(unit, fresh, overdue, key)

@@ -188,7 +188,8 @@ class ConversationState:
     """What the flow remembers about one chat between events; stored as JSON.
 
     ``data`` holds the order in progress: ``order_reference`` (str), ``order_known`` (bool),
-    ``balance`` (int, for known orders), ``amount`` (int), ``phone`` (normalised str).
+    ``balance`` (int, for known orders), ``amount`` (int), ``phone`` (normalised str), and
+    ``later`` (bool) once "Pay later" was chosen.
     """
 
     step: Step = Step.IDLE

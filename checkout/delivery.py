@@ -58,6 +58,7 @@ class OutboxSender:
         self._policy = policy or DeliveryPolicy()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(self._policy.concurrency)
+        self._marks = _SentMarks(units, clock)
 
     def wake(self) -> None:
         """Ask the running loop to look at the outbox now (called after a commit queues work)."""
@@ -85,6 +86,9 @@ class OutboxSender:
             except Exception:
                 # A database hiccup must not stop delivery for good; try again shortly.
                 log.exception("outbox pass failed")
+            else:
+                if self._wake.is_set():
+                    continue  # more was queued during the pass: go again at once
             timeout = await self._seconds_until_due()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
@@ -147,10 +151,7 @@ class OutboxSender:
         except Exception as error:  # an unexpected bug in a sender: retry, never lose
             log.exception("sender crashed on outbox message %s", first.id)
             return 0, await self._record_failures(parcel, type(error).__name__, 0.0)
-        async with self._units() as unit:
-            for message in parcel:
-                await unit.outbox.mark_sent(message.id, now=self._clock())
-            await unit.commit()
+        await self._marks.record([message.id for message in parcel])
         return len(parcel), None
 
     async def _record_failures(
@@ -191,6 +192,51 @@ class OutboxSender:
             for message in messages:
                 await unit.outbox.retry_later(message.id, at=at, error="waiting for an earlier one")
             await unit.commit()
+
+
+class _SentMarks:
+    """Records deliveries as sent, the deliveries of concurrent chats in one transaction.
+
+    A delivery waits until its mark has committed (as if it had committed alone), but while
+    one transaction is committing, the marks that arrive meanwhile are gathered for the next.
+    """
+
+    def __init__(self, units: UnitOfWorkFactory, clock: Clock) -> None:
+        self._units = units
+        self._clock = clock
+        self._queued: list[tuple[list[int], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, message_ids: list[int]) -> None:
+        """Mark the messages sent; return once that is committed."""
+        done = asyncio.get_running_loop().create_future()
+        self._queued.append((message_ids, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                async with self._units() as unit:
+                    ids = [message_id for message_ids, _ in batch for message_id in message_ids]
+                    await unit.outbox.mark_all_sent(ids, now=self._clock())
+                    await unit.commit()
+            except BaseException as error:
+                for _, done in batch:
+                    if done.done():
+                        continue
+                    if isinstance(error, Exception):
+                        done.set_exception(error)
+                    else:
+                        done.cancel()
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
 
 def digest_parcels(messages: list[OutboxMessage], max_chars: int) -> list[list[OutboxMessage]]:

@@ -15,10 +15,10 @@ Buttons carry short callback data; they are dispatched through tables (``_BUTTON
 "Pay later" (with ``FlowSettings.plans``) is offered at the amount step of a known order, at
 the confirmation of an order the business did not know, and by the service under a payment
 that failed for lack of balance. Once the paying number is known the flow moves to PLAN and
-asks the service for the offer (only it knows who may have a plan); an option's button
-carries the plan's size, balance and date, and taking it moves to PAYING while the service
-sends the deposit's push. Buttons on an existing plan (``plan:next:7``) name the plan and work
-from any step; ``/plans`` lists the customer's plans.
+asks the service for the offer (only it knows who may have a plan). An option's button
+carries the plan's size, balance, date, order and phone, so like the buttons on an existing
+plan (``plan:next:7``) it works from any step; taking it moves to PAYING while the service
+sends the deposit's push. ``/plans`` lists the customer's plans.
 
 A button pressed in a step it does not belong to (a stale button from an old message) shows the
 menu and never starts a payment. While PAYING, anything that does not start something new
@@ -843,32 +843,37 @@ async def _plan_phone(call: _Call, _: str) -> Turn:
 
 
 async def _plan_button(call: _Call, argument: str) -> Turn:
-    """An option of the offer shown (take it: the deposit's push goes out) or a plan's button."""
+    """An option of an offer (take it: the deposit's push goes out) or a button on a plan.
+
+    Both name what they act on, so they work from any message and step; the service checks
+    that the offer still holds and refuses a second deposit while the first is on its way.
+    """
     meaning = parse_plan_argument(argument)
     if isinstance(meaning, PlanButton):
-        # Buttons on an existing plan work from any message and step: they name the plan.
         return call.stay(effects=(ActOnPlan(meaning.action.value, meaning.plan_id),))
-    draft = call.draft
-    # An option is taken while its offer is the last thing shown; the service refuses a
-    # second deposit for the same order while the first is on its way.
-    if (
-        meaning is None
-        or call.state.step not in (Step.PLAN, Step.PAYING)
-        or draft.order_reference is None
-        or draft.phone is None
-    ):
+    if meaning is None or parse_order_reference(meaning.order) != meaning.order:
         return await _show_menu(call, "")
+    order = await call.ctx.find_order(meaning.order)
+    known = order is not None and order.known
     accept = AcceptPlan(
-        order_reference=draft.order_reference,
-        order_known=draft.order_known,
-        amount=None if draft.order_known else draft.amount,
-        phone=draft.phone,
+        order_reference=meaning.order,
+        order_known=known,
+        amount=None if known else meaning.balance,
+        phone=meaning.phone,
         count=meaning.count,
         balance=meaning.balance,
         offered_on=meaning.day,
     )
+    draft = _Draft(
+        order_reference=meaning.order,
+        order_known=known,
+        balance=order.balance if known and order is not None else None,
+        amount=meaning.balance,
+        phone=meaning.phone,
+        later=True,
+    )
     # No reply: the service answers once it has sent the deposit's push (or refused).
-    return call.go(Step.PAYING, data=replace(draft, later=True).to_data(), effects=(accept,))
+    return call.go(Step.PAYING, data=draft.to_data(), effects=(accept,))
 
 
 async def _plans(call: _Call, _: str) -> Turn:

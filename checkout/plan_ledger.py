@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from checkout.conversation import Button, Reply, reply_to_payload
@@ -152,13 +152,16 @@ class PlanLedger:
         installment: Installment,
         result_code: int | None,
         reply: Reply | None,
+        *,
+        now: datetime | None = None,
     ) -> Reply | None:
         """After an automatic attempt failed: schedule the next one, or make it overdue.
 
         Returns ``reply`` (the failure message; None when the customer saw no prompt) with
         when the next attempt comes, or the overdue message, which is always worth sending.
+        ``now`` is the time the next attempt is counted from (default: the clock's).
         """
-        now = self._clock()
+        now = now or self._clock()
         current = plan.installment(installment.number)
         if not current.status.is_unpaid:
             return reply

@@ -87,7 +87,12 @@ def offer_reply(
     terms = "plan_offer_terms_fee" if rules.late_fee > 0 else "plan_offer_terms"
     blocks.append(t(language, terms, hour=hour_text(rules), fee=rules.late_fee))
     rows = [
-        _button(language, "button_plan_option", choice_data(option), count=option.count)
+        _button(
+            language,
+            "button_plan_option",
+            choice_data(option, order, phone),
+            count=option.count,
+        )
         for option in options
     ]
     rows.append(_button(language, "button_plan_phone", PLAN_PHONE))
@@ -120,7 +125,7 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
         )
         return Reply(text, buttons=rows)
     upcoming = plan.next_unpaid
-    assert upcoming is not None  # an open, started plan owes something
+    assert upcoming is not None  # plans_replies shows only started plans that still owe
     key = "plans_overdue" if upcoming.due_at <= now else "plans_active"
     text = t(
         language,
@@ -140,9 +145,11 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
 
 def plans_replies(language: Language, plans: list[Plan], now: datetime) -> list[Reply]:
     """The customer's open plans, one message each (each with its own buttons)."""
-    if not plans:
+    # A started plan with nothing left is being completed: there is nothing to show of it.
+    shown = [p for p in plans if p.status is PlanStatus.PENDING_DEPOSIT or p.next_unpaid]
+    if not shown:
         return [Reply(t(language, "plans_none"))]
-    replies = [plan_reply(language, plan, now) for plan in plans]
+    replies = [plan_reply(language, plan, now) for plan in shown]
     return [Reply(t(language, "plans_header")), *replies]
 
 

@@ -10,6 +10,7 @@ rounding remainder goes to the last installment. An option whose parts cannot ea
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -26,6 +27,8 @@ PLAN_PHONE: Final = "plan:phone"  # another M-Pesa number for the plan
 # Result codes retried within the day: the phone was unreachable, busy, or the prompt lost.
 _SOON_CODES: Final = frozenset({17, 1001, 1019, 1025, 1036, 1037, 9999})
 RESULT_CANCELLED: Final = 1032
+# An order reference as the flow accepts it (Daraja's AccountReference: 12 characters at most).
+_ORDER: Final = re.compile(r"[A-Z0-9-]{1,12}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +221,17 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """An option of an offer: ``count`` installments for ``balance``, offered on ``day``."""
+    """An option of an offer: ``count`` installments for ``balance``, offered on ``day``.
+
+    It names the order and the paying phone too, so it can be taken from any message, in any
+    step of the conversation, as long as the offer still holds.
+    """
 
     count: int
     balance: int
     day: date
+    order: str
+    phone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,10 +242,13 @@ class PlanButton:
     plan_id: int
 
 
-def choice_data(option: Schedule) -> str:
-    """Callback data of an offer's option, e.g. ``plan:3:1500:20261128``."""
+def choice_data(option: Schedule, order: str, phone: str) -> str:
+    """Callback data of an offer's option: ``plan:3:1500:20261128:WW-1042:254712345678``.
+
+    At most 49 bytes (12 installments, KES 250,000, a 12-character reference).
+    """
     day = nairobi_date(option.deposit.due_at)
-    return f"{PLAN_PREFIX}{option.count}:{option.balance}:{day:%Y%m%d}"
+    return f"{PLAN_PREFIX}{option.count}:{option.balance}:{day:%Y%m%d}:{order}:{phone}"
 
 
 def action_data(action: Action, plan_id: int) -> str:
@@ -249,15 +261,19 @@ def parse_plan_argument(argument: str) -> Choice | PlanButton | None:
     head, _, tail = argument.partition(":")
     if head in {action.value for action in Action}:
         return PlanButton(Action(head), int(tail)) if _digits(tail, 12) else None
-    count, _, rest = argument.partition(":")
-    balance, _, day = rest.partition(":")
+    parts = argument.split(":")
+    if len(parts) != 5:
+        return None
+    count, balance, day, order, phone = parts
     if not (_digits(count, 2) and _digits(balance, 9) and _digits(day, 8) and len(day) == 8):
+        return None
+    if not (_ORDER.fullmatch(order) and _digits(phone, 12) and len(phone) == 12):
         return None
     try:
         offered = date(int(day[:4]), int(day[4:6]), int(day[6:]))
     except ValueError:
         return None
-    return Choice(int(count), int(balance), offered)
+    return Choice(int(count), int(balance), offered, order, phone)
 
 
 def _digits(text: str, longest: int) -> bool:

@@ -209,6 +209,10 @@ class OutboxRepository(Protocol):
         """Record a delivered message."""
         ...
 
+    async def mark_all_sent(self, message_ids: Sequence[int], *, now: datetime) -> None:
+        """Record several delivered messages at once."""
+        ...
+
     async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
         """Record a failed attempt and when to try again."""
         ...

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -15,6 +15,14 @@ from checkout.records import Channel, OutboxMessage
 from storage.models import OutboxRow
 
 MAX_ERROR_LENGTH = 500
+
+# Built once: the sender runs it for every delivery, and a reused statement keeps its cache key.
+_MARK_SENT = (
+    update(OutboxRow)
+    .where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
+    .values(sent_at=bindparam("now"), last_error=None)
+    .execution_options(synchronize_session=False)
+)
 
 
 def to_message(row: OutboxRow) -> OutboxMessage:
@@ -135,7 +143,12 @@ class SqlOutboxRepository:
 
     async def mark_sent(self, message_id: int, *, now: datetime) -> None:
         """Record a delivered message."""
-        await self._set(message_id, sent_at=now, last_error=None)
+        await self.mark_all_sent([message_id], now=now)
+
+    async def mark_all_sent(self, message_ids: Sequence[int], *, now: datetime) -> None:
+        """Record several delivered messages in one statement."""
+        if message_ids:
+            await self._session.execute(_MARK_SENT, {"ids": list(message_ids), "now": now})
 
     async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
         """Record a failed attempt and when to try again."""

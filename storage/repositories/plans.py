@@ -151,14 +151,18 @@ class SqlPlanRepository:
 
     async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
         """The customer's payments and plans, matched by customer or by paying phone."""
-        payer = or_(PaymentRow.customer_id == customer_id, PaymentRow.phone == phone)
+        payer = PaymentRow.phone == phone
+        if customer_id is not None:
+            payer = or_(payer, PaymentRow.customer_id == customer_id)
         paid = await self._session.scalar(
             select(func.count())
             .select_from(PaymentRow)
             .where(PaymentRow.status == PaymentStatus.PAID.value, payer)
         )
         borrower = (
-            or_(PlanRow.customer_id == customer_id, PlanRow.phone == phone),
+            or_(PlanRow.phone == phone, PlanRow.customer_id == customer_id)
+            if customer_id is not None
+            else PlanRow.phone == phone,
             PlanRow.status.in_(_OWING),
         )
         owed = await self._session.scalar(

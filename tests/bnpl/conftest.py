@@ -8,7 +8,7 @@ on the same database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -22,8 +22,8 @@ from checkout.payments import PaymentService
 from checkout.plan_desk import PlanDesk
 from checkout.plan_ledger import PlanLedger
 from checkout.plan_pushes import PlanPusher
-from checkout.plan_records import Plan
-from checkout.plans import PAY_LATER, PlanRules
+from checkout.plan_records import InstallmentStatus, NewPlan, Plan, PlanStatus
+from checkout.plans import PAY_LATER, PlanRules, schedule
 from checkout.ports import PaymentResult
 from checkout.records import Channel, Order, PaymentStatus
 from checkout.settlement import SettlementService, SettleOutcome, StaffChat
@@ -183,6 +183,30 @@ async def shop(uow: UowFactory) -> Shop:
         await unit.orders.create(ORDER, BALANCE, known=True)
         await unit.commit()
     return made
+
+
+async def seed_active_plan(
+    uow: UowFactory, *, reference: str, chat_key: str, phone: str, taken_at: datetime
+) -> None:
+    """Store an order of KES 3,000 with an active plan of 3 taken at ``taken_at``, deposit paid."""
+    option = schedule(BALANCE, RULES, 3, taken_at)
+    assert option is not None
+    async with uow() as unit:
+        customer = await unit.customers.get_or_create(
+            Channel.TELEGRAM, chat_key, language="en", now=taken_at
+        )
+        await unit.orders.create(reference, BALANCE, known=True)
+        new = NewPlan(reference, customer, "en", phone, option)
+        plan = await unit.plans.create(new, now=taken_at)
+        await unit.plans.set_status(plan.id, PlanStatus.ACTIVE, now=taken_at)
+        for item in plan.installments:
+            if item.number == 0:
+                item = replace(item, status=InstallmentStatus.PAID, paid_at=taken_at)
+            else:
+                remind = item.due_at - timedelta(days=1)
+                item = replace(item, next_attempt_at=item.due_at, remind_at=remind)
+            await unit.plans.save_installment(item)
+        await unit.commit()
 
 
 async def offer(shop: Shop, phone: str = "0712 345 678") -> Reply:

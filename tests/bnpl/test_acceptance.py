@@ -173,6 +173,14 @@ async def test_a_deposit_retried_another_day_is_offered_again(shop: Shop) -> Non
     assert "Choose a plan" in replies[1].text
     assert (await shop.plan()).status is PlanStatus.CANCELLED
     assert len(shop.gateway.pushes) == 1
+    # The new offer's options work from wherever the conversation is.
+    choice = next(b.data for b in buttons(replies[1]) if b.data.startswith("plan:3:"))
+    await shop.say(Command("start"))
+    await shop.say(ButtonPressed(choice))
+    await shop.settle_last(0)
+    plan = await shop.plan(2)
+    assert plan.status is PlanStatus.ACTIVE
+    assert plan.installment(1).due_at == nairobi(date(2026, 12, 7))
 
 
 async def test_plans_lists_a_plan_waiting_for_its_deposit_with_its_buttons(shop: Shop) -> None:

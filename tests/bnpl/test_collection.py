@@ -300,6 +300,20 @@ class TestPayingEarly:
         assert any(text.startswith("BNPL plan complete") for text in texts_for(messages, STAFF))
         assert (await shop.collect(nairobi(THIRD))).pushes == ()
 
+    async def test_everything_above_mpesas_limit_is_paid_in_parts_and_said_so(
+        self, uow: UowFactory
+    ) -> None:
+        shop = make_shop(uow, rules=replace(RULES, max_outstanding=1_000_000))
+        async with uow() as unit:
+            await unit.orders.create("WW-1042", 1_000_000, known=True)
+            await unit.commit()
+        await take_plan(shop, 4)
+        replies = await shop.say(ButtonPressed("plan:all:1"))
+        assert replies[0].text == (
+            "M-Pesa takes at most KES 250,000 at once, so this prompt is for KES 187,500."
+        )
+        assert shop.pushed_amounts() == [250_000, 187_500]
+
     async def test_paying_ahead_while_the_days_prompt_is_open_is_told_to_wait(
         self, shop: Shop
     ) -> None:

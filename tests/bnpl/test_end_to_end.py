@@ -8,11 +8,15 @@ collector is the service's own, run as of each due date (as ``lipa installments 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from checkout.plan_records import PlanStatus
 from checkout.records import OrderStatus
 from lipa.service import Service
+from storage.database import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.unit_of_work import unit_of_work_factory
+from tests.bnpl.conftest import seed_active_plan
 from tests.e2e.conftest import StartService, service_settings
 from tests.fakes import FakeTelegram
 from tests.fakes.telegram_api import SentMessage
@@ -138,3 +142,32 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     chat.since_now()
     await telegram.user_sends_command(CUSTOMER, "plans")
     await chat.expect("You have no payment plans")
+
+
+async def test_the_service_collects_at_start_what_fell_due_while_it_was_stopped(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    # A plan taken eight days ago: its first installment fell due yesterday, with no process
+    # running. The service's own collector pushes it when it starts; the phone pays.
+    engine = create_engine(sqlite_url)
+    try:
+        await upgrade(engine)
+        await seed_active_plan(
+            unit_of_work_factory(session_factory(engine)),
+            reference="WW-1042",
+            chat_key=str(CUSTOMER),
+            phone="254700000001",
+            taken_at=datetime.now(UTC) - timedelta(days=8),
+        )
+    finally:
+        await engine.dispose()
+    settings = service_settings(telegram, sqlite_url, mode="polling")
+    chat = Conversation(telegram)
+    service = await start_service(settings)
+    await chat.expect("Installment 1 of 3 for order WW-1042: KES 750 is due today")
+    await chat.expect("Plan: KES 1,500 paid, KES 1,500 left")
+    assert service.lipa is not None
+    async with service.lipa.units() as unit:
+        plan = await unit.plans.get(1)
+    assert plan is not None
+    assert [item.status.value for item in plan.installments] == ["paid", "paid", "due", "due"]

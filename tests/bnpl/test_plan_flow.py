@@ -26,6 +26,7 @@ from tests.bnpl.conftest import RULES, START, data_of
 
 SETTINGS = FlowSettings("Wildwash", plans=RULES)
 PHONE = "254712345678"
+OPTION = f"plan:3:3000:20261128:WW-1042:{PHONE}"
 
 
 class Context:
@@ -97,12 +98,24 @@ async def test_pay_later_asks_for_the_number_then_asks_the_service_for_the_offer
 async def test_taking_an_option_asks_for_the_plan_and_its_deposit() -> None:
     chat = Chat()
     await chat.send(Command("pay", "WW-1042"), ButtonPressed(PAY_LATER), TextMessage(PHONE))
-    turn = await chat.send(ButtonPressed("plan:3:3000:20261128"))
+    turn = await chat.send(ButtonPressed(OPTION))
     assert turn.state.step is Step.PAYING
     assert turn.effects == (AcceptPlan("WW-1042", True, None, PHONE, 3, 3000, date(2026, 11, 28)),)
 
 
-async def test_an_option_from_an_old_offer_only_shows_the_menu() -> None:
+async def test_an_option_names_its_order_and_phone_so_it_works_from_any_step() -> None:
+    chat = Chat()
+    turn = await chat.send(Command("start"), ButtonPressed(OPTION))
+    assert turn.effects == (AcceptPlan("WW-1042", True, None, PHONE, 3, 3000, date(2026, 11, 28)),)
+
+
+async def test_an_option_for_an_order_the_business_did_not_know_carries_its_balance() -> None:
+    chat = Chat()
+    turn = await chat.send(ButtonPressed("plan:2:700:20261128:TABLE5:254712345678"))
+    assert turn.effects == (AcceptPlan("TABLE5", False, 700, PHONE, 2, 700, date(2026, 11, 28)),)
+
+
+async def test_a_malformed_option_only_shows_the_menu() -> None:
     chat = Chat()
     turn = await chat.send(Command("start"), ButtonPressed("plan:3:3000:20261128"))
     assert turn.effects == ()
@@ -164,14 +177,11 @@ async def test_plans_command_asks_for_the_list_even_with_offers_off() -> None:
     assert turn.effects == (ShowPlans(),)
 
 
-async def test_the_offer_expires_with_the_idle_conversation() -> None:
+async def test_an_option_taken_after_the_chat_went_idle_still_reaches_the_service() -> None:
+    # The service, not the flow, decides whether the offer still holds (same day, balance).
     chat = Chat()
     await chat.send(Command("pay", "WW-1042"), ButtonPressed(PAY_LATER), TextMessage(PHONE))
     turn = await handle(
-        chat.state,
-        ButtonPressed("plan:3:3000:20261128"),
-        chat.ctx,
-        SETTINGS,
-        START + timedelta(hours=1),
+        chat.state, ButtonPressed(OPTION), chat.ctx, SETTINGS, START + timedelta(hours=1)
     )
-    assert turn.effects == ()
+    assert [type(effect) for effect in turn.effects] == [AcceptPlan]

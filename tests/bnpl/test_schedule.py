@@ -111,11 +111,11 @@ class TestButtons:
     def test_an_options_data_round_trips_and_fits_telegrams_64_bytes(self) -> None:
         option = schedule(MAX_AMOUNT, RULES, 4, NOW)
         assert option is not None
-        data = choice_data(option)
-        assert data == "plan:4:250000:20261128"
+        data = choice_data(option, "ABCDEFGHIJ-L", "254712345678")
+        assert data == "plan:4:250000:20261128:ABCDEFGHIJ-L:254712345678"
         assert len(data.encode()) <= 64
         parsed = parse_plan_argument(data.removeprefix("plan:"))
-        assert parsed == Choice(4, MAX_AMOUNT, date(2026, 11, 28))
+        assert parsed == Choice(4, MAX_AMOUNT, date(2026, 11, 28), "ABCDEFGHIJ-L", "254712345678")
 
     @pytest.mark.parametrize("action", list(Action))
     def test_a_plan_buttons_data_round_trips(self, action: Action) -> None:
@@ -125,7 +125,18 @@ class TestButtons:
 
     @pytest.mark.parametrize(
         "argument",
-        ["", "x", "3", "3:100", "3:100:2026112", "3:100:20261340", "next:", "next:x", "4:-1:1"],
+        [
+            "",
+            "x",
+            "3:100:20261128",
+            "3:100:20261340:WW-1:254712345678",
+            "3:100:20261128:ww-1:254712345678",
+            "3:100:20261128:WW-1:0712345678",
+            "3:100:20261128:WW-1:254712345678:x",
+            "next:",
+            "next:x",
+            "4:-1:1",
+        ],
     )
     def test_malformed_data_means_nothing(self, argument: str) -> None:
         assert parse_plan_argument(argument) is None

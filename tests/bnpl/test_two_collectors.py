@@ -5,21 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from checkout.conversation import ButtonPressed
-from checkout.plan_records import InstallmentStatus, NewPlan, PlanStatus
-from checkout.plans import schedule
 from checkout.ports import PushAccepted
-from checkout.records import Channel
 from storage.database import create_engine, session_factory
 from storage.models import OutboxRow, PlanPaymentRow
 from storage.unit_of_work import unit_of_work_factory
-from tests.bnpl.conftest import RULES, START, Clock, Shop, make_shop, nairobi
+from tests.bnpl.conftest import START, Clock, Shop, make_shop, nairobi, seed_active_plan
 from tests.fakes.gateway import FakeGateway
 
 PLANS = 30
@@ -55,29 +52,14 @@ async def two_processes(pg_database_url: str) -> AsyncIterator[tuple[Shop, Shop]
 
 async def seed_active_plans(shop: Shop, count: int) -> None:
     """``count`` customers, each with an active plan whose deposit is paid."""
-    option = schedule(3000, RULES, 3, START)
-    assert option is not None
-    async with shop.uow() as unit:
-        for number in range(count):
-            customer = await unit.customers.get_or_create(
-                Channel.TELEGRAM, f"c{number}", language="en", now=START
-            )
-            reference = f"P-{number}"
-            await unit.orders.create(reference, 3000, known=True)
-            phone = f"2547{number:08d}"
-            plan = await unit.plans.create(
-                NewPlan(reference, customer, "en", phone, option), now=START
-            )
-            await unit.plans.set_status(plan.id, PlanStatus.ACTIVE, now=START)
-            for item in plan.installments:
-                if item.number == 0:
-                    item = replace(item, status=InstallmentStatus.PAID, paid_at=START)
-                else:
-                    item = replace(
-                        item, next_attempt_at=item.due_at, remind_at=item.due_at - timedelta(days=1)
-                    )
-                await unit.plans.save_installment(item)
-        await unit.commit()
+    for number in range(count):
+        await seed_active_plan(
+            shop.uow,
+            reference=f"P-{number}",
+            chat_key=f"c{number}",
+            phone=f"2547{number:08d}",
+            taken_at=START,
+        )
 
 
 async def test_overlapping_passes_push_each_due_installment_once(

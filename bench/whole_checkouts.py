@@ -1,0 +1,128 @@
+"""Benchmark 3: whole checkouts, many customers at once, from /start to the paid message.
+
+The service runs in its own process with the python-telegram-bot application in webhook mode;
+the Daraja simulator (approving every push almost at once) runs in another. Each simulated
+customer, driven through a local fake Bot API in this process, opens the order's deep link
+(``/start pay_<order>``), presses the amount button, types a distinct M-Pesa number, presses
+Pay and waits for the paid message. Every step's reply time runs from the update being sent
+to the bot's answer reaching the fake Bot API (one monotonic clock, this process's). The
+service's CPU time comes from /proc. Telegram's overall limit is raised
+(``TELEGRAM_MAX_MESSAGES_PER_SECOND``) so the limiter's queue does not set the pace.
+
+    python -m bench.whole_checkouts [--customers 500] [--database sqlite]
+        [--max-messages-per-second 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from collections import defaultdict
+from collections.abc import Awaitable
+
+from bench.common import cpu_seconds, database, percentile
+from bench.harness import Inbox, running_service, seed_orders
+from lipa.cli import configure_logging
+from tests.fakes import FakeTelegram
+
+FIRST_CHAT = 200_000
+STAFF_CHAT = -1001
+AMOUNT = 1500
+STEPS = ("start", "amount", "phone", "pay: prompt", "pay: paid message")
+
+
+def reference(index: int) -> str:
+    """The order customer ``index`` pays."""
+    return f"WC-{index}"
+
+
+async def checkout(
+    telegram: FakeTelegram, inbox: Inbox, index: int, times: dict[str, list[float]]
+) -> None:
+    """One customer pays their order; each step's reply time is added to ``times`` (ms)."""
+    chat = FIRST_CHAT + index
+    order = reference(index)
+
+    async def step(name: str, send: Awaitable[object], reply: str) -> None:
+        started = time.monotonic()
+        await send
+        message = await inbox.next(chat, reply)
+        times[name].append((message.received_at - started) * 1000)
+
+    await step("start", telegram.user_sends_command(chat, "start", f"pay_{order}"), "KES")
+    await step("amount", telegram.user_presses_button(chat, f"amount:{AMOUNT}"), "M-Pesa number")
+    await step("phone", telegram.user_sends_text(chat, f"0711{index:06d}"), "Pay KES")
+    pressed = time.monotonic()
+    await step("pay: prompt", telegram.user_presses_button(chat, "pay"), "PIN")
+    paid = await inbox.next(chat, "receipt")
+    times["pay: paid message"].append((paid.received_at - pressed) * 1000)
+
+
+async def run(kind: str, customers: int, max_rate: int) -> list[str]:
+    """One run; the table's rows."""
+    async with database(kind) as url, FakeTelegram() as telegram:
+        await seed_orders(url, [reference(index) for index in range(customers)], AMOUNT)
+        async with (
+            running_service(
+                url,
+                telegram,
+                max_messages_per_second=max_rate,
+                staff_chat_id=STAFF_CHAT,
+                callback_delay=0.05,
+            ) as service,
+            Inbox(telegram) as inbox,
+        ):
+            times: dict[str, list[float]] = defaultdict(list)
+            cpu_before = cpu_seconds(service.pid)
+            started = time.monotonic()
+            results = await asyncio.gather(
+                *(checkout(telegram, inbox, index, times) for index in range(customers)),
+                return_exceptions=True,
+            )
+            elapsed = time.monotonic() - started
+            cpu = cpu_seconds(service.pid) - cpu_before
+    completed = sum(1 for result in results if result is None)
+    failures = [result for result in results if isinstance(result, BaseException)]
+    if failures:
+        print(f"{len(failures)} checkouts failed, e.g. {failures[0]!r}")
+    return [
+        f"| {kind} | {customers} | {completed} | {elapsed:.1f} | {completed / elapsed:.1f} | "
+        f"{cpu * 1000 / max(completed, 1):.1f} | "
+        + " | ".join(f"{percentile(times[name], 0.99):.0f}" for name in STEPS)
+        + " |"
+    ]
+
+
+async def main_async(kinds: list[str], customers: int, max_rate: int) -> None:
+    print(
+        f"whole checkouts: {customers} customers at once, /start to the paid message, webhook "
+        f"mode, simulator approving after 0.05 s, STAFF_CHAT_ID set, "
+        f"TELEGRAM_MAX_MESSAGES_PER_SECOND={max_rate}"
+    )
+    step_columns = " | ".join(f"p99 {name} ms" for name in STEPS)
+    print(
+        "| database | customers | completed | seconds | checkouts/s | service CPU ms/checkout | "
+        f"{step_columns} |"
+    )
+    print("| --- " * (6 + len(STEPS)) + "|")
+    for kind in kinds:
+        for row in await run(kind, customers, max_rate):
+            print(row, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--max-messages-per-second", type=int, default=1000)
+    args = parser.parse_args()
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    configure_logging("ERROR")
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    asyncio.run(main_async(kinds, args.customers, args.max_messages_per_second))
+
+
+if __name__ == "__main__":
+    main()
