@@ -72,9 +72,10 @@ async def child_server(module: str, *args: str, port: int) -> AsyncIterator[int]
         await process.wait()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User plus system CPU time a process (or one of its threads) has used, from /proc."""
+    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
 

@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-StatusHook = Callable[[int], None]
+from bot.request import AiohttpRequest, StatusHook
 
 # Telegram allows about 30 messages a second per bot, 1 a second per private chat and
 # 20 a minute per group; PTB's limiter spaces our sends accordingly.
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-
-
-class ObservedRequest(HTTPXRequest):
-    """An :class:`HTTPXRequest` that reports the HTTP status of every Bot API answer."""
-
-    def __init__(self, on_status: StatusHook, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._on_status = on_status
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        # Typed loosely: PTB's own type for these (ODVInput) lives in a private module.
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        """Send the request as usual, then report its status (e.g. to count 429s)."""
-        status, payload = await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
-        self._on_status(status)
-        return status, payload
-
-
-def _request(on_status: StatusHook | None, **kwargs: Any) -> HTTPXRequest:
-    return HTTPXRequest(**kwargs) if on_status is None else ObservedRequest(on_status, **kwargs)
 
 
 def build_application(
@@ -64,13 +32,12 @@ def build_application(
     to :func:`feed_update`. ``on_status`` is told the HTTP status of every Bot API answer.
     Sends are spaced to ``overall_max_rate`` a second in all (groups: 20 a minute each).
     """
-    request = _request(
-        on_status,
+    request = AiohttpRequest(
         connection_pool_size=connection_pool_size,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        write_timeout=read_timeout,
         pool_timeout=read_timeout,
+        on_status=on_status,
     )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
@@ -79,7 +46,12 @@ def build_application(
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         .request(request)
         .get_updates_request(
-            _request(on_status, connect_timeout=connect_timeout, read_timeout=40.0)
+            AiohttpRequest(
+                connection_pool_size=1,
+                connect_timeout=connect_timeout,
+                read_timeout=40.0,
+                on_status=on_status,
+            )
         )
         .rate_limiter(
             AIORateLimiter(

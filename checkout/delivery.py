@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,22 +76,45 @@ class OutboxSender:
                 return delivered
 
     async def run_forever(self) -> None:
-        """Deliver until cancelled, sleeping until woken or until the next message is due."""
+        """Deliver until cancelled, sleeping until woken or until the next message is due.
+
+        Each chat's messages are sent by a task of their own and the next claim does not wait
+        for them, so a chat that is slow to take its messages (a staff group held to
+        Telegram's 20 a minute) never holds up the customers' receipts. At most
+        ``batch_size`` claimed messages are in flight at a time, so none waits here long
+        enough for its lease to run out.
+        """
+        flight = _Flight(self._wake)
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await self._dispatch(flight)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # A database hiccup must not stop delivery for good; try again shortly.
+                    log.exception("outbox pass failed")
+                else:
+                    if self._wake.is_set():
+                        continue  # more was queued (or a chat got free) meanwhile: go again
+                timeout = await self._seconds_until_due()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        finally:
+            await flight.cancel()
+
+    async def _dispatch(self, flight: _Flight) -> None:
+        """Claim what is due (as far as the flight has room) and start sending it, per chat."""
         while True:
-            self._wake.clear()
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # A database hiccup must not stop delivery for good; try again shortly.
-                log.exception("outbox pass failed")
-            else:
-                if self._wake.is_set():
-                    continue  # more was queued during the pass: go again at once
-            timeout = await self._seconds_until_due()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            room = self._policy.batch_size - flight.messages
+            if room <= 0:
+                return  # a chat that finishes wakes the loop
+            batch = await self._claim(room)
+            for messages in _by_chat(batch).values():
+                flight.start(self._deliver_chat(messages), len(messages))
+            if len(batch) < room:
+                return
 
     async def _seconds_until_due(self) -> float:
         try:
@@ -105,21 +128,19 @@ class OutboxSender:
         wait = (due - self._clock()).total_seconds()
         return min(max(wait, 0.0), self._policy.idle_poll_seconds)
 
-    async def _claim(self) -> Sequence[OutboxMessage]:
+    async def _claim(self, limit: int | None = None) -> Sequence[OutboxMessage]:
         async with self._units() as unit:
             batch = await unit.outbox.claim_due(
                 now=self._clock(),
-                limit=self._policy.batch_size,
+                limit=limit or self._policy.batch_size,
                 lease_seconds=self._policy.lease_seconds,
             )
             await unit.commit()
         return batch
 
     async def _deliver(self, batch: Sequence[OutboxMessage]) -> int:
-        by_chat: dict[tuple[Channel, str], list[OutboxMessage]] = defaultdict(list)
-        for message in batch:
-            by_chat[(message.channel, message.chat_key)].append(message)
-        results = await asyncio.gather(*(self._deliver_chat(msgs) for msgs in by_chat.values()))
+        chats = _by_chat(batch).values()
+        results = await asyncio.gather(*(self._deliver_chat(messages) for messages in chats))
         return sum(results)
 
     async def _deliver_chat(self, messages: list[OutboxMessage]) -> int:
@@ -192,6 +213,44 @@ class OutboxSender:
             for message in messages:
                 await unit.outbox.retry_later(message.id, at=at, error="waiting for an earlier one")
             await unit.commit()
+
+
+def _by_chat(batch: Sequence[OutboxMessage]) -> dict[tuple[Channel, str], list[OutboxMessage]]:
+    """The batch's messages per chat, each chat's in the batch's (oldest first) order."""
+    chats: dict[tuple[Channel, str], list[OutboxMessage]] = defaultdict(list)
+    for message in batch:
+        chats[(message.channel, message.chat_key)].append(message)
+    return chats
+
+
+class _Flight:
+    """The chats being delivered by :meth:`OutboxSender.run_forever`, and their messages."""
+
+    def __init__(self, wake: asyncio.Event) -> None:
+        self._wake = wake
+        self._tasks: dict[asyncio.Task[int], int] = {}
+        self.messages = 0
+
+    def start(self, delivery: Coroutine[Any, Any, int], messages: int) -> None:
+        """Deliver one chat's messages in a task of its own."""
+        task = asyncio.create_task(delivery)
+        self._tasks[task] = messages
+        self.messages += messages
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[int]) -> None:
+        self.messages -= self._tasks.pop(task, 0)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox delivery failed", exc_info=task.exception())
+        # Room in the flight, and this chat's next message (held back until now) may be due.
+        self._wake.set()
+
+    async def cancel(self) -> None:
+        """Stop every delivery (claimed messages are retried after their lease)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _SentMarks:

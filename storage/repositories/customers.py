@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.records import Channel, Customer, Language
 from storage.models import CustomerRow
+
+# Built once: every update a customer sends runs these, and a reused statement keeps its
+# cache key instead of computing it again.
+_BY_CHAT = select(CustomerRow).where(
+    CustomerRow.channel == bindparam("channel"), CustomerRow.chat_key == bindparam("chat_key")
+)
+# On the table, not the mapped class: the ORM's insert path would copy the statement (and
+# compute its cache key) on every call.
+_NEW = {
+    name: dialect.insert(CustomerRow.__table__)
+    .values(
+        channel=bindparam("b_channel"),
+        chat_key=bindparam("b_chat_key"),
+        telegram_user_id=bindparam("b_telegram_user_id"),
+        phone=bindparam("b_phone"),
+        language=bindparam("b_language"),
+        created_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+    .on_conflict_do_nothing(index_elements=["channel", "chat_key"])
+    .returning(CustomerRow.__table__.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+@functools.cache
+def _set_statement(names: tuple[str, ...]) -> Update:
+    """An UPDATE of ``names`` (and ``updated_at``) for one customer, built once per set."""
+    return (
+        update(CustomerRow)
+        .where(CustomerRow.id == bindparam("b_id"))
+        .values(updated_at=bindparam("b_now"), **{name: bindparam(f"b_{name}") for name in names})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def to_customer(row: CustomerRow) -> Customer:
@@ -41,29 +77,38 @@ class SqlCustomerRepository:
         telegram_user_id: int | None = None,
         phone: str | None = None,
     ) -> Customer:
-        """The customer of this chat, created on first contact (safe under concurrency)."""
+        """The customer of this chat, created on first contact (safe under concurrency).
+
+        The insert skips a customer another request created a moment ago (one statement, no
+        savepoint); that customer is then read.
+        """
         found = await self._find(channel, chat_key)
         if found is not None:
             return to_customer(found)
-        try:
-            async with self._session.begin_nested():
-                row = CustomerRow(
-                    channel=channel.value,
-                    chat_key=chat_key,
-                    telegram_user_id=telegram_user_id,
-                    phone=phone,
-                    language=language,
-                    created_at=now,
-                    updated_at=now,
-                )
-                self._session.add(row)
-            return to_customer(row)
-        except IntegrityError:
-            # Another request created the same customer a moment ago.
-            again = await self._find(channel, chat_key)
-            if again is None:
-                raise
-            return to_customer(again)
+        created_id = await self._session.scalar(
+            _NEW[self._session.get_bind().dialect.name],
+            {
+                "b_channel": channel.value,
+                "b_chat_key": chat_key,
+                "b_telegram_user_id": telegram_user_id,
+                "b_phone": phone,
+                "b_language": language,
+                "b_now": now,
+            },
+        )
+        if created_id is not None:
+            return Customer(
+                id=created_id,
+                channel=channel,
+                chat_key=chat_key,
+                language=language,
+                phone=phone,
+                telegram_user_id=telegram_user_id,
+            )
+        again = await self._find(channel, chat_key)
+        if again is None:
+            raise LookupError(f"customer {channel.value}:{chat_key} neither created nor found")
+        return to_customer(again)
 
     async def set_language(self, customer_id: int, language: Language, *, now: datetime) -> None:
         """Remember the customer's language."""
@@ -84,15 +129,12 @@ class SqlCustomerRepository:
 
     async def _find(self, channel: Channel, chat_key: str) -> CustomerRow | None:
         return await self._session.scalar(
-            select(CustomerRow).where(
-                CustomerRow.channel == channel.value, CustomerRow.chat_key == chat_key
-            )
+            _BY_CHAT, {"channel": channel.value, "chat_key": chat_key}
         )
 
     async def _set(self, customer_id: int, now: datetime, **values: str) -> None:
+        parameters: dict[str, Any] = {f"b_{name}": value for name, value in values.items()}
         await self._session.execute(
-            update(CustomerRow)
-            .where(CustomerRow.id == customer_id)
-            .values(updated_at=now, **values)
-            .execution_options(synchronize_session=False)
+            _set_statement(tuple(sorted(values))),
+            {"b_id": customer_id, "b_now": now, **parameters},
         )

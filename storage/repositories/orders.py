@@ -63,6 +63,8 @@ _RECORD_PAID = (
     .returning(*_ORDER_COLUMNS)
     .execution_options(synchronize_session=False)
 )
+# Every checkout step that names an order reads it by reference.
+_BY_REFERENCE = select(OrderRow).where(OrderRow.reference == bindparam("reference"))
 
 
 class SqlOrderRepository:
@@ -73,7 +75,7 @@ class SqlOrderRepository:
 
     async def get(self, reference: str) -> Order | None:
         """The order with this reference, or None."""
-        row = await self._session.scalar(select(OrderRow).where(OrderRow.reference == reference))
+        row = await self._session.scalar(_BY_REFERENCE, {"reference": reference})
         return to_order(row) if row else None
 
     async def create(
