@@ -33,6 +33,9 @@ class DeliveryPolicy:
     max_backoff_seconds: float = 600.0
     concurrency: int = 20
     idle_poll_seconds: float = 5.0  # also wakes on :meth:`OutboxSender.wake`
+    # Due messages held back behind an earlier one of their chat still being sent (here, or by
+    # another process) are looked at again after this long, not in a busy loop.
+    held_back_poll_seconds: float = 0.25
     max_digest_chars: int = 3500  # Telegram allows 4096 characters per message
 
     def backoff(self, attempts: int) -> float:
@@ -84,55 +87,67 @@ class OutboxSender:
         ``batch_size`` claimed messages are in flight at a time, so none waits here long
         enough for its lease to run out.
         """
-        flight = _Flight(self._wake)
+        flight = _Flight(self._wake, capacity=self._policy.batch_size)
         try:
             while True:
                 self._wake.clear()
                 try:
-                    await self._dispatch(flight)
+                    claimed, due = await self._dispatch(flight)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     # A database hiccup must not stop delivery for good; try again shortly.
                     log.exception("outbox pass failed")
+                    claimed, due = 0, None
+                    timeout = self._policy.idle_poll_seconds
                 else:
                     if self._wake.is_set():
                         continue  # more was queued (or a chat got free) meanwhile: go again
-                timeout = await self._seconds_until_due()
+                    timeout = self._seconds_until(due)
+                if claimed == 0 and timeout == 0:
+                    # What is due waits behind a message still being sent: not a busy loop.
+                    timeout = self._policy.held_back_poll_seconds
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         finally:
             await flight.cancel()
 
-    async def _dispatch(self, flight: _Flight) -> None:
-        """Claim what is due (as far as the flight has room) and start sending it, per chat."""
+    async def _dispatch(self, flight: _Flight) -> tuple[int, datetime | None]:
+        """Claim what is due (as far as the flight has room) and start sending it, per chat.
+
+        Returns how many messages were claimed, and when the next undelivered one is due as
+        the last claim saw it (read in the claim's own transaction).
+        """
+        claimed = 0
         while True:
-            room = self._policy.batch_size - flight.messages
+            room = flight.capacity - flight.messages
             if room <= 0:
-                return  # a chat that finishes wakes the loop
-            batch = await self._claim(room)
+                # A chat that finishes wakes the loop; until then the lease is the next due.
+                return claimed, self._clock() + timedelta(seconds=self._policy.lease_seconds)
+            async with self._units() as unit:
+                batch = await unit.outbox.claim_due(
+                    now=self._clock(), limit=room, lease_seconds=self._policy.lease_seconds
+                )
+                due = await unit.outbox.next_due_at()
+                await unit.commit()
+            claimed += len(batch)
             for messages in _by_chat(batch).values():
                 flight.start(self._deliver_chat(messages), len(messages))
             if len(batch) < room:
-                return
+                return claimed, due
 
-    async def _seconds_until_due(self) -> float:
-        try:
-            async with self._units() as unit:
-                due = await unit.outbox.next_due_at()
-        except Exception:
-            log.exception("could not read the outbox")
-            return self._policy.idle_poll_seconds
+    def _seconds_until(self, due: datetime | None) -> float:
+        """How long to sleep for a message due at ``due``, at most the idle poll."""
         if due is None:
             return self._policy.idle_poll_seconds
         wait = (due - self._clock()).total_seconds()
         return min(max(wait, 0.0), self._policy.idle_poll_seconds)
 
-    async def _claim(self, limit: int | None = None) -> Sequence[OutboxMessage]:
+    async def _claim(self) -> Sequence[OutboxMessage]:
         async with self._units() as unit:
             batch = await unit.outbox.claim_due(
                 now=self._clock(),
-                limit=limit or self._policy.batch_size,
+                limit=self._policy.batch_size,
                 lease_seconds=self._policy.lease_seconds,
             )
             await unit.commit()
@@ -226,9 +241,10 @@ def _by_chat(batch: Sequence[OutboxMessage]) -> dict[tuple[Channel, str], list[O
 class _Flight:
     """The chats being delivered by :meth:`OutboxSender.run_forever`, and their messages."""
 
-    def __init__(self, wake: asyncio.Event) -> None:
+    def __init__(self, wake: asyncio.Event, *, capacity: int) -> None:
         self._wake = wake
         self._tasks: dict[asyncio.Task[int], int] = {}
+        self.capacity = capacity
         self.messages = 0
 
     def start(self, delivery: Coroutine[Any, Any, int], messages: int) -> None:
@@ -239,11 +255,17 @@ class _Flight:
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[int]) -> None:
-        self.messages -= self._tasks.pop(task, 0)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("outbox delivery failed", exc_info=task.exception())
-        # Room in the flight, and this chat's next message (held back until now) may be due.
-        self._wake.set()
+        claimed = self._tasks.pop(task, 0)
+        if self.messages >= self.capacity:
+            self._wake.set()  # the flight was full: claim again now there is room
+        self.messages -= claimed
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("outbox delivery failed", exc_info=error)
+        if error is not None or task.result() < claimed:
+            self._wake.set()  # a retry was scheduled: learn when it is due
 
     async def cancel(self) -> None:
         """Stop every delivery (claimed messages are retried after their lease)."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.plan_records import (
@@ -28,6 +28,14 @@ _OWING = [status.value for status in OWING_PLAN_STATUSES]
 _UNPAID = [InstallmentStatus.DUE.value, InstallmentStatus.OVERDUE.value]
 _WITH_REFERENCE = select(PlanRow, OrderRow.reference).join(
     OrderRow, OrderRow.id == PlanRow.order_id
+)
+# Built once: settling any payment asks both (a reused statement keeps its cache key).
+_LINK_FOR = select(PlanPaymentRow).where(PlanPaymentRow.payment_id == bindparam("payment_id"))
+_OPEN_FOR_ORDER = (
+    _WITH_REFERENCE.where(OrderRow.reference == bindparam("reference"), PlanRow.status.in_(_OPEN))
+    .order_by(PlanRow.id)
+    .limit(1)
+    .execution_options(populate_existing=True)
 )
 
 
@@ -142,11 +150,7 @@ class SqlPlanRepository:
 
     async def open_for_order(self, order_reference: str) -> Plan | None:
         """The order's oldest plan still expecting a payment, if any."""
-        found = await self._plans(
-            _WITH_REFERENCE.where(OrderRow.reference == order_reference, PlanRow.status.in_(_OPEN))
-            .order_by(PlanRow.id)
-            .limit(1)
-        )
+        found = await self._plans(_OPEN_FOR_ORDER, {"reference": order_reference})
         return found[0] if found else None
 
     async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
@@ -210,9 +214,7 @@ class SqlPlanRepository:
 
     async def link_for(self, payment_id: int) -> PlanPayment | None:
         """The plan part this payment pays, if it pays one."""
-        row = await self._session.scalar(
-            select(PlanPaymentRow).where(PlanPaymentRow.payment_id == payment_id)
-        )
+        row = await self._session.scalar(_LINK_FOR, {"payment_id": payment_id})
         if row is None:
             return None
         return PlanPayment(
@@ -348,10 +350,10 @@ class SqlPlanRepository:
             .execution_options(synchronize_session=False)
         )
 
-    async def _plans(self, statement: Any) -> list[Plan]:
-        rows = (
-            await self._session.execute(statement.execution_options(populate_existing=True))
-        ).all()
+    async def _plans(self, statement: Any, parameters: dict[str, Any] | None = None) -> list[Plan]:
+        if not statement.get_execution_options().get("populate_existing"):
+            statement = statement.execution_options(populate_existing=True)
+        rows = (await self._session.execute(statement, parameters)).all()
         if not rows:
             return []
         ids = [row.id for row, _ in rows]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -196,3 +198,46 @@ async def test_a_throttled_chat_holds_its_whole_queue_until_telegram_allows_it(
     clock.now += timedelta(seconds=29)
     assert await outbox.run_once() == 2
     assert sender.delivered == [("42", 3), ("-100", 1), ("-100", 2)]
+
+
+@dataclass
+class GatedSender:
+    """Records deliveries; sends to ``slow_chat`` wait until ``gate`` opens."""
+
+    slow_chat: str
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    delivered: list[tuple[str, Any]] = field(default_factory=list)
+    arrivals: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        if chat_key == self.slow_chat:
+            await self.gate.wait()
+        async with self.arrivals:
+            self.delivered.append((chat_key, payload["n"]))
+            self.arrivals.notify_all()
+
+    async def wait_for(self, item: tuple[str, Any]) -> None:
+        async with self.arrivals:
+            await self.arrivals.wait_for(lambda: item in self.delivered)
+
+
+async def test_a_chat_slow_to_take_its_messages_holds_up_no_other_chat(uow: UowFactory) -> None:
+    clock = Clock()
+    sender = GatedSender(slow_chat="-100")  # a staff group held to 20 messages a minute
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock, policy=DeliveryPolicy())
+    await queue(uow, clock, ("-100", 1), ("42", 2))
+    running = asyncio.create_task(outbox.run_forever())
+    try:
+        async with asyncio.timeout(5):
+            await sender.wait_for(("42", 2))
+            await queue(uow, clock, ("43", 3))
+            outbox.wake()
+            await sender.wait_for(("43", 3))
+            assert ("-100", 1) not in sender.delivered
+            sender.gate.set()
+            await sender.wait_for(("-100", 1))
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert sorted(sender.delivered) == [("-100", 1), ("42", 2), ("43", 3)]
