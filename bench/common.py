@@ -69,7 +69,12 @@ async def child_server(module: str, *args: str, port: int) -> AsyncIterator[int]
         yield process.pid
     finally:
         process.terminate()
-        await process.wait()
+        try:
+            async with asyncio.timeout(15):
+                await process.wait()
+        except TimeoutError:  # a child that hangs on its way out must not hang the benchmark
+            process.kill()
+            await process.wait()
 
 
 def cpu_seconds(pid: int, thread: int | None = None) -> float:

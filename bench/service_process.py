@@ -38,7 +38,7 @@ CALLBACK_SECRET = "bench-callback-secret"
 def service_settings(arguments: argparse.Namespace) -> Settings:
     """The service's settings: webhook mode, the given database, Bot API and Daraja."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=arguments.database_url,
         host="127.0.0.1",
         port=arguments.port,

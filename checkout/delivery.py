@@ -83,9 +83,11 @@ class OutboxSender:
 
         Each chat's messages are sent by a task of their own and the next claim does not wait
         for them, so a chat that is slow to take its messages (a staff group held to
-        Telegram's 20 a minute) never holds up the customers' receipts. At most
-        ``batch_size`` claimed messages are in flight at a time, so none waits here long
-        enough for its lease to run out.
+        Telegram's 20 a minute) never holds up the customers' receipts. Claims are whole
+        batches (so digests stay as large as they can be), made only while fewer than
+        ``batch_size`` chats are being delivered: none waits here long enough for its lease
+        to run out, and a chat with a pile of messages (the staff group's digests) does not
+        fill the flight.
         """
         flight = _Flight(self._wake, capacity=self._policy.batch_size)
         try:
@@ -113,27 +115,27 @@ class OutboxSender:
             await flight.cancel()
 
     async def _dispatch(self, flight: _Flight) -> tuple[int, datetime | None]:
-        """Claim what is due (as far as the flight has room) and start sending it, per chat.
+        """Claim what is due (while the flight has room) and start sending it, per chat.
 
         Returns how many messages were claimed, and when the next undelivered one is due as
         the last claim saw it (read in the claim's own transaction).
         """
         claimed = 0
         while True:
-            room = flight.capacity - flight.messages
-            if room <= 0:
+            if flight.chats >= flight.capacity:
                 # A chat that finishes wakes the loop; until then the lease is the next due.
                 return claimed, self._clock() + timedelta(seconds=self._policy.lease_seconds)
+            limit = self._policy.batch_size
             async with self._units() as unit:
                 batch = await unit.outbox.claim_due(
-                    now=self._clock(), limit=room, lease_seconds=self._policy.lease_seconds
+                    now=self._clock(), limit=limit, lease_seconds=self._policy.lease_seconds
                 )
                 due = await unit.outbox.next_due_at()
                 await unit.commit()
             claimed += len(batch)
             for messages in _by_chat(batch).values():
                 flight.start(self._deliver_chat(messages), len(messages))
-            if len(batch) < room:
+            if len(batch) < limit:
                 return claimed, due
 
     def _seconds_until(self, due: datetime | None) -> float:
@@ -239,26 +241,29 @@ def _by_chat(batch: Sequence[OutboxMessage]) -> dict[tuple[Channel, str], list[O
 
 
 class _Flight:
-    """The chats being delivered by :meth:`OutboxSender.run_forever`, and their messages."""
+    """The chats being delivered by :meth:`OutboxSender.run_forever`, one task each."""
 
     def __init__(self, wake: asyncio.Event, *, capacity: int) -> None:
         self._wake = wake
-        self._tasks: dict[asyncio.Task[int], int] = {}
+        self._tasks: dict[asyncio.Task[int], int] = {}  # each task's number of messages
         self.capacity = capacity
-        self.messages = 0
+
+    @property
+    def chats(self) -> int:
+        """How many chats are being delivered."""
+        return len(self._tasks)
 
     def start(self, delivery: Coroutine[Any, Any, int], messages: int) -> None:
         """Deliver one chat's messages in a task of its own."""
         task = asyncio.create_task(delivery)
         self._tasks[task] = messages
-        self.messages += messages
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[int]) -> None:
+        full = self.chats >= self.capacity
         claimed = self._tasks.pop(task, 0)
-        if self.messages >= self.capacity:
-            self._wake.set()  # the flight was full: claim again now there is room
-        self.messages -= claimed
+        if full and self.chats < self.capacity:
+            self._wake.set()  # the flight has room again: claim the next batch
         if task.cancelled():
             return
         error = task.exception()
