@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from checkout.periodic import run_every
 from checkout.plan_ledger import PlanLedger
 from checkout.plan_pushes import PlanPusher, Pushed, PushResult
 from checkout.plan_records import Installment, InstallmentStatus, Plan
@@ -92,14 +93,7 @@ class InstallmentCollector:
 
     async def run_forever(self) -> None:
         """Collect every ``interval_seconds`` until cancelled."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("installment collection pass failed")
-            await asyncio.sleep(self._policy.interval_seconds)
+        await run_every(self._policy.interval_seconds, self.run_once, name="installment collection")
 
     async def _remind(self, now: datetime) -> int:
         """Queue every reminder due at ``now``; one for an installment already due is skipped."""

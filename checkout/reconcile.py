@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from checkout.periodic import run_every
 from checkout.ports import Clock, PaymentGateway, PushFailed, UnitOfWorkFactory
 from checkout.records import Payment
 from checkout.settlement import SettlementService, SettleOutcome, result_from_json
@@ -109,14 +110,7 @@ class Reconciler:
 
     async def run_forever(self) -> None:
         """Reconcile every ``interval_seconds`` until cancelled."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("reconciliation pass failed")
-            await asyncio.sleep(self._policy.interval_seconds)
+        await run_every(self._policy.interval_seconds, self.run_once, name="reconciliation")
 
     async def _claim(self) -> list[Payment]:
         now = self._clock()

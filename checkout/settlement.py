@@ -135,7 +135,6 @@ class SettlementService:
         *,
         clock: Clock,
         staff: StaffChat | None = None,
-        business_name: str = "",
         confirm: PaymentGateway | None = None,
         listeners: Sequence[SettlementListener] = (),
         reply_hook: SettledReplyHook | None = None,
@@ -143,7 +142,6 @@ class SettlementService:
         self._units = units
         self._clock = clock
         self._staff = staff
-        self._business_name = business_name
         self._confirm = confirm
         # Told of each settled payment in its transaction: platform events, metrics.
         self._listeners = tuple(listeners)

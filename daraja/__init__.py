@@ -5,7 +5,7 @@ The client needs an ``httpx.AsyncClient`` (see :func:`build_http_client`) and a
 :mod:`daraja.simulator` and is imported from there (it needs aiohttp).
 """
 
-from daraja.callback import parse_callback
+from daraja.callback import load_callback, parse_callback
 from daraja.client import STK_PUSH_PATH, STK_QUERY_PATH, DarajaClient
 from daraja.config import (
     PRODUCTION_BASE_URL,
@@ -90,6 +90,7 @@ __all__ = [
     "check_callback_url",
     "check_description",
     "check_reference",
+    "load_callback",
     "mask_phone",
     "nairobi_timestamp",
     "normalise_phone",

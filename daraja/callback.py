@@ -22,7 +22,8 @@ def _refuse_constant(name: str) -> NoReturn:
     raise CallbackError(f"callback contains {name}")
 
 
-def _load(body: bytes | str | Mapping[str, Any]) -> Any:
+def load_callback(body: bytes | str | Mapping[str, Any]) -> Any:
+    """The JSON of a callback body (a mapping is returned as is); CallbackError if it is none."""
     if isinstance(body, Mapping):
         return body
     if isinstance(body, bytes | bytearray):
@@ -145,7 +146,7 @@ def parse_callback(body: bytes | str | Mapping[str, Any]) -> StkCallback:
     success (ResultCode 0) must carry a whole Amount and a receipt number.
     """
     try:
-        return _parse(_load(body))
+        return _parse(load_callback(body))
     except CallbackError:
         raise
     except Exception as exc:

@@ -281,7 +281,6 @@ async def open_lipa(
             units,
             clock=clock,
             staff=staff,
-            business_name=settings.business_name,
             confirm=timed if settings.confirm_with_query else None,
             listeners=listeners,
             reply_hook=ledger,

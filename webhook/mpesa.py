@@ -7,19 +7,17 @@ settled through the same code path as status queries and acknowledged at once.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_address
-from typing import Any
 
 from aiohttp import web
 
 from checkout.batching import Settler
 from checkout.ports import PaymentResult
-from daraja import CallbackError, StkCallback, parse_callback
+from daraja import CallbackError, StkCallback, load_callback, parse_callback
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +98,12 @@ class MpesaCallbackHandler:
             raise web.HTTPForbidden()
         body = await request.read()
         try:
-            callback = parse_callback(body)
+            # Parsed once: the same object is checked and kept as the audit record.
+            raw = load_callback(body)
+            callback = parse_callback(raw)
         except CallbackError as error:
             log.warning("malformed callback refused: %s", error)
             return web.json_response({"ResultCode": 1, "ResultDesc": str(error)}, status=400)
-        raw: dict[str, Any] = json.loads(body)
-        if not isinstance(raw, dict):  # parse_callback already refused anything else
-            raise web.HTTPBadRequest()
         outcome = await self._settlement.settle(
             result_from_callback(callback), source="callback", raw=raw
         )

@@ -24,6 +24,7 @@ from daraja.simulator.faults import Endpoint, Fault
 from daraja.simulator.phones import SimulatorPhone
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
+from lipa.app import utc_now
 from lipa.service import Service
 from storage.models import OutboxRow, PaymentRow
 from tests.e2e.callback_relay import CallbackRelay
@@ -63,7 +64,7 @@ async def start_payments(service: Service, phones: Sequence[str], amount: int = 
             await unit.orders.create(f"F-{index}", amount, known=True)
             customers.append(
                 await unit.customers.get_or_create(
-                    Channel.TELEGRAM, str(FIRST_CHAT + index), language="en", now=lipa_now()
+                    Channel.TELEGRAM, str(FIRST_CHAT + index), language="en", now=utc_now()
                 )
             )
         await unit.commit()
@@ -75,12 +76,6 @@ async def start_payments(service: Service, phones: Sequence[str], amount: int = 
             for index, (customer, phone) in enumerate(zip(customers, phones, strict=True))
         )
     )
-
-
-def lipa_now() -> Any:
-    from lipa.app import utc_now
-
-    return utc_now()
 
 
 async def wait_until_settled_and_sent(service: Service, within: float = 30.0) -> None:
@@ -227,7 +222,7 @@ class TestDarajaOutages:
         async with lipa.units() as unit:
             await unit.orders.create("F-0", 100, known=True)
             customer = await unit.customers.get_or_create(
-                Channel.TELEGRAM, "7000", language="en", now=lipa_now()
+                Channel.TELEGRAM, "7000", language="en", now=utc_now()
             )
             await unit.commit()
         replies = await lipa.payments.start(
