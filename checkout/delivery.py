@@ -62,10 +62,33 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(self._policy.concurrency)
         self._marks = _SentMarks(units, clock)
+        self._flight: _Flight | None = None
 
     def wake(self) -> None:
         """Ask the running loop to look at the outbox now (called after a commit queues work)."""
         self._wake.set()
+
+    def lease_until(self) -> datetime | None:
+        """Until when a commit should claim the messages it queues for this sender.
+
+        None unless :meth:`run_forever` is running: a sender that is not delivering must not
+        have messages claimed for it (they would wait for the lease to run out).
+        """
+        if self._flight is None:
+            return None
+        return self._clock() + timedelta(seconds=self._policy.lease_seconds)
+
+    def take(self, messages: Sequence[OutboxMessage]) -> None:
+        """Deliver messages a commit claimed for this sender, each chat's in a task of its own.
+
+        The claim left out any chat with an earlier message still undelivered, so these go
+        out in order. If the sender stopped meanwhile, they are retried after their lease.
+        """
+        flight = self._flight
+        if flight is None:
+            return
+        for chat in _by_chat(messages).values():
+            flight.start(self._deliver_chat(chat), len(chat))
 
     async def run_once(self) -> int:
         """Claim and deliver every message due now; return how many were delivered."""
@@ -90,6 +113,7 @@ class OutboxSender:
         fill the flight.
         """
         flight = _Flight(self._wake, capacity=self._policy.batch_size)
+        self._flight = flight
         try:
             while True:
                 self._wake.clear()
@@ -112,6 +136,7 @@ class OutboxSender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         finally:
+            self._flight = None
             await flight.cancel()
 
     async def _dispatch(self, flight: _Flight) -> tuple[int, datetime | None]:

@@ -12,6 +12,7 @@ have a plan.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,6 +65,16 @@ class PlanLedger:
     def rules(self) -> PlanRules:
         """The plan rules in force."""
         return self._rules
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Ask once which of these payments pay a plan and which of their orders have one.
+
+        Most settled payments have neither; without this each would cost two lookups.
+        """
+        await unit.plans.preload(
+            [payment.id for payment in payments],
+            sorted({payment.order_reference for payment in payments}),
+        )
 
     async def settled_reply(
         self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply

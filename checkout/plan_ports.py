@@ -37,6 +37,14 @@ class PlanRepository(Protocol):
         """The plan part this payment pays, if it pays one."""
         ...
 
+    async def preload(self, payment_ids: Sequence[int], order_references: Sequence[str]) -> None:
+        """Learn in one lookup which of these payments pay a plan and which orders have one.
+
+        For the rest of the unit, :meth:`link_for` and :meth:`open_for_order` answer None for
+        the others without asking the database (until a plan or link is written).
+        """
+        ...
+
     async def claim(self, plan_id: int, *, now: datetime, lease_seconds: float) -> bool:
         """Claim an open plan for one push: False if claimed, closed, or a payment is in flight."""
         ...

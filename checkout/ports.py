@@ -547,6 +547,26 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class OutboxDelivery(Protocol):
+    """A sender in this process that a commit queuing outbox messages hands them to.
+
+    The commit claims the messages it wrote for the sender's lease (as its own claim would)
+    and hands them over once committed: no claim round trip, and the message leaves at once.
+    Should this process die first, the lease runs out and any sender retries them.
+    """
+
+    def lease_until(self) -> datetime | None:
+        """Until when to claim new messages for this sender; None while it is not running."""
+
+    def take(self, messages: Sequence[OutboxMessage]) -> None:
+        """Deliver these claimed messages now."""
+
+    def wake(self) -> None:
+        """Look at the outbox: unclaimed messages were queued."""
+
+
 Clock = Callable[[], datetime]
 
 
@@ -571,6 +591,10 @@ class SettledReplyHook(Protocol):
         self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
     ) -> Reply:
         """The message to queue for the customer instead of ``reply`` (often ``reply`` itself)."""
+        ...
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Called before :meth:`settled_reply` for several payments, to look them up at once."""
         ...
 
 

@@ -206,6 +206,10 @@ class SettlementService:
                 {payment_id: entry[2] for payment_id, entry in fast.items()}, now=now
             )
             orders = await self._record_paid_orders(unit, [fast[i] for i in sorted(settled)])
+            if self._reply_hook is not None and settled:
+                await self._reply_hook.prepare(
+                    unit, [fast[payment_id][1] for payment_id in sorted(settled)]
+                )
             for payment_id, (index, payment, settlement, result) in sorted(
                 fast.items(), key=lambda item: item[1][0]
             ):

@@ -265,10 +265,7 @@ async def open_lipa(
         listeners: list[SettlementListener] = [meter, copies]
         if events is not None:
             listeners.append(events)
-        outbox_box: list[OutboxSender] = []
-        units = unit_of_work_factory(
-            session_factory(engine), on_outbox=lambda: outbox_box[0].wake()
-        )
+        units = unit_of_work_factory(session_factory(engine))
         staff = (
             StaffChat(str(settings.staff_chat_id), language=settings.default_language)
             if settings.staff_chat_id is not None
@@ -321,7 +318,7 @@ async def open_lipa(
             units, payments, flow_settings, clock=clock, plans=plans
         )
         outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
-        outbox_box.append(outbox)
+        units.delivery = outbox  # commits hand the messages they queue to this sender
         reconciler = Reconciler(
             units,
             timed,

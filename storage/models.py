@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -173,13 +174,31 @@ class ConversationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
+_UNSENT = text("sent_at IS NULL AND failed_at IS NULL")
+
+
 class OutboxRow(Base):
     """A message to deliver; claimed by one sender at a time until sent or given up."""
 
     __tablename__ = "outbox"
+    # Only undelivered rows are indexed: delivered ones stay as a record, and the sender
+    # never looks them up (see migration 0006).
     __table_args__ = (
-        Index("ix_outbox_due", "sent_at", "next_attempt_at"),
-        Index("ix_outbox_chat", "channel", "chat_key", "id"),
+        Index(
+            "ix_outbox_unsent_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=_UNSENT,
+            sqlite_where=_UNSENT,
+        ),
+        Index(
+            "ix_outbox_unsent_chat",
+            "channel",
+            "chat_key",
+            "id",
+            postgresql_where=_UNSENT,
+            sqlite_where=_UNSENT,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from checkout.ports import OutboxDelivery
 from storage.notify import notify_in
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.customers import SqlCustomerRepository
@@ -25,8 +25,10 @@ from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 class SqlUnitOfWork:
     """Implements ``checkout.ports.UnitOfWork`` on one SQLAlchemy session.
 
-    Leaving the ``async with`` block without :meth:`commit` rolls back. After a commit that
-    queued outbox messages, ``on_outbox`` is called so a sender can wake at once.
+    Leaving the ``async with`` block without :meth:`commit` rolls back. A commit that queues
+    outbox messages claims them for ``delivery`` (the sender in this process, while it runs)
+    and hands them over once committed; what it could not claim (a chat with an earlier
+    message still waiting) wakes the sender, and on PostgreSQL the other processes' too.
     """
 
     orders: SqlOrderRepository
@@ -44,10 +46,10 @@ class SqlUnitOfWork:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        on_outbox: Callable[[], None] | None = None,
+        delivery: OutboxDelivery | None = None,
     ) -> None:
         self._sessions = sessions
-        self._on_outbox = on_outbox
+        self._delivery = delivery
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -89,16 +91,23 @@ class SqlUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        """Commit everything written in this unit, then wake the outbox sender if needed."""
+        """Commit everything written in this unit, then hand new outbox messages to the sender."""
         await self.events.flush()
-        await self.outbox.flush()
-        if self.outbox.added and self.session.get_bind().dialect.name == "postgresql":
+        delivery = self._delivery
+        claimed = await self.outbox.flush(
+            claim_until=delivery.lease_until() if delivery is not None else None
+        )
+        unclaimed = self.outbox.added > len(claimed)
+        if unclaimed and self.session.get_bind().dialect.name == "postgresql":
             # Other processes' senders listen for this; it is delivered only on commit.
             await notify_in(self.session)
         await self.session.commit()
-        if self.outbox.added and self._on_outbox is not None:
-            self.outbox.added = 0
-            self._on_outbox()
+        self.outbox.added = 0
+        if delivery is not None:
+            if claimed:
+                delivery.take(claimed)
+            if unclaimed:
+                delivery.wake()
 
     async def rollback(self) -> None:
         """Discard everything written in this unit."""
@@ -108,8 +117,26 @@ class SqlUnitOfWork:
         self.outbox.added = 0
 
 
+class SqlUnits:
+    """Makes a fresh unit of work per use, all on one session factory.
+
+    ``delivery`` is set once the process's outbox sender exists (it needs the units first).
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        delivery: OutboxDelivery | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.delivery = delivery
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions, self.delivery)
+
+
 def unit_of_work_factory(
-    sessions: async_sessionmaker[AsyncSession], on_outbox: Callable[[], None] | None = None
-) -> Callable[[], SqlUnitOfWork]:
+    sessions: async_sessionmaker[AsyncSession], delivery: OutboxDelivery | None = None
+) -> SqlUnits:
     """A factory making a fresh unit of work per use."""
-    return lambda: SqlUnitOfWork(sessions, on_outbox)
+    return SqlUnits(sessions, delivery)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base
-from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+from storage.unit_of_work import SqlUnits, unit_of_work_factory
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -117,6 +117,6 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def uow(engine: AsyncEngine) -> Callable[[], SqlUnitOfWork]:
+def uow(engine: AsyncEngine) -> SqlUnits:
     """A unit-of-work factory on the test database."""
     return unit_of_work_factory(session_factory(engine))

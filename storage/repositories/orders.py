@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import Row, bindparam, case, select, update
+from sqlalchemy import Row, Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.records import Order, OrderStatus
@@ -24,14 +25,16 @@ def to_order(row: OrderRow) -> Order:
     )
 
 
+# Settling statements are Core on the table (no ORM bookkeeping per statement).
+_ORDERS = cast(Table, OrderRow.__table__)
 # What an UPDATE ... RETURNING gives back to build an Order without reading it again.
 _ORDER_COLUMNS = (
-    OrderRow.reference,
-    OrderRow.amount_due,
-    OrderRow.amount_paid,
-    OrderRow.status,
-    OrderRow.known,
-    OrderRow.description,
+    _ORDERS.c.reference,
+    _ORDERS.c.amount_due,
+    _ORDERS.c.amount_paid,
+    _ORDERS.c.status,
+    _ORDERS.c.known,
+    _ORDERS.c.description,
 )
 
 
@@ -47,21 +50,20 @@ def _returned_order(row: Row[str, int, int, str, bool, str | None]) -> Order:
     )
 
 
-_PAID_SO_FAR = OrderRow.amount_paid + bindparam("b_amount")
+_PAID_SO_FAR = _ORDERS.c.amount_paid + bindparam("b_amount")
 # Built once: a prepared statement object keeps its cache key, which is costly to compute.
 _RECORD_PAID = (
-    update(OrderRow)
-    .where(OrderRow.reference == bindparam("b_reference"))
+    update(_ORDERS)
+    .where(_ORDERS.c.reference == bindparam("b_reference"))
     .values(
         amount_paid=_PAID_SO_FAR,
         status=case(
-            (OrderRow.amount_due <= _PAID_SO_FAR, OrderStatus.PAID.value),
+            (_ORDERS.c.amount_due <= _PAID_SO_FAR, OrderStatus.PAID.value),
             else_=OrderStatus.PARTLY_PAID.value,
         ),
         updated_at=bindparam("b_now"),
     )
     .returning(*_ORDER_COLUMNS)
-    .execution_options(synchronize_session=False)
 )
 # Every checkout step that names an order reads it by reference.
 _BY_REFERENCE = select(OrderRow).where(OrderRow.reference == bindparam("reference"))
@@ -131,21 +133,23 @@ class SqlOrderRepository:
         """:meth:`record_paid` for several orders in one statement; the orders after it."""
         if not amounts:
             return {}
-        added = case(amounts, value=OrderRow.reference, else_=0)
-        paid = OrderRow.amount_paid + added
+        if len(amounts) == 1:  # the usual batch: the prebuilt statement
+            [(reference, amount)] = amounts.items()
+            return {reference: await self.record_paid(reference, amount)}
+        added = case(amounts, value=_ORDERS.c.reference, else_=0)
+        paid = _ORDERS.c.amount_paid + added
         rows = await self._session.execute(
-            update(OrderRow)
-            .where(OrderRow.reference.in_(list(amounts)))
+            update(_ORDERS)
+            .where(_ORDERS.c.reference.in_(list(amounts)))
             .values(
                 amount_paid=paid,
                 status=case(
-                    (OrderRow.amount_due <= paid, OrderStatus.PAID.value),
+                    (_ORDERS.c.amount_due <= paid, OrderStatus.PAID.value),
                     else_=OrderStatus.PARTLY_PAID.value,
                 ),
                 updated_at=datetime.now(UTC),
             )
             .returning(*_ORDER_COLUMNS)
-            .execution_options(synchronize_session=False)
         )
         return {row.reference: _returned_order(row) for row in rows}
 

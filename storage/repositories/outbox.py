@@ -1,32 +1,135 @@
-"""The outbox: messages written with their cause, claimed and delivered by a sender."""
+"""The outbox: messages written with their cause, claimed and delivered by a sender.
+
+Every statement here is built once on the table itself (SQLAlchemy Core): the sender runs them
+for every delivery, a reused statement keeps its cache key, and Core skips the ORM's
+per-statement bookkeeping, which cost more than the round trip.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, Table, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from checkout.records import Channel, OutboxMessage
 from storage.models import OutboxRow
 
 MAX_ERROR_LENGTH = 500
 
-# Built once: the sender runs it for every delivery, and a reused statement keeps its cache key.
-_MARK_SENT = (
-    update(OutboxRow)
-    .where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
-    .values(sent_at=bindparam("now"), last_error=None)
-    .execution_options(synchronize_session=False)
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_COLUMNS = (
+    _OUTBOX.c.id,
+    _OUTBOX.c.channel,
+    _OUTBOX.c.chat_key,
+    _OUTBOX.c.payload,
+    _OUTBOX.c.attempts,
+    _OUTBOX.c.dedupe_key,
 )
 
 
-def to_message(row: OutboxRow) -> OutboxMessage:
-    """The checkout record for an outbox row."""
+def _unsent(table: Any) -> tuple[Any, Any]:
+    return table.c.sent_at.is_(None), table.c.failed_at.is_(None)
+
+
+def _earlier_unsent(table: Any) -> Any:
+    """An undelivered message of the same chat as ``table``'s row, queued before it."""
+    earlier = _OUTBOX.alias("earlier")
+    return earlier, (
+        exists()
+        .where(
+            earlier.c.channel == table.c.channel,
+            earlier.c.chat_key == table.c.chat_key,
+            earlier.c.id < table.c.id,
+            *_unsent(earlier),
+        )
+        .correlate(table)
+    )
+
+
+def _claim_statement(dialect: str) -> Any:
+    """Claim due messages whose chat has no earlier one waiting, in one statement.
+
+    The candidates are locked with ``SKIP LOCKED`` on PostgreSQL (another sender's claim
+    skips them); the UPDATE re-checks the due condition, so on any database a message is
+    claimed by one sender only. A chat whose earlier message is still being sent (or waits
+    for its retry) is held back, so each chat's messages go out in order.
+    """
+    candidate = _OUTBOX.alias("candidate")
+    earlier, held_back = _earlier_unsent(candidate)
+    candidates: Any = (
+        select(candidate.c.id)
+        .where(
+            *_unsent(candidate),
+            candidate.c.next_attempt_at <= bindparam("now"),
+            ~held_back.where(earlier.c.next_attempt_at > bindparam("now")),
+        )
+        .order_by(candidate.c.next_attempt_at, candidate.c.id)
+        .limit(bindparam("limit"))
+    )
+    if dialect == "postgresql":
+        # A materialised CTE: PostgreSQL may run a plain ``IN (SELECT … LIMIT n)`` once per
+        # row it updates, which would claim more than ``n``.
+        candidates = (
+            candidates.with_for_update(skip_locked=True)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
+        candidates = select(candidates.c.id)
+    else:
+        # SQLite runs the subquery once; and a statement opening with WITH would escape the
+        # transaction (the driver begins one only before INSERT, UPDATE and DELETE).
+        candidates = candidates.scalar_subquery()
+    return (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id.in_(candidates),
+            *_unsent(_OUTBOX),
+            _OUTBOX.c.next_attempt_at <= bindparam("now"),
+        )
+        .values(next_attempt_at=bindparam("lease_until"), attempts=_OUTBOX.c.attempts + 1)
+        .returning(*_COLUMNS)
+    )
+
+
+def _claim_new_statement() -> Any:
+    """Claim just-written messages whose chat has nothing earlier still undelivered.
+
+    Messages written together for one chat are claimed together (and sent in order by one
+    task); a chat with an older message still waiting is left to the ordinary claim.
+    """
+    earlier, waiting = _earlier_unsent(_OUTBOX)
+    return (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+            ~waiting.where(earlier.c.id.not_in(bindparam("also_new", expanding=True))),
+        )
+        .values(next_attempt_at=bindparam("lease_until"), attempts=_OUTBOX.c.attempts + 1)
+        .returning(*_COLUMNS)
+    )
+
+
+_CLAIMS = {dialect: _claim_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_CLAIM_NEW = _claim_new_statement()
+_NEXT_DUE = select(func.min(_OUTBOX.c.next_attempt_at)).where(*_unsent(_OUTBOX))
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(sent_at=bindparam("now"), last_error=None)
+)
+_INSERTS = {
+    "postgresql": postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "sqlite": sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
+_INSERTS_RETURNING = {name: insert.returning(_OUTBOX.c.id) for name, insert in _INSERTS.items()}
+
+
+def to_message(row: OutboxRow | Row[Any]) -> OutboxMessage:
+    """The checkout record for an outbox row (an ORM object or a row of :data:`_COLUMNS`)."""
     return OutboxMessage(
         id=row.id,
         channel=Channel(row.channel),
@@ -35,6 +138,10 @@ def to_message(row: OutboxRow) -> OutboxMessage:
         attempts=row.attempts,
         dedupe_key=row.dedupe_key,
     )
+
+
+def _by_id(rows: Any) -> list[OutboxMessage]:
+    return sorted((to_message(row) for row in rows), key=lambda message: message.id)
 
 
 class SqlOutboxRepository:
@@ -68,19 +175,34 @@ class SqlOutboxRepository:
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                "sent_at": None,
+                "failed_at": None,
+                "last_error": None,
             }
         )
         self.added += 1
 
-    async def flush(self) -> None:
-        """Write the queued rows (duplicates of an existing ``dedupe_key`` are skipped)."""
+    async def flush(self, *, claim_until: datetime | None = None) -> Sequence[OutboxMessage]:
+        """Write the queued rows (duplicates of an existing ``dedupe_key`` are skipped).
+
+        With ``claim_until``, the new rows are also claimed until then, for a sender in this
+        process to deliver at once, except those whose chat has an earlier message still
+        undelivered (the ordinary claim takes them, in order). Returns what was claimed.
+        """
         if not self._pending:
-            return
+            return []
         rows, self._pending = self._pending, []
         dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(OutboxRow).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        await self._session.execute(statement, rows)
+        if claim_until is None:
+            await self._session.execute(_INSERTS[dialect], rows)
+            return []
+        ids = list(await self._session.scalars(_INSERTS_RETURNING[dialect], rows))
+        if not ids:
+            return []
+        claimed = await self._session.execute(
+            _CLAIM_NEW, {"ids": ids, "also_new": ids, "lease_until": claim_until}
+        )
+        return _by_id(claimed)
 
     def discard(self) -> None:
         """Forget queued rows (the unit rolled back)."""
@@ -92,54 +214,20 @@ class SqlOutboxRepository:
         """Claim up to ``limit`` due messages for ``lease_seconds``, oldest first.
 
         The claim pushes ``next_attempt_at`` past the lease, so a sender that dies while
-        sending lets another retry after the lease. On PostgreSQL rows locked by another
-        sender are skipped; the UPDATE re-checks the due condition, so on any database a
-        message is claimed by one sender only.
+        sending lets another retry after the lease. Rows another sender is claiming are
+        skipped (PostgreSQL), and a message is claimed by one sender only on any database.
         """
-        earlier = aliased(OutboxRow)
-        held_back = (
-            select(earlier.id)
-            .where(
-                earlier.channel == OutboxRow.channel,
-                earlier.chat_key == OutboxRow.chat_key,
-                earlier.id < OutboxRow.id,
-                earlier.sent_at.is_(None),
-                earlier.failed_at.is_(None),
-                earlier.next_attempt_at > now,
-            )
-            .exists()
-        )
         await self.flush()
-        candidates = (
-            select(OutboxRow.id)
-            .where(
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.failed_at.is_(None),
-                OutboxRow.next_attempt_at <= now,
-                ~held_back,
-            )
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        dialect = self._session.get_bind().dialect.name
+        claimed = await self._session.execute(
+            _CLAIMS[dialect],
+            {
+                "now": now,
+                "limit": limit,
+                "lease_until": now + timedelta(seconds=lease_seconds),
+            },
         )
-        ids = list(await self._session.scalars(candidates))
-        if not ids:
-            return []
-        claimed = await self._session.scalars(
-            update(OutboxRow)
-            .where(
-                OutboxRow.id.in_(ids),
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.next_attempt_at <= now,
-            )
-            .values(
-                next_attempt_at=now + timedelta(seconds=lease_seconds),
-                attempts=OutboxRow.attempts + 1,
-            )
-            .returning(OutboxRow)
-            .execution_options(synchronize_session=False)
-        )
-        return sorted((to_message(row) for row in claimed), key=lambda message: message.id)
+        return _by_id(claimed)
 
     async def mark_sent(self, message_id: int, *, now: datetime) -> None:
         """Record a delivered message."""
@@ -161,18 +249,11 @@ class SqlOutboxRepository:
     async def next_due_at(self) -> datetime | None:
         """When the earliest undelivered message is due, if any."""
         await self.flush()
-        # func.min returns its argument's type, so the value comes back timezone-aware.
-        value: datetime | None = await self._session.scalar(
-            select(func.min(OutboxRow.next_attempt_at)).where(
-                OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None)
-            )
-        )
+        # min() keeps its argument's type, so the value comes back timezone-aware.
+        value: datetime | None = await self._session.scalar(_NEXT_DUE)
         return value
 
     async def _set(self, message_id: int, **values: object) -> None:
         await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+            update(_OUTBOX).where(_OUTBOX.c.id == message_id).values(**values)
         )

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Row,
+    String,
+    Table,
+    bindparam,
+    case,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.ports import NewPayment, Settlement
@@ -18,8 +30,8 @@ def _language(value: str) -> Language:
     return "sw" if value == "sw" else "en"
 
 
-def to_payment(row: PaymentRow, order_reference: str) -> Payment:
-    """The checkout record for a payment row."""
+def to_payment(row: PaymentRow | Row[Any], order_reference: str) -> Payment:
+    """The checkout record for a payment row (an ORM object or a Core row of its columns)."""
     return Payment(
         id=row.id,
         order_reference=order_reference,
@@ -45,15 +57,55 @@ _WITH_REFERENCE = select(PaymentRow, OrderRow.reference).join(
     OrderRow, OrderRow.id == PaymentRow.order_id
 )
 
-
-# Built once: the callback path runs these for every callback, and a statement object that is
-# reused keeps its cache key instead of computing it again.
-_BY_CHECKOUT_ID = _WITH_REFERENCE.where(
-    PaymentRow.checkout_request_id == bindparam("checkout_request_id")
-).execution_options(populate_existing=True)
+# The callback path's statements are Core on the tables and built once: a reused statement
+# keeps its cache key, and Core skips the ORM's per-statement work (identity map, loading).
+_PAYMENTS = cast(Table, PaymentRow.__table__)
+_ORDERS = cast(Table, OrderRow.__table__)
+_CORE_WITH_REFERENCE = select(_PAYMENTS, _ORDERS.c.reference).join(
+    _ORDERS, _ORDERS.c.id == _PAYMENTS.c.order_id
+)
+_BY_CHECKOUT_ID = _CORE_WITH_REFERENCE.where(
+    _PAYMENTS.c.checkout_request_id == bindparam("checkout_request_id")
+)
+_BY_CHECKOUT_IDS = _CORE_WITH_REFERENCE.where(
+    _PAYMENTS.c.checkout_request_id.in_(bindparam("checkout_request_ids", expanding=True))
+)
+# A pending payment for the order with this reference (no row if there is no such order).
+_CREATE_PENDING = (
+    _PAYMENTS.insert()
+    .from_select(
+        [
+            "order_id",
+            "customer_id",
+            "channel",
+            "chat_key",
+            "language",
+            "amount",
+            "phone",
+            "status",
+            "check_attempts",
+            "created_at",
+            "updated_at",
+        ],
+        select(
+            _ORDERS.c.id,
+            bindparam("customer_id", type_=Integer),
+            bindparam("channel", type_=String),
+            bindparam("chat_key", type_=String),
+            bindparam("language", type_=String),
+            bindparam("amount", type_=BigInteger),
+            bindparam("phone", type_=String),
+            literal(PaymentStatus.PENDING.value, String),
+            literal(0, Integer),
+            bindparam("now", type_=_PAYMENTS.c.created_at.type),
+            bindparam("now", type_=_PAYMENTS.c.created_at.type),
+        ).where(_ORDERS.c.reference == bindparam("reference")),
+    )
+    .returning(_PAYMENTS.c.id)
+)
 _SETTLE = (
-    update(PaymentRow)
-    .where(PaymentRow.id == bindparam("b_payment_id"), PaymentRow.status == "pending")
+    update(_PAYMENTS)
+    .where(_PAYMENTS.c.id == bindparam("b_payment_id"), _PAYMENTS.c.status == "pending")
     .values(
         status=bindparam("b_status"),
         result_code=bindparam("b_result_code"),
@@ -62,8 +114,19 @@ _SETTLE = (
         settled_at=bindparam("b_now"),
         updated_at=bindparam("b_now"),
     )
-    .execution_options(synchronize_session=False)
 )
+_SETTLE_ONE = _SETTLE.returning(_PAYMENTS.c.id)
+
+
+def _settle_parameters(payment_id: int, settlement: Settlement, now: datetime) -> dict[str, Any]:
+    return {
+        "b_payment_id": payment_id,
+        "b_status": settlement.status.value,
+        "b_result_code": settlement.result_code,
+        "b_result_description": settlement.result_description,
+        "b_receipt_number": settlement.receipt_number,
+        "b_now": now,
+    }
 
 
 class SqlPaymentRepository:
@@ -74,26 +137,31 @@ class SqlPaymentRepository:
 
     async def create_pending(self, new: NewPayment, *, now: datetime) -> Payment:
         """Store a pending payment for an existing order, before its push is sent."""
-        order_id = await self._session.scalar(
-            select(OrderRow.id).where(OrderRow.reference == new.order_reference)
-        )
-        if order_id is None:
+        values = {
+            "reference": new.order_reference,
+            "customer_id": new.customer_id,
+            "channel": new.channel.value,
+            "chat_key": new.chat_key,
+            "language": new.language,
+            "amount": new.amount,
+            "phone": new.phone,
+            "now": now,
+        }
+        payment_id = await self._session.scalar(_CREATE_PENDING, values)
+        if payment_id is None:
             raise LookupError(f"no order {new.order_reference!r}")
-        row = PaymentRow(
-            order_id=order_id,
+        return Payment(
+            id=payment_id,
+            order_reference=new.order_reference,
             customer_id=new.customer_id,
-            channel=new.channel.value,
+            channel=new.channel,
             chat_key=new.chat_key,
-            language=new.language,
             amount=new.amount,
             phone=new.phone,
-            status=PaymentStatus.PENDING.value,
+            status=PaymentStatus.PENDING,
             created_at=now,
-            updated_at=now,
+            language=new.language,
         )
-        self._session.add(row)
-        await self._session.flush()
-        return to_payment(row, new.order_reference)
 
     async def get(self, payment_id: int) -> Payment | None:
         """The payment with this id, or None."""
@@ -106,7 +174,7 @@ class SqlPaymentRepository:
                 _BY_CHECKOUT_ID, {"checkout_request_id": checkout_request_id}
             )
         ).first()
-        return to_payment(found[0], found[1]) if found else None
+        return to_payment(found, found.reference) if found else None
 
     async def mark_requested(
         self, payment_id: int, *, merchant_request_id: str, checkout_request_id: str
@@ -129,15 +197,7 @@ class SqlPaymentRepository:
         processes settling the same payment at once cannot both succeed.
         """
         result = await self._session.execute(
-            _SETTLE,
-            {
-                "b_payment_id": payment_id,
-                "b_status": settlement.status.value,
-                "b_result_code": settlement.result_code,
-                "b_result_description": settlement.result_description,
-                "b_receipt_number": settlement.receipt_number,
-                "b_now": now,
-            },
+            _SETTLE, _settle_parameters(payment_id, settlement, now)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -145,18 +205,22 @@ class SqlPaymentRepository:
         """Settle several pending payments in one statement; the ids that were pending."""
         if not settlements:
             return set()
+        if len(settlements) == 1:  # the usual batch: a prebuilt statement
+            [(payment_id, settlement)] = settlements.items()
+            parameters = _settle_parameters(payment_id, settlement, now)
+            return set(await self._session.scalars(_SETTLE_ONE, parameters))
 
         def per_id(value: Callable[[Settlement], object]) -> Any:
             return case(
                 {payment_id: value(s) for payment_id, s in settlements.items()},
-                value=PaymentRow.id,
+                value=_PAYMENTS.c.id,
             )
 
         updated = await self._session.scalars(
-            update(PaymentRow)
+            update(_PAYMENTS)
             .where(
-                PaymentRow.id.in_(list(settlements)),
-                PaymentRow.status == PaymentStatus.PENDING.value,
+                _PAYMENTS.c.id.in_(list(settlements)),
+                _PAYMENTS.c.status == PaymentStatus.PENDING.value,
             )
             .values(
                 status=per_id(lambda s: s.status.value),
@@ -166,8 +230,7 @@ class SqlPaymentRepository:
                 settled_at=now,
                 updated_at=now,
             )
-            .returning(PaymentRow.id)
-            .execution_options(synchronize_session=False)
+            .returning(_PAYMENTS.c.id)
         )
         return set(updated)
 
@@ -178,11 +241,9 @@ class SqlPaymentRepository:
         if not checkout_request_ids:
             return {}
         rows = await self._session.execute(
-            _WITH_REFERENCE.where(
-                PaymentRow.checkout_request_id.in_(list(checkout_request_ids))
-            ).execution_options(populate_existing=True)
+            _BY_CHECKOUT_IDS, {"checkout_request_ids": list(checkout_request_ids)}
         )
-        found = [to_payment(row, reference) for row, reference in rows]
+        found = [to_payment(row, row.reference) for row in rows]
         return {p.checkout_request_id: p for p in found if p.checkout_request_id is not None}
 
     async def latest_for_chat(self, channel: Channel, chat_key: str) -> Payment | None:

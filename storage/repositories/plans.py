@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.plan_records import (
@@ -36,6 +47,20 @@ _OPEN_FOR_ORDER = (
     .order_by(PlanRow.id)
     .limit(1)
     .execution_options(populate_existing=True)
+)
+
+# Which of some payments pay a plan, and which of some orders have an open plan: one round
+# trip for a settlement batch, most of whose payments have neither.
+_PRESENT = union_all(
+    select(literal("link"), cast(PlanPaymentRow.payment_id, String)).where(
+        PlanPaymentRow.payment_id.in_(bindparam("payment_ids", expanding=True))
+    ),
+    select(literal("plan"), OrderRow.reference)
+    .join(PlanRow, PlanRow.order_id == OrderRow.id)
+    .where(
+        OrderRow.reference.in_(bindparam("references", expanding=True)),
+        PlanRow.status.in_(_OPEN),
+    ),
 )
 
 
@@ -96,9 +121,31 @@ class SqlPlanRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # What :meth:`preload` found absent; forgotten whenever a plan or link is written.
+        self._without_link: set[int] = set()
+        self._without_plan: set[str] = set()
+
+    async def preload(self, payment_ids: Sequence[int], order_references: Sequence[str]) -> None:
+        """Learn in one lookup which of these payments pay a plan and which orders have one."""
+        if not payment_ids and not order_references:
+            return
+        found = await self._session.execute(
+            _PRESENT, {"payment_ids": list(payment_ids), "references": list(order_references)}
+        )
+        links: set[str] = set()
+        plans: set[str] = set()
+        for kind, key in found:
+            (links if kind == "link" else plans).add(key)
+        self._without_link |= {pid for pid in payment_ids if str(pid) not in links}
+        self._without_plan |= {ref for ref in order_references if ref not in plans}
+
+    def _forget_absences(self) -> None:
+        self._without_link.clear()
+        self._without_plan.clear()
 
     async def create(self, new: NewPlan, *, now: datetime) -> Plan:
         """Store a plan waiting for its deposit, with every installment of its schedule."""
+        self._forget_absences()
         order_id = await self._session.scalar(
             select(OrderRow.id).where(OrderRow.reference == new.order_reference)
         )
@@ -150,6 +197,8 @@ class SqlPlanRepository:
 
     async def open_for_order(self, order_reference: str) -> Plan | None:
         """The order's oldest plan still expecting a payment, if any."""
+        if order_reference in self._without_plan:
+            return None
         found = await self._plans(_OPEN_FOR_ORDER, {"reference": order_reference})
         return found[0] if found else None
 
@@ -187,6 +236,7 @@ class SqlPlanRepository:
         An automatic payment counts as an attempt and unschedules the installment's next one,
         in one UPDATE, so nothing read earlier is written back.
         """
+        self._forget_absences()
         self._session.add(
             PlanPaymentRow(
                 plan_id=link.plan_id,
@@ -214,6 +264,8 @@ class SqlPlanRepository:
 
     async def link_for(self, payment_id: int) -> PlanPayment | None:
         """The plan part this payment pays, if it pays one."""
+        if payment_id in self._without_link:
+            return None
         row = await self._session.scalar(_LINK_FOR, {"payment_id": payment_id})
         if row is None:
             return None
@@ -343,6 +395,7 @@ class SqlPlanRepository:
 
     async def set_status(self, plan_id: int, status: PlanStatus, *, now: datetime) -> None:
         """Move a plan to ``status``."""
+        self._forget_absences()
         await self._session.execute(
             update(PlanRow)
             .where(PlanRow.id == plan_id)

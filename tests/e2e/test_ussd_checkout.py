@@ -191,8 +191,11 @@ async def test_the_answer_does_not_wait_for_a_hanging_daraja(
         "END You will get an M-Pesa prompt. Enter your PIN to pay."
     )
     # The push is stuck in the hanging Daraja while the customer asks again.
-    await asyncio.sleep(0.5)
-    assert service.lipa.simulator.daraja.counters.push_requests == 1
+    counters = service.lipa.simulator.daraja.counters
+    async with asyncio.timeout(5):  # the push leaves 0.1 s after the answer, or a bit later
+        while counters.push_requests == 0:  # noqa: ASYNC110 - the simulator has no event
+            await asyncio.sleep(0.05)
+    assert counters.push_requests == 1
     status = await Handset(service, session="ATUid_e2e2").answer("2")
     assert status == (
         "END Your last payment, KES 1,500 for order WW-1042, is still waiting for M-Pesa."

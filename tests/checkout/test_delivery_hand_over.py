@@ -1,0 +1,132 @@
+"""A commit that queues outbox messages hands them to the running sender, claimed already."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from checkout.delivery import DeliveryPolicy, OutboxSender
+from checkout.records import Channel, OutboxMessage
+from storage.models import OutboxRow
+from storage.unit_of_work import SqlUnits
+from tests.checkout.test_delivery import Clock, GatedSender, RecordingSender, queue
+
+
+@dataclass
+class Handed:
+    """The process's delivery as the unit of work sees it, recording what it was handed."""
+
+    sender: OutboxSender
+    taken: list[list[int]] = field(default_factory=list)
+    wakes: int = 0
+
+    def lease_until(self) -> datetime | None:
+        return self.sender.lease_until()
+
+    def take(self, messages: Sequence[OutboxMessage]) -> None:
+        self.taken.append([message.id for message in messages])
+        self.sender.take(messages)
+
+    def wake(self) -> None:
+        self.wakes += 1
+        self.sender.wake()
+
+
+@contextlib.asynccontextmanager
+async def running(sender: OutboxSender) -> AsyncIterator[None]:
+    task = asyncio.create_task(sender.run_forever())
+    try:
+        await asyncio.sleep(0)  # the loop starts its flight before its first await
+        assert sender.lease_until() is not None
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def rows(units: SqlUnits) -> list[tuple[int, datetime | None]]:
+    """Each outbox row's attempts and when it was sent, oldest first."""
+    async with units() as unit:
+        found = await unit.session.execute(
+            select(OutboxRow.attempts, OutboxRow.sent_at).order_by(OutboxRow.id)
+        )
+        return [(attempts, sent_at) for attempts, sent_at in found]
+
+
+async def test_a_commit_hands_its_messages_over_claimed_and_they_are_sent_once(
+    uow: SqlUnits,
+) -> None:
+    clock = Clock()
+    sender = GatedSender(slow_chat="none")
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
+    handed = uow.delivery = Handed(outbox)
+    async with running(outbox), asyncio.timeout(5):
+        await queue(uow, clock, ("42", 1), ("42", 2), ("43", 3))
+        await sender.wait_for(("43", 3))
+        await sender.wait_for(("42", 2))
+        # The marks commit after the sends; the database has no event to wait on.
+        while any(sent_at is None for _, sent_at in await rows(uow)):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    assert handed.taken == [[1, 2, 3]]
+    assert handed.wakes == 0
+    assert sender.delivered.index(("42", 1)) < sender.delivered.index(("42", 2))
+    assert sorted(sender.delivered) == [("42", 1), ("42", 2), ("43", 3)]
+    assert [attempts for attempts, _ in await rows(uow)] == [1, 1, 1]
+
+
+async def test_a_chat_with_an_earlier_message_undelivered_is_left_to_the_claim_in_order(
+    uow: SqlUnits,
+) -> None:
+    clock = Clock()
+    sender = GatedSender(slow_chat="-100")  # a staff group waiting for Telegram's limit
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
+    handed = uow.delivery = Handed(outbox)
+    async with running(outbox), asyncio.timeout(5):
+        await queue(uow, clock, ("-100", 1))
+        await queue(uow, clock, ("-100", 2), ("42", 3))
+        await sender.wait_for(("42", 3))
+        assert handed.taken == [[1], [3]]
+        assert handed.wakes == 1
+        assert sender.delivered == [("42", 3)]
+        sender.gate.set()
+        await sender.wait_for(("-100", 2))
+    assert sender.delivered == [("42", 3), ("-100", 1), ("-100", 2)]
+
+
+async def test_nothing_is_claimed_for_a_sender_that_is_not_running(uow: SqlUnits) -> None:
+    clock, sender = Clock(), RecordingSender()
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
+    handed = uow.delivery = Handed(outbox)
+    await queue(uow, clock, ("42", 1))
+    assert handed.taken == []
+    assert handed.wakes == 1
+    assert await outbox.run_once() == 1
+    assert sender.delivered == [("42", 1)]
+
+
+async def test_messages_handed_to_a_sender_that_stopped_are_sent_after_the_lease(
+    uow: SqlUnits,
+) -> None:
+    clock, lease_seconds = Clock(), 60.0
+    stuck = GatedSender(slow_chat="42")  # the process stops while this send hangs
+    policy = DeliveryPolicy(lease_seconds=lease_seconds)
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: stuck}, clock=clock, policy=policy)
+    uow.delivery = Handed(outbox)
+    async with running(outbox):
+        await queue(uow, clock, ("42", 1))
+        await asyncio.sleep(0.05)
+    assert stuck.delivered == []
+
+    uow.delivery = None
+    other = RecordingSender()
+    after = OutboxSender(uow, {Channel.TELEGRAM: other}, clock=clock, policy=policy)
+    assert await after.run_once() == 0  # still leased to the stopped sender
+    clock.now += timedelta(seconds=lease_seconds)
+    assert await after.run_once() == 1
+    assert other.delivered == [("42", 1)]

@@ -1,0 +1,110 @@
+"""Connections: dropped PostgreSQL ones are replaced; SQLite writers take turns in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from storage.database import create_engine
+
+
+async def _terminate_other_backends(url: str) -> int:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        killed = await connection.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return len(killed)
+
+
+async def test_an_idle_connection_dropped_by_the_server_is_replaced(pg_database_url: str) -> None:
+    engine = create_engine(pg_database_url, idle_ping_seconds=0.0)
+    try:
+        async with engine.connect() as connection:
+            first = await connection.scalar(text("SELECT pg_backend_pid()"))
+        assert await _terminate_other_backends(pg_database_url) >= 1
+
+        async with engine.connect() as connection:
+            second = await connection.scalar(text("SELECT pg_backend_pid()"))
+        assert second != first
+    finally:
+        await engine.dispose()
+
+
+async def test_a_recently_used_connection_is_not_pinged_and_a_drop_costs_one_failure(
+    pg_database_url: str,
+) -> None:
+    # Without the ping the dropped connection is handed out: the statement on it fails, the
+    # failure is recognised as a disconnect, and the pool is replaced for the next one.
+    engine = create_engine(pg_database_url, idle_ping_seconds=3600.0)
+    try:
+        async with engine.connect() as connection:
+            await connection.scalar(text("SELECT 1"))
+        assert await _terminate_other_backends(pg_database_url) >= 1
+
+        with pytest.raises(DBAPIError) as failure:
+            async with engine.connect() as connection:
+                await connection.scalar(text("SELECT 1"))
+        assert failure.value.connection_invalidated
+
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_writers_take_turns_and_readers_never_wait(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}")
+    order: list[str] = []
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        first_wrote = asyncio.Event()
+        release_first = asyncio.Event()
+
+        async def first() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO t VALUES (1)"))
+                first_wrote.set()
+                await release_first.wait()
+                order.append("first commits")
+
+        async def second() -> None:
+            await first_wrote.wait()
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO t VALUES (2)"))
+                order.append("second wrote")
+
+        async def reader() -> None:
+            await first_wrote.wait()
+            async with engine.connect() as connection:
+                await connection.scalar(text("SELECT count(*) FROM t"))
+            order.append("read")
+            release_first.set()
+
+        async with asyncio.timeout(10):
+            await asyncio.gather(first(), second(), reader())
+        assert order == ["read", "first commits", "second wrote"]
+
+        # A rolled-back or failed writer gives its turn back too.
+        async with engine.connect() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (3)"))
+            with pytest.raises(DBAPIError):
+                await connection.execute(text("INSERT INTO missing VALUES (4)"))
+            await connection.rollback()
+        async with asyncio.timeout(10), engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (5)"))
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT group_concat(n) FROM t")) == "1,2,5"
+    finally:
+        await engine.dispose()
