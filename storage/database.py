@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import sqlite3
 import time
@@ -34,18 +35,20 @@ def create_engine(
     echo: bool = False,
     pool_size: int = 10,
     idle_ping_seconds: float = IDLE_PING_SECONDS,
+    sqlite_write_wait_seconds: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
 ) -> AsyncEngine:
     """An async engine; on SQLite every connection gets WAL, a busy timeout and foreign keys.
 
     On PostgreSQL a pooled connection idle for ``idle_ping_seconds`` or more is pinged
-    before it is handed out, and replaced if the server has dropped it.
+    before it is handed out, and replaced if the server has dropped it. On SQLite a writer
+    waits at most ``sqlite_write_wait_seconds`` for its turn (see :class:`SqliteWriters`).
     """
     if is_sqlite(url):
         engine = create_async_engine(
             url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        writers = SqliteWriters()
+        writers = SqliteWriters(sqlite_write_wait_seconds)
         event.listen(engine.sync_engine, "before_cursor_execute", writers.before_execute)
         event.listen(engine.sync_engine, "checkin", writers.checkin)
         return engine
@@ -98,7 +101,10 @@ class SqliteWriters:
     """
 
     def __init__(self, timeout_seconds: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
-        self._lock = asyncio.Lock()
+        # A lock of its own rather than asyncio.Lock: taking a free one must not await (this
+        # runs before every write), and a turn passes straight to the next waiter, in order.
+        self._held = False
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._timeout = timeout_seconds
 
     def before_execute(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -106,19 +112,42 @@ class SqliteWriters:
         info = connection.info
         if info.get("writing") or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
-        try:
+        if self._held:
             # Events are synchronous; SQLAlchemy runs them in the greenlet of an awaiting
             # coroutine, where await_ waits without blocking the event loop.
-            await_(asyncio.wait_for(self._lock.acquire(), self._timeout))
-        except TimeoutError:
-            # What SQLite itself says when its busy timeout runs out.
-            raise sqlite3.OperationalError("database is locked") from None
+            await_(self._wait_for_turn())
+        else:
+            self._held = True
         info["writing"] = True
 
     def checkin(self, _dbapi_connection: Any, record: Any) -> None:
         """Give the lock back when its connection returns to the pool, transaction over."""
         if record.info.pop("writing", False):
-            self._lock.release()
+            self._release()
+
+    async def _wait_for_turn(self) -> None:
+        turn = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            async with asyncio.timeout(self._timeout):
+                await turn
+        except TimeoutError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # the turn came just as time ran out: pass it on
+            # What SQLite itself says when its busy timeout runs out.
+            raise sqlite3.OperationalError("database is locked") from None
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._release()
+            raise
+
+    def _release(self) -> None:
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the lock stays held, now by that waiter
+                return
+        self._held = False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

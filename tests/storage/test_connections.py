@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from storage.database import create_engine
 
@@ -106,5 +106,28 @@ async def test_sqlite_writers_take_turns_and_readers_never_wait(tmp_path: Path) 
             await connection.execute(text("INSERT INTO t VALUES (5)"))
         async with engine.connect() as connection:
             assert await connection.scalar(text("SELECT group_concat(n) FROM t")) == "1,2,5"
+    finally:
+        await engine.dispose()
+
+
+async def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locked(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'locked.db'}", sqlite_write_wait_seconds=0.2
+    )
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        async with engine.connect() as holder:
+            await holder.execute(text("INSERT INTO t VALUES (1)"))  # holds its turn
+            with pytest.raises(OperationalError, match="database is locked"):
+                async with engine.begin() as connection:
+                    await connection.execute(text("INSERT INTO t VALUES (2)"))
+            await holder.commit()
+        async with asyncio.timeout(5), engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (3)"))
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT group_concat(n) FROM t")) == "1,3"
     finally:
         await engine.dispose()
