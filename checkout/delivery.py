@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import Coroutine, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,8 +87,19 @@ class OutboxSender:
         flight = self._flight
         if flight is None:
             return
-        for chat in _by_chat(messages).values():
-            flight.start(self._deliver_chat(chat), len(chat))
+        for chat, queued in _by_chat(messages).items():
+            flight.start(self._deliver_chat(queued), chat, len(queued))
+
+    def waiting(self, chats: Collection[tuple[Channel, str]]) -> None:
+        """Messages no commit could claim were queued for these chats: claim them soon.
+
+        A chat whose earlier message this sender is delivering now is claimed again the
+        moment that delivery ends (an outbox pass before then would find it held back);
+        any other chat wakes the sender at once.
+        """
+        flight = self._flight
+        if flight is None or not flight.follow_up(chats):
+            self.wake()
 
     async def run_once(self) -> int:
         """Claim and deliver every message due now; return how many were delivered."""
@@ -158,8 +169,8 @@ class OutboxSender:
                 due = await unit.outbox.next_due_at()
                 await unit.commit()
             claimed += len(batch)
-            for messages in _by_chat(batch).values():
-                flight.start(self._deliver_chat(messages), len(messages))
+            for chat, messages in _by_chat(batch).items():
+                flight.start(self._deliver_chat(messages), chat, len(messages))
             if len(batch) < limit:
                 return claimed, due
 
@@ -270,7 +281,9 @@ class _Flight:
 
     def __init__(self, wake: asyncio.Event, *, capacity: int) -> None:
         self._wake = wake
-        self._tasks: dict[asyncio.Task[int], int] = {}  # each task's number of messages
+        self._tasks: dict[asyncio.Task[int], tuple[tuple[Channel, str], int]] = {}
+        self._busy: Counter[tuple[Channel, str]] = Counter()
+        self._followed: set[tuple[Channel, str]] = set()  # claim again once these are free
         self.capacity = capacity
 
     @property
@@ -278,15 +291,32 @@ class _Flight:
         """How many chats are being delivered."""
         return len(self._tasks)
 
-    def start(self, delivery: Coroutine[Any, Any, int], messages: int) -> None:
+    def start(
+        self, delivery: Coroutine[Any, Any, int], chat: tuple[Channel, str], messages: int
+    ) -> None:
         """Deliver one chat's messages in a task of its own."""
         task = asyncio.create_task(delivery)
-        self._tasks[task] = messages
+        self._tasks[task] = (chat, messages)
+        self._busy[chat] += 1
         task.add_done_callback(self._done)
+
+    def follow_up(self, chats: Collection[tuple[Channel, str]]) -> bool:
+        """If every one of these chats is being delivered, wake once one of them is done."""
+        if not all(self._busy[chat] for chat in chats):
+            return False
+        self._followed.update(chats)
+        return True
 
     def _done(self, task: asyncio.Task[int]) -> None:
         full = self.chats >= self.capacity
-        claimed = self._tasks.pop(task, 0)
+        chat, claimed = self._tasks.pop(task, (None, 0))
+        if chat is not None:
+            self._busy[chat] -= 1
+            if self._busy[chat] <= 0:
+                del self._busy[chat]
+                if chat in self._followed:
+                    self._followed.discard(chat)
+                    self._wake.set()  # its next message may be claimed now
         if full and self.chats < self.capacity:
             self._wake.set()  # the flight has room again: claim the next batch
         if task.cancelled():

@@ -7,7 +7,7 @@ these shapes only, so it can be tested with in-memory fakes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -563,8 +563,8 @@ class OutboxDelivery(Protocol):
     def take(self, messages: Sequence[OutboxMessage]) -> None:
         """Deliver these claimed messages now."""
 
-    def wake(self) -> None:
-        """Look at the outbox: unclaimed messages were queued."""
+    def waiting(self, chats: Collection[tuple[Channel, str]]) -> None:
+        """Messages the commit could not claim were queued for these chats."""
 
 
 Clock = Callable[[], datetime]

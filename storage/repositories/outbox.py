@@ -121,11 +121,15 @@ _MARK_SENT = (
     .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
     .values(sent_at=bindparam("now"), last_error=None)
 )
+# Duplicates of an existing dedupe_key are skipped; the rows written come back.
 _INSERTS = {
     "postgresql": postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
     "sqlite": sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]),
 }
-_INSERTS_RETURNING = {name: insert.returning(_OUTBOX.c.id) for name, insert in _INSERTS.items()}
+_INSERTS_RETURNING = {
+    name: insert.returning(_OUTBOX.c.id, _OUTBOX.c.channel, _OUTBOX.c.chat_key)
+    for name, insert in _INSERTS.items()
+}
 
 
 def to_message(row: OutboxRow | Row[Any]) -> OutboxMessage:
@@ -150,6 +154,8 @@ class SqlOutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self.added = 0
+        # The chats of rows written but not claimed by the writing unit (see :meth:`flush`).
+        self.unclaimed: set[tuple[Channel, str]] = set()
         self._pending: list[dict[str, Any]] = []
 
     async def add(
@@ -193,20 +199,27 @@ class SqlOutboxRepository:
             return []
         rows, self._pending = self._pending, []
         dialect = self._session.get_bind().dialect.name
-        if claim_until is None:
-            await self._session.execute(_INSERTS[dialect], rows)
-            return []
-        ids = list(await self._session.scalars(_INSERTS_RETURNING[dialect], rows))
-        if not ids:
-            return []
-        claimed = await self._session.execute(
-            _CLAIM_NEW, {"ids": ids, "also_new": ids, "lease_until": claim_until}
-        )
-        return _by_id(claimed)
+        written = {
+            row.id: (Channel(row.channel), row.chat_key)
+            for row in await self._session.execute(_INSERTS_RETURNING[dialect], rows)
+        }
+        claimed: list[OutboxMessage] = []
+        if claim_until is not None and written:
+            ids = list(written)
+            claimed = _by_id(
+                await self._session.execute(
+                    _CLAIM_NEW, {"ids": ids, "also_new": ids, "lease_until": claim_until}
+                )
+            )
+        for message in claimed:
+            del written[message.id]
+        self.unclaimed.update(written.values())
+        return claimed
 
     def discard(self) -> None:
         """Forget queued rows (the unit rolled back)."""
         self._pending = []
+        self.unclaimed = set()
 
     async def claim_due(
         self, *, now: datetime, limit: int, lease_seconds: float

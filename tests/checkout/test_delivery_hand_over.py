@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,7 +23,7 @@ class Handed:
 
     sender: OutboxSender
     taken: list[list[int]] = field(default_factory=list)
-    wakes: int = 0
+    waits: list[set[tuple[Channel, str]]] = field(default_factory=list)
 
     def lease_until(self) -> datetime | None:
         return self.sender.lease_until()
@@ -32,9 +32,9 @@ class Handed:
         self.taken.append([message.id for message in messages])
         self.sender.take(messages)
 
-    def wake(self) -> None:
-        self.wakes += 1
-        self.sender.wake()
+    def waiting(self, chats: Collection[tuple[Channel, str]]) -> None:
+        self.waits.append(set(chats))
+        self.sender.waiting(chats)
 
 
 @contextlib.asynccontextmanager
@@ -74,7 +74,7 @@ async def test_a_commit_hands_its_messages_over_claimed_and_they_are_sent_once(
         while any(sent_at is None for _, sent_at in await rows(uow)):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
     assert handed.taken == [[1, 2, 3]]
-    assert handed.wakes == 0
+    assert handed.waits == []
     assert sender.delivered.index(("42", 1)) < sender.delivered.index(("42", 2))
     assert sorted(sender.delivered) == [("42", 1), ("42", 2), ("43", 3)]
     assert [attempts for attempts, _ in await rows(uow)] == [1, 1, 1]
@@ -85,14 +85,16 @@ async def test_a_chat_with_an_earlier_message_undelivered_is_left_to_the_claim_i
 ) -> None:
     clock = Clock()
     sender = GatedSender(slow_chat="-100")  # a staff group waiting for Telegram's limit
-    outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
+    # No polling within the test's time: only the end of the first delivery can wake it.
+    patient = DeliveryPolicy(idle_poll_seconds=60, held_back_poll_seconds=60)
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock, policy=patient)
     handed = uow.delivery = Handed(outbox)
     async with running(outbox), asyncio.timeout(5):
         await queue(uow, clock, ("-100", 1))
         await queue(uow, clock, ("-100", 2), ("42", 3))
         await sender.wait_for(("42", 3))
         assert handed.taken == [[1], [3]]
-        assert handed.wakes == 1
+        assert handed.waits == [{(Channel.TELEGRAM, "-100")}]
         assert sender.delivered == [("42", 3)]
         sender.gate.set()
         await sender.wait_for(("-100", 2))
@@ -105,7 +107,7 @@ async def test_nothing_is_claimed_for_a_sender_that_is_not_running(uow: SqlUnits
     handed = uow.delivery = Handed(outbox)
     await queue(uow, clock, ("42", 1))
     assert handed.taken == []
-    assert handed.wakes == 1
+    assert handed.waits == [{(Channel.TELEGRAM, "42")}]
     assert await outbox.run_once() == 1
     assert sender.delivered == [("42", 1)]
 

@@ -75,3 +75,30 @@ async def test_a_rolled_back_unit_notifies_nobody(pg_database_url: str) -> None:
         listener.cancel()
         await asyncio.gather(listener, return_exceptions=True)
         await engine.dispose()
+
+
+async def test_a_listener_skips_its_own_process_s_notifications(pg_database_url: str) -> None:
+    engine = create_engine(pg_database_url)
+    ours = unit_of_work_factory(session_factory(engine))
+    theirs = unit_of_work_factory(session_factory(engine))
+    woken = asyncio.Event()
+    listener = asyncio.create_task(
+        listen_forever(pg_database_url, woken.set, ignore_origin=ours.origin)
+    )
+    try:
+        await asyncio.wait_for(woken.wait(), timeout=5)  # it wakes once on connecting
+        woken.clear()
+        for units, chat in ((ours, "1"), (theirs, "2")):
+            async with units() as unit:
+                await unit.outbox.add(
+                    channel=Channel.TELEGRAM, chat_key=chat, payload={}, now=utc_now()
+                )
+                await unit.commit()
+            if units is ours:
+                await asyncio.sleep(0.5)
+                assert not woken.is_set()
+        await asyncio.wait_for(woken.wait(), timeout=5)
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+        await engine.dispose()
