@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.events import event_from_update
 from bot.rendering import render
+from bot.sending import send_text
 from checkout import texts
 from checkout.chat import ConversationBusy, ConversationService
 from checkout.log_context import log_fields
@@ -21,9 +22,17 @@ log = logging.getLogger(__name__)
 class CheckoutHandlers:
     """Routes private-chat updates to the conversation service and sends back its replies."""
 
-    def __init__(self, conversations: ConversationService, default_language: Language) -> None:
+    def __init__(
+        self,
+        conversations: ConversationService,
+        default_language: Language,
+        *,
+        answer_button_presses: bool = True,
+    ) -> None:
+        """``answer_button_presses`` False: the webhook's own answer answers them already."""
         self._conversations = conversations
         self._default_language: Language = default_language
+        self._answer_presses = answer_button_presses
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         """Register the handlers on a PTB application."""
@@ -46,7 +55,7 @@ class CheckoutHandlers:
         chat = update.effective_chat
         user = update.effective_user
         event = event_from_update(update)
-        if query is not None:
+        if query is not None and self._answer_presses:
             # Telegram shows a spinner until the press is answered; answer it first.
             try:
                 await query.answer()
@@ -63,10 +72,10 @@ class CheckoutHandlers:
         except Exception:
             # Never let a traceback reach the customer: log it, say something plain.
             log.exception("update %s failed", update.update_id)
-            await context.bot.send_message(
-                chat.id, texts.t(self._default_language, "something_went_wrong")
+            await send_text(
+                context.bot, chat.id, texts.t(self._default_language, "something_went_wrong")
             )
             return
         for reply in replies:
             for message in render(reply):
-                await context.bot.send_message(chat.id, message.text, reply_markup=message.markup)
+                await send_text(context.bot, chat.id, message.text, message.markup)

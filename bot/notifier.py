@@ -10,6 +10,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.rendering import render
+from bot.sending import send_text
 from checkout.conversation import reply_from_payload
 from checkout.ports import DeliveryFailed
 from checkout.records import Channel
@@ -41,7 +42,7 @@ class TelegramSender:
             ) from None
         for message in render(reply_from_payload(payload)):
             try:
-                await self._bot.send_message(chat_id, message.text, reply_markup=message.markup)
+                await send_text(self._bot, chat_id, message.text, message.markup)
             except RetryAfter as error:
                 raise DeliveryFailed(
                     "429 from Telegram", retry_after=retry_after_seconds(error)

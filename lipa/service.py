@@ -105,7 +105,12 @@ class Service:
             )
         )
         self.lipa = lipa
-        CheckoutHandlers(lipa.conversations, settings.default_language).install(application)
+        CheckoutHandlers(
+            lipa.conversations,
+            settings.default_language,
+            # In webhook mode the webhook's own answer answers each button press.
+            answer_button_presses=polling,
+        ).install(application)
         try:
             await application.initialize()
         except InvalidToken as error:

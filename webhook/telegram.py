@@ -1,7 +1,10 @@
 """The Telegram webhook route: checks Telegram's secret header, queues the update, answers 200.
 
 Telegram retries any answer that is not 2xx, so the update is handed over and processed after
-the answer, never inside the request.
+the answer, never inside the request. A button press is answered in that same answer:
+Telegram runs a Bot API method named in a webhook's 2xx JSON answer, so the customer's
+spinner stops at once without a Bot API call of our own (the handlers are told not to answer
+it again).
 """
 
 from __future__ import annotations
@@ -42,4 +45,9 @@ class TelegramWebhookHandler:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise web.HTTPBadRequest(text="not an update")
         await self._sink(data)
+        query = data.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("id"), str):
+            return web.json_response(
+                {"method": "answerCallbackQuery", "callback_query_id": query["id"]}
+            )
         return web.Response(text="ok")

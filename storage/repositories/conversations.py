@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,27 +14,26 @@ from checkout.ports import StoredConversation
 from checkout.records import Channel
 from storage.models import ConversationRow
 
-# Built once: every update a customer sends loads and saves the conversation, and a reused
-# statement keeps its cache key instead of computing it again.
-_LOAD = select(ConversationRow.state, ConversationRow.version, ConversationRow.updated_at).where(
-    ConversationRow.channel == bindparam("channel"),
-    ConversationRow.chat_key == bindparam("chat_key"),
+# Built once and on the table (SQLAlchemy Core): every update a customer sends loads and
+# saves the conversation; a reused statement keeps its cache key, and Core skips the ORM's
+# per-statement work (and its insert path, which copies the statement on every call).
+_CONVERSATIONS = cast(Table, ConversationRow.__table__)
+_LOAD = select(_CONVERSATIONS.c.state, _CONVERSATIONS.c.version, _CONVERSATIONS.c.updated_at).where(
+    _CONVERSATIONS.c.channel == bindparam("channel"),
+    _CONVERSATIONS.c.chat_key == bindparam("chat_key"),
 )
-_STATE = bindparam("b_state", type_=ConversationRow.__table__.c.state.type)
+_STATE = bindparam("b_state", type_=_CONVERSATIONS.c.state.type)
 _SAVE = (
-    update(ConversationRow)
+    update(_CONVERSATIONS)
     .where(
-        ConversationRow.channel == bindparam("b_channel"),
-        ConversationRow.chat_key == bindparam("b_chat_key"),
-        ConversationRow.version == bindparam("b_expected"),
+        _CONVERSATIONS.c.channel == bindparam("b_channel"),
+        _CONVERSATIONS.c.chat_key == bindparam("b_chat_key"),
+        _CONVERSATIONS.c.version == bindparam("b_expected"),
     )
     .values(state=_STATE, version=bindparam("b_version"), updated_at=bindparam("b_now"))
-    .execution_options(synchronize_session=False)
 )
-# On the table, not the mapped class: the ORM's insert path would copy the statement (and
-# compute its cache key) on every call.
 _NEW = {
-    name: dialect.insert(ConversationRow.__table__)
+    name: dialect.insert(_CONVERSATIONS)
     .values(
         channel=bindparam("b_channel"),
         chat_key=bindparam("b_chat_key"),
@@ -42,7 +42,7 @@ _NEW = {
         updated_at=bindparam("b_now"),
     )
     .on_conflict_do_nothing(index_elements=["channel", "chat_key"])
-    .returning(ConversationRow.__table__.c.id)
+    .returning(_CONVERSATIONS.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 

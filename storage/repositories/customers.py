@@ -5,24 +5,24 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy import Row, Table, Update, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.records import Channel, Customer, Language
 from storage.models import CustomerRow
 
-# Built once: every update a customer sends runs these, and a reused statement keeps its
-# cache key instead of computing it again.
-_BY_CHAT = select(CustomerRow).where(
-    CustomerRow.channel == bindparam("channel"), CustomerRow.chat_key == bindparam("chat_key")
+# Built once and on the table (SQLAlchemy Core): every update a customer sends runs these; a
+# reused statement keeps its cache key, and Core skips the ORM's per-statement work (and its
+# insert path, which copies the statement on every call).
+_CUSTOMERS = cast(Table, CustomerRow.__table__)
+_BY_CHAT = select(_CUSTOMERS).where(
+    _CUSTOMERS.c.channel == bindparam("channel"), _CUSTOMERS.c.chat_key == bindparam("chat_key")
 )
-# On the table, not the mapped class: the ORM's insert path would copy the statement (and
-# compute its cache key) on every call.
 _NEW = {
-    name: dialect.insert(CustomerRow.__table__)
+    name: dialect.insert(_CUSTOMERS)
     .values(
         channel=bindparam("b_channel"),
         chat_key=bindparam("b_chat_key"),
@@ -33,7 +33,7 @@ _NEW = {
         updated_at=bindparam("b_now"),
     )
     .on_conflict_do_nothing(index_elements=["channel", "chat_key"])
-    .returning(CustomerRow.__table__.c.id)
+    .returning(_CUSTOMERS.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
@@ -42,15 +42,14 @@ _NEW = {
 def _set_statement(names: tuple[str, ...]) -> Update:
     """An UPDATE of ``names`` (and ``updated_at``) for one customer, built once per set."""
     return (
-        update(CustomerRow)
-        .where(CustomerRow.id == bindparam("b_id"))
+        update(_CUSTOMERS)
+        .where(_CUSTOMERS.c.id == bindparam("b_id"))
         .values(updated_at=bindparam("b_now"), **{name: bindparam(f"b_{name}") for name in names})
-        .execution_options(synchronize_session=False)
     )
 
 
-def to_customer(row: CustomerRow) -> Customer:
-    """The checkout record for a customer row."""
+def to_customer(row: CustomerRow | Row[Any]) -> Customer:
+    """The checkout record for a customer row (an ORM object or a Core row)."""
     return Customer(
         id=row.id,
         channel=Channel(row.channel),
@@ -127,10 +126,11 @@ class SqlCustomerRepository:
         )
         return [to_customer(row) for row in rows]
 
-    async def _find(self, channel: Channel, chat_key: str) -> CustomerRow | None:
-        return await self._session.scalar(
+    async def _find(self, channel: Channel, chat_key: str) -> Row[Any] | None:
+        found = await self._session.execute(
             _BY_CHAT, {"channel": channel.value, "chat_key": chat_key}
         )
+        return found.first()
 
     async def _set(self, customer_id: int, now: datetime, **values: str) -> None:
         parameters: dict[str, Any] = {f"b_{name}": value for name, value in values.items()}

@@ -6,13 +6,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PaymentEventRow, PaymentRow
 
 # Core on the table, built once: the ORM's bulk-insert path costs more than the round trip.
-_INSERT = insert(cast(Table, PaymentEventRow.__table__))
+_EVENTS = cast(Table, PaymentEventRow.__table__)
+_INSERT = insert(_EVENTS)
+# Every accepted push asks whether its callback came early.
+_LATEST = (
+    select(_EVENTS.c.payload)
+    .where(
+        _EVENTS.c.checkout_request_id == bindparam("checkout_request_id"),
+        _EVENTS.c.kind == bindparam("kind"),
+    )
+    .order_by(_EVENTS.c.id.desc())
+    .limit(1)
+)
 
 
 class SqlPaymentEventRepository:
@@ -58,13 +69,7 @@ class SqlPaymentEventRepository:
         """The payload of the latest event of ``kind`` for this CheckoutRequestID, if any."""
         await self.flush()
         payload: dict[str, Any] | None = await self._session.scalar(
-            select(PaymentEventRow.payload)
-            .where(
-                PaymentEventRow.checkout_request_id == checkout_request_id,
-                PaymentEventRow.kind == kind,
-            )
-            .order_by(PaymentEventRow.id.desc())
-            .limit(1)
+            _LATEST, {"checkout_request_id": checkout_request_id, "kind": kind}
         )
         return payload
 

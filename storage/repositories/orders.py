@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +12,8 @@ from checkout.records import Order, OrderStatus
 from storage.models import OrderRow
 
 
-def to_order(row: OrderRow) -> Order:
-    """The checkout record for an order row."""
+def to_order(row: OrderRow | Row[Any]) -> Order:
+    """The checkout record for an order row (an ORM object or a Core row)."""
     return Order(
         reference=row.reference,
         amount_due=row.amount_due,
@@ -66,7 +66,7 @@ _RECORD_PAID = (
     .returning(*_ORDER_COLUMNS)
 )
 # Every checkout step that names an order reads it by reference.
-_BY_REFERENCE = select(OrderRow).where(OrderRow.reference == bindparam("reference"))
+_BY_REFERENCE = select(_ORDERS).where(_ORDERS.c.reference == bindparam("reference"))
 
 
 class SqlOrderRepository:
@@ -77,7 +77,7 @@ class SqlOrderRepository:
 
     async def get(self, reference: str) -> Order | None:
         """The order with this reference, or None."""
-        row = await self._session.scalar(_BY_REFERENCE, {"reference": reference})
+        row = (await self._session.execute(_BY_REFERENCE, {"reference": reference})).first()
         return to_order(row) if row else None
 
     async def create(

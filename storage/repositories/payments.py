@@ -70,6 +70,26 @@ _BY_CHECKOUT_ID = _CORE_WITH_REFERENCE.where(
 _BY_CHECKOUT_IDS = _CORE_WITH_REFERENCE.where(
     _PAYMENTS.c.checkout_request_id.in_(bindparam("checkout_request_ids", expanding=True))
 )
+_PENDING_FOR_ORDER = _CORE_WITH_REFERENCE.where(
+    _ORDERS.c.reference == bindparam("reference"),
+    _PAYMENTS.c.status == PaymentStatus.PENDING.value,
+).order_by(_PAYMENTS.c.id)
+_RECENT_FOR_CHAT = (
+    _CORE_WITH_REFERENCE.where(
+        _PAYMENTS.c.channel == bindparam("channel"),
+        _PAYMENTS.c.chat_key == bindparam("chat_key"),
+    )
+    .order_by(_PAYMENTS.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_MARK_REQUESTED = (
+    update(_PAYMENTS)
+    .where(_PAYMENTS.c.id == bindparam("b_id"))
+    .values(
+        merchant_request_id=bindparam("b_merchant_request_id"),
+        checkout_request_id=bindparam("b_checkout_request_id"),
+    )
+)
 # A pending payment for the order with this reference (no row if there is no such order).
 _CREATE_PENDING = (
     _PAYMENTS.insert()
@@ -181,13 +201,12 @@ class SqlPaymentRepository:
     ) -> None:
         """Record the ids Daraja gave the accepted push."""
         await self._session.execute(
-            update(PaymentRow)
-            .where(PaymentRow.id == payment_id)
-            .values(
-                merchant_request_id=merchant_request_id,
-                checkout_request_id=checkout_request_id,
-            )
-            .execution_options(synchronize_session=False)
+            _MARK_REQUESTED,
+            {
+                "b_id": payment_id,
+                "b_merchant_request_id": merchant_request_id,
+                "b_checkout_request_id": checkout_request_id,
+            },
         )
 
     async def settle(self, payment_id: int, settlement: Settlement, *, now: datetime) -> bool:
@@ -256,23 +275,14 @@ class SqlPaymentRepository:
     ) -> Sequence[Payment]:
         """The newest payments started from this chat, newest first."""
         rows = await self._session.execute(
-            _WITH_REFERENCE.where(
-                PaymentRow.channel == channel.value, PaymentRow.chat_key == chat_key
-            )
-            .order_by(PaymentRow.id.desc())
-            .limit(limit)
+            _RECENT_FOR_CHAT, {"channel": channel.value, "chat_key": chat_key, "limit": limit}
         )
-        return [to_payment(row, reference) for row, reference in rows]
+        return [to_payment(row, row.reference) for row in rows]
 
     async def pending_for_order(self, order_reference: str) -> Sequence[Payment]:
         """Payments for this order still waiting for an outcome."""
-        rows = await self._session.execute(
-            _WITH_REFERENCE.where(
-                OrderRow.reference == order_reference,
-                PaymentRow.status == PaymentStatus.PENDING.value,
-            ).order_by(PaymentRow.id)
-        )
-        return [to_payment(row, reference) for row, reference in rows]
+        rows = await self._session.execute(_PENDING_FOR_ORDER, {"reference": order_reference})
+        return [to_payment(row, row.reference) for row in rows]
 
     async def claim_for_check(
         self, *, now: datetime, created_before: datetime, limit: int, lease_seconds: float

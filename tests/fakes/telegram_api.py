@@ -20,6 +20,7 @@ thousands of requests per second through it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import itertools
 import json
@@ -766,6 +767,7 @@ class FakeTelegram:
         self.answered_callback_queries: list[AnsweredCallbackQuery] = []
         self.chat_actions: list[ChatActionRecord] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
+        self.webhook_reply_methods: list[str] = []  # methods run from webhooks' answers
         self.requests_by_method: Counter[str] = Counter()
         self.responses_by_status: Counter[int] = Counter()
         self.rate_limited: Counter[int] = Counter()
@@ -948,6 +950,7 @@ class FakeTelegram:
         self.answered_callback_queries.clear()
         self.chat_actions.clear()
         self.webhook_deliveries.clear()
+        self.webhook_reply_methods.clear()
         self.reset_counters()
         self.clear_faults()
         self._rate_limits = None
@@ -2130,10 +2133,14 @@ class FakeTelegram:
         started = time.monotonic()
         status: int | None = None
         error: str | None = None
+        reply: Any = None
         try:
             async with self._session.post(target, data=body, headers=headers) as response:
                 status = response.status
-                await response.read()
+                answer = await response.read()
+                if 200 <= status <= 299 and response.content_type == "application/json":
+                    with contextlib.suppress(ValueError):
+                        reply = json.loads(answer)
         except (ClientError, TimeoutError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         if error is not None:
@@ -2152,5 +2159,22 @@ class FakeTelegram:
             duration=time.monotonic() - started,
         )
         self.webhook_deliveries.append(delivery)
+        if isinstance(reply, dict) and isinstance(reply.get("method"), str):
+            await self._run_webhook_reply(reply)
         self._notify()
         return delivery
+
+    async def _run_webhook_reply(self, reply: dict[str, Any]) -> None:
+        """Run the Bot API method a webhook named in its answer, as Telegram does.
+
+        Like Telegram, nobody learns whether it worked: a failure is only counted.
+        """
+        params = {key: value for key, value in reply.items() if key != "method"}
+        entry = self._handlers.get(str(reply["method"]).lower())
+        if entry is None:
+            return
+        name, handler = entry
+        self.requests_by_method[name] += 1
+        self.webhook_reply_methods.append(name)
+        with contextlib.suppress(_ApiError):
+            await handler(_Params(params, {}))

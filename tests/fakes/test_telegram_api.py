@@ -755,3 +755,35 @@ async def test_rate_limits_can_be_loosened(
         await bot.send_message(USER, "burst")
     with pytest.raises(RetryAfter):
         await bot.send_message(USER, "fourth")
+
+
+async def test_a_method_named_in_the_webhook_s_answer_is_run_as_telegram_does(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    async def answer_in_reply(request: web.Request) -> web.Response:
+        update = await request.json()
+        query = update.get("callback_query")
+        if query is None:
+            return web.json_response({"method": "noSuchMethod"})
+        return web.json_response(
+            {"method": "answerCallbackQuery", "callback_query_id": query["id"]}
+        )
+
+    web_app = web.Application()
+    web_app.router.add_post("/telegram", answer_in_reply)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        await bot.set_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/telegram")
+        await bot.send_message(USER, "Pay?", reply_markup=pay_keyboard())
+        pressed = await fake.user_presses_button(USER, "pay:WW-1042")
+        text = await fake.user_sends_text(USER, "hello")
+    finally:
+        await runner.cleanup()
+    assert pressed.webhook_status == 200
+    assert text.webhook_status == 200
+    assert [a.callback_query_id for a in fake.answered_callback_queries] == [
+        pressed.update["callback_query"]["id"]
+    ]
+    assert fake.webhook_reply_methods == ["answerCallbackQuery"]
