@@ -10,9 +10,10 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.events import event_from_update
 from bot.rendering import render
-from bot.sending import send_text
+from bot.sending import ChatTurns, send_text
 from checkout import texts
 from checkout.chat import ConversationBusy, ConversationService
+from checkout.conversation import Event
 from checkout.log_context import log_fields
 from checkout.records import Channel, Language
 
@@ -28,11 +29,17 @@ class CheckoutHandlers:
         default_language: Language,
         *,
         answer_button_presses: bool = True,
+        turns: ChatTurns | None = None,
     ) -> None:
-        """``answer_button_presses`` False: the webhook's own answer answers them already."""
+        """``answer_button_presses`` False: the webhook's own answer answers them already.
+
+        ``turns`` is shared with the outbox's Telegram sender: an update's replies go out
+        before any outbox message that its handling caused (a fast callback's "Paid").
+        """
         self._conversations = conversations
         self._default_language: Language = default_language
         self._answer_presses = answer_button_presses
+        self._turns = turns or ChatTurns()
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         """Register the handlers on a PTB application."""
@@ -63,9 +70,21 @@ class CheckoutHandlers:
                 log.info("could not answer a callback query: %s", error)
         if event is None or chat is None or user is None or chat.type != "private":
             return
+        async with self._turns.of(chat.id):
+            await self._converse(update, context, chat.id, user.id, event)
+
+    async def _converse(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        user_id: int,
+        event: Event,
+    ) -> None:
+        """Feed the event to the conversation and send its replies (holding the chat's turn)."""
         try:
             replies = await self._conversations.handle(
-                Channel.TELEGRAM, str(chat.id), event, telegram_user_id=user.id
+                Channel.TELEGRAM, str(chat_id), event, telegram_user_id=user_id
             )
         except ConversationBusy:
             replies = []
@@ -73,9 +92,9 @@ class CheckoutHandlers:
             # Never let a traceback reach the customer: log it, say something plain.
             log.exception("update %s failed", update.update_id)
             await send_text(
-                context.bot, chat.id, texts.t(self._default_language, "something_went_wrong")
+                context.bot, chat_id, texts.t(self._default_language, "something_went_wrong")
             )
             return
         for reply in replies:
             for message in render(reply):
-                await send_text(context.bot, chat.id, message.text, message.markup)
+                await send_text(context.bot, chat_id, message.text, message.markup)

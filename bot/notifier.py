@@ -10,7 +10,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.rendering import render
-from bot.sending import send_text
+from bot.sending import ChatTurns, send_text
 from checkout.conversation import reply_from_payload
 from checkout.ports import DeliveryFailed
 from checkout.records import Channel
@@ -29,8 +29,10 @@ def retry_after_seconds(error: RetryAfter) -> float:
 class TelegramSender:
     """Implements ``checkout.ports.MessageSender`` for the Telegram channel."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, turns: ChatTurns | None = None) -> None:
+        """``turns``: shared with the update handlers, so replies are not overtaken."""
         self._bot = bot
+        self._turns = turns or ChatTurns()
 
     async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
         """Send the payload's messages to the chat; raise DeliveryFailed when Telegram refuses."""
@@ -40,6 +42,10 @@ class TelegramSender:
             raise DeliveryFailed(
                 f"not a Telegram chat id: {chat_key!r}", retry_after=None
             ) from None
+        async with self._turns.of(chat_id):
+            await self._send_all(chat_id, payload)
+
+    async def _send_all(self, chat_id: int, payload: dict[str, Any]) -> None:
         for message in render(reply_from_payload(payload)):
             try:
                 await send_text(self._bot, chat_id, message.text, message.markup)

@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.application import build_application, feed_update
 from bot.handlers import CheckoutHandlers
 from bot.notifier import TelegramSender
+from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
 from checkout.delivery import DeliveryPolicy
 from checkout.records import Channel
@@ -94,7 +95,9 @@ class Service:
             overall_max_rate=settings.telegram_max_messages_per_second,
         )
         self.application = application
-        senders: Mapping[Channel, Any] = {Channel.TELEGRAM: TelegramSender(application.bot)}
+        # Replies to an update and outbox messages to the same chat take turns.
+        turns = ChatTurns()
+        senders: Mapping[Channel, Any] = {Channel.TELEGRAM: TelegramSender(application.bot, turns)}
         lipa = await self._stack.enter_async_context(
             open_lipa(
                 settings,
@@ -110,6 +113,7 @@ class Service:
             settings.default_language,
             # In webhook mode the webhook's own answer answers each button press.
             answer_button_presses=polling,
+            turns=turns,
         ).install(application)
         try:
             await application.initialize()

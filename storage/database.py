@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_
 
+from storage.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
@@ -45,7 +47,10 @@ def create_engine(
     """
     if is_sqlite(url):
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            url,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            module=one_trip_dbapi(),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         writers = SqliteWriters(sqlite_write_wait_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,6 +10,7 @@ from telegram import Bot
 
 from bot.notifier import TelegramSender
 from bot.rendering import render
+from bot.sending import ChatTurns, send_text
 from checkout.conversation import Button, Reply, reply_to_payload
 from checkout.ports import DeliveryFailed
 from checkout.records import Channel
@@ -77,3 +79,20 @@ def test_a_contact_request_with_inline_buttons_becomes_two_messages() -> None:
     first, second = render(reply)
     assert first.text == "Which number?"
     assert second.text == "Share my number"
+
+
+async def test_an_outbox_message_waits_for_the_chat_s_turn(fake: FakeTelegram) -> None:
+    # While an update's handler holds chat 42's turn (sending its replies), the outbox's
+    # message to 42 waits; another chat's does not.
+    turns = ChatTurns()
+    async with Bot(fake.token, base_url=fake.base_url) as bot:
+        sender = TelegramSender(bot, turns)
+        async with turns.of(42):
+            waiting = asyncio.create_task(sender.send(Channel.TELEGRAM, "42", PAYLOAD))
+            await sender.send(Channel.TELEGRAM, "43", PAYLOAD)
+            await asyncio.sleep(0.05)
+            assert not waiting.done()
+            assert fake.sent_to(42) == []
+            await send_text(bot, 42, "Enter your PIN")
+        await waiting
+    assert [message.text for message in fake.sent_to(42)] == ["Enter your PIN", "Paid"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from daraja.simulator.settings import SimulatorSettings
 from lipa.service import Service
 from tests.e2e.conftest import StartService, service_settings
 from tests.fakes import FakeTelegram
@@ -116,3 +117,24 @@ async def test_a_restart_mid_conversation_continues_where_the_customer_was(
     await telegram.user_sends_text(CUSTOMER, "0712 345 678")
     confirmation = await telegram.wait_for_message_to(CUSTOMER, "Pay KES 1,500 for order WW-1042")
     assert confirmation.callback_data == ["pay", "change_phone", "cancel"]
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_the_pin_prompt_comes_before_the_outcome_of_a_callback_that_beats_it(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str, mode: str
+) -> None:
+    # The simulator calls back the moment it accepts the push: the outcome is settled (and
+    # its message queued) while the Pay press's own reply is still to be sent.
+    service = await start_service(
+        service_settings(telegram, sqlite_url, mode=mode),
+        simulator=SimulatorSettings(callback_delay=0.0, seed=7),
+    )
+    await seed(service)
+    await reach_confirmation(telegram)
+    await telegram.user_presses_button(CUSTOMER, "pay")
+    await telegram.wait_for_message_to(CUSTOMER, "receipt", timeout=10)
+    await telegram.wait_for_message_to(CUSTOMER, "PIN", timeout=10)
+    texts = [message.text for message in telegram.sent_to(CUSTOMER)]
+    prompt = next(i for i, text in enumerate(texts) if "PIN" in text)
+    paid = next(i for i, text in enumerate(texts) if "receipt" in text)
+    assert prompt < paid
