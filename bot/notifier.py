@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import warnings
 from datetime import timedelta
 from typing import Any
@@ -15,6 +17,8 @@ from checkout.conversation import reply_from_payload
 from checkout.ports import DeliveryFailed
 from checkout.records import Channel
 
+log = logging.getLogger(__name__)
+
 
 def retry_after_seconds(error: RetryAfter) -> float:
     """Telegram's ``retry_after`` in seconds (PTB gives an int or a timedelta)."""
@@ -26,13 +30,27 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return float(value)
 
 
+# How long an outbox message waits for an update of its chat to send its replies first.
+TURN_WAIT_SECONDS = 10.0
+
+
 class TelegramSender:
     """Implements ``checkout.ports.MessageSender`` for the Telegram channel."""
 
-    def __init__(self, bot: Bot, turns: ChatTurns | None = None) -> None:
-        """``turns``: shared with the update handlers, so replies are not overtaken."""
+    def __init__(
+        self,
+        bot: Bot,
+        turns: ChatTurns | None = None,
+        *,
+        turn_wait_seconds: float = TURN_WAIT_SECONDS,
+    ) -> None:
+        """``turns``: shared with the update handlers, so replies are not overtaken.
+
+        A message waits at most ``turn_wait_seconds`` for its chat's turn.
+        """
         self._bot = bot
         self._turns = turns or ChatTurns()
+        self._turn_wait = turn_wait_seconds
 
     async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
         """Send the payload's messages to the chat; raise DeliveryFailed when Telegram refuses."""
@@ -42,8 +60,19 @@ class TelegramSender:
             raise DeliveryFailed(
                 f"not a Telegram chat id: {chat_key!r}", retry_after=None
             ) from None
-        async with self._turns.of(chat_id):
+        turn = self._turns.of(chat_id)
+        try:
+            await asyncio.wait_for(turn.acquire(), self._turn_wait)
+        except TimeoutError:
+            # An update of this chat is taking long (a hanging Daraja push): send anyway,
+            # well inside the message's lease, rather than risk it being claimed twice.
+            log.info("chat %s busy for %ss; sending without its turn", chat_id, self._turn_wait)
             await self._send_all(chat_id, payload)
+            return
+        try:
+            await self._send_all(chat_id, payload)
+        finally:
+            turn.release()
 
     async def _send_all(self, chat_id: int, payload: dict[str, Any]) -> None:
         for message in render(reply_from_payload(payload)):

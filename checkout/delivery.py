@@ -71,10 +71,13 @@ class OutboxSender:
     def lease_until(self) -> datetime | None:
         """Until when a commit should claim the messages it queues for this sender.
 
-        None unless :meth:`run_forever` is running: a sender that is not delivering must not
-        have messages claimed for it (they would wait for the lease to run out).
+        None unless :meth:`run_forever` is running with room in its flight: a sender that is
+        not delivering must not have messages claimed for it (they would wait for the lease to
+        run out), nor one with ``batch_size`` chats in flight (in a burst, a message claimed
+        now could still be waiting for Telegram's limits when its lease ends, and be claimed
+        and sent again); those messages are claimed by the sender when it has room.
         """
-        if self._flight is None:
+        if self._flight is None or self._flight.chats >= self._flight.capacity:
             return None
         return self._clock() + timedelta(seconds=self._policy.lease_seconds)
 

@@ -96,3 +96,15 @@ async def test_an_outbox_message_waits_for_the_chat_s_turn(fake: FakeTelegram) -
             await send_text(bot, 42, "Enter your PIN")
         await waiting
     assert [message.text for message in fake.sent_to(42)] == ["Enter your PIN", "Paid"]
+
+
+async def test_an_outbox_message_does_not_wait_for_a_turn_forever(fake: FakeTelegram) -> None:
+    # An update stuck on a hanging Daraja push holds its chat's turn; the outbox message
+    # goes out anyway after a bounded wait (well inside its lease, so it is never sent twice).
+    turns = ChatTurns()
+    async with Bot(fake.token, base_url=fake.base_url) as bot:
+        sender = TelegramSender(bot, turns, turn_wait_seconds=0.1)
+        async with turns.of(42):
+            await asyncio.wait_for(sender.send(Channel.TELEGRAM, "42", PAYLOAD), timeout=5)
+            assert [message.text for message in fake.sent_to(42)] == ["Paid"]
+        assert not turns.of(42).locked()

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -132,3 +133,30 @@ async def test_messages_handed_to_a_sender_that_stopped_are_sent_after_the_lease
     clock.now += timedelta(seconds=lease_seconds)
     assert await after.run_once() == 1
     assert other.delivered == [("42", 1)]
+
+
+async def test_a_full_flight_takes_nothing_more_and_claims_it_when_there_is_room(
+    uow: SqlUnits,
+) -> None:
+    # In a burst, messages handed over beyond the flight could outwait their lease (and be
+    # claimed and sent twice): past ``batch_size`` chats in flight nothing more is claimed.
+    clock = Clock()
+    sender = GatedSender(slow_chat="none")
+    blocked = asyncio.Event()
+
+    class Held(GatedSender):
+        async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+            await blocked.wait()
+            await sender.send(channel, chat_key, payload)
+
+    patient = DeliveryPolicy(batch_size=2, idle_poll_seconds=60, held_back_poll_seconds=60)
+    outbox = OutboxSender(uow, {Channel.TELEGRAM: Held("none")}, clock=clock, policy=patient)
+    handed = uow.delivery = Handed(outbox)
+    async with running(outbox), asyncio.timeout(5):
+        for chat, number in (("1", 1), ("2", 2), ("3", 3)):
+            await queue(uow, clock, (chat, number))
+        assert handed.taken == [[1], [2]]
+        assert handed.waits == [{(Channel.TELEGRAM, "3")}]
+        blocked.set()
+        await sender.wait_for(("3", 3))
+    assert sorted(sender.delivered) == [("1", 1), ("2", 2), ("3", 3)]
