@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,6 +47,30 @@ _NEW = {
 }
 
 
+# ``Session.info`` key under which a conversation read together with its customer waits
+# for :meth:`SqlConversationRepository.load` (one statement instead of two per update).
+_PRELOADED = "lipa_preloaded_conversations"
+
+
+def remember_preloaded(
+    session: AsyncSession,
+    channel: Channel,
+    chat_key: str,
+    stored: StoredConversation | None,
+) -> None:
+    """Keep a conversation read along with another row, for this session's next ``load``."""
+    session.info.setdefault(_PRELOADED, {})[(channel, chat_key)] = stored
+
+
+def stored_from(state: Any, version: int | None, updated_at: Any) -> StoredConversation | None:
+    """The stored conversation from its columns (None when there is no row)."""
+    if version is None:
+        return None
+    return StoredConversation(
+        state=ConversationState.from_json(state, updated_at=updated_at), version=version
+    )
+
+
 class SqlConversationRepository:
     """Conversations in the ``conversations`` table."""
 
@@ -54,14 +78,21 @@ class SqlConversationRepository:
         self._session = session
 
     async def load(self, channel: Channel, chat_key: str) -> StoredConversation | None:
-        """The stored conversation, or None for a new chat."""
+        """The stored conversation, or None for a new chat.
+
+        A conversation read with its customer in this unit (see :func:`remember_preloaded`)
+        is taken from there, once.
+        """
+        preloaded = self._session.info.get(_PRELOADED)
+        if preloaded and (channel, chat_key) in preloaded:
+            stored: StoredConversation | None = preloaded.pop((channel, chat_key))
+            return stored
         row = (
             await self._session.execute(_LOAD, {"channel": channel.value, "chat_key": chat_key})
         ).first()
         if row is None:
             return None
-        state = ConversationState.from_json(row.state, updated_at=row.updated_at)
-        return StoredConversation(state=state, version=row.version)
+        return stored_from(row.state, row.version, row.updated_at)
 
     async def save(
         self,
@@ -77,6 +108,9 @@ class SqlConversationRepository:
         A new chat (``expected_version`` None) is inserted; if another request inserted it
         first, the insert skips ours (one statement, no savepoint) and we report the conflict.
         """
+        preloaded = self._session.info.get(_PRELOADED)
+        if preloaded:
+            preloaded.pop((channel, chat_key), None)  # stale once this is written
         parameters = {
             "b_channel": channel.value,
             "b_chat_key": chat_key,

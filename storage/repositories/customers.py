@@ -7,19 +7,40 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, Update, bindparam, select, update
+from sqlalchemy import Row, Table, Update, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.records import Channel, Customer, Language
-from storage.models import CustomerRow
+from storage.models import ConversationRow, CustomerRow
+from storage.repositories.conversations import remember_preloaded, stored_from
 
 # Built once and on the table (SQLAlchemy Core): every update a customer sends runs these; a
 # reused statement keeps its cache key, and Core skips the ORM's per-statement work (and its
 # insert path, which copies the statement on every call).
 _CUSTOMERS = cast(Table, CustomerRow.__table__)
-_BY_CHAT = select(_CUSTOMERS).where(
-    _CUSTOMERS.c.channel == bindparam("channel"), _CUSTOMERS.c.chat_key == bindparam("chat_key")
+_CONVERSATIONS = cast(Table, ConversationRow.__table__)
+# The customer with their conversation, if any: every update needs both, in one statement.
+_BY_CHAT = (
+    select(
+        _CUSTOMERS,
+        _CONVERSATIONS.c.state.label("conversation_state"),
+        _CONVERSATIONS.c.version.label("conversation_version"),
+        _CONVERSATIONS.c.updated_at.label("conversation_updated_at"),
+    )
+    .select_from(
+        _CUSTOMERS.outerjoin(
+            _CONVERSATIONS,
+            and_(
+                _CONVERSATIONS.c.channel == _CUSTOMERS.c.channel,
+                _CONVERSATIONS.c.chat_key == _CUSTOMERS.c.chat_key,
+            ),
+        )
+    )
+    .where(
+        _CUSTOMERS.c.channel == bindparam("channel"),
+        _CUSTOMERS.c.chat_key == bindparam("chat_key"),
+    )
 )
 _NEW = {
     name: dialect.insert(_CUSTOMERS)
@@ -83,6 +104,17 @@ class SqlCustomerRepository:
         """
         found = await self._find(channel, chat_key)
         if found is not None:
+            # The conversation came with it: the conversation repository's load takes it.
+            remember_preloaded(
+                self._session,
+                channel,
+                chat_key,
+                stored_from(
+                    found.conversation_state,
+                    found.conversation_version,
+                    found.conversation_updated_at,
+                ),
+            )
             return to_customer(found)
         created_id = await self._session.scalar(
             _NEW[self._session.get_bind().dialect.name],

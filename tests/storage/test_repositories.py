@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.conversation import ConversationState, Step
 from checkout.ports import NewPayment, Settlement
@@ -313,3 +315,40 @@ class TestOutbox:
         async with uow() as unit:
             (second,) = await unit.outbox.claim_due(now=NOW, limit=10, lease_seconds=30)
         assert (second.chat_key, second.id) == ("1", first.id + 1)
+
+
+async def test_a_customer_read_brings_their_conversation_along(
+    uow: Callable[[], SqlUnitOfWork], engine: AsyncEngine
+) -> None:
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    state = ConversationState(language="sw", updated_at=now)
+    async with uow() as unit:
+        await unit.customers.get_or_create(Channel.TELEGRAM, "77", language="en", now=now)
+        await unit.conversations.save(Channel.TELEGRAM, "77", state, expected_version=None, now=now)
+        await unit.commit()
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with uow() as unit:
+            await unit.customers.get_or_create(Channel.TELEGRAM, "77", language="en", now=now)
+            stored = await unit.conversations.load(Channel.TELEGRAM, "77")
+            assert len(statements) == 1  # the customer's read brought the conversation
+            assert stored is not None
+            assert stored.version == 1
+            assert stored.state.language == "sw"
+            await unit.conversations.save(
+                Channel.TELEGRAM, "77", state, expected_version=1, now=now
+            )
+            again = await unit.conversations.load(Channel.TELEGRAM, "77")  # read anew
+            assert again is not None
+            assert again.version == 2
+        async with uow() as unit:
+            await unit.customers.get_or_create(Channel.TELEGRAM, "78", language="en", now=now)
+            await unit.customers.get_or_create(Channel.TELEGRAM, "78", language="en", now=now)
+            assert await unit.conversations.load(Channel.TELEGRAM, "78") is None
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
