@@ -27,27 +27,9 @@ def to_order(row: OrderRow | Row[Any]) -> Order:
 
 # Settling statements are Core on the table (no ORM bookkeeping per statement).
 _ORDERS = cast(Table, OrderRow.__table__)
-# What an UPDATE ... RETURNING gives back to build an Order without reading it again.
-_ORDER_COLUMNS = (
-    _ORDERS.c.reference,
-    _ORDERS.c.amount_due,
-    _ORDERS.c.amount_paid,
-    _ORDERS.c.status,
-    _ORDERS.c.known,
-    _ORDERS.c.description,
-)
-
-
-def _returned_order(row: Row[str, int, int, str, bool, str | None]) -> Order:
-    """The Order from a row of :data:`_ORDER_COLUMNS`."""
-    return Order(
-        reference=row.reference,
-        amount_due=row.amount_due,
-        amount_paid=row.amount_paid,
-        status=OrderStatus(row.status),
-        known=row.known,
-        description=row.description,
-    )
+# What an UPDATE ... RETURNING gives back to build an Order without reading it again: every
+# column of the table, so the Order is whole (an ``order.paid`` event shows its phone).
+_ORDER_COLUMNS = tuple(_ORDERS.c)
 
 
 _PAID_SO_FAR = _ORDERS.c.amount_paid + bindparam("b_amount")
@@ -127,7 +109,7 @@ class SqlOrderRepository:
         ).first()
         if row is None:
             raise LookupError(f"no order {reference!r}")
-        return _returned_order(row)
+        return to_order(row)
 
     async def record_paid_many(self, amounts: dict[str, int]) -> dict[str, Order]:
         """:meth:`record_paid` for several orders in one statement; the orders after it."""
@@ -151,7 +133,7 @@ class SqlOrderRepository:
             )
             .returning(*_ORDER_COLUMNS)
         )
-        return {row.reference: _returned_order(row) for row in rows}
+        return {row.reference: to_order(row) for row in rows}
 
     async def _reload(self, reference: str) -> Order:
         row = await self._session.scalar(

@@ -352,3 +352,28 @@ async def test_a_customer_read_brings_their_conversation_along(
             assert await unit.conversations.load(Channel.TELEGRAM, "78") is None
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_an_order_credited_with_a_payment_comes_back_whole(
+    uow: Callable[[], SqlUnitOfWork],
+) -> None:
+    # The order a settlement sees (and an ``order.paid`` event shows) keeps the customer's phone.
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    async with uow() as unit:
+        await unit.order_book.create_if_absent(
+            "WW-7", 500, description="Shirts", customer_phone="254712345678", now=now
+        )
+        await unit.order_book.create_if_absent(
+            "WW-8", 900, description=None, customer_phone="254711000000", now=now
+        )
+        one = await unit.orders.record_paid("WW-7", 500)
+        both = await unit.orders.record_paid_many({"WW-7": 100, "WW-8": 300})
+        await unit.commit()
+    assert (one.customer_phone, one.status, one.description) == (
+        "254712345678",
+        OrderStatus.PAID,
+        "Shirts",
+    )
+    assert both["WW-7"].amount_paid == 600
+    assert both["WW-8"].customer_phone == "254711000000"
+    assert both["WW-8"].status is OrderStatus.PARTLY_PAID
