@@ -94,7 +94,7 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 class SqliteWriters:
-    """Lets this process's SQLite write transactions take turns on an asyncio lock.
+    """Lets this process's SQLite write transactions take turns on an in-process lock.
 
     SQLite has one write lock per database. A second writer that finds it taken waits in
     SQLite's busy handler, which sleeps in steps of up to 100 ms whatever the first does, so
@@ -136,14 +136,12 @@ class SqliteWriters:
         try:
             async with asyncio.timeout(self._timeout):
                 await turn
-        except TimeoutError:
+        except BaseException as error:
             if turn.done() and not turn.cancelled():
-                self._release()  # the turn came just as time ran out: pass it on
-            # What SQLite itself says when its busy timeout runs out.
-            raise sqlite3.OperationalError("database is locked") from None
-        except BaseException:
-            if turn.done() and not turn.cancelled():
-                self._release()
+                self._release()  # the turn came just as we gave up (timeout or cancel): pass it on
+            if isinstance(error, TimeoutError):
+                # What SQLite itself says when its busy timeout runs out.
+                raise sqlite3.OperationalError("database is locked") from None
             raise
 
     def _release(self) -> None:

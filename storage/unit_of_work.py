@@ -105,7 +105,6 @@ class SqlUnitOfWork:
             # Other processes' senders listen for this; it is delivered only on commit.
             await notify_in(self.session, self._origin)
         await self.session.commit()
-        self.outbox.added = 0
         self.outbox.unclaimed = set()
         if delivery is not None:
             if claimed:
@@ -118,7 +117,6 @@ class SqlUnitOfWork:
         await self.session.rollback()
         self.events.discard()
         self.outbox.discard()
-        self.outbox.added = 0
 
 
 class SqlUnits:

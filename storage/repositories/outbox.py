@@ -102,12 +102,10 @@ def _claim_new_statement() -> Any:
     task); a chat with an older message still waiting is left to the ordinary claim.
     """
     earlier, waiting = _earlier_unsent(_OUTBOX)
+    new: Any = bindparam("ids", expanding=True)  # the same list in both places
     return (
         update(_OUTBOX)
-        .where(
-            _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-            ~waiting.where(earlier.c.id.not_in(bindparam("also_new", expanding=True))),
-        )
+        .where(_OUTBOX.c.id.in_(new), ~waiting.where(earlier.c.id.not_in(new)))
         .values(next_attempt_at=bindparam("lease_until"), attempts=_OUTBOX.c.attempts + 1)
         .returning(*_COLUMNS)
     )
@@ -153,7 +151,6 @@ class SqlOutboxRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self.added = 0
         # The chats of rows written but not claimed by the writing unit (see :meth:`flush`).
         self.unclaimed: set[tuple[Channel, str]] = set()
         self._pending: list[dict[str, Any]] = []
@@ -186,7 +183,6 @@ class SqlOutboxRepository:
                 "last_error": None,
             }
         )
-        self.added += 1
 
     async def flush(self, *, claim_until: datetime | None = None) -> Sequence[OutboxMessage]:
         """Write the queued rows (duplicates of an existing ``dedupe_key`` are skipped).
@@ -205,10 +201,9 @@ class SqlOutboxRepository:
         }
         claimed: list[OutboxMessage] = []
         if claim_until is not None and written:
-            ids = list(written)
             claimed = _by_id(
                 await self._session.execute(
-                    _CLAIM_NEW, {"ids": ids, "also_new": ids, "lease_until": claim_until}
+                    _CLAIM_NEW, {"ids": list(written), "lease_until": claim_until}
                 )
             )
         for message in claimed:

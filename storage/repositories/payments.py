@@ -53,29 +53,25 @@ def to_payment(row: PaymentRow | Row[Any], order_reference: str) -> Payment:
     )
 
 
-_WITH_REFERENCE = select(PaymentRow, OrderRow.reference).join(
-    OrderRow, OrderRow.id == PaymentRow.order_id
-)
-
-# The callback path's statements are Core on the tables and built once: a reused statement
-# keeps its cache key, and Core skips the ORM's per-statement work (identity map, loading).
+# Statements are Core on the tables, the frequent ones built once: a reused statement keeps
+# its cache key, and Core skips the ORM's per-statement work (identity map, loading).
 _PAYMENTS = cast(Table, PaymentRow.__table__)
 _ORDERS = cast(Table, OrderRow.__table__)
-_CORE_WITH_REFERENCE = select(_PAYMENTS, _ORDERS.c.reference).join(
+_WITH_REFERENCE = select(_PAYMENTS, _ORDERS.c.reference).join(
     _ORDERS, _ORDERS.c.id == _PAYMENTS.c.order_id
 )
-_BY_CHECKOUT_ID = _CORE_WITH_REFERENCE.where(
+_BY_CHECKOUT_ID = _WITH_REFERENCE.where(
     _PAYMENTS.c.checkout_request_id == bindparam("checkout_request_id")
 )
-_BY_CHECKOUT_IDS = _CORE_WITH_REFERENCE.where(
+_BY_CHECKOUT_IDS = _WITH_REFERENCE.where(
     _PAYMENTS.c.checkout_request_id.in_(bindparam("checkout_request_ids", expanding=True))
 )
-_PENDING_FOR_ORDER = _CORE_WITH_REFERENCE.where(
+_PENDING_FOR_ORDER = _WITH_REFERENCE.where(
     _ORDERS.c.reference == bindparam("reference"),
     _PAYMENTS.c.status == PaymentStatus.PENDING.value,
 ).order_by(_PAYMENTS.c.id)
 _RECENT_FOR_CHAT = (
-    _CORE_WITH_REFERENCE.where(
+    _WITH_REFERENCE.where(
         _PAYMENTS.c.channel == bindparam("channel"),
         _PAYMENTS.c.chat_key == bindparam("chat_key"),
     )
@@ -185,7 +181,10 @@ class SqlPaymentRepository:
 
     async def get(self, payment_id: int) -> Payment | None:
         """The payment with this id, or None."""
-        return await self._one(_WITH_REFERENCE.where(PaymentRow.id == payment_id))
+        found = (
+            await self._session.execute(_WITH_REFERENCE.where(_PAYMENTS.c.id == payment_id))
+        ).first()
+        return to_payment(found, found.reference) if found else None
 
     async def by_checkout_request_id(self, checkout_request_id: str) -> Payment | None:
         """The payment Daraja knows by this CheckoutRequestID, or None."""
@@ -320,31 +319,29 @@ class SqlPaymentRepository:
         )
         claimed_ids = sorted(claimed)
         found = await self._session.execute(
-            _WITH_REFERENCE.where(PaymentRow.id.in_(claimed_ids))
-            .order_by(PaymentRow.id)
-            .execution_options(populate_existing=True)
+            _WITH_REFERENCE.where(_PAYMENTS.c.id.in_(claimed_ids)).order_by(_PAYMENTS.c.id)
         )
-        return [to_payment(row, reference) for row, reference in found]
+        return [to_payment(row, row.reference) for row in found]
 
     async def unrequested(self, *, amount: int, created_after: datetime) -> Sequence[Payment]:
         """Pending payments of ``amount`` whose push got no answer (no CheckoutRequestID)."""
         rows = await self._session.execute(
             _WITH_REFERENCE.where(
-                PaymentRow.status == PaymentStatus.PENDING.value,
-                PaymentRow.checkout_request_id.is_(None),
-                PaymentRow.amount == amount,
-                PaymentRow.created_at > created_after,
+                _PAYMENTS.c.status == PaymentStatus.PENDING.value,
+                _PAYMENTS.c.checkout_request_id.is_(None),
+                _PAYMENTS.c.amount == amount,
+                _PAYMENTS.c.created_at > created_after,
                 # A push still waiting in the USSD queue has not reached Daraja yet.
                 ~select(PushRequestRow.id)
                 .where(
-                    PushRequestRow.payment_id == PaymentRow.id,
+                    PushRequestRow.payment_id == _PAYMENTS.c.id,
                     PushRequestRow.claimed_until.is_(None),
                     PushRequestRow.finished_at.is_(None),
                 )
                 .exists(),
-            ).order_by(PaymentRow.id)
+            ).order_by(_PAYMENTS.c.id)
         )
-        return [to_payment(row, reference) for row, reference in rows]
+        return [to_payment(row, row.reference) for row in rows]
 
     async def schedule_check(self, payment_id: int, *, at: datetime) -> None:
         """Ask about a pending payment again at ``at``."""
@@ -354,10 +351,3 @@ class SqlPaymentRepository:
             .values(next_check_at=at)
             .execution_options(synchronize_session=False)
         )
-
-    async def _one(self, statement: object) -> Payment | None:
-        result = await self._session.execute(
-            statement.execution_options(populate_existing=True)  # type: ignore[attr-defined]
-        )
-        found = result.first()
-        return to_payment(found[0], found[1]) if found else None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine
 
@@ -63,12 +67,27 @@ async def test_a_recently_used_connection_is_not_pinged_and_a_drop_costs_one_fai
         await engine.dispose()
 
 
-async def test_sqlite_writers_take_turns_and_readers_never_wait(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}")
-    order: list[str] = []
+@contextlib.asynccontextmanager
+async def sqlite_with_table(path: Path, **options: Any) -> AsyncIterator[AsyncEngine]:
+    """An engine on a new SQLite file holding an empty table ``t (n INTEGER)``."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", **options)
     try:
         async with engine.begin() as connection:
             await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def numbers(engine: AsyncEngine) -> str:
+    """The table's numbers in insertion order, comma-separated."""
+    async with engine.connect() as connection:
+        return str(await connection.scalar(text("SELECT group_concat(n) FROM t")))
+
+
+async def test_sqlite_writers_take_turns_and_readers_never_wait(tmp_path: Path) -> None:
+    order: list[str] = []
+    async with sqlite_with_table(tmp_path / "turns.db") as engine:
         first_wrote = asyncio.Event()
         release_first = asyncio.Event()
 
@@ -104,21 +123,13 @@ async def test_sqlite_writers_take_turns_and_readers_never_wait(tmp_path: Path) 
             await connection.rollback()
         async with asyncio.timeout(10), engine.begin() as connection:
             await connection.execute(text("INSERT INTO t VALUES (5)"))
-        async with engine.connect() as connection:
-            assert await connection.scalar(text("SELECT group_concat(n) FROM t")) == "1,2,5"
-    finally:
-        await engine.dispose()
+        assert await numbers(engine) == "1,2,5"
 
 
 async def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locked(
     tmp_path: Path,
 ) -> None:
-    engine = create_engine(
-        f"sqlite+aiosqlite:///{tmp_path / 'locked.db'}", sqlite_write_wait_seconds=0.2
-    )
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    async with sqlite_with_table(tmp_path / "locked.db", sqlite_write_wait_seconds=0.2) as engine:
         async with engine.connect() as holder:
             await holder.execute(text("INSERT INTO t VALUES (1)"))  # holds its turn
             with pytest.raises(OperationalError, match="database is locked"):
@@ -127,7 +138,4 @@ async def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locke
             await holder.commit()
         async with asyncio.timeout(5), engine.begin() as connection:
             await connection.execute(text("INSERT INTO t VALUES (3)"))
-        async with engine.connect() as connection:
-            assert await connection.scalar(text("SELECT group_concat(n) FROM t")) == "1,3"
-    finally:
-        await engine.dispose()
+        assert await numbers(engine) == "1,3"
