@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
 
 from checkout.batching import SettlementBatcher
 from checkout.settlement import SettlementService, StaffChat
+from lipa.heap import freeze_startup_heap
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory
 from webhook.app import WebhookConfig, create_app
@@ -68,10 +70,24 @@ async def baseline_app(url: str) -> web.Application:
     return app
 
 
+async def started(
+    url: str, factory: Callable[[str], Awaitable[web.Application]]
+) -> web.Application:
+    """The server's application, set to freeze the start-up heap once started, as ``lipa serve``
+    does (both servers alike, so the ratio compares the work per callback)."""
+    app = await factory(url)
+
+    async def freeze(_app: web.Application) -> None:
+        freeze_startup_heap()
+
+    app.on_startup.append(freeze)
+    return app
+
+
 def main() -> None:
     kind, url, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     factory = lipa_app if kind == "lipa" else baseline_app
-    web.run_app(factory(url), host="127.0.0.1", port=port, access_log=None, print=None)
+    web.run_app(started(url, factory), host="127.0.0.1", port=port, access_log=None, print=None)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from aiohttp import web
 from daraja.simulator.app import create_simulator_app
 from daraja.simulator.settings import SimulatorSettings
 from lipa.cli import configure_logging
+from lipa.heap import freeze_startup_heap
 from lipa.service import Service
 from lipa.settings import Settings
 
@@ -65,6 +66,7 @@ async def run_service(settings: Settings) -> None:
     loop.add_signal_handler(signal.SIGUSR1, gc.collect)
     service = Service(settings)
     await service.start()
+    freeze_startup_heap()  # as `lipa serve` does
     try:
         await stop.wait()
     finally:

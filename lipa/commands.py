@@ -29,6 +29,7 @@ from daraja.simulator.settings import SimulatorSettings
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
 from lipa.cli import CommandError
 from lipa.demo import OUTCOMES, run_demo
+from lipa.heap import freeze_startup_heap
 from lipa.service import Service, ServiceError
 from lipa.settings import Settings
 from storage.database import create_engine
@@ -123,6 +124,7 @@ async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         await service.start()
     except ServiceError as error:
         raise CommandError(str(error)) from error
+    freeze_startup_heap()
     print(f"Lipa is serving on {service.base_url} (Ctrl-C to stop)", flush=True)
     try:
         await wait_for_signal()
