@@ -23,6 +23,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import func, select
 
+from bench.machine import machine_line
 from checkout.conversation import StartPayment
 from checkout.delivery import DeliveryPolicy
 from checkout.records import Channel
@@ -177,6 +178,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging("ERROR")
+    print(machine_line(), flush=True)
     asyncio.run(run(args.payments, args.database))
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select
 
 from bench.callback_servers import SECRET
 from bench.common import child_server, database, percentile
+from bench.machine import machine_line
 from lipa.demo import free_port
 from storage.database import create_engine
 from storage.models import OrderRow, PaymentRow
@@ -173,6 +174,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    print(machine_line(), flush=True)
     asyncio.run(main_async(args.callbacks, args.concurrency, kinds))
 
 

@@ -24,6 +24,7 @@ import aiohttp
 from bench.callback_ingestion import callback_body, seed
 from bench.common import cpu_seconds, database, percentile
 from bench.harness import running_service
+from bench.machine import machine_line
 from lipa.cli import configure_logging
 from tests.fakes import FakeTelegram
 
@@ -144,6 +145,7 @@ def main() -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging("ERROR")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    print(machine_line(), flush=True)
     asyncio.run(
         main_async(kinds, args.rate, args.seconds, args.max_messages_per_second, args.staff)
     )

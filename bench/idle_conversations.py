@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from bench.common import cpu_seconds, database, rss_mib
 from bench.harness import Inbox, running_service, seed_orders
+from bench.machine import machine_line
 from lipa.cli import configure_logging
 from tests.fakes import FakeTelegram
 
@@ -126,6 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging("ERROR")
+    print(machine_line(), flush=True)
     asyncio.run(
         run(args.database, args.customers, args.warm_up, args.concurrency, args.press_amount)
     )

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from bench.burst_delivery import drop_postgres, postgres_database
+from bench.machine import machine_line
 from checkout.delivery import DeliveryPolicy
 from checkout.records import PaymentStatus
 from lipa.demo import free_port
@@ -201,6 +202,7 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=100_000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
+    print(machine_line(), flush=True)
     asyncio.run(run(args.payments, args.database))
 
 

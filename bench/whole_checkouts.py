@@ -24,6 +24,7 @@ from collections.abc import Awaitable
 
 from bench.common import cpu_seconds, database, percentile
 from bench.harness import Inbox, running_service, seed_orders
+from bench.machine import machine_line
 from lipa.cli import configure_logging
 from tests.fakes import FakeTelegram
 
@@ -132,6 +133,7 @@ def main() -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging("ERROR")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    print(machine_line(), flush=True)
     asyncio.run(main_async(kinds, args.customers, args.max_messages_per_second))
 
 
