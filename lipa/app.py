@@ -46,6 +46,7 @@ from daraja.simulator.settings import (
     SimulatorSettings,
 )
 from lipa.gateway import DarajaGateway
+from lipa.logs import redact_from_now_on
 from lipa.settings import MpesaEnvironment, Settings, require
 from lipa.timed_gateway import TimedGateway
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
@@ -137,11 +138,16 @@ def _text(value: object) -> str:
 
 
 def callback_secret(settings: Settings) -> str:
-    """The callback path's secret; a random one per process when simulating without one."""
+    """The callback path's secret; a random one per process when simulating without one.
+
+    A random one is added to the log redaction, as configured secrets are.
+    """
     if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and not _text(
         settings.mpesa_callback_secret
     ):
-        return secrets.token_urlsafe(24)
+        made = secrets.token_urlsafe(24)
+        redact_from_now_on(made)
+        return made
     return require(
         settings,
         "mpesa_callback_secret",

@@ -89,6 +89,18 @@ class Redactor(logging.Filter):
         return True
 
 
+def redact_from_now_on(secret: str) -> None:
+    """Keep ``secret``, made after logging was configured, out of every handler's output.
+
+    Adds it to each :class:`Redactor` on the root logger's handlers (where
+    ``configure_logging`` puts them).
+    """
+    for handler in logging.getLogger().handlers:
+        for candidate in handler.filters:
+            if isinstance(candidate, Redactor):
+                candidate.add_secret(secret)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, ids, and any traceback."""
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from checkout.log_context import log_fields
+from lipa.app import callback_secret
 from lipa.logs import ContextTextFormatter, JsonFormatter, Redactor, mask_phones, secret_values
 from lipa.settings import Settings
 from tests.e2e.conftest import StartService, service_settings
@@ -83,6 +84,21 @@ def test_secrets_and_phones_never_reach_a_line(json_log: JsonLog) -> None:
     assert "0712**5678" in str(second["message"])
     assert "[redacted]" in str(third["exception"])
     assert "0112**5678" in str(third["exception"])
+
+
+def test_the_simulators_random_callback_secret_is_kept_out_too() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Redactor(SECRETS))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        made = callback_secret(Settings(_env_file=None))  # type: ignore[call-arg]
+        logging.getLogger("tests.ops.root").warning("callback to /mpesa/callback/%s", made)
+    finally:
+        root.removeHandler(handler)
+    assert made not in stream.getvalue()
+    assert "/mpesa/callback/[redacted]" in stream.getvalue()
 
 
 def test_numbers_that_are_not_phones_are_left_alone() -> None:
