@@ -144,8 +144,14 @@ class PaymentRepository(Protocol):
         """
         ...
 
-    async def unrequested(self, *, amount: int, created_after: datetime) -> Sequence[Payment]:
-        """Pending payments of ``amount`` whose push got no answer (no CheckoutRequestID)."""
+    async def unrequested(
+        self, *, amount: int, created_after: datetime, phone: str | None
+    ) -> Sequence[Payment]:
+        """Pending payments of ``amount`` whose push got no answer (no CheckoutRequestID).
+
+        ``phone`` (digits, ``*`` standing for any one digit as in Daraja's masked numbers)
+        narrows them to that phone; ``None`` leaves any phone.
+        """
         ...
 
     async def schedule_check(self, payment_id: int, *, at: datetime) -> None:

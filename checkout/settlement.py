@@ -426,12 +426,13 @@ class SettlementService:
         if result.result_code != RESULT_PAID or result.amount is None:
             return None
         since = self._clock() - ADOPTION_WINDOW
+        reported = (result.phone or "").strip().lstrip("+") or None
         candidates = [
             payment
             for payment in await unit.payments.unrequested(
-                amount=result.amount, created_after=since
+                amount=result.amount, created_after=since, phone=reported
             )
-            if phones_match(payment.phone, result.phone)
+            if phones_match(payment.phone, reported)
         ]
         if len(candidates) != 1:
             return None

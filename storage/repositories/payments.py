@@ -17,6 +17,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,6 +144,12 @@ def _settle_parameters(payment_id: int, settlement: Settlement, now: datetime) -
         "b_receipt_number": settlement.receipt_number,
         "b_now": now,
     }
+
+
+def masked_phone_pattern(phone: str) -> str:
+    """A LIKE pattern for a phone in which ``*`` stands for any one character."""
+    escaped = phone.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "_")
 
 
 class SqlPaymentRepository:
@@ -323,14 +330,27 @@ class SqlPaymentRepository:
         )
         return [to_payment(row, row.reference) for row in found]
 
-    async def unrequested(self, *, amount: int, created_after: datetime) -> Sequence[Payment]:
-        """Pending payments of ``amount`` whose push got no answer (no CheckoutRequestID)."""
+    async def unrequested(
+        self, *, amount: int, created_after: datetime, phone: str | None
+    ) -> Sequence[Payment]:
+        """Pending payments of ``amount`` whose push got no answer (no CheckoutRequestID).
+
+        The phone is matched in the database: on a busy day hundreds of pushes of the same
+        amount can be in flight, and a callback that beats its push's answer must not read
+        them all.
+        """
+        phone_matches = (
+            true()
+            if phone is None
+            else _PAYMENTS.c.phone.like(masked_phone_pattern(phone), escape="\\")
+        )
         rows = await self._session.execute(
             _WITH_REFERENCE.where(
                 _PAYMENTS.c.status == PaymentStatus.PENDING.value,
                 _PAYMENTS.c.checkout_request_id.is_(None),
                 _PAYMENTS.c.amount == amount,
                 _PAYMENTS.c.created_at > created_after,
+                phone_matches,
                 # A push still waiting in the USSD queue has not reached Daraja yet.
                 ~select(PushRequestRow.id)
                 .where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -273,6 +274,29 @@ class TestSettling:
         assert await shop.outbox() == []
         async with shop.uow() as unit:
             assert await unit.events.latest("ws_CO_999", "callback_unmatched") is not None
+
+    @pytest.mark.parametrize(
+        ("reported", "outcome"),
+        [
+            ("2547****5678", SettleOutcome.SETTLED),
+            ("+254712345678", SettleOutcome.SETTLED),
+            ("2547****0000", SettleOutcome.UNKNOWN),
+        ],
+    )
+    async def test_a_success_for_a_push_whose_answer_was_lost_is_matched_by_amount_and_phone(
+        self, shop: Shop, reported: str, outcome: SettleOutcome
+    ) -> None:
+        shop.gateway.fail_with = PushFailed(PushProblem.OUTCOME_UNKNOWN, "timeout")
+        await self._pending(shop)
+        result = dataclasses.replace(paid("ws_CO_77", 1500), phone=reported)
+        assert await shop.settlement.settle(result, source="callback") is outcome
+        async with shop.uow() as unit:
+            payment = await unit.payments.get(1)
+        assert payment is not None
+        if outcome is SettleOutcome.SETTLED:
+            assert (payment.status, payment.checkout_request_id) == (PaymentStatus.PAID, "ws_CO_77")
+        else:
+            assert (payment.status, payment.checkout_request_id) == (PaymentStatus.PENDING, None)
 
     async def test_a_callback_that_beats_the_push_answer_still_settles_the_payment(
         self, shop: Shop

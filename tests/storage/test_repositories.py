@@ -145,6 +145,36 @@ class TestPayments:
         assert latest.language == "sw"
         assert {p.id for p in pending} == {first, second.id, other_chat.id}
 
+    async def test_unanswered_pushes_are_narrowed_to_a_full_or_masked_phone(
+        self, uow: UowFactory
+    ) -> None:
+        phones = ["254712345678", "254712005678", "254799345678", "254712345679"]
+        async with uow() as unit:
+            await unit.orders.create("WW-1042", 3000, known=True)
+            for phone in phones:
+                await unit.payments.create_pending(
+                    NewPayment("WW-1042", None, Channel.TELEGRAM, "42", 100, phone, "en"),
+                    now=NOW,
+                )
+            await unit.commit()
+
+        async def found(phone: str | None, amount: int = 100) -> set[str]:
+            async with uow() as unit:
+                payments = await unit.payments.unrequested(
+                    amount=amount, created_after=NOW - timedelta(minutes=5), phone=phone
+                )
+            return {payment.phone for payment in payments}
+
+        assert await found(None) == set(phones)
+        assert await found("254712345678") == {"254712345678"}
+        assert await found("2547****5678") == {"254712345678", "254712005678", "254799345678"}
+        assert await found("254712**5678") == {"254712345678", "254712005678"}
+        # A pattern character in a forged phone matches nothing, and lengths must agree.
+        assert await found("2547%") == set()
+        assert await found("2547________") == set()
+        assert await found("2547****567") == set()
+        assert await found("254712345678", amount=101) == set()
+
     async def test_an_amount_outside_daraja_limits_is_refused_by_the_database(
         self, uow: UowFactory
     ) -> None:
