@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.records import Order, OrderStatus, Payment
 from checkout.summaries import PaymentCursor, PaymentPage
-from storage.models import OrderRow, PaymentRow
+from storage.models import OrderRow
 from storage.repositories.orders import to_order
-from storage.repositories.payments import to_payment
+from storage.repositories.payments import ORDERS, PAYMENTS, PAYMENTS_WITH_REFERENCE, to_payments
 
-_WITH_REFERENCE = select(PaymentRow, OrderRow.reference).join(
-    OrderRow, OrderRow.id == PaymentRow.order_id
-)
+_PAYMENT = PAYMENTS.c
 
 
 class SqlOrderBookRepository:
@@ -63,31 +61,31 @@ class SqlOrderBookRepository:
     async def payments_for_order(self, reference: str) -> Sequence[Payment]:
         """Every payment made against this order, oldest first."""
         rows = await self._session.execute(
-            _WITH_REFERENCE.where(OrderRow.reference == reference).order_by(PaymentRow.id)
+            PAYMENTS_WITH_REFERENCE.where(ORDERS.c.reference == reference).order_by(_PAYMENT.id)
         )
-        return [to_payment(row, found) for row, found in rows]
+        return to_payments(rows)
 
     async def settled_page(
         self, *, since: datetime, after: PaymentCursor | None, limit: int
     ) -> PaymentPage:
         """Payments settled at or after ``since`` (past ``after``), by settle time and id."""
-        statement = _WITH_REFERENCE.where(
-            PaymentRow.settled_at.is_not(None), PaymentRow.settled_at >= since
+        statement = PAYMENTS_WITH_REFERENCE.where(
+            _PAYMENT.settled_at.is_not(None), _PAYMENT.settled_at >= since
         )
         if after is not None:
             statement = statement.where(
                 or_(
-                    PaymentRow.settled_at > after.settled_at,
+                    _PAYMENT.settled_at > after.settled_at,
                     and_(
-                        PaymentRow.settled_at == after.settled_at,
-                        PaymentRow.id > after.payment_id,
+                        _PAYMENT.settled_at == after.settled_at,
+                        _PAYMENT.id > after.payment_id,
                     ),
                 )
             )
         rows = await self._session.execute(
-            statement.order_by(PaymentRow.settled_at, PaymentRow.id).limit(limit + 1)
+            statement.order_by(_PAYMENT.settled_at, _PAYMENT.id).limit(limit + 1)
         )
-        payments = [to_payment(row, reference) for row, reference in rows]
+        payments = to_payments(rows)
         page = tuple(payments[:limit])
         cursor = None
         if len(payments) > limit:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -54,34 +54,41 @@ def to_payment(row: PaymentRow | Row[Any], order_reference: str) -> Payment:
     )
 
 
+def to_payments(rows: Iterable[Row[Any]]) -> list[Payment]:
+    """The checkout records for rows of ``PAYMENTS_WITH_REFERENCE``."""
+    return [to_payment(row, row.reference) for row in rows]
+
+
 # Statements are Core on the tables, the frequent ones built once: a reused statement keeps
 # its cache key, and Core skips the ORM's per-statement work (identity map, loading).
-_PAYMENTS = cast(Table, PaymentRow.__table__)
-_ORDERS = cast(Table, OrderRow.__table__)
-_WITH_REFERENCE = select(_PAYMENTS, _ORDERS.c.reference).join(
-    _ORDERS, _ORDERS.c.id == _PAYMENTS.c.order_id
+PAYMENTS = cast(Table, PaymentRow.__table__)
+ORDERS = cast(Table, OrderRow.__table__)
+# Every payment column and its order's reference: what ``to_payments`` reads. The order book
+# and reports add their own conditions to it.
+PAYMENTS_WITH_REFERENCE = select(PAYMENTS, ORDERS.c.reference).join(
+    ORDERS, ORDERS.c.id == PAYMENTS.c.order_id
 )
-_BY_CHECKOUT_ID = _WITH_REFERENCE.where(
-    _PAYMENTS.c.checkout_request_id == bindparam("checkout_request_id")
+_BY_CHECKOUT_ID = PAYMENTS_WITH_REFERENCE.where(
+    PAYMENTS.c.checkout_request_id == bindparam("checkout_request_id")
 )
-_BY_CHECKOUT_IDS = _WITH_REFERENCE.where(
-    _PAYMENTS.c.checkout_request_id.in_(bindparam("checkout_request_ids", expanding=True))
+_BY_CHECKOUT_IDS = PAYMENTS_WITH_REFERENCE.where(
+    PAYMENTS.c.checkout_request_id.in_(bindparam("checkout_request_ids", expanding=True))
 )
-_PENDING_FOR_ORDER = _WITH_REFERENCE.where(
-    _ORDERS.c.reference == bindparam("reference"),
-    _PAYMENTS.c.status == PaymentStatus.PENDING.value,
-).order_by(_PAYMENTS.c.id)
+_PENDING_FOR_ORDER = PAYMENTS_WITH_REFERENCE.where(
+    ORDERS.c.reference == bindparam("reference"),
+    PAYMENTS.c.status == PaymentStatus.PENDING.value,
+).order_by(PAYMENTS.c.id)
 _RECENT_FOR_CHAT = (
-    _WITH_REFERENCE.where(
-        _PAYMENTS.c.channel == bindparam("channel"),
-        _PAYMENTS.c.chat_key == bindparam("chat_key"),
+    PAYMENTS_WITH_REFERENCE.where(
+        PAYMENTS.c.channel == bindparam("channel"),
+        PAYMENTS.c.chat_key == bindparam("chat_key"),
     )
-    .order_by(_PAYMENTS.c.id.desc())
+    .order_by(PAYMENTS.c.id.desc())
     .limit(bindparam("limit"))
 )
 _MARK_REQUESTED = (
-    update(_PAYMENTS)
-    .where(_PAYMENTS.c.id == bindparam("b_id"))
+    update(PAYMENTS)
+    .where(PAYMENTS.c.id == bindparam("b_id"))
     .values(
         merchant_request_id=bindparam("b_merchant_request_id"),
         checkout_request_id=bindparam("b_checkout_request_id"),
@@ -89,7 +96,7 @@ _MARK_REQUESTED = (
 )
 # A pending payment for the order with this reference (no row if there is no such order).
 _CREATE_PENDING = (
-    _PAYMENTS.insert()
+    PAYMENTS.insert()
     .from_select(
         [
             "order_id",
@@ -105,7 +112,7 @@ _CREATE_PENDING = (
             "updated_at",
         ],
         select(
-            _ORDERS.c.id,
+            ORDERS.c.id,
             bindparam("customer_id", type_=Integer),
             bindparam("channel", type_=String),
             bindparam("chat_key", type_=String),
@@ -114,15 +121,15 @@ _CREATE_PENDING = (
             bindparam("phone", type_=String),
             literal(PaymentStatus.PENDING.value, String),
             literal(0, Integer),
-            bindparam("now", type_=_PAYMENTS.c.created_at.type),
-            bindparam("now", type_=_PAYMENTS.c.created_at.type),
-        ).where(_ORDERS.c.reference == bindparam("reference")),
+            bindparam("now", type_=PAYMENTS.c.created_at.type),
+            bindparam("now", type_=PAYMENTS.c.created_at.type),
+        ).where(ORDERS.c.reference == bindparam("reference")),
     )
-    .returning(_PAYMENTS.c.id)
+    .returning(PAYMENTS.c.id)
 )
 _SETTLE = (
-    update(_PAYMENTS)
-    .where(_PAYMENTS.c.id == bindparam("b_payment_id"), _PAYMENTS.c.status == "pending")
+    update(PAYMENTS)
+    .where(PAYMENTS.c.id == bindparam("b_payment_id"), PAYMENTS.c.status == "pending")
     .values(
         status=bindparam("b_status"),
         result_code=bindparam("b_result_code"),
@@ -132,7 +139,7 @@ _SETTLE = (
         updated_at=bindparam("b_now"),
     )
 )
-_SETTLE_ONE = _SETTLE.returning(_PAYMENTS.c.id)
+_SETTLE_ONE = _SETTLE.returning(PAYMENTS.c.id)
 
 
 def _settle_parameters(payment_id: int, settlement: Settlement, now: datetime) -> dict[str, Any]:
@@ -189,7 +196,7 @@ class SqlPaymentRepository:
     async def get(self, payment_id: int) -> Payment | None:
         """The payment with this id, or None."""
         found = (
-            await self._session.execute(_WITH_REFERENCE.where(_PAYMENTS.c.id == payment_id))
+            await self._session.execute(PAYMENTS_WITH_REFERENCE.where(PAYMENTS.c.id == payment_id))
         ).first()
         return to_payment(found, found.reference) if found else None
 
@@ -238,14 +245,14 @@ class SqlPaymentRepository:
         def per_id(value: Callable[[Settlement], object]) -> Any:
             return case(
                 {payment_id: value(s) for payment_id, s in settlements.items()},
-                value=_PAYMENTS.c.id,
+                value=PAYMENTS.c.id,
             )
 
         updated = await self._session.scalars(
-            update(_PAYMENTS)
+            update(PAYMENTS)
             .where(
-                _PAYMENTS.c.id.in_(list(settlements)),
-                _PAYMENTS.c.status == PaymentStatus.PENDING.value,
+                PAYMENTS.c.id.in_(list(settlements)),
+                PAYMENTS.c.status == PaymentStatus.PENDING.value,
             )
             .values(
                 status=per_id(lambda s: s.status.value),
@@ -255,7 +262,7 @@ class SqlPaymentRepository:
                 settled_at=now,
                 updated_at=now,
             )
-            .returning(_PAYMENTS.c.id)
+            .returning(PAYMENTS.c.id)
         )
         return set(updated)
 
@@ -268,7 +275,7 @@ class SqlPaymentRepository:
         rows = await self._session.execute(
             _BY_CHECKOUT_IDS, {"checkout_request_ids": list(checkout_request_ids)}
         )
-        found = [to_payment(row, row.reference) for row in rows]
+        found = to_payments(rows)
         return {p.checkout_request_id: p for p in found if p.checkout_request_id is not None}
 
     async def latest_for_chat(self, channel: Channel, chat_key: str) -> Payment | None:
@@ -283,12 +290,12 @@ class SqlPaymentRepository:
         rows = await self._session.execute(
             _RECENT_FOR_CHAT, {"channel": channel.value, "chat_key": chat_key, "limit": limit}
         )
-        return [to_payment(row, row.reference) for row in rows]
+        return to_payments(rows)
 
     async def pending_for_order(self, order_reference: str) -> Sequence[Payment]:
         """Payments for this order still waiting for an outcome."""
         rows = await self._session.execute(_PENDING_FOR_ORDER, {"reference": order_reference})
-        return [to_payment(row, row.reference) for row in rows]
+        return to_payments(rows)
 
     async def claim_for_check(
         self, *, now: datetime, created_before: datetime, limit: int, lease_seconds: float
@@ -326,9 +333,9 @@ class SqlPaymentRepository:
         )
         claimed_ids = sorted(claimed)
         found = await self._session.execute(
-            _WITH_REFERENCE.where(_PAYMENTS.c.id.in_(claimed_ids)).order_by(_PAYMENTS.c.id)
+            PAYMENTS_WITH_REFERENCE.where(PAYMENTS.c.id.in_(claimed_ids)).order_by(PAYMENTS.c.id)
         )
-        return [to_payment(row, row.reference) for row in found]
+        return to_payments(found)
 
     async def unrequested(
         self, *, amount: int, created_after: datetime, phone: str | None
@@ -342,26 +349,26 @@ class SqlPaymentRepository:
         phone_matches = (
             true()
             if phone is None
-            else _PAYMENTS.c.phone.like(masked_phone_pattern(phone), escape="\\")
+            else PAYMENTS.c.phone.like(masked_phone_pattern(phone), escape="\\")
         )
         rows = await self._session.execute(
-            _WITH_REFERENCE.where(
-                _PAYMENTS.c.status == PaymentStatus.PENDING.value,
-                _PAYMENTS.c.checkout_request_id.is_(None),
-                _PAYMENTS.c.amount == amount,
-                _PAYMENTS.c.created_at > created_after,
+            PAYMENTS_WITH_REFERENCE.where(
+                PAYMENTS.c.status == PaymentStatus.PENDING.value,
+                PAYMENTS.c.checkout_request_id.is_(None),
+                PAYMENTS.c.amount == amount,
+                PAYMENTS.c.created_at > created_after,
                 phone_matches,
                 # A push still waiting in the USSD queue has not reached Daraja yet.
                 ~select(PushRequestRow.id)
                 .where(
-                    PushRequestRow.payment_id == _PAYMENTS.c.id,
+                    PushRequestRow.payment_id == PAYMENTS.c.id,
                     PushRequestRow.claimed_until.is_(None),
                     PushRequestRow.finished_at.is_(None),
                 )
                 .exists(),
-            ).order_by(_PAYMENTS.c.id)
+            ).order_by(PAYMENTS.c.id)
         )
-        return [to_payment(row, row.reference) for row in rows]
+        return to_payments(rows)
 
     async def schedule_check(self, payment_id: int, *, at: datetime) -> None:
         """Ask about a pending payment again at ``at``."""

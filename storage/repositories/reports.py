@@ -28,11 +28,9 @@ from storage.models import (
     PlanRow,
 )
 from storage.repositories.orders import to_order
-from storage.repositories.payments import to_payment
+from storage.repositories.payments import ORDERS, PAYMENTS, PAYMENTS_WITH_REFERENCE, to_payments
 
-_WITH_REFERENCE = select(PaymentRow, OrderRow.reference).join(
-    OrderRow, OrderRow.id == PaymentRow.order_id
-)
+_PAYMENT = PAYMENTS.c
 
 
 def local_day(column: Any, utc_offset: timedelta, dialect: str) -> ColumnElement[Any]:
@@ -122,11 +120,11 @@ class SqlReportRepository:
     async def pending_payments(self, *, limit: int) -> Sequence[Payment]:
         """The oldest payments still waiting for an outcome, oldest first."""
         rows = await self._session.execute(
-            _WITH_REFERENCE.where(PaymentRow.status == PaymentStatus.PENDING.value)
-            .order_by(PaymentRow.created_at, PaymentRow.id)
+            PAYMENTS_WITH_REFERENCE.where(_PAYMENT.status == PaymentStatus.PENDING.value)
+            .order_by(_PAYMENT.created_at, _PAYMENT.id)
             .limit(limit)
         )
-        return [to_payment(row, reference) for row, reference in rows]
+        return to_payments(rows)
 
     async def count_partly_paid(self) -> int:
         """How many orders are partly paid."""
@@ -153,18 +151,18 @@ class SqlReportRepository:
         """Payments with this receipt number, order reference or phone, newest first."""
         matches: list[ColumnElement[bool]] = []
         if receipt is not None:
-            matches.append(PaymentRow.receipt_number == receipt)
+            matches.append(_PAYMENT.receipt_number == receipt)
         if reference is not None:
-            order_id = select(OrderRow.id).where(OrderRow.reference == reference)
-            matches.append(PaymentRow.order_id == order_id.scalar_subquery())
+            order_id = select(ORDERS.c.id).where(ORDERS.c.reference == reference)
+            matches.append(_PAYMENT.order_id == order_id.scalar_subquery())
         if phone is not None:
-            matches.append(PaymentRow.phone == phone)
+            matches.append(_PAYMENT.phone == phone)
         if not matches:
             return []
         rows = await self._session.execute(
-            _WITH_REFERENCE.where(or_(*matches)).order_by(PaymentRow.id.desc()).limit(limit)
+            PAYMENTS_WITH_REFERENCE.where(or_(*matches)).order_by(_PAYMENT.id.desc()).limit(limit)
         )
-        return [to_payment(row, found) for row, found in rows]
+        return to_payments(rows)
 
     async def events_for(self, payment_ids: Sequence[int]) -> Sequence[PaymentEventSummary]:
         """The audit trail of these payments, oldest first (payloads left in the database)."""
