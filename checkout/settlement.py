@@ -398,7 +398,12 @@ class SettlementService:
                 checkout_request_id=result.checkout_request_id,
                 note="no payment with this CheckoutRequestID",
             )
-            log.warning("%s for an unknown CheckoutRequestID recorded", source)
+            if source == "callback":
+                # Usually the push's answer is a moment behind; reconciliation alerts the
+                # staff about a success that stays unmatched, so this is no warning yet.
+                log.info("callback for a CheckoutRequestID not known yet kept for its push")
+            else:
+                log.warning("%s for an unknown CheckoutRequestID recorded", source)
             return SettleOutcome.UNKNOWN
         if result.result_code == RESULT_PAID and result.receipt_number is None:
             # A query confirms a payment but carries no receipt: take the one from the
