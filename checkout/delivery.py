@@ -108,7 +108,7 @@ class OutboxSender:
         """Claim and deliver every message due now; return how many were delivered."""
         delivered = 0
         while True:
-            batch = await self._claim()
+            batch, _due = await self._claim()
             if not batch:
                 return delivered
             delivered += await self._deliver(batch)
@@ -164,17 +164,11 @@ class OutboxSender:
             if flight.chats >= flight.capacity:
                 # A chat that finishes wakes the loop; until then the lease is the next due.
                 return claimed, self._clock() + timedelta(seconds=self._policy.lease_seconds)
-            limit = self._policy.batch_size
-            async with self._units() as unit:
-                batch = await unit.outbox.claim_due(
-                    now=self._clock(), limit=limit, lease_seconds=self._policy.lease_seconds
-                )
-                due = await unit.outbox.next_due_at()
-                await unit.commit()
+            batch, due = await self._claim()
             claimed += len(batch)
             for chat, messages in _by_chat(batch).items():
                 flight.start(self._deliver_chat(messages), chat, len(messages))
-            if len(batch) < limit:
+            if len(batch) < self._policy.batch_size:
                 return claimed, due
 
     def _seconds_until(self, due: datetime | None) -> float:
@@ -184,15 +178,18 @@ class OutboxSender:
         wait = (due - self._clock()).total_seconds()
         return min(max(wait, 0.0), self._policy.idle_poll_seconds)
 
-    async def _claim(self) -> Sequence[OutboxMessage]:
+    async def _claim(self) -> tuple[Sequence[OutboxMessage], datetime | None]:
+        """Claim a batch of due messages; also when the next undelivered one is due, as the
+        claim's own transaction sees it (no second transaction to learn it)."""
         async with self._units() as unit:
             batch = await unit.outbox.claim_due(
                 now=self._clock(),
                 limit=self._policy.batch_size,
                 lease_seconds=self._policy.lease_seconds,
             )
+            due = await unit.outbox.next_due_at()
             await unit.commit()
-        return batch
+        return batch, due
 
     async def _deliver(self, batch: Sequence[OutboxMessage]) -> int:
         chats = _by_chat(batch).values()

@@ -84,14 +84,9 @@ def settled_copy(payment: Payment, settlement: Settlement, now: datetime) -> Pay
     )
 
 
-def phones_match(ours: str, reported: str | None) -> bool:
-    """Whether Daraja's (possibly masked, e.g. ``2547****5678``) phone can be ours."""
-    if not reported:
-        return True
-    reported = reported.strip().lstrip("+")
-    if len(reported) != len(ours):
-        return False
-    return all(theirs in ("*", mine) for mine, theirs in zip(ours, reported, strict=True))
+def reported_phone(phone: str | None) -> str | None:
+    """Daraja's phone (possibly masked, e.g. ``2547****5678``) as stored phones are written."""
+    return (phone or "").strip().lstrip("+") or None
 
 
 def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
@@ -431,14 +426,10 @@ class SettlementService:
         if result.result_code != RESULT_PAID or result.amount is None:
             return None
         since = self._clock() - ADOPTION_WINDOW
-        reported = (result.phone or "").strip().lstrip("+") or None
-        candidates = [
-            payment
-            for payment in await unit.payments.unrequested(
-                amount=result.amount, created_after=since, phone=reported
-            )
-            if phones_match(payment.phone, reported)
-        ]
+        # The repository matches the (masked) phone, so these all fit amount and phone.
+        candidates = await unit.payments.unrequested(
+            amount=result.amount, created_after=since, phone=reported_phone(result.phone)
+        )
         if len(candidates) != 1:
             return None
         (payment,) = candidates
