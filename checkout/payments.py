@@ -328,7 +328,7 @@ def status_text(language: Language, payment: Payment) -> str:
         key,
         amount=format_number(payment.amount),
         order=payment.order_reference,
-        receipt=payment.receipt_number or "-",
+        receipt=texts.receipt(language, payment.receipt_number),
         status=texts.t(language, f"payment_status_{payment.status.value}"),
     )
 
@@ -344,5 +344,5 @@ def history_line(language: Language, payment: Payment) -> str:
         order=payment.order_reference,
         amount=format_number(payment.amount),
         status=texts.t(language, f"payment_status_{payment.status.value}"),
-        receipt=payment.receipt_number or "-",
+        receipt=texts.receipt(language, payment.receipt_number),
     )

@@ -33,6 +33,7 @@ from checkout.plans import PAY_LATER, PlanRules, Retry, next_attempt, refusal, r
 from checkout.ports import Clock, UnitOfWork
 from checkout.records import Channel, Order, Payment, PaymentStatus
 from checkout.settlement import StaffChat
+from checkout.texts import receipt as t_receipt
 from checkout.texts import t
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class PlanLedger:
         plan = await self._reloaded(unit, plan)
         await self._settle_status(unit, plan, activated=activated)
         plan = await self._reloaded(unit, plan)
-        receipt = payment.receipt_number or "-"
+        receipt = t_receipt(plan.language, payment.receipt_number)
         return paid_reply(plan, payment.amount, receipt, deposit=activated)
 
     async def _activate(self, unit: UnitOfWork, plan: Plan) -> None:

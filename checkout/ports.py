@@ -84,6 +84,17 @@ class Settlement:
     result_code: int | None
     result_description: str
     receipt_number: str | None = None
+    transaction_date: datetime | None = None
+    reported_amount: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDetails:
+    """What a success callback reports about the money that moved."""
+
+    receipt_number: str
+    transaction_date: datetime | None
+    reported_amount: int | None
 
 
 class PaymentRepository(Protocol):
@@ -113,6 +124,17 @@ class PaymentRepository(Protocol):
 
     async def settle_many(self, settlements: dict[int, Settlement], *, now: datetime) -> set[int]:
         """Settle several pending payments in one statement; the ids that were pending."""
+        ...
+
+    async def fill_in_receipt(
+        self, payment_id: int, details: ReceiptDetails, *, now: datetime
+    ) -> PaymentStatus | None:
+        """Give a paid payment without a receipt the receipt a later callback reports.
+
+        One conditional UPDATE claims it (paid, no receipt yet), so of two callbacks or two
+        processes only one fills it in; a reported amount other than the one asked makes the
+        payment ``mismatched``. The payment's status after it, or None if it was not claimed.
+        """
         ...
 
     async def by_checkout_request_ids(

@@ -99,6 +99,8 @@ class Payment:
     settled_at: datetime | None = None
     language: Language = "en"
     check_attempts: int = 0
+    transaction_date: datetime | None = None  # when M-Pesa says the money moved
+    reported_amount: int | None = None  # the amount M-Pesa reported with the receipt
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from checkout.ports import (
     PaymentGateway,
     PaymentResult,
     PushFailed,
+    ReceiptDetails,
     SettledReplyHook,
     Settlement,
     SettlementListener,
@@ -49,6 +50,7 @@ class SettleOutcome(StrEnum):
     CONFLICT = "conflict"  # already settled with another outcome: recorded, staff alerted
     UNKNOWN = "unknown"  # no payment with this CheckoutRequestID (yet): recorded
     UNCONFIRMED = "unconfirmed"  # a success Daraja could not confirm yet: kept for later
+    RECEIPT = "receipt"  # a late callback gave a payment settled by query its receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ def settled_copy(payment: Payment, settlement: Settlement, now: datetime) -> Pay
         result_code=settlement.result_code,
         result_description=settlement.result_description,
         receipt_number=settlement.receipt_number,
+        transaction_date=settlement.transaction_date,
+        reported_amount=settlement.reported_amount,
         settled_at=now,
     )
 
@@ -246,11 +250,16 @@ class SettlementService:
             checkout_request_id=result.checkout_request_id,
         )
         status = status_for(result, payment)
+        # A mismatched payment keeps its receipt too: it is how staff trace the money that
+        # moved (and return it).
+        moved = status in (PaymentStatus.PAID, PaymentStatus.MISMATCHED)
         return Settlement(
             status=status,
             result_code=result.result_code,
             result_description=result.result_description,
-            receipt_number=result.receipt_number if status is PaymentStatus.PAID else None,
+            receipt_number=result.receipt_number if moved else None,
+            transaction_date=result.transaction_date if moved else None,
+            reported_amount=result.amount if moved else None,
         )
 
     async def _record_paid_orders(
@@ -448,7 +457,12 @@ class SettlementService:
         if stored is None:
             return result
         callback = result_from_json(stored["result"])
-        return replace(result, receipt_number=callback.receipt_number, amount=callback.amount)
+        return replace(
+            result,
+            receipt_number=callback.receipt_number,
+            amount=callback.amount,
+            transaction_date=callback.transaction_date,
+        )
 
     async def alert_unmatched(self, result: PaymentResult) -> None:
         """Tell the staff about a success nobody can match to a payment."""
@@ -476,6 +490,15 @@ class SettlementService:
     async def _already_settled(
         self, unit: UnitOfWork, payment: Payment, status: PaymentStatus, result: PaymentResult
     ) -> SettleOutcome:
+        if result.result_code == RESULT_PAID and result.receipt_number:
+            details = ReceiptDetails(
+                receipt_number=result.receipt_number,
+                transaction_date=result.transaction_date,
+                reported_amount=result.amount,
+            )
+            filled = await unit.payments.fill_in_receipt(payment.id, details, now=self._clock())
+            if filled is not None:
+                return await self._receipt_filled_in(unit, payment.id, result)
         current = await unit.payments.get(payment.id)
         assert current is not None
         if current.status is status or (
@@ -501,6 +524,56 @@ class SettlementService:
             )
             await self._alert_staff(unit, text, f"payment:{payment.id}:conflict:{status.value}")
         return SettleOutcome.CONFLICT
+
+    async def _receipt_filled_in(
+        self, unit: UnitOfWork, payment_id: int, result: PaymentResult
+    ) -> SettleOutcome:
+        """Tell whoever needs it that a late callback brought a query-settled payment's receipt.
+
+        The customer, told "Paid ... M-Pesa receipt to follow" when the query settled it,
+        gets the receipt in a message of its own. A reported amount other than the one
+        asked made the payment mismatched: it no longer counts towards its order, the
+        customer is told it is being checked, and the staff are alerted with the receipt.
+        """
+        payment = await unit.payments.get(payment_id)
+        assert payment is not None
+        if payment.status is PaymentStatus.PAID:
+            text = texts.t(
+                payment.language,
+                "receipt_known",
+                receipt=payment.receipt_number or "",
+                amount=format_number(payment.amount),
+                order=payment.order_reference,
+            )
+            await unit.outbox.add(
+                channel=payment.channel,
+                chat_key=payment.chat_key,
+                payload=reply_to_payload(Reply(text)),
+                now=self._clock(),
+                dedupe_key=f"payment:{payment.id}:receipt",
+            )
+            log.info("payment %s got its receipt from a late callback", payment.id)
+            return SettleOutcome.RECEIPT
+        log.warning(
+            "payment %s settled by query; its late callback reports another amount", payment.id
+        )
+        # The query's success had credited the order; a mismatched amount pays nothing.
+        await unit.orders.record_paid(payment.order_reference, -payment.amount)
+        await unit.outbox.add(
+            channel=payment.channel,
+            chat_key=payment.chat_key,
+            payload=reply_to_payload(customer_reply(payment, None)),
+            now=self._clock(),
+            dedupe_key=f"payment:{payment.id}:mismatched",
+        )
+        if self._staff is not None:
+            await self._alert_staff(
+                unit,
+                staff_text(self._staff.language, payment, result),
+                f"payment:{payment.id}:staff:mismatched",
+                line=staff_line(payment),
+            )
+        return SettleOutcome.RECEIPT
 
     async def _queue_messages(
         self,
@@ -543,7 +616,7 @@ def customer_reply(payment: Payment, order: Order | None) -> Reply:
                 "outcome_paid",
                 amount=amount,
                 order=payment.order_reference,
-                receipt=payment.receipt_number or "-",
+                receipt=texts.receipt(language, payment.receipt_number),
                 balance=format_number(balance),
             )
         else:
@@ -552,7 +625,7 @@ def customer_reply(payment: Payment, order: Order | None) -> Reply:
                 "outcome_paid_in_full",
                 amount=amount,
                 order=payment.order_reference,
-                receipt=payment.receipt_number or "-",
+                receipt=texts.receipt(language, payment.receipt_number),
             )
         return Reply(text)
     if payment.status is PaymentStatus.MISMATCHED:

@@ -70,6 +70,10 @@ _EN: Final[Mapping[str, str]] = {
     "order_unknown": "We could not find order {order}. Please check the number and type it again.",
     "order_not_found": "We could not find this order any more. Please start again.",
     "order_paid": "Order {order} is already fully paid. Thank you!",
+    "order_paid_receipt": (
+        "Order {order} is already fully paid. Your last payment: KES {amount}, "
+        "M-Pesa receipt {receipt}. Thank you!"
+    ),
     # amount
     "amount_ask_known": (
         "Order {order}: KES {balance} left to pay. Pay it all below, or type a smaller amount."
@@ -130,6 +134,9 @@ _EN: Final[Mapping[str, str]] = {
         "We received an M-Pesa payment for order {order}, but not the amount asked. "
         "We are checking it and will contact you."
     ),
+    # a payment settled by a status query learns its receipt from the callback after it
+    "receipt_to_follow": "to follow",
+    "receipt_known": "M-Pesa receipt {receipt} for your payment of KES {amount} for order {order}.",
     "outcome_insufficient_funds": (
         "Not paid: KES {amount} for order {order}. Your M-Pesa balance (with Fuliza) is not "
         "enough. Top up, then try again."
@@ -306,6 +313,10 @@ _SW: Final[Mapping[str, str]] = {
     "order_unknown": "Hatukupata oda {order}. Tafadhali hakikisha namba na uiandike tena.",
     "order_not_found": "Hatukupata oda hii tena. Tafadhali anza upya.",
     "order_paid": "Oda {order} imeshalipwa yote. Asante!",
+    "order_paid_receipt": (
+        "Oda {order} imeshalipwa yote. Malipo yako ya mwisho: KES {amount}, "
+        "risiti ya M-Pesa {receipt}. Asante!"
+    ),
     # amount
     "amount_ask_known": (
         "Oda {order}: kiasi kilichobaki ni KES {balance}. Lipa chote hapa chini, au andika "
@@ -379,6 +390,8 @@ _SW: Final[Mapping[str, str]] = {
         "Tumepokea malipo ya M-Pesa kwa oda {order}, lakini si kiasi kilichoombwa. "
         "Tunayakagua na tutawasiliana nawe."
     ),
+    "receipt_to_follow": "itafuata",
+    "receipt_known": "Risiti ya M-Pesa {receipt} kwa malipo yako ya KES {amount} kwa oda {order}.",
     "outcome_insufficient_funds": (
         "Haijalipwa: KES {amount} kwa oda {order}. Salio lako la M-Pesa (pamoja na Fuliza) "
         "halitoshi. Ongeza salio, kisha ujaribu tena."
@@ -563,6 +576,15 @@ def t(language: Language, key: str, **params: object) -> str:
         for name, value in params.items()
     }
     return TEXTS[language][key].format(**shown)
+
+
+def receipt(language: Language, receipt_number: str | None) -> str:
+    """The receipt as a customer reads it: the number, or "to follow" while it is unknown.
+
+    A payment settled by an STK Push Query has no receipt until the callback after it
+    arrives (``M-Pesa receipt to follow.``); the receipt then goes out in its own message.
+    """
+    return receipt_number or TEXTS[language]["receipt_to_follow"]
 
 
 def placeholders(template: str) -> frozenset[str]:

@@ -137,6 +137,9 @@ class PaymentRow(Base):
     result_code: Mapped[int | None] = mapped_column(Integer)
     result_description: Mapped[str | None] = mapped_column(Text)
     receipt_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    # What M-Pesa reported with the receipt: when the money moved, and how much (see 0010).
+    transaction_date: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    reported_amount: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     requested_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     settled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

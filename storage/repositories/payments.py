@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.ports import NewPayment, Settlement
+from checkout.ports import NewPayment, ReceiptDetails, Settlement
 from checkout.records import Channel, Language, Payment, PaymentStatus
 from storage.models import OrderRow, PaymentRow, PushRequestRow
 
@@ -51,6 +51,8 @@ def to_payment(row: PaymentRow | Row[Any], order_reference: str) -> Payment:
         settled_at=row.settled_at,
         language=_language(row.language),
         check_attempts=row.check_attempts,
+        transaction_date=row.transaction_date,
+        reported_amount=row.reported_amount,
     )
 
 
@@ -135,11 +137,37 @@ _SETTLE = (
         result_code=bindparam("b_result_code"),
         result_description=bindparam("b_result_description"),
         receipt_number=bindparam("b_receipt_number"),
+        transaction_date=bindparam("b_transaction_date"),
+        reported_amount=bindparam("b_reported_amount"),
         settled_at=bindparam("b_now"),
         updated_at=bindparam("b_now"),
     )
 )
 _SETTLE_ONE = _SETTLE.returning(PAYMENTS.c.id)
+# The claim of a late callback's receipt: only a paid payment without one, so the first
+# callback (of any process) fills it in and a second finds nothing to claim.
+_FILL_IN_RECEIPT = (
+    update(PAYMENTS)
+    .where(
+        PAYMENTS.c.id == bindparam("b_payment_id"),
+        PAYMENTS.c.status == PaymentStatus.PAID.value,
+        PAYMENTS.c.receipt_number.is_(None),
+    )
+    .values(
+        receipt_number=bindparam("b_receipt_number"),
+        transaction_date=bindparam("b_transaction_date"),
+        reported_amount=bindparam("b_reported_amount"),
+        status=case(
+            (
+                bindparam("b_reported_amount", type_=BigInteger) != PAYMENTS.c.amount,
+                PaymentStatus.MISMATCHED.value,
+            ),
+            else_=PAYMENTS.c.status,
+        ),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(PAYMENTS.c.status)
+)
 
 
 def _settle_parameters(payment_id: int, settlement: Settlement, now: datetime) -> dict[str, Any]:
@@ -149,6 +177,8 @@ def _settle_parameters(payment_id: int, settlement: Settlement, now: datetime) -
         "b_result_code": settlement.result_code,
         "b_result_description": settlement.result_description,
         "b_receipt_number": settlement.receipt_number,
+        "b_transaction_date": settlement.transaction_date,
+        "b_reported_amount": settlement.reported_amount,
         "b_now": now,
     }
 
@@ -259,12 +289,40 @@ class SqlPaymentRepository:
                 result_code=per_id(lambda s: s.result_code),
                 result_description=per_id(lambda s: s.result_description),
                 receipt_number=per_id(lambda s: s.receipt_number),
+                # Typed binds: a column of NULLs alone would be sent as text to PostgreSQL.
+                transaction_date=per_id(
+                    lambda s: literal(s.transaction_date, PAYMENTS.c.transaction_date.type)
+                ),
+                reported_amount=per_id(
+                    lambda s: literal(s.reported_amount, PAYMENTS.c.reported_amount.type)
+                ),
                 settled_at=now,
                 updated_at=now,
             )
             .returning(PAYMENTS.c.id)
         )
         return set(updated)
+
+    async def fill_in_receipt(
+        self, payment_id: int, details: ReceiptDetails, *, now: datetime
+    ) -> PaymentStatus | None:
+        """Give a paid payment without a receipt the one a later callback reports.
+
+        The UPDATE's own conditions (paid, no receipt yet) are the claim, so two processes
+        cannot both fill it in; an unknown reported amount (NULL) never makes it mismatched.
+        The payment's status after it, or None when there was nothing to claim.
+        """
+        status = await self._session.scalar(
+            _FILL_IN_RECEIPT,
+            {
+                "b_payment_id": payment_id,
+                "b_receipt_number": details.receipt_number,
+                "b_transaction_date": details.transaction_date,
+                "b_reported_amount": details.reported_amount,
+                "b_now": now,
+            },
+        )
+        return None if status is None else PaymentStatus(status)
 
     async def by_checkout_request_ids(
         self, checkout_request_ids: Sequence[str]
