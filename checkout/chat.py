@@ -23,6 +23,7 @@ from checkout.conversation import (
     RememberPhone,
     Reply,
     ReportHistory,
+    ReportOrderPaid,
     ReportStatus,
     StartPayment,
     Step,
@@ -129,6 +130,8 @@ class ConversationService:
                 )
             elif isinstance(effect, ReportHistory):
                 replies += await self._payments.history(channel, chat_key, language, effect.limit)
+            elif isinstance(effect, ReportOrderPaid):
+                replies += await self._payments.order_paid(effect.order_reference, language)
             elif isinstance(effect, PlanEffect) and self._plans is not None:
                 replies += await self._plans.handle(customer, language, effect, at_once=at_once)
         return Answer(replies, turn.state.step, language)

@@ -121,6 +121,13 @@ class ReportHistory:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportOrderPaid:
+    """Tell the customer the order is paid in full, with the receipt of its last payment."""
+
+    order_reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class OfferPlan:
     """Offer a Buy-Now-Pay-Later plan for the order, its prompts going to ``phone``.
 
@@ -165,7 +172,15 @@ class ActOnPlan:
 
 
 PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan
-Effect = StartPayment | ChangeLanguage | RememberPhone | ReportStatus | ReportHistory | PlanEffect
+Effect = (
+    StartPayment
+    | ChangeLanguage
+    | RememberPhone
+    | ReportStatus
+    | ReportHistory
+    | ReportOrderPaid
+    | PlanEffect
+)
 
 # --- state ---------------------------------------------------------------------------------
 

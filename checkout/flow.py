@@ -54,6 +54,7 @@ from checkout.conversation import (
     RememberPhone,
     Reply,
     ReportHistory,
+    ReportOrderPaid,
     ReportStatus,
     ShowPlans,
     StartPayment,
@@ -545,8 +546,12 @@ async def _receive_order(call: _Call, text: str) -> Turn:
 async def _look_up(call: _Call, reference: str) -> _Draft | Turn:
     """A draft for the order, or the turn refusing it (unknown and not accepted, or paid)."""
     order = await call.ctx.find_order(reference)
+    # Every order paid in full is closed, typed references included: paying one again would
+    # take the customer's money twice.
+    if order is not None and order.is_fully_paid:
+        return _menu(call, Reply(call.say("order_paid", order=reference)))
     # An order the business never listed (created when an unknown reference was paid) has
-    # no balance to respect, so it is treated like any unknown reference.
+    # no balance to respect until it is paid, so it is treated like any unknown reference.
     if order is None or not order.known:
         if not call.settings.accept_unknown_orders:
             refusal = Reply(call.say("order_unknown", order=reference), buttons=call.cancel_rows())
@@ -751,8 +756,16 @@ async def _confirm_again(call: _Call, _: str) -> Turn:
 
 
 async def _press_pay(call: _Call, _: str) -> Turn:
-    """Start the payment once; a second press while paying only says it is on its way."""
+    """Start the payment once; a second press while paying only says it is on its way.
+
+    A Pay button pressed after the order was paid in full (a stale confirmation) says so,
+    with the receipt, and ends the payment.
+    """
     if call.state.step is Step.PAYING:
+        reference = call.draft.order_reference
+        order = await call.ctx.find_order(reference) if reference is not None else None
+        if reference is not None and order is not None and order.is_fully_paid:
+            return call.go(Step.IDLE, effects=(ReportOrderPaid(reference),))
         return call.stay(Reply(call.say("already_paying")))
     draft = call.draft
     if draft.order_reference is None or draft.amount is None or draft.phone is None:

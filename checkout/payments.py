@@ -155,6 +155,10 @@ class PaymentService:
                 order = await unit.orders.create(
                     request.order_reference, request.amount, known=False
                 )
+            if order.is_fully_paid:
+                # A typed reference paid in full is closed like a listed order: paying it
+                # again must not raise its amount due.
+                return [Reply(texts.t(language, "order_paid", order=order.reference))]
             if not order.known and request.amount > order.balance:
                 # A reference the business did not create: what the customer pays is what
                 # is due, so paying it again (or more) raises the amount due.
@@ -293,6 +297,23 @@ class PaymentService:
         lines = [texts.t(language, "history_header")]
         lines += [history_line(language, payment) for payment in payments]
         return [Reply("\n".join(lines))]
+
+    async def order_paid(self, reference: str, language: Language) -> list[Reply]:
+        """The order is paid in full: say so, with its last payment's amount and receipt."""
+        async with self._units() as unit:
+            payments = await unit.order_book.payments_for_order(reference)
+        paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
+        if not paid:
+            return [Reply(texts.t(language, "order_paid", order=reference))]
+        last = paid[-1]
+        text = texts.t(
+            language,
+            "order_paid_receipt",
+            order=reference,
+            amount=format_number(last.amount),
+            receipt=texts.receipt(language, last.receipt_number),
+        )
+        return [Reply(text)]
 
 
 async def record_push_failure(

@@ -65,6 +65,11 @@ class Order:
         """What is still to pay, never negative."""
         return max(self.amount_due - self.amount_paid, 0)
 
+    @property
+    def is_fully_paid(self) -> bool:
+        """Whether something was paid and nothing is left to pay (whether listed or typed)."""
+        return self.amount_paid > 0 and self.balance <= 0
+
 
 @dataclass(frozen=True, slots=True)
 class Customer:
