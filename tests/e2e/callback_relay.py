@@ -2,8 +2,8 @@
 
 The simulator posts each callback to the relay (it is the service's PUBLIC_BASE_URL); the relay
 answers at once and forwards the body to the real callback route of one or more Lipa
-processes: ``copies`` times, concurrently, round-robin over the targets, or not at all for a
-seeded share of ``loss`` (Safaricom does not retry a lost callback).
+processes: ``copies`` times, concurrently, round-robin over the targets, ``delay`` seconds
+late, or not at all for a seeded share of ``loss`` (Safaricom does not retry a lost callback).
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from aiohttp import web
 class CallbackRelay:
     """Receives callbacks and forwards them with duplication or loss."""
 
-    def __init__(self, *, copies: int = 1, loss: float = 0.0, seed: int = 11) -> None:
+    def __init__(
+        self, *, copies: int = 1, loss: float = 0.0, delay: float = 0.0, seed: int = 11
+    ) -> None:
         self.copies = copies
         self.loss = loss
+        self.delay = delay  # a late callback: after the reconciler's query, say
         self.targets: Sequence[str] = ()
         self.received = 0
         self.dropped = 0
@@ -67,6 +70,8 @@ class CallbackRelay:
         assert self._session is not None
         session = self._session
         targets = list(self.targets)
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
 
         async def post(target: str) -> None:
             async with session.post(

@@ -190,6 +190,50 @@ async def test_lost_callbacks_are_settled_by_reconciliation_with_the_right_outco
     assert_each_told_once(telegram, len(expected))
 
 
+async def test_a_callback_later_than_the_query_gives_the_customer_the_receipt(
+    telegram: FakeTelegram,
+    start_service: StartService,
+    simulator: SimulatorServer,
+    relay: CallbackRelay,
+    database_url: str,
+) -> None:
+    """The query settles the payment (no receipt); the late callback brings the receipt."""
+    relay.delay = 2.0
+    service = await start_service(
+        service_settings(
+            telegram,
+            database_url,
+            mode="polling",
+            mpesa_api_base_url=simulator.base_url,
+            public_base_url=relay.url,
+            reconcile_after_seconds=0.3,
+            payment_expiry_seconds=60,
+        )
+    )
+    relay.targets = [service.base_url]
+    await start_payments(service, [paying_phone(1)])
+    await telegram.wait_for_message_to(FIRST_CHAT, "for your payment of", timeout=20)
+    (prompt,) = simulator.daraja.prompts.values()
+    receipt = prompt.receipt_number
+    assert receipt is not None
+    paid, receipt_message = telegram.texts_to(FIRST_CHAT)
+    assert "M-Pesa receipt to follow." in paid
+    assert receipt_message == (
+        f"M-Pesa receipt {receipt} for your payment of KES 100 for order F-0."
+    )
+    lipa = service.lipa
+    assert lipa is not None
+    async with lipa.engine.connect() as connection:
+        stored = (
+            await connection.execute(
+                select(PaymentRow.status, PaymentRow.receipt_number, PaymentRow.reported_amount)
+            )
+        ).one()
+    assert tuple(stored) == ("paid", receipt, 100)
+    await wait_until_settled_and_sent(service)
+    assert len(telegram.texts_to(FIRST_CHAT)) == 2
+
+
 class TestDarajaOutages:
     async def _service(
         self,
