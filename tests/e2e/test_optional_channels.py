@@ -19,9 +19,10 @@ from lipa.channels import NoCustomerChannel
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
-from tests.e2e.conftest import StartService
+from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import seed
 from tests.e2e.test_ussd_checkout import CALLER, PAY_WW_1042, Handset, wait_for_status
+from tests.fakes import FakeTelegram
 from tests.fakes.sms_api import FakeSmsApi
 
 API_TOKEN = "orders-api-token-for-tests"
@@ -150,6 +151,19 @@ async def test_an_orders_api_only_shop_starts_and_its_orders_have_no_telegram_li
         http.post(service.base_url + "/ussd", data={"text": ""}) as ussd,
     ):
         assert ussd.status == 404  # USSD is off: no route
+
+
+async def test_with_telegram_the_start_line_says_so_and_staff_notices_go_there(
+    telegram: FakeTelegram,
+    start_service: StartService,
+    sqlite_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    await start_service(service_settings(telegram, sqlite_url, mode="webhook"))
+    assert channel_lines(caplog) == [
+        "channels: Telegram on (webhook), USSD off, orders API off; staff notices go to Telegram"
+    ]
 
 
 async def test_a_service_with_no_customer_channel_does_not_start(sqlite_url: str) -> None:
