@@ -22,6 +22,7 @@ class Channel(StrEnum):
     USSD = "ussd"
     DEMO = "demo"
     EVENTS = "events"  # signed event webhooks to the business's platform (one "chat" per URL)
+    LOG = "log"  # staff notices written to the service's log when Telegram is off
 
 
 class OrderStatus(StrEnum):

@@ -49,8 +49,10 @@ def order_fields(order: Order) -> dict[str, Any]:
     }
 
 
-def order_view(order: Order, pay_url: str, payments: Sequence[Payment] = ()) -> dict[str, Any]:
-    """An order with its link for customers and the payments made against it."""
+def order_view(
+    order: Order, pay_url: str | None, payments: Sequence[Payment] = ()
+) -> dict[str, Any]:
+    """An order with its link for customers (None without one) and the payments made on it."""
     return {
         **order_fields(order),
         "pay_url": pay_url,

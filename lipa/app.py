@@ -35,7 +35,7 @@ from checkout.push_queue import PushPolicy, PushWorker
 from checkout.reconcile import ReconcilePolicy, Reconciler
 from checkout.records import Channel
 from checkout.reports import ReportService
-from checkout.settlement import SettlementService, StaffChat
+from checkout.settlement import SettlementService
 from checkout.ussd import UssdService
 from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
 from daraja.simulator.server import SimulatorServer
@@ -45,6 +45,7 @@ from daraja.simulator.settings import (
     DEFAULT_PASSKEY,
     SimulatorSettings,
 )
+from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
 from lipa.settings import MpesaEnvironment, Settings, require
@@ -266,17 +267,18 @@ async def open_lipa(
             )
         if settings.sms_enabled:
             sender_map.setdefault(Channel.USSD, sms_sender(settings, stack))
-        # USSD outcomes are copied to the caller's Telegram chats, if they use the bot too.
-        copies = TelegramCopies(clock=clock)
-        listeners: list[SettlementListener] = [meter, copies]
+        # Without Telegram, staff notices are delivered to the log (see lipa.channels).
+        sender_map.setdefault(Channel.LOG, StaffLogSender())
+        listeners: list[SettlementListener] = [meter]
+        copies = None
+        if telegram_enabled(settings):
+            # USSD outcomes are copied to the caller's Telegram chats, if they use the bot too.
+            copies = TelegramCopies(clock=clock)
+            listeners.append(copies)
         if events is not None:
             listeners.append(events)
         units = unit_of_work_factory(session_factory(engine))
-        staff = (
-            StaffChat(str(settings.staff_chat_id), language=settings.default_language)
-            if settings.staff_chat_id is not None
-            else None
-        )
+        staff = staff_chat(settings)
         rules = plan_rules(settings)
         # Plans are settled with their payments; with BNPL off, existing ones are still kept.
         ledger = PlanLedger(clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff)

@@ -28,7 +28,7 @@ from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
 from lipa.cli import CommandError
-from lipa.demo import OUTCOMES, run_demo
+from lipa.demo import DEFAULT_DATABASE_URL, OUTCOMES, DemoError, run_demo
 from lipa.heap import freeze_startup_heap
 from lipa.service import Service, ServiceError
 from lipa.settings import Settings
@@ -55,8 +55,13 @@ def register(sub: Any) -> None:
     )
     demo.add_argument(
         "--database-url",
-        default="sqlite+aiosqlite:///./lipa-demo.db",
+        default=DEFAULT_DATABASE_URL,
         help="where the demo keeps its data (default: ./lipa-demo.db)",
+    )
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the earlier runs' orders and payments (default: start fresh)",
     )
     demo.add_argument(
         "--approve-after", type=float, default=2.0, help="seconds the phone takes to answer"
@@ -148,12 +153,16 @@ async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.log_level is None:
         # The terminal is the customer's phone screen: keep routine logs off it.
         logging.getLogger().setLevel(logging.WARNING)
-    return await run_demo(
-        settings,
-        outcome=args.outcome,
-        database_url=args.database_url,
-        approve_after=args.approve_after,
-    )
+    try:
+        return await run_demo(
+            settings,
+            outcome=args.outcome,
+            database_url=args.database_url,
+            keep=args.keep,
+            approve_after=args.approve_after,
+        )
+    except DemoError as error:
+        raise CommandError(str(error)) from error
 
 
 async def run_simulator(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,6 +6,8 @@ over HTTP to the real webhook server, and the outcome message comes back through
 Buttons are listed with numbers and chosen by number; ``share`` shares the demo phone number.
 Input is read from standard input, so ``printf '/start\\n1\\n…' | lipa demo`` works; at the end
 of input the demo waits for any payment in flight to settle, prints its outcome and exits.
+Each run starts from a fresh database (its SQLite file is deleted first, so the example orders
+are unpaid again) unless ``keep`` is asked for.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
 from checkout.conversation import (
     Button,
@@ -37,6 +41,7 @@ from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
 from lipa.settings import MpesaEnvironment, Settings, TransactionType
+from storage.database import is_sqlite
 from webhook.app import WebhookConfig, create_app
 
 CHAT = "terminal"
@@ -50,6 +55,41 @@ OUTCOMES = {
     "wrong-pin": ResultCode.WRONG_PIN,
 }
 SETTLE_WAIT = timedelta(seconds=60)
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./lipa-demo.db"
+# SQLite's own companions of a database file (journal, write-ahead log, shared memory).
+SQLITE_COMPANIONS = ("", "-journal", "-wal", "-shm")
+
+
+class DemoError(Exception):
+    """The demo cannot run as asked; the message says why in one line."""
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file behind a SQLite URL, or None (in memory, or not SQLite)."""
+    if not is_sqlite(database_url):
+        return None
+    path = make_url(database_url).database
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def start_fresh(database_url: str) -> None:
+    """Delete the demo's SQLite database so this run starts with unpaid example orders.
+
+    Only a SQLite file is deleted: another database may hold more than the demo's data, so
+    the demo refuses to run on one without ``--keep`` rather than wipe it.
+    """
+    if not is_sqlite(database_url):
+        raise DemoError(
+            "the demo starts fresh by deleting its SQLite file; to run it on another "
+            "database, keep that database's state with --keep"
+        )
+    path = sqlite_file(database_url)
+    if path is None:
+        return
+    for suffix in SQLITE_COMPANIONS:
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -156,13 +196,19 @@ async def run_demo(
     settings: Settings,
     *,
     outcome: str = "paid",
-    database_url: str = "sqlite+aiosqlite:///./lipa-demo.db",
+    database_url: str = DEFAULT_DATABASE_URL,
+    keep: bool = False,
     approve_after: float = 2.0,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> int:
-    """Run the demo until the end of input; return the exit status."""
+    """Run the demo until the end of input; return the exit status.
+
+    Without ``keep`` the database starts empty (see :func:`start_fresh`).
+    """
+    if not keep:
+        start_fresh(database_url)
     out = stdout or sys.stdout
     terminal = Terminal(out)
     port = free_port()

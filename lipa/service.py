@@ -1,5 +1,8 @@
 """The running service: the aiohttp server, the Telegram bot and the background workers.
 
+Every customer channel is optional (see :mod:`lipa.channels`); the service says at start which
+are on, and refuses to start with none.
+
 ``lipa serve`` starts one :class:`Service` and waits for a signal; tests start it the same way
 (pointing Telegram at a fake Bot API server) and stop it to simulate a restart.
 """
@@ -9,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +29,7 @@ from checkout.staff import StaffDesk
 from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now
+from lipa.channels import NoCustomerChannel, channels_on
 from lipa.settings import Settings, TelegramMode, require
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
@@ -75,29 +78,32 @@ class Service:
 
     async def _start(self) -> None:
         settings = self.settings
-        token = require(settings, "telegram_bot_token", "the Telegram bot's token from @BotFather")
+        channels = channels_on(settings)
+        if not channels.any_customer_channel:
+            raise NoCustomerChannel()
         polling = settings.telegram_mode is TelegramMode.POLLING
-        webhook_secret = (
-            None
-            if polling
-            else require(
+        webhook_secret = None
+        if channels.telegram and not polling:
+            webhook_secret = require(
                 settings,
                 "telegram_webhook_secret",
                 "the secret Telegram sends with each webhook update",
             )
-        )
         metrics = LipaMetrics()
-        application = build_application(
-            token,
-            base_url=settings.telegram_api_base_url,
-            polling=polling,
-            on_status=metrics.telegram_answered,
-            overall_max_rate=settings.telegram_max_messages_per_second,
-        )
-        self.application = application
         # Replies to an update and outbox messages to the same chat take turns.
         turns = ChatTurns()
-        senders: Mapping[Channel, Any] = {Channel.TELEGRAM: TelegramSender(application.bot, turns)}
+        application = None
+        senders: dict[Channel, Any] = {}
+        if channels.telegram:
+            application = build_application(
+                require(settings, "telegram_bot_token", "the Telegram bot's token"),
+                base_url=settings.telegram_api_base_url,
+                polling=polling,
+                on_status=metrics.telegram_answered,
+                overall_max_rate=settings.telegram_max_messages_per_second,
+            )
+            self.application = application
+            senders[Channel.TELEGRAM] = TelegramSender(application.bot, turns)
         lipa = await self._stack.enter_async_context(
             open_lipa(
                 settings,
@@ -108,32 +114,12 @@ class Service:
             )
         )
         self.lipa = lipa
-        CheckoutHandlers(
-            lipa.conversations,
-            settings.default_language,
-            # In webhook mode the webhook's own answer answers each button press.
-            answer_button_presses=polling,
-            turns=turns,
-        ).install(application)
-        try:
-            await application.initialize()
-        except InvalidToken as error:
-            raise ServiceError("TELEGRAM_BOT_TOKEN was refused by Telegram") from error
-        except TelegramError as error:
-            raise ServiceError(f"could not reach Telegram: {error.message}") from error
-        self._stack.push_async_callback(application.shutdown)
-        # getMe has run: the bot's username makes the deep links staff and the platform hand out.
-        bot_username = application.bot.username
-        StaffHandlers(
-            StaffDesk(lipa.orders, lipa.reports, language=settings.default_language),
-            settings.staff_user_ids,
-            staff_chat_id=settings.staff_chat_id,
-        ).install(application)
-        await application.start()
-        self._stack.push_async_callback(application.stop)
+        bot_username = None
+        if application is not None:
+            bot_username = await self._start_bot(application, lipa, turns, polling=polling)
 
         telegram = None
-        if webhook_secret is not None:
+        if application is not None and webhook_secret is not None:
             telegram = TelegramRoute(webhook_secret, functools.partial(feed_update, application))
         app = create_app(
             WebhookConfig(
@@ -161,8 +147,12 @@ class Service:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         self.port = runner.addresses[0][1]
+        # Said once everything started, so a failed start prints only its reason.
+        log.info(channels.describe())
         log.info("listening on %s", self.base_url)
 
+        if application is None:
+            return
         if polling:
             updater = application.updater
             assert updater is not None
@@ -177,17 +167,53 @@ class Service:
             )
             log.info("Telegram webhook registered")
 
+    async def _start_bot(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        lipa: Lipa,
+        turns: ChatTurns,
+        *,
+        polling: bool,
+    ) -> str:
+        """Install the handlers and start the bot; its username (from getMe)."""
+        settings = self.settings
+        CheckoutHandlers(
+            lipa.conversations,
+            settings.default_language,
+            # In webhook mode the webhook's own answer answers each button press.
+            answer_button_presses=polling,
+            turns=turns,
+        ).install(application)
+        try:
+            await application.initialize()
+        except InvalidToken as error:
+            raise ServiceError("TELEGRAM_BOT_TOKEN was refused by Telegram") from error
+        except TelegramError as error:
+            raise ServiceError(f"could not reach Telegram: {error.message}") from error
+        self._stack.push_async_callback(application.shutdown)
+        StaffHandlers(
+            StaffDesk(lipa.orders, lipa.reports, language=settings.default_language),
+            settings.staff_user_ids,
+            staff_chat_id=settings.staff_chat_id,
+        ).install(application)
+        await application.start()
+        self._stack.push_async_callback(application.stop)
+        # getMe has run: the bot's username makes the deep links staff and the platform hand out.
+        return str(application.bot.username)
+
     async def stop(self) -> None:
         """Stop everything started, in reverse order."""
         await self._stack.aclose()
         self.lipa = None
 
 
-def orders_api(lipa: Lipa, bot_username: str) -> OrdersApi | None:
-    """The orders API, or None (not served) while API_TOKEN is unset."""
+def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
+    """The orders API, or None (not served) while API_TOKEN is unset.
+
+    Without Telegram (no ``bot_username``) orders have no Telegram pay link.
+    """
     token = lipa.settings.api_token_value
     if token is None:
-        log.info("API_TOKEN is not set: the orders API is off")
         return None
     return OrdersApi(
         lipa.orders,
@@ -206,7 +232,6 @@ async def outbox_backlog(lipa: Lipa) -> OutboxBacklog:
 def ussd_handler(lipa: Lipa) -> UssdHandler | None:
     """The USSD routes, or None (not served) while no SMS can tell USSD customers outcomes."""
     if Channel.USSD not in lipa.senders:
-        log.info("AT_API_KEY is not set: the USSD routes are off")
         return None
     sources = SourceCheck(
         networks=tuple(lipa.settings.ussd_networks),

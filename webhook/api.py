@@ -91,8 +91,9 @@ class OrdersApi:
     """The ``/api`` routes, their token check and their OpenAPI description."""
 
     def __init__(
-        self, orders: OrderService, *, token: str, bot_username: str, server_url: str
+        self, orders: OrderService, *, token: str, bot_username: str | None, server_url: str
     ) -> None:
+        """``bot_username``: the Telegram bot whose links orders carry (None: no Telegram)."""
         self._orders = orders
         self._token = token.encode()
         self._bot_username = bot_username
@@ -126,7 +127,10 @@ class OrdersApi:
         return secrets.compare_digest(given.strip().encode(), self._token)
 
     def _order(self, order: Order, payments: tuple[Payment, ...] = ()) -> dict[str, Any]:
-        return order_view(order, pay_link(self._bot_username, order.reference), payments)
+        link = None
+        if self._bot_username is not None:
+            link = pay_link(self._bot_username, order.reference)
+        return order_view(order, link, payments)
 
     async def create_order(self, request: web.Request) -> web.Response:
         """``POST /api/orders``: 201 with the new order, 200 with the same one for a repeat."""

@@ -135,8 +135,11 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "description": {"type": ["string", "null"]},
             "customer_phone": {"type": ["string", "null"], "description": "Masked."},
             "pay_url": {
-                "type": "string",
-                "description": "Telegram deep link that opens the checkout at this order.",
+                "type": ["string", "null"],
+                "description": (
+                    "Telegram deep link that opens the checkout at this order; "
+                    "null when the service runs without Telegram."
+                ),
             },
             "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}},
         },

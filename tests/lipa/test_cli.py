@@ -105,3 +105,13 @@ def test_main_returns_the_commands_status(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'y.db'}")
     assert main(["migrate"]) == 0
     assert "revision" in capsys.readouterr().out
+
+
+def test_serve_with_no_customer_channel_says_so_in_one_line(tmp_path: Path) -> None:
+    result = lipa("serve", cwd=tmp_path, TELEGRAM_BOT_TOKEN="change-me", API_TOKEN="")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "no customer channel is on" in lines[0]
+    for variable in ("TELEGRAM_BOT_TOKEN", "AT_API_KEY", "API_TOKEN"):
+        assert variable in lines[0]

@@ -4,16 +4,41 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from lipa.demo import run_demo
+from lipa.demo import DemoError, run_demo
 from lipa.settings import Settings
 
 PAY_WW_1042 = "/start\n1\nWW-1042\n1\nshare\n1\n"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def readme_demo_input() -> str:
+    """The scripted input the README pipes into ``lipa demo``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"printf '([^']*)' \| \.venv/bin/lipa demo", readme)
+    assert found is not None, "the README's scripted demo input"
+    return found.group(1).replace("\\n", "\n")
+
+
+def lipa_demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``lipa demo`` in ``cwd`` with the README's scripted input."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "lipa", "demo", "--approve-after", "0.2", *args],
+        input=readme_demo_input(),
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
 
 
 def settings() -> Settings:
@@ -80,3 +105,29 @@ def test_printf_into_lipa_demo_pays_and_exits_0(tmp_path: Path) -> None:
     assert "M-Pesa receipt" in result.stdout
     assert "Traceback" not in result.stderr
     assert (tmp_path / "lipa-demo.db").exists()
+
+
+def test_lipa_demo_run_twice_with_the_readmes_input_pays_twice(tmp_path: Path) -> None:
+    first = lipa_demo(tmp_path)
+    second = lipa_demo(tmp_path)
+    for run in (first, second):
+        assert run.returncode == 0, run.stderr
+        assert "M-Pesa receipt" in run.stdout, run.stdout
+        assert "already" not in run.stdout.lower(), run.stdout
+    receipts = [re.findall(r"receipt:? ([A-Z0-9]{10})", run.stdout) for run in (first, second)]
+    assert all(receipts), receipts
+    assert receipts[0] != receipts[1], receipts
+
+
+def test_lipa_demo_keep_continues_from_the_earlier_run(tmp_path: Path) -> None:
+    assert lipa_demo(tmp_path).returncode == 0
+    kept = lipa_demo(tmp_path, "--keep")
+    assert "M-Pesa receipt" not in kept.stdout, kept.stdout
+    assert "fully paid" in kept.stdout, kept.stdout
+
+
+async def test_the_demo_will_not_wipe_a_database_that_is_not_its_sqlite_file(
+    pg_database_url: str,
+) -> None:
+    with pytest.raises(DemoError, match="--keep"):
+        await run_demo(settings(), database_url=pg_database_url, stdin=io.StringIO(""))

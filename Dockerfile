@@ -1,0 +1,37 @@
+# Lipa in a container: `docker build -t lipa .`, then `docker run --env-file .env -p 8080:8080 lipa`
+# (or `docker compose up`, with PostgreSQL). The image runs `lipa serve` as the user `lipa`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system lipa \
+    && useradd --system --gid lipa --home-dir /var/lib/lipa --create-home --shell /usr/sbin/nologin lipa
+
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY checkout ./checkout
+COPY daraja ./daraja
+COPY lipa ./lipa
+COPY sms ./sms
+COPY storage ./storage
+COPY webhook ./webhook
+RUN pip install . && rm -rf /src
+
+USER lipa
+WORKDIR /var/lib/lipa
+# In a container Lipa listens on every interface; publish the port to 127.0.0.1 behind a proxy.
+ENV HOST=0.0.0.0 \
+    PORT=8080 \
+    DATABASE_URL=sqlite+aiosqlite:////var/lib/lipa/lipa.db
+EXPOSE 8080
+VOLUME ["/var/lib/lipa"]
+
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8080') + '/healthz', timeout=4)"]
+
+ENTRYPOINT ["lipa"]
+CMD ["serve"]
