@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,9 +44,11 @@ from daraja.simulator.settings import (
     DEFAULT_PASSKEY,
     SimulatorSettings,
 )
+from daraja.url_rules import url_safe_secret
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
-from lipa.settings import MpesaEnvironment, Settings, require
+from lipa.safety import message_mark
+from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
@@ -107,7 +108,8 @@ def daraja_config(settings: Settings) -> DarajaConfig:
 
     def value(name: str, purpose: str, simulator_default: str) -> str:
         raw = getattr(settings, name)
-        if simulating and (raw is None or not _text(raw)):
+        # The simulator knows only its own credentials: blanks and placeholders mean those.
+        if simulating and is_placeholder(_text(raw)):
             return simulator_default
         return require(settings, name, purpose)
 
@@ -140,12 +142,14 @@ def _text(value: object) -> str:
 def callback_secret(settings: Settings) -> str:
     """The callback path's secret; a random one per process when simulating without one.
 
+    A made secret avoids the words Daraja refuses in URLs (see :mod:`daraja.url_rules`).
+
     A random one is added to the log redaction, as configured secrets are.
     """
-    if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and not _text(
-        settings.mpesa_callback_secret
+    if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and is_placeholder(
+        _text(settings.mpesa_callback_secret)
     ):
-        made = secrets.token_urlsafe(24)
+        made = url_safe_secret()
         redact_from_now_on(made)
         return made
     return require(
@@ -203,7 +207,7 @@ def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSende
         api_key=require(settings, "at_api_key", "the Africa's Talking API key for SMS"),
         sender_id=settings.at_sender_id or None,
     )
-    return SmsSender(AfricasTalkingSms(http, config))
+    return SmsSender(AfricasTalkingSms(http, config), mark=message_mark(settings))
 
 
 @contextlib.asynccontextmanager

@@ -27,11 +27,12 @@ from daraja import (
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
-from lipa.cli import CommandError
+from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import OUTCOMES, run_demo
 from lipa.heap import freeze_startup_heap
+from lipa.safety import announce_simulator, is_simulated
 from lipa.service import Service, ServiceError
-from lipa.settings import Settings
+from lipa.settings import Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
 
@@ -118,7 +119,16 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the service until SIGINT or SIGTERM."""
+    """Run the service until SIGINT or SIGTERM.
+
+    Every missing setting is reported at once; MPESA_ENVIRONMENT must be set explicitly, and
+    with ``simulator`` a banner says that no money moves.
+    """
+    problems = serve_problems(settings)
+    if problems:
+        raise ConfigurationProblems(problems)
+    if is_simulated(settings):
+        announce_simulator(settings.log_format)
     service = Service(settings)
     try:
         await service.start()

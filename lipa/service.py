@@ -27,6 +27,7 @@ from checkout.staff import StaffDesk
 from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now
+from lipa.safety import is_simulated, message_mark
 from lipa.settings import Settings, TelegramMode, require
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
@@ -93,6 +94,8 @@ class Service:
             polling=polling,
             on_status=metrics.telegram_answered,
             overall_max_rate=settings.telegram_max_messages_per_second,
+            # Simulating, every text to customers and staff says so (see lipa.safety).
+            text_mark=message_mark(settings),
         )
         self.application = application
         # Replies to an update and outbox messages to the same chat take turns.
@@ -108,6 +111,7 @@ class Service:
             )
         )
         self.lipa = lipa
+        metrics.show_environment(settings.mpesa_environment.value)
         CheckoutHandlers(
             lipa.conversations,
             settings.default_language,
@@ -153,6 +157,10 @@ class Service:
                 metrics=MetricsRoute(
                     lipa.metrics, functools.partial(outbox_backlog, lipa), utc_now
                 ),
+                health={
+                    "mpesa_environment": settings.mpesa_environment.value,
+                    "simulated": is_simulated(settings),
+                },
             )
         )
         runner = web.AppRunner(app, access_log=None)

@@ -57,14 +57,28 @@ def test_migrate_creates_the_schema_on_postgresql(tmp_path: Path, postgres_url: 
 @pytest.mark.parametrize(
     ("env", "variable"),
     [
-        ({}, "TELEGRAM_BOT_TOKEN"),
-        ({"TELEGRAM_BOT_TOKEN": "change-me"}, "TELEGRAM_BOT_TOKEN"),
+        ({"MPESA_ENVIRONMENT": "simulator"}, "TELEGRAM_BOT_TOKEN"),
         (
-            {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook"},
+            {"MPESA_ENVIRONMENT": "simulator", "TELEGRAM_BOT_TOKEN": "change-me"},
+            "TELEGRAM_BOT_TOKEN",
+        ),
+        (
+            {
+                "MPESA_ENVIRONMENT": "simulator",
+                "TELEGRAM_BOT_TOKEN": "1:x",
+                "TELEGRAM_MODE": "webhook",
+            },
             "TELEGRAM_WEBHOOK_SECRET",
         ),
         (
-            {"TELEGRAM_BOT_TOKEN": "1:x", "MPESA_ENVIRONMENT": "sandbox"},
+            {
+                "TELEGRAM_BOT_TOKEN": "1:x",
+                "MPESA_ENVIRONMENT": "sandbox",
+                # The other M-Pesa values are given: only the key is missing.
+                "MPESA_CONSUMER_SECRET": "a-consumer-secret",
+                "MPESA_PASSKEY": "a-passkey",
+                "MPESA_CALLBACK_SECRET": "a-callback-secret",
+            },
             "MPESA_CONSUMER_KEY",
         ),
     ],
