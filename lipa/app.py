@@ -47,7 +47,6 @@ from daraja.simulator.settings import (
 from daraja.url_rules import url_safe_secret
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
-from lipa.safety import message_mark
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
@@ -198,8 +197,12 @@ def callback_url(settings: Settings, secret: str) -> str:
     return settings.public_base_url.rstrip("/") + callback_path(secret)
 
 
-def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSender:
-    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes."""
+def sms_sender(
+    settings: Settings, stack: contextlib.AsyncExitStack, *, mark: str = ""
+) -> SmsSender:
+    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes.
+
+    ``mark`` starts every SMS (``[SIMULATED] `` when ``lipa serve`` runs on the simulator)."""
     http = build_sms_http_client(settings.at_api_base_url)
     stack.push_async_callback(http.aclose)
     config = SmsConfig(
@@ -207,7 +210,7 @@ def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSende
         api_key=require(settings, "at_api_key", "the Africa's Talking API key for SMS"),
         sender_id=settings.at_sender_id or None,
     )
-    return SmsSender(AfricasTalkingSms(http, config), mark=message_mark(settings))
+    return SmsSender(AfricasTalkingSms(http, config), mark=mark)
 
 
 @contextlib.asynccontextmanager
@@ -220,11 +223,12 @@ async def open_lipa(
     delivery: DeliveryPolicy | None = None,
     public_base_url: str | None = None,
     metrics: LipaMetrics | None = None,
+    text_mark: str = "",
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
 
     ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
-    them to the Telegram request layer first, made them).
+    them to the Telegram request layer first, made them). ``text_mark`` starts every SMS.
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -269,7 +273,7 @@ async def open_lipa(
                 ),
             )
         if settings.sms_enabled:
-            sender_map.setdefault(Channel.USSD, sms_sender(settings, stack))
+            sender_map.setdefault(Channel.USSD, sms_sender(settings, stack, mark=text_mark))
         # USSD outcomes are copied to the caller's Telegram chats, if they use the bot too.
         copies = TelegramCopies(clock=clock)
         listeners: list[SettlementListener] = [meter, copies]

@@ -31,7 +31,7 @@ from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import OUTCOMES, run_demo
 from lipa.doctor import Doctor
 from lipa.heap import freeze_startup_heap
-from lipa.safety import announce_simulator, is_simulated
+from lipa.safety import announce_simulator, is_simulated, message_mark
 from lipa.service import Service, ServiceError
 from lipa.settings import Settings, serve_problems
 from storage.database import create_engine
@@ -147,7 +147,8 @@ async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationProblems(problems)
     if is_simulated(settings):
         announce_simulator(settings.log_format)
-    service = Service(settings)
+    # On the simulator every text to customers and staff starts with "[SIMULATED] ".
+    service = Service(settings, text_mark=message_mark(settings))
     try:
         await service.start()
     except ServiceError as error:

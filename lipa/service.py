@@ -27,7 +27,7 @@ from checkout.staff import StaffDesk
 from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now
-from lipa.safety import is_simulated, message_mark
+from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
@@ -52,8 +52,12 @@ class Service:
         *,
         simulator_settings: SimulatorSettings | None = None,
         delivery: DeliveryPolicy | None = None,
+        text_mark: str = "",
     ) -> None:
+        """``text_mark`` starts every text sent to customers and staff (``lipa serve`` passes
+        ``[SIMULATED] `` on the simulator; see :mod:`lipa.safety`)."""
         self.settings = settings
+        self._text_mark = text_mark
         self._simulator_settings = simulator_settings
         self._delivery = delivery
         self._stack = contextlib.AsyncExitStack()
@@ -94,8 +98,7 @@ class Service:
             polling=polling,
             on_status=metrics.telegram_answered,
             overall_max_rate=settings.telegram_max_messages_per_second,
-            # Simulating, every text to customers and staff says so (see lipa.safety).
-            text_mark=message_mark(settings),
+            text_mark=self._text_mark,
         )
         self.application = application
         # Replies to an update and outbox messages to the same chat take turns.
@@ -108,6 +111,7 @@ class Service:
                 simulator_settings=self._simulator_settings,
                 delivery=self._delivery,
                 metrics=metrics,
+                text_mark=self._text_mark,
             )
         )
         self.lipa = lipa

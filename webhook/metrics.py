@@ -125,12 +125,6 @@ class LipaMetrics:
 
     def show_backlog(self, backlog: OutboxBacklog, now: datetime) -> None:
         """Set the outbox gauges from a fresh reading."""
-        self.mpesa_environment = Gauge(
-            "lipa_mpesa_environment",
-            "1 for the Daraja this process settles payments against (simulator: no money moves).",
-            ["environment"],
-            registry=self.registry,
-        )
         for channel in Channel:
             self.outbox_depth.labels(channel=channel.value).set(backlog.depth.get(channel, 0))
         oldest = backlog.oldest_queued_at
