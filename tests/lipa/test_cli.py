@@ -119,3 +119,82 @@ def test_main_returns_the_commands_status(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'y.db'}")
     assert main(["migrate"]) == 0
     assert "revision" in capsys.readouterr().out
+
+
+UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/lipa"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("migrate",), ("reconcile",), ("installments", "collect")],
+)
+def test_a_command_against_an_unreachable_database_fails_in_one_line(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = lipa(
+        *command,
+        cwd=tmp_path,
+        DATABASE_URL=UNREACHABLE_DATABASE,
+        MPESA_API_BASE_URL="http://127.0.0.1:1",
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "database" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_every_invalid_setting_is_reported_in_one_run(tmp_path: Path) -> None:
+    result = lipa(
+        "migrate",
+        cwd=tmp_path,
+        PORT="eighty",
+        DEFAULT_LANGUAGE="fr",
+        DATABASE_URL="mysql://shop",
+        MPESA_ENVIRONMENT="simulator",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3, result.stderr
+    for variable, line in zip(("DATABASE_URL", "DEFAULT_LANGUAGE", "PORT"), lines, strict=True):
+        assert variable in line
+
+
+def test_serve_names_every_missing_setting_in_one_run(tmp_path: Path) -> None:
+    result = lipa(
+        "serve",
+        cwd=tmp_path,
+        MPESA_ENVIRONMENT="production",
+        TELEGRAM_MODE="webhook",
+        PUBLIC_BASE_URL="https://pay.example.com",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    named = [line.split()[1] for line in lines]
+    assert named == [
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "MPESA_CONSUMER_KEY",
+        "MPESA_CONSUMER_SECRET",
+        "MPESA_PASSKEY",
+        "MPESA_CALLBACK_SECRET",
+    ]
+
+
+def test_cross_setting_rules_are_all_reported_in_one_run(tmp_path: Path) -> None:
+    result = lipa(
+        "migrate",
+        cwd=tmp_path,
+        MPESA_ENVIRONMENT="production",
+        PUBLIC_BASE_URL="http://shop.example",
+        RECONCILE_AFTER_SECONDS="700",
+        MPESA_TRANSACTION_TYPE="CustomerBuyGoodsOnline",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3, result.stderr
+    assert [line.split(": ")[2].split()[0] for line in lines] == [
+        "PUBLIC_BASE_URL",
+        "PAYMENT_EXPIRY_SECONDS",
+        "MPESA_PARTY_B",
+    ]
