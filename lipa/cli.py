@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -59,12 +60,20 @@ def describe_failure(error: BaseException) -> str:
     """One sentence on an unexpected failure, without a traceback."""
     from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
-    if isinstance(error, DBAPIError | OSError | NoSuchModuleError):
+    if isinstance(error, DBAPIError | NoSuchModuleError) or (
+        isinstance(error, OSError) and _raised_in_sqlalchemy(error)
+    ):
         cause = error.orig if isinstance(error, DBAPIError) else error
         detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         return f"cannot use the database at DATABASE_URL: {detail}"
     detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"failed: {type(error).__name__}" + (f": {detail}" if detail else "")
+
+
+def _raised_in_sqlalchemy(error: BaseException) -> bool:
+    """Whether ``error`` came up through SQLAlchemy (asyncpg's refused connection is an OSError)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return any(f"{os.sep}sqlalchemy{os.sep}" in frame.filename for frame in frames)
 
 
 def build_parser() -> argparse.ArgumentParser:

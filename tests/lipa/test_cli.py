@@ -198,3 +198,20 @@ def test_cross_setting_rules_are_all_reported_in_one_run(tmp_path: Path) -> None
         "PAYMENT_EXPIRY_SECONDS",
         "MPESA_PARTY_B",
     ]
+
+
+def test_a_failure_outside_the_database_is_one_line_that_does_not_blame_it(
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = lipa("simulator", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "address already in use" in lines[0]
+    assert "database" not in lines[0]
