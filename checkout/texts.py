@@ -270,7 +270,7 @@ _EN: Final[Mapping[str, str]] = {
     "staff_misconfigured": (
         "M-Pesa payments are not working: Daraja refuses the shortcode and passkey "
         '(error {code}, "Wrong credentials"). Customers cannot pay until '
-        "MPESA_BUSINESS_SHORTCODE and MPESA_PASSKEY are fixed; run "lipa doctor" to check."
+        "MPESA_BUSINESS_SHORTCODE and MPESA_PASSKEY are fixed; run 'lipa doctor' to check."
     ),
     "staff_conflict": (
         "Check order {order}: the payment of KES {amount} from {phone} was settled as "
@@ -524,7 +524,7 @@ _SW: Final[Mapping[str, str]] = {
     "staff_misconfigured": (
         "Malipo ya M-Pesa hayafanyi kazi: Daraja inakataa shortcode na passkey "
         '(hitilafu {code}, "Wrong credentials"). Wateja hawawezi kulipa hadi '
-        "MPESA_BUSINESS_SHORTCODE na MPESA_PASSKEY zirekebishwe; endesha "lipa doctor" kukagua."
+        "MPESA_BUSINESS_SHORTCODE na MPESA_PASSKEY zirekebishwe; endesha 'lipa doctor' kukagua."
     ),
     "staff_conflict": (
         "Kagua oda {order}: malipo ya KES {amount} kutoka {phone} yalirekodiwa kama "
