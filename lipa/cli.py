@@ -44,7 +44,12 @@ def load_settings() -> Settings:
     return Settings()
 
 
-def describe_validation_error(error: ValidationError) -> list[str]:
+def describe_validation_error(error: ValidationError) -> str:
+    """Every invalid setting in one line, each naming its environment variable."""
+    return "; ".join(validation_problems(error))
+
+
+def validation_problems(error: ValidationError) -> list[str]:
     """One line per invalid setting, naming the environment variable."""
     lines = []
     for item in error.errors():
@@ -98,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ValidationError as error:
-        for line in describe_validation_error(error):
+        for line in validation_problems(error):
             print(f"lipa: invalid configuration: {line}", file=sys.stderr)
         return 2
     configure_logging(

@@ -142,4 +142,3 @@ async def test_a_copy_of_env_example_serves_on_the_simulator_with_the_banner(
         finally:
             stderr = await stopped(process)
     assert "SIMULATED M-PESA" in stderr
-    assert "Traceback" not in stderr
