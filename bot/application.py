@@ -25,12 +25,14 @@ def build_application(
     connection_pool_size: int = 64,
     on_status: StatusHook | None = None,
     overall_max_rate: int = OVERALL_PER_SECOND,
+    text_mark: str = "",
 ) -> Application:  # type: ignore[type-arg]
     """A PTB application talking to ``base_url`` (the token is appended), rate-limited.
 
     In webhook mode it has no updater: our aiohttp server receives updates and passes them
     to :func:`feed_update`. ``on_status`` is told the HTTP status of every Bot API answer.
     Sends are spaced to ``overall_max_rate`` a second in all (groups: 20 a minute each).
+    ``text_mark`` starts every text and caption sent (see :class:`AiohttpRequest`).
     """
     request = AiohttpRequest(
         connection_pool_size=connection_pool_size,
@@ -38,6 +40,7 @@ def build_application(
         read_timeout=read_timeout,
         pool_timeout=read_timeout,
         on_status=on_status,
+        text_mark=text_mark,
     )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()

@@ -45,6 +45,7 @@ PROBLEM_TEXT = {
     PushProblem.UNAVAILABLE: "push_unavailable",
     PushProblem.OUTCOME_UNKNOWN: "push_outcome_unknown",
     PushProblem.INVALID: "push_refused",
+    PushProblem.MISCONFIGURED: "push_unavailable",
 }
 
 
@@ -256,12 +257,25 @@ class PaymentService:
         if failure.problem is not PushProblem.OUTCOME_UNKNOWN:
             # Daraja proved nothing reached the phone: this payment is over.
             async with self._units() as unit:
-                await record_push_failure(unit, payment, failure, now=self._clock())
+                await self.record_failure(unit, payment, failure, now=self._clock())
                 await unit.commit()
         text = texts.t(language, PROBLEM_TEXT[failure.problem])
         if failure.problem is PushProblem.OUTCOME_UNKNOWN:
             return [Reply(text)]
         return [Reply(text, buttons=((retry_button(language),),))]
+
+    async def record_failure(
+        self, unit: UnitOfWork, payment: Payment, failure: PushFailed, *, now: datetime
+    ) -> bool:
+        """:func:`record_push_failure`, and the staff's alert when our configuration is at fault.
+
+        Every push path (chat, USSD, installments) records its failures here, so a wrong
+        passkey is reported to the staff once a day however many pushes meet it.
+        """
+        settled = await record_push_failure(unit, payment, failure, now=now)
+        if failure.problem is PushProblem.MISCONFIGURED:
+            await self._settlement.alert_misconfigured(unit, failure.code)
+        return settled
 
     async def status(
         self, channel: Channel, chat_key: str, language: Language, *, ask_daraja: bool = True

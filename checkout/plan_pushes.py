@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from checkout.conversation import Reply, StartPayment
-from checkout.payments import PaymentService, record_push_failure
+from checkout.payments import PaymentService
 from checkout.phones import mask_phone
 from checkout.plan_records import Plan, PlanPayment
 from checkout.ports import Clock, PushFailed, PushProblem, UnitOfWork, UnitOfWorkFactory
@@ -134,5 +134,5 @@ class PlanPusher:
             # It may have reached the phone: the reconciler settles it (never pushed blindly).
             return
         async with self._units() as unit:
-            await record_push_failure(unit, payment, failure, now=self._clock())
+            await self._payments.record_failure(unit, payment, failure, now=self._clock())
             await unit.commit()

@@ -647,6 +647,9 @@ class PushProblem(StrEnum):
     UNAVAILABLE = "unavailable"  # Daraja could not be reached: nothing was sent
     OUTCOME_UNKNOWN = "outcome_unknown"  # timed out: the push may or may not have gone out
     INVALID = "invalid"  # our own request was invalid (phone, amount, reference)
+    # Daraja refused our shortcode/passkey (or consumer key): no push can succeed until the
+    # operator fixes the configuration; the staff are told.
+    MISCONFIGURED = "misconfigured"
 
 
 class PushFailed(Exception):

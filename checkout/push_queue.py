@@ -27,7 +27,7 @@ from checkout import texts
 from checkout.conversation import Reply, reply_to_payload
 from checkout.copies import TelegramCopies
 from checkout.money import format_number
-from checkout.payments import PaymentService, record_push_failure
+from checkout.payments import PaymentService
 from checkout.phones import mask_phone
 from checkout.ports import (
     Clock,
@@ -53,6 +53,7 @@ _SMS_KEYS: Final[Mapping[PushProblem, str]] = {
     PushProblem.SUBSCRIBER_LOCKED: "sms_push_subscriber_locked",
     PushProblem.BUSY: "sms_push_unavailable",
     PushProblem.UNAVAILABLE: "sms_push_unavailable",
+    PushProblem.MISCONFIGURED: "sms_push_unavailable",
 }
 _LATE_KEY: Final = "sms_push_late"
 
@@ -246,7 +247,7 @@ class PushWorker:
             )
 
         async with self._units() as unit:
-            if await record_push_failure(unit, payment, failure, now=now):
+            if await self._payments.record_failure(unit, payment, failure, now=now):
                 # The same key as a settled payment's message: the customer hears once.
                 await unit.outbox.add(
                     channel=payment.channel,

@@ -361,6 +361,14 @@ class SettlementService:
             await unit.commit()
         return outcome
 
+    async def alert_misconfigured(self, unit: UnitOfWork, code: str | None) -> None:
+        """Tell the staff, once a day (Nairobi), that Daraja refuses our shortcode and passkey."""
+        if self._staff is None:
+            return
+        today = self._clock().astimezone(texts.NAIROBI).date().isoformat()
+        text = texts.t(self._staff.language, "staff_misconfigured", code=code or "-")
+        await self._alert_staff(unit, text, f"daraja:misconfigured:{today}")
+
     async def _alert_staff(
         self, unit: UnitOfWork, text: str, dedupe_key: str, *, line: str | None = None
     ) -> None:

@@ -274,6 +274,11 @@ _EN: Final[Mapping[str, str]] = {
         "{outcome}: KES {amount} for order {order} from {phone} via {channel}. "
         "Receipt {receipt}. Result code {code}. M-Pesa reported KES {reported}."
     ),
+    "staff_misconfigured": (
+        "M-Pesa payments are not working: Daraja refuses the shortcode and passkey "
+        '(error {code}, "Wrong credentials"). Customers cannot pay until '
+        "MPESA_BUSINESS_SHORTCODE and MPESA_PASSKEY are fixed; run 'lipa doctor' to check."
+    ),
     "staff_conflict": (
         "Check order {order}: the payment of KES {amount} from {phone} was settled as "
         "{settled}, but M-Pesa now reports {reported} (receipt {receipt})."
@@ -528,6 +533,11 @@ _SW: Final[Mapping[str, str]] = {
     "staff_settled": (
         "{outcome}: KES {amount} kwa oda {order} kutoka {phone} kupitia {channel}. "
         "Risiti {receipt}. Msimbo wa matokeo {code}. M-Pesa iliripoti KES {reported}."
+    ),
+    "staff_misconfigured": (
+        "Malipo ya M-Pesa hayafanyi kazi: Daraja inakataa shortcode na passkey "
+        '(hitilafu {code}, "Wrong credentials"). Wateja hawawezi kulipa hadi '
+        "MPESA_BUSINESS_SHORTCODE na MPESA_PASSKEY zirekebishwe; endesha 'lipa doctor' kukagua."
     ),
     "staff_conflict": (
         "Kagua oda {order}: malipo ya KES {amount} kutoka {phone} yalirekodiwa kama "

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,10 +44,11 @@ from daraja.simulator.settings import (
     DEFAULT_PASSKEY,
     SimulatorSettings,
 )
+from daraja.url_rules import url_safe_secret
 from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
-from lipa.settings import MpesaEnvironment, Settings, require
+from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
@@ -108,7 +108,8 @@ def daraja_config(settings: Settings) -> DarajaConfig:
 
     def value(name: str, purpose: str, simulator_default: str) -> str:
         raw = getattr(settings, name)
-        if simulating and (raw is None or not _text(raw)):
+        # The simulator knows only its own credentials: blanks and placeholders mean those.
+        if simulating and is_placeholder(_text(raw)):
             return simulator_default
         return require(settings, name, purpose)
 
@@ -141,12 +142,14 @@ def _text(value: object) -> str:
 def callback_secret(settings: Settings) -> str:
     """The callback path's secret; a random one per process when simulating without one.
 
+    A made secret avoids the words Daraja refuses in URLs (see :mod:`daraja.url_rules`).
+
     A random one is added to the log redaction, as configured secrets are.
     """
-    if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and not _text(
-        settings.mpesa_callback_secret
+    if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and is_placeholder(
+        _text(settings.mpesa_callback_secret)
     ):
-        made = secrets.token_urlsafe(24)
+        made = url_safe_secret()
         redact_from_now_on(made)
         return made
     return require(
@@ -195,8 +198,12 @@ def callback_url(settings: Settings, secret: str) -> str:
     return settings.public_base_url.rstrip("/") + callback_path(secret)
 
 
-def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSender:
-    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes."""
+def sms_sender(
+    settings: Settings, stack: contextlib.AsyncExitStack, *, mark: str = ""
+) -> SmsSender:
+    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes.
+
+    ``mark`` starts every SMS (``[SIMULATED] `` when ``lipa serve`` runs on the simulator)."""
     http = build_sms_http_client(settings.at_api_base_url)
     stack.push_async_callback(http.aclose)
     config = SmsConfig(
@@ -204,7 +211,7 @@ def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSende
         api_key=require(settings, "at_api_key", "the Africa's Talking API key for SMS"),
         sender_id=settings.at_sender_id or None,
     )
-    return SmsSender(AfricasTalkingSms(http, config))
+    return SmsSender(AfricasTalkingSms(http, config), mark=mark)
 
 
 @contextlib.asynccontextmanager
@@ -217,11 +224,12 @@ async def open_lipa(
     delivery: DeliveryPolicy | None = None,
     public_base_url: str | None = None,
     metrics: LipaMetrics | None = None,
+    text_mark: str = "",
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
 
     ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
-    them to the Telegram request layer first, made them).
+    them to the Telegram request layer first, made them). ``text_mark`` starts every SMS.
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -266,7 +274,7 @@ async def open_lipa(
                 ),
             )
         if settings.sms_enabled:
-            sender_map.setdefault(Channel.USSD, sms_sender(settings, stack))
+            sender_map.setdefault(Channel.USSD, sms_sender(settings, stack, mark=text_mark))
         # Without Telegram, staff notices are delivered to the log (see lipa.channels).
         sender_map.setdefault(Channel.LOG, StaffLogSender())
         listeners: list[SettlementListener] = [meter]

@@ -27,11 +27,13 @@ from daraja import (
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
-from lipa.cli import CommandError
+from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import DEFAULT_DATABASE_URL, OUTCOMES, DemoError, run_demo
+from lipa.doctor import Doctor
 from lipa.heap import freeze_startup_heap
+from lipa.safety import announce_simulator, is_simulated, message_mark
 from lipa.service import Service, ServiceError
-from lipa.settings import Settings
+from lipa.settings import Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
 
@@ -40,6 +42,11 @@ def register(sub: Any) -> None:
     """Add every sub-command to the parser's sub-parsers."""
     migrate = sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
     migrate.set_defaults(handler=run_migrate)
+
+    doctor = sub.add_parser(
+        "doctor", help="check a deployment before it goes live (one line per check, with the fix)"
+    )
+    doctor.set_defaults(handler=run_doctor)
 
     serve = sub.add_parser("serve", help="run the service: webhook server, Telegram bot, workers")
     serve.set_defaults(handler=run_serve)
@@ -122,9 +129,31 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """Run every check and print one line each; exit status 1 when any failed."""
+    findings = await Doctor(settings).run()
+    for finding in findings:
+        print(finding.line(), flush=True)
+    failed = sum(1 for finding in findings if not finding.ok)
+    print(
+        f"{len(findings)} checks, {failed} failed" if failed else f"{len(findings)} checks passed"
+    )
+    return 1 if failed else 0
+
+
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the service until SIGINT or SIGTERM."""
-    service = Service(settings)
+    """Run the service until SIGINT or SIGTERM.
+
+    Every missing setting is reported at once; MPESA_ENVIRONMENT must be set explicitly, and
+    with ``simulator`` a banner says that no money moves.
+    """
+    problems = serve_problems(settings)
+    if problems:
+        raise ConfigurationProblems(problems)
+    if is_simulated(settings):
+        announce_simulator(settings.log_format)
+    # On the simulator every text to customers and staff starts with "[SIMULATED] ".
+    service = Service(settings, text_mark=message_mark(settings))
     try:
         await service.start()
     except ServiceError as error:

@@ -30,6 +30,7 @@ from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now
 from lipa.channels import NoCustomerChannel, channels_on
+from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
@@ -54,8 +55,12 @@ class Service:
         *,
         simulator_settings: SimulatorSettings | None = None,
         delivery: DeliveryPolicy | None = None,
+        text_mark: str = "",
     ) -> None:
+        """``text_mark`` starts every text sent to customers and staff (``lipa serve`` passes
+        ``[SIMULATED] `` on the simulator; see :mod:`lipa.safety`)."""
         self.settings = settings
+        self._text_mark = text_mark
         self._simulator_settings = simulator_settings
         self._delivery = delivery
         self._stack = contextlib.AsyncExitStack()
@@ -101,6 +106,7 @@ class Service:
                 polling=polling,
                 on_status=metrics.telegram_answered,
                 overall_max_rate=settings.telegram_max_messages_per_second,
+                text_mark=self._text_mark,
             )
             self.application = application
             senders[Channel.TELEGRAM] = TelegramSender(application.bot, turns)
@@ -111,9 +117,11 @@ class Service:
                 simulator_settings=self._simulator_settings,
                 delivery=self._delivery,
                 metrics=metrics,
+                text_mark=self._text_mark,
             )
         )
         self.lipa = lipa
+        metrics.show_environment(settings.mpesa_environment.value)
         bot_username = None
         if application is not None:
             bot_username = await self._start_bot(application, lipa, turns, polling=polling)
@@ -139,6 +147,10 @@ class Service:
                 metrics=MetricsRoute(
                     lipa.metrics, functools.partial(outbox_backlog, lipa), utc_now
                 ),
+                health={
+                    "mpesa_environment": settings.mpesa_environment.value,
+                    "simulated": is_simulated(settings),
+                },
             )
         )
         runner = web.AppRunner(app, access_log=None)

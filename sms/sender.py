@@ -22,14 +22,16 @@ class SmsSender:
     a refused number is given up, anything else is retried by the outbox.
     """
 
-    def __init__(self, client: AfricasTalkingSms) -> None:
+    def __init__(self, client: AfricasTalkingSms, *, mark: str = "") -> None:
+        """``mark`` starts every SMS (``[SIMULATED] `` when no money moves)."""
         self._client = client
+        self._mark = mark
 
     async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
         """Send the payload's text to the chat's phone; raise DeliveryFailed when not accepted."""
         if not chat_key.isdigit():
             raise DeliveryFailed(f"not a phone number: {mask_phone(chat_key)}", retry_after=None)
-        text = to_gsm7(reply_from_payload(payload).text)
+        text = to_gsm7(self._mark + reply_from_payload(payload).text)
         if gsm7_length(text) > SCREEN_LENGTH:
             # Still sent: the phone joins the parts, but each part costs an SMS.
             log.warning("SMS to %s takes more than one message", mask_phone(chat_key))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -45,6 +46,8 @@ class WebhookConfig:
     ussd: UssdHandler | None = None  # the USSD routes, served when SMS can reach customers
     api: OrdersApi | None = None  # the orders API, served when API_TOKEN is set
     metrics: MetricsRoute | None = None
+    # Extra facts /healthz reports (e.g. that payments are simulated).
+    health: Mapping[str, object] = field(default_factory=dict)
 
 
 def create_app(config: WebhookConfig) -> web.Application:
@@ -59,7 +62,7 @@ def create_app(config: WebhookConfig) -> web.Application:
             TELEGRAM_PATH,
             TelegramWebhookHandler(config.telegram.secret, config.telegram.sink).handle,
         )
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", functools.partial(healthz, dict(config.health)))
     if config.ussd is not None:
         add_ussd_routes(app, config.ussd)
     if config.metrics is not None:
@@ -72,9 +75,9 @@ def create_app(config: WebhookConfig) -> web.Application:
     return app
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    """Liveness: the process answers."""
-    return web.json_response({"status": "ok"})
+async def healthz(facts: dict[str, object], _request: web.Request) -> web.Response:
+    """Liveness: the process answers, with the configured ``facts`` (simulated or not)."""
+    return web.json_response({"status": "ok", **facts})
 
 
 def _run_workers(
