@@ -14,6 +14,7 @@ import warnings
 import weakref
 
 from telegram import Bot
+from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.rendering import Markup
@@ -26,11 +27,25 @@ warnings.filterwarnings(
 )
 
 
-async def send_text(bot: Bot, chat_id: int | str, text: str, markup: Markup | None = None) -> None:
-    """Send ``text`` (with ``markup``, if any) to ``chat_id``; Telegram's errors propagate."""
+async def send_text(
+    bot: Bot,
+    chat_id: int | str,
+    text: str,
+    markup: Markup | None = None,
+    *,
+    max_wait: float | None = None,
+) -> None:
+    """Send ``text`` (with ``markup``, if any) to ``chat_id``; Telegram's errors propagate.
+
+    ``max_wait``: how long the bot's rate limiter may hold the message back (see
+    ``bot.pacing``); ignored by a bot without one.
+    """
     api_kwargs: dict[str, object] = {"chat_id": chat_id, "text": text}
     if markup is not None:
         api_kwargs["reply_markup"] = markup
+    if max_wait is not None and isinstance(bot, ExtBot) and bot.rate_limiter is not None:
+        await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs, rate_limit_args=max_wait)
+        return
     await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs)
 
 
