@@ -38,20 +38,32 @@ MAX_WAIT_SECONDS = 5.0
 # Methods that put a message into a chat count against its limits; reads (getChat) do not.
 _PACED_PREFIXES = ("send", "edit", "copy", "forward")
 _UNPACED = frozenset({"sendChatAction"})
+# How often to look again when only sends still waiting for Telegram fill the bot's window.
+_IN_FLIGHT_POLL_SECONDS = 0.02
 # Idle chats are forgotten once this many are remembered.
 _PRUNE_AT = 1024
 
 Callback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
 
 
-def _window_wait(sent: deque[float], limit: tuple[int, float], now: float) -> float:
-    """Seconds until one more send fits ``limit`` (0 if it fits now), forgetting old sends."""
+def _window_wait(
+    sent: deque[float], limit: tuple[int, float], now: float, in_flight: int = 0
+) -> float:
+    """Seconds until one more send fits ``limit`` (0 if it fits now), forgetting old sends.
+
+    ``sent`` holds when Telegram answered each recent send (it counted it before that), and
+    ``in_flight`` sends not answered yet each hold a place too.
+    """
     count, seconds = limit
     while sent and sent[0] <= now - seconds:
         sent.popleft()
-    if len(sent) < count:
+    occupied = len(sent) + in_flight
+    if occupied < count:
         return 0.0
-    return sent[-count] + seconds - now
+    expiring = occupied - count  # the oldest sends that must leave the window first
+    if expiring >= len(sent):
+        return _IN_FLIGHT_POLL_SECONDS  # only sends still waiting for Telegram hold it
+    return sent[expiring] + seconds - now
 
 
 @dataclass(slots=True)
@@ -87,6 +99,7 @@ class ChatPacer(BaseRateLimiter[float]):
         self._clock = clock
         self._chats: dict[int | str, _Chat] = {}
         self._all_sent: deque[float] = deque()
+        self._all_in_flight = 0
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -119,13 +132,23 @@ class ChatPacer(BaseRateLimiter[float]):
             raise RetryAfter(timedelta(seconds=seconds)) from None
         try:
             await self._wait_for_turn(chat, chat_id, deadline)
+            # Counted from Telegram's answer: Telegram counted the send before it answered,
+            # so the next one cannot reach it sooner than the limit allows.
+            self._all_in_flight += 1
+            counted = True
             try:
-                result = await callback(*args, **kwargs)
+                return await callback(*args, **kwargs)
             except RetryAfter as error:
+                counted = False  # refused sends do not count against the limits
                 chat.flooded_until = self._clock() + retry_after_seconds(error)
                 raise
-            chat.sent.append(self._clock())
-            return result
+            finally:
+                # Any other failure may still have been counted by Telegram: count it.
+                self._all_in_flight -= 1
+                if counted:
+                    now = self._clock()
+                    chat.sent.append(now)
+                    self._all_sent.append(now)
         finally:
             chat.lock.release()
 
@@ -139,10 +162,8 @@ class ChatPacer(BaseRateLimiter[float]):
             await asyncio.sleep(wait)
         while True:
             now = self._clock()
-            wait = _window_wait(self._all_sent, self._overall, now)
+            wait = _window_wait(self._all_sent, self._overall, now, self._all_in_flight)
             if wait <= 0:
-                # The bot's own window counts from the send (sends to other chats overlap).
-                self._all_sent.append(now)
                 return
             if now + wait > deadline:
                 raise RetryAfter(timedelta(seconds=wait))

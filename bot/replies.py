@@ -65,12 +65,14 @@ class ReplySender:
         messages went out now. The rest, if any, are in the outbox when this returns."""
         messages = combine(replies)
         deadline = self._monotonic() + self._max_wait
+        sent = 0
         for index, reply in enumerate(messages):
             outcome = await self._send_one(bot, chat_id, reply, deadline)
             if outcome is _Outcome.LATER:
                 await self._hand_over(chat_id, messages[index:])
-                return index
-        return len(messages)
+                break
+            sent += outcome is _Outcome.SENT
+        return sent
 
     async def _send_one(self, bot: Bot, chat_id: int, reply: Reply, deadline: float) -> _Outcome:
         failures = 0
