@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 import weakref
+from typing import Any
 
 from telegram import Bot
 from telegram.ext import ExtBot
@@ -47,6 +48,16 @@ async def send_text(
         await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs, rate_limit_args=max_wait)
         return
     await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs)
+
+
+def wait_up_to(bot: Bot, seconds: float) -> dict[str, Any]:
+    """Keyword arguments for a ``Bot`` send letting the bot's pacer hold it back ``seconds``.
+
+    Empty for a bot without a rate limiter (it sends at once).
+    """
+    if isinstance(bot, ExtBot) and bot.rate_limiter is not None:
+        return {"rate_limit_args": seconds}
+    return {}
 
 
 class ChatTurns:
