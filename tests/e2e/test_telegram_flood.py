@@ -76,3 +76,28 @@ async def test_twenty_customers_checking_out_at_once_all_reach_the_paid_message_
     staff = "\n".join(telegram.texts_to(STAFF_CHAT))
     for index in range(CUSTOMERS):
         assert staff.count(reference(index)) == 1, reference(index)
+
+
+async def test_a_confirmation_telegram_holds_back_for_long_comes_from_the_outbox_once(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start_service(service_settings(telegram, sqlite_url, mode="webhook"))
+    await seed_orders(service)
+    chat, order = FIRST_CHAT, reference(0)
+    await telegram.user_sends_command(chat, "start", f"pay_{order}")
+    await telegram.wait_for_message_to(chat, "KES 1,500")
+    await telegram.user_presses_button(chat, f"amount:{AMOUNT}")
+    await telegram.wait_for_message_to(chat, "M-Pesa number")
+    # Longer than an update may wait: the confirmation goes to the outbox, which sends it
+    # once Telegram's retry_after has passed.
+    telegram.flood_next(1, retry_after=10)
+    await telegram.user_shares_contact(chat, "+254711000000")
+    confirmation = await telegram.wait_for_message_to(
+        chat, f"Pay KES 1,500 for order {order}", timeout=30
+    )
+    assert confirmation.callback_data == ["pay", "change_phone", "cancel"]
+    await telegram.user_presses_button(chat, "pay")
+    await telegram.wait_for_message_to(chat, "receipt", timeout=30)
+    texts = telegram.texts_to(chat)
+    assert len(texts) == 5, texts
+    assert len(set(texts)) == 5, texts
