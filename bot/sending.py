@@ -44,10 +44,8 @@ async def send_text(
     api_kwargs: dict[str, object] = {"chat_id": chat_id, "text": text}
     if markup is not None:
         api_kwargs["reply_markup"] = markup
-    if max_wait is not None and isinstance(bot, ExtBot) and bot.rate_limiter is not None:
-        await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs, rate_limit_args=max_wait)
-        return
-    await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs)
+    limits = {} if max_wait is None else wait_up_to(bot, max_wait)
+    await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs, **limits)
 
 
 def wait_up_to(bot: Bot, seconds: float) -> dict[str, Any]:
