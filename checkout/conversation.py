@@ -67,7 +67,10 @@ class Reply:
 
     ``buttons`` are rows of inline buttons. ``request_contact`` is the label of a
     "share my number" keyboard button (Telegram only; other channels ignore it and rely on
-    typed numbers). ``remove_keyboard`` removes such a keyboard once it is no longer needed.
+    typed numbers). Telegram shows a reply as one message, so a reply with ``request_contact``
+    has its ``buttons`` on that keyboard too, and a press arrives as the button's label typed:
+    the step asking for the contact takes its buttons' labels as presses. ``remove_keyboard``
+    removes such a keyboard once it is no longer needed.
     """
 
     text: str

@@ -665,16 +665,36 @@ def _ask_phone(call: _Call, draft: _Draft, text: str | None = None) -> Turn:
         question = call.say("phone_ask")
         shown = question if text is None else f"{text}\n{question}"
         return call.go(Step.PHONE, Reply(shown), data=replace(draft, phone=None).to_data())
+    reply = Reply(
+        text or call.say("phone_ask"),
+        buttons=_phone_rows(call),
+        request_contact=call.say("button_share_phone"),
+    )
+    return call.go(Step.PHONE, reply, data=replace(draft, phone=None).to_data())
+
+
+def _phone_rows(call: _Call) -> tuple[tuple[Button, ...], ...]:
+    """The phone question's buttons: the saved number (if still usable), then Cancel."""
     rows: tuple[tuple[Button, ...], ...] = (call.cancel_row(),)
     saved = _displayable(call.ctx.saved_phone)
     if saved is not None:
         rows = ((call.button("button_use_phone", PHONE_SAVED, phone=saved),), *rows)
-    reply = Reply(
-        text or call.say("phone_ask"),
-        buttons=rows,
-        request_contact=call.say("button_share_phone"),
-    )
-    return call.go(Step.PHONE, reply, data=replace(draft, phone=None).to_data())
+    return rows
+
+
+async def _answer_phone(call: _Call, text: str) -> Turn:
+    """A typed number, or the label of one of the phone question's buttons.
+
+    A chat that shows the question's buttons on its "share my number" keyboard (one message
+    carries one keyboard; Telegram's) receives a button's label as text: it counts as the press.
+    """
+    typed = text.strip().casefold()
+    for row in _phone_rows(call):
+        for button in row:
+            if button.label.casefold() == typed:
+                handler, argument = _route(button.data, call.state.step)
+                return await handler(call, argument)
+    return await _receive_phone(call, text)
 
 
 def _displayable(phone: str | None) -> str | None:
@@ -937,7 +957,7 @@ _PREFIXED: Final[Mapping[str, _Route]] = {
 _ANSWERS: Final[Mapping[Step, _Handler]] = {
     Step.ORDER: _receive_order,
     Step.AMOUNT: _receive_amount,
-    Step.PHONE: _receive_phone,
+    Step.PHONE: _answer_phone,
     Step.CONFIRM: _reprompt,
     Step.LANGUAGE: _reprompt,
     Step.PLAN: _reprompt,

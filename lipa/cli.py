@@ -149,9 +149,6 @@ def configure_logging(level: str, *, fmt: str = "text", secrets: Sequence[str] =
     logging.basicConfig(level=level.upper(), handlers=[handler])
     for noisy in ("httpx", "httpcore", "alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # PTB's rate limiter logs every 429 with a traceback; the outbox already records and
-    # retries them, so only its critical messages are worth a line.
-    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m lipa.cli`

@@ -21,6 +21,7 @@ from telegram.ext import Application
 from bot.application import build_application, feed_update
 from bot.handlers import CheckoutHandlers
 from bot.notifier import TelegramSender
+from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
 from checkout.delivery import DeliveryPolicy
@@ -192,6 +193,7 @@ class Service:
         CheckoutHandlers(
             lipa.conversations,
             settings.default_language,
+            replies=ReplySender(lipa.units, clock=utc_now),
             # In webhook mode the webhook's own answer answers each button press.
             answer_button_presses=polling,
             turns=turns,

@@ -468,6 +468,40 @@ class TestPhoneStep:
         turn = await chat.press(CANCEL)
         assert [reply.remove_keyboard for reply in turn.replies] == [True, False]
 
+    # Telegram shows the phone question's buttons on its "Share my number" keyboard (one
+    # message, one keyboard), whose buttons send their label as text.
+    async def test_the_cancel_label_typed_by_the_keyboard_cancels(self, chat: Chat) -> None:
+        await chat.reach(Step.PHONE)
+        turn = await chat.text("Cancel")
+        assert chat.state.step is Step.IDLE
+        assert texts(turn) == [en("cancelled"), menu_text()]
+
+    async def test_the_saved_number_label_uses_the_saved_number(self) -> None:
+        chat = Chat(FakeContext(order("WW-1042", 2000, 500), saved_phone=SAVED))
+        await chat.reach(Step.AMOUNT)
+        await chat.text("1500")
+        turn = await chat.text("Use 0712 345 678")
+        assert chat.state.step is Step.CONFIRM
+        assert chat.state.data["phone"] == SAVED
+        assert turn.effects == ()
+
+    async def test_the_labels_are_taken_in_swahili_too(self) -> None:
+        chat = Chat(FakeContext(order("WW-1042", 2000, 500), saved_phone=SAVED))
+        await chat.command("lugha")
+        await chat.press("lang:sw")
+        await chat.reach(Step.PHONE)
+        await chat.text("tumia 0712 345 678")
+        assert chat.state.data["phone"] == SAVED
+        await chat.press(CHANGE_PHONE)
+        await chat.text("Ghairi")
+        assert chat.state.step is Step.IDLE
+
+    async def test_a_label_of_a_button_not_offered_is_read_as_a_number(self, chat: Chat) -> None:
+        await chat.reach(Step.PHONE)  # no saved number: no "Use …" button
+        turn = await chat.text("Use 0712 345 678")
+        assert texts(turn) == [en("phone_invalid")]
+        assert chat.state.step is Step.PHONE
+
 
 class TestConfirmation:
     async def test_asks_to_confirm_amount_order_and_phone(self, chat: Chat) -> None:
