@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.events import event_from_update
-from bot.rendering import render
+from bot.rendering import present, render
 from bot.sending import ChatTurns, send_text
 from checkout import texts
 from checkout.chat import ConversationBusy, ConversationService
@@ -83,9 +83,10 @@ class CheckoutHandlers:
     ) -> None:
         """Feed the event to the conversation and send its replies (holding the chat's turn)."""
         try:
-            replies = await self._conversations.handle(
+            answer = await self._conversations.answer(
                 Channel.TELEGRAM, str(chat_id), event, telegram_user_id=user_id
             )
+            replies = present(answer)
         except ConversationBusy:
             replies = []
         except Exception:

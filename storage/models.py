@@ -254,6 +254,22 @@ class PushRequestRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
+class PushAskRow(Base):
+    """A push a person asked for (chat, USSD), counted by the push limits; never by the business."""
+
+    __tablename__ = "push_asks"
+    __table_args__ = (
+        # The limits count a phone's and a sender's latest asks within a window.
+        Index("ix_push_asks_phone_asked_at", "phone", "asked_at"),
+        Index("ix_push_asks_sender_asked_at", "sender", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(80))
+    asked_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
 class PlanRow(Base):
     """A Buy-Now-Pay-Later plan: an order paid as a deposit and installments by one customer."""
 
