@@ -26,12 +26,12 @@ from checkout.events import EventPublisher
 from checkout.flow import FlowSettings
 from checkout.orders import OrderService
 from checkout.payments import PaymentService
-from checkout.push_limits import PushLimiter, PushLimits
 from checkout.plan_desk import PlanDesk
 from checkout.plan_ledger import PlanLedger
 from checkout.plan_pushes import PlanPusher
 from checkout.plans import PlanRules
 from checkout.ports import MessageSender, SettlementListener, UnitOfWorkFactory
+from checkout.push_limits import PushLimiter, PushLimits
 from checkout.push_queue import PushPolicy, PushWorker
 from checkout.reconcile import ReconcilePolicy, Reconciler
 from checkout.records import Channel
