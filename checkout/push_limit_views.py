@@ -7,6 +7,7 @@ Each channel's presenter (Telegram, USSD, the demo) says a
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta
 
 from checkout.push_limits import PushRefused, RefusalReason
 from checkout.records import Language
@@ -35,5 +36,11 @@ def refusal_text(language: Language, refused: PushRefused) -> str:
         language,
         REFUSAL_KEYS[refused.reason],
         wait=wait_text(language, (refused.retry_at - refused.at).total_seconds()),
-        time=refused.retry_at.astimezone(NAIROBI).strftime("%H:%M"),
+        time=_minute_after(refused.retry_at).astimezone(NAIROBI).strftime("%H:%M"),
     )
+
+
+def _minute_after(moment: datetime) -> datetime:
+    """``moment`` rounded up to a whole minute: trying at the time shown is never too early."""
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)
