@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.events import event_from_update
+from bot.rendering import present
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from checkout import texts
@@ -87,9 +88,10 @@ class CheckoutHandlers:
     ) -> None:
         """Feed the event to the conversation and send its replies (holding the chat's turn)."""
         try:
-            replies = await self._conversations.handle(
+            answer = await self._conversations.answer(
                 Channel.TELEGRAM, str(chat_id), event, telegram_user_id=user_id
             )
+            replies = present(answer)
         except ConversationBusy:
             replies = []
         except Exception:

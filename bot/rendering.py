@@ -14,7 +14,9 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
+from checkout.chat import Answer
 from checkout.conversation import Reply
+from checkout.push_limit_views import refusal_text
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -28,6 +30,13 @@ class TelegramMessage:
 
     text: str
     markup: Markup | None = None
+
+
+def present(answer: Answer) -> list[Reply]:
+    """The replies to show for a conversation's answer, a push held back by a limit in words."""
+    if answer.refused is None:
+        return list(answer.replies)
+    return [*answer.replies, Reply(refusal_text(answer.language, answer.refused))]
 
 
 def render(reply: Reply) -> TelegramMessage:

@@ -32,6 +32,7 @@ from checkout.conversation import (
 from checkout.payments import PaymentService
 from checkout.plan_desk import PlanDesk
 from checkout.ports import Clock, OrderRepository, UnitOfWorkFactory
+from checkout.push_limits import PushRefused, sender_of
 from checkout.records import Channel, Customer, Language, Order
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,16 @@ class _Lookups:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What one event led to: the replies to show, and where the conversation now stands."""
+    """What one event led to: the replies to show, and where the conversation now stands.
+
+    ``refused`` is a push the limits held back: the channel's presenter says it in words
+    (:func:`checkout.push_limit_views.refusal_text`) after the replies.
+    """
 
     replies: list[Reply] = field(default_factory=list)
     step: Step = Step.IDLE
     language: Language = "en"
+    refused: PushRefused | None = None
 
 
 class ConversationService:
@@ -97,7 +103,7 @@ class ConversationService:
         telegram_user_id: int | None = None,
         phone: str | None = None,
     ) -> list[Reply]:
-        """Apply one event from a chat and return what to show the customer."""
+        """Apply one event from a chat and return its replies (a refused push: :meth:`answer`)."""
         answer = await self.answer(
             channel, chat_key, event, telegram_user_id=telegram_user_id, phone=phone
         )
@@ -119,11 +125,20 @@ class ConversationService:
         replies = list(turn.replies)
         language = turn.state.language
         at_once = channel in ANSWER_AT_ONCE
+        refused: PushRefused | None = None
         for effect in turn.effects:
-            if isinstance(effect, StartPayment) and at_once:
-                replies += await self._payments.queue(customer, language, effect)
-            elif isinstance(effect, StartPayment):
-                replies += await self._payments.start(customer, language, effect)
+            if isinstance(effect, StartPayment):
+                # A push the customer asked for: the push limits apply to it.
+                sender = sender_of(customer)
+                started = await (
+                    self._payments.queue(customer, language, effect, sender=sender)
+                    if at_once
+                    else self._payments.start(customer, language, effect, sender=sender)
+                )
+                if isinstance(started, PushRefused):
+                    refused = started
+                else:
+                    replies += started
             elif isinstance(effect, ReportStatus):
                 replies += await self._payments.status(
                     channel, chat_key, language, ask_daraja=not at_once
@@ -134,7 +149,7 @@ class ConversationService:
                 replies += await self._payments.order_paid(effect.order_reference, language)
             elif isinstance(effect, PlanEffect) and self._plans is not None:
                 replies += await self._plans.handle(customer, language, effect, at_once=at_once)
-        return Answer(replies, turn.state.step, language)
+        return Answer(replies, turn.state.step, language, refused)
 
     async def _step(
         self,

@@ -30,6 +30,7 @@ from checkout.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from checkout.push_limits import PushLimiter, PushRefused
 from checkout.records import Channel, Customer, Language, Payment, PaymentStatus
 from checkout.settlement import SettlementService, result_from_json
 
@@ -73,7 +74,9 @@ class PaymentService:
         defaults: PaymentDefaults | None = None,
         push_delay: timedelta = timedelta(0),
         on_queued: Callable[[], None] | None = None,
+        limiter: PushLimiter | None = None,
     ) -> None:
+        """``limiter`` holds back the pushes people ask for (see :mod:`checkout.push_limits`)."""
         self._units = units
         self._gateway = gateway
         self._settlement = settlement
@@ -83,12 +86,23 @@ class PaymentService:
         # USSD dialog before the prompt arrives.
         self._push_delay = push_delay
         self._on_queued = on_queued
+        self._limiter = limiter
 
     async def start(
-        self, customer: Customer, language: Language, request: StartPayment
-    ) -> list[Reply]:
-        """Store a pending payment, send its push, and say what the customer should do."""
-        prepared = await self._prepare(customer, language, request)
+        self,
+        customer: Customer,
+        language: Language,
+        request: StartPayment,
+        *,
+        sender: str | None = None,
+    ) -> list[Reply] | PushRefused:
+        """Store a pending payment, send its push, and say what the customer should do.
+
+        ``sender`` is who asked for the push (:func:`checkout.push_limits.sender_of`): the
+        push limits apply, and a push they hold back is returned as :class:`PushRefused`
+        for the channel to put into words. Pushes the business schedules pass no sender.
+        """
+        prepared = await self._prepare(customer, language, request, sender=sender)
         if not isinstance(prepared, Payment):
             return prepared
         return await self._push(prepared)
@@ -107,7 +121,10 @@ class PaymentService:
         the payment exists before any callback for it can arrive. Returns the replies
         refusing the payment instead (paid already, more than the balance, in progress).
         """
-        return await self._prepare(customer, language, request, link=link)
+        prepared = await self._prepare(customer, language, request, link=link)
+        # Without a sender no limit applies, so no refusal can come back.
+        assert not isinstance(prepared, PushRefused)
+        return prepared
 
     async def queue(
         self,
@@ -116,15 +133,16 @@ class PaymentService:
         request: StartPayment,
         *,
         link: PaymentLink | None = None,
-    ) -> list[Reply]:
+        sender: str | None = None,
+    ) -> list[Reply] | PushRefused:
         """Store a pending payment and a request to push it after the USSD session has ended.
 
         Both are committed in one transaction before the answer, so a crash after the
         customer read "You will get an M-Pesa prompt" still sends the push. Daraja is not
-        called here: the answer never waits for it.
+        called here: the answer never waits for it. ``sender`` as for :meth:`start`.
         """
         prepared = await self._prepare(
-            customer, language, request, push_after=self._push_delay, link=link
+            customer, language, request, push_after=self._push_delay, link=link, sender=sender
         )
         if not isinstance(prepared, Payment):
             return prepared
@@ -141,14 +159,24 @@ class PaymentService:
         *,
         push_after: timedelta | None = None,
         link: PaymentLink | None = None,
-    ) -> Payment | list[Reply]:
+        sender: str | None = None,
+    ) -> Payment | list[Reply] | PushRefused:
         """The stored pending payment, or the replies refusing it (paid, too much, in progress).
 
         With ``push_after`` its push request is stored with it, due that long from now;
-        ``link`` records what the payment is for, in the same transaction.
+        ``link`` records what the payment is for, in the same transaction. With ``sender``
+        the push limits are checked first, and the push counted in that same transaction
+        (a payment refused for another reason is rolled back, so it is not counted).
         """
         now = self._clock()
         async with self._units() as unit:
+            if self._limiter is not None and sender is not None:
+                refused = await self._limiter.admit(
+                    unit, phone=request.phone, sender=sender, now=now
+                )
+                if refused is not None:
+                    await unit.commit()  # only the staff alert, if this is the first
+                    return refused
             order = await unit.orders.get(request.order_reference)
             if order is None:
                 if request.order_known:

@@ -20,6 +20,7 @@ from checkout.payments import PaymentService
 from checkout.phones import mask_phone
 from checkout.plan_records import Plan, PlanPayment
 from checkout.ports import Clock, PushFailed, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.push_limits import PushRefused
 from checkout.records import Language, Payment
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,10 @@ class PlanPusher:
                 await unit.plans.record_attempt(recorded, now=self._clock())
 
             if at_once:
+                # No sender: a plan's pushes keep the plan's own rules, not the push limits.
                 replies = await self._payments.queue(plan.customer, language, request, link=link)
+                if isinstance(replies, PushRefused):
+                    return PushResult(Pushed.REFUSED)
                 return PushResult(Pushed.QUEUED, replies=tuple(replies))
             prepared = await self._payments.prepare(plan.customer, language, request, link=link)
             if not isinstance(prepared, Payment):

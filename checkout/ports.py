@@ -498,6 +498,42 @@ class PushRequestRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SettledOutcome:
+    """A settled payment to a phone: its Daraja result code (None if none) and when."""
+
+    result_code: int | None
+    settled_at: datetime
+
+
+class PushLimitRepository(Protocol):
+    """The pushes people asked for, counted per phone and per sender (see checkout.push_limits)."""
+
+    async def hold(self, phone: str, sender: str) -> None:
+        """Until the transaction ends, keep others from admitting pushes for these two."""
+        ...
+
+    async def recent_for_phone(
+        self, phone: str, *, since: datetime, limit: int
+    ) -> Sequence[datetime]:
+        """When the latest (at most ``limit``) pushes to ``phone`` after ``since`` were asked."""
+        ...
+
+    async def recent_for_sender(
+        self, sender: str, *, since: datetime, limit: int
+    ) -> Sequence[datetime]:
+        """When the latest (at most ``limit``) pushes ``sender`` asked for after ``since`` were."""
+        ...
+
+    async def latest_outcomes(self, phone: str, *, count: int) -> Sequence[SettledOutcome]:
+        """The last ``count`` settled payments to ``phone`` (any channel), newest first."""
+        ...
+
+    async def record(self, phone: str, sender: str, *, now: datetime) -> None:
+        """Count one push to ``phone`` asked for by ``sender``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction spanning every repository."""
 
@@ -554,6 +590,11 @@ class UnitOfWork(Protocol):
     @property
     def plans(self) -> PlanRepository:
         """The Buy-Now-Pay-Later plans of this unit."""
+        ...
+
+    @property
+    def push_limits(self) -> PushLimitRepository:
+        """The pushes people asked for, counted for the push limits, of this unit."""
         ...
 
     async def commit(self) -> None:

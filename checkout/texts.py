@@ -20,6 +20,7 @@ from typing import Final
 
 from checkout.money import format_number
 from checkout.plan_texts import PLAN_EN, PLAN_SW
+from checkout.push_limit_texts import LIMIT_EN, LIMIT_SW
 from checkout.records import Channel, Language
 
 # Kenya keeps East Africa Time all year (no daylight saving): dates customers read use it.
@@ -553,10 +554,10 @@ _SW: Final[Mapping[str, str]] = {
     ),
 }
 
-# Buy-Now-Pay-Later texts live in their own module; every lookup sees them here.
+# Buy-Now-Pay-Later and push-limit texts live in their own modules; every lookup sees them.
 TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
-    "en": {**_EN, **PLAN_EN},
-    "sw": {**_SW, **PLAN_SW},
+    "en": {**_EN, **PLAN_EN, **LIMIT_EN},
+    "sw": {**_SW, **PLAN_SW, **LIMIT_SW},
 }
 
 # How staff read a channel's name: proper names, the same in every language.

@@ -21,9 +21,10 @@ from typing import Final
 
 from checkout import flow
 from checkout.chat import ConversationService
-from checkout.conversation import ButtonPressed, Command, Event, TextMessage
+from checkout.conversation import ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.phones import PhoneError, mask_phone, normalise_phone
 from checkout.ports import Clock, UnitOfWorkFactory, UssdSession, UssdStatus
+from checkout.push_limit_views import refusal_text
 from checkout.records import Channel, Language
 from checkout.texts import t
 from checkout.ussd_screens import BACK, END, HOME, MORE, Screen, build_screen
@@ -194,4 +195,8 @@ class UssdService:
 
     async def _event(self, phone: str, event: Event) -> Screen:
         answer = await self._conversations.answer(Channel.USSD, phone, event, phone=phone)
-        return build_screen(answer.replies, step=answer.step, language=answer.language)
+        replies = answer.replies
+        if answer.refused is not None:
+            # The push limits held the payment back: say why and how long to wait.
+            replies = [*replies, Reply(refusal_text(answer.language, answer.refused))]
+        return build_screen(replies, step=answer.step, language=answer.language)

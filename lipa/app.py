@@ -30,6 +30,7 @@ from checkout.plan_ledger import PlanLedger
 from checkout.plan_pushes import PlanPusher
 from checkout.plans import PlanRules
 from checkout.ports import MessageSender, SettlementListener, UnitOfWorkFactory
+from checkout.push_limits import PushLimiter, PushLimits
 from checkout.push_queue import PushPolicy, PushWorker
 from checkout.reconcile import ReconcilePolicy, Reconciler
 from checkout.records import Channel
@@ -171,6 +172,18 @@ def reconcile_policy(settings: Settings) -> ReconcilePolicy:
     )
 
 
+def push_limits(settings: Settings) -> PushLimits:
+    """The limits on pushes people ask for, from the ``PUSH_LIMIT_*``/``PUSH_PAUSE_*`` settings."""
+    return PushLimits(
+        per_phone=settings.push_limit_per_phone,
+        phone_window=timedelta(seconds=settings.push_limit_phone_window_seconds),
+        per_sender=settings.push_limit_per_sender,
+        sender_window=timedelta(seconds=settings.push_limit_sender_window_seconds),
+        cancels_in_a_row=settings.push_pause_after_cancels,
+        pause=timedelta(seconds=settings.push_pause_seconds),
+    )
+
+
 def plan_rules(settings: Settings) -> PlanRules:
     """The Buy-Now-Pay-Later rules from the ``BNPL_*`` settings."""
     return PlanRules(
@@ -306,6 +319,7 @@ async def open_lipa(
             clock=clock,
             push_delay=timedelta(seconds=settings.ussd_push_delay_seconds),
             on_queued=lambda: push_box[0].wake(),
+            limiter=PushLimiter(push_limits(settings), staff=staff),
         )
         pushes = PushWorker(
             units,

@@ -103,6 +103,14 @@ class Settings(BaseSettings):
     reconcile_after_seconds: float = Field(default=60.0, gt=0)
     payment_expiry_seconds: float = Field(default=600.0, gt=0)
 
+    # --- push limits: the STK pushes people ask for (chat, USSD), not the business's own
+    push_limit_per_phone: int = Field(default=3, ge=1, le=1000)
+    push_limit_phone_window_seconds: float = Field(default=600.0, gt=0, le=86_400)
+    push_limit_per_sender: int = Field(default=10, ge=1, le=10_000)
+    push_limit_sender_window_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    push_pause_after_cancels: int = Field(default=2, ge=1, le=100)
+    push_pause_seconds: float = Field(default=3600.0, ge=0, le=86_400)
+
     # --- USSD and SMS (Africa's Talking); the USSD routes are served once AT_API_KEY is set
     at_username: str | None = None
     at_api_key: SecretStr | None = None

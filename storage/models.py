@@ -137,7 +137,7 @@ class PaymentRow(Base):
     result_code: Mapped[int | None] = mapped_column(Integer)
     result_description: Mapped[str | None] = mapped_column(Text)
     receipt_number: Mapped[str | None] = mapped_column(String(32), index=True)
-    # What M-Pesa reported with the receipt: when the money moved, and how much (see 0010).
+    # What M-Pesa reported with the receipt: when the money moved, and how much (see migration 0007).
     transaction_date: Mapped[datetime | None] = mapped_column(AwareDateTime())
     reported_amount: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
@@ -255,6 +255,22 @@ class PushRequestRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class PushAskRow(Base):
+    """A push a person asked for (chat, USSD), counted by the push limits; never by the business."""
+
+    __tablename__ = "push_asks"
+    __table_args__ = (
+        # The limits count a phone's and a sender's latest asks within a window.
+        Index("ix_push_asks_phone_asked_at", "phone", "asked_at"),
+        Index("ix_push_asks_sender_asked_at", "sender", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(80))
+    asked_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
 class PlanRow(Base):

@@ -18,6 +18,7 @@ from storage.repositories.orders import SqlOrderRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.plans import SqlPlanRepository
+from storage.repositories.push_limits import SqlPushLimitRepository
 from storage.repositories.pushes import SqlPushRequestRepository
 from storage.repositories.reports import SqlReportRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     ussd_sessions: SqlUssdSessionRepository
     pushes: SqlPushRequestRepository
     plans: SqlPlanRepository
+    push_limits: SqlPushLimitRepository
 
     def __init__(
         self,
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.ussd_sessions = SqlUssdSessionRepository(session)
         self.pushes = SqlPushRequestRepository(session)
         self.plans = SqlPlanRepository(session)
+        self.push_limits = SqlPushLimitRepository(session)
         return self
 
     async def __aexit__(

@@ -25,6 +25,7 @@ from checkout.plan_pushes import PlanPusher
 from checkout.plan_records import InstallmentStatus, NewPlan, Plan, PlanStatus
 from checkout.plans import PAY_LATER, PlanRules, schedule
 from checkout.ports import PaymentResult
+from checkout.push_limits import PushLimiter, PushLimits
 from checkout.records import Channel, Order, PaymentStatus
 from checkout.settlement import SettlementService, SettleOutcome, StaffChat
 from checkout.texts import NAIROBI
@@ -159,14 +160,16 @@ def make_shop(
     rules: PlanRules = RULES,
     offering: bool = True,
     gateway: FakeGateway | None = None,
+    limits: PushLimits | None = None,
 ) -> Shop:
-    """The services wired as ``lipa.app.open_lipa`` wires them."""
+    """The services wired as ``lipa.app.open_lipa`` wires them (with ``limits``, limited)."""
     clock = clock or Clock()
     gateway = gateway or FakeGateway()
     staff = StaffChat(STAFF)
     ledger = PlanLedger(clock=clock, rules=rules, offering=offering, staff=staff)
     settlement = SettlementService(uow, clock=clock, staff=staff, reply_hook=ledger)
-    payments = PaymentService(uow, gateway, settlement, clock=clock)
+    limiter = PushLimiter(limits, staff=staff) if limits is not None else None
+    payments = PaymentService(uow, gateway, settlement, clock=clock, limiter=limiter)
     pusher = PlanPusher(uow, payments, clock=clock)
     desk = PlanDesk(uow, pusher, ledger, clock=clock, offering=offering)
     flow_settings = FlowSettings("Wildwash", plans=rules if offering else None)

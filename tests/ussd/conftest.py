@@ -16,6 +16,7 @@ from checkout.chat import ConversationService
 from checkout.copies import TelegramCopies
 from checkout.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
 from checkout.payments import PaymentService
+from checkout.push_limits import PushLimiter, PushLimits
 from checkout.push_queue import PushPolicy, PushWorker
 from checkout.records import Language
 from checkout.settlement import SettlementService, StaffChat
@@ -156,6 +157,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         seed: bool = True,
         push_delay: float = 0.0,
         sources: SourceCheck | None = None,
+        limits: PushLimits | None = None,
     ) -> UssdShop:
         clock = Clock()
         gateway = FakeGateway()
@@ -171,6 +173,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
             clock=clock,
             push_delay=timedelta(seconds=push_delay),
             on_queued=lambda: woken[0].wake(),
+            limiter=PushLimiter(limits) if limits is not None else None,
         )
         settings = flow.FlowSettings(
             business, accept_unknown_orders=accept_unknown_orders, default_language=language
