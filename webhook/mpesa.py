@@ -99,11 +99,15 @@ async def take_callback(settlement: Settler, body: bytes, received: ReceivedBody
     return Taken(outcome=outcome, checkout_request_id=callback.checkout_request_id)
 
 
-async def replay_callback(settlement: Settler, body_id: int) -> str:
-    """Run a kept body through parsing and settlement again; what happened, in one line."""
+async def replay_callback(settlement: Settler, body_id: int) -> tuple[bool, str]:
+    """Run a kept body through parsing and settlement again.
+
+    Returns whether it was settled now (a settle outcome, duplicate included) and what
+    happened, in one line.
+    """
     kept = await settlement.bodies.get(body_id)
     if kept is None:
-        return f"callback {body_id}: no such callback body"
+        return False, f"callback {body_id}: no such callback body"
     taken = await take_callback(settlement, kept.received.body, None)
     status = BodyStatus(taken.outcome.value) if taken.outcome is not None else taken.status
     assert status is not None
@@ -113,7 +117,7 @@ async def replay_callback(settlement: Settler, body_id: int) -> str:
         note=taken.reason,
         checkout_request_id=taken.checkout_request_id or kept.checkout_request_id,
     )
-    return taken.line(body_id)
+    return taken.outcome is not None, taken.line(body_id)
 
 
 @dataclass(frozen=True, slots=True)
