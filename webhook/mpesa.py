@@ -24,6 +24,7 @@ from checkout.ports import PaymentResult
 from checkout.records import BodyStatus, ReceivedBody
 from checkout.settlement import SettleOutcome
 from daraja import CallbackError, StkCallback, load_callback, parse_callback, storable_json
+from daraja.callback import storable_text
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,11 @@ class MpesaCallbackHandler:
             )
             raise web.HTTPForbidden()
         body = await request.read()
-        received = ReceivedBody(body, self._sources.caller(request), datetime.now(UTC))
+        # A forwarded-for header can carry anything; the address is kept as storable text.
+        caller = self._sources.caller(request)
+        received = ReceivedBody(
+            body, storable_text(caller)[:64] if caller else None, datetime.now(UTC)
+        )
         taken = await take_callback(self._settlement, body, received)
         if taken.outcome is not None:
             log.info("callback for %s: %s", taken.checkout_request_id, taken.outcome.value)

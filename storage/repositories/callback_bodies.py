@@ -23,7 +23,8 @@ def _row(
 ) -> dict[str, Any]:
     return {
         "received_at": received.received_at,
-        "source_address": (received.source_address or None) and received.source_address[:64],
+        # The column's width: a forwarded-for header can be longer than any address.
+        "source_address": received.source_address[:64] if received.source_address else None,
         "body": received.body,
         "status": status.value,
         "note": note,

@@ -28,7 +28,7 @@ from checkout.settlement import SettlementService, StaffChat
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app
-from webhook.mpesa import replay_callback
+from webhook.mpesa import SourceCheck, replay_callback
 
 SECRET = "s3cret-path"
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -342,3 +342,21 @@ async def test_the_kept_bodies_needing_a_replay_are_listed_newest_first(uow: Uni
     assert [body.status for body in everything] == ["failed", "settled", "refused"]
     waiting = await settlement.bodies.recent(limit=10, needing_replay=True)
     assert [body.id for body in waiting] == [second, first]
+
+
+async def test_a_long_forwarded_address_is_kept_cut_to_its_column(
+    aiohttp_client: AiohttpClient, uow: Units
+) -> None:
+    await seed(uow)
+    settlement = SettlementService(uow, clock=lambda: NOW)
+    sources = SourceCheck(trusted_header="X-Forwarded-For")
+    client = await aiohttp_client(
+        create_app(WebhookConfig(SettlementBatcher(settlement), SECRET, sources=sources))
+    )
+    forwarded = "10.0.0.1, " + "2001:db8::" + "f" * 200
+    response = await client.post(
+        PATH, data=json.dumps(success()), headers={"X-Forwarded-For": forwarded}
+    )
+    assert response.status == 200
+    [kept] = await kept_rows(uow)
+    assert kept.received.source_address == ("2001:db8::" + "f" * 200)[:64]
