@@ -61,7 +61,13 @@ class CallbackBodies:
                 await unit.outbox.add(
                     channel=self._staff.channel,
                     chat_key=self._staff.chat_key,
-                    payload={**reply_to_payload(Reply(text)), "digest": True},
+                    payload={
+                        **reply_to_payload(Reply(text)),
+                        "digest": True,
+                        # Its line in a digest (a burst of bad bodies goes out as one message).
+                        "line": f"CALLBACK {body_id} {status.value.upper()}: "
+                        f"lipa callbacks replay {body_id}",
+                    },
                     now=self._clock(),
                     dedupe_key=f"callback_body:{body_id}",
                 )
