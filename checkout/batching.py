@@ -13,7 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from checkout.callback_bodies import CallbackBodies
 from checkout.ports import PaymentResult
+from checkout.records import ReceivedBody
 from checkout.settlement import SettlementService, SettleOutcome
 
 log = logging.getLogger(__name__)
@@ -22,10 +24,20 @@ log = logging.getLogger(__name__)
 class Settler(Protocol):
     """Anything that settles one result: the service itself, or the batcher in front of it."""
 
+    @property
+    def bodies(self) -> CallbackBodies:
+        """Where callback bodies that could not be settled are kept."""
+        ...
+
     async def settle(
-        self, result: PaymentResult, *, source: str, raw: dict[str, Any] | None = None
+        self,
+        result: PaymentResult,
+        *,
+        source: str,
+        raw: dict[str, Any] | None = None,
+        received: ReceivedBody | None = None,
     ) -> SettleOutcome:
-        """Settle ``result`` from ``source`` ("callback" or "query")."""
+        """Settle ``result`` from ``source`` ("callback" or "query"), keeping ``received``."""
         ...
 
 
@@ -34,6 +46,7 @@ class _Item:
     result: PaymentResult
     source: str
     raw: dict[str, Any] | None
+    received: ReceivedBody | None
     done: asyncio.Future[SettleOutcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -49,11 +62,21 @@ class SettlementBatcher:
         self._worker: asyncio.Task[None] | None = None
         self.batches = 0  # how many transactions settled the results so far
 
+    @property
+    def bodies(self) -> CallbackBodies:
+        """Where callback bodies that could not be settled are kept."""
+        return self._settlement.bodies
+
     async def settle(
-        self, result: PaymentResult, *, source: str, raw: dict[str, Any] | None = None
+        self,
+        result: PaymentResult,
+        *,
+        source: str,
+        raw: dict[str, Any] | None = None,
+        received: ReceivedBody | None = None,
     ) -> SettleOutcome:
-        """Queue ``result`` and wait until its batch has committed."""
-        item = _Item(result, source, raw)
+        """Queue ``result`` and wait until its batch (which keeps ``received``) has committed."""
+        item = _Item(result, source, raw, received)
         self._queue.append(item)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
@@ -66,7 +89,8 @@ class SettlementBatcher:
             self.batches += 1
             try:
                 outcomes = await self._settlement.settle_batch(
-                    [(item.result, item.source, item.raw) for item in batch]
+                    [(item.result, item.source, item.raw) for item in batch],
+                    [item.received for item in batch],
                 )
             except Exception:
                 log.warning("a batch of %d settlements failed; settling one by one", len(batch))
@@ -79,7 +103,7 @@ class SettlementBatcher:
         for item in batch:
             try:
                 outcome = await self._settlement.settle(
-                    item.result, source=item.source, raw=item.raw
+                    item.result, source=item.source, raw=item.raw, received=item.received
                 )
             except Exception as error:
                 item.done.set_exception(error)

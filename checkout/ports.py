@@ -17,13 +17,16 @@ from typing import Any, Protocol, Self
 from checkout.conversation import ConversationState, Reply
 from checkout.plan_ports import PlanRepository
 from checkout.records import (
+    BodyStatus,
     Channel,
     Customer,
+    KeptBody,
     Language,
     Order,
     OutboxMessage,
     Payment,
     PaymentStatus,
+    ReceivedBody,
 )
 from checkout.summaries import (
     DayTotal,
@@ -86,6 +89,8 @@ class Settlement:
     receipt_number: str | None = None
     transaction_date: datetime | None = None
     reported_amount: int | None = None
+    # Daraja's code when it is not a number (SFC_IC0003); result_code is None then.
+    result_code_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +210,52 @@ class PaymentEventRepository(Protocol):
         self, *, received_after: datetime, received_before: datetime, limit: int
     ) -> Sequence[dict[str, Any]]:
         """Payloads of callbacks in the window whose CheckoutRequestID no payment has."""
+        ...
+
+
+class CallbackBodyRepository(Protocol):
+    """Every callback body the route received, raw, and what became of it."""
+
+    async def keep(
+        self,
+        received: ReceivedBody,
+        *,
+        status: BodyStatus,
+        note: str | None = None,
+        checkout_request_id: str | None = None,
+    ) -> None:
+        """Store a body with the unit's other writes (one statement for all, at commit)."""
+        ...
+
+    async def add(
+        self,
+        received: ReceivedBody,
+        *,
+        status: BodyStatus,
+        note: str | None = None,
+        checkout_request_id: str | None = None,
+    ) -> int:
+        """Store a body now; its id."""
+        ...
+
+    async def get(self, body_id: int) -> KeptBody | None:
+        """The body with this id, or None."""
+        ...
+
+    async def recent(self, *, limit: int, needing_replay: bool = False) -> Sequence[KeptBody]:
+        """The newest bodies first (only refused and failed ones with ``needing_replay``)."""
+        ...
+
+    async def mark(
+        self,
+        body_id: int,
+        *,
+        status: BodyStatus,
+        note: str | None,
+        checkout_request_id: str | None,
+        now: datetime,
+    ) -> None:
+        """Record what replaying the body did."""
         ...
 
 
@@ -553,6 +604,11 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def callback_bodies(self) -> CallbackBodyRepository:
+        """The kept callback bodies of this unit."""
+        ...
+
+    @property
     def outbox(self) -> OutboxRepository:
         """The outbox repository of this unit."""
         ...
@@ -705,16 +761,21 @@ class PushFailed(Exception):
 
 @dataclass(frozen=True, slots=True)
 class PaymentResult:
-    """Daraja's final word on a push, from a callback or a status query."""
+    """Daraja's final word on a push, from a callback or a status query.
+
+    ``result_code`` is None when Daraja's code is not a number (``SFC_IC0003``); that code is
+    in ``result_code_text``, and the push failed.
+    """
 
     checkout_request_id: str
-    result_code: int
+    result_code: int | None
     result_description: str
     merchant_request_id: str | None = None
     amount: int | None = None
     receipt_number: str | None = None
     phone: str | None = None
     transaction_date: datetime | None = None
+    result_code_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

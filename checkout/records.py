@@ -107,6 +107,7 @@ class Payment:
     check_attempts: int = 0
     transaction_date: datetime | None = None  # when M-Pesa says the money moved
     reported_amount: int | None = None  # the amount M-Pesa reported with the receipt
+    result_code_text: str | None = None  # Daraja's code when it is not a number
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +120,41 @@ class OutboxMessage:
     payload: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     dedupe_key: str | None = None
+
+
+class BodyStatus(StrEnum):
+    """What became of a kept callback body (a settle outcome, or why it was not settled)."""
+
+    SETTLED = "settled"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    UNKNOWN = "unknown"  # no payment with its CheckoutRequestID yet: kept for its push
+    UNCONFIRMED = "unconfirmed"
+    REFUSED = "refused"  # could not be parsed: waits for a fix and a replay
+    FAILED = "failed"  # parsed, but settling it failed: waits for a fix and a replay
+
+    @property
+    def needs_replay(self) -> bool:
+        """Whether the body was never settled (refused or failed)."""
+        return self in (BodyStatus.REFUSED, BodyStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedBody:
+    """A callback body exactly as it reached the route, with where and when it came from."""
+
+    body: bytes
+    source_address: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KeptBody:
+    """A stored callback body and what became of it."""
+
+    id: int
+    received: ReceivedBody
+    status: BodyStatus
+    note: str | None = None
+    checkout_request_id: str | None = None
+    replayed_at: datetime | None = None

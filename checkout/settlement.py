@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from checkout import texts
+from checkout.callback_bodies import CallbackBodies
 from checkout.conversation import Reply, reply_to_payload
 from checkout.flow import retry_button
 from checkout.money import format_number
@@ -32,7 +33,16 @@ from checkout.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from checkout.records import Channel, Language, Order, OrderStatus, Payment, PaymentStatus
+from checkout.records import (
+    BodyStatus,
+    Channel,
+    Language,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    ReceivedBody,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +90,7 @@ def settled_copy(payment: Payment, settlement: Settlement, now: datetime) -> Pay
         payment,
         status=settlement.status,
         result_code=settlement.result_code,
+        result_code_text=settlement.result_code_text,
         result_description=settlement.result_description,
         receipt_number=settlement.receipt_number,
         transaction_date=settlement.transaction_date,
@@ -146,26 +157,42 @@ class SettlementService:
         self._listeners = tuple(listeners)
         # Shapes the customer's message (a plan's installment gets the plan's own words).
         self._reply_hook = reply_hook
+        # Callback bodies that could not be settled, and their replays.
+        self.bodies = CallbackBodies(units, clock=clock, staff=staff)
 
     async def settle(
-        self, result: PaymentResult, *, source: str, raw: dict[str, Any] | None = None
+        self,
+        result: PaymentResult,
+        *,
+        source: str,
+        raw: dict[str, Any] | None = None,
+        received: ReceivedBody | None = None,
     ) -> SettleOutcome:
-        """Record ``result`` (from ``source``: "callback" or "query") and settle its payment."""
+        """Record ``result`` (from ``source``: "callback" or "query") and settle its payment.
+
+        ``received`` is the callback's body as it came: it is kept in the same transaction.
+        """
         if self._confirm is not None and source == "callback" and result.result_code == 0:
             confirmed = await self._confirmed(result, raw)
             if confirmed is None:
+                await self._keep_alone(received, SettleOutcome.UNCONFIRMED, result)
                 return SettleOutcome.UNCONFIRMED
             if confirmed is not result:
-                return await self._forged(result, confirmed, raw)
+                outcome = await self._forged(result, confirmed, raw)
+                await self._keep_alone(received, outcome, result)
+                return outcome
         async with self._units() as unit:
             outcome = await self.settle_in(unit, result, source=source, raw=raw)
+            await self._keep(unit, received, outcome, result)
             await unit.commit()
         if outcome is SettleOutcome.UNKNOWN:
             outcome = await self._recheck_unknown(result, source, raw)
         return outcome
 
     async def settle_batch(
-        self, items: Sequence[tuple[PaymentResult, str, dict[str, Any] | None]]
+        self,
+        items: Sequence[tuple[PaymentResult, str, dict[str, Any] | None]],
+        received: Sequence[ReceivedBody | None] | None = None,
     ) -> list[SettleOutcome]:
         """Settle several results in one transaction (see :mod:`checkout.batching`).
 
@@ -174,9 +201,15 @@ class SettlementService:
         Anything else (no payment yet, already settled, a second answer for the same payment
         in the batch, a query that needs the callback's receipt) takes the one-by-one path in
         the same transaction. With confirmation on, each success is confirmed first.
+        ``received`` (one per item, or None) are the callbacks' bodies, kept in the same
+        transaction: one more insert per batch, not a commit per body.
         """
+        bodies = list(received) if received is not None else [None] * len(items)
         if self._confirm is not None:
-            return [await self.settle(result, source=s, raw=raw) for result, s, raw in items]
+            return [
+                await self.settle(result, source=s, raw=raw, received=body)
+                for (result, s, raw), body in zip(items, bodies, strict=True)
+            ]
         now = self._clock()
         outcomes: dict[int, SettleOutcome] = {}
         async with self._units() as unit:
@@ -225,12 +258,38 @@ class SettlementService:
             for index in slow:
                 result, source, raw = items[index]
                 outcomes[index] = await self.settle_in(unit, result, source=source, raw=raw)
+            for index, body in enumerate(bodies):
+                await self._keep(unit, body, outcomes[index], items[index][0])
             await unit.commit()
         for index, outcome in outcomes.items():
             if outcome is SettleOutcome.UNKNOWN:
                 result, source, raw = items[index]
                 outcomes[index] = await self._recheck_unknown(result, source, raw)
         return [outcomes[index] for index in range(len(items))]
+
+    async def _keep(
+        self,
+        unit: UnitOfWork,
+        received: ReceivedBody | None,
+        outcome: SettleOutcome,
+        result: PaymentResult,
+    ) -> None:
+        """Keep a callback's body with what settling it did (written when the unit commits)."""
+        if received is not None:
+            await unit.callback_bodies.keep(
+                received,
+                status=BodyStatus(outcome.value),
+                checkout_request_id=result.checkout_request_id,
+            )
+
+    async def _keep_alone(
+        self, received: ReceivedBody | None, outcome: SettleOutcome, result: PaymentResult
+    ) -> None:
+        """:meth:`_keep` in a transaction of its own (confirmation settles in several)."""
+        if received is not None:
+            async with self._units() as unit:
+                await self._keep(unit, received, outcome, result)
+                await unit.commit()
 
     async def _record(
         self,
@@ -256,6 +315,7 @@ class SettlementService:
         return Settlement(
             status=status,
             result_code=result.result_code,
+            result_code_text=result.result_code_text,
             result_description=result.result_description,
             receipt_number=result.receipt_number if moved else None,
             transaction_date=result.transaction_date if moved else None,
@@ -481,7 +541,7 @@ class SettlementService:
                 request=result.checkout_request_id,
                 amount="-" if result.amount is None else format_number(result.amount),
                 receipt=result.receipt_number or "-",
-                code=str(result.result_code),
+                code=result.result_code_text or str(result.result_code),
             )
             await self._alert_staff(unit, text, f"unmatched:{result.checkout_request_id}")
             await unit.commit()
@@ -608,6 +668,20 @@ class SettlementService:
                 f"payment:{payment.id}:staff",
                 line=staff_line(payment),
             )
+            if payment.result_code_text is not None:
+                # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
+                # push fails the same way until the staff fix it, so say where to look.
+                await self._alert_staff(
+                    unit,
+                    texts.t(
+                        self._staff.language,
+                        "staff_setup_refused",
+                        order=payment.order_reference,
+                        code=payment.result_code_text,
+                        description=payment.result_description or "-",
+                    ),
+                    f"payment:{payment.id}:setup",
+                )
         for listener in self._listeners:
             await listener.payment_settled(unit, payment, order)
 
@@ -653,6 +727,13 @@ def customer_reply(payment: Payment, order: Order | None) -> Reply:
     return Reply(text, buttons=((retry_button(language),),))
 
 
+def display_code(payment: Payment) -> str:
+    """Daraja's result code for people: the number, the code in words, or ``-``."""
+    if payment.result_code_text is not None:
+        return payment.result_code_text
+    return "-" if payment.result_code is None else str(payment.result_code)
+
+
 def staff_line(payment: Payment) -> str:
     """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
     parts = [
@@ -660,7 +741,7 @@ def staff_line(payment: Payment) -> str:
         f"KES {format_number(payment.amount)}",
         payment.order_reference,
         mask_phone(payment.phone),
-        payment.receipt_number or f"code {payment.result_code}",
+        payment.receipt_number or f"code {payment.result_code_text or payment.result_code}",
         texts.channel_name(payment.channel),
     ]
     return " ".join(parts)
@@ -677,6 +758,6 @@ def staff_text(language: Language, payment: Payment, result: PaymentResult | Non
         phone=mask_phone(payment.phone),
         receipt=payment.receipt_number or "-",
         channel=texts.channel_name(payment.channel),
-        code="-" if payment.result_code is None else str(payment.result_code),
+        code=display_code(payment),
         reported=format_number(result.amount) if result and result.amount is not None else "-",
     )

@@ -292,6 +292,17 @@ _EN: Final[Mapping[str, str]] = {
         "Check: M-Pesa reported a payment Lipa cannot match (request {request}, "
         "KES {amount}, receipt {receipt}, result code {code})."
     ),
+    "staff_setup_refused": (
+        "M-Pesa refused the push for order {order} with {code} ({description}). This is "
+        "the shop's M-Pesa setup, not the customer: check MPESA_TRANSACTION_TYPE "
+        "(CustomerPayBillOnline for a paybill, CustomerBuyGoodsOnline for a till) and "
+        "MPESA_PARTY_B (the till or paybill that receives the money), then ask the customer "
+        "to try again."
+    ),
+    "staff_callback_kept": (
+        "Check: an M-Pesa callback was {status} and kept as callback {id} ({reason}). "
+        "After fixing the cause, run: lipa callbacks replay {id}"
+    ),
 }
 
 _SW: Final[Mapping[str, str]] = {
@@ -551,6 +562,16 @@ _SW: Final[Mapping[str, str]] = {
     "staff_unmatched": (
         "Kagua: M-Pesa iliripoti malipo ambayo Lipa haiwezi kuyalinganisha (ombi {request}, "
         "KES {amount}, risiti {receipt}, msimbo {code})."
+    ),
+    "staff_setup_refused": (
+        "M-Pesa ilikataa ombi la malipo la agizo {order} kwa {code} ({description}). Hili "
+        "ni tatizo la mipangilio ya M-Pesa ya duka, si la mteja: kagua MPESA_TRANSACTION_TYPE "
+        "(CustomerPayBillOnline kwa paybill, CustomerBuyGoodsOnline kwa till) na "
+        "MPESA_PARTY_B (till au paybill inayopokea pesa), kisha mwombe mteja ajaribu tena."
+    ),
+    "staff_callback_kept": (
+        "Kagua: ujumbe wa M-Pesa (callback) ulikuwa {status} na umehifadhiwa kama callback "
+        "{id} ({reason}). Baada ya kurekebisha chanzo, endesha: lipa callbacks replay {id}"
     ),
 }
 

@@ -36,6 +36,7 @@ from lipa.service import Service, ServiceError
 from lipa.settings import Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
+from webhook.mpesa import replay_callback
 
 
 def register(sub: Any) -> None:
@@ -101,6 +102,22 @@ def register(sub: Any) -> None:
         help="act as if it were this ISO date-time (default: now; no zone means Nairobi time)",
     )
     collect.set_defaults(handler=run_installments_collect)
+
+    callbacks = sub.add_parser("callbacks", help="the M-Pesa callback bodies Lipa kept")
+    callbacks_sub = callbacks.add_subparsers(
+        dest="callbacks_command", required=True, metavar="ACTION"
+    )
+    listing = callbacks_sub.add_parser("list", help="the newest kept callback bodies, one a line")
+    listing.add_argument(
+        "--failed", action="store_true", help="only the refused and failed ones (to replay)"
+    )
+    listing.add_argument("--limit", type=int, default=50, help="how many (default: 50)")
+    listing.set_defaults(handler=run_callbacks_list)
+    replay = callbacks_sub.add_parser(
+        "replay", help="parse and settle a kept callback body again (after a fix)"
+    )
+    replay.add_argument("body_id", type=int, metavar="ID")
+    replay.set_defaults(handler=run_callbacks_replay)
 
     mpesa = sub.add_parser("mpesa", help="talk to Daraja with the MPESA_* settings")
     mpesa_sub = mpesa.add_subparsers(dest="mpesa_command", required=True, metavar="ACTION")
@@ -219,6 +236,34 @@ async def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     settled = sum(1 for item in checked if item.result.value in ("settled", "expired"))
     print(f"{len(checked)} pending payments checked, {settled} settled")
     return 0
+
+
+async def run_callbacks_list(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per kept callback body, newest first."""
+    async with open_lipa(settings) as lipa:
+        kept = await lipa.settlement.bodies.recent(limit=args.limit, needing_replay=args.failed)
+    for body in kept:
+        received = body.received
+        print(
+            f"callback {body.id} {received.received_at.isoformat(timespec='seconds')} "
+            f"from {received.source_address or '-'} {len(received.body)} bytes: "
+            f"{body.status.value}"
+            + (f" ({body.checkout_request_id})" if body.checkout_request_id else "")
+            + (f": {body.note}" if body.note else "")
+            + (" [replayed]" if body.replayed_at else "")
+        )
+    print(f"{len(kept)} callback bodies")
+    return 0
+
+
+async def run_callbacks_replay(args: argparse.Namespace, settings: Settings) -> int:
+    """Parse and settle one kept body again; prints what happened in one line."""
+    async with open_lipa(settings) as lipa:
+        if await lipa.settlement.bodies.get(args.body_id) is None:
+            raise CommandError(f"no callback body {args.body_id} (see: lipa callbacks list)")
+        settled, line = await replay_callback(lipa.settlement, args.body_id)
+    print(line)
+    return 0 if settled else 1
 
 
 def parse_as_of(value: str) -> datetime:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from checkout.ports import OutboxDelivery
 from storage.notify import notify_in
+from storage.repositories.callback_bodies import SqlCallbackBodyRepository
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.customers import SqlCustomerRepository
 from storage.repositories.events import SqlPaymentEventRepository
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     payments: SqlPaymentRepository
     events: SqlPaymentEventRepository
+    callback_bodies: SqlCallbackBodyRepository
     outbox: SqlOutboxRepository
     conversations: SqlConversationRepository
     customers: SqlCustomerRepository
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(session)
         self.payments = SqlPaymentRepository(session)
         self.events = SqlPaymentEventRepository(session)
+        self.callback_bodies = SqlCallbackBodyRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.conversations = SqlConversationRepository(session)
         self.customers = SqlCustomerRepository(session)
@@ -99,6 +102,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit everything written in this unit, then hand new outbox messages to the sender."""
         await self.events.flush()
+        await self.callback_bodies.flush()
         delivery = self._delivery
         claimed = await self.outbox.flush(
             claim_until=delivery.lease_until() if delivery is not None else None
@@ -119,6 +123,7 @@ class SqlUnitOfWork:
         """Discard everything written in this unit."""
         await self.session.rollback()
         self.events.discard()
+        self.callback_bodies.discard()
         self.outbox.discard()
 
 
