@@ -184,6 +184,9 @@ class OrdersApi:
         unknown = sorted(set(query) - PAGE_PARAMETERS)
         if unknown:
             raise ApiError(400, unknown[0], "unknown parameter")
+        repeated = sorted(name for name in set(query) if len(query.getall(name)) > 1)
+        if repeated:
+            raise ApiError(400, repeated[0], "is given more than once")
         if "since" not in query:
             raise ApiError(400, "since", "is required (an ISO 8601 time with its zone)")
         try:

@@ -95,3 +95,11 @@ async def test_a_body_nested_past_the_stack_gets_400(api: Client) -> None:
     status, body = await post_raw(api, b"[" * 60_000)
     assert status == 400
     assert_error(body, None)
+
+
+async def test_a_paging_parameter_given_twice_gets_400_naming_it(api: Client) -> None:
+    response = await api.get(
+        "/api/payments?since=2026-11-28T00:00:00Z&limit=5&limit=500", headers=AUTH
+    )
+    assert response.status == 400
+    assert_error(await response.json(), "limit")
