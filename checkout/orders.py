@@ -9,6 +9,7 @@ uniqueness by the database itself.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,6 +139,12 @@ def _description(value: object) -> str | None:
     if not isinstance(value, str):
         raise OrderInputError("description", "must be a string")
     text = " ".join(value.split())  # one line: it is shown in chats and CSV files
+    # NUL cannot be stored by PostgreSQL and a lone surrogate is not text at all; other
+    # control characters would garble chats and CSV files.
+    if any(unicodedata.category(character) in ("Cc", "Cs") for character in text):
+        raise OrderInputError(
+            "description", "must be plain text, without control characters or lone surrogates"
+        )
     if len(text) > MAX_DESCRIPTION:
         raise OrderInputError("description", f"must be at most {MAX_DESCRIPTION} characters")
     return text or None

@@ -253,6 +253,7 @@ _EN: Final[Mapping[str, str]] = {
     "ussd_more": "More",
     "ussd_navigation": "0. Back 00. Home",
     "ussd_phone_unsupported": "Sorry, this service is for Kenyan M-Pesa numbers only.",
+    "ussd_too_many_inputs": "This session has too many steps. Please dial again.",
     # SMS to USSD customers whose push could not be sent (one SMS each)
     "sms_push_refused": (
         "Not paid: KES {amount} for order {order}. M-Pesa could not start the payment. "
@@ -524,6 +525,7 @@ _SW: Final[Mapping[str, str]] = {
     "ussd_more": "Zaidi",
     "ussd_navigation": "0. Rudi 00. Mwanzo",
     "ussd_phone_unsupported": "Samahani, huduma hii ni kwa namba za M-Pesa za Kenya tu.",
+    "ussd_too_many_inputs": "Kipindi hiki kina hatua nyingi mno. Tafadhali piga tena.",
     # SMS to USSD customers whose push could not be sent
     "sms_push_refused": (
         "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haikuweza kuanzisha malipo. "

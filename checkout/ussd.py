@@ -11,11 +11,17 @@ the screen with "Invalid choice.".
 The conversation itself is the same one Telegram has (channel USSD, keyed by the caller's
 normalised number). Nothing here waits for Daraja: pressing "Pay" queues the push, which is
 sent after the session has ended.
+
+Replaying is bounded: a text of more than :data:`MAX_INPUTS` inputs is answered ``END`` with a
+sentence and touches nothing (a real session has a few dozen inputs at most in its ~180 s), and
+the caller's ``proceed`` check runs before every input replayed, so a request whose time is up
+or whose client has gone stops there and stores nothing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -32,6 +38,9 @@ from checkout.ussd_screens import BACK, END, HOME, MORE, Screen, build_screen
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS: Final = 3
+# Inputs one session may carry. A real session lasts about 180 s and has a few dozen inputs at
+# most; more is a replay attack (each input is a conversation transaction).
+MAX_INPUTS: Final = 60
 SEPARATOR: Final = "*"
 GATEWAY_SUCCESS: Final = "Success"  # the end-of-session status of a session that finished well
 
@@ -66,6 +75,19 @@ class UssdSessionEnd:
     error: str | None = None
 
 
+class UssdStopped(Exception):
+    """Replaying a session's inputs stopped: the request's time ran out or its client left."""
+
+
+def _always() -> bool:
+    return True
+
+
+def input_count(text: str) -> int:
+    """How many inputs a gateway ``text`` holds (0 for the first, empty, request)."""
+    return text.count(SEPARATOR) + 1 if text else 0
+
+
 class UssdService:
     """Answers the USSD gateway's requests with screens of the checkout flow."""
 
@@ -86,13 +108,28 @@ class UssdService:
         """The END answer for a request that could not be handled."""
         return UssdAnswer(END + t(self._default_language, "something_went_wrong"))
 
-    async def answer(self, request: UssdRequest) -> UssdAnswer:
-        """The answer to one request of a session, remembered for the next one."""
+    async def answer(
+        self, request: UssdRequest, *, proceed: Callable[[], bool] = _always
+    ) -> UssdAnswer:
+        """The answer to one request of a session, remembered for the next one.
+
+        ``proceed`` is asked before each input is replayed; once it says no, the request
+        stops with :class:`UssdStopped` and nothing of it is stored.
+        """
         try:
             phone = normalise_phone(request.phone)
         except PhoneError:
             log.info("USSD request from a number M-Pesa cannot pay from refused")
             return UssdAnswer(END + t(self._default_language, "ussd_phone_unsupported"))
+        if input_count(request.text) > MAX_INPUTS:
+            log.warning(
+                "USSD session %s of %s sent %d inputs (at most %d); ended",
+                request.session_id,
+                mask_phone(phone),
+                input_count(request.text),
+                MAX_INPUTS,
+            )
+            return UssdAnswer(END + t(self._default_language, "ussd_too_many_inputs"))
         for _attempt in range(MAX_ATTEMPTS):
             async with self._units() as unit:
                 stored = await unit.ussd_sessions.get(request.session_id)
@@ -108,7 +145,7 @@ class UssdService:
             ):
                 # A repeated request (the gateway retries), or one after the session ended.
                 return UssdAnswer(Screen.from_json(stored.screen).page(stored.page))
-            screen, page = await self._advance(stored, request, phone)
+            screen, page = await self._advance(stored, request, phone, proceed)
             session = UssdSession(
                 session_id=request.session_id,
                 phone=phone,
@@ -154,7 +191,11 @@ class UssdService:
         return status
 
     async def _advance(
-        self, stored: UssdSession | None, request: UssdRequest, phone: str
+        self,
+        stored: UssdSession | None,
+        request: UssdRequest,
+        phone: str,
+        proceed: Callable[[], bool],
     ) -> tuple[Screen, int]:
         """The screen and page after the inputs ``request`` adds to the stored session."""
         if stored is not None and request.text.startswith(stored.text + SEPARATOR):
@@ -169,6 +210,8 @@ class UssdService:
             screen, page = await self._event(phone, Command("start")), 0
             inputs = request.text.split(SEPARATOR) if request.text else []
         for raw in inputs:
+            if not proceed():
+                raise UssdStopped(request.session_id)
             screen, page = await self._apply(phone, screen, page, raw.strip())
         return screen, page
 

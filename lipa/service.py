@@ -35,6 +35,7 @@ from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.mpesa import SourceCheck
 from webhook.telegram import TELEGRAM_PATH
@@ -143,6 +144,10 @@ class Service:
                     *lipa.background,
                 ),
                 sources=source_check(settings),
+                limits=ClientLimits(
+                    body_seconds=settings.body_read_seconds,
+                    per_address=settings.max_connections_per_address,
+                ),
                 ussd=ussd_handler(lipa),
                 api=orders_api(lipa, bot_username),
                 metrics=MetricsRoute(

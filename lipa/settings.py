@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     accept_unknown_orders: bool = True
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Seconds a client has to send a request's body once its headers are in (else 408).
+    body_read_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Requests one client address may have in progress at once (behind a proxy, the address
+    # comes from MPESA_CALLBACK_TRUSTED_HEADER); more get 429.
+    max_connections_per_address: int = Field(default=100, ge=1, le=100_000)
 
     # --- Telegram
     telegram_bot_token: SecretStr | None = None

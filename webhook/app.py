@@ -12,6 +12,7 @@ from aiohttp import web
 
 from checkout.batching import Settler
 from webhook.api import API_PREFIX, OrdersApi
+from webhook.limits import ClientLimits, client_limits_middleware
 from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware
 from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
 from webhook.telegram import TELEGRAM_PATH, TelegramWebhookHandler, UpdateSink
@@ -48,11 +49,16 @@ class WebhookConfig:
     metrics: MetricsRoute | None = None
     # Extra facts /healthz reports (e.g. that payments are simulated).
     health: Mapping[str, object] = field(default_factory=dict)
+    limits: ClientLimits = field(default_factory=ClientLimits)
 
 
 def create_app(config: WebhookConfig) -> web.Application:
     """The application, with its workers started on startup and stopped on cleanup."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        # Outermost: a slow or greedy client is refused before anything else runs.
+        middlewares=[client_limits_middleware(config.limits, config.sources.caller)],
+    )
     app.router.add_post(
         CALLBACK_PATH,
         MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources).handle,

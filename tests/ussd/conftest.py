@@ -25,7 +25,7 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes.gateway import FakeGateway
 from webhook.app import WebhookConfig, create_app
 from webhook.mpesa import SourceCheck
-from webhook.ussd import USSD_EVENTS_PATH, USSD_PATH, UssdHandler
+from webhook.ussd import ANSWER_SECONDS, USSD_EVENTS_PATH, USSD_PATH, UssdHandler
 
 UowFactory = Callable[[], SqlUnitOfWork]
 CALLER = "+254712345678"
@@ -158,6 +158,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         push_delay: float = 0.0,
         sources: SourceCheck | None = None,
         limits: PushLimits | None = None,
+        answer_seconds: float = ANSWER_SECONDS,
     ) -> UssdShop:
         clock = Clock()
         gateway = FakeGateway()
@@ -184,7 +185,9 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         woken.append(pushes)
         app = create_app(
             WebhookConfig(
-                settlement=settlement, callback_secret="s", ussd=UssdHandler(ussd, sources)
+                settlement=settlement,
+                callback_secret="s",
+                ussd=UssdHandler(ussd, sources, answer_seconds=answer_seconds),
             )
         )
         client: TestClient[Any, Any] = TestClient(TestServer(app))
