@@ -12,11 +12,11 @@ from bot.events import event_from_update
 from bot.rendering import present
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
-from checkout import texts
-from checkout.chat import ConversationBusy, ConversationService
-from checkout.conversation import Event, Reply
-from checkout.log_context import log_fields
-from checkout.records import Channel, Language
+from checkout.conversation.model import Event, Reply
+from checkout.conversation.service import ConversationBusy, ConversationService
+from checkout.domain.records import Channel, Language
+from checkout.i18n import texts
+from checkout.runtime.log_context import log_fields
 
 log = logging.getLogger(__name__)
 

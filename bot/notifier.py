@@ -13,9 +13,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
-from checkout.conversation import Reply, reply_from_payload
-from checkout.ports import DeliveryFailed
-from checkout.records import Channel
+from checkout.conversation.model import Reply, reply_from_payload
+from checkout.domain.ports import DeliveryFailed
+from checkout.domain.records import Channel
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ TURN_WAIT_SECONDS = 10.0
 
 
 class TelegramSender:
-    """Implements ``checkout.ports.MessageSender`` for the Telegram channel."""
+    """Implements ``checkout.domain.ports.MessageSender`` for the Telegram channel."""
 
     def __init__(
         self,

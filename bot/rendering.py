@@ -14,9 +14,9 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
-from checkout.chat import Answer
-from checkout.conversation import Reply
-from checkout.push_limit_views import refusal_text
+from checkout.conversation.model import Reply
+from checkout.conversation.service import Answer
+from checkout.payments.limit_views import refusal_text
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 

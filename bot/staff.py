@@ -29,8 +29,8 @@ from telegram.ext import (
 from bot.charts import bar_chart_png
 from bot.qr import qr_png
 from bot.sending import wait_up_to
-from checkout.log_context import log_fields
-from checkout.staff import (
+from checkout.runtime.log_context import log_fields
+from checkout.staff.commands import (
     ChartAnswer,
     DocumentAnswer,
     QrAnswer,

@@ -16,27 +16,27 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from checkout.batching import SettlementBatcher
-from checkout.chat import ConversationService
-from checkout.collect import InstallmentCollector
-from checkout.copies import TelegramCopies
-from checkout.delivery import DeliveryPolicy, OutboxSender
-from checkout.events import EventPublisher
-from checkout.flow import FlowSettings
-from checkout.orders import OrderService
-from checkout.payments import PaymentService
-from checkout.plan_desk import PlanDesk
-from checkout.plan_ledger import PlanLedger
-from checkout.plan_pushes import PlanPusher
-from checkout.plans import PlanRules
-from checkout.ports import MessageSender, SettlementListener, UnitOfWorkFactory
-from checkout.push_limits import PushLimiter, PushLimits
-from checkout.push_queue import PushPolicy, PushWorker
-from checkout.reconcile import ReconcilePolicy, Reconciler
-from checkout.records import Channel
-from checkout.reports import ReportService
-from checkout.settlement import SettlementService
-from checkout.ussd import UssdService
+from checkout.bnpl.collect import InstallmentCollector
+from checkout.bnpl.desk import PlanDesk
+from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.pushes import PlanPusher
+from checkout.bnpl.rules import PlanRules
+from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
+from checkout.channels.ussd.sessions import UssdService
+from checkout.channels.ussd.telegram_copies import TelegramCopies
+from checkout.conversation.flow import FlowSettings
+from checkout.conversation.service import ConversationService
+from checkout.domain.ports import MessageSender, SettlementListener, UnitOfWorkFactory
+from checkout.domain.records import Channel
+from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.payments.batching import SettlementBatcher
+from checkout.payments.limits import PushLimiter, PushLimits
+from checkout.payments.reconcile import ReconcilePolicy, Reconciler
+from checkout.payments.settle import SettlementService
+from checkout.payments.start import PaymentService
+from checkout.platform.events import EventPublisher
+from checkout.platform.orders import OrderService
+from checkout.staff.reports import ReportService
 from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from checkout.conversation import (
+from checkout.conversation.model import (
     Button,
     ButtonPressed,
     Command,
@@ -34,10 +34,10 @@ from checkout.conversation import (
     TextMessage,
     reply_from_payload,
 )
-from checkout.delivery import DeliveryPolicy
-from checkout.phones import display_phone
-from checkout.push_limit_views import refusal_text
-from checkout.records import Channel, PaymentStatus
+from checkout.domain.phones import display_phone
+from checkout.domain.records import Channel, PaymentStatus
+from checkout.outbox.delivery import DeliveryPolicy
+from checkout.payments.limit_views import refusal_text
 from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from checkout.ports import PaymentResult, PushAccepted, PushFailed, PushProblem, QueryAnswer
+from checkout.domain.ports import PaymentResult, PushAccepted, PushFailed, PushProblem, QueryAnswer
 from daraja import (
     DarajaApiError,
     DarajaAuthError,
@@ -50,7 +50,7 @@ def _code(error: DarajaError) -> str | None:
 
 
 class DarajaGateway:
-    """Implements ``checkout.ports.PaymentGateway`` with a :class:`DarajaClient`."""
+    """Implements ``checkout.domain.ports.PaymentGateway`` with a :class:`DarajaClient`."""
 
     def __init__(self, client: DarajaClient, callback_url: str) -> None:
         self._client = client

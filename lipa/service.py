@@ -24,10 +24,10 @@ from bot.notifier import TelegramSender
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
-from checkout.delivery import DeliveryPolicy
-from checkout.records import Channel
-from checkout.staff import StaffDesk
-from checkout.summaries import OutboxBacklog
+from checkout.domain.records import Channel
+from checkout.domain.summaries import OutboxBacklog
+from checkout.outbox.delivery import DeliveryPolicy
+from checkout.staff.commands import StaffDesk
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now
 from lipa.channels import NoCustomerChannel, channels_on

@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from checkout.conversation import reply_from_payload
-from checkout.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
-from checkout.phones import mask_phone
-from checkout.ports import DeliveryFailed
-from checkout.records import Channel
+from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
+from checkout.conversation.model import reply_from_payload
+from checkout.domain.phones import mask_phone
+from checkout.domain.ports import DeliveryFailed
+from checkout.domain.records import Channel
 from sms.client import AfricasTalkingSms, SmsRejected, SmsUnavailable
 
 log = logging.getLogger(__name__)
 
 
 class SmsSender:
-    """Implements ``checkout.ports.MessageSender`` for USSD chats, keyed by the phone number.
+    """Implements ``checkout.domain.ports.MessageSender`` for USSD chats, keyed by the phone number.
 
     The message's text is sent in the GSM alphabet (buttons have no meaning in an SMS);
     a refused number is given up, anything else is retried by the outbox.

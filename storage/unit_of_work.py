@@ -8,7 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from checkout.ports import OutboxDelivery
+from checkout.domain.ports import OutboxDelivery
 from storage.notify import notify_in
 from storage.repositories.callback_bodies import SqlCallbackBodyRepository
 from storage.repositories.conversations import SqlConversationRepository
@@ -26,7 +26,7 @@ from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
 
 class SqlUnitOfWork:
-    """Implements ``checkout.ports.UnitOfWork`` on one SQLAlchemy session.
+    """Implements ``checkout.domain.ports.UnitOfWork`` on one SQLAlchemy session.
 
     Leaving the ``async with`` block without :meth:`commit` rolls back. A commit that queues
     outbox messages claims them for ``delivery`` (the sender in this process, while it runs)

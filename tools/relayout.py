@@ -112,8 +112,8 @@ PACKAGE_DOCS: dict[str, str] = {
     "checkout.runtime": "Running workers: passes repeated forever, fields every log line carries.",
     "checkout.outbox": "Delivering the outbox: queued messages sent through their channel,"
     " retried on failure.",
-    "checkout.payments": "M-Pesa payments: starting STK pushes within their limits, settling"
-    " results, keeping callback bodies, batching, reconciling.",
+    "checkout.payments": "M-Pesa payments: starting pushes within limits, settling,"
+    " keeping callbacks, reconciling.",
     "checkout.bnpl": "Buy Now, Pay Later: plan rules, offers, installments and their collection.",
     "checkout.conversation": "The conversation with a customer: its model, the flow and the"
     " service that runs it.",

@@ -18,18 +18,18 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from checkout.flow import parse_order_reference
-from checkout.links import pay_link
-from checkout.orders import (
+from checkout.conversation.flow import parse_order_reference
+from checkout.conversation.links import pay_link
+from checkout.domain.records import Order, Payment
+from checkout.domain.summaries import PaymentCursor
+from checkout.platform.orders import (
     MAX_PAGE,
     OrderConflict,
     OrderInputError,
     OrderService,
     order_request,
 )
-from checkout.records import Order, Payment
-from checkout.summaries import PaymentCursor
-from checkout.views import order_view, payment_view
+from checkout.platform.views import order_view, payment_view
 from webhook.openapi import openapi_document
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from checkout.batching import Settler
+from checkout.payments.batching import Settler
 from webhook.api import API_PREFIX, OrdersApi
 from webhook.limits import ClientLimits, client_limits_middleware
 from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware

@@ -23,9 +23,9 @@ from prometheus_client import (
     generate_latest,
 )
 
-from checkout.ports import UnitOfWork
-from checkout.records import Channel, Order, Payment
-from checkout.summaries import OutboxBacklog
+from checkout.domain.ports import UnitOfWork
+from checkout.domain.records import Channel, Order, Payment
+from checkout.domain.summaries import OutboxBacklog
 
 METRICS_PATH: Final = "/metrics"
 # Daraja answers in well under a second when healthy and times out at MPESA_TIMEOUT_SECONDS.

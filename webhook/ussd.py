@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
-from checkout.ussd import UssdRequest, UssdService, UssdSessionEnd, UssdStopped
+from checkout.channels.ussd.sessions import UssdRequest, UssdService, UssdSessionEnd, UssdStopped
 from webhook.mpesa import SourceCheck
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.records import BodyStatus, KeptBody, ReceivedBody
+from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from storage.models import CallbackBodyRow
 
 # Core on the table, built once (as for payment events): every callback inserts one row.

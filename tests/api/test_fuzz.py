@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
 from storage.unit_of_work import SqlUnitOfWork
 from tests.api.conftest import AUTH, NOW, build_app
 from tests.staff.seeding import Seed, seed

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from checkout.conversation import StartPayment
-from checkout.plan_pushes import Pushed
-from checkout.push_limits import PushLimits, PushRefused, RefusalReason
-from checkout.records import Channel
+from checkout.bnpl.pushes import Pushed
+from checkout.conversation.model import StartPayment
+from checkout.domain.records import Channel
+from checkout.payments.limits import PushLimits, PushRefused, RefusalReason
 from tests.bnpl.conftest import CHAT, START, Shop, UowFactory, make_shop, nairobi, take_plan
 
 PLAN_PHONE = "254712345678"

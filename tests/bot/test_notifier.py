@@ -11,10 +11,10 @@ from telegram import Bot, ReplyKeyboardMarkup
 from bot.notifier import TelegramSender
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
-from checkout.conversation import Button, Reply, reply_to_payload
-from checkout.ports import DeliveryFailed
-from checkout.records import Channel
-from tests.fakes import FakeTelegram
+from checkout.conversation.model import Button, Reply, reply_to_payload
+from checkout.domain.ports import DeliveryFailed
+from checkout.domain.records import Channel
+from lipa_testing import FakeTelegram
 
 
 @pytest.fixture

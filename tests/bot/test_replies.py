@@ -15,12 +15,12 @@ from telegram.ext import ExtBot
 from bot.notifier import TelegramSender
 from bot.pacing import ChatPacer
 from bot.replies import ReplySender
-from checkout.conversation import Button, Reply, reply_from_payload
-from checkout.delivery import DeliveryPolicy, OutboxSender
-from checkout.records import Channel
+from checkout.conversation.model import Button, Reply, reply_from_payload
+from checkout.domain.records import Channel
+from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from lipa_testing import FakeTelegram, RateLimits
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnits
-from tests.fakes import FakeTelegram, RateLimits
 
 CUSTOMER = 42
 CONFIRM = Reply(

@@ -9,23 +9,7 @@ from typing import Any
 
 import pytest
 
-from checkout.conversation import (
-    ButtonPressed,
-    ChangeLanguage,
-    Command,
-    ContactShared,
-    ConversationState,
-    Event,
-    RememberPhone,
-    Reply,
-    ReportHistory,
-    ReportStatus,
-    StartPayment,
-    Step,
-    TextMessage,
-    Turn,
-)
-from checkout.flow import (
+from checkout.conversation.flow import (
     CANCEL,
     CHANGE_PHONE,
     MENU_HELP,
@@ -41,8 +25,24 @@ from checkout.flow import (
     parse_order_reference,
     retry_button,
 )
-from checkout.records import Language, Order, OrderStatus
-from checkout.texts import t
+from checkout.conversation.model import (
+    ButtonPressed,
+    ChangeLanguage,
+    Command,
+    ContactShared,
+    ConversationState,
+    Event,
+    RememberPhone,
+    Reply,
+    ReportHistory,
+    ReportStatus,
+    StartPayment,
+    Step,
+    TextMessage,
+    Turn,
+)
+from checkout.domain.records import Language, Order, OrderStatus
+from checkout.i18n.texts import t
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SETTINGS = FlowSettings(business_name="Wildwash")

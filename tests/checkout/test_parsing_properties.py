@@ -6,8 +6,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from checkout.money import MAX_AMOUNT, MIN_AMOUNT, AmountError, format_number, parse_amount
-from checkout.phones import PhoneError, display_phone, normalise_phone
+from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT, AmountError, format_number, parse_amount
+from checkout.domain.phones import PhoneError, display_phone, normalise_phone
 
 AMOUNTS = st.integers(min_value=MIN_AMOUNT, max_value=MAX_AMOUNT)
 

@@ -18,18 +18,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.rendering import present
-from checkout import flow
-from checkout.chat import ConversationService
-from checkout.conversation import ButtonPressed, Command, Event, Reply, StartPayment, TextMessage
-from checkout.payments import PaymentService
-from checkout.push_limit_views import refusal_text
-from checkout.push_limits import PushLimiter, PushLimits, PushRefused, RefusalReason
-from checkout.records import Channel, Customer, PaymentStatus
-from checkout.settlement import SettlementService, StaffChat
+from checkout.conversation import flow
+from checkout.conversation.model import (
+    ButtonPressed,
+    Command,
+    Event,
+    Reply,
+    StartPayment,
+    TextMessage,
+)
+from checkout.conversation.service import ConversationService
+from checkout.domain.records import Channel, Customer, PaymentStatus
+from checkout.payments.limit_views import refusal_text
+from checkout.payments.limits import PushLimiter, PushLimits, PushRefused, RefusalReason
+from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.start import PaymentService
+from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.database import create_engine, session_factory
 from storage.models import PaymentRow
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
-from tests.fakes.gateway import FakeGateway, failed, paid
 
 UowFactory = Callable[[], SqlUnitOfWork]
 # 12:00 in Nairobi.

@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from checkout.conversation import StartPayment
-from checkout.records import Channel, PaymentStatus
+from checkout.conversation.model import StartPayment
+from checkout.domain.records import Channel, PaymentStatus
 from daraja import parse_callback
 from daraja.errors import CallbackError
 from daraja.simulator.faults import Endpoint, Fault
@@ -26,10 +26,10 @@ from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import utc_now
 from lipa.service import Service
+from lipa_testing import FakeTelegram
 from storage.models import OutboxRow, PaymentRow
 from tests.e2e.callback_relay import CallbackRelay
 from tests.e2e.conftest import StartService, service_settings
-from tests.fakes import FakeTelegram
 
 STAFF_CHAT = -1001
 FIRST_CHAT = 7000

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from lipa_testing import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import STAFF_CHAT, seed
-from tests.fakes import FakeTelegram
 
 
 async def try_to_pay(telegram: FakeTelegram, customer: int) -> str:

@@ -11,8 +11,8 @@ import asyncio
 from collections import Counter
 
 from lipa.service import Service
+from lipa_testing import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
-from tests.fakes import FakeTelegram
 
 CUSTOMERS = 20
 FIRST_CHAT = 8100

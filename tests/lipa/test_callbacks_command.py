@@ -9,9 +9,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from checkout.ports import NewPayment
-from checkout.records import BodyStatus, Channel, PaymentStatus, ReceivedBody
-from checkout.settlement import SettlementService
+from checkout.domain.ports import NewPayment
+from checkout.domain.records import BodyStatus, Channel, PaymentStatus, ReceivedBody
+from checkout.payments.settle import SettlementService
 from lipa.settings import Settings
 from storage.unit_of_work import SqlUnits
 

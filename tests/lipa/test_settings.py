@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from checkout.push_limits import PushLimits
+from checkout.payments.limits import PushLimits
 from lipa.app import push_limits
 from lipa.cli import describe_validation_error
 from lipa.settings import MissingSetting, MpesaEnvironment, Settings, require

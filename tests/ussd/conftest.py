@@ -11,18 +11,18 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from checkout import flow
-from checkout.chat import ConversationService
-from checkout.copies import TelegramCopies
-from checkout.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
-from checkout.payments import PaymentService
-from checkout.push_limits import PushLimiter, PushLimits
-from checkout.push_queue import PushPolicy, PushWorker
-from checkout.records import Language
-from checkout.settlement import SettlementService, StaffChat
-from checkout.ussd import UssdService
+from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
+from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
+from checkout.channels.ussd.sessions import UssdService
+from checkout.channels.ussd.telegram_copies import TelegramCopies
+from checkout.conversation import flow
+from checkout.conversation.service import ConversationService
+from checkout.domain.records import Language
+from checkout.payments.limits import PushLimiter, PushLimits
+from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.start import PaymentService
+from lipa_testing.gateway import FakeGateway
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes.gateway import FakeGateway
 from webhook.app import WebhookConfig, create_app
 from webhook.mpesa import SourceCheck
 from webhook.ussd import ANSWER_SECONDS, USSD_EVENTS_PATH, USSD_PATH, UssdHandler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.push_limits import PushLimits
+from checkout.payments.limits import PushLimits
 from tests.ussd.conftest import MakeShop, UssdShop
 from tests.ussd.test_ussd_screens import QUEUED_EN
 

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from checkout.records import Channel
-from checkout.ussd import MAX_INPUTS
+from checkout.channels.ussd.sessions import MAX_INPUTS
+from checkout.domain.records import Channel
 from tests.ussd.conftest import CALLER, CALLER_KEY, MakeShop, UssdShop
 from webhook.ussd import USSD_PATH
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkout.conversation import Button, Reply, Step
-from checkout.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
-from checkout.records import Language
-from checkout.ussd_screens import Screen, build_screen
+from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
+from checkout.channels.ussd.screens import Screen, build_screen
+from checkout.conversation.model import Button, Reply, Step
+from checkout.domain.records import Language
 from tests.ussd.conftest import MakeShop
 
 # Texts as the flow and customers make them: GSM letters, extension characters that count

@@ -13,9 +13,8 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
-from checkout.batching import SettlementBatcher
-from checkout.ports import NewPayment, PaymentResult, UnitOfWork
-from checkout.records import (
+from checkout.domain.ports import NewPayment, PaymentResult, UnitOfWork
+from checkout.domain.records import (
     BodyStatus,
     Channel,
     KeptBody,
@@ -24,7 +23,8 @@ from checkout.records import (
     PaymentStatus,
     ReceivedBody,
 )
-from checkout.settlement import SettlementService, StaffChat
+from checkout.payments.batching import SettlementBatcher
+from checkout.payments.settle import SettlementService, StaffChat
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app

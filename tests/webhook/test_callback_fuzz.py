@@ -13,10 +13,10 @@ from typing import Any
 
 from pytest_aiohttp import AiohttpClient
 
-from checkout.batching import SettlementBatcher
-from checkout.ports import NewPayment
-from checkout.records import Channel
-from checkout.settlement import SettlementService, StaffChat
+from checkout.domain.ports import NewPayment
+from checkout.domain.records import Channel
+from checkout.payments.batching import SettlementBatcher
+from checkout.payments.settle import SettlementService, StaffChat
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app
 
