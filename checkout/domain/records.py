@@ -130,6 +130,7 @@ class BodyStatus(StrEnum):
     CONFLICT = "conflict"
     UNKNOWN = "unknown"  # no payment with its CheckoutRequestID yet: kept for its push
     UNCONFIRMED = "unconfirmed"
+    RECEIPT = "receipt"  # a late callback filled in the receipt of a payment settled by query
     REFUSED = "refused"  # could not be parsed: waits for a fix and a replay
     FAILED = "failed"  # parsed, but settling it failed: waits for a fix and a replay
 

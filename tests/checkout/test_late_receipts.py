@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from checkout.domain.ports import PaymentResult, QueryAnswer
-from checkout.domain.records import Payment, PaymentStatus
+from checkout.domain.records import BodyStatus, Payment, PaymentStatus
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.gateway import paid
 from storage.database import create_engine, session_factory
@@ -177,3 +177,10 @@ async def test_two_processes_fill_in_a_late_receipt_once(pg_database_url: str) -
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+@pytest.mark.parametrize("outcome", list(SettleOutcome))
+def test_every_settle_outcome_can_be_kept_with_its_callback_body(outcome: SettleOutcome) -> None:
+    # A kept body records what settling it did: an outcome without a body status would make
+    # keeping the body fail, and with it the settlement's transaction.
+    assert BodyStatus(outcome.value).value == outcome.value
