@@ -554,6 +554,7 @@ CHANNEL_NAMES: Final[Mapping[Channel, str]] = {
     Channel.TELEGRAM: "Telegram",
     Channel.USSD: "USSD",
     Channel.DEMO: "demo",
+    Channel.WEB: "web",
 }
 
 

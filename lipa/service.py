@@ -28,9 +28,12 @@ from checkout.records import Channel
 from checkout.staff import StaffDesk
 from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
-from lipa.app import Lipa, open_lipa, source_check, utc_now
+from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.settings import Settings, TelegramMode, require
+from web.payment_page import WebCheckout
+from web.routes import WebRoutes
+from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
 from webhook.metrics import LipaMetrics, MetricsRoute
@@ -141,6 +144,9 @@ class Service:
                 ),
             )
         )
+        routes = web_routes(lipa)
+        if routes is not None:
+            routes.install(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
@@ -220,6 +226,23 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         token=token,
         bot_username=bot_username,
         server_url=lipa.settings.public_base_url,
+    )
+
+
+def web_routes(lipa: Lipa) -> WebRoutes | None:
+    """The web checkout's pages, or None (not served) with WEB_CHECKOUT_ENABLED off."""
+    settings = lipa.settings
+    if lipa.web_watch is None or lipa.receipts is None:
+        return None
+    checkout = WebCheckout(lipa.units, lipa.payments, lipa.receipts, clock=utc_now)
+    return WebRoutes(
+        checkout,
+        FormTokens(web_secret(settings, lipa.callback_secret)),
+        lipa.web_watch,
+        AddressLimiter(settings.web_rate_limit_per_minute),
+        business_name=settings.business_name,
+        default_language=settings.default_language,
+        trusted_header=settings.mpesa_callback_trusted_header or None,
     )
 
 
