@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Final
 
 from checkout import texts
-from checkout.links import pay_link
+from checkout.links import pay_link, web_pay_link
 from checkout.money import AmountError, parse_amount
 from checkout.orders import OrderInputError, OrderService, order_request
 from checkout.phones import display_phone, mask_phone
@@ -90,8 +90,11 @@ class StaffDesk:
         *,
         language: Language,
         zone: tzinfo = texts.NAIROBI,
+        web_base_url: str | None = None,
     ) -> None:
         self._orders = orders
+        # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
+        self._web_base_url = web_base_url
         self._reports = reports
         self._language: Language = language
         self._zone = zone
@@ -150,6 +153,10 @@ class StaffDesk:
             lines.append(self.say("neworder_customer", phone=display_phone(order.customer_phone)))
         if order.description:
             lines.append(self.say("neworder_about", description=order.description))
+        if self._web_base_url is not None:
+            # Customers without Telegram pay in a browser; the QR code opens the page.
+            link = web_pay_link(self._web_base_url, order.reference)
+            lines.insert(1, self.say("neworder_web", link=link))
         return QrAnswer(caption="\n".join(lines), link=link)
 
     # --- /today

@@ -198,7 +198,12 @@ class Service:
             raise ServiceError(f"could not reach Telegram: {error.message}") from error
         self._stack.push_async_callback(application.shutdown)
         StaffHandlers(
-            StaffDesk(lipa.orders, lipa.reports, language=settings.default_language),
+            StaffDesk(
+                lipa.orders,
+                lipa.reports,
+                language=settings.default_language,
+                web_base_url=web_base_url(lipa),
+            ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
         ).install(application)
@@ -226,7 +231,13 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         token=token,
         bot_username=bot_username,
         server_url=lipa.settings.public_base_url,
+        web_base_url=web_base_url(lipa),
     )
+
+
+def web_base_url(lipa: Lipa) -> str | None:
+    """Where orders' web pages are served (PUBLIC_BASE_URL), or None with the web checkout off."""
+    return lipa.settings.public_base_url if lipa.web_watch is not None else None
 
 
 def web_routes(lipa: Lipa) -> WebRoutes | None:

@@ -49,11 +49,6 @@ _STATIC: Final = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def pay_url(base_url: str, reference: str) -> str:
-    """The web link of an order: ``<PUBLIC_BASE_URL>/pay/<reference>``."""
-    return f"{base_url.rstrip('/')}/pay/{reference}"
-
-
 class WebRoutes:
     """The page handlers, built once with what they need."""
 

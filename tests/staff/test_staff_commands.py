@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import png
 import pytest
 
@@ -80,6 +81,21 @@ async def test_neworder_answers_the_deep_link_and_a_qr_code_of_it(
     await telegram.user_sends_command(CUSTOMER, "start", f"pay_{reference}")
     prompt = await telegram.wait_for_message_to(CUSTOMER, "KES 1,500")
     assert f"amount:{1500}" in prompt.callback_data
+
+
+async def test_neworder_answers_the_web_link_too_and_it_opens_the_orders_page(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start(telegram, start_service, sqlite_url)
+
+    answer = await command(telegram, "/neworder 700")
+
+    match = re.search(rf"{re.escape(service.base_url)}/pay/([A-Z0-9-]{{1,12}})", answer.body)
+    assert match is not None, answer.body
+    assert "any browser" in answer.body
+    async with aiohttp.ClientSession() as http, http.get(match.group(0)) as page:
+        assert page.status == 200
+        assert "KES 700" in await page.text()
 
 
 async def test_neworder_without_a_phone_takes_the_rest_as_the_description(

@@ -253,3 +253,17 @@ async def test_with_the_web_checkout_off_there_is_no_page(
     await shop.order(3000)
     status, _, _ = await shop.get(f"/pay/{ORDER}")
     assert status == 404
+
+
+async def test_the_orders_api_answers_the_web_link_of_each_order(shop: WebShop) -> None:
+    headers = {"Authorization": "Bearer api-token-for-tests-0123456789"}
+    async with shop.http.post(
+        f"{shop.base}/api/orders", json={"reference": "WW-5000", "amount": 800}, headers=headers
+    ) as created:
+        assert created.status == 201
+        body = await created.json()
+    assert body["web_url"] == f"{shop.base}/pay/WW-5000"
+    assert body["pay_url"] is None  # no Telegram in this shop
+    status, html, _ = await shop.get("/pay/WW-5000")
+    assert status == 200
+    assert "KES 800" in html
