@@ -13,10 +13,11 @@ from datetime import date, datetime, tzinfo
 from typing import Final
 
 from checkout import texts
+from checkout.flow import parse_order_reference
 from checkout.links import pay_link, web_pay_link
 from checkout.money import AmountError, parse_amount
 from checkout.orders import OrderInputError, OrderService, order_request
-from checkout.phones import display_phone, mask_phone
+from checkout.phones import PhoneError, display_phone, mask_phone, normalise_phone
 from checkout.records import Language, PaymentStatus
 from checkout.reports import (
     ExportRangeError,
@@ -69,6 +70,8 @@ class DocumentAnswer:
 
 
 StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer
+# Queues a text message (an SMS) to a normalised phone number.
+TextCustomer = Callable[[str, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +94,19 @@ class StaffDesk:
         language: Language,
         zone: tzinfo = texts.NAIROBI,
         web_base_url: str | None = None,
+        text_customer: TextCustomer | None = None,
     ) -> None:
         self._orders = orders
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
         self._web_base_url = web_base_url
+        # With SMS configured: queues a text to a customer's phone (``/sendlink``).
+        self._text_customer = text_customer
         self._reports = reports
         self._language: Language = language
         self._zone = zone
         self._commands: Mapping[str, Callable[[StaffRequest], Awaitable[StaffAnswer]]] = {
             "neworder": self.new_order,
+            "sendlink": self.send_link,
             "today": self.today,
             "pending": self.pending,
             "find": self.find,
@@ -158,6 +165,33 @@ class StaffDesk:
             link = web_pay_link(self._web_base_url, order.reference)
             lines.insert(1, self.say("neworder_web", link=link))
         return QrAnswer(caption="\n".join(lines), link=link)
+
+    # --- /sendlink <reference> <phone>
+
+    async def send_link(self, request: StaffRequest) -> StaffAnswer:
+        """Text an order's web link to a customer's phone (web checkout and SMS both on)."""
+        words = request.argument.split(maxsplit=1)
+        reference = parse_order_reference(words[0]) if words else None
+        if reference is None or len(words) < 2:
+            return TextAnswer(self.say("sendlink_usage"))
+        if self._web_base_url is None or self._text_customer is None:
+            return TextAnswer(self.say("sendlink_off"))
+        try:
+            phone = normalise_phone(words[1])
+        except PhoneError:
+            return TextAnswer(self.say("sendlink_phone"))
+        state = await self._orders.state(reference)
+        if state is None or not state.order.known:
+            return TextAnswer(self.say("sendlink_unknown", order=reference))
+        order = state.order
+        if order.is_fully_paid:
+            return TextAnswer(self.say("sendlink_paid", order=reference))
+        link = web_pay_link(self._web_base_url, reference)
+        text = texts.t(
+            self._language, "web_link_sms", order=reference, balance=order.balance, link=link
+        )
+        await self._text_customer(phone, text)
+        return TextAnswer(self.say("sendlink_sent", order=reference, phone=display_phone(phone)))
 
     # --- /today
 

@@ -23,9 +23,10 @@ from bot.handlers import CheckoutHandlers
 from bot.notifier import TelegramSender
 from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
+from checkout.conversation import Reply, reply_to_payload
 from checkout.delivery import DeliveryPolicy
 from checkout.records import Channel
-from checkout.staff import StaffDesk
+from checkout.staff import StaffDesk, TextCustomer
 from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
@@ -203,6 +204,7 @@ class Service:
                 lipa.reports,
                 language=settings.default_language,
                 web_base_url=web_base_url(lipa),
+                text_customer=sms_text(lipa),
             ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
@@ -233,6 +235,25 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         server_url=lipa.settings.public_base_url,
         web_base_url=web_base_url(lipa),
     )
+
+
+def sms_text(lipa: Lipa) -> TextCustomer | None:
+    """Queue an SMS to a phone through the outbox (as USSD outcomes go), or None without SMS."""
+    if Channel.USSD not in lipa.senders:
+        return None
+
+    async def text(phone: str, message: str) -> None:
+        now = utc_now()
+        async with lipa.units() as unit:
+            await unit.outbox.add(
+                channel=Channel.USSD,
+                chat_key=phone,
+                payload=reply_to_payload(Reply(message)),
+                now=now,
+            )
+            await unit.commit()
+
+    return text
 
 
 def web_base_url(lipa: Lipa) -> str | None:

@@ -17,6 +17,7 @@ from checkout.texts import NAIROBI
 from lipa.service import Service
 from tests.e2e.conftest import StartService, service_settings
 from tests.fakes import FakeTelegram, SentMessage
+from tests.fakes.sms_api import FakeSmsApi
 from tests.staff.seeding import Seed, seed
 
 STAFF = 7001
@@ -96,6 +97,42 @@ async def test_neworder_answers_the_web_link_too_and_it_opens_the_orders_page(
     async with aiohttp.ClientSession() as http, http.get(match.group(0)) as page:
         assert page.status == 200
         assert "KES 700" in await page.text()
+
+
+async def test_sendlink_texts_an_orders_web_link_to_the_customers_phone(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    async with FakeSmsApi() as sms_api:
+        settings = service_settings(
+            telegram,
+            sqlite_url,
+            mode="polling",
+            staff_user_ids=[STAFF],
+            at_username=sms_api.username,
+            at_api_key=sms_api.api_key,
+            at_api_base_url=sms_api.base_url,
+        )
+        service = await start_service(settings)
+        created = await command(telegram, "/neworder 900")
+        match = re.search(rf"{re.escape(service.base_url)}/pay/([A-Z0-9-]{{1,12}})", created.body)
+        assert match is not None, created.body
+
+        answer = await command(telegram, f"/sendlink {match.group(1).lower()} 0712 345 678")
+
+        assert "on its way to 0712 345 678" in answer.body
+        sms = await sms_api.wait_for("+254712345678", match.group(0), timeout=10)
+        assert "KES 900 left" in sms.message
+        assert "on its way" not in (await command(telegram, "/sendlink WW-NOPE 0712345678")).body
+        assert "Usage: /sendlink" in (await command(telegram, "/sendlink")).body
+        assert len(sms_api.messages) == 1
+
+
+async def test_sendlink_without_sms_says_what_it_needs(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    await start(telegram, start_service, sqlite_url)
+    answer = await command(telegram, "/sendlink WW-1042 0712345678")
+    assert "needs the web checkout and SMS" in answer.body
 
 
 async def test_neworder_without_a_phone_takes_the_rest_as_the_description(
