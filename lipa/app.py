@@ -50,6 +50,7 @@ from daraja.simulator.settings import (
 from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
+from lipa.receipt_links import ReceiptLinks
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
@@ -312,7 +313,12 @@ async def open_lipa(
             staff=staff,
             confirm=timed if settings.confirm_with_query else None,
             listeners=listeners,
-            reply_hook=ledger,
+            # With the web checkout on, a paid payment's message carries its receipt link.
+            reply_hook=(
+                ReceiptLinks(ledger, public, clock=clock)
+                if settings.web_checkout_enabled
+                else ledger
+            ),
         )
         push_box: list[PushWorker] = []
         payments = PaymentService(

@@ -27,6 +27,18 @@ _BY_PAYMENT = select(_TOKENS.c.token).where(_TOKENS.c.payment_id == bindparam("b
 _BY_TOKEN = select(_TOKENS.c.payment_id).where(_TOKENS.c.token == bindparam("b_token"))
 
 
+async def token_in(session: AsyncSession, payment_id: int, offered: str, *, now: datetime) -> str:
+    """The payment's token, stored in ``session``'s transaction: ``offered`` if it had none."""
+    existing = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
+    if existing is not None:
+        return str(existing)
+    dialect = session.get_bind().dialect.name
+    await session.execute(
+        _NEW[dialect], {"b_payment_id": payment_id, "b_token": offered, "b_now": now}
+    )
+    return str(await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id}))
+
+
 class SqlReceiptTokens:
     """Stores one token per payment, each read in a short transaction of its own."""
 
@@ -36,16 +48,9 @@ class SqlReceiptTokens:
     async def token_for(self, payment_id: int, offered: str, *, now: datetime) -> str:
         """The payment's token: ``offered`` if it had none yet, else the one it has."""
         async with self._sessions() as session:
-            existing = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
-            if existing is not None:
-                return str(existing)
-            dialect = session.get_bind().dialect.name
-            await session.execute(
-                _NEW[dialect], {"b_payment_id": payment_id, "b_token": offered, "b_now": now}
-            )
-            stored = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
+            stored = await token_in(session, payment_id, offered, now=now)
             await session.commit()
-        return str(stored)
+        return stored
 
     async def payment_for(self, token: str) -> int | None:
         """The id of the payment this token opens, or None for a token never handed out."""

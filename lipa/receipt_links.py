@@ -1,0 +1,51 @@
+"""The receipt link under every paid payment's message (Telegram, the SMS of USSD customers).
+
+Chained after the plan ledger's hook inside the settling transaction: the payment's receipt
+token is stored in that same transaction, so the link in the queued message always opens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+
+from checkout import texts
+from checkout.conversation import Reply
+from checkout.ports import Clock, SettledReplyHook, UnitOfWork
+from checkout.records import Channel, Order, Payment, PaymentStatus
+from storage.repositories.receipts import token_in
+from storage.unit_of_work import SqlUnitOfWork
+
+RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
+
+
+class ReceiptLinks:
+    """Adds "Your receipt: <link>" to the message of a payment that was paid."""
+
+    def __init__(self, inner: SettledReplyHook | None, base_url: str, *, clock: Clock) -> None:
+        self._inner = inner
+        self._base = base_url.rstrip("/")
+        self._clock = clock
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Let the inner hook look its payments up at once."""
+        if self._inner is not None:
+            await self._inner.prepare(unit, payments)
+
+    async def settled_reply(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+    ) -> Reply:
+        """The inner hook's reply, with the receipt link when the payment was paid."""
+        if self._inner is not None:
+            reply = await self._inner.settled_reply(unit, payment, order, reply)
+        # The page shows its own "Download receipt"; other channels get the link.
+        if payment.status is not PaymentStatus.PAID or payment.channel is Channel.WEB:
+            return reply
+        assert isinstance(unit, SqlUnitOfWork)  # the token is stored with the settlement
+        token = await token_in(
+            unit.session, payment.id, secrets.token_hex(RECEIPT_TOKEN_BYTES), now=self._clock()
+        )
+        link = f"{self._base}/receipts/{token}?lang={payment.language}"
+        text = texts.t(payment.language, "receipt_link", link=link)
+        return replace(reply, text=f"{reply.text}\n{text}")
