@@ -18,6 +18,7 @@ COPY daraja ./daraja
 COPY lipa ./lipa
 COPY sms ./sms
 COPY storage ./storage
+COPY web ./web
 COPY webhook ./webhook
 RUN pip install . && rm -rf /src
 
