@@ -313,7 +313,7 @@ async def open_lipa(
             staff=staff,
             confirm=timed if settings.confirm_with_query else None,
             listeners=listeners,
-            # With the web checkout on, a paid payment's message carries its receipt link.
+            # With the web checkout on, a paid payment's Telegram message carries its receipt link.
             reply_hook=(
                 ReceiptLinks(ledger, public, clock=clock)
                 if settings.web_checkout_enabled

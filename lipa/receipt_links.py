@@ -1,4 +1,7 @@
-"""The receipt link under every paid payment's message (Telegram, the SMS of USSD customers).
+"""The receipt link under a paid payment's message in Telegram (and other chat channels).
+
+Not in the SMS of USSD customers: their outcome must stay one SMS (160 GSM characters), which
+the link would overflow, and a feature phone has no browser to open it.
 
 Chained after the plan ledger's hook inside the settling transaction: the payment's receipt
 token is stored in that same transaction, so the link in the queued message always opens.
@@ -18,6 +21,7 @@ from storage.repositories.receipts import token_in
 from storage.unit_of_work import SqlUnitOfWork
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
+_WITHOUT_LINK = frozenset({Channel.WEB, Channel.USSD})
 
 
 class ReceiptLinks:
@@ -39,8 +43,8 @@ class ReceiptLinks:
         """The inner hook's reply, with the receipt link when the payment was paid."""
         if self._inner is not None:
             reply = await self._inner.settled_reply(unit, payment, order, reply)
-        # The page shows its own "Download receipt"; other channels get the link.
-        if payment.status is not PaymentStatus.PAID or payment.channel is Channel.WEB:
+        # The page shows its own "Download receipt"; USSD's SMS has no room (see above).
+        if payment.status is not PaymentStatus.PAID or payment.channel in _WITHOUT_LINK:
             return reply
         assert isinstance(unit, SqlUnitOfWork)  # the token is stored with the settlement
         token = await token_in(
