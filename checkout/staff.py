@@ -18,7 +18,7 @@ from checkout.links import pay_link, web_pay_link
 from checkout.money import AmountError, parse_amount
 from checkout.orders import OrderInputError, OrderService, order_request
 from checkout.phones import PhoneError, display_phone, mask_phone, normalise_phone
-from checkout.records import Language, PaymentStatus
+from checkout.records import Language, Payment, PaymentStatus
 from checkout.reports import (
     ExportRangeError,
     Period,
@@ -72,6 +72,8 @@ class DocumentAnswer:
 StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer
 # Queues a text message (an SMS) to a normalised phone number.
 TextCustomer = Callable[[str, str], Awaitable[None]]
+# The link of a paid payment's PDF receipt.
+ReceiptLink = Callable[[Payment], Awaitable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +97,15 @@ class StaffDesk:
         zone: tzinfo = texts.NAIROBI,
         web_base_url: str | None = None,
         text_customer: TextCustomer | None = None,
+        receipt_link: ReceiptLink | None = None,
     ) -> None:
         self._orders = orders
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
         self._web_base_url = web_base_url
         # With SMS configured: queues a text to a customer's phone (``/sendlink``).
         self._text_customer = text_customer
+        # With the web checkout on: a paid payment's receipt link, shown by ``/find``.
+        self._receipt_link = receipt_link
         self._reports = reports
         self._language: Language = language
         self._zone = zone
@@ -273,9 +278,14 @@ class StaffDesk:
         found = await self._reports.find(terms)
         if not found:
             return TextAnswer(self.say("find_none", query=query))
-        return TextAnswer("\n\n".join(self._found(item) for item in found))
+        links: dict[int, str] = {}
+        if self._receipt_link is not None:
+            for item in found:
+                if item.payment.status is PaymentStatus.PAID:
+                    links[item.payment.id] = await self._receipt_link(item.payment)
+        return TextAnswer("\n\n".join(self._found(item, links) for item in found))
 
-    def _found(self, item: FoundPayment) -> str:
+    def _found(self, item: FoundPayment, links: Mapping[int, str]) -> str:
         payment = item.payment
         lines = [
             self.say(
@@ -300,6 +310,9 @@ class StaffDesk:
                     note=(event.note or "")[:120],
                 )
             )
+        link = links.get(payment.id)
+        if link is not None:
+            lines.insert(1, self.say("find_receipt_link", link=link))
         return "\n".join(lines)
 
     # --- /report [week|month]

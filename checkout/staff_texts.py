@@ -55,6 +55,7 @@ _EN: Final[Mapping[str, str]] = {
         "#{id} {status}: KES {amount}, order {order}, {phone}, receipt {receipt}, "
         "{time} ({channel})"
     ),
+    "find_receipt_link": "  Receipt: {link}",
     "find_event": "  {time} {kind}",
     "find_event_note": "  {time} {kind}: {note}",
     # /report
@@ -120,6 +121,7 @@ _SW: Final[Mapping[str, str]] = {
     "find_payment": (
         "#{id} {status}: KES {amount}, oda {order}, {phone}, risiti {receipt}, {time} ({channel})"
     ),
+    "find_receipt_link": "  Risiti: {link}",
     "find_event": "  {time} {kind}",
     "find_event_note": "  {time} {kind}: {note}",
     # /report

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import secrets
 from typing import Any
 
 from aiohttp import web
@@ -25,14 +26,14 @@ from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
 from checkout.conversation import Reply, reply_to_payload
 from checkout.delivery import DeliveryPolicy
-from checkout.records import Channel
-from checkout.staff import StaffDesk, TextCustomer
+from checkout.records import Channel, Payment
+from checkout.staff import ReceiptLink, StaffDesk, TextCustomer
 from checkout.summaries import OutboxBacklog
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.settings import Settings, TelegramMode, require
-from web.payment_page import WebCheckout
+from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
 from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
@@ -205,6 +206,7 @@ class Service:
                 language=settings.default_language,
                 web_base_url=web_base_url(lipa),
                 text_customer=sms_text(lipa),
+                receipt_link=receipt_link(lipa),
             ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
@@ -254,6 +256,21 @@ def sms_text(lipa: Lipa) -> TextCustomer | None:
             await unit.commit()
 
     return text
+
+
+def receipt_link(lipa: Lipa) -> ReceiptLink | None:
+    """A paid payment's receipt link (its token made on first use), or None with the web off."""
+    base = web_base_url(lipa)
+    tokens = lipa.receipts
+    if base is None or tokens is None:
+        return None
+
+    async def link(payment: Payment) -> str:
+        offered = secrets.token_hex(RECEIPT_TOKEN_BYTES)
+        token = await tokens.token_for(payment.id, offered, now=utc_now())
+        return f"{base.rstrip('/')}/receipts/{token}"
+
+    return link
 
 
 def web_base_url(lipa: Lipa) -> str | None:

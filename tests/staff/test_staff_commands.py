@@ -257,6 +257,27 @@ async def test_find_shows_matching_payments_with_their_events(
     assert "Usage: /find" in (await command(telegram, "/find")).body
 
 
+async def test_find_shows_the_receipt_link_of_a_paid_payment_and_it_opens_the_pdf(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start(telegram, start_service, sqlite_url)
+    now = datetime.now(UTC)
+    await seed(units(service), Seed("F-1", 1200, PaymentStatus.PAID, now, receipt="NLJ7RT61SV"))
+    await seed(units(service), Seed("F-2", 50, PaymentStatus.FAILED, now))
+
+    found = await command(telegram, "/find 0712345678")
+
+    links = re.findall(
+        rf"Receipt: ({re.escape(service.base_url)}/receipts/[0-9a-f]{{32}})", found.body
+    )
+    assert len(links) == 1  # the paid payment's only
+    again = await command(telegram, "/find NLJ7RT61SV")
+    assert links[0] in again.body  # one token per payment
+    async with aiohttp.ClientSession() as http, http.get(links[0]) as answer:
+        assert answer.status == 200
+        assert answer.headers["Content-Type"] == "application/pdf"
+
+
 @pytest.mark.parametrize("period", ["", "week", "month"])
 async def test_report_sends_a_real_png_bar_chart_with_the_totals(
     telegram: FakeTelegram, start_service: StartService, sqlite_url: str, period: str
