@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from checkout.delivery import DeliveryPolicy
+from checkout.outbox.delivery import DeliveryPolicy
 from daraja.simulator.settings import SimulatorSettings
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
-from tests.fakes import FakeTelegram
+from lipa_testing import FakeTelegram
 
 WEBHOOK_SECRET = "telegram-webhook-secret-for-tests"
 
