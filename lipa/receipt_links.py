@@ -13,10 +13,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
-from checkout import texts
-from checkout.conversation import Reply
-from checkout.ports import Clock, SettledReplyHook, UnitOfWork
-from checkout.records import Channel, Order, Payment, PaymentStatus
+from checkout.conversation.model import Reply
+from checkout.domain.ports import Clock, SettledReplyHook, UnitOfWork
+from checkout.domain.records import Channel, Order, Payment, PaymentStatus
+from checkout.i18n import texts
 from storage.repositories.receipts import token_in
 from storage.unit_of_work import SqlUnitOfWork
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from checkout.records import Channel
+from checkout.domain.records import Channel
 
 
 class PaymentWatch:

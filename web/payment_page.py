@@ -1,6 +1,6 @@
 """The web checkout's service side: reads an order for its page and pays through the chat's service.
 
-A payment from the page goes through :meth:`checkout.payments.PaymentService.start`, exactly
+A payment from the page goes through :meth:`checkout.payments.start.PaymentService.start`, exactly
 as a chat's "Pay" does: the same checks against the order, the same rule that a second press
 while a push is in flight is answered with the one in flight (one push), the same push and
 the same settlement. The page's customer is the web channel's "chat" of the order (keyed by
@@ -14,14 +14,16 @@ import secrets
 from dataclasses import dataclass
 from weakref import WeakValueDictionary
 
-from checkout import texts
-from checkout.conversation import StartPayment
-from checkout.flow import amount_rule_text, parse_order_reference
-from checkout.money import AmountError, parse_amount
-from checkout.payments import PaymentService
-from checkout.phones import PhoneError, normalise_phone
-from checkout.ports import Clock, UnitOfWorkFactory
-from checkout.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.conversation.flow import amount_rule_text, parse_order_reference
+from checkout.conversation.model import StartPayment
+from checkout.domain.money import AmountError, parse_amount
+from checkout.domain.phones import PhoneError, normalise_phone
+from checkout.domain.ports import Clock, UnitOfWorkFactory
+from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.i18n import texts
+from checkout.payments.limit_views import refusal_text
+from checkout.payments.limits import PushRefused
+from checkout.payments.start import PaymentService
 from web.ports import ReceiptTokens
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits
@@ -42,9 +44,10 @@ class FieldErrors:
 
     amount: str | None = None
     phone: str | None = None
+    form: str | None = None  # about the payment as a whole: a push limit held it back
 
     def __bool__(self) -> bool:
-        return self.amount is not None or self.phone is not None
+        return self.amount is not None or self.phone is not None or self.form is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +114,12 @@ class WebCheckout:
     ) -> FieldErrors | None:
         """Start the payment through the payment service; what to say by a field, if anything.
 
-        ``sender`` names who pressed (``web:<client address>``): the key for the payment
-        service's per-sender push limits once it takes one; today the address is limited by
-        the page's own request limit. Whatever else the service answers (the push sent, one
-        already in flight, the order paid meanwhile, a push refused) is stored, and the page
-        reads it from the order's latest payment.
+        ``sender`` names who pressed (``web:<client address>``): the payment service's push
+        limits count it as they count a Telegram user or a USSD caller, and a push they hold
+        back is said above the button. Whatever else the service answers (the push sent, one
+        already in flight, the order paid meanwhile, a push refused by Daraja) is stored, and
+        the page reads it from the order's latest payment.
         """
-        del sender  # the seam for per-sender push limits (see the docstring)
         lock = self._order_locks.setdefault(order.reference, asyncio.Lock())
         async with lock:
             async with self._units() as unit:
@@ -129,7 +131,10 @@ class WebCheckout:
                 customer,
                 language,
                 StartPayment(order.reference, amount, phone, order_known=True),
+                sender=sender,
             )
+        if isinstance(replies, PushRefused):
+            return FieldErrors(form=refusal_text(language, replies))
         # The balance may have shrunk since the page was shown: say so by the amount field.
         above = texts.TEXTS[language]["amount_above_balance"].split("{")[0]
         for reply in replies:

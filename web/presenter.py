@@ -1,8 +1,8 @@
 """The web presenter: turns what the payment service stored into what the page says.
 
-Every sentence about a payment is the chat's own (:mod:`checkout.texts` through
-:func:`checkout.settlement.customer_reply` and :data:`checkout.payments.PROBLEM_TEXT`), so the
-page, Telegram and USSD tell a customer the same thing.
+Every sentence about a payment is the chat's own (:mod:`checkout.i18n.texts` through
+:func:`checkout.payments.settle.customer_reply` and :data:`checkout.payments.start.PROBLEM_TEXT`),
+so the page, Telegram and USSD tell a customer the same thing.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from checkout import texts
-from checkout.money import format_number
-from checkout.payments import PROBLEM_TEXT
-from checkout.phones import PhoneError, display_phone
-from checkout.ports import PushProblem
-from checkout.records import Language, Order, Payment, PaymentStatus
-from checkout.settlement import customer_reply
+from checkout.domain.money import format_number
+from checkout.domain.phones import PhoneError, display_phone
+from checkout.domain.ports import PushProblem
+from checkout.domain.records import Language, Order, Payment, PaymentStatus
+from checkout.i18n import texts
+from checkout.payments.settle import customer_reply
+from checkout.payments.start import PROBLEM_TEXT
 
-# How a push that never reached the phone is recorded (checkout.payments.record_push_failure).
+# How a push that never reached the phone is recorded (checkout.payments.start.record_push_failure).
 _PUSH_FAILURE_PREFIX = "push "
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from checkout import texts
-from checkout.money import format_number
-from checkout.phones import mask_phone
-from checkout.records import Language
+from checkout.domain.money import format_number
+from checkout.domain.phones import mask_phone
+from checkout.domain.records import Language
+from checkout.i18n import texts
 from web.payment_page import Receipt
 from web.texts import w
 

@@ -23,8 +23,8 @@ import jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from checkout import texts
-from checkout.records import Language
+from checkout.domain.records import Language
+from checkout.i18n import texts
 from web.live import PaymentWatch
 from web.payment_page import FieldErrors, OrderPage, WebCheckout
 from web.presenter import State, balance_text, status_view

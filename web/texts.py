@@ -1,7 +1,7 @@
 """The page's own words (labels, headings, plain pages, the receipt) in English and Swahili.
 
 What the checkout says about payments (validation, "Check your phone…", outcomes) comes from
-:mod:`checkout.texts`, so the page and the chat say the same; only what exists on a page
+:mod:`checkout.i18n.texts`, so the page and the chat say the same; only what exists on a page
 alone lives here.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from checkout.records import LANGUAGES, Language
+from checkout.domain.records import LANGUAGES, Language
 
 WEB_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
     "en": {

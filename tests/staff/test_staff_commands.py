@@ -16,8 +16,8 @@ from checkout.domain.records import PaymentStatus
 from checkout.i18n.texts import NAIROBI
 from lipa.service import Service
 from lipa_testing import FakeTelegram, SentMessage
-from tests.e2e.conftest import StartService, service_settings
 from lipa_testing.sms_api import FakeSmsApi
+from tests.e2e.conftest import StartService, service_settings
 from tests.staff.seeding import Seed, seed
 
 STAFF = 7001

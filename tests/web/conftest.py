@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from checkout.delivery import DeliveryPolicy
-from checkout.orders import OrderRequest
+from checkout.outbox.delivery import DeliveryPolicy
+from checkout.platform.orders import OrderRequest
 from daraja.simulator.engine import SimulatedDaraja
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa

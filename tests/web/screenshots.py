@@ -17,8 +17,8 @@ from pathlib import Path
 
 import aiohttp
 
-from checkout.delivery import DeliveryPolicy
-from checkout.orders import OrderRequest
+from checkout.outbox.delivery import DeliveryPolicy
+from checkout.platform.orders import OrderRequest
 from daraja.simulator.settings import SimulatorSettings
 from lipa.service import Service
 from tests.web.browser import chromium

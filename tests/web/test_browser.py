@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 from pypdf import PdfReader
 
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
 from tests.web.browser import chromium
 from tests.web.conftest import HOLDS, HOLDS_KEY, ORDER, StartShop, WebShop
 

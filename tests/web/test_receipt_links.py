@@ -8,10 +8,10 @@ import re
 import aiohttp
 from pypdf import PdfReader
 
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
+from lipa_testing import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings, sqlite_url, start_service, telegram
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed
-from tests.fakes import FakeTelegram
 
 __all__ = ["sqlite_url", "start_service", "telegram"]
 

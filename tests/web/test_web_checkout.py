@@ -9,8 +9,8 @@ import re
 
 from pypdf import PdfReader
 
-from checkout import texts
-from checkout.records import Channel, PaymentStatus
+from checkout.domain.records import Channel, PaymentStatus
+from checkout.i18n import texts
 from tests.web.conftest import DESCRIPTION, HOLDS, HOLDS_KEY, ORDER, StartShop, WebShop
 
 _RECEIPT_LINK = re.compile(r'href="(/receipts/[0-9a-f]{32})\?lang=(en|sw)"')
@@ -267,3 +267,27 @@ async def test_the_orders_api_answers_the_web_link_of_each_order(shop: WebShop) 
     status, html, _ = await shop.get("/pay/WW-5000")
     assert status == 200
     assert "KES 800" in html
+
+
+async def test_the_chats_push_limits_hold_back_a_fourth_push_to_one_number(shop: WebShop) -> None:
+    payer = "0700 000 001"  # the simulator's customer who pays at once
+    for paid in range(1, 4):
+        token = await shop.form_token()
+        fields = {"csrf": token, "lang": "en", "amount": "100", "phone": payer}
+        status, _, _ = await shop.post(fields)
+        assert status == 303
+        for _ in range(100):
+            payments = await shop.payments()
+            if len(payments) == paid and payments[-1].status is PaymentStatus.PAID:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the payment did not settle")
+    token = await shop.form_token()
+    status, html, _ = await shop.post(
+        {"csrf": token, "lang": "en", "amount": "100", "phone": payer}
+    )
+    assert status == 422
+    assert 'id="form-error"' in html
+    assert len(await shop.payments()) == 3
+    assert len(shop.daraja.prompts) == 3

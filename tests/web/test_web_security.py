@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from checkout.orders import OrderRequest, OrderService
-from checkout.ports import NewPayment
-from checkout.records import Channel, PaymentStatus
+from checkout.domain.ports import NewPayment
+from checkout.domain.records import Channel, PaymentStatus
+from checkout.platform.orders import OrderRequest, OrderService
 from storage.database import session_factory
 from storage.repositories.receipts import SqlReceiptTokens
 from storage.unit_of_work import SqlUnitOfWork

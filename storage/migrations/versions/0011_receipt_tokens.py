@@ -1,7 +1,7 @@
 """receipt_tokens: an unguessable token per paid payment, for its receipt link
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0009
 Create Date: 2026-12-03 23:55:00
 
 A receipt is opened by a 128-bit random token, never by the M-Pesa receipt number alone
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
