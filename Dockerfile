@@ -19,6 +19,7 @@ COPY lipa ./lipa
 COPY lipa_testing ./lipa_testing
 COPY sms ./sms
 COPY storage ./storage
+COPY web ./web
 COPY webhook ./webhook
 RUN pip install . && rm -rf /src
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,13 +51,16 @@ from daraja.url_rules import url_safe_secret
 from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
+from lipa.receipt_links import ReceiptLinks
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.notify import listen_forever
+from storage.repositories.receipts import SqlReceiptTokens
 from storage.unit_of_work import unit_of_work_factory
+from web.live import PaymentWatch, WebNotices
 from webhook.events import EventWebhookSender
 from webhook.metrics import LipaMetrics
 from webhook.mpesa import SourceCheck, callback_path
@@ -101,6 +106,9 @@ class Lipa:
     background: tuple[Callable[[], Awaitable[None]], ...] = ()
     senders: dict[Channel, MessageSender] = field(default_factory=dict)
     events: EventPublisher | None = None
+    # The web checkout (WEB_CHECKOUT_ENABLED): its pages' wake-ups and the receipt tokens.
+    web_watch: PaymentWatch | None = None
+    receipts: SqlReceiptTokens | None = None
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -158,6 +166,18 @@ def callback_secret(settings: Settings) -> str:
         "mpesa_callback_secret",
         "the secret part of the M-Pesa callback URL that only Safaricom is given",
     )
+
+
+def web_secret(settings: Settings, callback: str) -> bytes:
+    """What signs the web pages' form tokens: WEB_SECRET, else derived from the callback secret.
+
+    Derived (an HMAC under a fixed label), so every process of a deployment agrees without a
+    setting of its own and the callback secret cannot be read back from it.
+    """
+    configured = _text(settings.web_secret)
+    if configured and not is_placeholder(configured):
+        return configured.encode()
+    return hmac.new(callback.encode(), b"lipa web form tokens", hashlib.sha256).digest()
 
 
 def reconcile_policy(settings: Settings) -> ReconcilePolicy:
@@ -290,6 +310,11 @@ async def open_lipa(
             sender_map.setdefault(Channel.USSD, sms_sender(settings, stack, mark=text_mark))
         # Without Telegram, staff notices are delivered to the log (see lipa.channels).
         sender_map.setdefault(Channel.LOG, StaffLogSender())
+        web_watch = None
+        if settings.web_checkout_enabled:
+            # A web payment's outcome is read by its page; delivering it wakes the page.
+            web_watch = PaymentWatch()
+            sender_map.setdefault(Channel.WEB, WebNotices(web_watch))
         listeners: list[SettlementListener] = [meter]
         copies = None
         if telegram_enabled(settings):
@@ -309,7 +334,12 @@ async def open_lipa(
             staff=staff,
             confirm=timed if settings.confirm_with_query else None,
             listeners=listeners,
-            reply_hook=ledger,
+            # With the web checkout on, a paid payment's Telegram message carries its receipt link.
+            reply_hook=(
+                ReceiptLinks(ledger, public, clock=clock)
+                if settings.web_checkout_enabled
+                else ledger
+            ),
         )
         push_box: list[PushWorker] = []
         payments = PaymentService(
@@ -393,4 +423,6 @@ async def open_lipa(
             simulator=simulator,
             senders=sender_map,
             events=events,
+            web_watch=web_watch,
+            receipts=SqlReceiptTokens(session_factory(engine)),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import secrets
 from typing import Any
 
 from aiohttp import web
@@ -24,15 +25,19 @@ from bot.notifier import TelegramSender
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
-from checkout.domain.records import Channel
+from checkout.conversation.model import Reply, reply_to_payload
+from checkout.domain.records import Channel, Payment
 from checkout.domain.summaries import OutboxBacklog
 from checkout.outbox.delivery import DeliveryPolicy
-from checkout.staff.commands import StaffDesk
+from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from daraja.simulator.settings import SimulatorSettings
-from lipa.app import Lipa, open_lipa, source_check, utc_now
+from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
+from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
+from web.routes import WebRoutes
+from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
 from webhook.limits import ClientLimits
@@ -159,6 +164,9 @@ class Service:
                 },
             )
         )
+        routes = web_routes(lipa)
+        if routes is not None:
+            routes.install(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
@@ -211,7 +219,14 @@ class Service:
             raise ServiceError(f"could not reach Telegram: {error.message}") from error
         self._stack.push_async_callback(application.shutdown)
         StaffHandlers(
-            StaffDesk(lipa.orders, lipa.reports, language=settings.default_language),
+            StaffDesk(
+                lipa.orders,
+                lipa.reports,
+                language=settings.default_language,
+                web_base_url=web_base_url(lipa),
+                text_customer=sms_text(lipa),
+                receipt_link=receipt_link(lipa),
+            ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
         ).install(application)
@@ -239,6 +254,63 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         token=token,
         bot_username=bot_username,
         server_url=lipa.settings.public_base_url,
+        web_base_url=web_base_url(lipa),
+    )
+
+
+def sms_text(lipa: Lipa) -> TextCustomer | None:
+    """Queue an SMS to a phone through the outbox (as USSD outcomes go), or None without SMS."""
+    if Channel.USSD not in lipa.senders:
+        return None
+
+    async def text(phone: str, message: str) -> None:
+        now = utc_now()
+        async with lipa.units() as unit:
+            await unit.outbox.add(
+                channel=Channel.USSD,
+                chat_key=phone,
+                payload=reply_to_payload(Reply(message)),
+                now=now,
+            )
+            await unit.commit()
+
+    return text
+
+
+def receipt_link(lipa: Lipa) -> ReceiptLink | None:
+    """A paid payment's receipt link (its token made on first use), or None with the web off."""
+    base = web_base_url(lipa)
+    tokens = lipa.receipts
+    if base is None or tokens is None:
+        return None
+
+    async def link(payment: Payment) -> str:
+        offered = secrets.token_hex(RECEIPT_TOKEN_BYTES)
+        token = await tokens.token_for(payment.id, offered, now=utc_now())
+        return f"{base.rstrip('/')}/receipts/{token}"
+
+    return link
+
+
+def web_base_url(lipa: Lipa) -> str | None:
+    """Where orders' web pages are served (PUBLIC_BASE_URL), or None with the web checkout off."""
+    return lipa.settings.public_base_url if lipa.web_watch is not None else None
+
+
+def web_routes(lipa: Lipa) -> WebRoutes | None:
+    """The web checkout's pages, or None (not served) with WEB_CHECKOUT_ENABLED off."""
+    settings = lipa.settings
+    if lipa.web_watch is None or lipa.receipts is None:
+        return None
+    checkout = WebCheckout(lipa.units, lipa.payments, lipa.receipts, clock=utc_now)
+    return WebRoutes(
+        checkout,
+        FormTokens(web_secret(settings, lipa.callback_secret)),
+        lipa.web_watch,
+        AddressLimiter(settings.web_rate_limit_per_minute),
+        business_name=settings.business_name,
+        default_language=settings.default_language,
+        trusted_header=settings.mpesa_callback_trusted_header or None,
     )
 
 

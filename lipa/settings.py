@@ -185,6 +185,12 @@ class Settings(BaseSettings):
     event_webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     event_webhook_secret: SecretStr | None = None
 
+    # --- the web checkout: the payment link page, live status and PDF receipts
+    web_checkout_enabled: bool = True
+    web_rate_limit_per_minute: int = Field(default=60, ge=1)
+    # Signs the pages' form tokens; unset: derived from MPESA_CALLBACK_SECRET.
+    web_secret: SecretStr | None = None
+
     @field_validator("event_webhook_urls", mode="before")
     @classmethod
     def _event_url_list(cls, value: object) -> object:
@@ -198,7 +204,7 @@ class Settings(BaseSettings):
                 raise ValueError("every URL must start with http:// or https://")
         return value
 
-    @field_validator("api_token", "event_webhook_secret")
+    @field_validator("api_token", "event_webhook_secret", "web_secret")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
         text = value.get_secret_value() if value is not None else ""

@@ -366,3 +366,13 @@ class PlanPaymentRow(Base):
     last_number: Mapped[int] = mapped_column(Integer)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class ReceiptTokenRow(Base):
+    """The unguessable token (128 random bits) that opens one paid payment's receipt."""
+
+    __tablename__ = "receipt_tokens"
+
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())

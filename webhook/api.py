@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from checkout.conversation.flow import parse_order_reference
-from checkout.conversation.links import pay_link
+from checkout.conversation.links import pay_link, web_pay_link
 from checkout.domain.records import Order, Payment
 from checkout.domain.summaries import PaymentCursor
 from checkout.platform.orders import (
@@ -101,10 +101,20 @@ class OrdersApi:
     """The ``/api`` routes, their token check and their OpenAPI description."""
 
     def __init__(
-        self, orders: OrderService, *, token: str, bot_username: str | None, server_url: str
+        self,
+        orders: OrderService,
+        *,
+        token: str,
+        bot_username: str | None,
+        server_url: str,
+        web_base_url: str | None = None,
     ) -> None:
-        """``bot_username``: the Telegram bot whose links orders carry (None: no Telegram)."""
+        """``bot_username``: the Telegram bot whose links orders carry (None: no Telegram).
+
+        ``web_base_url``: where the web checkout serves orders' pages (None: it is off).
+        """
         self._orders = orders
+        self._web_base_url = web_base_url
         self._token = token.encode()
         self._bot_username = bot_username
         self._document = openapi_document(server_url)
@@ -140,7 +150,13 @@ class OrdersApi:
         link = None
         if self._bot_username is not None:
             link = pay_link(self._bot_username, order.reference)
-        return order_view(order, link, payments)
+        view = order_view(order, link, payments)
+        view["web_url"] = (
+            None
+            if self._web_base_url is None
+            else web_pay_link(self._web_base_url, order.reference)
+        )
+        return view
 
     async def create_order(self, request: web.Request) -> web.Response:
         """``POST /api/orders``: 201 with the new order, 200 with the same one for a repeat."""

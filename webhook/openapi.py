@@ -123,6 +123,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "description",
             "customer_phone",
             "pay_url",
+            "web_url",
             "payments",
         ],
         "additionalProperties": False,
@@ -139,6 +140,13 @@ _SCHEMAS: Final[dict[str, Any]] = {
                 "description": (
                     "Telegram deep link that opens the checkout at this order; "
                     "null when the service runs without Telegram."
+                ),
+            },
+            "web_url": {
+                "type": ["string", "null"],
+                "description": (
+                    "The order's payment page for any browser (PUBLIC_BASE_URL/pay/<reference>); "
+                    "null when the web checkout is off."
                 ),
             },
             "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}},

@@ -650,9 +650,15 @@ async def _after_amount(call: _Call, draft: _Draft) -> Turn:
 
 def _amount_rule(call: _Call, error: AmountError) -> str:
     """The rule an amount broke, with its bound under the name the text uses."""
+    return amount_rule_text(call.language, error, ussd=call.ussd)
+
+
+def amount_rule_text(language: Language, error: AmountError, *, ussd: bool = False) -> str:
+    """What every channel says about a refused amount (the web page puts it by the field)."""
     name = _AMOUNT_BOUND.get(error.reason)
     bound = {name: error.limit} if name is not None and error.limit is not None else {}
-    return call.say(f"amount_{error.reason.value}", **bound)
+    key = f"amount_{error.reason.value}"
+    return t(language, f"ussd_{key}" if ussd and f"ussd_{key}" in TEXTS[language] else key, **bound)
 
 
 # --- phone ----------------------------------------------------------------------------------

@@ -5,6 +5,11 @@ from __future__ import annotations
 from checkout.conversation.flow import DEEP_LINK_PREFIX
 
 
+def web_pay_link(base_url: str, reference: str) -> str:
+    """``<PUBLIC_BASE_URL>/pay/<reference>``: the order's page in any browser."""
+    return f"{base_url.rstrip('/')}/pay/{reference}"
+
+
 def pay_link(bot_username: str, reference: str) -> str:
     """``https://t.me/<bot>?start=pay_<reference>``: the chat opens on the order's amount."""
     return f"https://t.me/{bot_username.lstrip('@')}?start={DEEP_LINK_PREFIX}{reference}"

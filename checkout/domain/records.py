@@ -23,6 +23,7 @@ class Channel(StrEnum):
     DEMO = "demo"
     EVENTS = "events"  # signed event webhooks to the business's platform (one "chat" per URL)
     LOG = "log"  # staff notices written to the service's log when Telegram is off
+    WEB = "web"  # the payment link page (one "chat" per order reference)
 
 
 class OrderStatus(StrEnum):

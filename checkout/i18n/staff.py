@@ -25,6 +25,13 @@ _EN: Final[Mapping[str, str]] = {
     "neworder_customer_phone": "That is not a Kenyan mobile number. Type it like 0712345678.",
     "neworder_description": "The description must be at most 200 characters.",
     "neworder_created": "New order {order}: KES {amount}.\nThe customer pays here: {link}",
+    "neworder_web": "Or in any browser: {link}",
+    "sendlink_usage": "Usage: /sendlink <order> <phone>, e.g. /sendlink WW-1042 0712345678",
+    "sendlink_off": "Sending links needs the web checkout and SMS (AT_API_KEY) to be on.",
+    "sendlink_phone": "That is not a Kenyan mobile number, e.g. 0712345678.",
+    "sendlink_unknown": "There is no order {order}.",
+    "sendlink_paid": "Order {order} is already fully paid; no link sent.",
+    "sendlink_sent": "The link to pay order {order} is on its way to {phone} by SMS.",
     "neworder_customer": "Customer: {phone}",
     "neworder_about": "For: {description}",
     # /today
@@ -48,6 +55,7 @@ _EN: Final[Mapping[str, str]] = {
         "#{id} {status}: KES {amount}, order {order}, {phone}, receipt {receipt}, "
         "{time} ({channel})"
     ),
+    "find_receipt_link": "  Receipt: {link}",
     "find_event": "  {time} {kind}",
     "find_event_note": "  {time} {kind}: {note}",
     # /report
@@ -84,6 +92,13 @@ _SW: Final[Mapping[str, str]] = {
     ),
     "neworder_description": "Maelezo yasizidi herufi 200.",
     "neworder_created": "Oda mpya {order}: KES {amount}.\nMteja analipa hapa: {link}",
+    "neworder_web": "Au kwenye kivinjari chochote: {link}",
+    "sendlink_usage": "Tumia: /sendlink <oda> <simu>, kwa mfano /sendlink WW-1042 0712345678",
+    "sendlink_off": "Kutuma viungo kunahitaji malipo ya mtandaoni na SMS (AT_API_KEY) viwe wazi.",
+    "sendlink_phone": "Hiyo si namba ya simu ya mkononi ya Kenya, kwa mfano 0712345678.",
+    "sendlink_unknown": "Hakuna oda {order}.",
+    "sendlink_paid": "Oda {order} imeshalipwa yote; kiungo hakijatumwa.",
+    "sendlink_sent": "Kiungo cha kulipa oda {order} kinatumwa kwa {phone} kwa SMS.",
     "neworder_customer": "Mteja: {phone}",
     "neworder_about": "Kwa: {description}",
     # /today
@@ -106,6 +121,7 @@ _SW: Final[Mapping[str, str]] = {
     "find_payment": (
         "#{id} {status}: KES {amount}, oda {order}, {phone}, risiti {receipt}, {time} ({channel})"
     ),
+    "find_receipt_link": "  Risiti: {link}",
     "find_event": "  {time} {kind}",
     "find_event_note": "  {time} {kind}: {note}",
     # /report

@@ -71,6 +71,8 @@ _EN: Final[Mapping[str, str]] = {
     "order_unknown": "We could not find order {order}. Please check the number and type it again.",
     "order_not_found": "We could not find this order any more. Please start again.",
     "order_paid": "Order {order} is already fully paid. Thank you!",
+    "web_link_sms": "Pay order {order} (KES {balance} left) with M-Pesa here: {link}",
+    "receipt_link": "Your receipt: {link}",
     "order_paid_receipt": (
         "Order {order} is already fully paid. Your last payment: KES {amount}, "
         "M-Pesa receipt {receipt}. Thank you!"
@@ -331,6 +333,8 @@ _SW: Final[Mapping[str, str]] = {
     "order_unknown": "Hatukupata oda {order}. Tafadhali hakikisha namba na uiandike tena.",
     "order_not_found": "Hatukupata oda hii tena. Tafadhali anza upya.",
     "order_paid": "Oda {order} imeshalipwa yote. Asante!",
+    "web_link_sms": "Lipa oda {order} (KES {balance} imebaki) kwa M-Pesa hapa: {link}",
+    "receipt_link": "Risiti yako: {link}",
     "order_paid_receipt": (
         "Oda {order} imeshalipwa yote. Malipo yako ya mwisho: KES {amount}, "
         "risiti ya M-Pesa {receipt}. Asante!"
@@ -588,6 +592,7 @@ CHANNEL_NAMES: Final[Mapping[Channel, str]] = {
     Channel.TELEGRAM: "Telegram",
     Channel.USSD: "USSD",
     Channel.DEMO: "demo",
+    Channel.WEB: "web",
 }
 
 

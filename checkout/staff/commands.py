@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Final
 
-from checkout.conversation.links import pay_link
+from checkout.conversation.flow import parse_order_reference
+from checkout.conversation.links import pay_link, web_pay_link
 from checkout.domain.money import AmountError, parse_amount
-from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.records import Language, PaymentStatus
+from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
+from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.summaries import FoundPayment
 from checkout.i18n import texts
 from checkout.i18n.staff import st
@@ -69,6 +70,10 @@ class DocumentAnswer:
 
 
 StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer
+# Queues a text message (an SMS) to a normalised phone number.
+TextCustomer = Callable[[str, str], Awaitable[None]]
+# The link of a paid payment's PDF receipt.
+ReceiptLink = Callable[[Payment], Awaitable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +95,23 @@ class StaffDesk:
         *,
         language: Language,
         zone: tzinfo = texts.NAIROBI,
+        web_base_url: str | None = None,
+        text_customer: TextCustomer | None = None,
+        receipt_link: ReceiptLink | None = None,
     ) -> None:
         self._orders = orders
+        # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
+        self._web_base_url = web_base_url
+        # With SMS configured: queues a text to a customer's phone (``/sendlink``).
+        self._text_customer = text_customer
+        # With the web checkout on: a paid payment's receipt link, shown by ``/find``.
+        self._receipt_link = receipt_link
         self._reports = reports
         self._language: Language = language
         self._zone = zone
         self._commands: Mapping[str, Callable[[StaffRequest], Awaitable[StaffAnswer]]] = {
             "neworder": self.new_order,
+            "sendlink": self.send_link,
             "today": self.today,
             "pending": self.pending,
             "find": self.find,
@@ -150,7 +165,38 @@ class StaffDesk:
             lines.append(self.say("neworder_customer", phone=display_phone(order.customer_phone)))
         if order.description:
             lines.append(self.say("neworder_about", description=order.description))
+        if self._web_base_url is not None:
+            # Customers without Telegram pay in a browser; the QR code opens the page.
+            link = web_pay_link(self._web_base_url, order.reference)
+            lines.insert(1, self.say("neworder_web", link=link))
         return QrAnswer(caption="\n".join(lines), link=link)
+
+    # --- /sendlink <reference> <phone>
+
+    async def send_link(self, request: StaffRequest) -> StaffAnswer:
+        """Text an order's web link to a customer's phone (web checkout and SMS both on)."""
+        words = request.argument.split(maxsplit=1)
+        reference = parse_order_reference(words[0]) if words else None
+        if reference is None or len(words) < 2:
+            return TextAnswer(self.say("sendlink_usage"))
+        if self._web_base_url is None or self._text_customer is None:
+            return TextAnswer(self.say("sendlink_off"))
+        try:
+            phone = normalise_phone(words[1])
+        except PhoneError:
+            return TextAnswer(self.say("sendlink_phone"))
+        state = await self._orders.state(reference)
+        if state is None or not state.order.known:
+            return TextAnswer(self.say("sendlink_unknown", order=reference))
+        order = state.order
+        if order.is_fully_paid:
+            return TextAnswer(self.say("sendlink_paid", order=reference))
+        link = web_pay_link(self._web_base_url, reference)
+        text = texts.t(
+            self._language, "web_link_sms", order=reference, balance=order.balance, link=link
+        )
+        await self._text_customer(phone, text)
+        return TextAnswer(self.say("sendlink_sent", order=reference, phone=display_phone(phone)))
 
     # --- /today
 
@@ -232,9 +278,14 @@ class StaffDesk:
         found = await self._reports.find(terms)
         if not found:
             return TextAnswer(self.say("find_none", query=query))
-        return TextAnswer("\n\n".join(self._found(item) for item in found))
+        links: dict[int, str] = {}
+        if self._receipt_link is not None:
+            for item in found:
+                if item.payment.status is PaymentStatus.PAID:
+                    links[item.payment.id] = await self._receipt_link(item.payment)
+        return TextAnswer("\n\n".join(self._found(item, links) for item in found))
 
-    def _found(self, item: FoundPayment) -> str:
+    def _found(self, item: FoundPayment, links: Mapping[int, str]) -> str:
         payment = item.payment
         lines = [
             self.say(
@@ -259,6 +310,9 @@ class StaffDesk:
                     note=(event.note or "")[:120],
                 )
             )
+        link = links.get(payment.id)
+        if link is not None:
+            lines.insert(1, self.say("find_receipt_link", link=link))
         return "\n".join(lines)
 
     # --- /report [week|month]

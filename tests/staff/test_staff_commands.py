@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import png
 import pytest
 
@@ -15,6 +16,7 @@ from checkout.domain.records import PaymentStatus
 from checkout.i18n.texts import NAIROBI
 from lipa.service import Service
 from lipa_testing import FakeTelegram, SentMessage
+from lipa_testing.sms_api import FakeSmsApi
 from tests.e2e.conftest import StartService, service_settings
 from tests.staff.seeding import Seed, seed
 
@@ -80,6 +82,57 @@ async def test_neworder_answers_the_deep_link_and_a_qr_code_of_it(
     await telegram.user_sends_command(CUSTOMER, "start", f"pay_{reference}")
     prompt = await telegram.wait_for_message_to(CUSTOMER, "KES 1,500")
     assert f"amount:{1500}" in prompt.callback_data
+
+
+async def test_neworder_answers_the_web_link_too_and_it_opens_the_orders_page(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start(telegram, start_service, sqlite_url)
+
+    answer = await command(telegram, "/neworder 700")
+
+    match = re.search(rf"{re.escape(service.base_url)}/pay/([A-Z0-9-]{{1,12}})", answer.body)
+    assert match is not None, answer.body
+    assert "any browser" in answer.body
+    async with aiohttp.ClientSession() as http, http.get(match.group(0)) as page:
+        assert page.status == 200
+        assert "KES 700" in await page.text()
+
+
+async def test_sendlink_texts_an_orders_web_link_to_the_customers_phone(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    async with FakeSmsApi() as sms_api:
+        settings = service_settings(
+            telegram,
+            sqlite_url,
+            mode="polling",
+            staff_user_ids=[STAFF],
+            at_username=sms_api.username,
+            at_api_key=sms_api.api_key,
+            at_api_base_url=sms_api.base_url,
+        )
+        service = await start_service(settings)
+        created = await command(telegram, "/neworder 900")
+        match = re.search(rf"{re.escape(service.base_url)}/pay/([A-Z0-9-]{{1,12}})", created.body)
+        assert match is not None, created.body
+
+        answer = await command(telegram, f"/sendlink {match.group(1).lower()} 0712 345 678")
+
+        assert "on its way to 0712 345 678" in answer.body
+        sms = await sms_api.wait_for("+254712345678", match.group(0), timeout=10)
+        assert "KES 900 left" in sms.message
+        assert "on its way" not in (await command(telegram, "/sendlink WW-NOPE 0712345678")).body
+        assert "Usage: /sendlink" in (await command(telegram, "/sendlink")).body
+        assert len(sms_api.messages) == 1
+
+
+async def test_sendlink_without_sms_says_what_it_needs(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    await start(telegram, start_service, sqlite_url)
+    answer = await command(telegram, "/sendlink WW-1042 0712345678")
+    assert "needs the web checkout and SMS" in answer.body
 
 
 async def test_neworder_without_a_phone_takes_the_rest_as_the_description(
@@ -202,6 +255,27 @@ async def test_find_shows_matching_payments_with_their_events(
 
     assert "No payment matches ZZZ-1" in (await command(telegram, "/find ZZZ-1")).body
     assert "Usage: /find" in (await command(telegram, "/find")).body
+
+
+async def test_find_shows_the_receipt_link_of_a_paid_payment_and_it_opens_the_pdf(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start(telegram, start_service, sqlite_url)
+    now = datetime.now(UTC)
+    await seed(units(service), Seed("F-1", 1200, PaymentStatus.PAID, now, receipt="NLJ7RT61SV"))
+    await seed(units(service), Seed("F-2", 50, PaymentStatus.FAILED, now))
+
+    found = await command(telegram, "/find 0712345678")
+
+    links = re.findall(
+        rf"Receipt: ({re.escape(service.base_url)}/receipts/[0-9a-f]{{32}})", found.body
+    )
+    assert len(links) == 1  # the paid payment's only
+    again = await command(telegram, "/find NLJ7RT61SV")
+    assert links[0] in again.body  # one token per payment
+    async with aiohttp.ClientSession() as http, http.get(links[0]) as answer:
+        assert answer.status == 200
+        assert answer.headers["Content-Type"] == "application/pdf"
 
 
 @pytest.mark.parametrize("period", ["", "week", "month"])

@@ -1,0 +1,117 @@
+"""The payment link page's HTML under load: latency at 50 concurrent browsers on SQLite.
+
+The service runs in a child process (the in-process Daraja simulator, only the orders API and
+the web checkout on) over a SQLite database holding ``--orders`` orders; ``--concurrency``
+clients each fetch ``GET /pay/<reference>`` of random orders, one after another, for
+``--seconds``. Printed: requests per second and the latency percentiles of the whole answer.
+
+    python -m bench.web_page [--orders 1000] [--concurrency 50] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+
+import aiohttp
+
+from bench.common import child_server, database, percentile
+from bench.harness import seed_orders
+from bench.machine import machine_line
+from bench.service_process import CALLBACK_SECRET, run_service
+from lipa.cli import configure_logging
+from lipa.demo import free_port
+from lipa.settings import Settings
+
+API_TOKEN = "bench-api-token-0123456789"
+
+
+def serve(database_url: str, port: int) -> None:
+    """The service with the web checkout on (and the orders API, its customer channel)."""
+    configure_logging("WARNING")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        host="127.0.0.1",
+        port=port,
+        public_base_url=f"http://127.0.0.1:{port}",
+        api_token=API_TOKEN,
+        mpesa_environment="simulator",
+        mpesa_callback_secret=CALLBACK_SECRET,
+        # Every client is 127.0.0.1 here: the per-address limit would measure itself.
+        web_rate_limit_per_minute=10_000_000,
+        log_level="WARNING",
+    )
+    asyncio.run(run_service(settings))
+
+
+async def load(
+    port: int, references: list[str], concurrency: int, seconds: float, rate: float | None
+) -> list[float]:
+    """Fetch pages with ``concurrency`` clients for ``seconds``; each answer's latency."""
+    # Each client's pause between pages, for ``rate`` requests per second in all.
+    pause = concurrency / rate if rate else 0.0
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    rng = random.Random(5)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client() -> None:
+            while time.perf_counter() < deadline:
+                reference = rng.choice(references)
+                started = time.perf_counter()
+                async with session.get(f"http://127.0.0.1:{port}/pay/{reference}") as answer:
+                    await answer.read()
+                    assert answer.status == 200, answer.status
+                latencies.append(time.perf_counter() - started)
+                if pause:
+                    await asyncio.sleep(rng.uniform(0.5, 1.5) * pause)
+
+        # Warm up (templates compiled, connections open) before measuring.
+        async with session.get(f"http://127.0.0.1:{port}/pay/{references[0]}") as answer:
+            await answer.read()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+    return latencies
+
+
+async def run(orders: int, concurrency: int, seconds: float, rate: float | None) -> None:
+    print(machine_line())
+    async with database("sqlite") as url:
+        references = [f"WEB-{n:05d}" for n in range(orders)]
+        await seed_orders(url, references, 1500)
+        port = free_port()
+        async with child_server(
+            "bench.web_page", "serve", "--database-url", url, "--port", str(port), port=port
+        ):
+            latencies = await load(port, references, concurrency, seconds, rate)
+    ms = [latency * 1000 for latency in latencies]
+    print(
+        f"web page, SQLite, {concurrency} concurrent{f' at {rate:.0f}/s' if rate else ''}, "
+        f"{len(ms)} requests in {seconds:.0f} s "
+        f"({len(ms) / seconds:.0f}/s): p50 {percentile(ms, 0.5):.1f} ms, "
+        f"p90 {percentile(ms, 0.9):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
+        f"max {max(ms):.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "serve"])
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=None)
+    parser.add_argument("--database-url")
+    parser.add_argument("--port", type=int)
+    arguments = parser.parse_args()
+    if arguments.command == "serve":
+        serve(arguments.database_url, arguments.port)
+        return
+    asyncio.run(run(arguments.orders, arguments.concurrency, arguments.seconds, arguments.rate))
+
+
+if __name__ == "__main__":
+    main()

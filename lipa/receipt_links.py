@@ -1,0 +1,55 @@
+"""The receipt link under a paid payment's message in Telegram (and other chat channels).
+
+Not in the SMS of USSD customers: their outcome must stay one SMS (160 GSM characters), which
+the link would overflow, and a feature phone has no browser to open it.
+
+Chained after the plan ledger's hook inside the settling transaction: the payment's receipt
+token is stored in that same transaction, so the link in the queued message always opens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+
+from checkout.conversation.model import Reply
+from checkout.domain.ports import Clock, SettledReplyHook, UnitOfWork
+from checkout.domain.records import Channel, Order, Payment, PaymentStatus
+from checkout.i18n import texts
+from storage.repositories.receipts import token_in
+from storage.unit_of_work import SqlUnitOfWork
+
+RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
+_WITHOUT_LINK = frozenset({Channel.WEB, Channel.USSD})
+
+
+class ReceiptLinks:
+    """Adds "Your receipt: <link>" to the message of a payment that was paid."""
+
+    def __init__(self, inner: SettledReplyHook | None, base_url: str, *, clock: Clock) -> None:
+        self._inner = inner
+        self._base = base_url.rstrip("/")
+        self._clock = clock
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Let the inner hook look its payments up at once."""
+        if self._inner is not None:
+            await self._inner.prepare(unit, payments)
+
+    async def settled_reply(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+    ) -> Reply:
+        """The inner hook's reply, with the receipt link when the payment was paid."""
+        if self._inner is not None:
+            reply = await self._inner.settled_reply(unit, payment, order, reply)
+        # The page shows its own "Download receipt"; USSD's SMS has no room (see above).
+        if payment.status is not PaymentStatus.PAID or payment.channel in _WITHOUT_LINK:
+            return reply
+        assert isinstance(unit, SqlUnitOfWork)  # the token is stored with the settlement
+        token = await token_in(
+            unit.session, payment.id, secrets.token_hex(RECEIPT_TOKEN_BYTES), now=self._clock()
+        )
+        link = f"{self._base}/receipts/{token}?lang={payment.language}"
+        text = texts.t(payment.language, "receipt_link", link=link)
+        return replace(reply, text=f"{reply.text}\n{text}")

@@ -1,0 +1,59 @@
+"""Receipt tokens: the unguessable key of each paid payment's receipt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import ReceiptTokenRow
+
+_TOKENS = cast(Table, ReceiptTokenRow.__table__)
+# The first token offered for a payment wins; a second offer (two pages at once) keeps it.
+_NEW = {
+    name: dialect.insert(_TOKENS)
+    .values(
+        payment_id=bindparam("b_payment_id"),
+        token=bindparam("b_token"),
+        created_at=bindparam("b_now"),
+    )
+    .on_conflict_do_nothing(index_elements=["payment_id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_BY_PAYMENT = select(_TOKENS.c.token).where(_TOKENS.c.payment_id == bindparam("b_payment_id"))
+_BY_TOKEN = select(_TOKENS.c.payment_id).where(_TOKENS.c.token == bindparam("b_token"))
+
+
+async def token_in(session: AsyncSession, payment_id: int, offered: str, *, now: datetime) -> str:
+    """The payment's token, stored in ``session``'s transaction: ``offered`` if it had none."""
+    existing = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
+    if existing is not None:
+        return str(existing)
+    dialect = session.get_bind().dialect.name
+    await session.execute(
+        _NEW[dialect], {"b_payment_id": payment_id, "b_token": offered, "b_now": now}
+    )
+    return str(await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id}))
+
+
+class SqlReceiptTokens:
+    """Stores one token per payment, each read in a short transaction of its own."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def token_for(self, payment_id: int, offered: str, *, now: datetime) -> str:
+        """The payment's token: ``offered`` if it had none yet, else the one it has."""
+        async with self._sessions() as session:
+            stored = await token_in(session, payment_id, offered, now=now)
+            await session.commit()
+        return stored
+
+    async def payment_for(self, token: str) -> int | None:
+        """The id of the payment this token opens, or None for a token never handed out."""
+        async with self._sessions() as session:
+            found = await session.scalar(_BY_TOKEN, {"b_token": token})
+        return None if found is None else int(found)

@@ -1,0 +1,164 @@
+"""The web checkout's service side: reads an order for its page and pays through the chat's service.
+
+A payment from the page goes through :meth:`checkout.payments.start.PaymentService.start`, exactly
+as a chat's "Pay" does: the same checks against the order, the same rule that a second press
+while a push is in flight is answered with the one in flight (one push), the same push and
+the same settlement. The page's customer is the web channel's "chat" of the order (keyed by
+its reference). Presses for one order take turns in this process, as a chat's updates do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from weakref import WeakValueDictionary
+
+from checkout.conversation.flow import amount_rule_text, parse_order_reference
+from checkout.conversation.model import StartPayment
+from checkout.domain.money import AmountError, parse_amount
+from checkout.domain.phones import PhoneError, normalise_phone
+from checkout.domain.ports import Clock, UnitOfWorkFactory
+from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.i18n import texts
+from checkout.payments.limit_views import refusal_text
+from checkout.payments.limits import PushRefused
+from checkout.payments.start import PaymentService
+from web.ports import ReceiptTokens
+
+RECEIPT_TOKEN_BYTES = 16  # 128 random bits
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """An order as its page shows it: the order, its latest payment, its latest paid one."""
+
+    order: Order
+    latest: Payment | None
+    last_paid: Payment | None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldErrors:
+    """The chat's messages for what was typed wrong, by field (``amount``, ``phone``)."""
+
+    amount: str | None = None
+    phone: str | None = None
+    form: str | None = None  # about the payment as a whole: a push limit held it back
+
+    def __bool__(self) -> bool:
+        return self.amount is not None or self.phone is not None or self.form is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a receipt shows."""
+
+    payment: Payment
+    order: Order
+
+
+class WebCheckout:
+    """Order pages, payments and receipts for the web adapter."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        payments: PaymentService,
+        receipts: ReceiptTokens,
+        *,
+        clock: Clock,
+    ) -> None:
+        self._units = units
+        self._payments = payments
+        self._receipts = receipts
+        self._clock = clock
+        self._order_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    async def page(self, raw_reference: str) -> OrderPage | None:
+        """The order's page, or None for a reference the business did not create."""
+        reference = parse_order_reference(raw_reference)
+        if reference is None:
+            return None
+        async with self._units() as unit:
+            order = await unit.orders.get(reference)
+            if order is None or not order.known:
+                # Only orders the business made have a page: a reference a chat customer
+                # typed is theirs alone.
+                return None
+            payments = await unit.order_book.payments_for_order(reference)
+        paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
+        return OrderPage(order, payments[-1] if payments else None, paid[-1] if paid else None)
+
+    def check(
+        self, language: Language, order: Order, amount_text: str, phone_text: str
+    ) -> tuple[int, str] | FieldErrors:
+        """The amount and normalised phone, or the chat's messages for what is wrong."""
+        amount_error = phone_error = None
+        amount = 0
+        phone = ""
+        try:
+            amount = parse_amount(amount_text, order.balance)
+        except AmountError as error:
+            amount_error = amount_rule_text(language, error)
+        try:
+            phone = normalise_phone(phone_text)
+        except PhoneError as error:
+            phone_error = texts.t(language, f"phone_{error.reason.value}")
+        if amount_error is not None or phone_error is not None:
+            return FieldErrors(amount_error, phone_error)
+        return amount, phone
+
+    async def pay(
+        self, order: Order, amount: int, phone: str, language: Language, *, sender: str
+    ) -> FieldErrors | None:
+        """Start the payment through the payment service; what to say by a field, if anything.
+
+        ``sender`` names who pressed (``web:<client address>``): the payment service's push
+        limits count it as they count a Telegram user or a USSD caller, and a push they hold
+        back is said above the button. Whatever else the service answers (the push sent, one
+        already in flight, the order paid meanwhile, a push refused by Daraja) is stored, and
+        the page reads it from the order's latest payment.
+        """
+        lock = self._order_locks.setdefault(order.reference, asyncio.Lock())
+        async with lock:
+            async with self._units() as unit:
+                customer = await unit.customers.get_or_create(
+                    Channel.WEB, order.reference, language=language, now=self._clock()
+                )
+                await unit.commit()
+            replies = await self._payments.start(
+                customer,
+                language,
+                StartPayment(order.reference, amount, phone, order_known=True),
+                sender=sender,
+            )
+        if isinstance(replies, PushRefused):
+            return FieldErrors(form=refusal_text(language, replies))
+        # The balance may have shrunk since the page was shown: say so by the amount field.
+        above = texts.TEXTS[language]["amount_above_balance"].split("{")[0]
+        for reply in replies:
+            if reply.text.startswith(above):
+                return FieldErrors(amount=reply.text)
+        return None
+
+    async def receipt_token(self, payment: Payment) -> str:
+        """The token that opens a paid payment's receipt, made on first use."""
+        offered = secrets.token_hex(RECEIPT_TOKEN_BYTES)
+        return await self._receipts.token_for(payment.id, offered, now=self._clock())
+
+    async def receipt(self, token: str) -> Receipt | None:
+        """The paid payment a token opens, with its order; None for any other token."""
+        if len(token) != RECEIPT_TOKEN_BYTES * 2 or not all(c in "0123456789abcdef" for c in token):
+            return None
+        payment_id = await self._receipts.payment_for(token)
+        if payment_id is None:
+            return None
+        async with self._units() as unit:
+            payment = await unit.payments.get(payment_id)
+            if payment is None or payment.status is not PaymentStatus.PAID:
+                return None
+            order = await unit.orders.get(payment.order_reference)
+        if order is None:
+            return None
+        return Receipt(payment, order)
