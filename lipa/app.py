@@ -50,6 +50,7 @@ from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
 from lipa.settings import MpesaEnvironment, Settings, require
 from lipa.timed_gateway import TimedGateway
+from lipa.whatsapp_channel import WhatsAppParts, whatsapp_parts
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
@@ -100,6 +101,7 @@ class Lipa:
     background: tuple[Callable[[], Awaitable[None]], ...] = ()
     senders: dict[Channel, MessageSender] = field(default_factory=dict)
     events: EventPublisher | None = None
+    whatsapp: WhatsAppParts | None = None
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -279,6 +281,18 @@ async def open_lipa(
             listeners.append(events)
         units = unit_of_work_factory(session_factory(engine))
         staff = staff_chat(settings)
+        whatsapp = None
+        if settings.whatsapp_enabled:
+            whatsapp = whatsapp_parts(
+                settings,
+                engine,
+                units,
+                staff=staff,
+                sms=sender_map.get(Channel.USSD),
+                clock=clock,
+                stack=stack,
+            )
+            sender_map.setdefault(Channel.WHATSAPP, whatsapp.sender)
         rules = plan_rules(settings)
         # Plans are settled with their payments; with BNPL off, existing ones are still kept.
         ledger = PlanLedger(clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff)
@@ -371,4 +385,5 @@ async def open_lipa(
             simulator=simulator,
             senders=sender_map,
             events=events,
+            whatsapp=whatsapp,
         )

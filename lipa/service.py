@@ -37,6 +37,7 @@ from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.mpesa import SourceCheck
 from webhook.telegram import TELEGRAM_PATH
 from webhook.ussd import UssdHandler
+from whatsapp.webhook import WhatsAppWebhook
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,9 @@ class Service:
                 ),
             )
         )
+        hook = whatsapp_webhook(lipa)
+        if hook is not None:
+            hook.install(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
@@ -227,6 +231,29 @@ async def outbox_backlog(lipa: Lipa) -> OutboxBacklog:
     """The outbox's undelivered messages, read for a metrics scrape."""
     async with lipa.units() as unit:
         return await unit.reports.outbox_backlog()
+
+
+def whatsapp_webhook(lipa: Lipa) -> WhatsAppWebhook | None:
+    """The WhatsApp webhook, or None (not served) while the WHATSAPP_* settings are unset."""
+    parts = lipa.whatsapp
+    if parts is None:
+        return None
+    settings = lipa.settings
+    return WhatsAppWebhook(
+        lipa.conversations,
+        parts.ledger,
+        parts.api,
+        lipa.units,
+        app_secret=require(settings, "whatsapp_app_secret", "the WhatsApp app secret"),
+        verify_token=require(
+            settings, "whatsapp_verify_token", "the WhatsApp webhook's verify token"
+        ),
+        clock=utc_now,
+        default_language=settings.default_language,
+        turns=parts.turns,
+        sms_fallback=parts.sms_fallback,
+        alert=parts.alert,
+    )
 
 
 def ussd_handler(lipa: Lipa) -> UssdHandler | None:

@@ -163,7 +163,7 @@ class Settings(BaseSettings):
 
     @property
     def whatsapp_enabled(self) -> bool:
-        """Whether WhatsApp is on: access token, phone number id, app secret and verify token set."""
+        """Whether WhatsApp is on: access token, number id, app secret and verify token set."""
         secrets = (self.whatsapp_access_token, self.whatsapp_app_secret, self.whatsapp_verify_token)
         if any(value is None or is_placeholder(value.get_secret_value()) for value in secrets):
             return False
