@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Final
 
 from checkout import texts
-from checkout.links import pay_link
+from checkout.links import pay_link, whatsapp_pay_link
 from checkout.money import AmountError, parse_amount
 from checkout.orders import OrderInputError, OrderService, order_request
 from checkout.phones import display_phone, mask_phone
@@ -90,7 +90,10 @@ class StaffDesk:
         *,
         language: Language,
         zone: tzinfo = texts.NAIROBI,
+        whatsapp_number: str | None = None,
     ) -> None:
+        """``whatsapp_number``: the business's WhatsApp number; new orders get its link too."""
+        self._whatsapp_number = whatsapp_number
         self._orders = orders
         self._reports = reports
         self._language: Language = language
@@ -146,6 +149,9 @@ class StaffDesk:
         lines = [
             self.say("neworder_created", order=order.reference, amount=order.amount_due, link=link)
         ]
+        if self._whatsapp_number:
+            whatsapp = whatsapp_pay_link(self._whatsapp_number, order.reference)
+            lines.append(self.say("neworder_whatsapp", link=whatsapp))
         if order.customer_phone:
             lines.append(self.say("neworder_customer", phone=display_phone(order.customer_phone)))
         if order.description:

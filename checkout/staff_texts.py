@@ -25,6 +25,7 @@ _EN: Final[Mapping[str, str]] = {
     "neworder_customer_phone": "That is not a Kenyan mobile number. Type it like 0712345678.",
     "neworder_description": "The description must be at most 200 characters.",
     "neworder_created": "New order {order}: KES {amount}.\nThe customer pays here: {link}",
+    "neworder_whatsapp": "Or on WhatsApp: {link}",
     "neworder_customer": "Customer: {phone}",
     "neworder_about": "For: {description}",
     # /today
@@ -84,6 +85,7 @@ _SW: Final[Mapping[str, str]] = {
     ),
     "neworder_description": "Maelezo yasizidi herufi 200.",
     "neworder_created": "Oda mpya {order}: KES {amount}.\nMteja analipa hapa: {link}",
+    "neworder_whatsapp": "Au kwa WhatsApp: {link}",
     "neworder_customer": "Mteja: {phone}",
     "neworder_about": "Kwa: {description}",
     # /today

@@ -196,7 +196,12 @@ class Service:
             raise ServiceError(f"could not reach Telegram: {error.message}") from error
         self._stack.push_async_callback(application.shutdown)
         StaffHandlers(
-            StaffDesk(lipa.orders, lipa.reports, language=settings.default_language),
+            StaffDesk(
+                lipa.orders,
+                lipa.reports,
+                language=settings.default_language,
+                whatsapp_number=whatsapp_number(settings),
+            ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
         ).install(application)
@@ -224,7 +229,14 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         token=token,
         bot_username=bot_username,
         server_url=lipa.settings.public_base_url,
+        whatsapp_number=whatsapp_number(lipa.settings),
     )
+
+
+def whatsapp_number(settings: Settings) -> str | None:
+    """The number wa.me links open (WHATSAPP_DISPLAY_NUMBER), while WhatsApp is on."""
+    number = (settings.whatsapp_display_number or "").strip()
+    return number if settings.whatsapp_enabled and number else None
 
 
 async def outbox_backlog(lipa: Lipa) -> OutboxBacklog:

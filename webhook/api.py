@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from checkout.flow import parse_order_reference
-from checkout.links import pay_link
+from checkout.links import pay_link, whatsapp_pay_link
 from checkout.orders import (
     MAX_PAGE,
     OrderConflict,
@@ -91,9 +91,17 @@ class OrdersApi:
     """The ``/api`` routes, their token check and their OpenAPI description."""
 
     def __init__(
-        self, orders: OrderService, *, token: str, bot_username: str | None, server_url: str
+        self,
+        orders: OrderService,
+        *,
+        token: str,
+        bot_username: str | None,
+        server_url: str,
+        whatsapp_number: str | None = None,
     ) -> None:
-        """``bot_username``: the Telegram bot whose links orders carry (None: no Telegram)."""
+        """``bot_username``: the Telegram bot whose links orders carry (None: no Telegram);
+        ``whatsapp_number``: the business's WhatsApp number, for wa.me links (None: none)."""
+        self._whatsapp_number = whatsapp_number
         self._orders = orders
         self._token = token.encode()
         self._bot_username = bot_username
@@ -130,7 +138,13 @@ class OrdersApi:
         link = None
         if self._bot_username is not None:
             link = pay_link(self._bot_username, order.reference)
-        return order_view(order, link, payments)
+        view = order_view(order, link, payments)
+        view["whatsapp_url"] = (
+            whatsapp_pay_link(self._whatsapp_number, order.reference)
+            if self._whatsapp_number
+            else None
+        )
+        return view
 
     async def create_order(self, request: web.Request) -> web.Response:
         """``POST /api/orders``: 201 with the new order, 200 with the same one for a repeat."""

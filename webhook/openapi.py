@@ -123,6 +123,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "description",
             "customer_phone",
             "pay_url",
+            "whatsapp_url",
             "payments",
         ],
         "additionalProperties": False,
@@ -139,6 +140,13 @@ _SCHEMAS: Final[dict[str, Any]] = {
                 "description": (
                     "Telegram deep link that opens the checkout at this order; "
                     "null when the service runs without Telegram."
+                ),
+            },
+            "whatsapp_url": {
+                "type": ["string", "null"],
+                "description": (
+                    "wa.me link that opens the business's WhatsApp chat with "
+                    '"PAY <reference>" typed; null without WHATSAPP_DISPLAY_NUMBER.'
                 ),
             },
             "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}},

@@ -150,3 +150,29 @@ async def test_the_verification_echoes_the_challenge_only_to_the_verify_token(
         )
     assert (good.status_code, good.text) == (200, "1158201444")
     assert wrong.status_code == 403
+
+
+async def test_an_orders_wa_me_link_opens_its_checkout_when_its_text_is_sent(
+    whatsapp: FakeWhatsApp, start_service: StartService, sqlite_url: str
+) -> None:
+    token = "api-token-for-whatsapp-tests-0123"
+    service = await started(
+        start_service,
+        whatsapp,
+        sqlite_url,
+        api_token=token,
+        whatsapp_display_number="+254 700 000 000",
+    )
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(
+            service.base_url + "/api/orders",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"reference": "WW-2001", "amount": 800},
+        )
+    assert answer.status_code == 201
+    link = httpx.URL(answer.json()["whatsapp_url"])
+    assert (link.host, link.path) == ("wa.me", "/254700000000")
+    assert answer.json()["pay_url"] is None  # no Telegram
+    await whatsapp.customer_sends_text(CUSTOMER, link.params["text"])
+    amount = await whatsapp.wait_for_message_to(CUSTOMER, "WW-2001")
+    assert "amount:800" in amount.choice_ids
