@@ -176,3 +176,37 @@ async def test_an_orders_wa_me_link_opens_its_checkout_when_its_text_is_sent(
     await whatsapp.customer_sends_text(CUSTOMER, link.params["text"])
     amount = await whatsapp.wait_for_message_to(CUSTOMER, "WW-2001")
     assert "amount:800" in amount.choice_ids
+
+
+async def test_a_shared_contact_card_of_the_customers_own_number_pays(
+    whatsapp: FakeWhatsApp, start_service: StartService, sqlite_url: str
+) -> None:
+    await started(start_service, whatsapp, sqlite_url)
+    await whatsapp.customer_sends_text(CUSTOMER, "PAY WW-1042")
+    await whatsapp.wait_for_message_to(CUSTOMER, "1,500")
+    await whatsapp.customer_chooses(CUSTOMER, "amount:1500")
+    await whatsapp.wait_for_message_to(CUSTOMER, "M-Pesa number")
+    await whatsapp.customer_shares_contact(CUSTOMER, "+254 712 345 678", CUSTOMER)
+    confirmation = await whatsapp.wait_for_message_to(CUSTOMER, "from 0712 345 678?")
+    assert confirmation.choice_ids == ["pay", "change_phone", "cancel"]
+
+
+async def test_a_plan_is_offered_as_a_list_taken_and_shown_under_plans(
+    whatsapp: FakeWhatsApp, start_service: StartService, sqlite_url: str
+) -> None:
+    await started(start_service, whatsapp, sqlite_url, bnpl_require_paid_history=False)
+    await whatsapp.customer_sends_text(CUSTOMER, "PAY WW-1042")
+    await whatsapp.wait_for_message_to(CUSTOMER, "1,500")
+    await whatsapp.customer_chooses(CUSTOMER, "plan:later")
+    await whatsapp.wait_for_message_to(CUSTOMER, "M-Pesa number")
+    await whatsapp.customer_chooses(CUSTOMER, "phone:saved")
+    offer = await whatsapp.wait_for_message_to(CUSTOMER, "Choose a plan")
+    assert offer.body["interactive"]["type"] == "list"  # five choices: more than buttons hold
+    option = next(choice for choice in offer.choice_ids if choice.startswith("plan:2:"))
+    await whatsapp.customer_chooses(CUSTOMER, option)
+    await whatsapp.wait_for_message_to(CUSTOMER, "PIN", timeout=10)
+    await whatsapp.wait_for_message_to(CUSTOMER, "Deposit paid", timeout=10)
+    seen = len(whatsapp.sent_to(CUSTOMER))
+    await whatsapp.customer_sends_text(CUSTOMER, "plans")
+    plans = await whatsapp.wait_for_message_to(CUSTOMER, "WW-1042", after=seen)
+    assert plans.text
