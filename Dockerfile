@@ -19,6 +19,7 @@ COPY lipa ./lipa
 COPY sms ./sms
 COPY storage ./storage
 COPY webhook ./webhook
+COPY whatsapp ./whatsapp
 RUN pip install . && rm -rf /src
 
 USER lipa
