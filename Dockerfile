@@ -16,6 +16,7 @@ COPY bot ./bot
 COPY checkout ./checkout
 COPY daraja ./daraja
 COPY lipa ./lipa
+COPY lipa_testing ./lipa_testing
 COPY sms ./sms
 COPY storage ./storage
 COPY webhook ./webhook

@@ -24,9 +24,9 @@ import asyncpg
 from sqlalchemy import func, select
 
 from bench.machine import machine_line
-from checkout.conversation import StartPayment
-from checkout.delivery import DeliveryPolicy
-from checkout.records import Channel
+from checkout.conversation.model import StartPayment
+from checkout.domain.records import Channel
+from checkout.outbox.delivery import DeliveryPolicy
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import utc_now
@@ -34,10 +34,10 @@ from lipa.cli import configure_logging
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
+from lipa_testing import FakeTelegram, RateLimits
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.models import OutboxRow, PaymentRow
-from tests.fakes import FakeTelegram, RateLimits
 
 STAFF_CHAT = -1001
 FIRST_CHAT = 100_000

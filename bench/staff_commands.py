@@ -23,15 +23,15 @@ from sqlalchemy import insert, text
 
 from bench.burst_delivery import drop_postgres, postgres_database
 from bench.machine import machine_line
-from checkout.delivery import DeliveryPolicy
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
+from checkout.outbox.delivery import DeliveryPolicy
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
+from lipa_testing import FakeTelegram
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.models import OrderRow, PaymentEventRow, PaymentRow
-from tests.fakes import FakeTelegram
 
 STAFF = 7001
 CHUNK = 5_000

@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
+from bot.pacing import OVERALL_PER_SECOND, ChatPacer
 from bot.request import AiohttpRequest, StatusHook
-
-# Telegram allows about 30 messages a second per bot, 1 a second per private chat and
-# 20 a minute per group; PTB's limiter spaces our sends accordingly.
-OVERALL_PER_SECOND = 30
-GROUP_PER_MINUTE = 20
 
 
 def build_application(
@@ -25,12 +21,15 @@ def build_application(
     connection_pool_size: int = 64,
     on_status: StatusHook | None = None,
     overall_max_rate: int = OVERALL_PER_SECOND,
+    text_mark: str = "",
 ) -> Application:  # type: ignore[type-arg]
     """A PTB application talking to ``base_url`` (the token is appended), rate-limited.
 
     In webhook mode it has no updater: our aiohttp server receives updates and passes them
     to :func:`feed_update`. ``on_status`` is told the HTTP status of every Bot API answer.
-    Sends are spaced to ``overall_max_rate`` a second in all (groups: 20 a minute each).
+    Sends are paced by :class:`bot.pacing.ChatPacer`: a message a second per private chat,
+    20 a minute per group, ``overall_max_rate`` a second in all. ``text_mark`` starts every
+    text and caption sent (see :class:`AiohttpRequest`).
     """
     request = AiohttpRequest(
         connection_pool_size=connection_pool_size,
@@ -38,6 +37,7 @@ def build_application(
         read_timeout=read_timeout,
         pool_timeout=read_timeout,
         on_status=on_status,
+        text_mark=text_mark,
     )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
@@ -53,15 +53,7 @@ def build_application(
                 on_status=on_status,
             )
         )
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=overall_max_rate,
-                overall_time_period=1,
-                group_max_rate=GROUP_PER_MINUTE,
-                group_time_period=60,
-                max_retries=0,
-            )
-        )
+        .rate_limiter(ChatPacer(overall_per_second=overall_max_rate))
         .concurrent_updates(True)
     )
     if not polling:

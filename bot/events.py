@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from checkout.conversation import ButtonPressed, Command, ContactShared, Event, TextMessage
+from checkout.conversation.model import ButtonPressed, Command, ContactShared, Event, TextMessage
 
 
 def event_from_update(update: Update) -> Event | None:

@@ -9,13 +9,14 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.events import event_from_update
-from bot.rendering import render
-from bot.sending import ChatTurns, send_text
-from checkout import texts
-from checkout.chat import ConversationBusy, ConversationService
-from checkout.conversation import Event
-from checkout.log_context import log_fields
-from checkout.records import Channel, Language
+from bot.rendering import present
+from bot.replies import ReplySender
+from bot.sending import ChatTurns
+from checkout.conversation.model import Event, Reply
+from checkout.conversation.service import ConversationBusy, ConversationService
+from checkout.domain.records import Channel, Language
+from checkout.i18n import texts
+from checkout.runtime.log_context import log_fields
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +29,20 @@ class CheckoutHandlers:
         conversations: ConversationService,
         default_language: Language,
         *,
+        replies: ReplySender,
         answer_button_presses: bool = True,
         turns: ChatTurns | None = None,
     ) -> None:
-        """``answer_button_presses`` False: the webhook's own answer answers them already.
+        """``replies`` sends the replies (handing any Telegram holds back to the outbox).
+
+        ``answer_button_presses`` False: the webhook's own answer answers them already.
 
         ``turns`` is shared with the outbox's Telegram sender: an update's replies go out
         before any outbox message that its handling caused (a fast callback's "Paid").
         """
         self._conversations = conversations
         self._default_language: Language = default_language
+        self._replies = replies
         self._answer_presses = answer_button_presses
         self._turns = turns or ChatTurns()
 
@@ -83,18 +88,14 @@ class CheckoutHandlers:
     ) -> None:
         """Feed the event to the conversation and send its replies (holding the chat's turn)."""
         try:
-            replies = await self._conversations.handle(
+            answer = await self._conversations.answer(
                 Channel.TELEGRAM, str(chat_id), event, telegram_user_id=user_id
             )
+            replies = present(answer)
         except ConversationBusy:
             replies = []
         except Exception:
             # Never let a traceback reach the customer: log it, say something plain.
             log.exception("update %s failed", update.update_id)
-            await send_text(
-                context.bot, chat_id, texts.t(self._default_language, "something_went_wrong")
-            )
-            return
-        for reply in replies:
-            for message in render(reply):
-                await send_text(context.bot, chat_id, message.text, message.markup)
+            replies = [Reply(texts.t(self._default_language, "something_went_wrong"))]
+        await self._replies.send(context.bot, chat_id, replies)

@@ -13,9 +13,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
-from checkout.conversation import reply_from_payload
-from checkout.ports import DeliveryFailed
-from checkout.records import Channel
+from checkout.conversation.model import Reply, reply_from_payload
+from checkout.domain.ports import DeliveryFailed
+from checkout.domain.records import Channel
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ TURN_WAIT_SECONDS = 10.0
 
 
 class TelegramSender:
-    """Implements ``checkout.ports.MessageSender`` for the Telegram channel."""
+    """Implements ``checkout.domain.ports.MessageSender`` for the Telegram channel."""
 
     def __init__(
         self,
@@ -75,19 +75,33 @@ class TelegramSender:
             turn.release()
 
     async def _send_all(self, chat_id: int, payload: dict[str, Any]) -> None:
-        for message in render(reply_from_payload(payload)):
-            try:
-                await send_text(self._bot, chat_id, message.text, message.markup)
-            except RetryAfter as error:
-                raise DeliveryFailed(
-                    "429 from Telegram", retry_after=retry_after_seconds(error)
-                ) from error
-            except Forbidden as error:
-                # The customer blocked the bot or left: retrying cannot help.
-                raise DeliveryFailed(f"forbidden: {error.message}", retry_after=None) from error
-            except BadRequest as error:
-                raise DeliveryFailed(f"bad request: {error.message}", retry_after=None) from error
-            except NetworkError as error:  # includes TimedOut
-                raise DeliveryFailed(f"network: {error.message}", retry_after=0.0) from error
-            except TelegramError as error:
-                raise DeliveryFailed(f"telegram: {error.message}", retry_after=0.0) from error
+        await send_reply(self._bot, chat_id, reply_from_payload(payload))
+
+
+async def send_reply(
+    bot: Bot, chat_id: int, reply: Reply, *, max_wait: float | None = None
+) -> None:
+    """Send one reply as its one message; raise DeliveryFailed when Telegram refuses it.
+
+    ``max_wait`` bounds how long the bot's pacer may hold the message back for its chat
+    (the pacer's own bound when None); past it the message fails as a 429 would.
+    """
+    message = render(reply)
+    try:
+        await send_text(bot, chat_id, message.text, message.markup, max_wait=max_wait)
+    except TelegramError as error:
+        raise delivery_failure(error) from error
+
+
+def delivery_failure(error: TelegramError) -> DeliveryFailed:
+    """What Telegram's error means for a retry: when to try again, or never (None)."""
+    if isinstance(error, RetryAfter):
+        return DeliveryFailed("429 from Telegram", retry_after=retry_after_seconds(error))
+    if isinstance(error, Forbidden):
+        # The customer blocked the bot or left: retrying cannot help.
+        return DeliveryFailed(f"forbidden: {error.message}", retry_after=None)
+    if isinstance(error, BadRequest):
+        return DeliveryFailed(f"bad request: {error.message}", retry_after=None)
+    if isinstance(error, NetworkError):  # includes TimedOut
+        return DeliveryFailed(f"network: {error.message}", retry_after=0.0)
+    return DeliveryFailed(f"telegram: {error.message}", retry_after=0.0)

@@ -9,6 +9,7 @@ most of what a checkout costs. Errors map to PTB's own: a timeout is
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,14 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 StatusHook = Callable[[int], None]
+
+# The Bot API methods whose ``text`` or ``caption`` a person reads.
+_TEXT_METHODS = {
+    "sendMessage": "text",
+    "editMessageText": "text",
+    "sendPhoto": "caption",
+    "sendDocument": "caption",
+}
 
 
 def _seconds(value: Any, default: float | None) -> float | None:
@@ -35,6 +44,10 @@ class AiohttpRequest(BaseRequest):
 
     ``on_status`` is told the HTTP status of every answer (e.g. to count 429s). Requests
     without files are sent as JSON; requests with files as multipart form data.
+
+    ``text_mark`` is put in front of every text and caption sent (``[SIMULATED] `` when no
+    money moves): every message to a customer or to staff leaves through here, so it is
+    marked here once, whichever handler or outbox sender wrote it.
     """
 
     def __init__(
@@ -45,7 +58,9 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 15.0,
         pool_timeout: float | None = 15.0,
         on_status: StatusHook | None = None,
+        text_mark: str = "",
     ) -> None:
+        self._text_mark = text_mark
         self._pool_size = connection_pool_size
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
@@ -88,6 +103,13 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
+    def _marked(self, url: str, parameters: dict[str, str]) -> dict[str, str]:
+        field = _TEXT_METHODS.get(url.rsplit("/", 1)[-1]) if self._text_mark else None
+        text = parameters.get(field) if field is not None else None
+        if field is None or text is None or text.startswith(self._text_mark):
+            return parameters
+        return {**parameters, field: self._text_mark + text}
+
     async def do_request(
         self,
         url: str,
@@ -114,15 +136,16 @@ class AiohttpRequest(BaseRequest):
         data: Any = None
         headers: dict[str, str] | None = None
         if request_data is not None:
+            parameters = self._marked(url, request_data.json_parameters)
             if request_data.contains_files:
                 form = aiohttp.FormData()
-                for name, value in request_data.json_parameters.items():
+                for name, value in parameters.items():
                     form.add_field(name, value)
                 for name, (filename, content, mime_type) in request_data.multipart_data.items():
                     form.add_field(name, content, filename=filename, content_type=mime_type)
                 data = form
             else:
-                data = request_data.json_payload
+                data = json.dumps(parameters).encode()
                 headers = {"Content-Type": "application/json"}
         try:
             async with session.request(

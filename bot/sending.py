@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import warnings
 import weakref
+from typing import Any
 
 from telegram import Bot
+from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.rendering import Markup
@@ -26,12 +28,34 @@ warnings.filterwarnings(
 )
 
 
-async def send_text(bot: Bot, chat_id: int | str, text: str, markup: Markup | None = None) -> None:
-    """Send ``text`` (with ``markup``, if any) to ``chat_id``; Telegram's errors propagate."""
+async def send_text(
+    bot: Bot,
+    chat_id: int | str,
+    text: str,
+    markup: Markup | None = None,
+    *,
+    max_wait: float | None = None,
+) -> None:
+    """Send ``text`` (with ``markup``, if any) to ``chat_id``; Telegram's errors propagate.
+
+    ``max_wait``: how long the bot's rate limiter may hold the message back (see
+    ``bot.pacing``); ignored by a bot without one.
+    """
     api_kwargs: dict[str, object] = {"chat_id": chat_id, "text": text}
     if markup is not None:
         api_kwargs["reply_markup"] = markup
-    await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs)
+    limits = {} if max_wait is None else wait_up_to(bot, max_wait)
+    await bot.do_api_request(SEND_MESSAGE, api_kwargs=api_kwargs, **limits)
+
+
+def wait_up_to(bot: Bot, seconds: float) -> dict[str, Any]:
+    """Keyword arguments for a ``Bot`` send letting the bot's pacer hold it back ``seconds``.
+
+    Empty for a bot without a rate limiter (it sends at once).
+    """
+    if isinstance(bot, ExtBot) and bot.rate_limiter is not None:
+        return {"rate_limit_args": seconds}
+    return {}
 
 
 class ChatTurns:

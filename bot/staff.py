@@ -28,8 +28,9 @@ from telegram.ext import (
 
 from bot.charts import bar_chart_png
 from bot.qr import qr_png
-from checkout.log_context import log_fields
-from checkout.staff import (
+from bot.sending import wait_up_to
+from checkout.runtime.log_context import log_fields
+from checkout.staff.commands import (
     ChartAnswer,
     DocumentAnswer,
     QrAnswer,
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # Before the customer flow's group 0: staff commands are answered here and go no further.
 STAFF_GROUP: Final = -1
+# How long a staff answer may wait for its chat (a group takes 20 messages a minute).
+STAFF_WAIT_SECONDS: Final = 65.0
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
@@ -126,25 +129,37 @@ class StaffHandlers:
         raise ApplicationHandlerStop
 
     async def send(self, bot: Bot, chat_id: int, answer: StaffAnswer) -> None:
-        """Send one answer: text, a QR code photo, a chart photo, or a document."""
+        """Send one answer: text, a QR code photo, a chart photo, or a document.
+
+        In a staff group busy with notifications (20 messages a minute) the answer waits for
+        the group's next free moment, up to a minute, rather than being refused.
+        """
+        wait = wait_up_to(bot, STAFF_WAIT_SECONDS)
         if isinstance(answer, TextAnswer):
             for chunk in split_text(answer.text):
-                await bot.send_message(chat_id, chunk)
+                await bot.send_message(chat_id, chunk, **wait)
         elif isinstance(answer, QrAnswer):
             image = await asyncio.to_thread(qr_png, answer.link)
             await bot.send_photo(
-                chat_id, InputFile(image, filename="pay-link.png"), caption=caption(answer.caption)
+                chat_id,
+                InputFile(image, filename="pay-link.png"),
+                caption=caption(answer.caption),
+                **wait,
             )
         elif isinstance(answer, ChartAnswer):
             chart = await asyncio.to_thread(
                 bar_chart_png, answer.title, answer.labels, answer.values
             )
             await bot.send_photo(
-                chat_id, InputFile(chart, filename="takings.png"), caption=caption(answer.caption)
+                chat_id,
+                InputFile(chart, filename="takings.png"),
+                caption=caption(answer.caption),
+                **wait,
             )
         elif isinstance(answer, DocumentAnswer):
             await bot.send_document(
                 chat_id,
                 InputFile(answer.data, filename=answer.filename),
                 caption=caption(answer.caption),
+                **wait,
             )

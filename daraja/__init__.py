@@ -5,7 +5,7 @@ The client needs an ``httpx.AsyncClient`` (see :func:`build_http_client`) and a
 :mod:`daraja.simulator` and is imported from there (it needs aiohttp).
 """
 
-from daraja.callback import load_callback, parse_callback
+from daraja.callback import load_callback, parse_callback, storable_json
 from daraja.client import STK_PUSH_PATH, STK_QUERY_PATH, DarajaClient
 from daraja.config import (
     PRODUCTION_BASE_URL,
@@ -96,5 +96,6 @@ __all__ = [
     "normalise_phone",
     "parse_callback",
     "stk_password",
+    "storable_json",
     "utc_now",
 ]

@@ -1,4 +1,10 @@
-"""Parsing the STK Push callback Safaricom POSTs to the ``CallBackURL``."""
+"""Parsing the STK Push callback Safaricom POSTs to the ``CallBackURL``.
+
+Everything a callback carries is bounded here, before it can reach SQL: identifiers are
+length-checked and refused with a NUL or a lone surrogate in them, ResultDesc loses those
+characters instead, and every number is range-checked (both databases refuse what does not fit
+their columns, and not with a message a caller could act on).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,22 @@ from daraja.result_codes import ResultCode
 from daraja.signing import NAIROBI
 
 _TRANSACTION_DATE = re.compile(r"\d{14}")
+# A ResultCode sent as text that looks like a code (SFC_IC0003) is a failure Daraja names in
+# words, not numbers. Digits sent as text stay malformed: "0" must never read as paid.
+_NUMERIC_CODE = re.compile(r"[-+]?\d+")
+_TEXT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+# Characters no database column takes: NUL, and the surrogates JSON can smuggle in alone.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+# Bounds: the columns these land in, with room above anything Daraja sends.
+MAX_ID_LENGTH = 64  # MerchantRequestID, CheckoutRequestID (ws_CO_… is about 40)
+MAX_RECEIPT_LENGTH = 32  # MpesaReceiptNumber (10 today)
+MAX_DESCRIPTION_LENGTH = 1024  # ResultDesc
+MAX_PHONE_LENGTH = 128  # PhoneNumber: digits, masked (2547****5678) or a hash
+MIN_RESULT_CODE = -(2**31)  # the result code column is a 32-bit integer
+MAX_RESULT_CODE = 2**31 - 1
+MAX_AMOUNT = 10**9  # far above any M-Pesa transaction; beyond it a number is garbage
+MAX_DEPTH = 32  # a real callback nests 6 deep
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -47,17 +69,43 @@ def _mapping(value: Any, where: str) -> Mapping[Any, Any]:
     return value
 
 
-def _string(value: Any, where: str, *, empty: bool = False) -> str:
-    if not isinstance(value, str) or (not value and not empty):
+def _string(value: Any, where: str, *, max_length: int) -> str:
+    """An identifier: a non-empty string of at most ``max_length`` storable characters."""
+    if not isinstance(value, str) or not value:
         raise CallbackError(f"{where} is missing or not a non-empty string")
+    if len(value) > max_length:
+        raise CallbackError(f"{where} is longer than {max_length} characters")
+    if _UNSTORABLE.search(value):
+        raise CallbackError(f"{where} contains a NUL or a lone surrogate")
     return value
 
 
-def _integer(value: Any, where: str) -> int:
+def storable_text(value: str) -> str:
+    """``value`` without the characters no database stores (NUL, lone surrogates)."""
+    return _UNSTORABLE.sub("", value)
+
+
+def _description(value: Any) -> str:
+    # Free text from Safaricom: a stray NUL costs the character, not the callback.
+    if not isinstance(value, str):
+        raise CallbackError("ResultDesc is missing or not a string")
+    if len(value) > MAX_DESCRIPTION_LENGTH:
+        raise CallbackError(f"ResultDesc is longer than {MAX_DESCRIPTION_LENGTH} characters")
+    return storable_text(value)
+
+
+def _result_code(value: Any) -> tuple[int | None, str | None]:
+    """The ResultCode as (number, None), or (None, text) for a code like ``SFC_IC0003``."""
+    if isinstance(value, str):
+        if _TEXT_CODE.fullmatch(value) and not _NUMERIC_CODE.fullmatch(value):
+            return None, value
+        raise CallbackError("ResultCode is neither a number nor a code")
     # bool is an int subclass; a true/false ResultCode is malformed, not 1 or 0.
     if not isinstance(value, int) or isinstance(value, bool):
-        raise CallbackError(f"{where} is missing or not an integer")
-    return int(value)
+        raise CallbackError("ResultCode is missing or not an integer")
+    if not MIN_RESULT_CODE <= value <= MAX_RESULT_CODE:
+        raise CallbackError("ResultCode is out of range")
+    return int(value), None
 
 
 def _items(metadata: Any) -> dict[str, Any]:
@@ -68,7 +116,9 @@ def _items(metadata: Any) -> dict[str, Any]:
         raise CallbackError("CallbackMetadata.Item is missing or not a list")
     found: dict[str, Any] = {}
     for item in items:
-        name = _string(_mapping(item, "a CallbackMetadata item").get("Name"), "an item's Name")
+        name = _string(
+            _mapping(item, "a CallbackMetadata item").get("Name"), "an item's Name", max_length=64
+        )
         if name in found:
             # Two Amounts (say) would let a forged body pick which one we read.
             raise CallbackError(f"item {name} appears twice")
@@ -87,6 +137,8 @@ def _amount(value: Any) -> int | None:
         value = int(value)
     if value < 1:
         raise CallbackError("Amount is below 1")
+    if value > MAX_AMOUNT:
+        raise CallbackError("Amount is out of range")
     return int(value)
 
 
@@ -110,33 +162,65 @@ def _phone(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 < value < 10**15:  # E.164 has at most 15 digits
+            raise CallbackError("PhoneNumber is out of range")
         return str(value)
     if isinstance(value, str) and value:
-        return value  # may be masked or hashed by Safaricom
+        # May be masked or hashed by Safaricom.
+        return _string(value, "PhoneNumber", max_length=MAX_PHONE_LENGTH)
     raise CallbackError("PhoneNumber is not a number or a string")
 
 
 def _parse(data: Any) -> StkCallback:
     body = _mapping(_mapping(data, "the callback").get("Body"), "Body")
     callback = _mapping(body.get("stkCallback"), "Body.stkCallback")
-    result_code = _integer(callback.get("ResultCode"), "ResultCode")
+    result_code, code_text = _result_code(callback.get("ResultCode"))
     items = _items(callback.get("CallbackMetadata"))
     amount = _amount(items.get("Amount"))
     receipt = items.get("MpesaReceiptNumber")
     if receipt is not None:
-        receipt = _string(receipt, "MpesaReceiptNumber")
+        receipt = _string(receipt, "MpesaReceiptNumber", max_length=MAX_RECEIPT_LENGTH)
     if result_code == ResultCode.PAID and (amount is None or receipt is None):
         raise CallbackError("a successful callback lacks Amount or MpesaReceiptNumber")
     return StkCallback(
-        merchant_request_id=_string(callback.get("MerchantRequestID"), "MerchantRequestID"),
-        checkout_request_id=_string(callback.get("CheckoutRequestID"), "CheckoutRequestID"),
+        merchant_request_id=_string(
+            callback.get("MerchantRequestID"), "MerchantRequestID", max_length=MAX_ID_LENGTH
+        ),
+        checkout_request_id=_string(
+            callback.get("CheckoutRequestID"), "CheckoutRequestID", max_length=MAX_ID_LENGTH
+        ),
         result_code=result_code,
-        result_desc=_string(callback.get("ResultDesc"), "ResultDesc", empty=True),
+        result_desc=_description(callback.get("ResultDesc")),
         amount=amount,
         receipt_number=receipt,
         transaction_date=_transaction_date(items.get("TransactionDate")),
         phone=_phone(items.get("PhoneNumber")),
+        result_code_text=code_text,
     )
+
+
+def storable_json(data: Any, *, depth: int = 0) -> Any:
+    """``data`` (loaded JSON) as every database stores it: no NUL, no lone surrogate.
+
+    The callback is kept in the audit trail as sent, short of those characters, which neither
+    PostgreSQL's JSONB nor a UTF-8 column take. Nesting deeper than any callback (``MAX_DEPTH``)
+    is refused with CallbackError.
+    """
+    if depth > MAX_DEPTH:
+        raise CallbackError("callback is nested too deeply")
+    if isinstance(data, str):
+        return storable_text(data)
+    if isinstance(data, Mapping):
+        return {
+            storable_text(str(key)): storable_json(value, depth=depth + 1)
+            for key, value in data.items()
+        }
+    if isinstance(data, list | tuple):
+        return [storable_json(value, depth=depth + 1) for value in data]
+    if isinstance(data, float) and not math.isfinite(data):
+        # json reads 1e400 as infinity, which no JSON column takes back.
+        raise CallbackError("callback contains a number out of range")
+    return data
 
 
 def parse_callback(body: bytes | str | Mapping[str, Any]) -> StkCallback:

@@ -232,6 +232,9 @@ class DarajaClient:
                 continue
             error_code = error_code_of(response)
             if error_code == ErrorCode.PROCESSING_OR_LOCKED:
+                refused = api_error(Operation.STK_QUERY, response)
+                if refused.is_wrong_credentials:
+                    raise refused  # a configuration error, not a payment in progress
                 return StkQueryPending(checkout_request_id)
             if error_code == ErrorCode.QUOTA_EXCEEDED:
                 raise api_error(Operation.STK_QUERY, response)  # retrying now will not help

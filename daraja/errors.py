@@ -85,15 +85,25 @@ class DarajaApiError(DarajaError):
         return self.error_code == ErrorCode.BAD_REQUEST
 
     @property
-    def is_subscriber_locked(self) -> bool:
-        """True when a push met ``500.001.1001``: try again in about a minute.
+    def is_wrong_credentials(self) -> bool:
+        """True when Daraja refused the shortcode/passkey pair: a configuration error.
 
-        Daraja gives the same code for wrong credentials, so a caller retries a bounded number
-        of times rather than forever.
+        Daraja answers ``500.001.1001`` both for "Wrong credentials" and for "unable to lock
+        subscriber" (and, to a query, "being processed"); no status, field or other code tells
+        them apart, so here alone the ``errorMessage`` decides.
         """
+        return (
+            self.error_code == ErrorCode.PROCESSING_OR_LOCKED
+            and "credential" in (self.error_message or "").lower()
+        )
+
+    @property
+    def is_subscriber_locked(self) -> bool:
+        """True when a push met ``500.001.1001`` for a busy phone: try again in about a minute."""
         return (
             self.operation is Operation.STK_PUSH
             and self.error_code == ErrorCode.PROCESSING_OR_LOCKED
+            and not self.is_wrong_credentials
         )
 
     @property
@@ -102,7 +112,13 @@ class DarajaApiError(DarajaError):
         return (
             self.operation is Operation.STK_QUERY
             and self.error_code == ErrorCode.PROCESSING_OR_LOCKED
+            and not self.is_wrong_credentials
         )
+
+    @property
+    def is_rate_limited(self) -> bool:
+        """True when Daraja's API gateway answered HTTP 429: busy, try again later."""
+        return self.status == 429
 
     @property
     def is_system_busy(self) -> bool:

@@ -53,17 +53,20 @@ StkQueryOutcome = StkQueryResult | StkQueryPending
 class StkCallback:
     """A parsed STK Push callback; amount, receipt, date and phone are present on success.
 
-    ``phone`` may be masked by Safaricom: never use it as a key.
+    ``phone`` may be masked by Safaricom: never use it as a key. A ResultCode that is not a
+    number (``SFC_IC0003``: the shortcode's setup is wrong) is a failure: ``result_code`` is
+    None and ``result_code_text`` holds the code as sent.
     """
 
     merchant_request_id: str
     checkout_request_id: str
-    result_code: int
+    result_code: int | None
     result_desc: str
     amount: int | None
     receipt_number: str | None
     transaction_date: datetime | None
     phone: str | None
+    result_code_text: str | None = None
 
     @property
     def paid(self) -> bool:
@@ -73,4 +76,4 @@ class StkCallback:
     @property
     def known_code(self) -> ResultCode | None:
         """Return the named result code, or None for a code this package does not list."""
-        return ResultCode.known(self.result_code)
+        return None if self.result_code is None else ResultCode.known(self.result_code)

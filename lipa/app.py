@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,26 +16,27 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from checkout.batching import SettlementBatcher
-from checkout.chat import ConversationService
-from checkout.collect import InstallmentCollector
-from checkout.copies import TelegramCopies
-from checkout.delivery import DeliveryPolicy, OutboxSender
-from checkout.events import EventPublisher
-from checkout.flow import FlowSettings
-from checkout.orders import OrderService
-from checkout.payments import PaymentService
-from checkout.plan_desk import PlanDesk
-from checkout.plan_ledger import PlanLedger
-from checkout.plan_pushes import PlanPusher
-from checkout.plans import PlanRules
-from checkout.ports import MessageSender, SettlementListener, UnitOfWorkFactory
-from checkout.push_queue import PushPolicy, PushWorker
-from checkout.reconcile import ReconcilePolicy, Reconciler
-from checkout.records import Channel
-from checkout.reports import ReportService
-from checkout.settlement import SettlementService
-from checkout.ussd import UssdService
+from checkout.bnpl.collect import InstallmentCollector
+from checkout.bnpl.desk import PlanDesk
+from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.pushes import PlanPusher
+from checkout.bnpl.rules import PlanRules
+from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
+from checkout.channels.ussd.sessions import UssdService
+from checkout.channels.ussd.telegram_copies import TelegramCopies
+from checkout.conversation.flow import FlowSettings
+from checkout.conversation.service import ConversationService
+from checkout.domain.ports import MessageSender, SettlementListener, UnitOfWorkFactory
+from checkout.domain.records import Channel
+from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.payments.batching import SettlementBatcher
+from checkout.payments.limits import PushLimiter, PushLimits
+from checkout.payments.reconcile import ReconcilePolicy, Reconciler
+from checkout.payments.settle import SettlementService
+from checkout.payments.start import PaymentService
+from checkout.platform.events import EventPublisher
+from checkout.platform.orders import OrderService
+from checkout.staff.reports import ReportService
 from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
@@ -45,10 +45,11 @@ from daraja.simulator.settings import (
     DEFAULT_PASSKEY,
     SimulatorSettings,
 )
+from daraja.url_rules import url_safe_secret
 from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
-from lipa.settings import MpesaEnvironment, Settings, require
+from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from lipa.whatsapp_channel import WhatsAppParts, whatsapp_parts
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
@@ -110,7 +111,8 @@ def daraja_config(settings: Settings) -> DarajaConfig:
 
     def value(name: str, purpose: str, simulator_default: str) -> str:
         raw = getattr(settings, name)
-        if simulating and (raw is None or not _text(raw)):
+        # The simulator knows only its own credentials: blanks and placeholders mean those.
+        if simulating and is_placeholder(_text(raw)):
             return simulator_default
         return require(settings, name, purpose)
 
@@ -143,12 +145,14 @@ def _text(value: object) -> str:
 def callback_secret(settings: Settings) -> str:
     """The callback path's secret; a random one per process when simulating without one.
 
+    A made secret avoids the words Daraja refuses in URLs (see :mod:`daraja.url_rules`).
+
     A random one is added to the log redaction, as configured secrets are.
     """
-    if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and not _text(
-        settings.mpesa_callback_secret
+    if settings.mpesa_environment is MpesaEnvironment.SIMULATOR and is_placeholder(
+        _text(settings.mpesa_callback_secret)
     ):
-        made = secrets.token_urlsafe(24)
+        made = url_safe_secret()
         redact_from_now_on(made)
         return made
     return require(
@@ -167,6 +171,18 @@ def reconcile_policy(settings: Settings) -> ReconcilePolicy:
         first_backoff=timedelta(seconds=after / 4),
         max_backoff=timedelta(seconds=after * 2),
         interval_seconds=min(10.0, after / 2),
+    )
+
+
+def push_limits(settings: Settings) -> PushLimits:
+    """The limits on pushes people ask for, from the ``PUSH_LIMIT_*``/``PUSH_PAUSE_*`` settings."""
+    return PushLimits(
+        per_phone=settings.push_limit_per_phone,
+        phone_window=timedelta(seconds=settings.push_limit_phone_window_seconds),
+        per_sender=settings.push_limit_per_sender,
+        sender_window=timedelta(seconds=settings.push_limit_sender_window_seconds),
+        cancels_in_a_row=settings.push_pause_after_cancels,
+        pause=timedelta(seconds=settings.push_pause_seconds),
     )
 
 
@@ -197,8 +213,12 @@ def callback_url(settings: Settings, secret: str) -> str:
     return settings.public_base_url.rstrip("/") + callback_path(secret)
 
 
-def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSender:
-    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes."""
+def sms_sender(
+    settings: Settings, stack: contextlib.AsyncExitStack, *, mark: str = ""
+) -> SmsSender:
+    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes.
+
+    ``mark`` starts every SMS (``[SIMULATED] `` when ``lipa serve`` runs on the simulator)."""
     http = build_sms_http_client(settings.at_api_base_url)
     stack.push_async_callback(http.aclose)
     config = SmsConfig(
@@ -206,7 +226,7 @@ def sms_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> SmsSende
         api_key=require(settings, "at_api_key", "the Africa's Talking API key for SMS"),
         sender_id=settings.at_sender_id or None,
     )
-    return SmsSender(AfricasTalkingSms(http, config))
+    return SmsSender(AfricasTalkingSms(http, config), mark=mark)
 
 
 @contextlib.asynccontextmanager
@@ -219,11 +239,12 @@ async def open_lipa(
     delivery: DeliveryPolicy | None = None,
     public_base_url: str | None = None,
     metrics: LipaMetrics | None = None,
+    text_mark: str = "",
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
 
     ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
-    them to the Telegram request layer first, made them).
+    them to the Telegram request layer first, made them). ``text_mark`` starts every SMS.
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -268,7 +289,7 @@ async def open_lipa(
                 ),
             )
         if settings.sms_enabled:
-            sender_map.setdefault(Channel.USSD, sms_sender(settings, stack))
+            sender_map.setdefault(Channel.USSD, sms_sender(settings, stack, mark=text_mark))
         # Without Telegram, staff notices are delivered to the log (see lipa.channels).
         sender_map.setdefault(Channel.LOG, StaffLogSender())
         listeners: list[SettlementListener] = [meter]
@@ -312,6 +333,7 @@ async def open_lipa(
             clock=clock,
             push_delay=timedelta(seconds=settings.ussd_push_delay_seconds),
             on_queued=lambda: push_box[0].wake(),
+            limiter=PushLimiter(push_limits(settings), staff=staff),
         )
         pushes = PushWorker(
             units,

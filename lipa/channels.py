@@ -18,9 +18,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from checkout.conversation import reply_from_payload
-from checkout.records import Channel
-from checkout.settlement import StaffChat
+from checkout.conversation.model import reply_from_payload
+from checkout.domain.records import Channel, StaffChat
 from lipa.settings import MissingSetting, Settings, TelegramMode, is_placeholder
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,8 @@ def staff_chat(settings: Settings) -> StaffChat | None:
 
 
 class StaffLogSender:
-    """Implements ``checkout.ports.MessageSender`` for the log channel: one log line a message.
+    """Implements ``checkout.domain.ports.MessageSender`` for the log channel: one log line a
+    message.
 
     A notice's lines, or a digest's notices (one line each, as in Telegram), are joined with
     " | " so a log line holds one message. Phones in the notices are masked already (and the

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from checkout.texts import NAIROBI
+from checkout.i18n.texts import NAIROBI
 from daraja import (
     DarajaApiError,
     DarajaAuthError,
@@ -27,19 +27,27 @@ from daraja import (
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
-from lipa.cli import CommandError
+from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import DEFAULT_DATABASE_URL, OUTCOMES, DemoError, run_demo
+from lipa.doctor import Doctor
 from lipa.heap import freeze_startup_heap
+from lipa.safety import announce_simulator, is_simulated, message_mark
 from lipa.service import Service, ServiceError
-from lipa.settings import Settings
+from lipa.settings import Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
+from webhook.mpesa import replay_callback
 
 
 def register(sub: Any) -> None:
     """Add every sub-command to the parser's sub-parsers."""
     migrate = sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
     migrate.set_defaults(handler=run_migrate)
+
+    doctor = sub.add_parser(
+        "doctor", help="check a deployment before it goes live (one line per check, with the fix)"
+    )
+    doctor.set_defaults(handler=run_doctor)
 
     serve = sub.add_parser("serve", help="run the service: webhook server, Telegram bot, workers")
     serve.set_defaults(handler=run_serve)
@@ -101,6 +109,22 @@ def register(sub: Any) -> None:
     )
     collect.set_defaults(handler=run_installments_collect)
 
+    callbacks = sub.add_parser("callbacks", help="the M-Pesa callback bodies Lipa kept")
+    callbacks_sub = callbacks.add_subparsers(
+        dest="callbacks_command", required=True, metavar="ACTION"
+    )
+    listing = callbacks_sub.add_parser("list", help="the newest kept callback bodies, one a line")
+    listing.add_argument(
+        "--failed", action="store_true", help="only the refused and failed ones (to replay)"
+    )
+    listing.add_argument("--limit", type=int, default=50, help="how many (default: 50)")
+    listing.set_defaults(handler=run_callbacks_list)
+    replay = callbacks_sub.add_parser(
+        "replay", help="parse and settle a kept callback body again (after a fix)"
+    )
+    replay.add_argument("body_id", type=int, metavar="ID")
+    replay.set_defaults(handler=run_callbacks_replay)
+
     mpesa = sub.add_parser("mpesa", help="talk to Daraja with the MPESA_* settings")
     mpesa_sub = mpesa.add_subparsers(dest="mpesa_command", required=True, metavar="ACTION")
     token = mpesa_sub.add_parser("token", help="check the consumer key and secret")
@@ -128,9 +152,31 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """Run every check and print one line each; exit status 1 when any failed."""
+    findings = await Doctor(settings).run()
+    for finding in findings:
+        print(finding.line(), flush=True)
+    failed = sum(1 for finding in findings if not finding.ok)
+    print(
+        f"{len(findings)} checks, {failed} failed" if failed else f"{len(findings)} checks passed"
+    )
+    return 1 if failed else 0
+
+
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the service until SIGINT or SIGTERM."""
-    service = Service(settings)
+    """Run the service until SIGINT or SIGTERM.
+
+    Every missing setting is reported at once; MPESA_ENVIRONMENT must be set explicitly, and
+    with ``simulator`` a banner says that no money moves.
+    """
+    problems = serve_problems(settings)
+    if problems:
+        raise ConfigurationProblems(problems)
+    if is_simulated(settings):
+        announce_simulator(settings.log_format)
+    # On the simulator every text to customers and staff starts with "[SIMULATED] ".
+    service = Service(settings, text_mark=message_mark(settings))
     try:
         await service.start()
     except ServiceError as error:
@@ -197,6 +243,34 @@ async def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     settled = sum(1 for item in checked if item.result.value in ("settled", "expired"))
     print(f"{len(checked)} pending payments checked, {settled} settled")
     return 0
+
+
+async def run_callbacks_list(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per kept callback body, newest first."""
+    async with open_lipa(settings) as lipa:
+        kept = await lipa.settlement.bodies.recent(limit=args.limit, needing_replay=args.failed)
+    for body in kept:
+        received = body.received
+        print(
+            f"callback {body.id} {received.received_at.isoformat(timespec='seconds')} "
+            f"from {received.source_address or '-'} {len(received.body)} bytes: "
+            f"{body.status.value}"
+            + (f" ({body.checkout_request_id})" if body.checkout_request_id else "")
+            + (f": {body.note}" if body.note else "")
+            + (" [replayed]" if body.replayed_at else "")
+        )
+    print(f"{len(kept)} callback bodies")
+    return 0
+
+
+async def run_callbacks_replay(args: argparse.Namespace, settings: Settings) -> int:
+    """Parse and settle one kept body again; prints what happened in one line."""
+    async with open_lipa(settings) as lipa:
+        if await lipa.settlement.bodies.get(args.body_id) is None:
+            raise CommandError(f"no callback body {args.body_id} (see: lipa callbacks list)")
+        settled, line = await replay_callback(lipa.settlement, args.body_id)
+    print(line)
+    return 0 if settled else 1
 
 
 def parse_as_of(value: str) -> datetime:

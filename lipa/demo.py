@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from checkout.conversation import (
+from checkout.conversation.model import (
     Button,
     ButtonPressed,
     Command,
@@ -37,9 +37,10 @@ from checkout.conversation import (
     TextMessage,
     reply_from_payload,
 )
-from checkout.delivery import DeliveryPolicy
-from checkout.phones import display_phone
-from checkout.records import Channel, Language, PaymentStatus
+from checkout.domain.phones import display_phone
+from checkout.domain.records import Channel, Language, PaymentStatus
+from checkout.outbox.delivery import DeliveryPolicy
+from checkout.payments.limit_views import refusal_text
 from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
@@ -299,6 +300,8 @@ async def run_demo(
                 terminal.language = answer.language
                 for reply in answer.replies:
                     terminal.show(reply)
+                if answer.refused is not None:
+                    terminal.show(Reply(refusal_text(answer.language, answer.refused)))
             if not await wait_for_payments(lipa):
                 out.write("\nThe payment is still waiting for M-Pesa; /status will tell later.\n")
                 return 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from checkout.ports import PaymentResult, PushAccepted, PushFailed, PushProblem, QueryAnswer
+from checkout.domain.ports import PaymentResult, PushAccepted, PushFailed, PushProblem, QueryAnswer
 from daraja import (
     DarajaApiError,
     DarajaAuthError,
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def _problem(error: DarajaError) -> PushProblem:
+    """The one mapping of Daraja's errors to what the checkout can do about them."""
     if isinstance(error, DarajaValidationError):
         return PushProblem.INVALID
     if isinstance(error, PushOutcomeUnknown | DarajaProtocolError):
@@ -32,9 +33,12 @@ def _problem(error: DarajaError) -> PushProblem:
     if isinstance(error, DarajaUnavailable):
         return PushProblem.UNAVAILABLE
     if isinstance(error, DarajaApiError):
+        if error.is_wrong_credentials:
+            return PushProblem.MISCONFIGURED
         if error.is_subscriber_locked:
             return PushProblem.SUBSCRIBER_LOCKED
-        if error.is_system_busy or error.is_quota_exceeded:
+        # 429 is Daraja's API gateway shedding load, like spike arrest: busy, not a refusal.
+        if error.is_system_busy or error.is_quota_exceeded or error.is_rate_limited:
             return PushProblem.BUSY
         if error.is_server_error:
             return PushProblem.UNAVAILABLE
@@ -46,7 +50,7 @@ def _code(error: DarajaError) -> str | None:
 
 
 class DarajaGateway:
-    """Implements ``checkout.ports.PaymentGateway`` with a :class:`DarajaClient`."""
+    """Implements ``checkout.domain.ports.PaymentGateway`` with a :class:`DarajaClient`."""
 
     def __init__(self, client: DarajaClient, callback_url: str) -> None:
         self._client = client
@@ -63,6 +67,11 @@ class DarajaGateway:
         except DarajaError as error:
             if isinstance(error, DarajaAuthError):
                 log.error("Daraja refused our credentials: check MPESA_CONSUMER_KEY/SECRET")
+            elif isinstance(error, DarajaApiError) and error.is_wrong_credentials:
+                log.error(
+                    "Daraja refused the shortcode and passkey: check "
+                    "MPESA_BUSINESS_SHORTCODE and MPESA_PASSKEY (run `lipa doctor`)"
+                )
             raise PushFailed(_problem(error), str(error), code=_code(error)) from error
         return PushAccepted(
             merchant_request_id=accepted.merchant_request_id,

@@ -3,7 +3,7 @@
 Every record passes the :class:`Redactor` before it is formatted, whichever logger wrote it
 (PTB and httpx included): the values of the configured secrets are replaced, and Kenyan phone
 numbers are masked (``2547****5678``). :class:`JsonFormatter` adds the payment's or the
-conversation's id where one is known, from ``extra=`` or from :mod:`checkout.log_context`.
+conversation's id where one is known, from ``extra=`` or from :mod:`checkout.runtime.log_context`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
-from checkout.log_context import current_log_fields
-from checkout.phones import mask_phone
+from checkout.domain.phones import mask_phone
+from checkout.runtime.log_context import current_log_fields
 from lipa.settings import Settings
 
 REDACTED: Final = "[redacted]"

@@ -21,18 +21,21 @@ from telegram.ext import Application
 from bot.application import build_application, feed_update
 from bot.handlers import CheckoutHandlers
 from bot.notifier import TelegramSender
+from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
-from checkout.delivery import DeliveryPolicy
-from checkout.records import Channel
-from checkout.staff import StaffDesk
-from checkout.summaries import OutboxBacklog
+from checkout.domain.records import Channel
+from checkout.domain.summaries import OutboxBacklog
+from checkout.outbox.delivery import DeliveryPolicy
+from checkout.staff.commands import StaffDesk
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now
 from lipa.channels import NoCustomerChannel, channels_on
+from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.mpesa import SourceCheck
 from webhook.telegram import TELEGRAM_PATH
@@ -55,8 +58,12 @@ class Service:
         *,
         simulator_settings: SimulatorSettings | None = None,
         delivery: DeliveryPolicy | None = None,
+        text_mark: str = "",
     ) -> None:
+        """``text_mark`` starts every text sent to customers and staff (``lipa serve`` passes
+        ``[SIMULATED] `` on the simulator; see :mod:`lipa.safety`)."""
         self.settings = settings
+        self._text_mark = text_mark
         self._simulator_settings = simulator_settings
         self._delivery = delivery
         self._stack = contextlib.AsyncExitStack()
@@ -102,6 +109,7 @@ class Service:
                 polling=polling,
                 on_status=metrics.telegram_answered,
                 overall_max_rate=settings.telegram_max_messages_per_second,
+                text_mark=self._text_mark,
             )
             self.application = application
             senders[Channel.TELEGRAM] = TelegramSender(application.bot, turns)
@@ -112,9 +120,11 @@ class Service:
                 simulator_settings=self._simulator_settings,
                 delivery=self._delivery,
                 metrics=metrics,
+                text_mark=self._text_mark,
             )
         )
         self.lipa = lipa
+        metrics.show_environment(settings.mpesa_environment.value)
         bot_username = None
         if application is not None:
             bot_username = await self._start_bot(application, lipa, turns, polling=polling)
@@ -135,11 +145,19 @@ class Service:
                     *lipa.background,
                 ),
                 sources=source_check(settings),
+                limits=ClientLimits(
+                    body_seconds=settings.body_read_seconds,
+                    per_address=settings.max_connections_per_address,
+                ),
                 ussd=ussd_handler(lipa),
                 api=orders_api(lipa, bot_username),
                 metrics=MetricsRoute(
                     lipa.metrics, functools.partial(outbox_backlog, lipa), utc_now
                 ),
+                health={
+                    "mpesa_environment": settings.mpesa_environment.value,
+                    "simulated": is_simulated(settings),
+                },
             )
         )
         hook = whatsapp_webhook(lipa)
@@ -184,6 +202,7 @@ class Service:
         CheckoutHandlers(
             lipa.conversations,
             settings.default_language,
+            replies=ReplySender(lipa.units, clock=utc_now),
             # In webhook mode the webhook's own answer answers each button press.
             answer_button_presses=polling,
             turns=turns,

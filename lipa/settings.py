@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     accept_unknown_orders: bool = True
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Seconds a client has to send a request's body once its headers are in (else 408).
+    body_read_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Requests one client address may have in progress at once (behind a proxy, the address
+    # comes from MPESA_CALLBACK_TRUSTED_HEADER); more get 429.
+    max_connections_per_address: int = Field(default=100, ge=1, le=100_000)
 
     # --- Telegram
     telegram_bot_token: SecretStr | None = None
@@ -102,6 +107,14 @@ class Settings(BaseSettings):
     # --- reconciliation and delivery
     reconcile_after_seconds: float = Field(default=60.0, gt=0)
     payment_expiry_seconds: float = Field(default=600.0, gt=0)
+
+    # --- push limits: the STK pushes people ask for (chat, USSD), not the business's own
+    push_limit_per_phone: int = Field(default=3, ge=1, le=1000)
+    push_limit_phone_window_seconds: float = Field(default=600.0, gt=0, le=86_400)
+    push_limit_per_sender: int = Field(default=10, ge=1, le=10_000)
+    push_limit_sender_window_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    push_pause_after_cancels: int = Field(default=2, ge=1, le=100)
+    push_pause_seconds: float = Field(default=3600.0, ge=0, le=86_400)
 
     # --- USSD and SMS (Africa's Talking); the USSD routes are served once AT_API_KEY is set
     at_username: str | None = None
@@ -272,20 +285,24 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
+        # Every broken rule is reported at once (one line each), not one per run.
+        problems = []
         if self.mpesa_environment is MpesaEnvironment.PRODUCTION and not (
             self.public_base_url.startswith("https://")
         ):
-            raise ValueError(
+            problems.append(
                 "PUBLIC_BASE_URL must be https:// when MPESA_ENVIRONMENT=production "
                 "(Safaricom only calls back to https URLs)"
             )
         if self.payment_expiry_seconds <= self.reconcile_after_seconds:
-            raise ValueError("PAYMENT_EXPIRY_SECONDS must be longer than RECONCILE_AFTER_SECONDS")
+            problems.append("PAYMENT_EXPIRY_SECONDS must be longer than RECONCILE_AFTER_SECONDS")
         if self.mpesa_transaction_type is TransactionType.BUY_GOODS and not self.mpesa_party_b:
-            raise ValueError(
+            problems.append(
                 "MPESA_PARTY_B (the till number) is required when "
                 "MPESA_TRANSACTION_TYPE=CustomerBuyGoodsOnline"
             )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -321,6 +338,49 @@ def is_placeholder(value: str) -> bool:
     """Whether a value is empty or still one of `.env.example`'s placeholders."""
     lowered = value.strip().lower()
     return not lowered or lowered.startswith(PLACEHOLDER_PREFIXES)
+
+
+def serve_problems(settings: Settings) -> list[str]:
+    """Every setting ``lipa serve`` needs that is missing, one sentence each (empty: none).
+
+    ``MPESA_ENVIRONMENT`` must be given explicitly: forgetting it must not quietly settle
+    real customers' payments against the simulator.
+    """
+    problems = []
+    if "mpesa_environment" not in settings.model_fields_set:
+        problems.append(
+            "MPESA_ENVIRONMENT is not set: say which Daraja settles payments "
+            "(production, sandbox, or simulator: no money moves)."
+        )
+    # lipa.channels reads these settings, so it is imported here rather than at the top.
+    from lipa.channels import NoCustomerChannel, channels_on
+
+    channels = channels_on(settings)
+    if not channels.any_customer_channel:
+        problems.append(str(NoCustomerChannel()))
+    needed = []
+    if channels.telegram and settings.telegram_mode is TelegramMode.WEBHOOK:
+        needed.append(
+            ("telegram_webhook_secret", "the secret Telegram sends with each webhook update")
+        )
+    if settings.mpesa_environment is not MpesaEnvironment.SIMULATOR:
+        needed += [
+            ("mpesa_consumer_key", "the Daraja app's consumer key"),
+            ("mpesa_consumer_secret", "the Daraja app's consumer secret"),
+            ("mpesa_passkey", "the Lipa na M-Pesa Online passkey"),
+            (
+                "mpesa_callback_secret",
+                "the secret part of the M-Pesa callback URL that only Safaricom is given",
+            ),
+        ]
+    if settings.sms_enabled:
+        needed.append(("at_username", "the Africa's Talking username for SMS"))
+    for field, purpose in needed:
+        try:
+            require(settings, field, purpose)
+        except MissingSetting as missing:
+            problems.append(str(missing))
+    return problems
 
 
 def require(settings: Settings, field: str, purpose: str) -> str:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from checkout.conversation import Reply, reply_to_payload
-from checkout.ports import Clock, MessageSender, UnitOfWorkFactory
-from checkout.settlement import StaffChat
+from checkout.conversation.model import Reply, reply_to_payload
+from checkout.domain.ports import Clock, MessageSender, UnitOfWorkFactory
+from checkout.domain.records import StaffChat
 from lipa.settings import Settings, require
 from storage.whatsapp import SqlWhatsAppLedger
 from whatsapp.client import CloudApi, CloudApiConfig, build_whatsapp_http_client

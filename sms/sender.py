@@ -5,31 +5,33 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from checkout.conversation import reply_from_payload
-from checkout.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
-from checkout.phones import mask_phone
-from checkout.ports import DeliveryFailed
-from checkout.records import Channel
+from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
+from checkout.conversation.model import reply_from_payload
+from checkout.domain.phones import mask_phone
+from checkout.domain.ports import DeliveryFailed
+from checkout.domain.records import Channel
 from sms.client import AfricasTalkingSms, SmsRejected, SmsUnavailable
 
 log = logging.getLogger(__name__)
 
 
 class SmsSender:
-    """Implements ``checkout.ports.MessageSender`` for USSD chats, keyed by the phone number.
+    """Implements ``checkout.domain.ports.MessageSender`` for USSD chats, keyed by the phone number.
 
     The message's text is sent in the GSM alphabet (buttons have no meaning in an SMS);
     a refused number is given up, anything else is retried by the outbox.
     """
 
-    def __init__(self, client: AfricasTalkingSms) -> None:
+    def __init__(self, client: AfricasTalkingSms, *, mark: str = "") -> None:
+        """``mark`` starts every SMS (``[SIMULATED] `` when no money moves)."""
         self._client = client
+        self._mark = mark
 
     async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
         """Send the payload's text to the chat's phone; raise DeliveryFailed when not accepted."""
         if not chat_key.isdigit():
             raise DeliveryFailed(f"not a phone number: {mask_phone(chat_key)}", retry_after=None)
-        text = to_gsm7(reply_from_payload(payload).text)
+        text = to_gsm7(self._mark + reply_from_payload(payload).text)
         if gsm7_length(text) > SCREEN_LENGTH:
             # Still sent: the phone joins the parts, but each part costs an SMS.
             log.warning("SMS to %s takes more than one message", mask_phone(chat_key))

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -135,9 +136,11 @@ class PaymentRow(Base):
     merchant_request_id: Mapped[str | None] = mapped_column(String(64))
     checkout_request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     result_code: Mapped[int | None] = mapped_column(Integer)
+    # Daraja's code when it is not a number (SFC_IC0003); result_code is NULL then.
+    result_code_text: Mapped[str | None] = mapped_column(String(32))
     result_description: Mapped[str | None] = mapped_column(Text)
     receipt_number: Mapped[str | None] = mapped_column(String(32), index=True)
-    # What M-Pesa reported with the receipt: when the money moved, and how much (see 0010).
+    # What M-Pesa reported with the receipt: when the money moved, how much (migration 0007).
     transaction_date: Mapped[datetime | None] = mapped_column(AwareDateTime())
     reported_amount: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
@@ -161,6 +164,34 @@ class PaymentEventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
     note: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+_NEEDS_REPLAY = text("status IN ('refused', 'failed')")
+
+
+class CallbackBodyRow(Base):
+    """A callback body as it reached the route, kept before it is parsed (see migration 0009)."""
+
+    __tablename__ = "callback_bodies"
+    # Only bodies waiting for a replay are indexed: the table grows with every callback, and
+    # a second index over all of it would cost every insert.
+    __table_args__ = (
+        Index(
+            "ix_callback_bodies_needs_replay",
+            "id",
+            postgresql_where=_NEEDS_REPLAY,
+            sqlite_where=_NEEDS_REPLAY,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    source_address: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    checkout_request_id: Mapped[str | None] = mapped_column(String(64))
+    replayed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class ConversationRow(Base):
@@ -255,6 +286,22 @@ class PushRequestRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class PushAskRow(Base):
+    """A push a person asked for (chat, USSD), counted by the push limits; never by the business."""
+
+    __tablename__ = "push_asks"
+    __table_args__ = (
+        # The limits count a phone's and a sender's latest asks within a window.
+        Index("ix_push_asks_phone_asked_at", "phone", "asked_at"),
+        Index("ix_push_asks_sender_asked_at", "sender", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(80))
+    asked_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
 class PlanRow(Base):

@@ -8,8 +8,9 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from checkout.ports import OutboxDelivery
+from checkout.domain.ports import OutboxDelivery
 from storage.notify import notify_in
+from storage.repositories.callback_bodies import SqlCallbackBodyRepository
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.customers import SqlCustomerRepository
 from storage.repositories.events import SqlPaymentEventRepository
@@ -18,13 +19,14 @@ from storage.repositories.orders import SqlOrderRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.plans import SqlPlanRepository
+from storage.repositories.push_limits import SqlPushLimitRepository
 from storage.repositories.pushes import SqlPushRequestRepository
 from storage.repositories.reports import SqlReportRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
 
 class SqlUnitOfWork:
-    """Implements ``checkout.ports.UnitOfWork`` on one SQLAlchemy session.
+    """Implements ``checkout.domain.ports.UnitOfWork`` on one SQLAlchemy session.
 
     Leaving the ``async with`` block without :meth:`commit` rolls back. A commit that queues
     outbox messages claims them for ``delivery`` (the sender in this process, while it runs)
@@ -35,6 +37,7 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     payments: SqlPaymentRepository
     events: SqlPaymentEventRepository
+    callback_bodies: SqlCallbackBodyRepository
     outbox: SqlOutboxRepository
     conversations: SqlConversationRepository
     customers: SqlCustomerRepository
@@ -43,6 +46,7 @@ class SqlUnitOfWork:
     ussd_sessions: SqlUssdSessionRepository
     pushes: SqlPushRequestRepository
     plans: SqlPlanRepository
+    push_limits: SqlPushLimitRepository
 
     def __init__(
         self,
@@ -61,6 +65,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(session)
         self.payments = SqlPaymentRepository(session)
         self.events = SqlPaymentEventRepository(session)
+        self.callback_bodies = SqlCallbackBodyRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.conversations = SqlConversationRepository(session)
         self.customers = SqlCustomerRepository(session)
@@ -69,6 +74,7 @@ class SqlUnitOfWork:
         self.ussd_sessions = SqlUssdSessionRepository(session)
         self.pushes = SqlPushRequestRepository(session)
         self.plans = SqlPlanRepository(session)
+        self.push_limits = SqlPushLimitRepository(session)
         return self
 
     async def __aexit__(
@@ -96,6 +102,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit everything written in this unit, then hand new outbox messages to the sender."""
         await self.events.flush()
+        await self.callback_bodies.flush()
         delivery = self._delivery
         claimed = await self.outbox.flush(
             claim_until=delivery.lease_until() if delivery is not None else None
@@ -116,6 +123,7 @@ class SqlUnitOfWork:
         """Discard everything written in this unit."""
         await self.session.rollback()
         self.events.discard()
+        self.callback_bodies.discard()
         self.outbox.discard()
 
 

@@ -12,24 +12,24 @@ import binascii
 import json
 import logging
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from checkout.flow import parse_order_reference
-from checkout.links import pay_link, whatsapp_pay_link
-from checkout.orders import (
+from checkout.conversation.flow import parse_order_reference
+from checkout.conversation.links import pay_link, whatsapp_pay_link
+from checkout.domain.records import Order, Payment
+from checkout.domain.summaries import PaymentCursor
+from checkout.platform.orders import (
     MAX_PAGE,
     OrderConflict,
     OrderInputError,
     OrderService,
     order_request,
 )
-from checkout.records import Order, Payment
-from checkout.summaries import PaymentCursor
-from checkout.views import order_view, payment_view
+from checkout.platform.views import order_view, payment_view
 from webhook.openapi import openapi_document
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ API_PREFIX: Final = "/api"
 ORDER_FIELDS: Final = frozenset({"reference", "amount", "customer_phone", "description"})
 PAGE_PARAMETERS: Final = frozenset({"since", "limit", "cursor"})
 DEFAULT_PAGE: Final = 100
+# Payment ids are the databases' 32-bit integer keys; a larger one is no cursor of ours.
+MAX_PAYMENT_ID: Final = 2**31 - 1
 _PUBLIC: Final = frozenset({"/openapi.json"})
 
 
@@ -70,20 +72,28 @@ def decode_cursor(text: str) -> PaymentCursor:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         when, _, identifier = raw.rpartition("|")
-        settled_at = datetime.fromisoformat(when)
+        settled_at = parse_time(when)
         payment_id = int(identifier)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ValueError("not a cursor from this API") from None
-    if settled_at.tzinfo is None:
+    if not 0 <= payment_id <= MAX_PAYMENT_ID:
         raise ValueError("not a cursor from this API")
     return PaymentCursor(settled_at=settled_at, payment_id=payment_id)
 
 
 def parse_time(text: str) -> datetime:
-    """An ISO 8601 time with its zone (``2026-11-28T09:00:00+03:00`` or ``...Z``)."""
+    """An ISO 8601 time with its zone (``2026-11-28T09:00:00+03:00`` or ``...Z``).
+
+    Raises ValueError also for a time that has no UTC equivalent within years 1 to 9999
+    (``0001-01-01T00:00:00+14:00``): the databases compare times in UTC.
+    """
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         raise ValueError("no timezone")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("outside the years 1 to 9999 in UTC") from None
     return value
 
 
@@ -192,6 +202,9 @@ class OrdersApi:
         unknown = sorted(set(query) - PAGE_PARAMETERS)
         if unknown:
             raise ApiError(400, unknown[0], "unknown parameter")
+        repeated = sorted(name for name in set(query) if len(query.getall(name)) > 1)
+        if repeated:
+            raise ApiError(400, repeated[0], "is given more than once")
         if "since" not in query:
             raise ApiError(400, "since", "is required (an ISO 8601 time with its zone)")
         try:
@@ -225,11 +238,30 @@ class OrdersApi:
         return web.json_response(self._document)
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members; a key given twice is refused (no silent "last one wins")."""
+    members: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in members:
+            raise _DuplicateKey(key)
+        members[key] = value
+    return members
+
+
 async def _json_object(request: web.Request) -> dict[str, Any]:
     """The request's body as a JSON object, or a 400."""
     try:
-        body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(await request.read(), object_pairs_hook=_unique_keys)
+    except _DuplicateKey as duplicate:
+        raise ApiError(400, duplicate.key, "is given more than once") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than Python's stack, e.g. 30,000 "[".
         raise ApiError(400, None, "the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise ApiError(400, None, "the body must be a JSON object")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from checkout.batching import Settler
+from checkout.payments.batching import Settler
 from webhook.api import API_PREFIX, OrdersApi
+from webhook.limits import ClientLimits, client_limits_middleware
 from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware
 from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
 from webhook.telegram import TELEGRAM_PATH, TelegramWebhookHandler, UpdateSink
@@ -45,11 +47,18 @@ class WebhookConfig:
     ussd: UssdHandler | None = None  # the USSD routes, served when SMS can reach customers
     api: OrdersApi | None = None  # the orders API, served when API_TOKEN is set
     metrics: MetricsRoute | None = None
+    # Extra facts /healthz reports (e.g. that payments are simulated).
+    health: Mapping[str, object] = field(default_factory=dict)
+    limits: ClientLimits = field(default_factory=ClientLimits)
 
 
 def create_app(config: WebhookConfig) -> web.Application:
     """The application, with its workers started on startup and stopped on cleanup."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        # Outermost: a slow or greedy client is refused before anything else runs.
+        middlewares=[client_limits_middleware(config.limits, config.sources.caller)],
+    )
     app.router.add_post(
         CALLBACK_PATH,
         MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources).handle,
@@ -59,7 +68,7 @@ def create_app(config: WebhookConfig) -> web.Application:
             TELEGRAM_PATH,
             TelegramWebhookHandler(config.telegram.secret, config.telegram.sink).handle,
         )
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", functools.partial(healthz, dict(config.health)))
     if config.ussd is not None:
         add_ussd_routes(app, config.ussd)
     if config.metrics is not None:
@@ -72,9 +81,9 @@ def create_app(config: WebhookConfig) -> web.Application:
     return app
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    """Liveness: the process answers."""
-    return web.json_response({"status": "ok"})
+async def healthz(facts: dict[str, object], _request: web.Request) -> web.Response:
+    """Liveness: the process answers, with the configured ``facts`` (simulated or not)."""
+    return web.json_response({"status": "ok", **facts})
 
 
 def _run_workers(

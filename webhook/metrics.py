@@ -23,9 +23,9 @@ from prometheus_client import (
     generate_latest,
 )
 
-from checkout.ports import UnitOfWork
-from checkout.records import Channel, Order, Payment
-from checkout.summaries import OutboxBacklog
+from checkout.domain.ports import UnitOfWork
+from checkout.domain.records import Channel, Order, Payment
+from checkout.domain.summaries import OutboxBacklog
 
 METRICS_PATH: Final = "/metrics"
 # Daraja answers in well under a second when healthy and times out at MPESA_TIMEOUT_SECONDS.
@@ -88,6 +88,12 @@ class LipaMetrics:
             "Answers 429 (Too Many Requests) from the Telegram Bot API.",
             registry=self.registry,
         )
+        self.mpesa_environment = Gauge(
+            "lipa_mpesa_environment",
+            "1 for the Daraja this process settles payments against (simulator: no money moves).",
+            ["environment"],
+            registry=self.registry,
+        )
         for channel in Channel:
             self.outbox_depth.labels(channel=channel.value)
         for status in ("paid", "failed", "cancelled", "expired", "mismatched"):
@@ -124,6 +130,10 @@ class LipaMetrics:
         oldest = backlog.oldest_queued_at
         age = (now - oldest).total_seconds() if oldest is not None else 0.0
         self.outbox_oldest_age.set(max(age, 0.0))
+
+    def show_environment(self, environment: str) -> None:
+        """Report which Daraja payments are settled against ("simulator", "sandbox", ...)."""
+        self.mpesa_environment.labels(environment=environment).set(1)
 
     def exposition(self) -> bytes:
         """Every metric in the Prometheus text format."""

@@ -1,8 +1,10 @@
 """The M-Pesa callback route: Safaricom POSTs each STK push's outcome here.
 
 Safaricom does not sign callbacks, so the route's path carries a secret (wrong secret: 404,
-as if the route did not exist). A malformed body gets a 400 and changes nothing; a good one is
-settled through the same code path as status queries and acknowledged at once.
+as if the route did not exist). Every body past the secret is kept raw, with its source address
+and time: a good one in the transaction that settles it (through the same code path as status
+queries), then acknowledged; a malformed one gets a 400, changes no payment, and is kept with
+one staff alert naming its id, for ``lipa callbacks replay`` once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from ipaddress import IPv4Network, IPv6Network, ip_address
+from typing import Any
 
 from aiohttp import web
 
-from checkout.batching import Settler
-from checkout.ports import PaymentResult
-from daraja import CallbackError, StkCallback, load_callback, parse_callback
+from checkout.domain.ports import PaymentResult
+from checkout.domain.records import BodyStatus, ReceivedBody
+from checkout.payments.batching import Settler
+from checkout.payments.settle import SettleOutcome
+from daraja import CallbackError, StkCallback, load_callback, parse_callback, storable_json
+from daraja.callback import storable_text
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +43,82 @@ def result_from_callback(callback: StkCallback) -> PaymentResult:
         checkout_request_id=callback.checkout_request_id,
         merchant_request_id=callback.merchant_request_id,
         result_code=callback.result_code,
+        result_code_text=callback.result_code_text,
         result_description=callback.result_desc,
         amount=callback.amount,
         receipt_number=callback.receipt_number,
         phone=callback.phone,
         transaction_date=callback.transaction_date,
     )
+
+
+def read_callback(body: bytes) -> tuple[StkCallback, dict[str, Any]]:
+    """The callback in ``body`` and its JSON as it can be stored; CallbackError if malformed."""
+    # Parsed once: the same object is checked and kept as the audit record.
+    raw = load_callback(body)
+    callback = parse_callback(raw)
+    return callback, storable_json(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """What handling one callback body did: its settle outcome, or why it was not settled."""
+
+    outcome: SettleOutcome | None = None
+    status: BodyStatus | None = None  # REFUSED or FAILED when not settled
+    reason: str | None = None
+    checkout_request_id: str | None = None
+
+    def line(self, body_id: int) -> str:
+        """The result in one line, for the operator (``lipa callbacks replay``)."""
+        if self.outcome is not None:
+            return f"callback {body_id}: {self.outcome.value} ({self.checkout_request_id})"
+        status = self.status.value if self.status is not None else "failed"
+        return f"callback {body_id}: {status}: {self.reason}"
+
+
+async def take_callback(settlement: Settler, body: bytes, received: ReceivedBody | None) -> Taken:
+    """Parse and settle ``body``; with ``received``, the settlement keeps it as it came.
+
+    Never raises for a bad body or a failed settlement: the caller keeps those.
+    """
+    try:
+        callback, raw = read_callback(body)
+    except CallbackError as error:
+        return Taken(status=BodyStatus.REFUSED, reason=str(error))
+    try:
+        outcome = await settlement.settle(
+            result_from_callback(callback), source="callback", raw=raw, received=received
+        )
+    except Exception as error:
+        log.exception("settling callback %s failed", callback.checkout_request_id)
+        return Taken(
+            status=BodyStatus.FAILED,
+            reason=f"settling failed ({type(error).__name__})",
+            checkout_request_id=callback.checkout_request_id,
+        )
+    return Taken(outcome=outcome, checkout_request_id=callback.checkout_request_id)
+
+
+async def replay_callback(settlement: Settler, body_id: int) -> tuple[bool, str]:
+    """Run a kept body through parsing and settlement again.
+
+    Returns whether it was settled now (a settle outcome, duplicate included) and what
+    happened, in one line.
+    """
+    kept = await settlement.bodies.get(body_id)
+    if kept is None:
+        return False, f"callback {body_id}: no such callback body"
+    taken = await take_callback(settlement, kept.received.body, None)
+    status = BodyStatus(taken.outcome.value) if taken.outcome is not None else taken.status
+    assert status is not None
+    await settlement.bodies.record_replay(
+        body_id,
+        status=status,
+        note=taken.reason,
+        checkout_request_id=taken.checkout_request_id or kept.checkout_request_id,
+    )
+    return taken.outcome is not None, taken.line(body_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +174,28 @@ class MpesaCallbackHandler:
             )
             raise web.HTTPForbidden()
         body = await request.read()
-        try:
-            # Parsed once: the same object is checked and kept as the audit record.
-            raw = load_callback(body)
-            callback = parse_callback(raw)
-        except CallbackError as error:
-            log.warning("malformed callback refused: %s", error)
-            return web.json_response({"ResultCode": 1, "ResultDesc": str(error)}, status=400)
-        outcome = await self._settlement.settle(
-            result_from_callback(callback), source="callback", raw=raw
+        # A forwarded-for header can carry anything; the address is kept as storable text.
+        caller = self._sources.caller(request)
+        received = ReceivedBody(
+            body, storable_text(caller)[:64] if caller else None, datetime.now(UTC)
         )
-        log.info("callback for %s: %s", callback.checkout_request_id, outcome.value)
-        return web.json_response(ACCEPTED)
+        taken = await take_callback(self._settlement, body, received)
+        if taken.outcome is not None:
+            log.info("callback for %s: %s", taken.checkout_request_id, taken.outcome.value)
+            return web.json_response(ACCEPTED)
+        assert taken.status is not None
+        assert taken.reason is not None
+        # Not settled, so not kept by the settlement: kept here, with one staff alert.
+        body_id = await self._settlement.bodies.keep_unsettled(
+            received,
+            status=taken.status,
+            reason=taken.reason,
+            checkout_request_id=taken.checkout_request_id,
+        )
+        if taken.status is BodyStatus.REFUSED:
+            log.warning("malformed callback refused and kept as %s: %s", body_id, taken.reason)
+            return web.json_response({"ResultCode": 1, "ResultDesc": taken.reason}, status=400)
+        return web.json_response(
+            {"ResultCode": 1, "ResultDesc": f"kept as callback {body_id} for a replay"},
+            status=500,
+        )

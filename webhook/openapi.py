@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from checkout.money import MAX_AMOUNT, MIN_AMOUNT
-from checkout.orders import MAX_DESCRIPTION, MAX_PAGE
+from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT
+from checkout.platform.orders import MAX_DESCRIPTION, MAX_PAGE
 
 _REFERENCE_PATTERN: Final = "^[A-Za-z0-9-]{1,12}$"
 _TIME: Final = {"type": "string", "format": "date-time"}

@@ -4,16 +4,21 @@
 answers ``text/plain`` starting ``CON`` or ``END``, within a second whatever Daraja does: the
 answer comes from the database alone, and a payment's push is sent after the session ended.
 ``POST /ussd/events`` gets the gateway's notice that a session ended, and records it.
+
+A request has :data:`ANSWER_SECONDS` to be answered (the gateway gives up after a few seconds
+anyway) and is stopped as soon as its client disconnects: a session's inputs are replayed
+only while both hold.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
-from checkout.ussd import UssdRequest, UssdService, UssdSessionEnd
+from checkout.channels.ussd.sessions import UssdRequest, UssdService, UssdSessionEnd, UssdStopped
 from webhook.mpesa import SourceCheck
 
 log = logging.getLogger(__name__)
@@ -21,14 +26,22 @@ log = logging.getLogger(__name__)
 USSD_PATH = "/ussd"
 USSD_EVENTS_PATH = "/ussd/events"
 MAX_SESSION_ID = 128  # the stored column's size; Africa's Talking's ids are about 40
+ANSWER_SECONDS = 5.0  # the gateway waits a few seconds for an answer, then drops the session
 
 
 class UssdHandler:
     """Answers the gateway's USSD requests and records its end-of-session notices."""
 
-    def __init__(self, service: UssdService, sources: SourceCheck | None = None) -> None:
+    def __init__(
+        self,
+        service: UssdService,
+        sources: SourceCheck | None = None,
+        *,
+        answer_seconds: float = ANSWER_SECONDS,
+    ) -> None:
         self._service = service
         self._sources = sources or SourceCheck()
+        self._answer_seconds = answer_seconds
 
     async def session(self, request: web.Request) -> web.Response:
         """Answer one step of a session."""
@@ -49,7 +62,10 @@ class UssdHandler:
             network_code=_field(form, "networkCode"),
         )
         try:
-            answer = await self._service.answer(ussd)
+            answer = await self._service.answer(ussd, proceed=self._proceed(request))
+        except UssdStopped:
+            log.warning("USSD session %s stopped: its time ran out or its client left", session_id)
+            answer = self._service.sorry()
         except Exception:
             # The customer sees a plain apology, never a gateway error screen.
             log.exception("USSD session %s failed", session_id)
@@ -74,6 +90,18 @@ class UssdHandler:
             )
         )
         return web.Response(text="OK", content_type="text/plain")
+
+    def _proceed(self, request: web.Request) -> Callable[[], bool]:
+        """Whether to go on with ``request``: its time is not up and its client is there."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._answer_seconds
+
+        def proceed() -> bool:
+            transport = request.transport
+            connected = transport is not None and not transport.is_closing()
+            return connected and loop.time() < deadline
+
+        return proceed
 
     def _check_source(self, request: web.Request) -> None:
         if not self._sources.allows(request):

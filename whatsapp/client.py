@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import httpx
 
-from checkout.phones import mask_phone
+from checkout.domain.phones import mask_phone
 
 log = logging.getLogger(__name__)
 

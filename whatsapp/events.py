@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from checkout.conversation import ButtonPressed, Command, ContactShared, Event, TextMessage
+from checkout.conversation.model import ButtonPressed, Command, ContactShared, Event, TextMessage
 
 _PAY = re.compile(r"\s*/?(?:pay|lipa)\s+(\S{1,40})\s*", re.IGNORECASE)
 # Typed words → the flow's command names (English and Swahili).

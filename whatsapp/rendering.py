@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from checkout.conversation import Button, Reply
-from checkout.records import Language
-from checkout.texts import t
+from checkout.conversation.model import Button, Reply
+from checkout.domain.records import Language
+from checkout.i18n.texts import t
 from whatsapp.limits import (
     BUTTON_TITLE,
     INTERACTIVE_BODY,

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from checkout.conversation import Reply, reply_from_payload
-from checkout.phones import mask_phone
-from checkout.plans import PLAN_PREFIX, Action
-from checkout.ports import Clock, DeliveryFailed, MessageSender
-from checkout.records import Channel, Language
+from checkout.bnpl.rules import PLAN_PREFIX, Action
+from checkout.conversation.model import Reply, reply_from_payload
+from checkout.domain.phones import mask_phone
+from checkout.domain.ports import Clock, DeliveryFailed, MessageSender
+from checkout.domain.records import Channel, Language
 from whatsapp.client import (
     ACCESS_TOKEN,
     OUTSIDE_WINDOW,

@@ -24,13 +24,14 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from checkout import texts
-from checkout.chat import ConversationBusy, ConversationService
-from checkout.conversation import Reply, reply_to_payload
-from checkout.log_context import log_fields
-from checkout.phones import PhoneError, mask_phone, normalise_phone
-from checkout.ports import Clock, UnitOfWorkFactory
-from checkout.records import Channel, Language
+from checkout.conversation.model import Reply, reply_to_payload
+from checkout.conversation.service import ConversationBusy, ConversationService
+from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
+from checkout.domain.ports import Clock, UnitOfWorkFactory
+from checkout.domain.records import Channel, Language
+from checkout.i18n import texts
+from checkout.payments.limit_views import refusal_text
+from checkout.runtime.log_context import log_fields
 from whatsapp.client import CloudApi, WhatsAppError, WhatsAppUnavailable
 from whatsapp.events import InboundMessage, StatusUpdate, parse_update
 from whatsapp.ports import KIND_REPLY, OUTCOME_KINDS, StaffAlert, WhatsAppLedger
@@ -156,6 +157,9 @@ class WhatsAppWebhook:
                     Channel.WHATSAPP, wa_id, message.event, phone=_paying_phone(wa_id)
                 )
                 replies, language = answer.replies, answer.language
+                if answer.refused is not None:
+                    # The push limits held the prompt back: say why, and how long to wait.
+                    replies = [*replies, Reply(refusal_text(language, answer.refused))]
             except ConversationBusy:
                 return
             except Exception:

@@ -1,1 +1,2 @@
-"""Repositories: the only code that writes SQL; each implements a protocol of checkout.ports."""
+"""Repositories: the only code that writes SQL; each implements a protocol of
+checkout.domain.ports."""

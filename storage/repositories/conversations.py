@@ -9,9 +9,9 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.conversation import ConversationState
-from checkout.ports import StoredConversation
-from checkout.records import Channel
+from checkout.conversation.model import ConversationState
+from checkout.domain.ports import StoredConversation
+from checkout.domain.records import Channel
 from storage.models import ConversationRow
 
 # Built once and on the table (SQLAlchemy Core): every update a customer sends loads and

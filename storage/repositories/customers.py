@@ -11,7 +11,7 @@ from sqlalchemy import Row, Table, Update, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.records import Channel, Customer, Language
+from checkout.domain.records import Channel, Customer, Language
 from storage.models import ConversationRow, CustomerRow
 from storage.repositories.conversations import remember_preloaded, stored_from
 

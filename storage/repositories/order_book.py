@@ -9,8 +9,8 @@ from sqlalchemy import and_, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.records import Order, OrderStatus, Payment
-from checkout.summaries import PaymentCursor, PaymentPage
+from checkout.domain.records import Order, OrderStatus, Payment
+from checkout.domain.summaries import PaymentCursor, PaymentPage
 from storage.models import OrderRow
 from storage.repositories.orders import to_order
 from storage.repositories.payments import ORDERS, PAYMENTS, PAYMENTS_WITH_REFERENCE, to_payments
@@ -19,7 +19,8 @@ _PAYMENT = PAYMENTS.c
 
 
 class SqlOrderBookRepository:
-    """Implements ``checkout.ports.OrderBookRepository`` on the orders and payments tables."""
+    """Implements ``checkout.domain.ports.OrderBookRepository`` on the orders and payments
+    tables."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

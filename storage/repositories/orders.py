@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.records import Order, OrderStatus
+from checkout.domain.records import Order, OrderStatus
 from storage.models import OrderRow
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Row, Table, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.records import Channel, OutboxMessage
+from checkout.domain.records import Channel, OutboxMessage
 from storage.models import OutboxRow
 
 MAX_ERROR_LENGTH = 500

@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.ports import NewPayment, ReceiptDetails, Settlement
-from checkout.records import Channel, Language, Payment, PaymentStatus
+from checkout.domain.ports import NewPayment, ReceiptDetails, Settlement
+from checkout.domain.records import Channel, Language, Payment, PaymentStatus
 from storage.models import OrderRow, PaymentRow, PushRequestRow
 
 
@@ -53,6 +53,7 @@ def to_payment(row: PaymentRow | Row[Any], order_reference: str) -> Payment:
         check_attempts=row.check_attempts,
         transaction_date=row.transaction_date,
         reported_amount=row.reported_amount,
+        result_code_text=row.result_code_text,
     )
 
 
@@ -135,6 +136,7 @@ _SETTLE = (
     .values(
         status=bindparam("b_status"),
         result_code=bindparam("b_result_code"),
+        result_code_text=bindparam("b_result_code_text"),
         result_description=bindparam("b_result_description"),
         receipt_number=bindparam("b_receipt_number"),
         transaction_date=bindparam("b_transaction_date"),
@@ -175,6 +177,7 @@ def _settle_parameters(payment_id: int, settlement: Settlement, now: datetime) -
         "b_payment_id": payment_id,
         "b_status": settlement.status.value,
         "b_result_code": settlement.result_code,
+        "b_result_code_text": settlement.result_code_text,
         "b_result_description": settlement.result_description,
         "b_receipt_number": settlement.receipt_number,
         "b_transaction_date": settlement.transaction_date,
@@ -287,6 +290,7 @@ class SqlPaymentRepository:
             .values(
                 status=per_id(lambda s: s.status.value),
                 result_code=per_id(lambda s: s.result_code),
+                result_code_text=per_id(lambda s: s.result_code_text),
                 result_description=per_id(lambda s: s.result_description),
                 receipt_number=per_id(lambda s: s.receipt_number),
                 # Typed binds: a column of NULLs alone would be sent as text to PostgreSQL.

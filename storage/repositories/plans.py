@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.plan_records import (
+from checkout.bnpl.records import (
     OPEN_PLAN_STATUSES,
     OWING_PLAN_STATUSES,
     Installment,
@@ -30,8 +30,8 @@ from checkout.plan_records import (
     PlanPayment,
     PlanStatus,
 )
-from checkout.plans import Standing
-from checkout.records import Channel, PaymentStatus
+from checkout.bnpl.rules import Standing
+from checkout.domain.records import Channel, PaymentStatus
 from storage.models import InstallmentRow, OrderRow, PaymentRow, PlanPaymentRow, PlanRow
 
 _OPEN = [status.value for status in OPEN_PLAN_STATUSES]
@@ -117,7 +117,7 @@ def _unclaimed(now: datetime) -> ColumnElement[bool]:
 
 
 class SqlPlanRepository:
-    """Implements ``checkout.plan_ports.PlanRepository`` on the plan tables."""
+    """Implements ``checkout.bnpl.ports.PlanRepository`` on the plan tables."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, Interval, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.plan_records import InstallmentStatus, PlanStatus
-from checkout.records import Channel, Order, OrderStatus, Payment, PaymentStatus
-from checkout.summaries import (
+from checkout.bnpl.records import InstallmentStatus, PlanStatus
+from checkout.domain.records import Channel, Order, OrderStatus, Payment, PaymentStatus
+from checkout.domain.summaries import (
     DayTotal,
     OpenPlans,
     OutboxBacklog,
@@ -48,7 +48,7 @@ def _as_date(value: date | str) -> date:
 
 
 class SqlReportRepository:
-    """Implements ``checkout.ports.ReportRepository`` on the payments, orders and outbox."""
+    """Implements ``checkout.domain.ports.ReportRepository`` on the payments, orders and outbox."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

@@ -10,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from checkout.orders import OrderService
-from checkout.settlement import SettlementService
+from checkout.payments.settle import SettlementService
+from checkout.platform.orders import OrderService
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.api import OrdersApi
 from webhook.app import WebhookConfig, create_app

@@ -18,8 +18,8 @@ from urllib.parse import quote
 import pytest
 from aiohttp import ClientResponse
 
-from checkout.orders import OrderService
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
+from checkout.platform.orders import OrderService
 from storage.unit_of_work import SqlUnitOfWork
 from tests.api.conftest import AUTH, NOW, Client
 from tests.api.schema import errors, resolve

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
-from checkout.orders import generate_reference
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
+from checkout.platform.orders import generate_reference
 from storage.models import OrderRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.api.conftest import AUTH, NOW, Client, build_app

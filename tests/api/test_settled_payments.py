@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
 from storage.unit_of_work import SqlUnitOfWork
 from tests.api.conftest import AUTH, NOW, Client
 from tests.staff.seeding import Seed, seed

@@ -14,25 +14,26 @@ from typing import Any
 
 import pytest
 
-from checkout.chat import ConversationService
-from checkout.collect import CollectReport, InstallmentCollector
-from checkout.conversation import Button, ButtonPressed, Command, Event, Reply, TextMessage
-from checkout.flow import FlowSettings
-from checkout.payments import PaymentService
-from checkout.plan_desk import PlanDesk
-from checkout.plan_ledger import PlanLedger
-from checkout.plan_pushes import PlanPusher
-from checkout.plan_records import InstallmentStatus, NewPlan, Plan, PlanStatus
-from checkout.plans import PAY_LATER, PlanRules, schedule
-from checkout.ports import PaymentResult
-from checkout.records import Channel, Order, PaymentStatus
-from checkout.settlement import SettlementService, SettleOutcome, StaffChat
-from checkout.texts import NAIROBI
+from checkout.bnpl.collect import CollectReport, InstallmentCollector
+from checkout.bnpl.desk import PlanDesk
+from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.pushes import PlanPusher
+from checkout.bnpl.records import InstallmentStatus, NewPlan, Plan, PlanStatus
+from checkout.bnpl.rules import PAY_LATER, PlanRules, schedule
+from checkout.conversation.flow import FlowSettings
+from checkout.conversation.model import Button, ButtonPressed, Command, Event, Reply, TextMessage
+from checkout.conversation.service import ConversationService
+from checkout.domain.ports import PaymentResult
+from checkout.domain.records import Channel, Order, PaymentStatus
+from checkout.i18n.texts import NAIROBI
+from checkout.payments.limits import PushLimiter, PushLimits
+from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from checkout.payments.start import PaymentService
+from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.unit_of_work import SqlUnitOfWork
 
 # The real service on real sockets, for the end-to-end test.
 from tests.e2e.conftest import sqlite_url, start_service, telegram
-from tests.fakes.gateway import FakeGateway, failed, paid
 
 __all__ = ["sqlite_url", "start_service", "telegram"]
 
@@ -159,14 +160,16 @@ def make_shop(
     rules: PlanRules = RULES,
     offering: bool = True,
     gateway: FakeGateway | None = None,
+    limits: PushLimits | None = None,
 ) -> Shop:
-    """The services wired as ``lipa.app.open_lipa`` wires them."""
+    """The services wired as ``lipa.app.open_lipa`` wires them (with ``limits``, limited)."""
     clock = clock or Clock()
     gateway = gateway or FakeGateway()
     staff = StaffChat(STAFF)
     ledger = PlanLedger(clock=clock, rules=rules, offering=offering, staff=staff)
     settlement = SettlementService(uow, clock=clock, staff=staff, reply_hook=ledger)
-    payments = PaymentService(uow, gateway, settlement, clock=clock)
+    limiter = PushLimiter(limits, staff=staff) if limits is not None else None
+    payments = PaymentService(uow, gateway, settlement, clock=clock, limiter=limiter)
     pusher = PlanPusher(uow, payments, clock=clock)
     desk = PlanDesk(uow, pusher, ledger, clock=clock, offering=offering)
     flow_settings = FlowSettings("Wildwash", plans=rules if offering else None)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from checkout.conversation import ButtonPressed, Command
-from checkout.plan_records import InstallmentStatus, PlanStatus
-from checkout.ports import PushFailed, PushProblem
-from checkout.records import OrderStatus
+from checkout.bnpl.records import InstallmentStatus, PlanStatus
+from checkout.conversation.model import ButtonPressed, Command
+from checkout.domain.ports import PushFailed, PushProblem
+from checkout.domain.records import OrderStatus
 from tests.bnpl.conftest import (
     CHAT,
     ORDER,

@@ -11,12 +11,12 @@ from datetime import timedelta
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from checkout.plan_records import InstallmentStatus, PlanPayment, PlanStatus
-from checkout.ports import NewPayment
-from checkout.records import Channel, PaymentStatus
-from checkout.settlement import SettleOutcome
+from checkout.bnpl.records import InstallmentStatus, PlanPayment, PlanStatus
+from checkout.domain.ports import NewPayment
+from checkout.domain.records import Channel, PaymentStatus
+from checkout.payments.settle import SettleOutcome
+from lipa_testing.gateway import paid
 from tests.bnpl.conftest import CHAT, ORDER, START, Shop, UowFactory, take_plan
-from tests.fakes.gateway import paid
 
 OTHER_CHAT = "77"
 

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from checkout.conversation import ButtonPressed, Command, TextMessage
-from checkout.plan_pushes import Pushed
-from checkout.plan_records import InstallmentStatus, PlanStatus
-from checkout.ports import PushFailed, PushProblem
-from checkout.records import Channel, OrderStatus
+from checkout.bnpl.pushes import Pushed
+from checkout.bnpl.records import InstallmentStatus, PlanStatus
+from checkout.conversation.model import ButtonPressed, Command, TextMessage
+from checkout.domain.ports import PushFailed, PushProblem
+from checkout.domain.records import Channel, OrderStatus
 from tests.bnpl.conftest import (
     CHAT,
     RULES,

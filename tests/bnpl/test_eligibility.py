@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from checkout.conversation import ButtonPressed, Command, TextMessage
-from checkout.plan_records import PlanStatus
-from checkout.plans import PAY_LATER, PlanRules, Refusal, Standing, refusal
+from checkout.bnpl.records import PlanStatus
+from checkout.bnpl.rules import PAY_LATER, PlanRules, Refusal, Standing, refusal
+from checkout.conversation.model import ButtonPressed, Command, TextMessage
 from tests.bnpl.conftest import (
     BALANCE,
     ORDER,

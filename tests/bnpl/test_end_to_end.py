@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from checkout.plan_records import PlanStatus
-from checkout.records import OrderStatus
+from checkout.bnpl.records import PlanStatus
+from checkout.domain.records import OrderStatus
 from lipa.service import Service
+from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import SentMessage
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import unit_of_work_factory
 from tests.bnpl.conftest import seed_active_plan
 from tests.e2e.conftest import StartService, service_settings
-from tests.fakes import FakeTelegram
-from tests.fakes.telegram_api import SentMessage
 
 CUSTOMER = 5001
 STAFF_CHAT = -1001

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from checkout.conversation import (
+from checkout.bnpl.rules import PAY_LATER, PLAN_NO, PLAN_PHONE
+from checkout.conversation.flow import FlowSettings, handle
+from checkout.conversation.model import (
     AcceptPlan,
     ActOnPlan,
     ButtonPressed,
@@ -19,9 +21,7 @@ from checkout.conversation import (
     TextMessage,
     Turn,
 )
-from checkout.flow import FlowSettings, handle
-from checkout.plans import PAY_LATER, PLAN_NO, PLAN_PHONE
-from checkout.records import Channel, Order, OrderStatus
+from checkout.domain.records import Channel, Order, OrderStatus
 from tests.bnpl.conftest import RULES, START, data_of
 
 SETTINGS = FlowSettings("Wildwash", plans=RULES)

@@ -7,8 +7,7 @@ from itertools import repeat
 
 import pytest
 
-from checkout.money import MAX_AMOUNT
-from checkout.plans import (
+from checkout.bnpl.rules import (
     Action,
     Choice,
     PlanButton,
@@ -22,7 +21,8 @@ from checkout.plans import (
     schedules,
     split,
 )
-from checkout.texts import NAIROBI
+from checkout.domain.money import MAX_AMOUNT
+from checkout.i18n.texts import NAIROBI
 
 RULES = PlanRules(deposit_percent=25, options=(2, 3, 4), interval_days=7, collection_hour=10)
 # Saturday 28 November 2026, 12:00 in Nairobi.

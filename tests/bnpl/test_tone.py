@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from checkout.conversation import ButtonPressed, Command
-from checkout.plan_texts import PLAN_EN, PLAN_SW
-from checkout.records import LANGUAGES, Language
-from checkout.texts import TEXTS
+from checkout.conversation.model import ButtonPressed, Command
+from checkout.domain.records import LANGUAGES, Language
+from checkout.i18n.plans import PLAN_EN, PLAN_SW
+from checkout.i18n.texts import TEXTS
 from tests.bnpl.conftest import Shop, nairobi, offer, take_plan
 
 # Words of debt collectors: legal action, the police, credit bureau listing, shame, urgency.

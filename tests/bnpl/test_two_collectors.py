@@ -11,13 +11,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from checkout.conversation import ButtonPressed
-from checkout.ports import PushAccepted
+from checkout.conversation.model import ButtonPressed
+from checkout.domain.ports import PushAccepted
+from lipa_testing.gateway import FakeGateway
 from storage.database import create_engine, session_factory
 from storage.models import OutboxRow, PlanPaymentRow
 from storage.unit_of_work import unit_of_work_factory
 from tests.bnpl.conftest import START, Clock, Shop, make_shop, nairobi, seed_active_plan
-from tests.fakes.gateway import FakeGateway
 
 PLANS = 30
 DUE = nairobi(date(2026, 12, 5))

@@ -6,15 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot
+from telegram import Bot, ReplyKeyboardMarkup
 
 from bot.notifier import TelegramSender
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
-from checkout.conversation import Button, Reply, reply_to_payload
-from checkout.ports import DeliveryFailed
-from checkout.records import Channel
-from tests.fakes import FakeTelegram
+from checkout.conversation.model import Button, Reply, reply_to_payload
+from checkout.domain.ports import DeliveryFailed
+from checkout.domain.records import Channel
+from lipa_testing import FakeTelegram
 
 
 @pytest.fixture
@@ -70,15 +70,20 @@ async def test_a_chat_key_that_is_not_a_chat_id_is_not_retried(sender: TelegramS
     assert caught.value.retry_after is None
 
 
-def test_a_contact_request_with_inline_buttons_becomes_two_messages() -> None:
+def test_a_contact_request_with_inline_buttons_is_one_message_with_one_keyboard() -> None:
+    # Issue 19: two messages back to back meet Telegram's one-a-second per chat.
     reply = Reply(
         "Which number?",
-        buttons=((Button("Use 0712", "phone:saved"),),),
+        buttons=((Button("Use 0712", "phone:saved"),), (Button("Cancel", "cancel"),)),
         request_contact="Share my number",
     )
-    first, second = render(reply)
-    assert first.text == "Which number?"
-    assert second.text == "Share my number"
+    message = render(reply)
+    assert message.text == "Which number?"
+    assert isinstance(message.markup, ReplyKeyboardMarkup)
+    rows = [[button.text for button in row] for row in message.markup.keyboard]
+    assert rows == [["Share my number"], ["Use 0712"], ["Cancel"]]
+    assert message.markup.keyboard[0][0].request_contact is True
+    assert message.markup.one_time_keyboard is True
 
 
 async def test_an_outbox_message_waits_for_the_chat_s_turn(fake: FakeTelegram) -> None:

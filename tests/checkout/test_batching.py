@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from checkout.batching import SettlementBatcher
-from checkout.ports import NewPayment, PaymentResult, Settlement
-from checkout.records import Channel, PaymentStatus
-from checkout.settlement import SettlementService, SettleOutcome, StaffChat
+from checkout.domain.ports import NewPayment, PaymentResult, Settlement
+from checkout.domain.records import Channel, PaymentStatus
+from checkout.payments.batching import SettlementBatcher
+from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from lipa_testing.gateway import failed, paid
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes.gateway import failed, paid
 
 UowFactory = Callable[[], SqlUnitOfWork]
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

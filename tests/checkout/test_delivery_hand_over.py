@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from checkout.delivery import DeliveryPolicy, OutboxSender
-from checkout.records import Channel, OutboxMessage
+from checkout.domain.records import Channel, OutboxMessage
+from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnits
 from tests.checkout.test_delivery import Clock, GatedSender, RecordingSender, queue

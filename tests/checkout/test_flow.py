@@ -9,23 +9,7 @@ from typing import Any
 
 import pytest
 
-from checkout.conversation import (
-    ButtonPressed,
-    ChangeLanguage,
-    Command,
-    ContactShared,
-    ConversationState,
-    Event,
-    RememberPhone,
-    Reply,
-    ReportHistory,
-    ReportStatus,
-    StartPayment,
-    Step,
-    TextMessage,
-    Turn,
-)
-from checkout.flow import (
+from checkout.conversation.flow import (
     CANCEL,
     CHANGE_PHONE,
     MENU_HELP,
@@ -41,8 +25,24 @@ from checkout.flow import (
     parse_order_reference,
     retry_button,
 )
-from checkout.records import Language, Order, OrderStatus
-from checkout.texts import t
+from checkout.conversation.model import (
+    ButtonPressed,
+    ChangeLanguage,
+    Command,
+    ContactShared,
+    ConversationState,
+    Event,
+    RememberPhone,
+    Reply,
+    ReportHistory,
+    ReportStatus,
+    StartPayment,
+    Step,
+    TextMessage,
+    Turn,
+)
+from checkout.domain.records import Language, Order, OrderStatus
+from checkout.i18n.texts import t
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SETTINGS = FlowSettings(business_name="Wildwash")
@@ -467,6 +467,40 @@ class TestPhoneStep:
         await chat.reach(Step.PHONE)
         turn = await chat.press(CANCEL)
         assert [reply.remove_keyboard for reply in turn.replies] == [True, False]
+
+    # Telegram shows the phone question's buttons on its "Share my number" keyboard (one
+    # message, one keyboard), whose buttons send their label as text.
+    async def test_the_cancel_label_typed_by_the_keyboard_cancels(self, chat: Chat) -> None:
+        await chat.reach(Step.PHONE)
+        turn = await chat.text("Cancel")
+        assert chat.state.step is Step.IDLE
+        assert texts(turn) == [en("cancelled"), menu_text()]
+
+    async def test_the_saved_number_label_uses_the_saved_number(self) -> None:
+        chat = Chat(FakeContext(order("WW-1042", 2000, 500), saved_phone=SAVED))
+        await chat.reach(Step.AMOUNT)
+        await chat.text("1500")
+        turn = await chat.text("Use 0712 345 678")
+        assert chat.state.step is Step.CONFIRM
+        assert chat.state.data["phone"] == SAVED
+        assert turn.effects == ()
+
+    async def test_the_labels_are_taken_in_swahili_too(self) -> None:
+        chat = Chat(FakeContext(order("WW-1042", 2000, 500), saved_phone=SAVED))
+        await chat.command("lugha")
+        await chat.press("lang:sw")
+        await chat.reach(Step.PHONE)
+        await chat.text("tumia 0712 345 678")
+        assert chat.state.data["phone"] == SAVED
+        await chat.press(CHANGE_PHONE)
+        await chat.text("Ghairi")
+        assert chat.state.step is Step.IDLE
+
+    async def test_a_label_of_a_button_not_offered_is_read_as_a_number(self, chat: Chat) -> None:
+        await chat.reach(Step.PHONE)  # no saved number: no "Use …" button
+        turn = await chat.text("Use 0712 345 678")
+        assert texts(turn) == [en("phone_invalid")]
+        assert chat.state.step is Step.PHONE
 
 
 class TestConfirmation:

@@ -6,18 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from checkout.conversation import (
-    ButtonPressed,
-    Command,
-    ConversationState,
-    Event,
-    RememberPhone,
-    StartPayment,
-    Step,
-    TextMessage,
-    Turn,
-)
-from checkout.flow import (
+from checkout.conversation.flow import (
     AMOUNT_OTHER,
     BACK,
     CHANGE_PHONE,
@@ -30,7 +19,18 @@ from checkout.flow import (
     handle,
     menu_buttons,
 )
-from checkout.records import Channel
+from checkout.conversation.model import (
+    ButtonPressed,
+    Command,
+    ConversationState,
+    Event,
+    RememberPhone,
+    StartPayment,
+    Step,
+    TextMessage,
+    Turn,
+)
+from checkout.domain.records import Channel
 from tests.checkout.test_flow import SAVED, START, FakeContext, order
 
 SETTINGS = FlowSettings(business_name="Wildwash")

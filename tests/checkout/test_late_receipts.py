@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checkout.ports import PaymentResult, QueryAnswer
-from checkout.records import Payment, PaymentStatus
-from checkout.settlement import SettlementService, SettleOutcome, StaffChat
+from checkout.domain.ports import PaymentResult, QueryAnswer
+from checkout.domain.records import Payment, PaymentStatus
+from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from lipa_testing.gateway import paid
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory
 from tests.checkout.test_reconcile import UowFactory, World
-from tests.fakes.gateway import paid
 
 RECEIPT = "NLJ7RT61SV"
 MOVED_AT = datetime(2026, 11, 28, 6, 0, 30, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.money import (
+from checkout.domain.money import (
     MAX_AMOUNT,
     MIN_AMOUNT,
     AmountError,

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checkout import flow
-from checkout.chat import ConversationService
-from checkout.conversation import ButtonPressed, Event, ReportOrderPaid, Step, TextMessage
-from checkout.flow import MENU_PAY, PAY
-from checkout.payments import PaymentService
-from checkout.ports import PaymentResult
-from checkout.records import Channel, OrderStatus
-from checkout.settlement import SettlementService, StaffChat
+from checkout.conversation import flow
+from checkout.conversation.flow import MENU_PAY, PAY
+from checkout.conversation.model import ButtonPressed, Event, ReportOrderPaid, Step, TextMessage
+from checkout.conversation.service import ConversationService
+from checkout.domain.ports import PaymentResult
+from checkout.domain.records import Channel, OrderStatus
+from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.start import PaymentService
+from lipa_testing.gateway import FakeGateway, paid
 from storage.unit_of_work import SqlUnitOfWork
 from tests.checkout.test_flow import Chat, FakeContext, order, texts
-from tests.fakes.gateway import FakeGateway, paid
 
 UowFactory = Callable[[], SqlUnitOfWork]
 PAID_IN_FULL = "Order WW-2001 is already fully paid. Thank you!"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.phones import PhoneError, PhoneReason, display_phone, mask_phone, normalise_phone
+from checkout.domain.phones import (
+    PhoneError,
+    PhoneReason,
+    display_phone,
+    mask_phone,
+    normalise_phone,
+)
 
 
 class TestNormalising:

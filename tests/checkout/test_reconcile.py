@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from checkout.ports import NewPayment, PushFailed, PushProblem, QueryAnswer
-from checkout.reconcile import CheckResult, ReconcilePolicy, Reconciler
-from checkout.records import Channel, PaymentStatus
-from checkout.settlement import SettlementService, SettleOutcome, StaffChat
+from checkout.domain.ports import NewPayment, PushFailed, PushProblem, QueryAnswer
+from checkout.domain.records import Channel, PaymentStatus
+from checkout.payments.reconcile import CheckResult, ReconcilePolicy, Reconciler
+from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes.gateway import FakeGateway, failed, paid
 
 UowFactory = Callable[[], SqlUnitOfWork]
 POLICY = ReconcilePolicy(

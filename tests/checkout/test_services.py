@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from checkout import flow
-from checkout.chat import ConversationService
-from checkout.conversation import ButtonPressed, Command, Event, Reply, TextMessage
-from checkout.payments import PaymentService
-from checkout.ports import PushFailed, PushProblem, QueryAnswer
-from checkout.records import Channel, OrderStatus, PaymentStatus
-from checkout.settlement import SettlementService, SettleOutcome, StaffChat
+from checkout.conversation import flow
+from checkout.conversation.model import ButtonPressed, Command, Event, Reply, TextMessage
+from checkout.conversation.service import ConversationService
+from checkout.domain.ports import PushFailed, PushProblem, QueryAnswer
+from checkout.domain.records import Channel, OrderStatus, PaymentStatus
+from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from checkout.payments.start import PaymentService
+from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes.gateway import FakeGateway, failed, paid
 
 UowFactory = Callable[[], SqlUnitOfWork]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.money import AmountReason
-from checkout.phones import PhoneReason
-from checkout.records import LANGUAGES, Language, PaymentStatus
-from checkout.texts import (
+from checkout.domain.money import AmountReason
+from checkout.domain.phones import PhoneReason
+from checkout.domain.records import LANGUAGES, Language, PaymentStatus
+from checkout.i18n.texts import (
     OUTCOME_EXPIRED,
     OUTCOME_FAILED,
     TEXTS,

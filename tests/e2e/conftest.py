@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from checkout.delivery import DeliveryPolicy
+from checkout.outbox.delivery import DeliveryPolicy
 from daraja.simulator.settings import SimulatorSettings
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
-from tests.fakes import FakeTelegram
-from tests.fakes.whatsapp_api import FakeWhatsApp
+from lipa_testing import FakeTelegram
+from lipa_testing.whatsapp_api import FakeWhatsApp
 
 WEBHOOK_SECRET = "telegram-webhook-secret-for-tests"
 

@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from checkout.conversation import StartPayment
-from checkout.records import Channel, PaymentStatus
+from checkout.conversation.model import StartPayment
+from checkout.domain.records import Channel, PaymentStatus
 from daraja import parse_callback
 from daraja.errors import CallbackError
 from daraja.simulator.faults import Endpoint, Fault
@@ -26,10 +26,10 @@ from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import utc_now
 from lipa.service import Service
+from lipa_testing import FakeTelegram
 from storage.models import OutboxRow, PaymentRow
 from tests.e2e.callback_relay import CallbackRelay
 from tests.e2e.conftest import StartService, service_settings
-from tests.fakes import FakeTelegram
 
 STAFF_CHAT = -1001
 FIRST_CHAT = 7000
@@ -483,7 +483,25 @@ class TestForgedCallbacks:
             for start in range(0, len(bodies), 50):
                 codes += await asyncio.gather(*(post(body) for body in bodies[start : start + 50]))
         assert all(400 <= code < 500 for code in codes), sorted(set(codes))
-        await self._nothing_changed(service, telegram)
+        await self._nothing_changed_but_every_body_kept(service, telegram, bodies)
+
+    async def _nothing_changed_but_every_body_kept(
+        self, service: Service, telegram: FakeTelegram, bodies: list[bytes]
+    ) -> None:
+        # No payment changed and no customer heard anything; each body is kept and the staff
+        # get one alert per body, naming it for a replay (issue 19, item 6).
+        assert set((await statuses(service)).values()) == {PaymentStatus.PENDING}
+        lipa = service.lipa
+        assert lipa is not None
+        kept = await lipa.settlement.bodies.recent(limit=2 * len(bodies))
+        assert sorted(body.received.body for body in kept) == sorted(bodies)
+        async with lipa.engine.connect() as connection:
+            alerts = (await connection.execute(select(OutboxRow.chat_key, OutboxRow.payload))).all()
+        assert {chat_key for chat_key, _ in alerts} == {str(STAFF_CHAT)}
+        assert sorted(payload["line"] for _, payload in alerts) == sorted(
+            f"CALLBACK {body.id} REFUSED: lipa callbacks replay {body.id}" for body in kept
+        )
+        assert {message.chat_id for message in telegram.sent} <= {STAFF_CHAT}
 
 
 def malformed_bodies(valid: dict[str, Any], *, count: int, seed: int) -> list[bytes]:

@@ -14,16 +14,16 @@ from typing import Any
 import aiohttp
 import pytest
 
-from checkout.records import PaymentStatus
+from checkout.domain.records import PaymentStatus
 from lipa.channels import NoCustomerChannel
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
+from lipa_testing import FakeTelegram
+from lipa_testing.sms_api import FakeSmsApi
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import seed
 from tests.e2e.test_ussd_checkout import CALLER, PAY_WW_1042, Handset, wait_for_status
-from tests.fakes import FakeTelegram
-from tests.fakes.sms_api import FakeSmsApi
 
 API_TOKEN = "orders-api-token-for-tests"
 

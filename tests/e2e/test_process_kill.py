@@ -18,13 +18,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from checkout.ports import NewPayment
-from checkout.records import Channel
+from checkout.domain.ports import NewPayment
+from checkout.domain.records import Channel
 from lipa.demo import free_port
 from lipa.settings import Settings
+from lipa_testing import FakeTelegram
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory
-from tests.fakes import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "kill-test-callback-secret"

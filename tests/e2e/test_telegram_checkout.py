@@ -6,8 +6,8 @@ import pytest
 
 from daraja.simulator.settings import SimulatorSettings
 from lipa.service import Service
+from lipa_testing import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
-from tests.fakes import FakeTelegram
 
 CUSTOMER = 5001
 STAFF_CHAT = -1001

@@ -14,15 +14,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from checkout.gsm import gsm7_length, is_gsm7
-from checkout.records import Channel, PaymentStatus
+from checkout.channels.gsm import gsm7_length, is_gsm7
+from checkout.domain.records import Channel, PaymentStatus
 from daraja.simulator.faults import Endpoint, Fault
 from daraja.simulator.settings import SimulatorSettings
 from lipa.service import Service
+from lipa_testing import FakeTelegram
+from lipa_testing.sms_api import FakeSmsApi
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, STAFF_CHAT, reach_confirmation, seed
-from tests.fakes import FakeTelegram
-from tests.fakes.sms_api import FakeSmsApi
 
 CALLER = "+254712345678"
 PAY_WW_1042 = ("1", "WW-1042", "1", "1")

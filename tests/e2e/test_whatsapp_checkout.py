@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from lipa.service import Service
+from lipa_testing.whatsapp_api import FakeWhatsApp, sign
 from storage.models import PaymentRow, WhatsAppInboundRow
 from tests.e2e.conftest import StartService
 from tests.e2e.whatsapp_support import CUSTOMER, whatsapp_settings
-from tests.fakes.whatsapp_api import FakeWhatsApp, sign
 
 PAID = {"en": "M-Pesa receipt", "sw": "Risiti ya M-Pesa"}
 ASK_PHONE = {"en": "M-Pesa number", "sw": "namba"}

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from checkout.conversation import Button, Reply, reply_to_payload
-from checkout.records import Channel
+from checkout.conversation.model import Button, Reply, reply_to_payload
+from checkout.domain.records import Channel
 from lipa.service import Service
+from lipa_testing.sms_api import FakeSmsApi
+from lipa_testing.whatsapp_api import FakeWhatsApp
 from storage.models import OutboxRow, WhatsAppOutboundRow
 from tests.e2e.conftest import StartService
 from tests.e2e.whatsapp_support import CUSTOMER, whatsapp_settings
-from tests.fakes.sms_api import FakeSmsApi
-from tests.fakes.whatsapp_api import FakeWhatsApp
 
 PAID = Reply("Paid: KES 1,500 for order WW-1042. M-Pesa receipt NLJ7RT61SV.")
 REMINDER = Reply(

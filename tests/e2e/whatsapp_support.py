@@ -6,7 +6,7 @@ from typing import Any
 
 from lipa.demo import free_port
 from lipa.settings import Settings
-from tests.fakes.whatsapp_api import DEFAULT_VERIFY_TOKEN, FakeWhatsApp
+from lipa_testing.whatsapp_api import DEFAULT_VERIFY_TOKEN, FakeWhatsApp
 
 CUSTOMER = "254712345678"
 

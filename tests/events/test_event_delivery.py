@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from checkout.delivery import DeliveryPolicy, OutboxSender
-from checkout.events import EventPublisher, EventType
-from checkout.ports import NewPayment, PaymentResult
-from checkout.records import Channel
-from checkout.settlement import SettlementService
+from checkout.domain.ports import NewPayment, PaymentResult
+from checkout.domain.records import Channel
+from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.payments.settle import SettlementService
+from checkout.platform.events import EventPublisher, EventType
 from storage.unit_of_work import SqlUnitOfWork
 from tests.events.receiver import Receiver
 from webhook.events import EventWebhookSender

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from checkout.events import EventPublisher, EventType, receiver_key
-from checkout.records import Channel
+from checkout.domain.records import Channel
+from checkout.platform.events import EventPublisher, EventType, receiver_key
 from storage.unit_of_work import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

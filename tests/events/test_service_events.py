@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from lipa_testing import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed
 from tests.events.receiver import Receiver
-from tests.fakes import FakeTelegram
 
 SECRET = "event-secret-for-tests-0123"
 

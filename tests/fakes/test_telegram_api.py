@@ -42,7 +42,7 @@ from telegram.ext import (
     filters,
 )
 
-from .telegram_api import FakeTelegram, RateLimits
+from lipa_testing.telegram_api import FakeTelegram, RateLimits
 
 USER = 254_700_001
 OTHER_USER = 254_700_002

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from checkout.payments.limits import PushLimits
+from lipa.app import push_limits
 from lipa.cli import describe_validation_error
 from lipa.settings import MissingSetting, MpesaEnvironment, Settings, require
 
@@ -109,3 +112,22 @@ def test_a_copy_of_env_example_is_a_valid_configuration(tmp_path: Path) -> None:
     assert s.confirm_with_query is False
     with pytest.raises(MissingSetting):
         require(s, "telegram_bot_token", "the bot's token")
+
+
+def test_push_limits_default_to_three_a_number_in_ten_minutes_and_ten_a_sender_an_hour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert push_limits(settings()) == PushLimits(
+        per_phone=3,
+        phone_window=timedelta(minutes=10),
+        per_sender=10,
+        sender_window=timedelta(hours=1),
+        cancels_in_a_row=2,
+        pause=timedelta(hours=1),
+    )
+    monkeypatch.setenv("PUSH_LIMIT_PER_PHONE", "5")
+    monkeypatch.setenv("PUSH_PAUSE_SECONDS", "1800")
+    limits = push_limits(settings())
+    assert (limits.per_phone, limits.pause) == (5, timedelta(minutes=30))
+    with pytest.raises(ValidationError):
+        settings(push_limit_per_sender=0)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from checkout.records import Channel
+from checkout.domain.records import Channel
 from lipa.app import open_lipa
 from lipa.settings import MissingSetting, Settings
 from sms import SmsSender

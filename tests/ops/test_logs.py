@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from checkout.log_context import log_fields
+from checkout.runtime.log_context import log_fields
 from lipa.app import callback_secret
 from lipa.logs import ContextTextFormatter, JsonFormatter, Redactor, mask_phones, secret_values
 from lipa.settings import Settings
+from lipa_testing import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed
-from tests.fakes import FakeTelegram
 
 SECRETS = ["pk-0123456789-passkey", "callback-secret-for-tests"]
 JsonLog = tuple[logging.Logger, io.StringIO]

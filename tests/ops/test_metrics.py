@@ -9,14 +9,14 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_aiohttp import AiohttpClient
 
-from checkout.records import Channel
-from checkout.settlement import SettlementService
-from checkout.summaries import OutboxBacklog
+from checkout.domain.records import Channel
+from checkout.domain.summaries import OutboxBacklog
+from checkout.payments.settle import SettlementService
 from lipa.service import Service
+from lipa_testing import FakeTelegram
 from storage.unit_of_work import SqlUnitOfWork
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed
-from tests.fakes import FakeTelegram
 from webhook.app import WebhookConfig, create_app
 from webhook.metrics import LipaMetrics, MetricsRoute
 

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from checkout.ports import PaymentResult, PushFailed, PushProblem, QueryAnswer
+from checkout.domain.ports import PaymentResult, PushFailed, PushProblem, QueryAnswer
 from lipa.timed_gateway import TimedGateway
-from tests.fakes.gateway import FakeGateway, paid
+from lipa_testing.gateway import FakeGateway, paid
 
 
 class Recorder:

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from checkout.conversation import Button, Reply, reply_to_payload
-from checkout.ports import DeliveryFailed
-from checkout.records import Channel
+from checkout.conversation.model import Button, Reply, reply_to_payload
+from checkout.domain.ports import DeliveryFailed
+from checkout.domain.records import Channel
 from sms import (
     AfricasTalkingSms,
     SmsConfig,

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checkout.ports import NewPayment, Settlement, UnitOfWork
-from checkout.records import Channel, Payment, PaymentStatus
+from checkout.domain.ports import NewPayment, Settlement, UnitOfWork
+from checkout.domain.records import Channel, Payment, PaymentStatus
 
 RESULT_CODES = {
     PaymentStatus.PAID: 0,

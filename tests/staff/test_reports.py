@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from checkout.records import Channel, PaymentStatus
-from checkout.reports import (
+from checkout.domain.records import Channel, PaymentStatus
+from checkout.staff.reports import (
     CSV_COLUMNS,
     ExportRangeError,
     Period,

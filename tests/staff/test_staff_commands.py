@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import png
 import pytest
 
-from checkout.ports import UnitOfWorkFactory
-from checkout.records import PaymentStatus
-from checkout.texts import NAIROBI
+from checkout.domain.ports import UnitOfWorkFactory
+from checkout.domain.records import PaymentStatus
+from checkout.i18n.texts import NAIROBI
 from lipa.service import Service
+from lipa_testing import FakeTelegram, SentMessage
 from tests.e2e.conftest import StartService, service_settings
-from tests.fakes import FakeTelegram, SentMessage
 from tests.staff.seeding import Seed, seed
 
 STAFF = 7001

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.staff_texts import STAFF_TEXTS, st
-from checkout.texts import placeholders
+from checkout.i18n.staff import STAFF_TEXTS, st
+from checkout.i18n.texts import placeholders
 
 
 def test_both_languages_have_the_same_keys() -> None:

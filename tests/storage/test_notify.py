@@ -6,8 +6,8 @@ import asyncio
 import time
 from typing import Any
 
-from checkout.delivery import DeliveryPolicy, OutboxSender
-from checkout.records import Channel
+from checkout.domain.records import Channel
+from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from lipa.app import utc_now
 from storage.database import create_engine, session_factory
 from storage.notify import listen_forever

@@ -11,20 +11,21 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from checkout import flow
-from checkout.chat import ConversationService
-from checkout.copies import TelegramCopies
-from checkout.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
-from checkout.payments import PaymentService
-from checkout.push_queue import PushPolicy, PushWorker
-from checkout.records import Language
-from checkout.settlement import SettlementService, StaffChat
-from checkout.ussd import UssdService
+from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
+from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
+from checkout.channels.ussd.sessions import UssdService
+from checkout.channels.ussd.telegram_copies import TelegramCopies
+from checkout.conversation import flow
+from checkout.conversation.service import ConversationService
+from checkout.domain.records import Language
+from checkout.payments.limits import PushLimiter, PushLimits
+from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.start import PaymentService
+from lipa_testing.gateway import FakeGateway
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes.gateway import FakeGateway
 from webhook.app import WebhookConfig, create_app
 from webhook.mpesa import SourceCheck
-from webhook.ussd import USSD_EVENTS_PATH, USSD_PATH, UssdHandler
+from webhook.ussd import ANSWER_SECONDS, USSD_EVENTS_PATH, USSD_PATH, UssdHandler
 
 UowFactory = Callable[[], SqlUnitOfWork]
 CALLER = "+254712345678"
@@ -156,6 +157,8 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         seed: bool = True,
         push_delay: float = 0.0,
         sources: SourceCheck | None = None,
+        limits: PushLimits | None = None,
+        answer_seconds: float = ANSWER_SECONDS,
     ) -> UssdShop:
         clock = Clock()
         gateway = FakeGateway()
@@ -171,6 +174,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
             clock=clock,
             push_delay=timedelta(seconds=push_delay),
             on_queued=lambda: woken[0].wake(),
+            limiter=PushLimiter(limits) if limits is not None else None,
         )
         settings = flow.FlowSettings(
             business, accept_unknown_orders=accept_unknown_orders, default_language=language
@@ -181,7 +185,9 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         woken.append(pushes)
         app = create_app(
             WebhookConfig(
-                settlement=settlement, callback_secret="s", ussd=UssdHandler(ussd, sources)
+                settlement=settlement,
+                callback_secret="s",
+                ussd=UssdHandler(ussd, sources, answer_seconds=answer_seconds),
             )
         )
         client: TestClient[Any, Any] = TestClient(TestServer(app))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.gsm import gsm7_length, is_gsm7, to_gsm7
+from checkout.channels.gsm import gsm7_length, is_gsm7, to_gsm7
 
 
 class TestIsGsm7:

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from checkout.gsm import gsm7_length, is_gsm7
-from checkout.ports import PushFailed, PushOutcome, PushProblem
-from checkout.records import Channel, Payment, PaymentStatus
+from checkout.channels.gsm import gsm7_length, is_gsm7
+from checkout.domain.ports import PushFailed, PushOutcome, PushProblem
+from checkout.domain.records import Channel, Payment, PaymentStatus
 from storage.models import PushRequestRow
 from tests.ussd.conftest import CALLER_KEY, MakeShop, UssdShop
 

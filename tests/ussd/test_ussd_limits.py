@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.conversation import Button, Reply, Step
-from checkout.gsm import gsm7_length
-from checkout.records import Channel, Language
-from checkout.ussd_screens import Choice, Screen, build_screen
+from checkout.channels.gsm import gsm7_length
+from checkout.channels.ussd.screens import Choice, Screen, build_screen
+from checkout.conversation.model import Button, Reply, Step
+from checkout.domain.records import Channel, Language
 from tests.ussd.conftest import CALLER_KEY, MakeShop, UssdShop
 
 # What a customer may type where typing is asked: good answers, and each kind of mistake.

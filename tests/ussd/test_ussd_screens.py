@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from checkout.records import Channel, PaymentStatus
+from checkout.domain.records import Channel, PaymentStatus
+from lipa_testing.gateway import paid
 from storage.models import PushRequestRow
-from tests.fakes.gateway import paid
 from tests.ussd.conftest import CALLER_KEY, MakeShop, UssdShop
 
 MENU_EN = "CON Wildwash - pay with M-Pesa\n1. Pay an order\n2. My last payment\n3. Language / Lugha"

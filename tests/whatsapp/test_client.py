@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.fakes.whatsapp_api import ERRORS
+from lipa_testing.whatsapp_api import ERRORS
 from whatsapp.client import (
     CloudApi,
     CloudApiConfig,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from checkout.conversation import ButtonPressed, Command, ContactShared, TextMessage
+from checkout.conversation.model import ButtonPressed, Command, ContactShared, TextMessage
 from whatsapp.events import StatusUpdate, event_from_text, parse_update
 
 

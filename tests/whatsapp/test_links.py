@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from checkout.links import whatsapp_pay_link
-from checkout.orders import OrderService
-from checkout.reports import ReportService
-from checkout.staff import StaffDesk, StaffRequest, TextAnswer
+from checkout.conversation.links import whatsapp_pay_link
+from checkout.platform.orders import OrderService
+from checkout.staff.commands import StaffDesk, StaffRequest, TextAnswer
+from checkout.staff.reports import ReportService
 from storage.unit_of_work import SqlUnits
 from whatsapp.events import event_from_text
 

@@ -1,7 +1,7 @@
 """whatsapp: received message ids (redeliveries, the 24-hour window) and sent messages' statuses
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0009
 Create Date: 2026-12-03 23:50:00
 
 WhatsApp retries a webhook delivery it thinks was not taken: each received message id is
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

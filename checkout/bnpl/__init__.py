@@ -1,0 +1,1 @@
+"""Buy Now, Pay Later: plan rules, offers, installments and their collection."""

@@ -1,0 +1,186 @@
+"""Collecting installments: reminders the day before, and the STK push on the due date.
+
+The worker is driven by the database alone: what is due is read from the installments'
+``remind_at`` and ``next_attempt_at``, so it survives restarts, and a pass at any time (``lipa
+installments collect --as-of``) does what was due by then. Reminders are taken with ``FOR
+UPDATE SKIP LOCKED`` and cleared as they are queued (deduplicated by outbox key), so each goes
+out once. Pushes are made per plan: a plan is claimed for a lease first, and one with a
+payment in flight cannot be claimed, so several processes never push the same installment
+twice. How a push ends is settled like any payment; :class:`checkout.bnpl.ledger.PlanLedger`
+then schedules the retry or marks the installment overdue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.pushes import PlanPusher, Pushed, PushResult
+from checkout.bnpl.records import Installment, InstallmentStatus, Plan
+from checkout.bnpl.views import due_reply, reminder_reply
+from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.runtime.periodic import run_every
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectPolicy:
+    """How many plans a pass takes at once, and how often the worker looks."""
+
+    batch_size: int = 20
+    interval_seconds: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """One installment a pass pushed for, and how the push went."""
+
+    plan: Plan
+    installment: Installment
+    outcome: Pushed
+
+
+@dataclass(frozen=True, slots=True)
+class CollectReport:
+    """What one pass did: reminders queued and pushes made."""
+
+    reminders: int = 0
+    pushes: tuple[Collected, ...] = ()
+
+
+class InstallmentCollector:
+    """Sends due reminders and pushes due installments, one pass at a time."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        pusher: PlanPusher,
+        ledger: PlanLedger,
+        *,
+        clock: Clock,
+        policy: CollectPolicy | None = None,
+    ) -> None:
+        self._units = units
+        self._pusher = pusher
+        self._ledger = ledger
+        self._clock = clock
+        self._policy = policy or CollectPolicy()
+
+    async def run_once(self, now: datetime | None = None) -> CollectReport:
+        """Do everything due at ``now`` (default: the clock's time)."""
+        at = now or self._clock()
+        reminders = await self._remind(at)
+        pushes: list[Collected] = []
+        seen: set[int] = set()
+        while True:
+            async with self._units() as unit:
+                plans = await unit.plans.claim_due(
+                    now=at, limit=self._policy.batch_size, lease_seconds=self._pusher.lease_seconds
+                )
+                await unit.commit()
+            done = await asyncio.gather(*(self._collect(plan, at) for plan in plans))
+            pushes += [item for item in done if item is not None]
+            fresh = {plan.id for plan in plans} - seen
+            seen |= fresh
+            # A plan whose push could not even be tried stays due; it waits for the next pass.
+            if len(plans) < self._policy.batch_size or not fresh:
+                break
+        return CollectReport(reminders, tuple(pushes))
+
+    async def run_forever(self) -> None:
+        """Collect every ``interval_seconds`` until cancelled."""
+        await run_every(self._policy.interval_seconds, self.run_once, name="installment collection")
+
+    async def _remind(self, now: datetime) -> int:
+        """Queue every reminder due at ``now``; one for an installment already due is skipped."""
+        sent = 0
+        while True:
+            async with self._units() as unit:
+                taken = await unit.plans.claim_reminders(now=now, limit=self._policy.batch_size)
+                for installment in taken:
+                    plan = await unit.plans.get(installment.plan_id)
+                    if plan is None or now >= installment.due_at:
+                        continue
+                    reply = reminder_reply(plan, installment, self._ledger.rules)
+                    await self._ledger.tell(
+                        unit, plan, reply, f"installment:{installment.id}:reminder"
+                    )
+                    sent += 1
+                await unit.commit()
+            if len(taken) < self._policy.batch_size:
+                return sent
+
+    async def _collect(self, plan: Plan, now: datetime) -> Collected | None:
+        """Push a claimed plan's earliest due installment (the claim is released after)."""
+        due = [
+            item
+            for item in plan.installments
+            if item.status is InstallmentStatus.DUE
+            and item.next_attempt_at is not None
+            and item.next_attempt_at <= now
+        ]
+        if not due:
+            async with self._units() as unit:
+                await unit.plans.release(plan.id)
+                await unit.commit()
+            return None
+        installment = due[0]
+        try:
+            result = await self._pusher.push(
+                plan,
+                installment.number,
+                installment.number,
+                language=plan.language,
+                automatic=True,
+                claimed=True,
+            )
+        except Exception:
+            # The lease brings the plan back to another pass; nothing was recorded as sent.
+            log.exception("push for plan %s failed unexpectedly", plan.id)
+            return None
+        await self._after(plan, installment, result, now)
+        return Collected(plan, installment, result.outcome)
+
+    async def _after(
+        self, plan: Plan, installment: Installment, result: PushResult, now: datetime
+    ) -> None:
+        """Tell the customer a push is on its way, or reschedule a push that did not go out."""
+        async with self._units() as unit:
+            fresh = await unit.plans.get(plan.id) or plan
+            if result.outcome is Pushed.SENT and result.payment is not None:
+                key = f"payment:{result.payment.id}:due"
+                await self._ledger.tell(unit, fresh, due_reply(fresh, installment), key)
+            elif result.outcome is Pushed.FAILED and not _may_have_reached(result):
+                # Nothing reached the phone: retry soon, or after the last try it is overdue.
+                overdue = await self._ledger.retry_or_overdue(
+                    unit, fresh, installment, None, None, now=now
+                )
+                if overdue is not None:
+                    key = f"installment:{installment.id}:overdue"
+                    await self._ledger.tell(unit, fresh, overdue, key)
+            elif result.outcome is Pushed.REFUSED:
+                await self._refused(unit, fresh, installment, now)
+            await unit.commit()
+
+    async def _refused(
+        self, unit: UnitOfWork, plan: Plan, installment: Installment, now: datetime
+    ) -> None:
+        """The payment service refused the push: a paid-off order ends the plan, else retry soon."""
+        order = await unit.orders.get(plan.order_reference)
+        if order is not None and order.balance < plan.left:
+            await self._ledger.align(unit, plan, order)
+            return
+        current = plan.installment(installment.number)
+        if current.status.is_unpaid:
+            later = now + self._ledger.rules.retry_soon
+            await unit.plans.save_installment(replace(current, next_attempt_at=later))
+
+
+def _may_have_reached(result: PushResult) -> bool:
+    """Whether a failed push may still have reached the phone (its answer timed out)."""
+    failure = result.failure
+    return failure is None or failure.problem is PushProblem.OUTCOME_UNKNOWN

@@ -1,0 +1,311 @@
+"""Plans in the conversation: the offer, accepting it, ``/plans`` and the buttons on a plan.
+
+The flow asks for these through effects (:class:`checkout.conversation.model.OfferPlan` and
+friends); :class:`PlanDesk` answers with replies. Who may have a plan is decided here, on the
+stored payments and plans, and decided again when an option is taken. An option taken on
+another day, or for a balance that has changed since, is not accepted: the customer is shown
+the offer as it stands now, since the dates and amounts they agree to must be the ones shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.pushes import PlanPusher, Pushed, PushResult
+from checkout.bnpl.records import NewPlan, Plan, PlanStatus
+from checkout.bnpl.rules import (
+    Action,
+    Refusal,
+    Schedule,
+    Standing,
+    nairobi_date,
+    refusal,
+    schedule,
+    schedules,
+)
+from checkout.bnpl.views import (
+    capped_amount,
+    deposit_rows,
+    offer_reply,
+    pay_now_row,
+    plans_replies,
+    refusal_reply,
+)
+from checkout.conversation.model import (
+    AcceptPlan,
+    ActOnPlan,
+    OfferPlan,
+    PlanEffect,
+    Reply,
+    ShowPlans,
+)
+from checkout.domain.money import format_number
+from checkout.domain.phones import display_phone
+from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.records import Customer, Language
+from checkout.i18n import texts
+from checkout.payments.start import PROBLEM_TEXT
+
+log = logging.getLogger(__name__)
+
+
+class PlanDesk:
+    """Answers the flow's plan effects for one customer at a time."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        pusher: PlanPusher,
+        ledger: PlanLedger,
+        *,
+        clock: Clock,
+        offering: bool = True,
+    ) -> None:
+        self._units = units
+        self._pusher = pusher
+        self._ledger = ledger
+        self._rules = ledger.rules
+        self._clock = clock
+        # Off: no new plans are offered, but existing ones are still shown and paid.
+        self._offering = offering
+
+    async def handle(
+        self, customer: Customer, language: Language, effect: PlanEffect, *, at_once: bool = False
+    ) -> list[Reply]:
+        """Carry out one plan effect; ``at_once`` (USSD) queues pushes instead of sending them."""
+        if isinstance(effect, OfferPlan):
+            return await self.offer(customer, language, effect)
+        if isinstance(effect, AcceptPlan):
+            return await self.accept(customer, language, effect, at_once=at_once)
+        if isinstance(effect, ShowPlans):
+            return await self.show(customer, language)
+        return await self.act(customer, language, effect, at_once=at_once)
+
+    # --- the offer -------------------------------------------------------------------------
+
+    async def offer(self, customer: Customer, language: Language, effect: OfferPlan) -> list[Reply]:
+        """The offer for the order, or why there is none, in one sentence."""
+        now = self._clock()
+        async with self._units() as unit:
+            balance = await self._balance(unit, effect.order_reference, effect.amount)
+            standing = await self._standing(unit, customer, effect.phone, effect.order_reference)
+        return self._offer_or_refusal(
+            language, effect.order_reference, effect.phone, balance, standing, now
+        )
+
+    def _offer_or_refusal(
+        self,
+        language: Language,
+        order: str,
+        phone: str,
+        balance: int | None,
+        standing: Standing,
+        now: datetime,
+    ) -> list[Reply]:
+        if balance is None or balance <= 0:
+            return [Reply(texts.t(language, "order_paid", order=order))]
+        refused = self._refusal(standing, balance, now)
+        if refused is not None:
+            return [refusal_reply(language, refused, order=order, rules=self._rules)]
+        options = schedules(balance, self._rules, now)
+        return [offer_reply(language, order=order, phone=phone, options=options, rules=self._rules)]
+
+    def _refusal(self, standing: Standing, balance: int, now: datetime) -> Refusal | None:
+        return refusal(self._rules if self._offering else None, standing, balance, now)
+
+    async def _balance(self, unit: UnitOfWork, reference: str, typed: int | None) -> int | None:
+        """What a plan for the order covers: a known order's balance, else the amount typed."""
+        order = await unit.orders.get(reference)
+        if order is not None and order.known:
+            return order.balance
+        if typed is not None:
+            return typed
+        return order.balance if order is not None else None
+
+    async def _standing(
+        self, unit: UnitOfWork, customer: Customer, phone: str, reference: str
+    ) -> Standing:
+        standing = await unit.plans.standing(customer_id=customer.id, phone=phone)
+        existing = await unit.plans.open_for_order(reference)
+        # A plan still waiting for its deposit may be replaced by a new choice.
+        return replace(standing, order_has_plan=existing is not None and existing.status.is_owing)
+
+    # --- accepting -------------------------------------------------------------------------
+
+    async def accept(
+        self, customer: Customer, language: Language, effect: AcceptPlan, *, at_once: bool = False
+    ) -> list[Reply]:
+        """Store the plan chosen and send its deposit's push; re-offer if the offer changed."""
+        now = self._clock()
+        reference = effect.order_reference
+        async with self._units() as unit:
+            balance = await self._balance(unit, reference, effect.amount)
+            standing = await self._standing(unit, customer, effect.phone, reference)
+            existing = await unit.plans.open_for_order(reference)
+        current = self._offer_or_refusal(language, reference, effect.phone, balance, standing, now)
+        if balance is None or balance <= 0 or self._refusal(standing, balance, now) is not None:
+            return current
+        option = schedule(balance, self._rules, effect.count, now)
+        if (
+            option is None
+            or effect.count not in self._rules.options
+            or balance != effect.balance
+            or nairobi_date(now) != effect.offered_on
+        ):
+            return [Reply(texts.t(language, "plan_offer_changed")), *current]
+        if existing is not None and not await self._replace(existing):
+            return [Reply(texts.t(language, "already_paying"))]
+        plan = await self._create(customer, language, effect, option, now)
+        if not await self._first_for_order(plan):
+            return [Reply(texts.t(language, "already_paying"))]
+        log.info("plan %s chosen for order %s", plan.id, reference)
+        result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
+        if result.outcome in (Pushed.SENT, Pushed.QUEUED):
+            async with self._units() as unit:
+                await self._ledger.notify_staff(unit, plan, "staff_plan_accepted", "accepted")
+                await unit.commit()
+        return self._pushed(language, plan, result, deposit=True)
+
+    async def _first_for_order(self, plan: Plan) -> bool:
+        """Keep ``plan`` only if no other open plan of its order came first.
+
+        Two acceptances at once both find no plan and both store one: the later one gives
+        way (and the earlier one cannot be claimed once cancelled), so one deposit is pushed.
+        """
+        async with self._units() as unit:
+            first = await unit.plans.open_for_order(plan.order_reference)
+            if first is not None and first.id != plan.id:
+                await unit.plans.set_status(plan.id, PlanStatus.CANCELLED, now=self._clock())
+                await unit.commit()
+                log.info("plan %s gave way to plan %s of the same order", plan.id, first.id)
+                return False
+        return True
+
+    async def _replace(self, existing: Plan) -> bool:
+        """Cancel a plan still waiting for its deposit, unless that deposit is on its way."""
+        async with self._units() as unit:
+            if not await unit.plans.claim(existing.id, now=self._clock(), lease_seconds=60):
+                return False
+            await unit.plans.set_status(existing.id, PlanStatus.CANCELLED, now=self._clock())
+            await unit.plans.release(existing.id)
+            await unit.commit()
+        return True
+
+    async def _create(
+        self,
+        customer: Customer,
+        language: Language,
+        effect: AcceptPlan,
+        option: Schedule,
+        now: datetime,
+    ) -> Plan:
+        """The stored plan, with its order made (or its amount due raised) for the balance."""
+        async with self._units() as unit:
+            order = await unit.orders.get(effect.order_reference)
+            if order is None:
+                order = await unit.orders.create(
+                    effect.order_reference, option.balance, known=False
+                )
+            elif not order.known and order.balance < option.balance:
+                # As when paying it: for an order the business did not know, what the
+                # customer agrees to pay is what is due.
+                await unit.orders.raise_amount_due(
+                    order.reference, order.amount_paid + option.balance
+                )
+            new = NewPlan(order.reference, customer, language, effect.phone, option)
+            plan = await unit.plans.create(new, now=now)
+            await unit.commit()
+        return plan
+
+    # --- /plans and the buttons on a plan ------------------------------------------------
+
+    async def show(self, customer: Customer, language: Language) -> list[Reply]:
+        """The customer's open plans with what is paid, what is left and the next date."""
+        async with self._units() as unit:
+            plans = await unit.plans.open_for_customer(customer.id)
+        return plans_replies(language, list(plans), self._clock())
+
+    async def act(
+        self, customer: Customer, language: Language, effect: ActOnPlan, *, at_once: bool = False
+    ) -> list[Reply]:
+        """Pay the next installment, everything left, or the deposit; or drop a plan."""
+        async with self._units() as unit:
+            plan = await unit.plans.get(effect.plan_id)
+        if plan is None or plan.customer_id != customer.id or effect.action not in set(Action):
+            return [Reply(texts.t(language, "plan_not_found"))]
+        action = Action(effect.action)
+        if not plan.status.is_open:
+            return await self.show(customer, language)
+        if action is Action.DROP:
+            return await self._drop(language, plan)
+        if plan.status is PlanStatus.PENDING_DEPOSIT:
+            return await self._deposit(customer, language, plan, at_once=at_once)
+        if action is Action.DEPOSIT:
+            return await self.show(customer, language)
+        unpaid = plan.unpaid
+        taken = capped_amount(unpaid) if action is Action.ALL else unpaid[:1]
+        result = await self._pusher.push(
+            plan, taken[0].number, taken[-1].number, language=language, at_once=at_once
+        )
+        replies = self._pushed(language, plan, result, deposit=False)
+        if action is Action.ALL and len(taken) < len(unpaid) and result.outcome is Pushed.SENT:
+            amount = sum(item.amount for item in taken)
+            replies.insert(0, Reply(texts.t(language, "plan_all_capped", amount=amount)))
+        return replies
+
+    async def _deposit(
+        self, customer: Customer, language: Language, plan: Plan, *, at_once: bool
+    ) -> list[Reply]:
+        """Push a waiting plan's deposit again; on a later day its dates no longer hold."""
+        now = self._clock()
+        if nairobi_date(plan.created_at) != nairobi_date(now):
+            if await self._replace(plan):
+                offer = OfferPlan(plan.order_reference, True, None, plan.phone)
+                changed = Reply(texts.t(language, "plan_offer_changed"))
+                return [changed, *await self.offer(customer, language, offer)]
+            return [Reply(texts.t(language, "already_paying"))]
+        result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
+        return self._pushed(language, plan, result, deposit=True)
+
+    async def _drop(self, language: Language, plan: Plan) -> list[Reply]:
+        if plan.status is not PlanStatus.PENDING_DEPOSIT:
+            return [Reply(texts.t(language, "plan_not_droppable"))]
+        async with self._units() as unit:
+            if not await unit.plans.claim(plan.id, now=self._clock(), lease_seconds=60):
+                await unit.rollback()
+                return [Reply(texts.t(language, "already_paying"))]
+            await self._ledger.drop(unit, plan)
+            await unit.plans.release(plan.id)
+            await unit.commit()
+        log.info("plan %s dropped before its deposit", plan.id)
+        return [Reply(texts.t(language, "plan_dropped", order=plan.order_reference))]
+
+    def _pushed(
+        self, language: Language, plan: Plan, result: PushResult, *, deposit: bool
+    ) -> list[Reply]:
+        """What to tell the customer about a push for their plan."""
+        payment = result.payment
+        if result.outcome is Pushed.SENT and payment is not None:
+            key = "plan_deposit_sent" if deposit else "push_sent"
+            text = texts.t(
+                language,
+                key,
+                amount=format_number(payment.amount),
+                order=plan.order_reference,
+                phone=display_phone(plan.phone),
+            )
+            return [Reply(text)]
+        if result.outcome is Pushed.BUSY:
+            return [Reply(texts.t(language, "already_paying"))]
+        if result.outcome is Pushed.NOTHING:
+            return [Reply(texts.t(language, "plan_not_found"))]
+        if result.failure is not None:
+            text = texts.t(language, PROBLEM_TEXT[result.failure.problem])
+            if result.failure.problem is PushProblem.OUTCOME_UNKNOWN:
+                return [Reply(text)]
+            rows = deposit_rows(language, plan) if deposit else (pay_now_row(language, plan),)
+            return [Reply(text, buttons=rows)]
+        return list(result.replies)

@@ -1,0 +1,329 @@
+"""The plan side of every settled payment, written in the transaction that settles it.
+
+:class:`PlanLedger` is the settlement's reply hook: when a payment linked to a plan settles, the
+installments it pays are marked paid (the deposit activates the plan, the last one completes
+it), or the failed installment is scheduled again by its result code, or made overdue after
+its retries; the customer's message becomes the plan's, and staff are told of each step. A
+payment made outside a plan for an order that has one shortens the plan to what is still owed.
+A payment that failed for lack of balance gets a "Pay later" button when the customer may
+have a plan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from checkout.bnpl.records import Installment, InstallmentStatus, Plan, PlanPayment, PlanStatus
+from checkout.bnpl.rules import PAY_LATER, PlanRules, Retry, next_attempt, refusal, retry_kind
+from checkout.bnpl.views import (
+    deposit_rows,
+    hour_text,
+    overdue_reply,
+    paid_reply,
+    pay_now_row,
+    staff_line,
+    staff_text,
+    with_plan_buttons,
+)
+from checkout.conversation.model import Button, Reply, reply_to_payload
+from checkout.domain.ports import Clock, UnitOfWork
+from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
+from checkout.i18n.texts import receipt as t_receipt
+from checkout.i18n.texts import t
+
+log = logging.getLogger(__name__)
+
+RESULT_NO_BALANCE = 1
+_RETRY_TEXT = {
+    Retry.SOON: "plan_retry_soon",
+    Retry.TOMORROW: "plan_retry_tomorrow",
+    Retry.ASK: "plan_retry_ask",
+}
+
+
+class PlanLedger:
+    """Keeps plans in step with their payments; implements ``SettledReplyHook``."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        rules: PlanRules,
+        offering: bool = True,
+        staff: StaffChat | None = None,
+    ) -> None:
+        self._clock = clock
+        self._rules = rules
+        self._offering = offering
+        self._staff = staff
+
+    @property
+    def rules(self) -> PlanRules:
+        """The plan rules in force."""
+        return self._rules
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Ask once which of these payments pay a plan and which of their orders have one.
+
+        Most settled payments have neither; without this each would cost two lookups.
+        """
+        await unit.plans.preload(
+            [payment.id for payment in payments],
+            sorted({payment.order_reference for payment in payments}),
+        )
+
+    async def settled_reply(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+    ) -> Reply:
+        """Settle the plan side of ``payment`` and return the customer's message."""
+        link = await unit.plans.link_for(payment.id)
+        if link is None:
+            return await self._outside_plan(unit, payment, order, reply)
+        plan = await unit.plans.get(link.plan_id)
+        if plan is None or not plan.status.is_open or payment.status is PaymentStatus.MISMATCHED:
+            # A mismatched amount pays nothing; the staff were alerted by the settlement.
+            return reply
+        if payment.status is PaymentStatus.PAID:
+            return await self._paid(unit, plan, link, payment)
+        if link.first == 0:
+            extra = t(plan.language, "plan_deposit_unpaid")
+            return with_plan_buttons(reply, extra, deposit_rows(plan.language, plan))
+        if link.automatic:
+            installment = plan.installment(link.first)
+            code = payment.result_code if payment.status is not PaymentStatus.EXPIRED else None
+            return await self.retry_or_overdue(unit, plan, installment, code, reply) or reply
+        extra = t(plan.language, "plan_pay_when_ready")
+        return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
+
+    # --- paid ------------------------------------------------------------------------------
+
+    async def _paid(
+        self, unit: UnitOfWork, plan: Plan, link: PlanPayment, payment: Payment
+    ) -> Reply:
+        now = self._clock()
+        for item in plan.installments:
+            if link.first <= item.number <= link.last and item.status.is_unpaid:
+                await unit.plans.save_installment(
+                    replace(
+                        item,
+                        status=InstallmentStatus.PAID,
+                        paid_at=now,
+                        payment_id=payment.id,
+                        next_attempt_at=None,
+                        remind_at=None,
+                    )
+                )
+        activated = plan.status is PlanStatus.PENDING_DEPOSIT and link.first == 0
+        if activated:
+            await self._activate(unit, plan)
+        plan = await self._reloaded(unit, plan)
+        await self._settle_status(unit, plan, activated=activated)
+        plan = await self._reloaded(unit, plan)
+        receipt = t_receipt(plan.language, payment.receipt_number)
+        return paid_reply(plan, payment.amount, receipt, deposit=activated)
+
+    async def _activate(self, unit: UnitOfWork, plan: Plan) -> None:
+        """Schedule every installment's push on its date and its reminder the day before."""
+        for item in plan.installments:
+            if item.number == 0 or not item.status.is_unpaid:
+                continue
+            await unit.plans.save_installment(
+                replace(
+                    item, next_attempt_at=item.due_at, remind_at=item.due_at - timedelta(days=1)
+                )
+            )
+        await self._notify_staff(unit, plan, "staff_plan_active", "active")
+
+    async def _settle_status(self, unit: UnitOfWork, plan: Plan, *, activated: bool) -> None:
+        """Set the plan's status from its installments: completed, overdue or active."""
+        now = self._clock()
+        if not plan.unpaid:
+            status = PlanStatus.COMPLETED
+        elif any(item.status is InstallmentStatus.OVERDUE for item in plan.unpaid):
+            status = PlanStatus.OVERDUE
+        else:
+            status = PlanStatus.ACTIVE
+        if status is plan.status and not activated:
+            return
+        await unit.plans.set_status(plan.id, status, now=now)
+        if status is PlanStatus.COMPLETED:
+            log.info("plan %s for order %s completed", plan.id, plan.order_reference)
+            await self._notify_staff(unit, plan, "staff_plan_completed", "completed")
+
+    # --- not paid --------------------------------------------------------------------------
+
+    async def retry_or_overdue(
+        self,
+        unit: UnitOfWork,
+        plan: Plan,
+        installment: Installment,
+        result_code: int | None,
+        reply: Reply | None,
+        *,
+        now: datetime | None = None,
+    ) -> Reply | None:
+        """After an automatic attempt failed: schedule the next one, or make it overdue.
+
+        Returns ``reply`` (the failure message; None when the customer saw no prompt) with
+        when the next attempt comes, or the overdue message, which is always worth sending.
+        ``now`` is the time the next attempt is counted from (default: the clock's).
+        """
+        now = now or self._clock()
+        current = plan.installment(installment.number)
+        if not current.status.is_unpaid:
+            return reply
+        kind = retry_kind(result_code)
+        at = next_attempt(kind, current.attempts, now, self._rules)
+        if at is None:
+            return await self._overdue(unit, plan, current)
+        await unit.plans.save_installment(replace(current, next_attempt_at=at))
+        log.info("installment %s of plan %s retried at %s", current.number, plan.id, at)
+        if reply is None:
+            return None
+        language = plan.language
+        extra = t(language, _RETRY_TEXT[kind], hour=hour_text(self._rules))
+        return with_plan_buttons(reply, extra, (pay_now_row(language, plan),))
+
+    async def _overdue(self, unit: UnitOfWork, plan: Plan, installment: Installment) -> Reply:
+        """Stop retrying: the installment is overdue, the customer asked politely, staff told."""
+        now = self._clock()
+        fee = self._rules.late_fee if installment.late_fee == 0 else 0
+        overdue = replace(
+            installment,
+            status=InstallmentStatus.OVERDUE,
+            next_attempt_at=None,
+            remind_at=None,
+            amount=installment.amount + fee,
+            late_fee=installment.late_fee + fee,
+        )
+        await unit.plans.save_installment(overdue)
+        if fee > 0:
+            # The fee is owed on the order too, so the order and the plan still agree.
+            order = await unit.orders.get(plan.order_reference)
+            if order is not None:
+                await unit.orders.raise_amount_due(order.reference, order.amount_due + fee)
+        await unit.plans.set_status(plan.id, PlanStatus.OVERDUE, now=now)
+        log.info("installment %s of plan %s is overdue", installment.number, plan.id)
+        await self._notify_staff(
+            unit,
+            plan,
+            "staff_plan_overdue",
+            f"overdue {installment.number}",
+            number=installment.number,
+            attempts=installment.attempts,
+            amount=overdue.amount,
+        )
+        return overdue_reply(plan, overdue, fee)
+
+    # --- payments outside a plan -----------------------------------------------------------
+
+    async def _outside_plan(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+    ) -> Reply:
+        if payment.status is PaymentStatus.PAID and order is not None:
+            plan = await unit.plans.open_for_order(payment.order_reference)
+            if plan is not None:
+                await self.align(unit, plan, order)
+            return reply
+        if (
+            payment.status is PaymentStatus.FAILED
+            and payment.result_code == RESULT_NO_BALANCE
+            and payment.channel is not Channel.USSD
+            and await self._may_have_plan(unit, payment)
+        ):
+            later = (Button(t(payment.language, "button_pay_later"), PAY_LATER),)
+            return replace(reply, buttons=(*reply.buttons, later))
+        return reply
+
+    async def _may_have_plan(self, unit: UnitOfWork, payment: Payment) -> bool:
+        """Whether the customer of a payment that found no balance may have a plan for its order."""
+        if not self._offering:
+            return False
+        order = await unit.orders.get(payment.order_reference)
+        if order is None:
+            return False
+        standing = await unit.plans.standing(customer_id=payment.customer_id, phone=payment.phone)
+        if await unit.plans.open_for_order(order.reference) is not None:
+            standing = replace(standing, order_has_plan=True)
+        return refusal(self._rules, standing, order.balance, self._clock()) is None
+
+    async def align(self, unit: UnitOfWork, plan: Plan, order: Order) -> None:
+        """Shorten a plan to what the order still owes after a payment made outside it.
+
+        A plan still waiting for its deposit no longer matches the order and is cancelled;
+        a started one loses its last installments first, so the next dates stay as agreed.
+        """
+        now = self._clock()
+        if plan.status is PlanStatus.PENDING_DEPOSIT:
+            await self._cancel(unit, plan)
+            return
+        excess = plan.left - order.balance
+        for item in reversed(plan.unpaid):
+            if excess <= 0:
+                break
+            cut = min(item.amount, excess)
+            excess -= cut
+            if cut == item.amount:
+                changed = replace(
+                    item, status=InstallmentStatus.CANCELLED, next_attempt_at=None, remind_at=None
+                )
+            else:
+                changed = replace(item, amount=item.amount - cut)
+            await unit.plans.save_installment(changed)
+        plan = await self._reloaded(unit, plan)
+        await self._settle_status(unit, plan, activated=False)
+        log.info("plan %s aligned with order %s at %s", plan.id, order.reference, now)
+
+    async def _cancel(self, unit: UnitOfWork, plan: Plan) -> None:
+        for item in plan.unpaid:
+            await unit.plans.save_installment(
+                replace(item, status=InstallmentStatus.CANCELLED, next_attempt_at=None)
+            )
+        await unit.plans.set_status(plan.id, PlanStatus.CANCELLED, now=self._clock())
+
+    async def drop(self, unit: UnitOfWork, plan: Plan) -> None:
+        """Drop a plan whose deposit was not paid; staff are told."""
+        await self._cancel(unit, plan)
+        await self._notify_staff(unit, plan, "staff_plan_dropped", "dropped")
+
+    # --- messages --------------------------------------------------------------------------
+
+    async def tell(self, unit: UnitOfWork, plan: Plan, reply: Reply, dedupe_key: str) -> None:
+        """Queue ``reply`` for the plan's customer, once per ``dedupe_key``."""
+        await unit.outbox.add(
+            channel=plan.channel,
+            chat_key=plan.chat_key,
+            payload=reply_to_payload(reply),
+            now=self._clock(),
+            dedupe_key=dedupe_key,
+        )
+
+    async def notify_staff(self, unit: UnitOfWork, plan: Plan, key: str, event: str) -> None:
+        """Queue a staff notice about ``plan`` (once per plan and event)."""
+        await self._notify_staff(unit, plan, key, event)
+
+    async def _notify_staff(
+        self, unit: UnitOfWork, plan: Plan, key: str, event: str, **extra: object
+    ) -> None:
+        if self._staff is None:
+            return
+        text = staff_text(self._staff.language, key, plan, **extra)
+        payload: dict[str, Any] = {
+            **reply_to_payload(Reply(text)),
+            "digest": True,
+            "line": staff_line(event, plan),
+        }
+        await unit.outbox.add(
+            channel=self._staff.channel,
+            chat_key=self._staff.chat_key,
+            payload=payload,
+            now=self._clock(),
+            dedupe_key=f"plan:{plan.id}:{event.replace(' ', ':')}",
+        )
+
+    async def _reloaded(self, unit: UnitOfWork, plan: Plan) -> Plan:
+        return await unit.plans.get(plan.id) or plan

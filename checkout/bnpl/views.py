@@ -1,0 +1,272 @@
+"""How plans read: the offer with its exact schedules, ``/plans``, reminders, outcomes, notices.
+
+Pure functions from records to :class:`Reply` values, in the customer's language, for any
+channel: Telegram shows the buttons, the demo numbers them, SMS leaves them out. Dates are
+Nairobi dates written ``Fri 05/12``; amounts are whole shillings with separators.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from checkout.bnpl.records import Installment, Plan, PlanStatus
+from checkout.bnpl.rules import (
+    PLAN_NO,
+    PLAN_PHONE,
+    Action,
+    PlanRules,
+    Refusal,
+    Schedule,
+    action_data,
+    choice_data,
+)
+from checkout.conversation.flow import menu_buttons
+from checkout.conversation.model import Button, Reply
+from checkout.domain.money import MAX_AMOUNT, format_number
+from checkout.domain.phones import display_phone, mask_phone
+from checkout.domain.records import Language
+from checkout.i18n.texts import NAIROBI, t
+
+
+def plan_date(language: Language, moment: datetime) -> str:
+    """A due date as customers read it: the Nairobi weekday and ``dd/mm`` (``Fri 05/12``)."""
+    local = moment.astimezone(NAIROBI)
+    return f"{t(language, f'weekday_{local.weekday()}')} {local:%d/%m}"
+
+
+def hour_text(rules: PlanRules) -> str:
+    """The collection hour as customers read it (``10:00``)."""
+    return f"{rules.collection_hour:02d}:00"
+
+
+def _button(language: Language, key: str, data: str, **params: object) -> tuple[Button, ...]:
+    return (Button(t(language, key, **params), data),)
+
+
+def pay_now_row(language: Language, plan: Plan) -> tuple[Button, ...]:
+    """The "Pay now" button: pays the plan's next installment at once."""
+    return _button(language, "button_plan_pay_now", action_data(Action.NEXT, plan.id))
+
+
+# --- the offer -------------------------------------------------------------------------------
+
+
+def schedule_lines(language: Language, option: Schedule) -> list[str]:
+    """One option as lines: its size, the deposit today, each installment's date, the total."""
+    lines = [
+        t(language, "plan_option", count=option.count),
+        t(language, "plan_part_deposit", amount=option.deposit.amount),
+    ]
+    lines += [
+        f"{plan_date(language, part.due_at)}: KES {format_number(part.amount)}"
+        for part in option.installments
+    ]
+    lines.append(t(language, "plan_part_total", total=option.total))
+    return lines
+
+
+def offer_reply(
+    language: Language,
+    *,
+    order: str,
+    phone: str,
+    options: tuple[Schedule, ...],
+    rules: PlanRules,
+) -> Reply:
+    """The offer: every option's exact schedule and total, the terms, and a button per option."""
+    blocks = [
+        t(
+            language,
+            "plan_offer",
+            order=order,
+            balance=options[0].balance,
+            phone=display_phone(phone),
+        )
+    ]
+    blocks += ["\n".join(schedule_lines(language, option)) for option in options]
+    terms = "plan_offer_terms_fee" if rules.late_fee > 0 else "plan_offer_terms"
+    blocks.append(t(language, terms, hour=hour_text(rules), fee=rules.late_fee))
+    rows = [
+        _button(
+            language,
+            "button_plan_option",
+            choice_data(option, order, phone),
+            count=option.count,
+        )
+        for option in options
+    ]
+    rows.append(_button(language, "button_plan_phone", PLAN_PHONE))
+    rows.append(_button(language, "button_plan_no", PLAN_NO))
+    return Reply("\n\n".join(blocks), buttons=tuple(rows))
+
+
+def refusal_reply(language: Language, refusal: Refusal, *, order: str, rules: PlanRules) -> Reply:
+    """Why no plan is offered, in one sentence, with the menu to carry on."""
+    text = t(
+        language,
+        f"plan_refused_{refusal.value}",
+        order=order,
+        minimum=rules.min_order,
+        limit=rules.max_outstanding,
+    )
+    return Reply(text, buttons=menu_buttons(language))
+
+
+# --- /plans ---------------------------------------------------------------------------------
+
+
+def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
+    """One plan: paid so far, what is left and the next date, with buttons to pay ahead."""
+    if plan.status is PlanStatus.PENDING_DEPOSIT:
+        text = t(language, "plans_pending", order=plan.order_reference, amount=plan.deposit.amount)
+        rows = (
+            _button(language, "button_plan_deposit", action_data(Action.DEPOSIT, plan.id)),
+            _button(language, "button_plan_drop", action_data(Action.DROP, plan.id)),
+        )
+        return Reply(text, buttons=rows)
+    upcoming = plan.next_unpaid
+    assert upcoming is not None  # plans_replies shows only started plans that still owe
+    key = "plans_overdue" if upcoming.due_at <= now else "plans_active"
+    text = t(
+        language,
+        key,
+        order=plan.order_reference,
+        paid=plan.paid,
+        left=plan.left,
+        amount=upcoming.amount,
+        date=plan_date(language, upcoming.due_at),
+    )
+    rows = (
+        _button(language, "button_plan_next", action_data(Action.NEXT, plan.id)),
+        _button(language, "button_plan_all", action_data(Action.ALL, plan.id)),
+    )
+    return Reply(text, buttons=rows)
+
+
+def plans_replies(language: Language, plans: list[Plan], now: datetime) -> list[Reply]:
+    """The customer's open plans, one message each (each with its own buttons)."""
+    # A started plan with nothing left is being completed: there is nothing to show of it.
+    shown = [p for p in plans if p.status is PlanStatus.PENDING_DEPOSIT or p.next_unpaid]
+    if not shown:
+        return [Reply(t(language, "plans_none"))]
+    replies = [plan_reply(language, plan, now) for plan in shown]
+    return [Reply(t(language, "plans_header")), *replies]
+
+
+# --- collecting -------------------------------------------------------------------------------
+
+
+def reminder_reply(plan: Plan, installment: Installment, rules: PlanRules) -> Reply:
+    """The reminder sent the day before an installment's date, with "Pay now"."""
+    language = plan.language
+    text = t(
+        language,
+        "plan_reminder",
+        amount=installment.amount,
+        order=plan.order_reference,
+        number=installment.number,
+        count=plan.count,
+        date=plan_date(language, installment.due_at),
+        hour=hour_text(rules),
+    )
+    return Reply(text, buttons=(pay_now_row(language, plan),))
+
+
+def due_reply(plan: Plan, installment: Installment) -> Reply:
+    """Sent with an installment's push on its date: what it is for, and to enter the PIN."""
+    return Reply(
+        t(
+            plan.language,
+            "plan_due",
+            number=installment.number,
+            count=plan.count,
+            order=plan.order_reference,
+            amount=installment.amount,
+        )
+    )
+
+
+def overdue_reply(plan: Plan, installment: Installment, fee: int) -> Reply:
+    """The polite message for an installment past its retries, with "Pay now"."""
+    language = plan.language
+    text = t(
+        language,
+        "plan_overdue",
+        number=installment.number,
+        count=plan.count,
+        order=plan.order_reference,
+        amount=installment.amount,
+    )
+    if fee > 0:
+        text = f"{text} {t(language, 'plan_overdue_fee', fee=fee)}"
+    return Reply(text, buttons=(pay_now_row(language, plan),))
+
+
+def with_plan_buttons(reply: Reply, extra: str, rows: tuple[tuple[Button, ...], ...]) -> Reply:
+    """``reply``'s text followed by ``extra``, with ``rows`` instead of its buttons."""
+    return Reply(f"{reply.text}\n{extra}" if extra else reply.text, buttons=rows)
+
+
+def deposit_rows(language: Language, plan: Plan) -> tuple[tuple[Button, ...], ...]:
+    """ "Try again" (the deposit) and "Drop the plan", for a deposit that was not paid."""
+    return (
+        _button(language, "button_try_again", action_data(Action.DEPOSIT, plan.id)),
+        _button(language, "button_plan_drop", action_data(Action.DROP, plan.id)),
+    )
+
+
+def paid_reply(plan: Plan, amount: int, receipt: str, *, deposit: bool) -> Reply:
+    """A plan payment received: the plan's progress and its next date, or its completion."""
+    language = plan.language
+    upcoming = plan.next_unpaid
+    if upcoming is None:
+        text = t(
+            language, "plan_completed", amount=amount, order=plan.order_reference, receipt=receipt
+        )
+        return Reply(text)
+    text = t(
+        language,
+        "plan_deposit_paid" if deposit else "plan_paid",
+        amount=amount,
+        order=plan.order_reference,
+        receipt=receipt,
+        paid=plan.paid,
+        left=plan.left,
+        next_amount=upcoming.amount,
+        date=plan_date(language, upcoming.due_at),
+    )
+    return Reply(text, buttons=(pay_now_row(language, plan),) if not deposit else ())
+
+
+def capped_amount(installments: tuple[Installment, ...]) -> tuple[Installment, ...]:
+    """The leading installments whose sum M-Pesa takes in one payment (at least the first)."""
+    taken: list[Installment] = []
+    total = 0
+    for item in installments:
+        if taken and total + item.amount > MAX_AMOUNT:
+            break
+        taken.append(item)
+        total += item.amount
+    return tuple(taken)
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+def staff_text(language: Language, key: str, plan: Plan, **extra: object) -> str:
+    """A staff notice about ``plan`` (``staff_plan_*``), the phone masked."""
+    params: dict[str, object] = {
+        "order": plan.order_reference,
+        "total": plan.total,
+        "amount": plan.deposit.amount,
+        "count": plan.count,
+        "phone": mask_phone(plan.phone),
+    }
+    return t(language, key, **(params | extra))
+
+
+def staff_line(event: str, plan: Plan) -> str:
+    """A plan event in one line, for digests (``BNPL ACTIVE KES 3,000 WW-1042 2547****5678``)."""
+    return f"BNPL {event.upper()} KES {format_number(plan.total)} {plan.order_reference} " + (
+        mask_phone(plan.phone)
+    )

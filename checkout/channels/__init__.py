@@ -1,0 +1,1 @@
+"""Channel logic that lives in the core: USSD sessions and screens, GSM text."""

@@ -1,0 +1,1 @@
+"""USSD: sessions, screens, the pushes sent after a session ends, Telegram copies."""

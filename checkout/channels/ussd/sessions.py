@@ -1,0 +1,245 @@
+"""USSD sessions: the gateway's requests become checkout events, the flow's replies screens.
+
+The gateway (Africa's Talking) sends every input of a session so far joined by ``*``. Each
+session's row keeps the text already answered and the screen shown, so any process can answer
+any request: the new input is what the text adds, and a repeated request gets the same screen
+again. A text that does not extend the stored one (or a session never stored) is rebuilt by
+replaying its inputs from the menu. Numbered choices become button presses, "0" and "00" the
+flow's back and home, "98" the next page, and anything typed where only choices count repeats
+the screen with "Invalid choice.".
+
+The conversation itself is the same one Telegram has (channel USSD, keyed by the caller's
+normalised number). Nothing here waits for Daraja: pressing "Pay" queues the push, which is
+sent after the session has ended.
+
+Replaying is bounded: a text of more than :data:`MAX_INPUTS` inputs is answered ``END`` with a
+sentence and touches nothing (a real session has a few dozen inputs at most in its ~180 s), and
+the caller's ``proceed`` check runs before every input replayed, so a request whose time is up
+or whose client has gone stops there and stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from checkout.channels.ussd.screens import BACK, END, HOME, MORE, Screen, build_screen
+from checkout.conversation import flow
+from checkout.conversation.model import ButtonPressed, Command, Event, Reply, TextMessage
+from checkout.conversation.service import ConversationService
+from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
+from checkout.domain.ports import Clock, UnitOfWorkFactory, UssdSession, UssdStatus
+from checkout.domain.records import Channel, Language
+from checkout.i18n.texts import t
+from checkout.payments.limit_views import refusal_text
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS: Final = 3
+# Inputs one session may carry. A real session lasts about 180 s and has a few dozen inputs at
+# most; more is a replay attack (each input is a conversation transaction).
+MAX_INPUTS: Final = 60
+SEPARATOR: Final = "*"
+GATEWAY_SUCCESS: Final = "Success"  # the end-of-session status of a session that finished well
+
+
+@dataclass(frozen=True, slots=True)
+class UssdRequest:
+    """One request from the gateway; ``text`` is every input so far joined by ``*``."""
+
+    session_id: str
+    phone: str
+    text: str
+    service_code: str = ""
+    network_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UssdAnswer:
+    """The answer's whole text, starting ``CON `` (continue) or ``END `` (finish)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UssdSessionEnd:
+    """The gateway's end-of-session notice (``status``: Success, Incomplete or Failed)."""
+
+    session_id: str
+    phone: str
+    status: str
+    service_code: str = ""
+    network_code: str = ""
+    error: str | None = None
+
+
+class UssdStopped(Exception):
+    """Replaying a session's inputs stopped: the request's time ran out or its client left."""
+
+
+def _always() -> bool:
+    return True
+
+
+def input_count(text: str) -> int:
+    """How many inputs a gateway ``text`` holds (0 for the first, empty, request)."""
+    return text.count(SEPARATOR) + 1 if text else 0
+
+
+class UssdService:
+    """Answers the USSD gateway's requests with screens of the checkout flow."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        conversations: ConversationService,
+        *,
+        clock: Clock,
+        default_language: Language = "en",
+    ) -> None:
+        self._units = units
+        self._conversations = conversations
+        self._clock = clock
+        self._default_language: Language = default_language
+
+    def sorry(self) -> UssdAnswer:
+        """The END answer for a request that could not be handled."""
+        return UssdAnswer(END + t(self._default_language, "something_went_wrong"))
+
+    async def answer(
+        self, request: UssdRequest, *, proceed: Callable[[], bool] = _always
+    ) -> UssdAnswer:
+        """The answer to one request of a session, remembered for the next one.
+
+        ``proceed`` is asked before each input is replayed; once it says no, the request
+        stops with :class:`UssdStopped` and nothing of it is stored.
+        """
+        try:
+            phone = normalise_phone(request.phone)
+        except PhoneError:
+            log.info("USSD request from a number M-Pesa cannot pay from refused")
+            return UssdAnswer(END + t(self._default_language, "ussd_phone_unsupported"))
+        if input_count(request.text) > MAX_INPUTS:
+            log.warning(
+                "USSD session %s of %s sent %d inputs (at most %d); ended",
+                request.session_id,
+                mask_phone(phone),
+                input_count(request.text),
+                MAX_INPUTS,
+            )
+            return UssdAnswer(END + t(self._default_language, "ussd_too_many_inputs"))
+        for _attempt in range(MAX_ATTEMPTS):
+            async with self._units() as unit:
+                stored = await unit.ussd_sessions.get(request.session_id)
+            if stored is not None and stored.phone != phone:
+                log.warning(
+                    "USSD session %s came from %s, not its caller",
+                    request.session_id,
+                    mask_phone(phone),
+                )
+                return self.sorry()
+            if stored is not None and (
+                request.text == stored.text or stored.status is not UssdStatus.OPEN
+            ):
+                # A repeated request (the gateway retries), or one after the session ended.
+                return UssdAnswer(Screen.from_json(stored.screen).page(stored.page))
+            screen, page = await self._advance(stored, request, phone, proceed)
+            session = UssdSession(
+                session_id=request.session_id,
+                phone=phone,
+                service_code=request.service_code[:32],
+                network_code=request.network_code[:16],
+                text=request.text,
+                screen=screen.to_json(),
+                page=page,
+                status=UssdStatus.ENDED if screen.ends_on(page) else UssdStatus.OPEN,
+                version=stored.version if stored is not None else 0,
+            )
+            async with self._units() as unit:
+                saved = await unit.ussd_sessions.save(session, now=self._clock())
+                await unit.commit()
+            if saved:
+                return UssdAnswer(screen.page(page))
+            # Another process answered this session meanwhile: answer from what it stored.
+        log.warning("USSD session %s kept changing; answered with an apology", request.session_id)
+        return self.sorry()
+
+    async def session_ended(self, notice: UssdSessionEnd) -> UssdStatus:
+        """Record the gateway's end-of-session notice; a session not finished is abandoned."""
+        status = UssdStatus.COMPLETED if notice.status == GATEWAY_SUCCESS else UssdStatus.ABANDONED
+        try:
+            phone = normalise_phone(notice.phone)
+        except PhoneError:
+            phone = notice.phone[:16]
+        async with self._units() as unit:
+            await unit.ussd_sessions.record_end(
+                session_id=notice.session_id,
+                phone=phone,
+                service_code=notice.service_code,
+                network_code=notice.network_code,
+                status=status,
+                gateway_status=notice.status,
+                error=notice.error,
+                now=self._clock(),
+            )
+            await unit.commit()
+        log.info(
+            "USSD session of %s %s (%s)", mask_phone(phone), status.value, notice.status or "-"
+        )
+        return status
+
+    async def _advance(
+        self,
+        stored: UssdSession | None,
+        request: UssdRequest,
+        phone: str,
+        proceed: Callable[[], bool],
+    ) -> tuple[Screen, int]:
+        """The screen and page after the inputs ``request`` adds to the stored session."""
+        if stored is not None and request.text.startswith(stored.text + SEPARATOR):
+            screen, page = Screen.from_json(stored.screen), stored.page
+            inputs = request.text[len(stored.text) + 1 :].split(SEPARATOR)
+        elif stored is not None and not stored.text and request.text:
+            screen, page = Screen.from_json(stored.screen), stored.page
+            inputs = request.text.split(SEPARATOR)
+        else:
+            # A new session, or a text that does not extend what was answered: start at the
+            # menu and replay every input.
+            screen, page = await self._event(phone, Command("start")), 0
+            inputs = request.text.split(SEPARATOR) if request.text else []
+        for raw in inputs:
+            if not proceed():
+                raise UssdStopped(request.session_id)
+            screen, page = await self._apply(phone, screen, page, raw.strip())
+        return screen, page
+
+    async def _apply(
+        self, phone: str, screen: Screen, page: int, answer: str
+    ) -> tuple[Screen, int]:
+        """The screen and page after one input on ``screen``."""
+        if answer == MORE and page + 1 < screen.page_count():
+            return screen, page + 1
+        if answer == BACK and page > 0:
+            return screen, page - 1
+        event: Event
+        if answer == BACK:
+            event = ButtonPressed(flow.BACK)
+        elif answer == HOME:
+            event = ButtonPressed(flow.HOME)
+        elif (data := screen.choice(answer)) is not None:
+            event = ButtonPressed(data)
+        elif screen.takes_text and answer:
+            event = TextMessage(answer)
+        else:
+            return screen.with_notice(t(screen.language, "ussd_invalid_choice")), 0
+        return await self._event(phone, event), 0
+
+    async def _event(self, phone: str, event: Event) -> Screen:
+        answer = await self._conversations.answer(Channel.USSD, phone, event, phone=phone)
+        replies = answer.replies
+        if answer.refused is not None:
+            # The push limits held the payment back: say why and how long to wait.
+            replies = [*replies, Reply(refusal_text(answer.language, answer.refused))]
+        return build_screen(replies, step=answer.step, language=answer.language)

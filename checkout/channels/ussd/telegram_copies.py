@@ -1,0 +1,56 @@
+"""Copies of a USSD customer's payment messages for the same person's Telegram chats.
+
+A customer who pays by USSD and also uses the Telegram bot with the same phone number gets the
+outcome in Telegram as well as by SMS, in the language of their Telegram chat. Copies carry no
+buttons: "Try again" belongs to the USSD checkout, not to the Telegram conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from checkout.conversation.model import Reply, reply_to_payload
+from checkout.domain.ports import Clock, UnitOfWork
+from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.payments.settle import customer_reply
+
+
+class TelegramCopies:
+    """Queues copies of USSD payments' outcomes for Telegram chats with the same phone.
+
+    Implements ``checkout.domain.ports.SettlementListener``, so every settled USSD payment is copied
+    in the transaction that settles it.
+    """
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+
+    async def payment_settled(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None
+    ) -> None:
+        """Copy the customer's outcome message of a settled USSD payment."""
+        if payment.channel is not Channel.USSD or payment.status is PaymentStatus.PENDING:
+            return
+
+        def text(language: Language) -> str:
+            return customer_reply(replace(payment, language=language), order).text
+
+        await self.copy(unit, payment, text)
+
+    async def copy(
+        self, unit: UnitOfWork, payment: Payment, text: Callable[[Language], str]
+    ) -> None:
+        """Queue ``text`` (in each chat's language) for the Telegram chats of the USSD caller."""
+        if payment.channel is not Channel.USSD:
+            return
+        # A USSD chat is keyed by the caller's number: the copies go to whoever uses the bot
+        # with that number, even when another number paid.
+        for customer in await unit.customers.with_phone(Channel.TELEGRAM, payment.chat_key):
+            await unit.outbox.add(
+                channel=Channel.TELEGRAM,
+                chat_key=customer.chat_key,
+                payload=reply_to_payload(Reply(text(customer.language))),
+                now=self._clock(),
+                dedupe_key=f"payment:{payment.id}:copy:{customer.id}",
+            )

@@ -1,0 +1,282 @@
+"""The vocabulary of a conversation: events in, replies and effects out, and the stored state.
+
+Every channel (Telegram, USSD, the terminal demo) turns what the customer did into an
+:data:`Event`, feeds it to the flow, and renders the :class:`Reply` objects it gets back. The
+flow never performs I/O itself; it asks for work through :data:`Effect` values that the
+checkout service carries out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from checkout.domain.records import Language
+
+# --- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextMessage:
+    """The customer typed free text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """The customer sent ``/name argument`` (``/start pay_WW-1042`` → name ``start``)."""
+
+    name: str
+    argument: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactShared:
+    """The customer shared a contact; ``is_own`` tells whether it is the sender's own number."""
+
+    phone: str
+    is_own: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPressed:
+    """The customer pressed an inline button carrying ``data`` (at most 64 bytes)."""
+
+    data: str
+
+
+Event = TextMessage | Command | ContactShared | ButtonPressed
+
+# --- replies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: a label for the customer and data for the flow."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to show the customer.
+
+    ``buttons`` are rows of inline buttons. ``request_contact`` is the label of a
+    "share my number" keyboard button (Telegram only; other channels ignore it and rely on
+    typed numbers). Telegram shows a reply as one message, so a reply with ``request_contact``
+    has its ``buttons`` on that keyboard too, and a press arrives as the button's label typed:
+    the step asking for the contact takes its buttons' labels as presses. ``remove_keyboard``
+    removes such a keyboard once it is no longer needed.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    request_contact: str | None = None
+    remove_keyboard: bool = False
+
+
+# --- effects -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartPayment:
+    """Send an STK push for ``amount`` shillings against ``order_reference`` from ``phone``.
+
+    ``phone`` is already normalised to ``2547XXXXXXXX``/``2541XXXXXXXX``. ``order_known`` is
+    false for a reference the business did not know (allowed by ``ACCEPT_UNKNOWN_ORDERS``);
+    the service then creates the order with the amount as its balance.
+    """
+
+    order_reference: str
+    amount: int
+    phone: str
+    order_known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLanguage:
+    """Remember the customer's language."""
+
+    language: Language
+
+
+@dataclass(frozen=True, slots=True)
+class RememberPhone:
+    """Remember the customer's phone (normalised) for a one-tap choice next time."""
+
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStatus:
+    """Tell the customer the state of their latest payment (asking Daraja if still pending)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportHistory:
+    """Show the customer their last payments with receipt numbers."""
+
+    limit: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOrderPaid:
+    """Tell the customer the order is paid in full, with the receipt of its last payment."""
+
+    order_reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPlan:
+    """Offer a Buy-Now-Pay-Later plan for the order, its prompts going to ``phone``.
+
+    ``amount`` is what the customer typed for an order the business did not know (it becomes
+    the order's balance); a known order's balance is read when the offer is made.
+    """
+
+    order_reference: str
+    order_known: bool
+    amount: int | None
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptPlan:
+    """Take the offered plan of ``count`` installments and send its deposit's push.
+
+    ``balance`` and ``offered_on`` are what the offer was made for: if either has changed,
+    the customer is shown the new offer instead.
+    """
+
+    order_reference: str
+    order_known: bool
+    amount: int | None
+    phone: str
+    count: int
+    balance: int
+    offered_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPlans:
+    """Show the customer's plans with what is paid, what is left and the next date."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActOnPlan:
+    """Act on one of the customer's plans: ``action`` is a :class:`checkout.bnpl.rules.Action`
+    value."""
+
+    action: str
+    plan_id: int
+
+
+PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan
+Effect = (
+    StartPayment
+    | ChangeLanguage
+    | RememberPhone
+    | ReportStatus
+    | ReportHistory
+    | ReportOrderPaid
+    | PlanEffect
+)
+
+# --- state ---------------------------------------------------------------------------------
+
+
+class Step(StrEnum):
+    """Where the customer is in the checkout."""
+
+    IDLE = "idle"
+    ORDER = "order"  # asked for the order number
+    AMOUNT = "amount"  # asked for the amount (or to press "Pay KES <balance>")
+    PHONE = "phone"  # asked for the paying phone number
+    CONFIRM = "confirm"  # shown "Pay KES … for order … from …?"
+    PAYING = "paying"  # the push was requested; waiting for the outcome
+    LANGUAGE = "language"  # asked to choose a language
+    PLAN = "plan"  # shown a Buy-Now-Pay-Later offer to choose from
+
+
+@dataclass(slots=True)
+class ConversationState:
+    """What the flow remembers about one chat between events; stored as JSON.
+
+    ``data`` holds the order in progress: ``order_reference`` (str), ``order_known`` (bool),
+    ``balance`` (int, for known orders), ``amount`` (int), ``phone`` (normalised str), and
+    ``later`` (bool) once "Pay later" was chosen.
+    """
+
+    step: Step = Step.IDLE
+    language: Language = "en"
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict of the state (``updated_at`` is stored in its own column)."""
+        return {"step": self.step.value, "language": self.language, "data": dict(self.data)}
+
+    @classmethod
+    def from_json(
+        cls, raw: dict[str, Any], *, updated_at: datetime | None = None
+    ) -> ConversationState:
+        """Rebuild a state from :meth:`to_json` output; unknown steps fall back to idle."""
+        try:
+            step = Step(raw.get("step", Step.IDLE))
+        except ValueError:
+            step = Step.IDLE
+        language = raw.get("language", "en")
+        if language not in ("en", "sw"):
+            language = "en"
+        data = raw.get("data")
+        return cls(
+            step=step,
+            language=language,
+            data=dict(data) if isinstance(data, dict) else {},
+            updated_at=updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What the flow decided for one event: the new state, replies to show, effects to run."""
+
+    state: ConversationState
+    replies: tuple[Reply, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+
+# --- replies as outbox payloads -------------------------------------------------------------
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """A JSON-safe dict of a reply, as stored in the outbox."""
+    payload: dict[str, Any] = {"text": reply.text}
+    if reply.buttons:
+        payload["buttons"] = [
+            [{"label": button.label, "data": button.data} for button in row]
+            for row in reply.buttons
+        ]
+    if reply.request_contact:
+        payload["request_contact"] = reply.request_contact
+    if reply.remove_keyboard:
+        payload["remove_keyboard"] = True
+    return payload
+
+
+def reply_from_payload(payload: dict[str, Any]) -> Reply:
+    """The reply stored by :func:`reply_to_payload`."""
+    rows = payload.get("buttons") or []
+    return Reply(
+        text=str(payload.get("text", "")),
+        buttons=tuple(
+            tuple(Button(str(button["label"]), str(button["data"])) for button in row)
+            for row in rows
+        ),
+        request_contact=payload.get("request_contact"),
+        remove_keyboard=bool(payload.get("remove_keyboard", False)),
+    )

@@ -1,0 +1,201 @@
+"""The conversation service: one event in, the customer's replies out, for any channel.
+
+It loads the chat's state, runs the flow, stores the new state with a version check (two
+updates for the same chat at once: the loser re-runs on the winner's state), then carries out
+the flow's effects. On USSD, which must answer within a second and whose phone cannot show a
+prompt while the session is open, effects never wait for Daraja: a push is queued for after
+the session and a status report tells what is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from weakref import WeakValueDictionary
+
+from checkout.bnpl.desk import PlanDesk
+from checkout.conversation import flow
+from checkout.conversation.model import (
+    ChangeLanguage,
+    ConversationState,
+    Event,
+    PlanEffect,
+    RememberPhone,
+    Reply,
+    ReportHistory,
+    ReportOrderPaid,
+    ReportStatus,
+    StartPayment,
+    Step,
+    Turn,
+)
+from checkout.domain.ports import Clock, OrderRepository, UnitOfWorkFactory
+from checkout.domain.records import Channel, Customer, Language, Order
+from checkout.payments.limits import PushRefused, sender_of
+from checkout.payments.start import PaymentService
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# Channels whose answer cannot wait for Daraja: pushes are queued, status is what is stored.
+ANSWER_AT_ONCE = frozenset({Channel.USSD})
+
+
+class ConversationBusy(Exception):
+    """The chat's state kept changing under us; the event was not applied."""
+
+
+@dataclass(slots=True)
+class _Lookups:
+    """The flow's read-only view of the world during one event."""
+
+    orders: OrderRepository
+    saved_phone: str | None
+
+    async def find_order(self, reference: str) -> Order | None:
+        return await self.orders.get(reference)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one event led to: the replies to show, and where the conversation now stands.
+
+    ``refused`` is a push the limits held back: the channel's presenter says it in words
+    (:func:`checkout.payments.limit_views.refusal_text`) after the replies.
+    """
+
+    replies: list[Reply] = field(default_factory=list)
+    step: Step = Step.IDLE
+    language: Language = "en"
+    refused: PushRefused | None = None
+
+
+class ConversationService:
+    """Feeds events to the checkout flow and carries out what it decides."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        payments: PaymentService,
+        settings: flow.FlowSettings,
+        *,
+        clock: Clock,
+        plans: PlanDesk | None = None,
+    ) -> None:
+        self._units = units
+        self._payments = payments
+        self._settings = settings
+        self._clock = clock
+        # Buy-Now-Pay-Later: offers, acceptance, /plans and the buttons on a plan.
+        self._plans = plans
+        # One event at a time per chat in this process; the version check covers the rest.
+        self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
+            WeakValueDictionary()
+        )
+
+    async def handle(
+        self,
+        channel: Channel,
+        chat_key: str,
+        event: Event,
+        *,
+        telegram_user_id: int | None = None,
+        phone: str | None = None,
+    ) -> list[Reply]:
+        """Apply one event from a chat and return its replies (a refused push: :meth:`answer`)."""
+        answer = await self.answer(
+            channel, chat_key, event, telegram_user_id=telegram_user_id, phone=phone
+        )
+        return answer.replies
+
+    async def answer(
+        self,
+        channel: Channel,
+        chat_key: str,
+        event: Event,
+        *,
+        telegram_user_id: int | None = None,
+        phone: str | None = None,
+    ) -> Answer:
+        """Apply one event from a chat: the replies, and the step the conversation is now in."""
+        lock = self._chat_locks.setdefault((channel, chat_key), asyncio.Lock())
+        async with lock:
+            customer, turn = await self._step(channel, chat_key, event, telegram_user_id, phone)
+        replies = list(turn.replies)
+        language = turn.state.language
+        at_once = channel in ANSWER_AT_ONCE
+        refused: PushRefused | None = None
+        for effect in turn.effects:
+            if isinstance(effect, StartPayment):
+                # A push the customer asked for: the push limits apply to it.
+                sender = sender_of(customer)
+                started = await (
+                    self._payments.queue(customer, language, effect, sender=sender)
+                    if at_once
+                    else self._payments.start(customer, language, effect, sender=sender)
+                )
+                if isinstance(started, PushRefused):
+                    refused = started
+                else:
+                    replies += started
+            elif isinstance(effect, ReportStatus):
+                replies += await self._payments.status(
+                    channel, chat_key, language, ask_daraja=not at_once
+                )
+            elif isinstance(effect, ReportHistory):
+                replies += await self._payments.history(channel, chat_key, language, effect.limit)
+            elif isinstance(effect, ReportOrderPaid):
+                replies += await self._payments.order_paid(effect.order_reference, language)
+            elif isinstance(effect, PlanEffect) and self._plans is not None:
+                replies += await self._plans.handle(customer, language, effect, at_once=at_once)
+        return Answer(replies, turn.state.step, language, refused)
+
+    async def _step(
+        self,
+        channel: Channel,
+        chat_key: str,
+        event: Event,
+        telegram_user_id: int | None,
+        phone: str | None,
+    ) -> tuple[Customer, Turn]:
+        for _attempt in range(MAX_ATTEMPTS):
+            now = self._clock()
+            async with self._units() as unit:
+                customer = await unit.customers.get_or_create(
+                    channel,
+                    chat_key,
+                    language=self._settings.default_language,
+                    now=now,
+                    telegram_user_id=telegram_user_id,
+                    phone=phone,
+                )
+                stored = await unit.conversations.load(channel, chat_key)
+                state = (
+                    stored.state
+                    if stored is not None
+                    else ConversationState(language=customer.language, updated_at=now)
+                )
+                lookups = _Lookups(unit.orders, customer.phone)
+                turn = await flow.handle(
+                    state, event, lookups, self._settings, now, channel=channel
+                )
+                saved = await unit.conversations.save(
+                    channel,
+                    chat_key,
+                    turn.state,
+                    expected_version=stored.version if stored is not None else None,
+                    now=now,
+                )
+                if not saved:
+                    await unit.rollback()
+                    continue
+                for effect in turn.effects:
+                    if isinstance(effect, ChangeLanguage):
+                        await unit.customers.set_language(customer.id, effect.language, now=now)
+                    elif isinstance(effect, RememberPhone):
+                        await unit.customers.set_phone(customer.id, effect.phone, now=now)
+                await unit.commit()
+                return customer, turn
+        log.warning("conversation %s:%s kept changing; event dropped", channel.value, chat_key)
+        raise ConversationBusy(f"{channel.value}:{chat_key}")

@@ -1,0 +1,170 @@
+"""Plain records the checkout core works with: orders, payments, customers, outbox messages.
+
+Storage maps its rows to these frozen dataclasses, so the core never sees SQLAlchemy objects.
+Money is whole Kenyan shillings (``int``); times are timezone-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+Language = Literal["en", "sw"]
+LANGUAGES: tuple[Language, ...] = ("en", "sw")
+
+
+class Channel(StrEnum):
+    """Where a conversation happens."""
+
+    TELEGRAM = "telegram"
+    USSD = "ussd"
+    DEMO = "demo"
+    WHATSAPP = "whatsapp"  # the WhatsApp Business Cloud API; the chat key is the wa_id
+    EVENTS = "events"  # signed event webhooks to the business's platform (one "chat" per URL)
+    LOG = "log"  # staff notices written to the service's log when Telegram is off
+
+
+class OrderStatus(StrEnum):
+    """An order's state, derived from what has been paid against it."""
+
+    OPEN = "open"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+
+
+class PaymentStatus(StrEnum):
+    """A payment's life: pending until a callback or a query settles it exactly once."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    MISMATCHED = "mismatched"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the payment has been settled."""
+        return self is not PaymentStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """What a customer owes for one order."""
+
+    reference: str
+    amount_due: int
+    amount_paid: int
+    status: OrderStatus
+    known: bool = True
+    description: str | None = None
+    customer_phone: str | None = None  # normalised; given by staff or the platform, if at all
+
+    @property
+    def balance(self) -> int:
+        """What is still to pay, never negative."""
+        return max(self.amount_due - self.amount_paid, 0)
+
+    @property
+    def is_fully_paid(self) -> bool:
+        """Whether something was paid and nothing is left to pay (whether listed or typed)."""
+        return self.amount_paid > 0 and self.balance <= 0
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A person who pays, on one channel and chat."""
+
+    id: int
+    channel: Channel
+    chat_key: str
+    language: Language
+    phone: str | None = None
+    telegram_user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One STK push and what became of it."""
+
+    id: int
+    order_reference: str
+    customer_id: int | None
+    channel: Channel
+    chat_key: str
+    amount: int
+    phone: str
+    status: PaymentStatus
+    created_at: datetime
+    merchant_request_id: str | None = None
+    checkout_request_id: str | None = None
+    result_code: int | None = None
+    result_description: str | None = None
+    receipt_number: str | None = None
+    settled_at: datetime | None = None
+    language: Language = "en"
+    check_attempts: int = 0
+    transaction_date: datetime | None = None  # when M-Pesa says the money moved
+    reported_amount: int | None = None  # the amount M-Pesa reported with the receipt
+    result_code_text: str | None = None  # Daraja's code when it is not a number
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message to deliver to a chat, written in the same transaction as its cause."""
+
+    id: int
+    channel: Channel
+    chat_key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    dedupe_key: str | None = None
+
+
+class BodyStatus(StrEnum):
+    """What became of a kept callback body (a settle outcome, or why it was not settled)."""
+
+    SETTLED = "settled"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    UNKNOWN = "unknown"  # no payment with its CheckoutRequestID yet: kept for its push
+    UNCONFIRMED = "unconfirmed"
+    REFUSED = "refused"  # could not be parsed: waits for a fix and a replay
+    FAILED = "failed"  # parsed, but settling it failed: waits for a fix and a replay
+
+    @property
+    def needs_replay(self) -> bool:
+        """Whether the body was never settled (refused or failed)."""
+        return self in (BodyStatus.REFUSED, BodyStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedBody:
+    """A callback body exactly as it reached the route, with where and when it came from."""
+
+    body: bytes
+    source_address: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KeptBody:
+    """A stored callback body and what became of it."""
+
+    id: int
+    received: ReceivedBody
+    status: BodyStatus
+    note: str | None = None
+    checkout_request_id: str | None = None
+    replayed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChat:
+    """Where staff notifications go, and in which language."""
+
+    chat_key: str
+    channel: Channel = Channel.TELEGRAM
+    language: Language = "en"

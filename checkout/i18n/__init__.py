@@ -1,0 +1,1 @@
+"""Everything customers and staff read, in English and Swahili."""

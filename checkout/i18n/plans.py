@@ -1,0 +1,259 @@
+"""What customers and staff read about Buy-Now-Pay-Later plans, in English and Swahili.
+
+:mod:`checkout.i18n.texts` merges these into its tables, so :func:`checkout.i18n.texts.t` finds them
+and the same checks (both languages, same placeholders, GSM alphabet, one SMS) apply. Keys start
+with ``plan_``, ``plans_`` (the ``/plans`` list), ``button_plan``, ``weekday_`` or
+``staff_plan_``. Plans are credit: every text is polite and never threatens; the offer shows
+the full cost and every date before the customer accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+PLAN_EN: Final[Mapping[str, str]] = {
+    "button_pay_later": "Pay later",
+    # the offer
+    "plan_offer": (
+        "Pay later for order {order}: KES {balance} in parts, with no interest. "
+        "M-Pesa prompts go to {phone}. Choose a plan:"
+    ),
+    "plan_option": "{count} installments:",
+    "plan_part_deposit": "Today: KES {amount} (deposit)",
+    "plan_part_total": "Total: KES {total}",
+    "plan_offer_terms": (
+        "We remind you the day before each date and send the M-Pesa prompt at {hour} on the "
+        "date. There is no late fee."
+    ),
+    "plan_offer_terms_fee": (
+        "We remind you the day before each date and send the M-Pesa prompt at {hour} on the "
+        "date. An installment unpaid after our tries costs KES {fee} more."
+    ),
+    "button_plan_option": "{count} installments",
+    "button_plan_no": "No thanks",
+    "button_plan_phone": "Another M-Pesa number",
+    "plan_declined": "No problem. You can pay the order whenever you are ready.",
+    "plan_offer_changed": "This offer has changed since it was made. Here it is as of now.",
+    # why a plan is not offered: one sentence each
+    "plan_refused_disabled": "Payment plans are not available at the moment.",
+    "plan_refused_minimum": "Payment plans are for orders of KES {minimum} or more.",
+    "plan_refused_too_small": "This order is too small to split into installments.",
+    "plan_refused_history": "Payment plans are for customers who have paid us by M-Pesa before.",
+    "plan_refused_overdue": "Please first pay the installment that is past its date; see /plans.",
+    "plan_refused_exists": "Order {order} already has a payment plan; see /plans.",
+    "plan_refused_limit": (
+        "A plan for this order would take what you owe on plans above KES {limit}."
+    ),
+    # the deposit
+    "plan_deposit_sent": (
+        "Check your phone and enter your M-Pesa PIN to pay the deposit of KES {amount} for "
+        "order {order}. The plan starts once it is paid."
+    ),
+    "plan_deposit_paid": (
+        "Deposit paid: KES {amount} for order {order}, receipt {receipt}. Your plan is active. "
+        "Next: KES {next_amount} on {date}."
+    ),
+    "plan_deposit_unpaid": "The plan starts once the deposit is paid. Try again, or drop the plan.",
+    "button_plan_deposit": "Pay the deposit",
+    "button_plan_drop": "Drop the plan",
+    "plan_dropped": "The plan for order {order} is dropped. Nothing will be collected for it.",
+    "plan_not_droppable": "This plan has started, so it cannot be dropped. See /plans.",
+    "plan_not_found": "We could not find this plan. See /plans for your plans.",
+    # collecting
+    "plan_reminder": (
+        "Reminder: KES {amount} for order {order} (installment {number} of {count}) is due "
+        "tomorrow, {date}. We will send an M-Pesa prompt at {hour}."
+    ),
+    "plan_due": (
+        "Installment {number} of {count} for order {order}: KES {amount} is due today. "
+        "Check your phone and enter your M-Pesa PIN."
+    ),
+    "plan_paid": (
+        "Paid: KES {amount} for order {order}, receipt {receipt}. Plan: KES {paid} paid, "
+        "KES {left} left. Next: KES {next_amount} on {date}."
+    ),
+    "plan_completed": (
+        "Paid: KES {amount} for order {order}, receipt {receipt}. Your plan is complete and "
+        "the order is fully paid. Thank you!"
+    ),
+    "plan_retry_tomorrow": "We will send the prompt again tomorrow at {hour}, or you can pay now.",
+    "plan_retry_soon": "We will send the prompt again in about an hour, or you can pay now.",
+    "plan_retry_ask": "You can pay now, or we will send the prompt again tomorrow at {hour}.",
+    "plan_pay_when_ready": "You can pay it now whenever you are ready.",
+    "plan_overdue": (
+        "Installment {number} of {count} for order {order}, KES {amount}, is now past its date. "
+        "Please pay it when you can. If you need help, contact us."
+    ),
+    "plan_overdue_fee": "A late fee of KES {fee} was added, as set out in the plan.",
+    "plan_all_capped": (
+        "M-Pesa takes at most KES 250,000 at once, so this prompt is for KES {amount}."
+    ),
+    "button_plan_pay_now": "Pay now",
+    "button_plan_next": "Pay next installment now",
+    "button_plan_all": "Pay everything now",
+    # /plans
+    "plans_none": (
+        "You have no payment plans. To pay an order in parts, choose Pay later when you pay it."
+    ),
+    "plans_header": "Your payment plans:",
+    "plans_active": (
+        "Order {order}: KES {paid} paid, KES {left} left. Next: KES {amount} on {date}."
+    ),
+    "plans_overdue": (
+        "Order {order}: KES {paid} paid, KES {left} left. KES {amount} was due on {date}."
+    ),
+    "plans_pending": "Order {order}: the plan starts once its deposit of KES {amount} is paid.",
+    # dates: the weekday (Monday is 0) before dd/mm
+    "weekday_0": "Mon",
+    "weekday_1": "Tue",
+    "weekday_2": "Wed",
+    "weekday_3": "Thu",
+    "weekday_4": "Fri",
+    "weekday_5": "Sat",
+    "weekday_6": "Sun",
+    # staff (Telegram only)
+    "staff_plan_accepted": (
+        "BNPL plan chosen: order {order}, KES {total} as a deposit of KES {amount} and {count} "
+        "installments, from {phone}. Waiting for the deposit."
+    ),
+    "staff_plan_active": (
+        "BNPL plan active: order {order}, KES {total}; deposit of KES {amount} paid, {count} "
+        "installments to come, from {phone}."
+    ),
+    "staff_plan_overdue": (
+        "BNPL overdue: order {order}, installment {number} of {count}, KES {amount}, from "
+        "{phone}, unpaid after {attempts} tries. The customer was asked politely to pay."
+    ),
+    "staff_plan_completed": (
+        "BNPL plan complete: order {order} is fully paid (KES {total}), from {phone}."
+    ),
+    "staff_plan_dropped": "BNPL plan dropped before its deposit: order {order}, from {phone}.",
+}
+
+PLAN_SW: Final[Mapping[str, str]] = {
+    "button_pay_later": "Lipa baadaye",
+    # the offer
+    "plan_offer": (
+        "Lipa baadaye kwa oda {order}: KES {balance} kwa awamu, bila riba. "
+        "Maombi ya M-Pesa yataenda {phone}. Chagua mpango:"
+    ),
+    "plan_option": "Awamu {count}:",
+    "plan_part_deposit": "Leo: KES {amount} (malipo ya awali)",
+    "plan_part_total": "Jumla: KES {total}",
+    "plan_offer_terms": (
+        "Tutakukumbusha siku moja kabla ya kila tarehe na kutuma ombi la M-Pesa saa {hour} "
+        "tarehe hiyo. Hakuna ada ya kuchelewa."
+    ),
+    "plan_offer_terms_fee": (
+        "Tutakukumbusha siku moja kabla ya kila tarehe na kutuma ombi la M-Pesa saa {hour} "
+        "tarehe hiyo. Awamu isiyolipwa baada ya majaribio yetu inaongezwa KES {fee}."
+    ),
+    "button_plan_option": "Awamu {count}",
+    "button_plan_no": "Hapana, asante",
+    "button_plan_phone": "Namba nyingine ya M-Pesa",
+    "plan_declined": "Sawa. Unaweza kulipia oda wakati wowote ukiwa tayari.",
+    "plan_offer_changed": "Ofa hii imebadilika tangu ilipotolewa. Hii ndiyo ofa ya sasa.",
+    # why a plan is not offered: one sentence each
+    "plan_refused_disabled": "Mipango ya malipo haipatikani kwa sasa.",
+    "plan_refused_minimum": "Mipango ya malipo ni kwa oda za KES {minimum} au zaidi.",
+    "plan_refused_too_small": "Oda hii ni ndogo mno kugawanywa kwa awamu.",
+    "plan_refused_history": "Mipango ya malipo ni kwa wateja waliokwisha kutulipa kwa M-Pesa.",
+    "plan_refused_overdue": "Tafadhali kwanza lipa awamu iliyopita tarehe yake; angalia /plans.",
+    "plan_refused_exists": "Oda {order} tayari ina mpango wa malipo; angalia /plans.",
+    "plan_refused_limit": (
+        "Mpango wa oda hii ungefanya unachodaiwa kwa mipango kuzidi KES {limit}."
+    ),
+    # the deposit
+    "plan_deposit_sent": (
+        "Angalia simu yako na uweke PIN yako ya M-Pesa ili kulipa malipo ya awali ya "
+        "KES {amount} kwa oda {order}. Mpango utaanza yakishalipwa."
+    ),
+    "plan_deposit_paid": (
+        "Malipo ya awali yamepokelewa: KES {amount} kwa oda {order}, risiti {receipt}. "
+        "Mpango umeanza. Inayofuata: KES {next_amount} tarehe {date}."
+    ),
+    "plan_deposit_unpaid": (
+        "Mpango utaanza malipo ya awali yakishalipwa. Jaribu tena, au acha mpango."
+    ),
+    "button_plan_deposit": "Lipa malipo ya awali",
+    "button_plan_drop": "Acha mpango",
+    "plan_dropped": "Mpango wa oda {order} umeachwa. Hakuna kitakachokusanywa kwa ajili yake.",
+    "plan_not_droppable": "Mpango huu umeshaanza, kwa hiyo hauwezi kuachwa. Angalia /plans.",
+    "plan_not_found": "Hatukupata mpango huu. Angalia /plans kuona mipango yako.",
+    # collecting
+    "plan_reminder": (
+        "Kumbusho: KES {amount} kwa oda {order} (awamu {number} kati ya {count}) inalipwa "
+        "kesho, {date}. Tutatuma ombi la M-Pesa saa {hour}."
+    ),
+    "plan_due": (
+        "Awamu {number} kati ya {count} kwa oda {order}: KES {amount} inalipwa leo. "
+        "Angalia simu yako na uweke PIN yako ya M-Pesa."
+    ),
+    "plan_paid": (
+        "Imelipwa: KES {amount} kwa oda {order}, risiti {receipt}. Mpango: KES {paid} "
+        "imelipwa, KES {left} imebaki. Inayofuata: KES {next_amount} tarehe {date}."
+    ),
+    "plan_completed": (
+        "Imelipwa: KES {amount} kwa oda {order}, risiti {receipt}. Mpango umekamilika na oda "
+        "imelipwa yote. Asante!"
+    ),
+    "plan_retry_tomorrow": "Tutatuma ombi tena kesho saa {hour}, au unaweza kulipa sasa.",
+    "plan_retry_soon": "Tutatuma ombi tena baada ya saa moja hivi, au unaweza kulipa sasa.",
+    "plan_retry_ask": "Unaweza kulipa sasa, au tutatuma ombi tena kesho saa {hour}.",
+    "plan_pay_when_ready": "Unaweza kuilipa sasa wakati wowote ukiwa tayari.",
+    "plan_overdue": (
+        "Awamu {number} kati ya {count} kwa oda {order}, KES {amount}, imepita tarehe yake. "
+        "Tafadhali ilipe unapoweza. Ukihitaji msaada, wasiliana nasi."
+    ),
+    "plan_overdue_fee": (
+        "Ada ya kuchelewa ya KES {fee} imeongezwa, kama ilivyoelezwa kwenye mpango."
+    ),
+    "plan_all_capped": (
+        "M-Pesa inapokea hadi KES 250,000 kwa pamoja, kwa hiyo ombi hili ni la KES {amount}."
+    ),
+    "button_plan_pay_now": "Lipa sasa",
+    "button_plan_next": "Lipa awamu inayofuata sasa",
+    "button_plan_all": "Lipa yote sasa",
+    # /plans
+    "plans_none": (
+        "Huna mpango wowote wa malipo. Kulipia oda kwa awamu, chagua Lipa baadaye unapoilipia."
+    ),
+    "plans_header": "Mipango yako ya malipo:",
+    "plans_active": (
+        "Oda {order}: KES {paid} imelipwa, KES {left} imebaki. Inayofuata: KES {amount} "
+        "tarehe {date}."
+    ),
+    "plans_overdue": (
+        "Oda {order}: KES {paid} imelipwa, KES {left} imebaki. KES {amount} ilitakiwa "
+        "tarehe {date}."
+    ),
+    "plans_pending": "Oda {order}: mpango utaanza malipo ya awali ya KES {amount} yakishalipwa.",
+    # dates
+    "weekday_0": "Jumatatu",
+    "weekday_1": "Jumanne",
+    "weekday_2": "Jumatano",
+    "weekday_3": "Alhamisi",
+    "weekday_4": "Ijumaa",
+    "weekday_5": "Jumamosi",
+    "weekday_6": "Jumapili",
+    # staff (Telegram only)
+    "staff_plan_accepted": (
+        "Mpango wa BNPL umechaguliwa: oda {order}, KES {total} kama malipo ya awali ya "
+        "KES {amount} na awamu {count}, kutoka {phone}. Inasubiri malipo ya awali."
+    ),
+    "staff_plan_active": (
+        "Mpango wa BNPL umeanza: oda {order}, KES {total}; malipo ya awali ya KES {amount} "
+        "yamelipwa, awamu {count} zinafuata, kutoka {phone}."
+    ),
+    "staff_plan_overdue": (
+        "BNPL imechelewa: oda {order}, awamu {number} kati ya {count}, KES {amount}, kutoka "
+        "{phone}, haijalipwa baada ya majaribio {attempts}. Mteja ameombwa kwa upole alipe."
+    ),
+    "staff_plan_completed": (
+        "Mpango wa BNPL umekamilika: oda {order} imelipwa yote (KES {total}), kutoka {phone}."
+    ),
+    "staff_plan_dropped": (
+        "Mpango wa BNPL umeachwa kabla ya malipo ya awali: oda {order}, kutoka {phone}."
+    ),
+}

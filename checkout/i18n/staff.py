@@ -1,0 +1,144 @@
+"""What staff commands answer, in English and Swahili, looked up with :func:`st`.
+
+Staff read these in Telegram only, so unlike the customers' texts they may be long and use
+line breaks. Keys are grouped by command: ``neworder_``, ``today_``, ``pending_``, ``find_``,
+``report_``, ``export_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from checkout.domain.money import format_number
+from checkout.domain.records import Language
+
+_EN: Final[Mapping[str, str]] = {
+    "failed": "Sorry, that failed on our side. Please try again.",
+    "more": "... and {count} more.",
+    # /neworder
+    "neworder_usage": (
+        "Usage: /neworder <amount> [customer phone] [description]\n"
+        "For example: /neworder 1500 0712345678 Duvet wash"
+    ),
+    "neworder_amount": "The amount must be whole shillings from 1 to 250,000, e.g. 1500.",
+    "neworder_customer_phone": "That is not a Kenyan mobile number. Type it like 0712345678.",
+    "neworder_description": "The description must be at most 200 characters.",
+    "neworder_created": "New order {order}: KES {amount}.\nThe customer pays here: {link}",
+    "neworder_whatsapp": "Or on WhatsApp: {link}",
+    "neworder_customer": "Customer: {phone}",
+    "neworder_about": "For: {description}",
+    # /today
+    "today_header": "Today, {date} (Nairobi time)",
+    "today_none": "No payments yet today.",
+    "today_line": "{status}: {count}, KES {amount}",
+    "today_total": "All: {count} payments. Paid: KES {paid}.",
+    "today_plans_none": "BNPL: no open plans.",
+    "today_plans": "BNPL: {count} open plans, KES {balance} still owed.",
+    # /pending
+    "pending_header": "Payments waiting for M-Pesa: {count}",
+    "pending_none": "No payments are waiting for M-Pesa.",
+    "pending_line": "#{id} {time}: KES {amount}, order {order}, {phone}",
+    "partly_header": "Orders paid in part: {count}",
+    "partly_none": "No orders are paid in part.",
+    "partly_line": "{order}: KES {paid} of {due} paid, KES {balance} left",
+    # /find
+    "find_usage": "Usage: /find <receipt | order | phone>, e.g. /find NLJ7RT61SV",
+    "find_none": "No payment matches {query}.",
+    "find_payment": (
+        "#{id} {status}: KES {amount}, order {order}, {phone}, receipt {receipt}, "
+        "{time} ({channel})"
+    ),
+    "find_event": "  {time} {kind}",
+    "find_event_note": "  {time} {kind}: {note}",
+    # /report
+    "report_usage": "Usage: /report [week|month]",
+    "report_title": "Takings per day (KES), {first} to {last}",
+    "report_caption": (
+        "Takings {first} to {last}: KES {amount} from {count} payments.\n"
+        "Best day: {best_day}, KES {best}."
+    ),
+    "report_caption_empty": "No takings from {first} to {last}.",
+    # /export
+    "export_usage": (
+        "Usage: /export [from] [to], dates like 2026-11-01 or 01/11/2026 "
+        "(default: this month until today)"
+    ),
+    "export_reversed": "The end date is before the start date.",
+    "export_too_long": "At most 366 days can be exported at a time.",
+    "export_caption": (
+        "Payments {first} to {last}: {count} rows. Paid: {paid_count} payments, KES {paid}."
+    ),
+}
+
+_SW: Final[Mapping[str, str]] = {
+    "failed": "Samahani, hilo limeshindikana upande wetu. Tafadhali jaribu tena.",
+    "more": "... na mengine {count}.",
+    # /neworder
+    "neworder_usage": (
+        "Matumizi: /neworder <kiasi> [simu ya mteja] [maelezo]\n"
+        "Kwa mfano: /neworder 1500 0712345678 Kufua duvet"
+    ),
+    "neworder_amount": "Kiasi lazima kiwe shilingi kamili kuanzia 1 hadi 250,000, mfano 1500.",
+    "neworder_customer_phone": (
+        "Hiyo si namba ya simu ya mkononi ya Kenya. Iandike hivi: 0712345678."
+    ),
+    "neworder_description": "Maelezo yasizidi herufi 200.",
+    "neworder_created": "Oda mpya {order}: KES {amount}.\nMteja analipa hapa: {link}",
+    "neworder_whatsapp": "Au kwa WhatsApp: {link}",
+    "neworder_customer": "Mteja: {phone}",
+    "neworder_about": "Kwa: {description}",
+    # /today
+    "today_header": "Leo, {date} (saa za Nairobi)",
+    "today_none": "Bado hakuna malipo leo.",
+    "today_line": "{status}: {count}, KES {amount}",
+    "today_total": "Yote: malipo {count}. Yaliyolipwa: KES {paid}.",
+    "today_plans_none": "BNPL: hakuna mipango iliyo wazi.",
+    "today_plans": "BNPL: mipango {count} iliyo wazi, KES {balance} bado zinadaiwa.",
+    # /pending
+    "pending_header": "Malipo yanayosubiri M-Pesa: {count}",
+    "pending_none": "Hakuna malipo yanayosubiri M-Pesa.",
+    "pending_line": "#{id} {time}: KES {amount}, oda {order}, {phone}",
+    "partly_header": "Oda zilizolipwa kiasi: {count}",
+    "partly_none": "Hakuna oda iliyolipwa kiasi.",
+    "partly_line": "{order}: KES {paid} kati ya {due} zimelipwa, KES {balance} zimebaki",
+    # /find
+    "find_usage": "Matumizi: /find <risiti | oda | simu>, mfano /find NLJ7RT61SV",
+    "find_none": "Hakuna malipo yanayolingana na {query}.",
+    "find_payment": (
+        "#{id} {status}: KES {amount}, oda {order}, {phone}, risiti {receipt}, {time} ({channel})"
+    ),
+    "find_event": "  {time} {kind}",
+    "find_event_note": "  {time} {kind}: {note}",
+    # /report
+    "report_usage": "Matumizi: /report [week|month]",
+    "report_title": "Mapato kwa siku (KES), {first} hadi {last}",
+    "report_caption": (
+        "Mapato {first} hadi {last}: KES {amount} kutoka malipo {count}.\n"
+        "Siku bora: {best_day}, KES {best}."
+    ),
+    "report_caption_empty": "Hakuna mapato kuanzia {first} hadi {last}.",
+    # /export
+    "export_usage": (
+        "Matumizi: /export [kuanzia] [hadi], tarehe kama 2026-11-01 au 01/11/2026 "
+        "(kawaida: mwezi huu hadi leo)"
+    ),
+    "export_reversed": "Tarehe ya mwisho iko kabla ya tarehe ya kuanza.",
+    "export_too_long": "Siku 366 tu zinaweza kutolewa kwa wakati mmoja.",
+    "export_caption": (
+        "Malipo {first} hadi {last}: safu {count}. Yaliyolipwa: malipo {paid_count}, KES {paid}."
+    ),
+}
+
+STAFF_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {"en": _EN, "sw": _SW}
+
+
+def st(language: Language, key: str, **params: object) -> str:
+    """The staff text ``key`` in ``language``; integers get thousands separators."""
+    shown = {
+        name: format_number(value)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in params.items()
+    }
+    return STAFF_TEXTS[language][key].format(**shown)

@@ -1,0 +1,641 @@
+"""Everything customers (and staff) read, in English and Swahili, looked up with :func:`t`.
+
+Keys are snake_case, grouped by prefix: ``menu_``, ``order_``, ``amount_``, ``phone_``,
+``push_`` (answers to starting a push), ``outcome_`` (how a payment ended), ``status_``,
+``history_``, ``payment_status_``, ``button_`` and ``staff_``; ``ussd_`` (a text's wording on a
+USSD screen, or a text only USSD shows) and ``sms_`` (texts only sent by SMS).
+
+Texts avoid emoji and characters outside the GSM 7-bit alphabet, because the same words go to
+USSD screens and SMS on basic phones, where one emoji halves the room on a screen. They avoid
+channel words like "tap": Telegram shows buttons, USSD shows the same buttons as numbered
+options, and SMS shows none.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import timedelta, timezone
+from typing import Final
+
+from checkout.domain.money import format_number
+from checkout.domain.records import Channel, Language
+from checkout.i18n.plans import PLAN_EN, PLAN_SW
+from checkout.i18n.push_limits import LIMIT_EN, LIMIT_SW
+
+# Kenya keeps East Africa Time all year (no daylight saving): dates customers read use it.
+NAIROBI: Final = timezone(timedelta(hours=3), "EAT")
+
+OUTCOME_EXPIRED: Final = "outcome_expired"  # the payment expired: M-Pesa never answered
+OUTCOME_FAILED: Final = "outcome_failed"  # any result code without its own text
+
+# Daraja result codes (see DESIGN.md) → the failure text that says what to do next.
+_FAILURE_KEYS: Final[Mapping[int, str]] = {
+    1: "outcome_insufficient_funds",
+    2: "outcome_below_minimum",
+    3: "outcome_above_maximum",
+    4: "outcome_daily_limit",
+    17: "outcome_duplicate",
+    1001: "outcome_phone_busy",
+    1019: "outcome_prompt_expired",
+    1025: "outcome_not_sent",
+    9999: "outcome_not_sent",
+    1032: "outcome_cancelled",
+    1036: "outcome_unreachable",
+    1037: "outcome_unreachable",
+    2001: "outcome_wrong_pin",
+}
+
+_EN: Final[Mapping[str, str]] = {
+    # menu, help and housekeeping
+    "menu_greeting": "Welcome to {business}. What would you like to do?",
+    "help_text": (
+        "To pay an order, give its number and the amount, choose the M-Pesa number, then "
+        "enter your M-Pesa PIN on your phone. We never ask for your PIN in this chat. "
+        "Commands: /pay /status /history /plans /lugha /cancel"
+    ),
+    "idle_restarted": "We started over because the chat was idle.",
+    "something_went_wrong": "Sorry, something went wrong on our side. Please try again.",
+    "language_choose": "Choose your language.",
+    "language_chosen": "Language set to English.",
+    "cancelled": "Cancelled. No payment was made.",
+    "cancelled_while_paying": (
+        "Stopped here. If an M-Pesa prompt is on your phone, you can still cancel it there."
+    ),
+    # order
+    "order_ask": "Please type your order number.",
+    "order_invalid": (
+        "An order number has 1 to 12 letters, digits or hyphens, e.g. AB-1042. "
+        "Please type it again."
+    ),
+    "order_unknown": "We could not find order {order}. Please check the number and type it again.",
+    "order_not_found": "We could not find this order any more. Please start again.",
+    "order_paid": "Order {order} is already fully paid. Thank you!",
+    "order_paid_receipt": (
+        "Order {order} is already fully paid. Your last payment: KES {amount}, "
+        "M-Pesa receipt {receipt}. Thank you!"
+    ),
+    # amount
+    "amount_ask_known": (
+        "Order {order}: KES {balance} left to pay. Pay it all below, or type a smaller amount."
+    ),
+    "amount_ask_unknown": (
+        "How much are you paying for order {order}? Type the amount in shillings, e.g. 1500."
+    ),
+    "amount_not_a_number": "Please type the amount in shillings using digits, e.g. 1500.",
+    "amount_not_whole": (
+        "M-Pesa takes whole shillings only. Please type the amount without cents, e.g. 1500."
+    ),
+    "amount_too_small": "The amount must be at least KES {minimum}. Please type another amount.",
+    "amount_too_large": (
+        "M-Pesa allows at most KES {maximum} in one payment. Please type a smaller amount."
+    ),
+    "amount_above_balance": (
+        "Only KES {balance} is left to pay on this order. Please type KES {balance} or less."
+    ),
+    # phone
+    "phone_ask": "Which M-Pesa number will pay? Type it, e.g. 0712 345 678, or choose below.",
+    "phone_invalid": "That is not a valid Kenyan mobile number. Please type it like 0712 345 678.",
+    "phone_not_mobile": "That is a landline. M-Pesa needs a mobile number, like 0712 345 678.",
+    "phone_not_kenyan": (
+        "Only Kenyan M-Pesa numbers can pay here. Please type one like 0712 345 678."
+    ),
+    "phone_contact_not_own": (
+        "That contact is not your own number. Please share your own, or type the M-Pesa number."
+    ),
+    # confirmation and payment
+    "confirm_ask": "Pay KES {amount} for order {order} from {phone}?",
+    "already_paying": (
+        "A payment request is already on its way to your phone. Please enter your M-Pesa PIN "
+        "there, or wait for the result."
+    ),
+    "push_sent": (
+        "Check your phone and enter your M-Pesa PIN to pay KES {amount} for order {order}."
+    ),
+    "push_refused": "M-Pesa could not start the payment. Please try again.",
+    "push_subscriber_locked": (
+        "Another M-Pesa request is in progress on this phone. Please wait a minute and try again."
+    ),
+    "push_busy": "M-Pesa is very busy right now. Please try again in a minute.",
+    "push_unavailable": "M-Pesa is not answering right now. Please try again in a few minutes.",
+    "push_outcome_unknown": (
+        "We are checking with M-Pesa whether your payment request went through. We will tell "
+        "you soon; please do not pay twice."
+    ),
+    # outcomes
+    "outcome_paid": (
+        "Paid: KES {amount} for order {order}. M-Pesa receipt {receipt}. "
+        "Balance left: KES {balance}."
+    ),
+    "outcome_paid_in_full": (
+        "Paid: KES {amount} for order {order}. M-Pesa receipt {receipt}. "
+        "The order is fully paid. Thank you!"
+    ),
+    "outcome_mismatched": (
+        "We received an M-Pesa payment for order {order}, but not the amount asked. "
+        "We are checking it and will contact you."
+    ),
+    # a payment settled by a status query learns its receipt from the callback after it
+    "receipt_to_follow": "to follow",
+    "receipt_known": "M-Pesa receipt {receipt} for your payment of KES {amount} for order {order}.",
+    "outcome_insufficient_funds": (
+        "Not paid: KES {amount} for order {order}. Your M-Pesa balance (with Fuliza) is not "
+        "enough. Top up, then try again."
+    ),
+    "outcome_below_minimum": (
+        "Not paid: KES {amount} for order {order}. The amount is below the M-Pesa minimum. "
+        "Please pay a larger amount."
+    ),
+    "outcome_above_maximum": (
+        "Not paid: KES {amount} for order {order}. The amount is above your M-Pesa limit. "
+        "Please pay a smaller amount."
+    ),
+    "outcome_daily_limit": (
+        "Not paid: KES {amount} for order {order}. You reached your daily M-Pesa limit. "
+        "Try again tomorrow or pay from another number."
+    ),
+    "outcome_duplicate": (
+        "Not paid: KES {amount} for order {order}. M-Pesa refuses the same amount twice within "
+        "2 minutes. Please wait 2 minutes, then try again."
+    ),
+    "outcome_phone_busy": (
+        "Not paid: KES {amount} for order {order}. Your phone was busy with another M-Pesa or "
+        "USSD session. Wait a minute, then try again."
+    ),
+    "outcome_prompt_expired": (
+        "Not paid: KES {amount} for order {order}. The M-Pesa prompt expired before the PIN was "
+        "entered. Please try again."
+    ),
+    "outcome_not_sent": (
+        "Not paid: KES {amount} for order {order}. M-Pesa could not send the prompt to your "
+        "phone. Please try again in a moment."
+    ),
+    "outcome_cancelled": (
+        "Not paid: KES {amount} for order {order}. You cancelled the M-Pesa prompt. "
+        "Try again when you are ready."
+    ),
+    "outcome_unreachable": (
+        "Not paid: KES {amount} for order {order}. We could not reach your phone. Make sure it "
+        "is on and has network, then try again."
+    ),
+    "outcome_wrong_pin": (
+        "Not paid: KES {amount} for order {order}. The M-Pesa PIN was wrong. "
+        "Please try again with the right PIN."
+    ),
+    OUTCOME_EXPIRED: (
+        "Not confirmed: KES {amount} for order {order}. M-Pesa did not answer in time. If you "
+        "got an M-Pesa receipt, contact us; if not, please try again."
+    ),
+    OUTCOME_FAILED: (
+        "Not paid: KES {amount} for order {order}. M-Pesa did not complete the payment. "
+        "Please try again."
+    ),
+    # status and history
+    "status_pending": (
+        "Your last payment, KES {amount} for order {order}, is still waiting for M-Pesa."
+    ),
+    "status_paid": (
+        "Your last payment, KES {amount} for order {order}, was received. M-Pesa receipt {receipt}."
+    ),
+    "status_failed": (
+        "Your last payment, KES {amount} for order {order}, was not completed ({status})."
+    ),
+    "status_none": "You have no payments yet.",
+    "history_header": "Your last payments:",
+    "history_line": "{date}: KES {amount}, order {order}, {status}",
+    "history_line_paid": "{date}: KES {amount}, order {order}, receipt {receipt}",
+    "history_empty": "You have no payments yet.",
+    "payment_status_pending": "waiting",
+    "payment_status_paid": "paid",
+    "payment_status_failed": "failed",
+    "payment_status_cancelled": "cancelled",
+    "payment_status_expired": "no answer",
+    "payment_status_mismatched": "being checked",
+    # buttons
+    "button_pay_order": "Pay an order",
+    "button_my_payments": "My payments",
+    "button_help": "Help",
+    "button_pay_amount": "Pay KES {amount}",
+    "button_share_phone": "Share my number",
+    "button_use_phone": "Use {phone}",
+    "whatsapp_list_button": "Choose",
+    "button_pay": "Pay",
+    "button_change_phone": "Change number",
+    "button_cancel": "Cancel",
+    "button_try_again": "Try again",
+    "button_english": "English",
+    "button_swahili": "Kiswahili",
+    # USSD: the wording of a text on a USSD screen (the flow prefers "ussd_<key>" to "<key>"
+    # there), and texts only USSD shows. A screen holds 160 characters with its choices.
+    "ussd_menu_greeting": "{business} - pay with M-Pesa",
+    "ussd_button_my_last_payment": "My last payment",
+    "ussd_button_language": "Language / Lugha",
+    "ussd_language_choose": "Choose your language / Chagua lugha:",
+    "ussd_order_ask": "Enter the order number:",
+    "ussd_order_invalid": "Invalid order number. Enter it again, e.g. AB-1042:",
+    "ussd_order_unknown": "Order {order} not found. Check the number and enter it again:",
+    "ussd_amount_ask_known": "Order {order}: KES {balance} to pay.",
+    "ussd_button_another_amount": "Another amount",
+    "ussd_amount_enter_known": "Enter the amount in KES (up to {balance}):",
+    "ussd_amount_ask_unknown": "Order {order}: enter the amount in KES:",
+    "ussd_amount_not_a_number": "Use digits only, e.g. 1500.",
+    "ussd_amount_not_whole": "Whole shillings only, e.g. 1500.",
+    "ussd_amount_too_small": "The minimum is KES {minimum}.",
+    "ussd_amount_too_large": "The maximum is KES {maximum}.",
+    "ussd_amount_above_balance": "Only KES {balance} is left to pay.",
+    "ussd_phone_ask": "Enter the M-Pesa number to pay from, e.g. 0712345678:",
+    "ussd_phone_invalid": "Not a valid Kenyan mobile number.",
+    "ussd_phone_not_mobile": "That is a landline; M-Pesa needs a mobile number.",
+    "ussd_phone_not_kenyan": "Only Kenyan M-Pesa numbers can pay.",
+    "ussd_confirm_ask": "Pay KES {amount} for {order} from {phone}?",
+    "ussd_button_change_phone": "Pay from another number",
+    "ussd_push_queued": "You will get an M-Pesa prompt. Enter your PIN to pay.",
+    "ussd_invalid_choice": "Invalid choice.",
+    "ussd_more": "More",
+    "ussd_navigation": "0. Back 00. Home",
+    "ussd_phone_unsupported": "Sorry, this service is for Kenyan M-Pesa numbers only.",
+    "ussd_too_many_inputs": "This session has too many steps. Please dial again.",
+    # SMS to USSD customers whose push could not be sent (one SMS each)
+    "sms_push_refused": (
+        "Not paid: KES {amount} for order {order}. M-Pesa could not start the payment. "
+        "Please try again."
+    ),
+    "sms_push_subscriber_locked": (
+        "Not paid: KES {amount} for order {order}. Another M-Pesa request was in progress on "
+        "your phone. Wait a minute, then try again."
+    ),
+    "sms_push_unavailable": (
+        "Not paid: KES {amount} for order {order}. M-Pesa is not answering right now. "
+        "Please try again in a few minutes."
+    ),
+    "sms_push_late": (
+        "Not paid: KES {amount} for order {order}. We could not send the M-Pesa prompt in "
+        "time. Please try again."
+    ),
+    # staff notifications (Telegram only, so they may be longer)
+    "staff_settled": (
+        "{outcome}: KES {amount} for order {order} from {phone} via {channel}. "
+        "Receipt {receipt}. Result code {code}. M-Pesa reported KES {reported}."
+    ),
+    "staff_misconfigured": (
+        "M-Pesa payments are not working: Daraja refuses the shortcode and passkey "
+        '(error {code}, "Wrong credentials"). Customers cannot pay until '
+        "MPESA_BUSINESS_SHORTCODE and MPESA_PASSKEY are fixed; run 'lipa doctor' to check."
+    ),
+    "staff_conflict": (
+        "Check order {order}: the payment of KES {amount} from {phone} was settled as "
+        "{settled}, but M-Pesa now reports {reported} (receipt {receipt})."
+    ),
+    "staff_forged": (
+        "Warning: a success callback for order {order} (KES {amount}, {phone}) was not "
+        "confirmed by M-Pesa, which reports result code {code}. It was not counted as paid."
+    ),
+    "staff_unmatched": (
+        "Check: M-Pesa reported a payment Lipa cannot match (request {request}, "
+        "KES {amount}, receipt {receipt}, result code {code})."
+    ),
+    "staff_setup_refused": (
+        "M-Pesa refused the push for order {order} with {code} ({description}). This is "
+        "the shop's M-Pesa setup, not the customer: check MPESA_TRANSACTION_TYPE "
+        "(CustomerPayBillOnline for a paybill, CustomerBuyGoodsOnline for a till) and "
+        "MPESA_PARTY_B (the till or paybill that receives the money), then ask the customer "
+        "to try again."
+    ),
+    "staff_callback_kept": (
+        "Check: an M-Pesa callback was {status} and kept as callback {id} ({reason}). "
+        "After fixing the cause, run: lipa callbacks replay {id}"
+    ),
+}
+
+_SW: Final[Mapping[str, str]] = {
+    # menu, help and housekeeping
+    "menu_greeting": "Karibu {business}. Ungependa kufanya nini?",
+    "help_text": (
+        "Kulipia oda, andika namba yake na kiasi, chagua namba ya M-Pesa, kisha weka PIN yako "
+        "ya M-Pesa kwenye simu yako. Hatutakuuliza PIN yako hapa. "
+        "Amri: /pay /status /history /plans /lugha /cancel"
+    ),
+    "idle_restarted": "Tumeanza upya kwa sababu mazungumzo yalikaa kimya kwa muda.",
+    "something_went_wrong": "Samahani, kuna hitilafu upande wetu. Tafadhali jaribu tena.",
+    "language_choose": "Chagua lugha yako.",
+    "language_chosen": "Sawa, tutaendelea kwa Kiswahili.",
+    "cancelled": "Imeghairiwa. Hakuna malipo yaliyofanyika.",
+    "cancelled_while_paying": (
+        "Tumesimama hapa. Kama ombi la M-Pesa liko kwenye simu yako, bado unaweza kulighairi hapo."
+    ),
+    # order
+    "order_ask": "Tafadhali andika namba ya oda yako.",
+    "order_invalid": (
+        "Namba ya oda ina herufi, tarakimu au vistari 1 hadi 12, kwa mfano AB-1042. "
+        "Tafadhali iandike tena."
+    ),
+    "order_unknown": "Hatukupata oda {order}. Tafadhali hakikisha namba na uiandike tena.",
+    "order_not_found": "Hatukupata oda hii tena. Tafadhali anza upya.",
+    "order_paid": "Oda {order} imeshalipwa yote. Asante!",
+    "order_paid_receipt": (
+        "Oda {order} imeshalipwa yote. Malipo yako ya mwisho: KES {amount}, "
+        "risiti ya M-Pesa {receipt}. Asante!"
+    ),
+    # amount
+    "amount_ask_known": (
+        "Oda {order}: kiasi kilichobaki ni KES {balance}. Lipa chote hapa chini, au andika "
+        "kiasi kidogo zaidi."
+    ),
+    "amount_ask_unknown": (
+        "Unalipa kiasi gani kwa oda {order}? Andika kiasi kwa shilingi, kwa mfano 1500."
+    ),
+    "amount_not_a_number": "Tafadhali andika kiasi kwa tarakimu, kwa mfano 1500.",
+    "amount_not_whole": (
+        "M-Pesa hupokea shilingi kamili tu. Tafadhali andika kiasi bila senti, kwa mfano 1500."
+    ),
+    "amount_too_small": "Kiasi lazima kiwe angalau KES {minimum}. Tafadhali andika kiasi kingine.",
+    "amount_too_large": (
+        "M-Pesa inaruhusu hadi KES {maximum} kwa malipo moja. Tafadhali andika kiasi kidogo zaidi."
+    ),
+    "amount_above_balance": (
+        "Kiasi kilichobaki kwa oda hii ni KES {balance} tu. Tafadhali andika KES {balance} "
+        "au chini ya hapo."
+    ),
+    # phone
+    "phone_ask": (
+        "Utalipa kwa namba gani ya M-Pesa? Iandike, kwa mfano 0712 345 678, au chagua hapa chini."
+    ),
+    "phone_invalid": (
+        "Hiyo si namba sahihi ya simu ya Kenya. Tafadhali iandike hivi: 0712 345 678."
+    ),
+    "phone_not_mobile": (
+        "Hiyo ni namba ya simu ya mezani. M-Pesa inahitaji namba ya simu ya mkononi, "
+        "kama 0712 345 678."
+    ),
+    "phone_not_kenyan": (
+        "Ni namba za M-Pesa za Kenya pekee zinazoweza kulipa hapa. Tafadhali andika namba "
+        "kama 0712 345 678."
+    ),
+    "phone_contact_not_own": (
+        "Hiyo si namba yako. Tafadhali tuma namba yako mwenyewe, au andika namba ya M-Pesa."
+    ),
+    # confirmation and payment
+    "confirm_ask": "Lipa KES {amount} kwa oda {order} kutoka {phone}?",
+    "already_paying": (
+        "Ombi la malipo tayari linakuja kwenye simu yako. Tafadhali weka PIN yako ya M-Pesa "
+        "hapo, au subiri majibu."
+    ),
+    "push_sent": (
+        "Angalia simu yako na uweke PIN yako ya M-Pesa ili kulipa KES {amount} kwa oda {order}."
+    ),
+    "push_refused": "M-Pesa haikuweza kuanzisha malipo. Tafadhali jaribu tena.",
+    "push_subscriber_locked": (
+        "Kuna ombi lingine la M-Pesa linaloendelea kwenye simu hii. Tafadhali subiri dakika "
+        "moja kisha ujaribu tena."
+    ),
+    "push_busy": (
+        "M-Pesa ina shughuli nyingi sasa hivi. Tafadhali jaribu tena baada ya dakika moja."
+    ),
+    "push_unavailable": "M-Pesa haijibu kwa sasa. Tafadhali jaribu tena baada ya dakika chache.",
+    "push_outcome_unknown": (
+        "Tunathibitisha na M-Pesa kama ombi lako la malipo limefika. Tutakujulisha hivi punde; "
+        "tafadhali usilipe mara mbili."
+    ),
+    # outcomes
+    "outcome_paid": (
+        "Imelipwa: KES {amount} kwa oda {order}. Risiti ya M-Pesa {receipt}. "
+        "Kiasi kilichobaki: KES {balance}."
+    ),
+    "outcome_paid_in_full": (
+        "Imelipwa: KES {amount} kwa oda {order}. Risiti ya M-Pesa {receipt}. "
+        "Oda imelipwa yote. Asante!"
+    ),
+    "outcome_mismatched": (
+        "Tumepokea malipo ya M-Pesa kwa oda {order}, lakini si kiasi kilichoombwa. "
+        "Tunayakagua na tutawasiliana nawe."
+    ),
+    "receipt_to_follow": "itafuata",
+    "receipt_known": "Risiti ya M-Pesa {receipt} kwa malipo yako ya KES {amount} kwa oda {order}.",
+    "outcome_insufficient_funds": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Salio lako la M-Pesa (pamoja na Fuliza) "
+        "halitoshi. Ongeza salio, kisha ujaribu tena."
+    ),
+    "outcome_below_minimum": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Kiasi ni chini ya kiwango cha chini cha "
+        "M-Pesa. Tafadhali lipa kiasi kikubwa zaidi."
+    ),
+    "outcome_above_maximum": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Kiasi kinazidi kikomo chako cha M-Pesa. "
+        "Tafadhali lipa kiasi kidogo zaidi."
+    ),
+    "outcome_daily_limit": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Umefikia kikomo chako cha M-Pesa cha siku. "
+        "Jaribu tena kesho au lipa kwa namba nyingine."
+    ),
+    "outcome_duplicate": (
+        "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haikubali kiasi kilekile mara mbili "
+        "ndani ya dakika 2. Subiri dakika 2, kisha ujaribu tena."
+    ),
+    "outcome_phone_busy": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Simu yako ilikuwa na kikao kingine cha "
+        "M-Pesa au USSD. Subiri dakika moja, kisha ujaribu tena."
+    ),
+    "outcome_prompt_expired": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Muda wa ombi la M-Pesa uliisha kabla ya "
+        "kuweka PIN. Tafadhali jaribu tena."
+    ),
+    "outcome_not_sent": (
+        "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haikuweza kutuma ombi kwa simu yako. "
+        "Tafadhali jaribu tena baada ya muda mfupi."
+    ),
+    "outcome_cancelled": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Ulighairi ombi la M-Pesa. "
+        "Jaribu tena ukiwa tayari."
+    ),
+    "outcome_unreachable": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Hatukuweza kufikia simu yako. Hakikisha "
+        "imewashwa na ina mtandao, kisha ujaribu tena."
+    ),
+    "outcome_wrong_pin": (
+        "Haijalipwa: KES {amount} kwa oda {order}. PIN ya M-Pesa haikuwa sahihi. "
+        "Tafadhali jaribu tena ukitumia PIN sahihi."
+    ),
+    OUTCOME_EXPIRED: (
+        "Haijathibitishwa: KES {amount} kwa oda {order}. M-Pesa haikujibu kwa wakati. Ukipata "
+        "risiti ya M-Pesa, wasiliana nasi; la sivyo, jaribu tena."
+    ),
+    OUTCOME_FAILED: (
+        "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haikukamilisha malipo. "
+        "Tafadhali jaribu tena."
+    ),
+    # status and history
+    "status_pending": (
+        "Malipo yako ya mwisho, KES {amount} kwa oda {order}, bado yanasubiri M-Pesa."
+    ),
+    "status_paid": (
+        "Malipo yako ya mwisho, KES {amount} kwa oda {order}, yamepokelewa. "
+        "Risiti ya M-Pesa {receipt}."
+    ),
+    "status_failed": (
+        "Malipo yako ya mwisho, KES {amount} kwa oda {order}, hayakukamilika ({status})."
+    ),
+    "status_none": "Bado huna malipo yoyote.",
+    "history_header": "Malipo yako ya karibuni:",
+    "history_line": "{date}: KES {amount}, oda {order}, {status}",
+    "history_line_paid": "{date}: KES {amount}, oda {order}, risiti {receipt}",
+    "history_empty": "Bado huna malipo yoyote.",
+    "payment_status_pending": "inasubiri",
+    "payment_status_paid": "imelipwa",
+    "payment_status_failed": "haikufaulu",
+    "payment_status_cancelled": "imeghairiwa",
+    "payment_status_expired": "hakuna jibu",
+    "payment_status_mismatched": "inakaguliwa",
+    # buttons
+    "button_pay_order": "Lipia oda",
+    "button_my_payments": "Malipo yangu",
+    "button_help": "Msaada",
+    "button_pay_amount": "Lipa KES {amount}",
+    "button_share_phone": "Tuma namba yangu",
+    "button_use_phone": "Tumia {phone}",
+    "whatsapp_list_button": "Chagua",
+    "button_pay": "Lipa",
+    "button_change_phone": "Badilisha namba",
+    "button_cancel": "Ghairi",
+    "button_try_again": "Jaribu tena",
+    "button_english": "English",
+    "button_swahili": "Kiswahili",
+    # USSD (see the English texts)
+    "ussd_menu_greeting": "{business} - lipa kwa M-Pesa",
+    "ussd_button_my_last_payment": "Malipo yangu ya mwisho",
+    "ussd_button_language": "Lugha / Language",
+    "ussd_language_choose": "Chagua lugha / Choose your language:",
+    "ussd_order_ask": "Weka namba ya oda:",
+    "ussd_order_invalid": "Namba ya oda si sahihi. Iweke tena, mfano AB-1042:",
+    "ussd_order_unknown": "Oda {order} haikupatikana. Hakikisha namba na uiweke tena:",
+    "ussd_amount_ask_known": "Oda {order}: KES {balance} ya kulipa.",
+    "ussd_button_another_amount": "Kiasi kingine",
+    "ussd_amount_enter_known": "Weka kiasi kwa KES (hadi {balance}):",
+    "ussd_amount_ask_unknown": "Oda {order}: weka kiasi kwa KES:",
+    "ussd_amount_not_a_number": "Tumia tarakimu tu, mfano 1500.",
+    "ussd_amount_not_whole": "Shilingi kamili tu, mfano 1500.",
+    "ussd_amount_too_small": "Kiwango cha chini ni KES {minimum}.",
+    "ussd_amount_too_large": "Kiwango cha juu ni KES {maximum}.",
+    "ussd_amount_above_balance": "Kilichobaki ni KES {balance} tu.",
+    "ussd_phone_ask": "Weka namba ya M-Pesa utakayolipa nayo, mfano 0712345678:",
+    "ussd_phone_invalid": "Si namba sahihi ya simu ya Kenya.",
+    "ussd_phone_not_mobile": "Hiyo ni namba ya mezani; M-Pesa inahitaji simu ya mkononi.",
+    "ussd_phone_not_kenyan": "Ni namba za M-Pesa za Kenya tu zinazoweza kulipa.",
+    "ussd_confirm_ask": "Lipa KES {amount} kwa {order} kutoka {phone}?",
+    "ussd_button_change_phone": "Lipa kwa namba nyingine",
+    "ussd_push_queued": "Utapokea ombi la M-Pesa. Weka PIN yako ili kulipa.",
+    "ussd_invalid_choice": "Chaguo si sahihi.",
+    "ussd_more": "Zaidi",
+    "ussd_navigation": "0. Rudi 00. Mwanzo",
+    "ussd_phone_unsupported": "Samahani, huduma hii ni kwa namba za M-Pesa za Kenya tu.",
+    "ussd_too_many_inputs": "Kipindi hiki kina hatua nyingi mno. Tafadhali piga tena.",
+    # SMS to USSD customers whose push could not be sent
+    "sms_push_refused": (
+        "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haikuweza kuanzisha malipo. "
+        "Tafadhali jaribu tena."
+    ),
+    "sms_push_subscriber_locked": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Kulikuwa na ombi lingine la M-Pesa kwenye "
+        "simu yako. Subiri dakika moja, kisha ujaribu tena."
+    ),
+    "sms_push_unavailable": (
+        "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haijibu kwa sasa. Tafadhali jaribu "
+        "tena baada ya dakika chache."
+    ),
+    "sms_push_late": (
+        "Haijalipwa: KES {amount} kwa oda {order}. Hatukuweza kutuma ombi la M-Pesa kwa "
+        "wakati. Tafadhali jaribu tena."
+    ),
+    # staff notifications (Telegram only, so they may be longer)
+    "staff_settled": (
+        "{outcome}: KES {amount} kwa oda {order} kutoka {phone} kupitia {channel}. "
+        "Risiti {receipt}. Msimbo wa matokeo {code}. M-Pesa iliripoti KES {reported}."
+    ),
+    "staff_misconfigured": (
+        "Malipo ya M-Pesa hayafanyi kazi: Daraja inakataa shortcode na passkey "
+        '(hitilafu {code}, "Wrong credentials"). Wateja hawawezi kulipa hadi '
+        "MPESA_BUSINESS_SHORTCODE na MPESA_PASSKEY zirekebishwe; endesha 'lipa doctor' kukagua."
+    ),
+    "staff_conflict": (
+        "Kagua oda {order}: malipo ya KES {amount} kutoka {phone} yalirekodiwa kama "
+        "{settled}, lakini sasa M-Pesa inaripoti {reported} (risiti {receipt})."
+    ),
+    "staff_forged": (
+        "Tahadhari: taarifa ya malipo ya oda {order} (KES {amount}, {phone}) haikuthibitishwa "
+        "na M-Pesa, inayoripoti msimbo {code}. Haikuhesabiwa kama malipo."
+    ),
+    "staff_unmatched": (
+        "Kagua: M-Pesa iliripoti malipo ambayo Lipa haiwezi kuyalinganisha (ombi {request}, "
+        "KES {amount}, risiti {receipt}, msimbo {code})."
+    ),
+    "staff_setup_refused": (
+        "M-Pesa ilikataa ombi la malipo la agizo {order} kwa {code} ({description}). Hili "
+        "ni tatizo la mipangilio ya M-Pesa ya duka, si la mteja: kagua MPESA_TRANSACTION_TYPE "
+        "(CustomerPayBillOnline kwa paybill, CustomerBuyGoodsOnline kwa till) na "
+        "MPESA_PARTY_B (till au paybill inayopokea pesa), kisha mwombe mteja ajaribu tena."
+    ),
+    "staff_callback_kept": (
+        "Kagua: ujumbe wa M-Pesa (callback) ulikuwa {status} na umehifadhiwa kama callback "
+        "{id} ({reason}). Baada ya kurekebisha chanzo, endesha: lipa callbacks replay {id}"
+    ),
+}
+
+# Buy-Now-Pay-Later and push-limit texts live in their own modules; every lookup sees them.
+TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
+    "en": {**_EN, **PLAN_EN, **LIMIT_EN},
+    "sw": {**_SW, **PLAN_SW, **LIMIT_SW},
+}
+
+# How staff read a channel's name: proper names, the same in every language.
+CHANNEL_NAMES: Final[Mapping[Channel, str]] = {
+    Channel.TELEGRAM: "Telegram",
+    Channel.USSD: "USSD",
+    Channel.DEMO: "demo",
+    Channel.WHATSAPP: "WhatsApp",
+}
+
+
+def channel_name(channel: Channel) -> str:
+    """The channel's name as staff read it (``USSD``, ``Telegram``)."""
+    return CHANNEL_NAMES.get(channel, channel.value)
+
+
+def t(language: Language, key: str, **params: object) -> str:
+    """The text ``key`` in ``language`` with ``params`` filled in.
+
+    Integers are shown with thousands separators (``1500`` → ``1,500``); pass other values
+    already formatted. Extra params are ignored, so one set can serve related texts; a
+    missing one raises KeyError, as does an unknown key.
+    """
+    shown = {
+        name: format_number(value)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in params.items()
+    }
+    return TEXTS[language][key].format(**shown)
+
+
+def receipt(language: Language, receipt_number: str | None) -> str:
+    """The receipt as a customer reads it: the number, or "to follow" while it is unknown.
+
+    A payment settled by an STK Push Query has no receipt until the callback after it
+    arrives (``M-Pesa receipt to follow.``); the receipt then goes out in its own message.
+    """
+    return receipt_number or TEXTS[language]["receipt_to_follow"]
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """The names of the ``{placeholders}`` in ``template``."""
+    return frozenset(
+        name for _, name, _, _ in string.Formatter().parse(template) if name is not None
+    )
+
+
+def outcome_key(result_code: int) -> str:
+    """The failure text key for a Daraja result code; unknown codes get the generic one.
+
+    Raises ValueError for 0, which is success: use ``outcome.paid``/``outcome.paid_full``.
+    """
+    if result_code == 0:
+        raise ValueError("result code 0 is a success, not a failure")
+    return _FAILURE_KEYS.get(result_code, OUTCOME_FAILED)

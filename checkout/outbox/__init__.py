@@ -1,0 +1,1 @@
+"""Delivering the outbox: queued messages sent through their channel, retried on failure."""

@@ -1,0 +1,1 @@
+"""M-Pesa payments: starting pushes within limits, settling, keeping callbacks, reconciling."""

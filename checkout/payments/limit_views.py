@@ -1,0 +1,46 @@
+"""A push refused by a limit, in words: why, how long to wait, and until when (Nairobi time).
+
+Each channel's presenter (Telegram, USSD, the demo) says a
+:class:`checkout.payments.limits.PushRefused` with :func:`refusal_text`; the services never do.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from checkout.domain.records import Language
+from checkout.i18n.texts import NAIROBI, t
+from checkout.payments.limits import PushRefused, RefusalReason
+
+REFUSAL_KEYS = {
+    RefusalReason.PHONE_LIMIT: "push_refused_phone_limit",
+    RefusalReason.SENDER_LIMIT: "push_refused_sender_limit",
+    RefusalReason.PHONE_PAUSED: "push_refused_phone_paused",
+}
+
+
+def wait_text(language: Language, seconds: float) -> str:
+    """How long to wait, rounded up: ``1 minute``, ``9 minutes``, ``3 hours``."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes == 1:
+        return t(language, "wait_minute")
+    if minutes <= 120:
+        return t(language, "wait_minutes", count=minutes)
+    return t(language, "wait_hours", count=math.ceil(minutes / 60))
+
+
+def refusal_text(language: Language, refused: PushRefused) -> str:
+    """One sentence telling the customer why no prompt was sent and how long to wait."""
+    return t(
+        language,
+        REFUSAL_KEYS[refused.reason],
+        wait=wait_text(language, (refused.retry_at - refused.at).total_seconds()),
+        time=_minute_after(refused.retry_at).astimezone(NAIROBI).strftime("%H:%M"),
+    )
+
+
+def _minute_after(moment: datetime) -> datetime:
+    """``moment`` rounded up to a whole minute: trying at the time shown is never too early."""
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)

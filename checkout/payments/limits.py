@@ -1,0 +1,175 @@
+"""Limits on the STK pushes a person asks for, so nobody can flood a phone with prompts.
+
+Anyone in a chat can type any number, and every push puts a PIN prompt on that phone. The
+pushes a person asks for (through a chat, USSD, or later the web) are therefore limited:
+
+- per phone number: ``per_phone`` pushes in ``phone_window`` (default 3 in 10 minutes);
+- per sender (a Telegram user, a USSD caller): ``per_sender`` in ``sender_window`` (10 an hour);
+- a number whose last ``cancels_in_a_row`` prompts were cancelled on the phone (result code
+  1032, one after the other, whoever asked for them) is paused for ``pause`` after the last
+  cancellation; any other outcome in between (paid, failed, expired) breaks the run.
+
+A refused push is not counted. The first time a sender runs into the per-sender limit the
+staff are told, once per sender ever, through the outbox.
+
+The pushes the business schedules (installment collection and its retries) keep their own
+rules: they never come through here, so they are neither counted nor held back.
+
+Counting and recording happen in the transaction that stores the payment, after the
+repository's ``hold`` (a lock per phone and sender on PostgreSQL,
+SQLite's one write lock): two processes cannot both take the last slot. The service returns
+a :class:`PushRefused`; each channel's presenter says it in words
+(:func:`checkout.payments.limit_views.refusal_text`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from checkout.conversation.model import Reply, reply_to_payload
+from checkout.domain.phones import mask_phone
+from checkout.domain.ports import UnitOfWork
+from checkout.domain.records import Channel, Customer, StaffChat
+from checkout.i18n import texts
+
+log = logging.getLogger(__name__)
+
+# Daraja's result code for a prompt the customer cancelled on the phone.
+RESULT_CANCELLED = 1032
+
+
+class RefusalReason(StrEnum):
+    """Which limit held a push back."""
+
+    PHONE_LIMIT = "phone_limit"  # too many pushes to this number lately
+    SENDER_LIMIT = "sender_limit"  # this person asked for too many pushes lately
+    PHONE_PAUSED = "phone_paused"  # the number's last prompts were all cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class PushRefused:
+    """A push a limit held back ``at``; asking again after ``retry_at`` can pass."""
+
+    reason: RefusalReason
+    retry_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PushLimits:
+    """How many pushes a person may ask for (see the module's docstring)."""
+
+    per_phone: int = 3
+    phone_window: timedelta = timedelta(minutes=10)
+    per_sender: int = 10
+    sender_window: timedelta = timedelta(hours=1)
+    cancels_in_a_row: int = 2
+    pause: timedelta = timedelta(hours=1)
+
+
+def sender_of(customer: Customer) -> str:
+    """Who asked for a push: the Telegram user (or chat), the USSD caller's number."""
+    if customer.channel is Channel.TELEGRAM and customer.telegram_user_id is not None:
+        return f"{customer.channel.value}:{customer.telegram_user_id}"
+    return f"{customer.channel.value}:{customer.chat_key}"
+
+
+def shown_sender(sender: str) -> str:
+    """A sender as staff read it: the channel's name and the id, a USSD caller's number masked."""
+    channel, _, key = sender.partition(":")
+    if channel in (Channel.USSD.value, Channel.WHATSAPP.value):
+        # Both are keyed by the customer's phone number (a wa_id is one).
+        return f"{texts.channel_name(Channel(channel))} {mask_phone(key)}"
+    if channel == Channel.TELEGRAM.value:
+        return f"{texts.channel_name(Channel.TELEGRAM)} {key}"
+    return sender
+
+
+class PushLimiter:
+    """Decides, inside the payment's transaction, whether a push a person asked for may go."""
+
+    def __init__(self, limits: PushLimits, *, staff: StaffChat | None = None) -> None:
+        self.limits = limits
+        self._staff = staff
+
+    async def admit(
+        self, unit: UnitOfWork, *, phone: str, sender: str, now: datetime
+    ) -> PushRefused | None:
+        """Count a push to ``phone`` for ``sender`` and return None, or return the refusal.
+
+        The caller commits either way: a first refusal by the per-sender limit queues the
+        staff alert in the same transaction.
+        """
+        limits = self.limits
+        repository = unit.push_limits
+        await repository.hold(phone, sender)
+        refusals: list[PushRefused] = []
+        to_phone = await repository.recent_for_phone(
+            phone, since=now - limits.phone_window, limit=limits.per_phone
+        )
+        if len(to_phone) >= limits.per_phone:
+            # A slot frees once the oldest of the last per_phone pushes leaves the window.
+            refusals.append(
+                PushRefused(RefusalReason.PHONE_LIMIT, min(to_phone) + limits.phone_window, now)
+            )
+        by_sender = await repository.recent_for_sender(
+            sender, since=now - limits.sender_window, limit=limits.per_sender
+        )
+        if len(by_sender) >= limits.per_sender:
+            refusals.append(
+                PushRefused(RefusalReason.SENDER_LIMIT, min(by_sender) + limits.sender_window, now)
+            )
+        outcomes = await repository.latest_outcomes(phone, count=limits.cancels_in_a_row)
+        if len(outcomes) >= limits.cancels_in_a_row and all(
+            outcome.result_code == RESULT_CANCELLED for outcome in outcomes
+        ):
+            until = max(outcome.settled_at for outcome in outcomes) + limits.pause
+            if until > now:
+                refusals.append(PushRefused(RefusalReason.PHONE_PAUSED, until, now))
+        if not refusals:
+            await repository.record(phone, sender, now=now)
+            return None
+        # The customer is told the longest wait: asking before it ends is refused again.
+        refused = max(refusals, key=lambda refusal: refusal.retry_at)
+        log.info(
+            "push to %s for %s refused (%s) until %s",
+            mask_phone(phone),
+            sender.partition(":")[0],
+            ", ".join(refusal.reason.value for refusal in refusals),
+            refused.retry_at.isoformat(),
+        )
+        if any(refusal.reason is RefusalReason.SENDER_LIMIT for refusal in refusals):
+            await self._alert_staff(unit, phone=phone, sender=sender, now=now)
+        return refused
+
+    async def _alert_staff(
+        self, unit: UnitOfWork, *, phone: str, sender: str, now: datetime
+    ) -> None:
+        """Tell the staff about a sender over the limit; the outbox keeps it to one per sender."""
+        if self._staff is None:
+            return
+        staff = self._staff
+        text = texts.t(
+            staff.language,
+            "staff_push_abuse",
+            sender=shown_sender(sender),
+            count=self.limits.per_sender,
+            minutes=_minutes(self.limits.sender_window),
+            phone=mask_phone(phone),
+        )
+        payload: dict[str, Any] = {**reply_to_payload(Reply(text))}
+        await unit.outbox.add(
+            channel=staff.channel,
+            chat_key=staff.chat_key,
+            payload=payload,
+            now=now,
+            dedupe_key=f"push-abuse:{sender}"[:128],
+        )
+
+
+def _minutes(window: timedelta) -> int:
+    return max(1, round(window.total_seconds() / 60))

@@ -1,0 +1,754 @@
+"""Settling payments: Daraja's result becomes a payment status, an order update and messages.
+
+The callback route and the status query share this one code path, so a payment settles the same
+way whichever answer arrives first, exactly once. The customer's and the staff's messages are
+queued in the outbox in the same transaction as the settlement: a crash loses none, and a
+duplicate callback queues none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from checkout.conversation.flow import retry_button
+from checkout.conversation.model import Reply, reply_to_payload
+from checkout.domain.money import format_number
+from checkout.domain.phones import display_phone, mask_phone
+from checkout.domain.ports import (
+    Clock,
+    PaymentGateway,
+    PaymentResult,
+    PushFailed,
+    ReceiptDetails,
+    SettledReplyHook,
+    Settlement,
+    SettlementListener,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from checkout.domain.records import (
+    BodyStatus,
+    Language,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    ReceivedBody,
+    StaffChat,
+)
+from checkout.i18n import texts
+from checkout.payments.callback_bodies import CallbackBodies
+
+log = logging.getLogger(__name__)
+
+RESULT_PAID = 0
+# How old an unanswered push may be for a success callback to be matched to it.
+ADOPTION_WINDOW = timedelta(minutes=5)
+RESULT_CANCELLED = 1032
+
+
+class SettleOutcome(StrEnum):
+    """What settling one result did."""
+
+    SETTLED = "settled"  # the payment moved from pending to a final status
+    DUPLICATE = "duplicate"  # already settled with the same outcome: nothing changed
+    CONFLICT = "conflict"  # already settled with another outcome: recorded, staff alerted
+    UNKNOWN = "unknown"  # no payment with this CheckoutRequestID (yet): recorded
+    UNCONFIRMED = "unconfirmed"  # a success Daraja could not confirm yet: kept for later
+    RECEIPT = "receipt"  # a late callback gave a payment settled by query its receipt
+
+
+def log_settled(payment: Payment, status: PaymentStatus, code: int | None) -> None:
+    """One log line per settled payment, with its id and a masked phone."""
+    log.info(
+        "payment %s settled %s (code %s) for %s",
+        payment.id,
+        status.value,
+        code,
+        mask_phone(payment.phone),
+        extra={"payment_id": payment.id},
+    )
+
+
+def settled_copy(payment: Payment, settlement: Settlement, now: datetime) -> Payment:
+    """The payment as the settlement just stored it (saves reading it back)."""
+    return replace(
+        payment,
+        status=settlement.status,
+        result_code=settlement.result_code,
+        result_code_text=settlement.result_code_text,
+        result_description=settlement.result_description,
+        receipt_number=settlement.receipt_number,
+        transaction_date=settlement.transaction_date,
+        reported_amount=settlement.reported_amount,
+        settled_at=now,
+    )
+
+
+def reported_phone(phone: str | None) -> str | None:
+    """Daraja's phone (possibly masked, e.g. ``2547****5678``) as stored phones are written."""
+    return (phone or "").strip().lstrip("+") or None
+
+
+def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
+    """The final status a result gives a payment (an amount other than asked: mismatched)."""
+    if result.result_code == RESULT_PAID:
+        if result.amount is not None and result.amount != payment.amount:
+            return PaymentStatus.MISMATCHED
+        return PaymentStatus.PAID
+    if result.result_code == RESULT_CANCELLED:
+        return PaymentStatus.CANCELLED
+    return PaymentStatus.FAILED
+
+
+def result_to_json(result: PaymentResult) -> dict[str, Any]:
+    """A JSON-safe dict of a result (kept with unmatched callbacks for later matching)."""
+    data = asdict(result)
+    if result.transaction_date is not None:
+        data["transaction_date"] = result.transaction_date.isoformat()
+    return data
+
+
+def result_from_json(data: dict[str, Any]) -> PaymentResult:
+    """The result stored by :func:`result_to_json`."""
+    values = dict(data)
+    when = values.get("transaction_date")
+    values["transaction_date"] = datetime.fromisoformat(when) if when else None
+    return PaymentResult(**values)
+
+
+class SettlementService:
+    """Applies Daraja's results to payments, orders and the outbox.
+
+    With ``confirm`` set (``MPESA_CONFIRM_WITH_QUERY``), a success callback counts only once
+    an STK Push Query agrees: Safaricom does not sign callbacks, so a forged success for a
+    real pending payment is never paid.
+    """
+
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        *,
+        clock: Clock,
+        staff: StaffChat | None = None,
+        confirm: PaymentGateway | None = None,
+        listeners: Sequence[SettlementListener] = (),
+        reply_hook: SettledReplyHook | None = None,
+    ) -> None:
+        self._units = units
+        self._clock = clock
+        self._staff = staff
+        self._confirm = confirm
+        # Told of each settled payment in its transaction: platform events, metrics.
+        self._listeners = tuple(listeners)
+        # Shapes the customer's message (a plan's installment gets the plan's own words).
+        self._reply_hook = reply_hook
+        # Callback bodies that could not be settled, and their replays.
+        self.bodies = CallbackBodies(units, clock=clock, staff=staff)
+
+    async def settle(
+        self,
+        result: PaymentResult,
+        *,
+        source: str,
+        raw: dict[str, Any] | None = None,
+        received: ReceivedBody | None = None,
+    ) -> SettleOutcome:
+        """Record ``result`` (from ``source``: "callback" or "query") and settle its payment.
+
+        ``received`` is the callback's body as it came: it is kept in the same transaction.
+        """
+        if self._confirm is not None and source == "callback" and result.result_code == 0:
+            confirmed = await self._confirmed(result, raw)
+            if confirmed is None:
+                await self._keep_alone(received, SettleOutcome.UNCONFIRMED, result)
+                return SettleOutcome.UNCONFIRMED
+            if confirmed is not result:
+                outcome = await self._forged(result, confirmed, raw)
+                await self._keep_alone(received, outcome, result)
+                return outcome
+        async with self._units() as unit:
+            outcome = await self.settle_in(unit, result, source=source, raw=raw)
+            await self._keep(unit, received, outcome, result)
+            await unit.commit()
+        if outcome is SettleOutcome.UNKNOWN:
+            outcome = await self._recheck_unknown(result, source, raw)
+        return outcome
+
+    async def settle_batch(
+        self,
+        items: Sequence[tuple[PaymentResult, str, dict[str, Any] | None]],
+        received: Sequence[ReceivedBody | None] | None = None,
+    ) -> list[SettleOutcome]:
+        """Settle several results in one transaction (see :mod:`checkout.payments.batching`).
+
+        The common case (a final answer for a pending payment) is settled set-wise: one read,
+        one conditional update, one order update and one insert each for events and outbox.
+        Anything else (no payment yet, already settled, a second answer for the same payment
+        in the batch, a query that needs the callback's receipt) takes the one-by-one path in
+        the same transaction. With confirmation on, each success is confirmed first.
+        ``received`` (one per item, or None) are the callbacks' bodies, kept in the same
+        transaction: one more insert per batch, not a commit per body.
+        """
+        bodies = list(received) if received is not None else [None] * len(items)
+        if self._confirm is not None:
+            return [
+                await self.settle(result, source=s, raw=raw, received=body)
+                for (result, s, raw), body in zip(items, bodies, strict=True)
+            ]
+        now = self._clock()
+        outcomes: dict[int, SettleOutcome] = {}
+        async with self._units() as unit:
+            known = await unit.payments.by_checkout_request_ids(
+                [result.checkout_request_id for result, _, _ in items]
+            )
+            fast: dict[int, tuple[int, Payment, Settlement, PaymentResult]] = {}
+            slow: list[int] = []
+            # A stable order of row updates keeps two processes' batches from deadlocking.
+            for index in sorted(range(len(items)), key=lambda i: items[i][0].checkout_request_id):
+                result, source, raw = items[index]
+                payment = known.get(result.checkout_request_id)
+                needs_receipt = result.result_code == RESULT_PAID and not result.receipt_number
+                if (
+                    payment is None
+                    or payment.status is not PaymentStatus.PENDING
+                    or payment.id in fast
+                    or needs_receipt
+                ):
+                    slow.append(index)
+                    continue
+                payload = {"raw": raw or {}, "result": result_to_json(result)}
+                settlement = await self._record(unit, payment, result, source, payload, now)
+                fast[payment.id] = (index, payment, settlement, result)
+            settled = await unit.payments.settle_many(
+                {payment_id: entry[2] for payment_id, entry in fast.items()}, now=now
+            )
+            orders = await self._record_paid_orders(unit, [fast[i] for i in sorted(settled)])
+            if self._reply_hook is not None and settled:
+                await self._reply_hook.prepare(
+                    unit, [fast[payment_id][1] for payment_id in sorted(settled)]
+                )
+            for payment_id, (index, payment, settlement, result) in sorted(
+                fast.items(), key=lambda item: item[1][0]
+            ):
+                if payment_id in settled:
+                    order = orders.get(payment_id)
+                    copy = settled_copy(payment, settlement, now)
+                    await self._queue_messages(unit, copy, order, result)
+                    log_settled(payment, settlement.status, result.result_code)
+                    outcomes[index] = SettleOutcome.SETTLED
+                else:  # settled elsewhere since we read it
+                    outcomes[index] = await self._already_settled(
+                        unit, payment, settlement.status, result
+                    )
+            for index in slow:
+                result, source, raw = items[index]
+                outcomes[index] = await self.settle_in(unit, result, source=source, raw=raw)
+            for index, body in enumerate(bodies):
+                await self._keep(unit, body, outcomes[index], items[index][0])
+            await unit.commit()
+        for index, outcome in outcomes.items():
+            if outcome is SettleOutcome.UNKNOWN:
+                result, source, raw = items[index]
+                outcomes[index] = await self._recheck_unknown(result, source, raw)
+        return [outcomes[index] for index in range(len(items))]
+
+    async def _keep(
+        self,
+        unit: UnitOfWork,
+        received: ReceivedBody | None,
+        outcome: SettleOutcome,
+        result: PaymentResult,
+    ) -> None:
+        """Keep a callback's body with what settling it did (written when the unit commits)."""
+        if received is not None:
+            await unit.callback_bodies.keep(
+                received,
+                status=BodyStatus(outcome.value),
+                checkout_request_id=result.checkout_request_id,
+            )
+
+    async def _keep_alone(
+        self, received: ReceivedBody | None, outcome: SettleOutcome, result: PaymentResult
+    ) -> None:
+        """:meth:`_keep` in a transaction of its own (confirmation settles in several)."""
+        if received is not None:
+            async with self._units() as unit:
+                await self._keep(unit, received, outcome, result)
+                await unit.commit()
+
+    async def _record(
+        self,
+        unit: UnitOfWork,
+        payment: Payment,
+        result: PaymentResult,
+        source: str,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> Settlement:
+        """Keep the answer in the audit trail; return the settlement it calls for."""
+        await unit.events.record(
+            kind=source,
+            payload=payload,
+            now=now,
+            payment_id=payment.id,
+            checkout_request_id=result.checkout_request_id,
+        )
+        status = status_for(result, payment)
+        # A mismatched payment keeps its receipt too: it is how staff trace the money that
+        # moved (and return it).
+        moved = status in (PaymentStatus.PAID, PaymentStatus.MISMATCHED)
+        return Settlement(
+            status=status,
+            result_code=result.result_code,
+            result_code_text=result.result_code_text,
+            result_description=result.result_description,
+            receipt_number=result.receipt_number if moved else None,
+            transaction_date=result.transaction_date if moved else None,
+            reported_amount=result.amount if moved else None,
+        )
+
+    async def _record_paid_orders(
+        self, unit: UnitOfWork, entries: list[tuple[int, Payment, Settlement, PaymentResult]]
+    ) -> dict[int, Order]:
+        """Credit the paid ones to their orders; each payment's view of its order after it."""
+        paid = sorted(
+            (entry for entry in entries if entry[2].status is PaymentStatus.PAID),
+            key=lambda entry: entry[0],
+        )
+        totals: dict[str, int] = {}
+        for _, payment, _, _ in paid:
+            totals[payment.order_reference] = (
+                totals.get(payment.order_reference, 0) + payment.amount
+            )
+        final = await unit.orders.record_paid_many(totals)
+        # Two payments of one order in a batch: the first one's message shows the balance
+        # after it alone, as if they had been settled one by one.
+        later = dict.fromkeys(totals, 0)
+        views: dict[int, Order] = {}
+        for _, payment, _, _ in reversed(paid):
+            order = final[payment.order_reference]
+            amount_paid = order.amount_paid - later[payment.order_reference]
+            views[payment.id] = replace(
+                order,
+                amount_paid=amount_paid,
+                status=OrderStatus.PAID
+                if amount_paid >= order.amount_due
+                else OrderStatus.PARTLY_PAID,
+            )
+            later[payment.order_reference] += payment.amount
+        return views
+
+    async def _recheck_unknown(
+        self, result: PaymentResult, source: str, raw: dict[str, Any] | None
+    ) -> SettleOutcome:
+        # The push's answer may have been stored since we looked: look again after our
+        # commit (the payment service does the mirror image), so one of us settles it.
+        async with self._units() as unit:
+            if await unit.payments.by_checkout_request_id(result.checkout_request_id) is None:
+                return SettleOutcome.UNKNOWN
+            outcome = await self.settle_in(unit, result, source=source, raw=raw)
+            await unit.commit()
+        return outcome
+
+    async def _confirmed(
+        self, result: PaymentResult, raw: dict[str, Any] | None
+    ) -> PaymentResult | None:
+        """The result to settle with: the callback's if Daraja agrees, Daraja's if not.
+
+        None when Daraja cannot say yet: the callback is kept and the reconciler settles the
+        payment (with the callback's receipt) once a query gives a final answer.
+        """
+        assert self._confirm is not None
+        try:
+            answer = await self._confirm.stk_query(result.checkout_request_id)
+        except PushFailed as failure:
+            log.warning("could not confirm a success callback: %s", failure.problem.value)
+            answer = None
+        if answer is not None and answer.result is not None:
+            return result if answer.result.result_code == 0 else answer.result
+        async with self._units() as unit:
+            await unit.events.record(
+                kind="callback_unconfirmed",
+                payload={"raw": raw or {}, "result": result_to_json(result)},
+                now=self._clock(),
+                checkout_request_id=result.checkout_request_id,
+                note="success callback not yet confirmed by a query",
+            )
+            await unit.commit()
+        return None
+
+    async def _forged(
+        self, claimed: PaymentResult, actual: PaymentResult, raw: dict[str, Any] | None
+    ) -> SettleOutcome:
+        """Daraja contradicts a success callback: settle by Daraja and alert the staff."""
+        log.warning("success callback contradicted by Daraja (code %s)", actual.result_code)
+        async with self._units() as unit:
+            payment = await unit.payments.by_checkout_request_id(claimed.checkout_request_id)
+            await unit.events.record(
+                kind="callback_contradicted",
+                payload={"raw": raw or {}, "result": result_to_json(claimed)},
+                now=self._clock(),
+                payment_id=payment.id if payment else None,
+                checkout_request_id=claimed.checkout_request_id,
+                note=f"Daraja's query says result code {actual.result_code}",
+            )
+            if self._staff is not None and payment is not None:
+                text = texts.t(
+                    self._staff.language,
+                    "staff_forged",
+                    order=payment.order_reference,
+                    amount=format_number(payment.amount),
+                    phone=mask_phone(payment.phone),
+                    code=str(actual.result_code),
+                )
+                await self._alert_staff(unit, text, f"payment:{payment.id}:forged")
+            outcome = await self.settle_in(unit, actual, source="query")
+            await unit.commit()
+        return outcome
+
+    async def alert_misconfigured(self, unit: UnitOfWork, code: str | None) -> None:
+        """Tell the staff, once a day (Nairobi), that Daraja refuses our shortcode and passkey."""
+        if self._staff is None:
+            return
+        today = self._clock().astimezone(texts.NAIROBI).date().isoformat()
+        text = texts.t(self._staff.language, "staff_misconfigured", code=code or "-")
+        await self._alert_staff(unit, text, f"daraja:misconfigured:{today}")
+
+    async def _alert_staff(
+        self, unit: UnitOfWork, text: str, dedupe_key: str, *, line: str | None = None
+    ) -> None:
+        """Queue a staff notice; ``line`` is its one-line form when it goes out in a digest."""
+        if self._staff is None:
+            return
+        payload: dict[str, Any] = {**reply_to_payload(Reply(text)), "digest": True}
+        if line is not None:
+            payload["line"] = line
+        await unit.outbox.add(
+            channel=self._staff.channel,
+            chat_key=self._staff.chat_key,
+            payload=payload,
+            now=self._clock(),
+            dedupe_key=dedupe_key,
+        )
+
+    async def settle_in(
+        self,
+        unit: UnitOfWork,
+        result: PaymentResult,
+        *,
+        source: str,
+        raw: dict[str, Any] | None = None,
+    ) -> SettleOutcome:
+        """Like :meth:`settle`, inside the caller's unit of work (the caller commits)."""
+        now = self._clock()
+        payment = await unit.payments.by_checkout_request_id(result.checkout_request_id)
+        payload = {"raw": raw if raw is not None else {}, "result": result_to_json(result)}
+        if payment is None and source == "callback":
+            payment = await self._adopt(unit, result)
+        if payment is None:
+            # A callback can beat the push's own answer to us: keep it, and the payment
+            # service settles from it as soon as it learns the CheckoutRequestID.
+            await unit.events.record(
+                kind=f"{source}_unmatched",
+                payload=payload,
+                now=now,
+                checkout_request_id=result.checkout_request_id,
+                note="no payment with this CheckoutRequestID",
+            )
+            if source == "callback":
+                # Usually the push's answer is a moment behind; reconciliation alerts the
+                # staff about a success that stays unmatched, so this is no warning yet.
+                log.info("callback for a CheckoutRequestID not known yet kept for its push")
+            else:
+                log.warning("%s for an unknown CheckoutRequestID recorded", source)
+            return SettleOutcome.UNKNOWN
+        if result.result_code == RESULT_PAID and result.receipt_number is None:
+            # A query confirms a payment but carries no receipt: take the one from the
+            # callback that was waiting for this confirmation.
+            result = await self._with_callback_details(unit, result)
+        settlement = await self._record(unit, payment, result, source, payload, now)
+        status = settlement.status
+        if not await unit.payments.settle(payment.id, settlement, now=now):
+            return await self._already_settled(unit, payment, status, result)
+        order = None
+        if status is PaymentStatus.PAID:
+            order = await unit.orders.record_paid(payment.order_reference, payment.amount)
+        settled = settled_copy(payment, settlement, now)
+        await self._queue_messages(unit, settled, order, result)
+        log_settled(payment, status, result.result_code)
+        return SettleOutcome.SETTLED
+
+    async def _adopt(self, unit: UnitOfWork, result: PaymentResult) -> Payment | None:
+        """The payment a success callback belongs to when its push's answer was lost.
+
+        A push that timed out has no CheckoutRequestID, yet the customer may have paid. A
+        success callback carries the amount and (perhaps masked) phone: if exactly one such
+        unanswered push fits, the callback is its answer.
+        """
+        if result.result_code != RESULT_PAID or result.amount is None:
+            return None
+        since = self._clock() - ADOPTION_WINDOW
+        # The repository matches the (masked) phone, so these all fit amount and phone.
+        candidates = await unit.payments.unrequested(
+            amount=result.amount, created_after=since, phone=reported_phone(result.phone)
+        )
+        if len(candidates) != 1:
+            return None
+        (payment,) = candidates
+        await unit.payments.mark_requested(
+            payment.id,
+            merchant_request_id=result.merchant_request_id or "",
+            checkout_request_id=result.checkout_request_id,
+        )
+        log.info("payment %s matched to a callback that came before its push's answer", payment.id)
+        return await unit.payments.get(payment.id)
+
+    async def _with_callback_details(
+        self, unit: UnitOfWork, result: PaymentResult
+    ) -> PaymentResult:
+        stored = await unit.events.latest(result.checkout_request_id, "callback_unconfirmed")
+        if stored is None:
+            return result
+        callback = result_from_json(stored["result"])
+        return replace(
+            result,
+            receipt_number=callback.receipt_number,
+            amount=callback.amount,
+            transaction_date=callback.transaction_date,
+        )
+
+    async def alert_unmatched(self, result: PaymentResult) -> None:
+        """Tell the staff about a success nobody can match to a payment."""
+        async with self._units() as unit:
+            text = texts.t(
+                self._staff.language if self._staff else "en",
+                "staff_unmatched",
+                request=result.checkout_request_id,
+                amount="-" if result.amount is None else format_number(result.amount),
+                receipt=result.receipt_number or "-",
+                code=result.result_code_text or str(result.result_code),
+            )
+            await self._alert_staff(unit, text, f"unmatched:{result.checkout_request_id}")
+            await unit.commit()
+
+    async def expire(self, unit: UnitOfWork, payment: Payment, *, reason: str) -> bool:
+        """Settle a payment nobody answered for as expired; False if it was settled already."""
+        now = self._clock()
+        settlement = Settlement(PaymentStatus.EXPIRED, None, reason)
+        if not await unit.payments.settle(payment.id, settlement, now=now):
+            return False
+        await self._queue_messages(unit, settled_copy(payment, settlement, now), None, None)
+        return True
+
+    async def _already_settled(
+        self, unit: UnitOfWork, payment: Payment, status: PaymentStatus, result: PaymentResult
+    ) -> SettleOutcome:
+        if result.result_code == RESULT_PAID and result.receipt_number:
+            details = ReceiptDetails(
+                receipt_number=result.receipt_number,
+                transaction_date=result.transaction_date,
+                reported_amount=result.amount,
+            )
+            filled = await unit.payments.fill_in_receipt(payment.id, details, now=self._clock())
+            if filled is not None:
+                return await self._receipt_filled_in(unit, payment.id, result)
+        current = await unit.payments.get(payment.id)
+        assert current is not None
+        if current.status is status or (
+            current.status is PaymentStatus.EXPIRED and status is not PaymentStatus.PAID
+        ):
+            return SettleOutcome.DUPLICATE
+        log.warning(
+            "payment %s already %s; a later answer says %s",
+            payment.id,
+            current.status.value,
+            status.value,
+        )
+        if self._staff is not None:
+            text = texts.t(
+                self._staff.language,
+                "staff_conflict",
+                order=current.order_reference,
+                amount=format_number(current.amount),
+                phone=mask_phone(current.phone),
+                settled=current.status.value,
+                reported=status.value,
+                receipt=result.receipt_number or "-",
+            )
+            await self._alert_staff(unit, text, f"payment:{payment.id}:conflict:{status.value}")
+        return SettleOutcome.CONFLICT
+
+    async def _receipt_filled_in(
+        self, unit: UnitOfWork, payment_id: int, result: PaymentResult
+    ) -> SettleOutcome:
+        """Tell whoever needs it that a late callback brought a query-settled payment's receipt.
+
+        The customer, told "Paid ... M-Pesa receipt to follow" when the query settled it,
+        gets the receipt in a message of its own. A reported amount other than the one
+        asked made the payment mismatched: it no longer counts towards its order, the
+        customer is told it is being checked, and the staff are alerted with the receipt.
+        """
+        payment = await unit.payments.get(payment_id)
+        assert payment is not None
+        if payment.status is PaymentStatus.PAID:
+            text = texts.t(
+                payment.language,
+                "receipt_known",
+                receipt=payment.receipt_number or "",
+                amount=format_number(payment.amount),
+                order=payment.order_reference,
+            )
+            await unit.outbox.add(
+                channel=payment.channel,
+                chat_key=payment.chat_key,
+                payload=reply_to_payload(Reply(text)),
+                now=self._clock(),
+                dedupe_key=f"payment:{payment.id}:receipt",
+            )
+            log.info("payment %s got its receipt from a late callback", payment.id)
+            return SettleOutcome.RECEIPT
+        log.warning(
+            "payment %s settled by query; its late callback reports another amount", payment.id
+        )
+        # The query's success had credited the order; a mismatched amount pays nothing.
+        await unit.orders.record_paid(payment.order_reference, -payment.amount)
+        await unit.outbox.add(
+            channel=payment.channel,
+            chat_key=payment.chat_key,
+            payload=reply_to_payload(customer_reply(payment, None)),
+            now=self._clock(),
+            dedupe_key=f"payment:{payment.id}:mismatched",
+        )
+        if self._staff is not None:
+            await self._alert_staff(
+                unit,
+                staff_text(self._staff.language, payment, result),
+                f"payment:{payment.id}:staff:mismatched",
+                line=staff_line(payment),
+            )
+        return SettleOutcome.RECEIPT
+
+    async def _queue_messages(
+        self,
+        unit: UnitOfWork,
+        payment: Payment,
+        order: Order | None,
+        result: PaymentResult | None,
+    ) -> None:
+        now = self._clock()
+        reply = customer_reply(payment, order)
+        if self._reply_hook is not None:
+            reply = await self._reply_hook.settled_reply(unit, payment, order, reply)
+        await unit.outbox.add(
+            channel=payment.channel,
+            chat_key=payment.chat_key,
+            payload=reply_to_payload(reply),
+            now=now,
+            dedupe_key=f"payment:{payment.id}:customer",
+        )
+        if self._staff is not None:
+            await self._alert_staff(
+                unit,
+                staff_text(self._staff.language, payment, result),
+                f"payment:{payment.id}:staff",
+                line=staff_line(payment),
+            )
+            if payment.result_code_text is not None:
+                # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
+                # push fails the same way until the staff fix it, so say where to look.
+                await self._alert_staff(
+                    unit,
+                    texts.t(
+                        self._staff.language,
+                        "staff_setup_refused",
+                        order=payment.order_reference,
+                        code=payment.result_code_text,
+                        description=payment.result_description or "-",
+                    ),
+                    f"payment:{payment.id}:setup",
+                )
+        for listener in self._listeners:
+            await listener.payment_settled(unit, payment, order)
+
+
+def customer_reply(payment: Payment, order: Order | None) -> Reply:
+    """The message telling a customer how their payment ended, with a way forward."""
+    language = payment.language
+    amount = format_number(payment.amount)
+    if payment.status is PaymentStatus.PAID:
+        balance = order.balance if order is not None else 0
+        if balance > 0:
+            text = texts.t(
+                language,
+                "outcome_paid",
+                amount=amount,
+                order=payment.order_reference,
+                receipt=texts.receipt(language, payment.receipt_number),
+                balance=format_number(balance),
+            )
+        else:
+            text = texts.t(
+                language,
+                "outcome_paid_in_full",
+                amount=amount,
+                order=payment.order_reference,
+                receipt=texts.receipt(language, payment.receipt_number),
+            )
+        return Reply(text)
+    if payment.status is PaymentStatus.MISMATCHED:
+        text = texts.t(language, "outcome_mismatched", order=payment.order_reference)
+        return Reply(text)
+    if payment.status is PaymentStatus.EXPIRED:
+        key = "outcome_expired"
+    else:
+        key = texts.outcome_key(payment.result_code if payment.result_code is not None else -1)
+    text = texts.t(
+        language,
+        key,
+        amount=amount,
+        order=payment.order_reference,
+        phone=display_phone(payment.phone),
+    )
+    return Reply(text, buttons=((retry_button(language),),))
+
+
+def display_code(payment: Payment) -> str:
+    """Daraja's result code for people: the number, the code in words, or ``-``."""
+    if payment.result_code_text is not None:
+        return payment.result_code_text
+    return "-" if payment.result_code is None else str(payment.result_code)
+
+
+def staff_line(payment: Payment) -> str:
+    """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
+    parts = [
+        payment.status.value.upper(),
+        f"KES {format_number(payment.amount)}",
+        payment.order_reference,
+        mask_phone(payment.phone),
+        payment.receipt_number or f"code {payment.result_code_text or payment.result_code}",
+        texts.channel_name(payment.channel),
+    ]
+    return " ".join(parts)
+
+
+def staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
+    """The staff notification for a settled payment."""
+    return texts.t(
+        language,
+        "staff_settled",
+        outcome=payment.status.value.upper(),
+        order=payment.order_reference,
+        amount=format_number(payment.amount),
+        phone=mask_phone(payment.phone),
+        receipt=payment.receipt_number or "-",
+        channel=texts.channel_name(payment.channel),
+        code=display_code(payment),
+        reported=format_number(result.amount) if result and result.amount is not None else "-",
+    )

@@ -1,0 +1,1 @@
+"""Running workers: passes repeated forever, fields every log line carries."""

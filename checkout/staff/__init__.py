@@ -1,0 +1,1 @@
+"""Staff commands and the reports they read."""

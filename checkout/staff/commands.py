@@ -1,0 +1,342 @@
+"""Staff commands: parse what staff typed, ask the services, and say what to send back.
+
+The Telegram adapter checks who may use them and renders the answers: a text, a QR code of a
+link, a bar chart of takings, or a CSV document. Nothing here does I/O beyond the services.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Final
+
+from checkout.conversation.links import pay_link, whatsapp_pay_link
+from checkout.domain.money import AmountError, parse_amount
+from checkout.domain.phones import display_phone, mask_phone
+from checkout.domain.records import Language, PaymentStatus
+from checkout.domain.summaries import FoundPayment
+from checkout.i18n import texts
+from checkout.i18n.staff import st
+from checkout.platform.orders import OrderInputError, OrderService, order_request
+from checkout.staff.reports import (
+    ExportRangeError,
+    Period,
+    ReportService,
+    SearchTerms,
+    Takings,
+    parse_day,
+)
+
+# A second word of /neworder that looks like a phone number is one (and must be valid).
+_PHONE_LIKE: Final = re.compile(r"\+?[0-9][0-9 -]{7,}")
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnswer:
+    """A text message (the adapter splits it if it is too long for one)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class QrAnswer:
+    """A QR code of ``link`` as a photo, with ``caption``."""
+
+    caption: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChartAnswer:
+    """A bar chart: one bar per label, titled, with ``caption``."""
+
+    caption: str
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentAnswer:
+    """A file to send as a document, with ``caption``."""
+
+    caption: str
+    filename: str
+    data: bytes
+    mime_type: str
+
+
+StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRequest:
+    """One staff command: its name and argument, and the bot's username for links."""
+
+    name: str
+    argument: str
+    bot_username: str
+
+
+class StaffDesk:
+    """Runs staff commands against the order and report services."""
+
+    def __init__(
+        self,
+        orders: OrderService,
+        reports: ReportService,
+        *,
+        language: Language,
+        zone: tzinfo = texts.NAIROBI,
+        whatsapp_number: str | None = None,
+    ) -> None:
+        """``whatsapp_number``: the business's WhatsApp number; new orders get its link too."""
+        self._whatsapp_number = whatsapp_number
+        self._orders = orders
+        self._reports = reports
+        self._language: Language = language
+        self._zone = zone
+        self._commands: Mapping[str, Callable[[StaffRequest], Awaitable[StaffAnswer]]] = {
+            "neworder": self.new_order,
+            "today": self.today,
+            "pending": self.pending,
+            "find": self.find,
+            "report": self.report,
+            "export": self.export,
+        }
+
+    @property
+    def commands(self) -> frozenset[str]:
+        """The names of the staff commands."""
+        return frozenset(self._commands)
+
+    async def handle(self, request: StaffRequest) -> StaffAnswer:
+        """Run one command; raises KeyError for a name that is not a staff command."""
+        return await self._commands[request.name](request)
+
+    def say(self, key: str, **params: object) -> str:
+        """A staff text in the staff's language."""
+        return st(self._language, key, **params)
+
+    def _time(self, value: datetime) -> str:
+        return value.astimezone(self._zone).strftime("%d/%m %H:%M")
+
+    def _status(self, status: PaymentStatus) -> str:
+        return texts.t(self._language, f"payment_status_{status.value}")
+
+    # --- /neworder <amount> [customer phone] [description]
+
+    async def new_order(self, request: StaffRequest) -> StaffAnswer:
+        """Create an order with a fresh reference; answer its link and a QR code of it."""
+        words = request.argument.split(maxsplit=1)
+        if not words:
+            return TextAnswer(self.say("neworder_usage"))
+        try:
+            amount = parse_amount(words[0])
+        except AmountError:
+            return TextAnswer(self.say("neworder_amount"))
+        rest = words[1].strip() if len(words) > 1 else ""
+        phone, description = _phone_and_description(rest)
+        try:
+            checked = order_request(amount=amount, customer_phone=phone, description=description)
+        except OrderInputError as error:
+            return TextAnswer(self.say(f"neworder_{error.field}"))
+        opened = await self._orders.open(checked)
+        order = opened.order
+        link = pay_link(request.bot_username, order.reference)
+        lines = [
+            self.say("neworder_created", order=order.reference, amount=order.amount_due, link=link)
+        ]
+        if self._whatsapp_number:
+            whatsapp = whatsapp_pay_link(self._whatsapp_number, order.reference)
+            lines.append(self.say("neworder_whatsapp", link=whatsapp))
+        if order.customer_phone:
+            lines.append(self.say("neworder_customer", phone=display_phone(order.customer_phone)))
+        if order.description:
+            lines.append(self.say("neworder_about", description=order.description))
+        return QrAnswer(caption="\n".join(lines), link=link)
+
+    # --- /today
+
+    async def today(self, request: StaffRequest) -> StaffAnswer:
+        """Today's payments, count and sum per outcome, and the open BNPL balance."""
+        summary = await self._reports.day()
+        lines = [self.say("today_header", date=summary.day.strftime("%d/%m/%Y"))]
+        if not summary.totals:
+            lines.append(self.say("today_none"))
+        for total in summary.totals:
+            lines.append(
+                self.say(
+                    "today_line",
+                    status=self._status(total.status),
+                    count=total.count,
+                    amount=total.amount,
+                )
+            )
+        if summary.totals:
+            lines.append(self.say("today_total", count=summary.count, paid=summary.paid))
+        plans = summary.plans
+        if plans.count == 0:
+            lines.append(self.say("today_plans_none"))
+        else:
+            lines.append(self.say("today_plans", count=plans.count, balance=plans.balance))
+        return TextAnswer("\n".join(lines))
+
+    # --- /pending
+
+    async def pending(self, request: StaffRequest) -> StaffAnswer:
+        """Payments still pending and orders partly paid, the first few of each listed."""
+        summary = await self._reports.pending()
+        lines: list[str] = []
+        if summary.pending_count == 0:
+            lines.append(self.say("pending_none"))
+        else:
+            lines.append(self.say("pending_header", count=summary.pending_count))
+            lines += [
+                self.say(
+                    "pending_line",
+                    id=str(payment.id),
+                    time=self._time(payment.created_at),
+                    amount=payment.amount,
+                    order=payment.order_reference,
+                    phone=mask_phone(payment.phone),
+                )
+                for payment in summary.pending
+            ]
+            if summary.pending_count > len(summary.pending):
+                lines.append(self.say("more", count=summary.pending_count - len(summary.pending)))
+        lines.append("")
+        if summary.partly_paid_count == 0:
+            lines.append(self.say("partly_none"))
+        else:
+            lines.append(self.say("partly_header", count=summary.partly_paid_count))
+            lines += [
+                self.say(
+                    "partly_line",
+                    order=order.reference,
+                    paid=order.amount_paid,
+                    due=order.amount_due,
+                    balance=order.balance,
+                )
+                for order in summary.partly_paid
+            ]
+            if summary.partly_paid_count > len(summary.partly_paid):
+                extra = summary.partly_paid_count - len(summary.partly_paid)
+                lines.append(self.say("more", count=extra))
+        return TextAnswer("\n".join(lines))
+
+    # --- /find <receipt | order | phone>
+
+    async def find(self, request: StaffRequest) -> StaffAnswer:
+        """The payments with this receipt, order or phone, each with its events."""
+        query = request.argument.strip()
+        terms = SearchTerms.parse(query) if query else None
+        if terms is None:
+            return TextAnswer(self.say("find_usage"))
+        found = await self._reports.find(terms)
+        if not found:
+            return TextAnswer(self.say("find_none", query=query))
+        return TextAnswer("\n\n".join(self._found(item) for item in found))
+
+    def _found(self, item: FoundPayment) -> str:
+        payment = item.payment
+        lines = [
+            self.say(
+                "find_payment",
+                id=str(payment.id),
+                status=self._status(payment.status),
+                amount=payment.amount,
+                order=payment.order_reference,
+                phone=mask_phone(payment.phone),
+                receipt=payment.receipt_number or "-",
+                time=self._time(payment.created_at),
+                channel=payment.channel.value,
+            )
+        ]
+        for event in item.events:
+            key = "find_event_note" if event.note else "find_event"
+            lines.append(
+                self.say(
+                    key,
+                    time=self._time(event.received_at),
+                    kind=event.kind,
+                    note=(event.note or "")[:120],
+                )
+            )
+        return "\n".join(lines)
+
+    # --- /report [week|month]
+
+    async def report(self, request: StaffRequest) -> StaffAnswer:
+        """Takings per day as a bar chart, with the totals in the caption."""
+        word = request.argument.strip().lower() or Period.WEEK.value
+        try:
+            period = Period(word)
+        except ValueError:
+            return TextAnswer(self.say("report_usage"))
+        takings = await self._reports.takings(period)
+        return ChartAnswer(
+            caption=self._takings_caption(takings),
+            title=self.say("report_title", first=_day(takings.first), last=_day(takings.last)),
+            labels=tuple(day.day.strftime("%d/%m") for day in takings.days),
+            values=tuple(day.amount for day in takings.days),
+        )
+
+    def _takings_caption(self, takings: Takings) -> str:
+        best = takings.best
+        if best is None:
+            return self.say(
+                "report_caption_empty", first=_day(takings.first), last=_day(takings.last)
+            )
+        return self.say(
+            "report_caption",
+            first=_day(takings.first),
+            last=_day(takings.last),
+            amount=takings.amount,
+            count=takings.count,
+            best_day=_day(best.day),
+            best=best.amount,
+        )
+
+    # --- /export [from] [to]
+
+    async def export(self, request: StaffRequest) -> StaffAnswer:
+        """The payments of a range of days as a CSV document."""
+        words = request.argument.split()
+        if len(words) > 2:
+            return TextAnswer(self.say("export_usage"))
+        try:
+            days = [parse_day(word) for word in words]
+        except ValueError:
+            return TextAnswer(self.say("export_usage"))
+        first = days[0] if days else None
+        last = days[1] if len(days) > 1 else None
+        try:
+            export = await self._reports.export(first, last)
+        except ExportRangeError as error:
+            return TextAnswer(self.say(f"export_{error.reason}"))
+        caption = self.say(
+            "export_caption",
+            first=_day(export.first),
+            last=_day(export.last),
+            count=export.count,
+            paid_count=export.paid_count,
+            paid=export.paid_amount,
+        )
+        return DocumentAnswer(caption, export.filename, export.csv, "text/csv")
+
+
+def _day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _phone_and_description(rest: str) -> tuple[str | None, str | None]:
+    """Split what follows the amount into a phone number (if it starts with one) and the rest."""
+    if not rest:
+        return None, None
+    first, _, remainder = rest.partition(" ")
+    if _PHONE_LIKE.fullmatch(first):
+        return first, remainder.strip() or None
+    return None, rest

@@ -1,0 +1,290 @@
+"""Staff reports: the day's takings, what is pending, finding a payment, takings per day, CSV.
+
+Days are Nairobi days. Every figure is aggregated by the database (see
+:class:`checkout.domain.ports.ReportRepository`), so a report costs a few indexed queries whatever
+the number of payments; only the CSV export reads rows one by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import Final, Literal
+
+from checkout.conversation.flow import parse_order_reference
+from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
+from checkout.domain.ports import Clock, UnitOfWorkFactory
+from checkout.domain.records import Order, Payment, PaymentStatus
+from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
+from checkout.i18n.texts import NAIROBI
+
+MAX_EXPORT_DAYS: Final = 366
+CSV_COLUMNS: Final = (
+    "payment_id",
+    "created_at",
+    "settled_at",
+    "order_reference",
+    "amount",
+    "status",
+    "result_code",
+    "receipt_number",
+    "phone",
+    "channel",
+)
+# M-Pesa receipt numbers are ten capital letters and digits, e.g. NLJ7RT61SV.
+_RECEIPT: Final = re.compile(r"[A-Z0-9]{8,12}", re.ASCII)
+_DAY_FORMATS: Final = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+
+
+class Period(StrEnum):
+    """How far back a takings report looks, ending today."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+    @property
+    def days(self) -> int:
+        """The number of days in the report, today included."""
+        return 7 if self is Period.WEEK else 30
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    """One day's payments by outcome, and the open BNPL plans."""
+
+    day: date
+    totals: tuple[OutcomeTotal, ...]
+    plans: OpenPlans
+
+    @property
+    def count(self) -> int:
+        """Every payment started that day."""
+        return sum(total.count for total in self.totals)
+
+    @property
+    def paid(self) -> int:
+        """What was paid that day."""
+        return sum(total.amount for total in self.totals if total.status is PaymentStatus.PAID)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSummary:
+    """Payments waiting for M-Pesa and orders paid in part, with the first few of each."""
+
+    pending_count: int
+    pending: tuple[Payment, ...]
+    partly_paid_count: int
+    partly_paid: tuple[Order, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Takings:
+    """What was paid on each day from ``first`` to ``last`` (days without payments are 0)."""
+
+    first: date
+    last: date
+    days: tuple[DayTotal, ...]
+
+    @property
+    def amount(self) -> int:
+        """The total paid in the period."""
+        return sum(day.amount for day in self.days)
+
+    @property
+    def count(self) -> int:
+        """How many payments were paid in the period."""
+        return sum(day.count for day in self.days)
+
+    @property
+    def best(self) -> DayTotal | None:
+        """The day with the most paid (the earliest of equals), or None if nothing was paid."""
+        best = max(self.days, key=lambda day: (day.amount, -day.day.toordinal()), default=None)
+        return best if best is not None and best.amount > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """The payments of a range of days as CSV, with the figures a caption needs."""
+
+    first: date
+    last: date
+    csv: bytes
+    count: int
+    paid_count: int
+    paid_amount: int
+
+    @property
+    def filename(self) -> str:
+        """``payments-<first>-to-<last>.csv``."""
+        return f"payments-{self.first.isoformat()}-to-{self.last.isoformat()}.csv"
+
+
+class ExportRangeError(ValueError):
+    """A range of days that cannot be exported; ``reason`` is "reversed" or "too_long"."""
+
+    def __init__(self, reason: Literal["reversed", "too_long"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_day(text: str) -> date:
+    """A date typed as ``2026-11-28``, ``28/11/2026`` or ``28.11.2026``; raises ValueError."""
+    for pattern in _DAY_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a date only
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text!r}")
+
+
+def day_start(day: date, zone: tzinfo = NAIROBI) -> datetime:
+    """Midnight at the start of ``day`` in ``zone``."""
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def payments_csv(payments: Sequence[PaymentLine], zone: tzinfo = NAIROBI) -> bytes:
+    """The payments as UTF-8 CSV with a header row; times in ``zone``, phones masked."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for payment in payments:
+        writer.writerow(
+            (
+                payment.id,
+                payment.created_at.astimezone(zone).isoformat(timespec="seconds"),
+                payment.settled_at.astimezone(zone).isoformat(timespec="seconds")
+                if payment.settled_at
+                else "",
+                payment.order_reference,
+                payment.amount,
+                payment.status.value,
+                "" if payment.result_code is None else payment.result_code,
+                payment.receipt_number or "",
+                mask_phone(payment.phone),
+                payment.channel.value,
+            )
+        )
+    return buffer.getvalue().encode()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTerms:
+    """What a staff search can mean: a receipt number, an order reference, a phone number."""
+
+    receipt: str | None
+    reference: str | None
+    phone: str | None
+
+    @classmethod
+    def parse(cls, query: str) -> SearchTerms | None:
+        """Every reading of ``query`` that is well-formed, or None if there is none."""
+        text = query.strip()
+        compact = text.upper()
+        receipt = compact if _RECEIPT.fullmatch(compact) else None
+        reference = parse_order_reference(text)
+        try:
+            phone: str | None = normalise_phone(text)
+        except PhoneError:
+            phone = None
+        if receipt is None and reference is None and phone is None:
+            return None
+        return cls(receipt=receipt, reference=reference, phone=phone)
+
+
+class ReportService:
+    """Answers staff questions about payments from the database's aggregates."""
+
+    def __init__(self, units: UnitOfWorkFactory, *, clock: Clock, zone: tzinfo = NAIROBI) -> None:
+        self._units = units
+        self._clock = clock
+        self._zone = zone
+
+    def today(self) -> date:
+        """Today's date where the business is."""
+        return self._clock().astimezone(self._zone).date()
+
+    async def day(self, day: date | None = None) -> DaySummary:
+        """The payments started on ``day`` (today by default) by outcome, and open plans."""
+        day = day or self.today()
+        start = day_start(day, self._zone)
+        async with self._units() as unit:
+            totals = await unit.reports.outcome_totals(start=start, end=start + timedelta(days=1))
+            plans = await unit.reports.open_plans()
+        order = list(PaymentStatus)
+        ordered = sorted(totals, key=lambda total: order.index(total.status))
+        return DaySummary(day=day, totals=tuple(ordered), plans=plans)
+
+    async def pending(self, *, limit: int = 10) -> PendingSummary:
+        """The payments still pending and the orders partly paid, with the first ``limit``."""
+        async with self._units() as unit:
+            return PendingSummary(
+                pending_count=await unit.reports.count_pending(),
+                pending=tuple(await unit.reports.pending_payments(limit=limit)),
+                partly_paid_count=await unit.reports.count_partly_paid(),
+                partly_paid=tuple(await unit.reports.partly_paid_orders(limit=limit)),
+            )
+
+    async def find(self, terms: SearchTerms, *, limit: int = 10) -> tuple[FoundPayment, ...]:
+        """The newest payments matching any reading of the search, with their events."""
+        async with self._units() as unit:
+            payments = await unit.reports.find_payments(
+                receipt=terms.receipt, reference=terms.reference, phone=terms.phone, limit=limit
+            )
+            events = await unit.reports.events_for([payment.id for payment in payments])
+        return tuple(
+            FoundPayment(
+                payment,
+                tuple(event for event in events if event.payment_id == payment.id),
+            )
+            for payment in payments
+        )
+
+    async def takings(self, period: Period) -> Takings:
+        """What was paid on each of the period's days, ending today."""
+        last = self.today()
+        first = last - timedelta(days=period.days - 1)
+        start = day_start(first, self._zone)
+        end = day_start(last + timedelta(days=1), self._zone)
+        offset = start.utcoffset() or timedelta(0)
+        async with self._units() as unit:
+            found = await unit.reports.daily_takings(start=start, end=end, utc_offset=offset)
+        by_day = {total.day: total for total in found}
+        days = tuple(
+            by_day.get(first + timedelta(days=n), DayTotal(first + timedelta(days=n), 0, 0))
+            for n in range(period.days)
+        )
+        return Takings(first=first, last=last, days=days)
+
+    async def export(self, first: date | None = None, last: date | None = None) -> Export:
+        """The payments started from ``first`` to ``last`` (both included) as CSV.
+
+        By default from the first of this month; ``last`` defaults to today.
+        """
+        today = self.today()
+        last = last or today
+        first = first or last.replace(day=1)
+        if last < first:
+            raise ExportRangeError("reversed")
+        if (last - first).days + 1 > MAX_EXPORT_DAYS:
+            raise ExportRangeError("too_long")
+        start = day_start(first, self._zone)
+        end = day_start(last + timedelta(days=1), self._zone)
+        async with self._units() as unit:
+            payments = await unit.reports.payments_between(start=start, end=end)
+        paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
+        # Tens of thousands of rows take a second to write: not on the event loop.
+        data = await asyncio.to_thread(payments_csv, payments, self._zone)
+        return Export(
+            first=first,
+            last=last,
+            csv=data,
+            count=len(payments),
+            paid_count=len(paid),
+            paid_amount=sum(payment.amount for payment in paid),
+        )

@@ -1,0 +1,98 @@
+"""The pushes people asked for, counted for the push limits (``push_asks``), and the lock.
+
+The limiter counts, then records, in one transaction. :meth:`SqlPushLimitRepository.hold`
+makes that atomic across processes: on PostgreSQL it takes a transaction-scoped advisory
+lock per phone and per sender (always in the same order, so two holders never deadlock);
+on SQLite it takes the database's one write lock with a write that changes nothing, so a
+second writer (in this process or another) waits until the first has committed and then
+counts what it recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from checkout.domain.ports import SettledOutcome
+from storage.models import PaymentRow, PushAskRow
+
+MAX_SENDER_LENGTH = 80
+
+
+def lock_key(kind: str, value: str) -> int:
+    """A stable signed 64-bit advisory lock key for one phone or sender."""
+    digest = hashlib.blake2b(f"lipa-push:{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class SqlPushLimitRepository:
+    """Implements ``checkout.domain.ports.PushLimitRepository`` on the ``push_asks`` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def hold(self, phone: str, sender: str) -> None:
+        """Until the transaction ends, keep others from admitting pushes for these two."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            for key in sorted({lock_key("phone", phone), lock_key("sender", sender)}):
+                await self._session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": key}
+                )
+            return
+        # SQLite: a write, even one matching no row, takes the one write lock for the rest
+        # of the transaction (the driver begins the transaction before it).
+        await self._session.execute(
+            update(PushAskRow)
+            .where(PushAskRow.id == -1)
+            .values(phone=PushAskRow.phone)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def recent_for_phone(
+        self, phone: str, *, since: datetime, limit: int
+    ) -> Sequence[datetime]:
+        """When the latest (at most ``limit``) pushes to ``phone`` after ``since`` were asked."""
+        return list(
+            await self._session.scalars(
+                select(PushAskRow.asked_at)
+                .where(PushAskRow.phone == phone, PushAskRow.asked_at > since)
+                .order_by(PushAskRow.asked_at.desc())
+                .limit(limit)
+            )
+        )
+
+    async def recent_for_sender(
+        self, sender: str, *, since: datetime, limit: int
+    ) -> Sequence[datetime]:
+        """When the latest (at most ``limit``) pushes ``sender`` asked for after ``since`` were."""
+        return list(
+            await self._session.scalars(
+                select(PushAskRow.asked_at)
+                .where(PushAskRow.sender == sender[:MAX_SENDER_LENGTH], PushAskRow.asked_at > since)
+                .order_by(PushAskRow.asked_at.desc())
+                .limit(limit)
+            )
+        )
+
+    async def latest_outcomes(self, phone: str, *, count: int) -> Sequence[SettledOutcome]:
+        """The last ``count`` settled payments to ``phone`` (any channel), newest first."""
+        rows = await self._session.execute(
+            select(PaymentRow.result_code, PaymentRow.settled_at)
+            .where(PaymentRow.phone == phone, PaymentRow.settled_at.is_not(None))
+            .order_by(PaymentRow.settled_at.desc(), PaymentRow.id.desc())
+            .limit(count)
+        )
+        return [
+            SettledOutcome(result_code=code, settled_at=settled_at)
+            for code, settled_at in rows
+            if settled_at is not None
+        ]
+
+    async def record(self, phone: str, sender: str, *, now: datetime) -> None:
+        """Count one push to ``phone`` asked for by ``sender``."""
+        self._session.add(PushAskRow(phone=phone, sender=sender[:MAX_SENDER_LENGTH], asked_at=now))
+        await self._session.flush()

@@ -1,0 +1,216 @@
+"""`lipa doctor` against the Daraja simulator and the fake Bot API, over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from daraja.simulator.server import SimulatorServer
+from daraja.simulator.settings import (
+    DEFAULT_CONSUMER_KEY,
+    DEFAULT_CONSUMER_SECRET,
+    DEFAULT_PASSKEY,
+    DEFAULT_TILL,
+)
+from daraja.url_rules import refused_words, url_safe_secret
+from lipa.doctor import Doctor, Finding
+from lipa.settings import Settings
+from lipa_testing import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[2]
+_SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+
+
+@pytest.fixture
+async def daraja() -> AsyncIterator[SimulatorServer]:
+    async with SimulatorServer(shutdown_timeout=1.0) as server:
+        yield server
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+def good_values(
+    daraja: SimulatorServer, telegram: FakeTelegram, database_url: str
+) -> dict[str, str]:
+    """A deployment that passes every check: the sandbox is the simulator here."""
+    return {
+        "mpesa_environment": "sandbox",
+        "mpesa_api_base_url": daraja.base_url,
+        "mpesa_consumer_key": DEFAULT_CONSUMER_KEY,
+        "mpesa_consumer_secret": DEFAULT_CONSUMER_SECRET,
+        "mpesa_passkey": DEFAULT_PASSKEY,
+        "mpesa_callback_secret": "k3Jx9-callback-secret-abc",
+        "public_base_url": "https://pay.example.com",
+        "database_url": database_url,
+        "telegram_bot_token": telegram.token,
+        "telegram_api_base_url": telegram.base_url,
+        "telegram_mode": "webhook",
+        "telegram_webhook_secret": "webhook-secret",
+    }
+
+
+async def findings(**values: Any) -> dict[str, Finding]:
+    clock = values.pop("clock", None)
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    doctor = Doctor(settings) if clock is None else Doctor(settings, clock=clock)
+    return {finding.name: finding for finding in await doctor.run()}
+
+
+async def test_a_ready_deployment_passes_every_check(
+    daraja: SimulatorServer, telegram: FakeTelegram, database_url: str
+) -> None:
+    found = await findings(**good_values(daraja, telegram, database_url))
+    assert [name for name, finding in found.items() if not finding.ok] == []
+    assert set(found) == {
+        "M-Pesa environment",
+        "Daraja token",
+        "Shortcode and passkey",
+        "Clock",
+        "Transaction type",
+        "Callback URL",
+        "Database",
+        "Telegram token",
+        "Telegram webhook",
+    }
+    assert all("\n" not in finding.line() for finding in found.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "failing", "words"),
+    [
+        ({"mpesa_consumer_secret": "wrong-secret"}, "Daraja token", "MPESA_CONSUMER_SECRET"),
+        ({"mpesa_passkey": "wrong-passkey"}, "Shortcode and passkey", "Wrong credentials"),
+        ({"mpesa_business_shortcode": "999999"}, "Shortcode and passkey", "999999"),
+        (
+            {"mpesa_transaction_type": "CustomerBuyGoodsOnline", "mpesa_party_b": "174379"},
+            "Transaction type",
+            "till number",
+        ),
+        ({"mpesa_party_b": DEFAULT_TILL}, "Transaction type", "MPESA_PARTY_B"),
+        ({"mpesa_callback_secret": "my-MPesa-secret"}, "Callback URL", "'M-Pesa'"),
+        ({"public_base_url": "https://pay.safaricom-shop.com"}, "Callback URL", "Safaricom"),
+        (
+            # Polling: a private address is then only the callback's problem.
+            {"public_base_url": "https://192.168.1.20", "telegram_mode": "polling"},
+            "Callback URL",
+            "public",
+        ),
+        ({"mpesa_callback_secret": "cmd-secret-value"}, "Callback URL", "'cmd'"),
+        ({"telegram_bot_token": "123:not-the-token"}, "Telegram token", "TELEGRAM_BOT_TOKEN"),
+        (
+            {"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/none"},
+            "Database",
+            "DATABASE_URL",
+        ),
+    ],
+)
+async def test_each_failing_check_names_its_fix(
+    daraja: SimulatorServer,
+    telegram: FakeTelegram,
+    sqlite_migrated: str,
+    change: dict[str, str],
+    failing: str,
+    words: str,
+) -> None:
+    values = {**good_values(daraja, telegram, sqlite_migrated), **change}
+    found = await findings(**values)
+    assert [name for name, finding in found.items() if not finding.ok] == [failing]
+    line = found[failing].line()
+    assert line.startswith(f"FAIL {failing}: ")
+    assert words in line, line
+    assert "Fix:" in line
+    assert telegram.token not in line
+
+
+async def test_a_clock_minutes_off_darajas_is_caught(
+    daraja: SimulatorServer, telegram: FakeTelegram, sqlite_migrated: str
+) -> None:
+    def late() -> datetime:
+        return datetime.now(UTC) - timedelta(minutes=5)
+
+    found = await findings(**good_values(daraja, telegram, sqlite_migrated), clock=late)
+    assert not found["Clock"].ok
+    assert "300 s behind" in found["Clock"].line()
+
+
+async def test_a_webhook_set_to_another_address_is_caught(
+    daraja: SimulatorServer, telegram: FakeTelegram, sqlite_migrated: str
+) -> None:
+    async with httpx.AsyncClient() as http:
+        await http.post(f"{telegram.api_url}/setWebhook", data={"url": "https://old.example.com/x"})
+    found = await findings(**good_values(daraja, telegram, sqlite_migrated))
+    assert not found["Telegram webhook"].ok
+    assert "https://old.example.com/x" in found["Telegram webhook"].line()
+
+
+async def test_an_unmigrated_database_is_told_to_run_migrate(
+    daraja: SimulatorServer, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    found = await findings(**good_values(daraja, telegram, empty))
+    assert "run `lipa migrate`" in found["Database"].line()
+
+
+def test_made_secrets_never_contain_a_word_daraja_refuses() -> None:
+    assert refused_words("https://x.example/M_PESA/Exec/SQL/qUeRy/safaricom/cmd") == [
+        "M-Pesa",
+        "Safaricom",
+        "exe",
+        "cmd",
+        "sql",
+        "query",
+    ]
+    assert all(not refused_words(url_safe_secret(4)) for _ in range(5000))
+
+
+async def test_the_doctor_command_exits_non_zero_when_a_check_fails(
+    daraja: SimulatorServer, telegram: FakeTelegram, sqlite_migrated: str, tmp_path: Path
+) -> None:
+    async def run(**values: str) -> tuple[int, list[str]]:
+        environment = {
+            key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES
+        }
+        environment.update(PYTHONPATH=str(ROOT))
+        environment.update({key.upper(): value for key, value in values.items()})
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "lipa",
+            "doctor",
+            cwd=tmp_path,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode is not None
+        return process.returncode, out.decode().splitlines()
+
+    good = good_values(daraja, telegram, sqlite_migrated)
+    status, lines = await run(**good)
+    assert status == 0, lines
+    assert lines[-1] == "9 checks passed"
+    status, lines = await run(**{**good, "mpesa_passkey": "wrong-passkey"})
+    assert status == 1
+    assert lines[-1] == "9 checks, 1 failed"
+
+
+@pytest.fixture
+def sqlite_migrated(tmp_path: Path) -> str:
+    from tests.conftest import _migrate
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'doctor.db'}"
+    asyncio.run(_migrate(url))
+    return url
