@@ -3,8 +3,8 @@
 Every channel is optional: Telegram (``TELEGRAM_BOT_TOKEN``), USSD (``AT_API_KEY``, whose SMS
 tell USSD customers their outcomes), WhatsApp (``WHATSAPP_ACCESS_TOKEN``,
 ``WHATSAPP_PHONE_NUMBER_ID``, ``WHATSAPP_APP_SECRET``, ``WHATSAPP_VERIFY_TOKEN``) and the orders
-API (``API_TOKEN``). A service needs at
-least one of them, since customers reach it through nothing else.
+API (``API_TOKEN``). A service needs at least one of them, since customers reach it through
+nothing else.
 
 Staff notices go to ``STAFF_CHAT_ID`` in Telegram. Without Telegram they are queued in the
 outbox all the same, for the ``log`` channel, and delivered as one log line each: they are
