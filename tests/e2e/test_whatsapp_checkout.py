@@ -210,3 +210,22 @@ async def test_a_plan_is_offered_as_a_list_taken_and_shown_under_plans(
     await whatsapp.customer_sends_text(CUSTOMER, "plans")
     plans = await whatsapp.wait_for_message_to(CUSTOMER, "WW-1042", after=seen)
     assert plans.text
+
+
+async def test_a_prompt_held_back_by_the_push_limits_is_explained_on_whatsapp(
+    whatsapp: FakeWhatsApp, start_service: StartService, sqlite_url: str
+) -> None:
+    await started(start_service, whatsapp, sqlite_url, push_limit_per_phone=1)
+    await reach_confirmation(whatsapp)
+    await whatsapp.customer_chooses(CUSTOMER, "pay")
+    await whatsapp.wait_for_message_to(CUSTOMER, "M-Pesa receipt", timeout=10)
+    seen = len(whatsapp.sent_to(CUSTOMER))
+    await whatsapp.customer_sends_text(CUSTOMER, "PAY WW-77")
+    await whatsapp.wait_for_message_to(CUSTOMER, "WW-77", after=seen)
+    await whatsapp.customer_sends_text(CUSTOMER, "100")
+    await whatsapp.wait_for_message_to(CUSTOMER, "M-Pesa number", after=seen)
+    await whatsapp.customer_chooses(CUSTOMER, "phone:saved")
+    await whatsapp.wait_for_message_to(CUSTOMER, "Pay KES 100", after=seen)
+    await whatsapp.customer_chooses(CUSTOMER, "pay")
+    refused = await whatsapp.wait_for_message_to(CUSTOMER, "Too many M-Pesa prompts", after=seen)
+    assert "Please wait" in refused.text
