@@ -21,6 +21,7 @@ COPY sms ./sms
 COPY storage ./storage
 COPY web ./web
 COPY webhook ./webhook
+COPY whatsapp ./whatsapp
 RUN pip install . && rm -rf /src
 
 USER lipa

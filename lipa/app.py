@@ -54,6 +54,7 @@ from lipa.logs import redact_from_now_on
 from lipa.receipt_links import ReceiptLinks
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
+from lipa.whatsapp_channel import WhatsAppParts, whatsapp_parts
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
@@ -109,6 +110,7 @@ class Lipa:
     # The web checkout (WEB_CHECKOUT_ENABLED): its pages' wake-ups and the receipt tokens.
     web_watch: PaymentWatch | None = None
     receipts: SqlReceiptTokens | None = None
+    whatsapp: WhatsAppParts | None = None
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -325,6 +327,18 @@ async def open_lipa(
             listeners.append(events)
         units = unit_of_work_factory(session_factory(engine))
         staff = staff_chat(settings)
+        whatsapp = None
+        if settings.whatsapp_enabled:
+            whatsapp = whatsapp_parts(
+                settings,
+                engine,
+                units,
+                staff=staff,
+                sms=sender_map.get(Channel.USSD),
+                clock=clock,
+                stack=stack,
+            )
+            sender_map.setdefault(Channel.WHATSAPP, whatsapp.sender)
         rules = plan_rules(settings)
         # Plans are settled with their payments; with BNPL off, existing ones are still kept.
         ledger = PlanLedger(clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff)
@@ -425,4 +439,5 @@ async def open_lipa(
             events=events,
             web_watch=web_watch,
             receipts=SqlReceiptTokens(session_factory(engine)),
+            whatsapp=whatsapp,
         )

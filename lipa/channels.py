@@ -1,8 +1,10 @@
 """Which channels a configuration turns on, and where staff notices go without Telegram.
 
 Every channel is optional: Telegram (``TELEGRAM_BOT_TOKEN``), USSD (``AT_API_KEY``, whose SMS
-tell USSD customers their outcomes) and the orders API (``API_TOKEN``). A service needs at
-least one of them, since customers reach it through nothing else.
+tell USSD customers their outcomes), WhatsApp (``WHATSAPP_ACCESS_TOKEN``,
+``WHATSAPP_PHONE_NUMBER_ID``, ``WHATSAPP_APP_SECRET``, ``WHATSAPP_VERIFY_TOKEN``) and the orders
+API (``API_TOKEN``). A service needs at least one of them, since customers reach it through
+nothing else.
 
 Staff notices go to ``STAFF_CHAT_ID`` in Telegram. Without Telegram they are queued in the
 outbox all the same, for the ``log`` channel, and delivered as one log line each: they are
@@ -38,7 +40,7 @@ class NoCustomerChannel(MissingSetting):
         Exception.__init__(
             self,
             "no customer channel is on: set TELEGRAM_BOT_TOKEN (Telegram), AT_USERNAME and "
-            "AT_API_KEY (USSD), or API_TOKEN (the orders API)",
+            "AT_API_KEY (USSD), the WHATSAPP_* settings (WhatsApp), or API_TOKEN (the orders API)",
         )
         self.variable = "TELEGRAM_BOT_TOKEN"
         self.purpose = purpose
@@ -52,11 +54,12 @@ class Channels:
     ussd: bool
     orders_api: bool
     telegram_mode: TelegramMode = TelegramMode.POLLING
+    whatsapp: bool = False
 
     @property
     def any_customer_channel(self) -> bool:
         """Whether a customer can reach the service at all."""
-        return self.telegram or self.ussd or self.orders_api
+        return self.telegram or self.ussd or self.orders_api or self.whatsapp
 
     def describe(self) -> str:
         """One line for the start of ``lipa serve``: each channel on or off, and the staff's."""
@@ -68,7 +71,8 @@ class Channels:
         staff = "Telegram" if self.telegram else "the log (Telegram is off)"
         return (
             f"channels: Telegram {telegram}, USSD {state(self.ussd)}, "
-            f"orders API {state(self.orders_api)}; staff notices go to {staff}"
+            f"WhatsApp {state(self.whatsapp)}, orders API {state(self.orders_api)}; "
+            f"staff notices go to {staff}"
         )
 
 
@@ -85,6 +89,7 @@ def channels_on(settings: Settings) -> Channels:
         ussd=settings.sms_enabled,
         orders_api=settings.api_token_value is not None,
         telegram_mode=settings.telegram_mode,
+        whatsapp=settings.whatsapp_enabled,
     )
 
 

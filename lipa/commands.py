@@ -74,6 +74,12 @@ def register(sub: Any) -> None:
     demo.add_argument(
         "--approve-after", type=float, default=2.0, help="seconds the phone takes to answer"
     )
+    demo.add_argument(
+        "--channel",
+        choices=("telegram", "whatsapp"),
+        default="telegram",
+        help="show the checkout as Telegram (default) or WhatsApp renders it",
+    )
     demo.set_defaults(handler=run_demo_command)
 
     simulator = sub.add_parser("simulator", help="run the Daraja simulator standalone")
@@ -206,6 +212,7 @@ async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
             database_url=args.database_url,
             keep=args.keep,
             approve_after=args.approve_after,
+            channel=args.channel,
         )
     except DemoError as error:
         raise CommandError(str(error)) from error

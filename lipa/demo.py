@@ -6,6 +6,9 @@ over HTTP to the real webhook server, and the outcome message comes back through
 Buttons are listed with numbers and chosen by number; ``share`` shares the demo phone number.
 Input is read from standard input, so ``printf '/start\\n1\\n…' | lipa demo`` works; at the end
 of input the demo waits for any payment in flight to settle, prints its outcome and exits.
+With ``channel="whatsapp"`` each reply is shown as WhatsApp would show it (reply buttons, list
+messages, split texts, within WhatsApp's limits) and typed lines are read as WhatsApp messages
+are ("PAY WW-1042", "status", "lugha").
 Each run starts from a fresh database (its SQLite file is deleted first, so the example orders
 are unpaid again) unless ``keep`` is asked for.
 """
@@ -35,7 +38,7 @@ from checkout.conversation.model import (
     reply_from_payload,
 )
 from checkout.domain.phones import display_phone
-from checkout.domain.records import Channel, PaymentStatus
+from checkout.domain.records import Channel, Language, PaymentStatus
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.payments.limit_views import refusal_text
 from daraja.result_codes import ResultCode
@@ -44,6 +47,8 @@ from lipa.app import Lipa, open_lipa, utc_now
 from lipa.settings import MpesaEnvironment, Settings, TransactionType
 from storage.database import is_sqlite
 from webhook.app import WebhookConfig, create_app
+from whatsapp.events import event_from_text
+from whatsapp.rendering import Message, message_text, render
 
 CHAT = "terminal"
 DEMO_PHONE = "254712345678"
@@ -108,9 +113,16 @@ class Terminal:
     out: TextIO
     buttons: list[Button] = field(default_factory=list)
     contact_requested: bool = False
+    whatsapp: bool = False  # show replies as WhatsApp messages, read lines as WhatsApp's
+    language: Language = "en"
 
     def show(self, reply: Reply) -> None:
         """Print one reply; its buttons become the numbered choices."""
+        if self.whatsapp:
+            for message in render(reply, self.language):
+                self._show_whatsapp(message)
+            self.out.flush()
+            return
         self.out.write("\n" + reply.text + "\n")
         flat = [button for row in reply.buttons for button in row]
         if flat:
@@ -122,11 +134,36 @@ class Terminal:
             self.out.write(f"  share) {reply.request_contact} ({display_phone(DEMO_PHONE)})\n")
         self.out.flush()
 
+    def _show_whatsapp(self, message: Message) -> None:
+        """One WhatsApp message: its text, then its reply buttons or list rows, numbered."""
+        self.out.write("\n" + message_text(message) + "\n")
+        interactive = message.get("interactive")
+        if not isinstance(interactive, dict):
+            return
+        action = interactive["action"]
+        if interactive["type"] == "button":
+            choices = [(b["reply"]["id"], f"[ {b['reply']['title']} ]") for b in action["buttons"]]
+        else:
+            self.out.write(f"  ☰ {action['button']}\n")
+            choices = [
+                (
+                    row["id"],
+                    row["title"] + (f" — {row['description']}" if "description" in row else ""),
+                )
+                for section in action["sections"]
+                for row in section["rows"]
+            ]
+        self.buttons = [Button(title, data) for data, title in choices]
+        for number, (_data, title) in enumerate(choices, start=1):
+            self.out.write(f"  {number}) {title}\n")
+
     def event_for(self, line: str) -> Event | None:
         """The checkout event a typed line stands for."""
         text = line.strip()
         if not text:
             return None
+        if self.whatsapp and not (text.isdigit() and len(text) <= 2) and text.lower() != "share":
+            return event_from_text(text)
         if text.startswith("/"):
             head, _, argument = text.partition(" ")
             return Command(head[1:].lower(), argument.strip())
@@ -203,15 +240,19 @@ async def run_demo(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     clock: Callable[[], datetime] = utc_now,
+    channel: str = "telegram",
 ) -> int:
     """Run the demo until the end of input; return the exit status.
+
+    ``channel`` is ``telegram`` (buttons as a list) or ``whatsapp`` (WhatsApp's shapes).
 
     Without ``keep`` the database starts empty (see :func:`start_fresh`).
     """
     if not keep:
         start_fresh(database_url)
     out = stdout or sys.stdout
-    terminal = Terminal(out)
+    whatsapp = channel == "whatsapp"
+    terminal = Terminal(out, whatsapp=whatsapp, language=settings.default_language)
     port = free_port()
     settings = demo_settings(settings, database_url, port)
     simulator = SimulatorSettings(callback_delay=approve_after, default_result=OUTCOMES[outcome])
@@ -234,11 +275,19 @@ async def run_demo(
         await runner.setup()
         try:
             await web.TCPSite(runner, "127.0.0.1", port).start()
-            out.write(
-                f"Lipa demo: you are a customer of {settings.business_name} on a phone "
-                f"({display_phone(DEMO_PHONE)}).\nType /start to begin; choose buttons by "
-                f"number; 'share' shares your number. Try order {DEMO_ORDERS[0][0]}.\n"
-            )
+            if whatsapp:
+                out.write(
+                    f"Lipa demo on WhatsApp: you are a customer of {settings.business_name} "
+                    f"writing from {display_phone(DEMO_PHONE)}.\nSend PAY {DEMO_ORDERS[0][0]} "
+                    "(the text of the order's wa.me link) or menu; choose buttons and list "
+                    "rows by number.\n"
+                )
+            else:
+                out.write(
+                    f"Lipa demo: you are a customer of {settings.business_name} on a phone "
+                    f"({display_phone(DEMO_PHONE)}).\nType /start to begin; choose buttons by "
+                    f"number; 'share' shares your number. Try order {DEMO_ORDERS[0][0]}.\n"
+                )
             out.flush()
             lines = await read_lines(stdin or sys.stdin)
             while (line := await lines.get()) is not None:
@@ -248,6 +297,7 @@ async def run_demo(
                 answer = await lipa.conversations.answer(
                     Channel.DEMO, CHAT, event, phone=DEMO_PHONE
                 )
+                terminal.language = answer.language
                 for reply in answer.replies:
                     terminal.show(reply)
                 if answer.refused is not None:

@@ -45,6 +45,7 @@ from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.mpesa import SourceCheck
 from webhook.telegram import TELEGRAM_PATH
 from webhook.ussd import UssdHandler
+from whatsapp.webhook import WhatsAppWebhook
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,9 @@ class Service:
         routes = web_routes(lipa)
         if routes is not None:
             routes.install(app)
+        hook = whatsapp_webhook(lipa)
+        if hook is not None:
+            hook.install(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
@@ -226,6 +230,7 @@ class Service:
                 web_base_url=web_base_url(lipa),
                 text_customer=sms_text(lipa),
                 receipt_link=receipt_link(lipa),
+                whatsapp_number=whatsapp_number(settings),
             ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
@@ -255,6 +260,7 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         bot_username=bot_username,
         server_url=lipa.settings.public_base_url,
         web_base_url=web_base_url(lipa),
+        whatsapp_number=whatsapp_number(lipa.settings),
     )
 
 
@@ -314,10 +320,39 @@ def web_routes(lipa: Lipa) -> WebRoutes | None:
     )
 
 
+def whatsapp_number(settings: Settings) -> str | None:
+    """The number wa.me links open (WHATSAPP_DISPLAY_NUMBER), while WhatsApp is on."""
+    number = (settings.whatsapp_display_number or "").strip()
+    return number if settings.whatsapp_enabled and number else None
+
+
 async def outbox_backlog(lipa: Lipa) -> OutboxBacklog:
     """The outbox's undelivered messages, read for a metrics scrape."""
     async with lipa.units() as unit:
         return await unit.reports.outbox_backlog()
+
+
+def whatsapp_webhook(lipa: Lipa) -> WhatsAppWebhook | None:
+    """The WhatsApp webhook, or None (not served) while the WHATSAPP_* settings are unset."""
+    parts = lipa.whatsapp
+    if parts is None:
+        return None
+    settings = lipa.settings
+    return WhatsAppWebhook(
+        lipa.conversations,
+        parts.ledger,
+        parts.api,
+        lipa.units,
+        app_secret=require(settings, "whatsapp_app_secret", "the WhatsApp app secret"),
+        verify_token=require(
+            settings, "whatsapp_verify_token", "the WhatsApp webhook's verify token"
+        ),
+        clock=utc_now,
+        default_language=settings.default_language,
+        turns=parts.turns,
+        sms_fallback=parts.sms_fallback,
+        alert=parts.alert,
+    )
 
 
 def ussd_handler(lipa: Lipa) -> UssdHandler | None:

@@ -154,6 +154,36 @@ class Settings(BaseSettings):
         """The allowlist of USSD gateway source networks (empty: any source)."""
         return [ip_network(item, strict=False) for item in self.ussd_allowed_ips]
 
+    # --- WhatsApp (Business Cloud API); its routes are served once the first four are set
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_display_number: str | None = None  # digits, e.g. 254712345678, for wa.me links
+    # Approved templates for messages outside the 24-hour window (one body parameter each).
+    whatsapp_template_payment_result: str | None = None
+    whatsapp_template_payment_result_language: str = "en"
+    whatsapp_template_reminder: str | None = None
+    whatsapp_template_reminder_language: str = "en"
+
+    @field_validator("whatsapp_api_base_url")
+    @classmethod
+    def _whatsapp_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether WhatsApp is on: access token, number id, app secret and verify token set."""
+        secrets = (self.whatsapp_access_token, self.whatsapp_app_secret, self.whatsapp_verify_token)
+        if any(value is None or is_placeholder(value.get_secret_value()) for value in secrets):
+            return False
+        return bool(self.whatsapp_phone_number_id) and not is_placeholder(
+            self.whatsapp_phone_number_id or ""
+        )
+
     # --- Buy-Now-Pay-Later: installment plans offered in the chat, collected by STK push
     bnpl_enabled: bool = True
     bnpl_min_order: int = Field(default=500, ge=1)

@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from checkout.conversation.flow import parse_order_reference
-from checkout.conversation.links import pay_link, web_pay_link
+from checkout.conversation.links import pay_link, web_pay_link, whatsapp_pay_link
 from checkout.domain.records import Order, Payment
 from checkout.domain.summaries import PaymentCursor
 from checkout.platform.orders import (
@@ -108,11 +108,14 @@ class OrdersApi:
         bot_username: str | None,
         server_url: str,
         web_base_url: str | None = None,
+        whatsapp_number: str | None = None,
     ) -> None:
         """``bot_username``: the Telegram bot whose links orders carry (None: no Telegram).
 
-        ``web_base_url``: where the web checkout serves orders' pages (None: it is off).
+        ``web_base_url``: where the web checkout serves orders' pages (None: it is off);
+        ``whatsapp_number``: the business's WhatsApp number, for wa.me links (None: none).
         """
+        self._whatsapp_number = whatsapp_number
         self._orders = orders
         self._web_base_url = web_base_url
         self._token = token.encode()
@@ -155,6 +158,11 @@ class OrdersApi:
             None
             if self._web_base_url is None
             else web_pay_link(self._web_base_url, order.reference)
+        )
+        view["whatsapp_url"] = (
+            whatsapp_pay_link(self._whatsapp_number, order.reference)
+            if self._whatsapp_number
+            else None
         )
         return view
 

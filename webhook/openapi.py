@@ -124,6 +124,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "customer_phone",
             "pay_url",
             "web_url",
+            "whatsapp_url",
             "payments",
         ],
         "additionalProperties": False,
@@ -147,6 +148,13 @@ _SCHEMAS: Final[dict[str, Any]] = {
                 "description": (
                     "The order's payment page for any browser (PUBLIC_BASE_URL/pay/<reference>); "
                     "null when the web checkout is off."
+                ),
+            },
+            "whatsapp_url": {
+                "type": ["string", "null"],
+                "description": (
+                    "wa.me link that opens the business's WhatsApp chat with "
+                    '"PAY <reference>" typed; null without WHATSAPP_DISPLAY_NUMBER.'
                 ),
             },
             "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}},

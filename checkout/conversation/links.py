@@ -1,4 +1,4 @@
-"""Telegram deep links that open the checkout at an order."""
+"""Deep links that open the checkout at an order: Telegram's and WhatsApp's."""
 
 from __future__ import annotations
 
@@ -13,3 +13,13 @@ def web_pay_link(base_url: str, reference: str) -> str:
 def pay_link(bot_username: str, reference: str) -> str:
     """``https://t.me/<bot>?start=pay_<reference>``: the chat opens on the order's amount."""
     return f"https://t.me/{bot_username.lstrip('@')}?start={DEEP_LINK_PREFIX}{reference}"
+
+
+def whatsapp_pay_link(number: str, reference: str) -> str:
+    """``https://wa.me/<number>?text=PAY%20<reference>``: WhatsApp opens the business's chat
+    with "PAY <reference>" typed, which starts the order's checkout once sent.
+
+    ``number`` is the business's WhatsApp number in any common writing; wa.me takes digits.
+    """
+    digits = "".join(character for character in number if character.isdigit())
+    return f"https://wa.me/{digits}?text=PAY%20{reference}"

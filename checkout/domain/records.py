@@ -21,6 +21,7 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     USSD = "ussd"
     DEMO = "demo"
+    WHATSAPP = "whatsapp"  # the WhatsApp Business Cloud API; the chat key is the wa_id
     EVENTS = "events"  # signed event webhooks to the business's platform (one "chat" per URL)
     LOG = "log"  # staff notices written to the service's log when Telegram is off
     WEB = "web"  # the payment link page (one "chat" per order reference)

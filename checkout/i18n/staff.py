@@ -32,6 +32,7 @@ _EN: Final[Mapping[str, str]] = {
     "sendlink_unknown": "There is no order {order}.",
     "sendlink_paid": "Order {order} is already fully paid; no link sent.",
     "sendlink_sent": "The link to pay order {order} is on its way to {phone} by SMS.",
+    "neworder_whatsapp": "Or on WhatsApp: {link}",
     "neworder_customer": "Customer: {phone}",
     "neworder_about": "For: {description}",
     # /today
@@ -99,6 +100,7 @@ _SW: Final[Mapping[str, str]] = {
     "sendlink_unknown": "Hakuna oda {order}.",
     "sendlink_paid": "Oda {order} imeshalipwa yote; kiungo hakijatumwa.",
     "sendlink_sent": "Kiungo cha kulipa oda {order} kinatumwa kwa {phone} kwa SMS.",
+    "neworder_whatsapp": "Au kwa WhatsApp: {link}",
     "neworder_customer": "Mteja: {phone}",
     "neworder_about": "Kwa: {description}",
     # /today

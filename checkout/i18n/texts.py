@@ -220,6 +220,7 @@ _EN: Final[Mapping[str, str]] = {
     "button_pay_amount": "Pay KES {amount}",
     "button_share_phone": "Share my number",
     "button_use_phone": "Use {phone}",
+    "whatsapp_list_button": "Choose",
     "button_pay": "Pay",
     "button_change_phone": "Change number",
     "button_cancel": "Cancel",
@@ -495,6 +496,7 @@ _SW: Final[Mapping[str, str]] = {
     "button_pay_amount": "Lipa KES {amount}",
     "button_share_phone": "Tuma namba yangu",
     "button_use_phone": "Tumia {phone}",
+    "whatsapp_list_button": "Chagua",
     "button_pay": "Lipa",
     "button_change_phone": "Badilisha namba",
     "button_cancel": "Ghairi",
@@ -593,6 +595,7 @@ CHANNEL_NAMES: Final[Mapping[Channel, str]] = {
     Channel.USSD: "USSD",
     Channel.DEMO: "demo",
     Channel.WEB: "web",
+    Channel.WHATSAPP: "WhatsApp",
 }
 
 

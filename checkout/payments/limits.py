@@ -81,8 +81,9 @@ def sender_of(customer: Customer) -> str:
 def shown_sender(sender: str) -> str:
     """A sender as staff read it: the channel's name and the id, a USSD caller's number masked."""
     channel, _, key = sender.partition(":")
-    if channel == Channel.USSD.value:
-        return f"{texts.channel_name(Channel.USSD)} {mask_phone(key)}"
+    if channel in (Channel.USSD.value, Channel.WHATSAPP.value):
+        # Both are keyed by the customer's phone number (a wa_id is one).
+        return f"{texts.channel_name(Channel(channel))} {mask_phone(key)}"
     if channel == Channel.TELEGRAM.value:
         return f"{texts.channel_name(Channel.TELEGRAM)} {key}"
     return sender

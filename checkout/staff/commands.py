@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Final
 
 from checkout.conversation.flow import parse_order_reference
-from checkout.conversation.links import pay_link, web_pay_link
+from checkout.conversation.links import pay_link, web_pay_link, whatsapp_pay_link
 from checkout.domain.money import AmountError, parse_amount
 from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
@@ -98,7 +98,10 @@ class StaffDesk:
         web_base_url: str | None = None,
         text_customer: TextCustomer | None = None,
         receipt_link: ReceiptLink | None = None,
+        whatsapp_number: str | None = None,
     ) -> None:
+        """``whatsapp_number``: the business's WhatsApp number; new orders get its link too."""
+        self._whatsapp_number = whatsapp_number
         self._orders = orders
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
         self._web_base_url = web_base_url
@@ -161,6 +164,9 @@ class StaffDesk:
         lines = [
             self.say("neworder_created", order=order.reference, amount=order.amount_due, link=link)
         ]
+        if self._whatsapp_number:
+            whatsapp = whatsapp_pay_link(self._whatsapp_number, order.reference)
+            lines.append(self.say("neworder_whatsapp", link=whatsapp))
         if order.customer_phone:
             lines.append(self.say("neworder_customer", phone=display_phone(order.customer_phone)))
         if order.description:

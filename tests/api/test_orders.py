@@ -43,6 +43,7 @@ async def test_an_order_is_created_with_its_deep_link(api: Client, uow: UowFacto
         "customer_phone": "2547****5678",
         "pay_url": "https://t.me/lipa_test_bot?start=pay_WW-1042",
         "web_url": None,  # the web checkout is not served by this application
+        "whatsapp_url": None,
         "payments": [],
     }
     async with uow() as unit:

@@ -14,6 +14,7 @@ from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
 from lipa_testing import FakeTelegram
+from lipa_testing.whatsapp_api import FakeWhatsApp
 
 WEBHOOK_SECRET = "telegram-webhook-secret-for-tests"
 
@@ -76,3 +77,11 @@ async def start_service(tmp_path: Path) -> AsyncIterator[StartService]:
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite file for the service (migrated by the service itself)."""
     return f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
+
+
+@pytest.fixture
+async def whatsapp() -> AsyncIterator[FakeWhatsApp]:
+    """A local fake of the WhatsApp Cloud API; no send in a test may break WhatsApp's limits."""
+    async with FakeWhatsApp() as fake:
+        yield fake
+    assert fake.violations == []

@@ -131,3 +131,23 @@ async def test_the_demo_will_not_wipe_a_database_that_is_not_its_sqlite_file(
 ) -> None:
     with pytest.raises(DemoError, match="--keep"):
         await run_demo(settings(), database_url=pg_database_url, stdin=io.StringIO(""))
+
+
+async def test_the_demo_on_whatsapp_pays_from_the_pay_link_text_in_whatsapps_shapes(
+    tmp_path: Path,
+) -> None:
+    out = io.StringIO()
+    status = await run_demo(
+        settings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        approve_after=0.1,
+        stdin=io.StringIO("PAY WW-1042\n1\n1\n1\n"),
+        stdout=out,
+        channel="whatsapp",
+    )
+    text = out.getvalue()
+    assert status == 0
+    assert "1) [ Pay KES 1,500 ]" in text
+    assert "1) [ Use 0712 345 678 ]" in text
+    assert "Pay KES 1,500 for order WW-1042 from 0712 345 678?" in text
+    assert "M-Pesa receipt" in text
