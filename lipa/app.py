@@ -28,6 +28,7 @@ from checkout.conversation.flow import FlowSettings
 from checkout.conversation.service import ConversationService
 from checkout.domain.ports import MessageSender, SettlementListener, UnitOfWorkFactory
 from checkout.domain.records import Channel
+from checkout.domain.time import Clock
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter, PushLimits
@@ -62,7 +63,6 @@ from webhook.mpesa import SourceCheck, callback_path
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 # Each event POST to the platform; a slow receiver is retried later rather than waited for.
 EVENT_TIMEOUT_SECONDS = 10.0

@@ -21,7 +21,8 @@ from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.pushes import PlanPusher, Pushed, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
 from checkout.bnpl.views import due_reply, reminder_reply
-from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.ports import PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.time import Clock
 from checkout.runtime.periodic import run_every
 
 log = logging.getLogger(__name__)

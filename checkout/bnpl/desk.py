@@ -44,8 +44,9 @@ from checkout.conversation.model import (
 )
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone
-from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.ports import PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.records import Customer, Language
+from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.start import PROBLEM_TEXT
 

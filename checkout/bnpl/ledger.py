@@ -30,8 +30,9 @@ from checkout.bnpl.views import (
     with_plan_buttons,
 )
 from checkout.conversation.model import Button, Reply, reply_to_payload
-from checkout.domain.ports import Clock, UnitOfWork
+from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
+from checkout.domain.time import Clock
 from checkout.i18n.texts import receipt as t_receipt
 from checkout.i18n.texts import t
 

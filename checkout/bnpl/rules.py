@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Final
 
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 
 # Callback data of plan buttons (Telegram allows 64 bytes; the longest here is about 30).
 PLAN_PREFIX: Final = "plan:"

@@ -25,7 +25,8 @@ from checkout.conversation.model import Button, Reply
 from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language
-from checkout.i18n.texts import NAIROBI, t
+from checkout.domain.time import NAIROBI
+from checkout.i18n.texts import t
 
 
 def plan_date(language: Language, moment: datetime) -> str:

@@ -693,9 +693,6 @@ class OutboxDelivery(Protocol):
         """Messages the commit could not claim were queued for these chats."""
 
 
-Clock = Callable[[], datetime]
-
-
 class SettlementListener(Protocol):
     """Told of each payment as it settles, inside the settling transaction (events, metrics)."""
 

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from datetime import timedelta, timezone
 from typing import Final
 
 from checkout.domain.money import format_number
 from checkout.domain.records import Channel, Language
 from checkout.i18n.plans import PLAN_EN, PLAN_SW
 from checkout.i18n.push_limits import LIMIT_EN, LIMIT_SW
-
-# Kenya keeps East Africa Time all year (no daylight saving): dates customers read use it.
-NAIROBI: Final = timezone(timedelta(hours=3), "EAT")
 
 OUTCOME_EXPIRED: Final = "outcome_expired"  # the payment expired: M-Pesa never answered
 OUTCOME_FAILED: Final = "outcome_failed"  # any result code without its own text

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from checkout.domain.ports import Clock, PaymentGateway, PushFailed, UnitOfWorkFactory
+from checkout.domain.ports import PaymentGateway, PushFailed, UnitOfWorkFactory
 from checkout.domain.records import Payment
+from checkout.domain.time import Clock
 from checkout.payments.settle import SettlementService, SettleOutcome, result_from_json
 from checkout.runtime.periodic import run_every
 

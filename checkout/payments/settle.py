@@ -20,7 +20,6 @@ from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.ports import (
-    Clock,
     PaymentGateway,
     PaymentResult,
     PushFailed,
@@ -41,6 +40,7 @@ from checkout.domain.records import (
     ReceivedBody,
     StaffChat,
 )
+from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
 from checkout.payments.callback_bodies import CallbackBodies
 
@@ -416,7 +416,7 @@ class SettlementService:
         """Tell the staff, once a day (Nairobi), that Daraja refuses our shortcode and passkey."""
         if self._staff is None:
             return
-        today = self._clock().astimezone(texts.NAIROBI).date().isoformat()
+        today = self._clock().astimezone(NAIROBI).date().isoformat()
         text = texts.t(self._staff.language, "staff_misconfigured", code=code or "-")
         await self._alert_staff(unit, text, f"daraja:misconfigured:{today}")
 

@@ -19,7 +19,6 @@ from checkout.conversation.model import Reply, StartPayment
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.ports import (
-    Clock,
     NewPayment,
     PaymentGateway,
     PushAccepted,
@@ -30,6 +29,7 @@ from checkout.domain.ports import (
     UnitOfWorkFactory,
 )
 from checkout.domain.records import Channel, Customer, Language, Payment, PaymentStatus
+from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
 from checkout.payments.limits import PushLimiter, PushRefused
 from checkout.payments.settle import SettlementService, result_from_json
@@ -399,7 +399,7 @@ def status_text(language: Language, payment: Payment) -> str:
 
 def history_line(language: Language, payment: Payment) -> str:
     """One payment in the history list."""
-    when = payment.created_at.astimezone(texts.NAIROBI).strftime("%d/%m %H:%M")
+    when = payment.created_at.astimezone(NAIROBI).strftime("%d/%m %H:%M")
     key = "history_line_paid" if payment.status is PaymentStatus.PAID else "history_line"
     return texts.t(
         language,

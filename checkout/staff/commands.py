@@ -17,6 +17,7 @@ from checkout.domain.money import AmountError, parse_amount
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language, PaymentStatus
 from checkout.domain.summaries import FoundPayment
+from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
 from checkout.i18n.staff import st
 from checkout.platform.orders import OrderInputError, OrderService, order_request
@@ -89,7 +90,7 @@ class StaffDesk:
         reports: ReportService,
         *,
         language: Language,
-        zone: tzinfo = texts.NAIROBI,
+        zone: tzinfo = NAIROBI,
     ) -> None:
         self._orders = orders
         self._reports = reports

@@ -19,10 +19,10 @@ from typing import Final, Literal
 
 from checkout.conversation.flow import parse_order_reference
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
-from checkout.domain.ports import Clock, UnitOfWorkFactory
+from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import Order, Payment, PaymentStatus
 from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI, Clock
 
 MAX_EXPORT_DAYS: Final = 366
 CSV_COLUMNS: Final = (

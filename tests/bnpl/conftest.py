@@ -25,7 +25,7 @@ from checkout.conversation.model import Button, ButtonPressed, Command, Event, R
 from checkout.conversation.service import ConversationService
 from checkout.domain.ports import PaymentResult
 from checkout.domain.records import Channel, Order, PaymentStatus
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from checkout.payments.start import PaymentService

@@ -22,7 +22,7 @@ from checkout.bnpl.rules import (
     split,
 )
 from checkout.domain.money import MAX_AMOUNT
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 
 RULES = PlanRules(deposit_percent=25, options=(2, 3, 4), interval_days=7, collection_hour=10)
 # Saturday 28 November 2026, 12:00 in Nairobi.

@@ -12,7 +12,7 @@ import pytest
 
 from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import PaymentStatus
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 from lipa.service import Service
 from lipa_testing import FakeTelegram, SentMessage
 from tests.e2e.conftest import StartService, service_settings

@@ -28,7 +28,6 @@ from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
 from checkout.domain.ports import (
-    Clock,
     PushAccepted,
     PushFailed,
     PushOutcome,
@@ -37,6 +36,7 @@ from checkout.domain.ports import (
     UnitOfWorkFactory,
 )
 from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.start import PaymentService
 
