@@ -38,7 +38,7 @@ from checkout.payments.start import PaymentService
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
-from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
+from daraja import DarajaClient, DarajaConfig, Secret, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
     DEFAULT_CONSUMER_KEY,
@@ -129,7 +129,7 @@ def daraja_config(settings: Settings) -> DarajaConfig:
         passkey=Secret(
             value("mpesa_passkey", "the Lipa na M-Pesa Online passkey", DEFAULT_PASSKEY)
         ),
-        transaction_type=TransactionType(settings.mpesa_transaction_type.value),
+        transaction_type=settings.mpesa_transaction_type,
         party_b=settings.mpesa_party_b or None,
     )
 

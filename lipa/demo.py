@@ -38,10 +38,11 @@ from checkout.domain.phones import display_phone
 from checkout.domain.records import Channel, PaymentStatus
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.payments.limit_views import refusal_text
+from daraja.config import TransactionType
 from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
-from lipa.settings import MpesaEnvironment, Settings, TransactionType
+from lipa.settings import MpesaEnvironment, Settings
 from storage.database import is_sqlite
 from webhook.app import WebhookConfig, create_app
 

@@ -28,6 +28,7 @@ from daraja import (
     StkQueryPending,
     build_http_client,
 )
+from daraja.config import TransactionType
 from daraja.url_rules import callback_url_problems, is_public_host, refused_words
 from lipa.app import daraja_config
 from lipa.settings import (
@@ -35,7 +36,6 @@ from lipa.settings import (
     MpesaEnvironment,
     Settings,
     TelegramMode,
-    TransactionType,
     is_placeholder,
 )
 from storage.database import create_engine
