@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from checkout.domain.ports import PaymentGateway, PushFailed, UnitOfWorkFactory
 from checkout.domain.records import Payment
+from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.payments.settle import SettlementService, SettleOutcome, result_from_json
 from checkout.runtime.periodic import run_every
@@ -106,7 +107,7 @@ class Reconciler:
             )
         for payload in stray:
             result = result_from_json(payload["result"])
-            if result.result_code == 0:
+            if result.result_code == ResultCode.PAID:
                 await self._settlement.alert_unmatched(result)
 
     async def run_forever(self) -> None:

@@ -40,16 +40,15 @@ from checkout.domain.records import (
     ReceivedBody,
     StaffChat,
 )
+from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
 from checkout.payments.callback_bodies import CallbackBodies
 
 log = logging.getLogger(__name__)
 
-RESULT_PAID = 0
 # How old an unanswered push may be for a success callback to be matched to it.
 ADOPTION_WINDOW = timedelta(minutes=5)
-RESULT_CANCELLED = 1032
 
 
 class SettleOutcome(StrEnum):
@@ -97,11 +96,11 @@ def reported_phone(phone: str | None) -> str | None:
 
 def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
     """The final status a result gives a payment (an amount other than asked: mismatched)."""
-    if result.result_code == RESULT_PAID:
+    if result.result_code == ResultCode.PAID:
         if result.amount is not None and result.amount != payment.amount:
             return PaymentStatus.MISMATCHED
         return PaymentStatus.PAID
-    if result.result_code == RESULT_CANCELLED:
+    if result.result_code == ResultCode.CANCELLED:
         return PaymentStatus.CANCELLED
     return PaymentStatus.FAILED
 
@@ -163,7 +162,11 @@ class SettlementService:
 
         ``received`` is the callback's body as it came: it is kept in the same transaction.
         """
-        if self._confirm is not None and source == "callback" and result.result_code == 0:
+        if (
+            self._confirm is not None
+            and source == "callback"
+            and result.result_code == ResultCode.PAID
+        ):
             confirmed = await self._confirmed(result, raw)
             if confirmed is None:
                 await self._keep_alone(received, SettleOutcome.UNCONFIRMED, result)
@@ -213,7 +216,7 @@ class SettlementService:
             for index in sorted(range(len(items)), key=lambda i: items[i][0].checkout_request_id):
                 result, source, raw = items[index]
                 payment = known.get(result.checkout_request_id)
-                needs_receipt = result.result_code == RESULT_PAID and not result.receipt_number
+                needs_receipt = result.result_code == ResultCode.PAID and not result.receipt_number
                 if (
                     payment is None
                     or payment.status is not PaymentStatus.PENDING
@@ -371,7 +374,7 @@ class SettlementService:
             log.warning("could not confirm a success callback: %s", failure.problem.value)
             answer = None
         if answer is not None and answer.result is not None:
-            return result if answer.result.result_code == 0 else answer.result
+            return result if answer.result.result_code == ResultCode.PAID else answer.result
         async with self._units() as unit:
             await unit.events.record(
                 kind="callback_unconfirmed",
@@ -468,7 +471,7 @@ class SettlementService:
             else:
                 log.warning("%s for an unknown CheckoutRequestID recorded", source)
             return SettleOutcome.UNKNOWN
-        if result.result_code == RESULT_PAID and result.receipt_number is None:
+        if result.result_code == ResultCode.PAID and result.receipt_number is None:
             # A query confirms a payment but carries no receipt: take the one from the
             # callback that was waiting for this confirmation.
             result = await self._with_callback_details(unit, result)
@@ -491,7 +494,7 @@ class SettlementService:
         success callback carries the amount and (perhaps masked) phone: if exactly one such
         unanswered push fits, the callback is its answer.
         """
-        if result.result_code != RESULT_PAID or result.amount is None:
+        if result.result_code != ResultCode.PAID or result.amount is None:
             return None
         since = self._clock() - ADOPTION_WINDOW
         # The repository matches the (masked) phone, so these all fit amount and phone.
@@ -549,7 +552,7 @@ class SettlementService:
     async def _already_settled(
         self, unit: UnitOfWork, payment: Payment, status: PaymentStatus, result: PaymentResult
     ) -> SettleOutcome:
-        if result.result_code == RESULT_PAID and result.receipt_number:
+        if result.result_code == ResultCode.PAID and result.receipt_number:
             details = ReceiptDetails(
                 receipt_number=result.receipt_number,
                 transaction_date=result.transaction_date,
