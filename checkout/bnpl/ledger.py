@@ -25,8 +25,8 @@ from checkout.bnpl.views import (
     overdue_reply,
     paid_reply,
     pay_now_row,
-    staff_line,
-    staff_text,
+    plan_staff_line,
+    plan_staff_text,
     with_plan_buttons,
 )
 from checkout.conversation.model import Button, Reply, reply_to_payload
@@ -312,11 +312,11 @@ class PlanLedger:
     ) -> None:
         if self._staff is None:
             return
-        text = staff_text(self._staff.language, key, plan, **extra)
+        text = plan_staff_text(self._staff.language, key, plan, **extra)
         payload: dict[str, Any] = {
             **reply_to_payload(Reply(text)),
             "digest": True,
-            "line": staff_line(event, plan),
+            "line": plan_staff_line(event, plan),
         }
         await unit.outbox.add(
             channel=self._staff.channel,

@@ -230,7 +230,7 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
+class PlanChoice:
     """An option of an offer: ``count`` installments for ``balance``, offered on ``day``.
 
     It names the order and the paying phone too, so it can be taken from any message, in any
@@ -266,7 +266,7 @@ def action_data(action: Action, plan_id: int) -> str:
     return f"{PLAN_PREFIX}{action.value}:{plan_id}"
 
 
-def parse_plan_argument(argument: str) -> Choice | PlanButton | None:
+def parse_plan_argument(argument: str) -> PlanChoice | PlanButton | None:
     """What a ``plan:`` button's argument (the data after ``plan:``) means; None if nothing."""
     head, _, tail = argument.partition(":")
     if head in {action.value for action in Action}:
@@ -283,7 +283,7 @@ def parse_plan_argument(argument: str) -> Choice | PlanButton | None:
         offered = date(int(day[:4]), int(day[4:6]), int(day[6:]))
     except ValueError:
         return None
-    return Choice(int(count), int(balance), offered, order, phone)
+    return PlanChoice(int(count), int(balance), offered, order, phone)
 
 
 def _digits(text: str, longest: int) -> bool:

@@ -631,9 +631,9 @@ class SettlementService:
         if self._staff is not None:
             await self._alert_staff(
                 unit,
-                staff_text(self._staff.language, payment, result),
+                payment_staff_text(self._staff.language, payment, result),
                 f"payment:{payment.id}:staff:mismatched",
-                line=staff_line(payment),
+                line=payment_staff_line(payment),
             )
         return SettleOutcome.RECEIPT
 
@@ -658,9 +658,9 @@ class SettlementService:
         if self._staff is not None:
             await self._alert_staff(
                 unit,
-                staff_text(self._staff.language, payment, result),
+                payment_staff_text(self._staff.language, payment, result),
                 f"payment:{payment.id}:staff",
-                line=staff_line(payment),
+                line=payment_staff_line(payment),
             )
             if payment.result_code_text is not None:
                 # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
@@ -728,7 +728,7 @@ def display_code(payment: Payment) -> str:
     return "-" if payment.result_code is None else str(payment.result_code)
 
 
-def staff_line(payment: Payment) -> str:
+def payment_staff_line(payment: Payment) -> str:
     """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
     parts = [
         payment.status.value.upper(),
@@ -741,7 +741,7 @@ def staff_line(payment: Payment) -> str:
     return " ".join(parts)
 
 
-def staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
+def payment_staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
     """The staff notification for a settled payment."""
     return texts.t(
         language,
