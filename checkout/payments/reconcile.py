@@ -99,7 +99,7 @@ class Reconciler:
         """Alert the staff (once each) about successes no payment ever claimed."""
         now = self._clock()
         async with self._units() as unit:
-            stray = await unit.events.unmatched_callbacks(
+            stray = await unit.audit.unmatched_callbacks(
                 # Give the push's own answer time to arrive before calling it a stray.
                 received_after=now - UNMATCHED_WINDOW,
                 received_before=now - self._policy.after,

@@ -31,6 +31,7 @@ from checkout.domain.ports import (
     UnitOfWorkFactory,
 )
 from checkout.domain.records import (
+    AuditKind,
     BodyStatus,
     Language,
     Order,
@@ -295,8 +296,8 @@ class SettlementService:
         now: datetime,
     ) -> Settlement:
         """Keep the answer in the audit trail; return the settlement it calls for."""
-        await unit.events.record(
-            kind=source,
+        await unit.audit.record(
+            kind=AuditKind.settled_by(source),
             payload=payload,
             now=now,
             payment_id=payment.id,
@@ -376,8 +377,8 @@ class SettlementService:
         if answer is not None and answer.result is not None:
             return result if answer.result.result_code == ResultCode.PAID else answer.result
         async with self._units() as unit:
-            await unit.events.record(
-                kind="callback_unconfirmed",
+            await unit.audit.record(
+                kind=AuditKind.CALLBACK_UNCONFIRMED,
                 payload={"raw": raw or {}, "result": result_to_json(result)},
                 now=self._clock(),
                 checkout_request_id=result.checkout_request_id,
@@ -393,8 +394,8 @@ class SettlementService:
         log.warning("success callback contradicted by Daraja (code %s)", actual.result_code)
         async with self._units() as unit:
             payment = await unit.payments.by_checkout_request_id(claimed.checkout_request_id)
-            await unit.events.record(
-                kind="callback_contradicted",
+            await unit.audit.record(
+                kind=AuditKind.CALLBACK_CONTRADICTED,
                 payload={"raw": raw or {}, "result": result_to_json(claimed)},
                 now=self._clock(),
                 payment_id=payment.id if payment else None,
@@ -457,8 +458,8 @@ class SettlementService:
         if payment is None:
             # A callback can beat the push's own answer to us: keep it, and the payment
             # service settles from it as soon as it learns the CheckoutRequestID.
-            await unit.events.record(
-                kind=f"{source}_unmatched",
+            await unit.audit.record(
+                kind=AuditKind.unmatched(source),
                 payload=payload,
                 now=now,
                 checkout_request_id=result.checkout_request_id,
@@ -515,7 +516,7 @@ class SettlementService:
     async def _with_callback_details(
         self, unit: UnitOfWork, result: PaymentResult
     ) -> PaymentResult:
-        stored = await unit.events.latest(result.checkout_request_id, "callback_unconfirmed")
+        stored = await unit.audit.latest(result.checkout_request_id, AuditKind.CALLBACK_UNCONFIRMED)
         if stored is None:
             return result
         callback = result_from_json(stored["result"])

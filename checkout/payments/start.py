@@ -28,7 +28,7 @@ from checkout.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from checkout.domain.records import Channel, Customer, Language, Payment, PaymentStatus
+from checkout.domain.records import AuditKind, Channel, Customer, Language, Payment, PaymentStatus
 from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
 from checkout.payments.limits import PushLimiter, PushRefused
@@ -274,7 +274,7 @@ class PaymentService:
 
     async def _settle_early_callback(self, unit: UnitOfWork, checkout_request_id: str) -> None:
         # The callback may have arrived while we were still waiting for the push's answer.
-        early = await unit.events.latest(checkout_request_id, "callback_unmatched")
+        early = await unit.audit.latest(checkout_request_id, AuditKind.CALLBACK_UNMATCHED)
         if early is not None:
             await self._settlement.settle_in(
                 unit, result_from_json(early["result"]), source="callback", raw=early.get("raw")
@@ -371,8 +371,8 @@ async def record_push_failure(
         Settlement(PaymentStatus.FAILED, None, f"push {failure.problem.value}"),
         now=now,
     )
-    await unit.events.record(
-        kind="push_failed",
+    await unit.audit.record(
+        kind=AuditKind.PUSH_FAILED,
         payload={"problem": failure.problem.value, "code": failure.code},
         now=now,
         payment_id=payment.id,

@@ -250,14 +250,14 @@ class StaffDesk:
                 channel=payment.channel.value,
             )
         ]
-        for event in item.events:
-            key = "find_event_note" if event.note else "find_event"
+        for entry in item.audit:
+            key = "find_event_note" if entry.note else "find_event"
             lines.append(
                 self.say(
                     key,
-                    time=self._time(event.received_at),
-                    kind=event.kind,
-                    note=(event.note or "")[:120],
+                    time=self._time(entry.received_at),
+                    kind=entry.kind,
+                    note=(entry.note or "")[:120],
                 )
             )
         return "\n".join(lines)

@@ -231,16 +231,16 @@ class ReportService:
             )
 
     async def find(self, terms: SearchTerms, *, limit: int = 10) -> tuple[FoundPayment, ...]:
-        """The newest payments matching any reading of the search, with their events."""
+        """The newest payments matching any reading of the search, with their audit trails."""
         async with self._units() as unit:
             payments = await unit.reports.find_payments(
                 receipt=terms.receipt, reference=terms.reference, phone=terms.phone, limit=limit
             )
-            events = await unit.reports.events_for([payment.id for payment in payments])
+            audit = await unit.reports.audit_for([payment.id for payment in payments])
         return tuple(
             FoundPayment(
                 payment,
-                tuple(event for event in events if event.payment_id == payment.id),
+                tuple(entry for entry in audit if entry.payment_id == payment.id),
             )
             for payment in payments
         )

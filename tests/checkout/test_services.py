@@ -264,7 +264,7 @@ class TestSettling:
         assert outcome is SettleOutcome.UNKNOWN
         assert await shop.outbox() == []
         async with shop.uow() as unit:
-            assert await unit.events.latest("ws_CO_999", "callback_unmatched") is not None
+            assert await unit.audit.latest("ws_CO_999", "callback_unmatched") is not None
 
     @pytest.mark.parametrize(
         ("reported", "outcome"),
