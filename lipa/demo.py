@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +35,7 @@ from checkout.conversation.model import (
 )
 from checkout.domain.phones import display_phone
 from checkout.domain.records import Channel, PaymentStatus
+from checkout.domain.time import Clock
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.payments.limit_views import refusal_text
 from daraja.config import TransactionType
@@ -203,7 +203,7 @@ async def run_demo(
     approve_after: float = 2.0,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
 ) -> int:
     """Run the demo until the end of input; return the exit status.
 
