@@ -38,7 +38,13 @@ def normalise_phone(raw: str, field: str = "PhoneNumber") -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """Return ``phone`` with its middle hidden for logs: ``254712345678`` → ``2547****5678``."""
+    """Return ``phone`` with its middle hidden for logs: ``254712345678`` → ``2547****5678``.
+
+    The same rule as the core's ``checkout.domain.phones.mask_phone`` (daraja imports nothing of
+    Lipa's, so it keeps its own copy; a test holds the two equal): every character but the first
+    and last four becomes ``*``, and a value too short for that keeps only its last two.
+    """
     if len(phone) < 10:
-        return "****"
-    return f"{phone[:4]}****{phone[-4:]}"
+        # Too short to show both ends without giving most of it away.
+        return "*" * max(len(phone) - 2, 0) + phone[-2:]
+    return phone[:4] + "*" * (len(phone) - 8) + phone[-4:]

@@ -30,6 +30,7 @@ from checkout.conversation.flow import FlowSettings
 from checkout.conversation.service import ConversationService
 from checkout.domain.ports import MessageSender, SettlementListener, UnitOfWorkFactory
 from checkout.domain.records import Channel
+from checkout.domain.time import Clock
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter, PushLimits
@@ -39,7 +40,7 @@ from checkout.payments.start import PaymentService
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
-from daraja import DarajaClient, DarajaConfig, Secret, TransactionType, build_http_client
+from daraja import DarajaClient, DarajaConfig, Secret, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
     DEFAULT_CONSUMER_KEY,
@@ -68,7 +69,6 @@ from webhook.mpesa import SourceCheck, callback_path
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 # Each event POST to the platform; a slow receiver is retried later rather than waited for.
 EVENT_TIMEOUT_SECONDS = 10.0
@@ -139,7 +139,7 @@ def daraja_config(settings: Settings) -> DarajaConfig:
         passkey=Secret(
             value("mpesa_passkey", "the Lipa na M-Pesa Online passkey", DEFAULT_PASSKEY)
         ),
-        transaction_type=TransactionType(settings.mpesa_transaction_type.value),
+        transaction_type=settings.mpesa_transaction_type,
         party_b=settings.mpesa_party_b or None,
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 from daraja import (
     DarajaApiError,
     DarajaAuthError,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,12 +38,14 @@ from checkout.conversation.model import (
 )
 from checkout.domain.phones import display_phone
 from checkout.domain.records import Channel, Language, PaymentStatus
+from checkout.domain.time import Clock
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.payments.limit_views import refusal_text
+from daraja.config import TransactionType
 from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
-from lipa.settings import MpesaEnvironment, Settings, TransactionType
+from lipa.settings import MpesaEnvironment, Settings
 from storage.database import is_sqlite
 from webhook.app import WebhookConfig, create_app
 from whatsapp.events import event_from_text
@@ -239,7 +240,7 @@ async def run_demo(
     approve_after: float = 2.0,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
     channel: str = "telegram",
 ) -> int:
     """Run the demo until the end of input; return the exit status.

@@ -9,7 +9,6 @@ or paybill, the callback URL's rules) is checked against Daraja's documented rul
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 from alembic.script import ScriptDirectory
 
+from checkout.domain.time import Clock
 from daraja import (
     TOKEN_PATH,
     DarajaApiError,
@@ -28,6 +28,7 @@ from daraja import (
     StkQueryPending,
     build_http_client,
 )
+from daraja.config import TransactionType
 from daraja.url_rules import callback_url_problems, is_public_host, refused_words
 from lipa.app import daraja_config
 from lipa.settings import (
@@ -35,7 +36,6 @@ from lipa.settings import (
     MpesaEnvironment,
     Settings,
     TelegramMode,
-    TransactionType,
     is_placeholder,
 )
 from storage.database import create_engine
@@ -64,9 +64,6 @@ class Finding:
         mark = "ok  " if self.ok else "FAIL"
         fix = f" Fix: {self.fix}" if not self.ok and self.fix else ""
         return f"{mark} {self.name}: {self.detail}.{fix}"
-
-
-Clock = Callable[[], datetime]
 
 
 def _now() -> datetime:

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from daraja.config import TransactionType
+
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "your-", "<", "xxx")
 MIN_SECRET_LENGTH = 16  # bearer tokens and signing secrets: long enough not to be guessed
 
@@ -30,13 +32,6 @@ class TelegramMode(StrEnum):
 
     POLLING = "polling"
     WEBHOOK = "webhook"
-
-
-class TransactionType(StrEnum):
-    """Daraja's STK push transaction types: paybill or till (buy goods)."""
-
-    PAYBILL = "CustomerPayBillOnline"
-    BUY_GOODS = "CustomerBuyGoodsOnline"
 
 
 MPESA_BASE_URLS = {
@@ -302,7 +297,7 @@ class Settings(BaseSettings):
             )
         if self.payment_expiry_seconds <= self.reconcile_after_seconds:
             problems.append("PAYMENT_EXPIRY_SECONDS must be longer than RECONCILE_AFTER_SECONDS")
-        if self.mpesa_transaction_type is TransactionType.BUY_GOODS and not self.mpesa_party_b:
+        if self.mpesa_transaction_type is TransactionType.TILL and not self.mpesa_party_b:
             problems.append(
                 "MPESA_PARTY_B (the till number) is required when "
                 "MPESA_TRANSACTION_TYPE=CustomerBuyGoodsOnline"

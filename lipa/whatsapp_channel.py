@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.conversation.model import Reply, reply_to_payload
-from checkout.domain.ports import Clock, MessageSender, UnitOfWorkFactory
+from checkout.domain.ports import MessageSender, UnitOfWorkFactory
 from checkout.domain.records import StaffChat
+from checkout.domain.time import Clock
 from lipa.settings import Settings, require
 from storage.whatsapp import SqlWhatsAppLedger
 from whatsapp.client import CloudApi, CloudApiConfig, build_whatsapp_http_client

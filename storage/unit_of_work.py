@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from checkout.domain.ports import OutboxDelivery
 from storage.notify import notify_in
+from storage.repositories.audit import SqlAuditRepository
 from storage.repositories.callback_bodies import SqlCallbackBodyRepository
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.customers import SqlCustomerRepository
-from storage.repositories.events import SqlPaymentEventRepository
 from storage.repositories.order_book import SqlOrderBookRepository
 from storage.repositories.orders import SqlOrderRepository
 from storage.repositories.outbox import SqlOutboxRepository
@@ -36,7 +36,7 @@ class SqlUnitOfWork:
 
     orders: SqlOrderRepository
     payments: SqlPaymentRepository
-    events: SqlPaymentEventRepository
+    audit: SqlAuditRepository
     callback_bodies: SqlCallbackBodyRepository
     outbox: SqlOutboxRepository
     conversations: SqlConversationRepository
@@ -64,7 +64,7 @@ class SqlUnitOfWork:
         self._session = session
         self.orders = SqlOrderRepository(session)
         self.payments = SqlPaymentRepository(session)
-        self.events = SqlPaymentEventRepository(session)
+        self.audit = SqlAuditRepository(session)
         self.callback_bodies = SqlCallbackBodyRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.conversations = SqlConversationRepository(session)
@@ -101,7 +101,7 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         """Commit everything written in this unit, then hand new outbox messages to the sender."""
-        await self.events.flush()
+        await self.audit.flush()
         await self.callback_bodies.flush()
         delivery = self._delivery
         claimed = await self.outbox.flush(
@@ -122,7 +122,7 @@ class SqlUnitOfWork:
     async def rollback(self) -> None:
         """Discard everything written in this unit."""
         await self.session.rollback()
-        self.events.discard()
+        self.audit.discard()
         self.callback_bodies.discard()
         self.outbox.discard()
 

@@ -7,7 +7,7 @@ from fpdf import FPDF
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language
-from checkout.i18n import texts
+from checkout.domain.time import NAIROBI
 from web.payment_page import Receipt
 from web.texts import w
 
@@ -32,7 +32,7 @@ def render_receipt(receipt: Receipt, business_name: str, language: Language) -> 
         ),
         (
             w(language, "receipt_date"),
-            when.astimezone(texts.NAIROBI).strftime("%d/%m/%Y %H:%M"),
+            when.astimezone(NAIROBI).strftime("%d/%m/%Y %H:%M"),
         ),
         (w(language, "receipt_phone"), mask_phone(payment.phone)),
         (w(language, "receipt_balance"), f"KES {format_number(order.balance)}"),

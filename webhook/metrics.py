@@ -26,6 +26,7 @@ from prometheus_client import (
 from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Order, Payment
 from checkout.domain.summaries import OutboxBacklog
+from checkout.domain.time import Clock
 
 METRICS_PATH: Final = "/metrics"
 # Daraja answers in well under a second when healthy and times out at MPESA_TIMEOUT_SECONDS.
@@ -39,7 +40,6 @@ CALLBACK_RESULTS: Final = {
 }
 
 BacklogProbe = Callable[[], Awaitable[OutboxBacklog]]
-Clock = Callable[[], datetime]
 
 
 class LipaMetrics:

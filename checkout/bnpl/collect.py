@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from checkout.bnpl.ledger import PlanLedger
-from checkout.bnpl.pushes import PlanPusher, Pushed, PushResult
+from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
 from checkout.bnpl.views import due_reply, reminder_reply
-from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.ports import PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.time import Clock
 from checkout.runtime.periodic import run_every
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class Collected:
 
     plan: Plan
     installment: Installment
-    outcome: Pushed
+    outcome: PlanPushOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +152,10 @@ class InstallmentCollector:
         """Tell the customer a push is on its way, or reschedule a push that did not go out."""
         async with self._units() as unit:
             fresh = await unit.plans.get(plan.id) or plan
-            if result.outcome is Pushed.SENT and result.payment is not None:
+            if result.outcome is PlanPushOutcome.SENT and result.payment is not None:
                 key = f"payment:{result.payment.id}:due"
                 await self._ledger.tell(unit, fresh, due_reply(fresh, installment), key)
-            elif result.outcome is Pushed.FAILED and not _may_have_reached(result):
+            elif result.outcome is PlanPushOutcome.FAILED and not _may_have_reached(result):
                 # Nothing reached the phone: retry soon, or after the last try it is overdue.
                 overdue = await self._ledger.retry_or_overdue(
                     unit, fresh, installment, None, None, now=now
@@ -162,7 +163,7 @@ class InstallmentCollector:
                 if overdue is not None:
                     key = f"installment:{installment.id}:overdue"
                     await self._ledger.tell(unit, fresh, overdue, key)
-            elif result.outcome is Pushed.REFUSED:
+            elif result.outcome is PlanPushOutcome.REFUSED:
                 await self._refused(unit, fresh, installment, now)
             await unit.commit()
 

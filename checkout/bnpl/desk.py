@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from checkout.bnpl.ledger import PlanLedger
-from checkout.bnpl.pushes import PlanPusher, Pushed, PushResult
+from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import NewPlan, Plan, PlanStatus
 from checkout.bnpl.rules import (
     Action,
@@ -44,8 +44,9 @@ from checkout.conversation.model import (
 )
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone
-from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.ports import PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.records import Customer, Language
+from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.start import PROBLEM_TEXT
 
@@ -163,7 +164,7 @@ class PlanDesk:
             return [Reply(texts.t(language, "already_paying"))]
         log.info("plan %s chosen for order %s", plan.id, reference)
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
-        if result.outcome in (Pushed.SENT, Pushed.QUEUED):
+        if result.outcome in (PlanPushOutcome.SENT, PlanPushOutcome.QUEUED):
             async with self._units() as unit:
                 await self._ledger.notify_staff(unit, plan, "staff_plan_accepted", "accepted")
                 await unit.commit()
@@ -251,7 +252,11 @@ class PlanDesk:
             plan, taken[0].number, taken[-1].number, language=language, at_once=at_once
         )
         replies = self._pushed(language, plan, result, deposit=False)
-        if action is Action.ALL and len(taken) < len(unpaid) and result.outcome is Pushed.SENT:
+        if (
+            action is Action.ALL
+            and len(taken) < len(unpaid)
+            and result.outcome is PlanPushOutcome.SENT
+        ):
             amount = sum(item.amount for item in taken)
             replies.insert(0, Reply(texts.t(language, "plan_all_capped", amount=amount)))
         return replies
@@ -288,7 +293,7 @@ class PlanDesk:
     ) -> list[Reply]:
         """What to tell the customer about a push for their plan."""
         payment = result.payment
-        if result.outcome is Pushed.SENT and payment is not None:
+        if result.outcome is PlanPushOutcome.SENT and payment is not None:
             key = "plan_deposit_sent" if deposit else "push_sent"
             text = texts.t(
                 language,
@@ -298,9 +303,9 @@ class PlanDesk:
                 phone=display_phone(plan.phone),
             )
             return [Reply(text)]
-        if result.outcome is Pushed.BUSY:
+        if result.outcome is PlanPushOutcome.BUSY:
             return [Reply(texts.t(language, "already_paying"))]
-        if result.outcome is Pushed.NOTHING:
+        if result.outcome is PlanPushOutcome.NOTHING:
             return [Reply(texts.t(language, "plan_not_found"))]
         if result.failure is not None:
             text = texts.t(language, PROBLEM_TEXT[result.failure.problem])

@@ -25,19 +25,20 @@ from checkout.bnpl.views import (
     overdue_reply,
     paid_reply,
     pay_now_row,
-    staff_line,
-    staff_text,
+    plan_staff_line,
+    plan_staff_text,
     with_plan_buttons,
 )
 from checkout.conversation.model import Button, Reply, reply_to_payload
-from checkout.domain.ports import Clock, UnitOfWork
+from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
+from checkout.domain.result_codes import ResultCode
+from checkout.domain.time import Clock
 from checkout.i18n.texts import receipt as t_receipt
 from checkout.i18n.texts import t
 
 log = logging.getLogger(__name__)
 
-RESULT_NO_BALANCE = 1
 _RETRY_TEXT = {
     Retry.SOON: "plan_retry_soon",
     Retry.TOMORROW: "plan_retry_tomorrow",
@@ -231,7 +232,7 @@ class PlanLedger:
             return reply
         if (
             payment.status is PaymentStatus.FAILED
-            and payment.result_code == RESULT_NO_BALANCE
+            and payment.result_code == ResultCode.INSUFFICIENT_BALANCE
             and payment.channel is not Channel.USSD
             and await self._may_have_plan(unit, payment)
         ):
@@ -311,11 +312,11 @@ class PlanLedger:
     ) -> None:
         if self._staff is None:
             return
-        text = staff_text(self._staff.language, key, plan, **extra)
+        text = plan_staff_text(self._staff.language, key, plan, **extra)
         payload: dict[str, Any] = {
             **reply_to_payload(Reply(text)),
             "digest": True,
-            "line": staff_line(event, plan),
+            "line": plan_staff_line(event, plan),
         }
         await unit.outbox.add(
             channel=self._staff.channel,

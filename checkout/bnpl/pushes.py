@@ -18,15 +18,16 @@ from enum import StrEnum
 from checkout.bnpl.records import Plan, PlanPayment
 from checkout.conversation.model import Reply, StartPayment
 from checkout.domain.phones import mask_phone
-from checkout.domain.ports import Clock, PushFailed, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.ports import PushFailed, PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.records import Language, Payment
+from checkout.domain.time import Clock
 from checkout.payments.limits import PushRefused
 from checkout.payments.start import PaymentService
 
 log = logging.getLogger(__name__)
 
 
-class Pushed(StrEnum):
+class PlanPushOutcome(StrEnum):
     """How an attempt to push for a plan ended."""
 
     SENT = "sent"  # Daraja took the push: the prompt is on the phone
@@ -41,7 +42,7 @@ class Pushed(StrEnum):
 class PushResult:
     """What pushing for a plan did; ``replies`` are the payment service's answer, if any."""
 
-    outcome: Pushed
+    outcome: PlanPushOutcome
     payment: Payment | None = None
     failure: PushFailed | None = None
     replies: tuple[Reply, ...] = field(default=())
@@ -85,9 +86,9 @@ class PlanPusher:
             if first <= item.number <= last and item.status.is_unpaid
         ]
         if not parts:
-            return PushResult(Pushed.NOTHING)
+            return PushResult(PlanPushOutcome.NOTHING)
         if not claimed and not await self._claim(plan):
-            return PushResult(Pushed.BUSY)
+            return PushResult(PlanPushOutcome.BUSY)
         try:
             request = StartPayment(
                 order_reference=plan.order_reference,
@@ -104,17 +105,17 @@ class PlanPusher:
                 # No sender: a plan's pushes keep the plan's own rules, not the push limits.
                 replies = await self._payments.queue(plan.customer, language, request, link=link)
                 if isinstance(replies, PushRefused):
-                    return PushResult(Pushed.REFUSED)
-                return PushResult(Pushed.QUEUED, replies=tuple(replies))
+                    return PushResult(PlanPushOutcome.REFUSED)
+                return PushResult(PlanPushOutcome.QUEUED, replies=tuple(replies))
             prepared = await self._payments.prepare(plan.customer, language, request, link=link)
             if not isinstance(prepared, Payment):
-                return PushResult(Pushed.REFUSED, replies=tuple(prepared))
+                return PushResult(PlanPushOutcome.REFUSED, replies=tuple(prepared))
             sent = await self._payments.send(prepared)
             if isinstance(sent, PushFailed):
                 await self._failed(prepared, sent)
-                return PushResult(Pushed.FAILED, payment=prepared, failure=sent)
+                return PushResult(PlanPushOutcome.FAILED, payment=prepared, failure=sent)
             log.info("plan %s: push %s sent to %s", plan.id, prepared.id, mask_phone(plan.phone))
-            return PushResult(Pushed.SENT, payment=prepared)
+            return PushResult(PlanPushOutcome.SENT, payment=prepared)
         finally:
             await self._release(plan)
 

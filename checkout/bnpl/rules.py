@@ -17,7 +17,8 @@ from enum import StrEnum
 from typing import Final
 
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.result_codes import ResultCode
+from checkout.domain.time import NAIROBI
 
 # Callback data of plan buttons (Telegram allows 64 bytes; the longest here is about 30).
 PLAN_PREFIX: Final = "plan:"
@@ -25,8 +26,17 @@ PAY_LATER: Final = "plan:later"  # offer a plan for the order in progress
 PLAN_NO: Final = "plan:no"  # "No thanks" on the offer
 PLAN_PHONE: Final = "plan:phone"  # another M-Pesa number for the plan
 # Result codes retried within the day: the phone was unreachable, busy, or the prompt lost.
-_SOON_CODES: Final = frozenset({17, 1001, 1019, 1025, 1036, 1037, 9999})
-RESULT_CANCELLED: Final = 1032
+_SOON_CODES: Final = frozenset(
+    {
+        ResultCode.DUPLICATE_WITHIN_TWO_MINUTES,
+        ResultCode.SUBSCRIBER_LOCKED,
+        ResultCode.EXPIRED,
+        ResultCode.PROMPT_NOT_SENT,
+        ResultCode.UNREACHABLE,
+        ResultCode.NO_ANSWER,
+        ResultCode.PUSH_REQUEST_ERROR,
+    }
+)
 # An order reference as the flow accepts it (Daraja's AccountReference: 12 characters at most).
 _ORDER: Final = re.compile(r"[A-Z0-9-]{1,12}", re.ASCII)
 
@@ -193,7 +203,7 @@ def retry_kind(result_code: int | None) -> Retry:
     """How to retry after ``result_code`` (None: no answer, or the push did not go out)."""
     if result_code is None or result_code in _SOON_CODES:
         return Retry.SOON
-    if result_code == RESULT_CANCELLED:
+    if result_code == ResultCode.CANCELLED:
         return Retry.ASK
     return Retry.TOMORROW
 
@@ -220,7 +230,7 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
+class PlanChoice:
     """An option of an offer: ``count`` installments for ``balance``, offered on ``day``.
 
     It names the order and the paying phone too, so it can be taken from any message, in any
@@ -256,7 +266,7 @@ def action_data(action: Action, plan_id: int) -> str:
     return f"{PLAN_PREFIX}{action.value}:{plan_id}"
 
 
-def parse_plan_argument(argument: str) -> Choice | PlanButton | None:
+def parse_plan_argument(argument: str) -> PlanChoice | PlanButton | None:
     """What a ``plan:`` button's argument (the data after ``plan:``) means; None if nothing."""
     head, _, tail = argument.partition(":")
     if head in {action.value for action in Action}:
@@ -273,7 +283,7 @@ def parse_plan_argument(argument: str) -> Choice | PlanButton | None:
         offered = date(int(day[:4]), int(day[4:6]), int(day[6:]))
     except ValueError:
         return None
-    return Choice(int(count), int(balance), offered, order, phone)
+    return PlanChoice(int(count), int(balance), offered, order, phone)
 
 
 def _digits(text: str, longest: int) -> bool:

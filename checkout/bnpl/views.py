@@ -25,7 +25,8 @@ from checkout.conversation.model import Button, Reply
 from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language
-from checkout.i18n.texts import NAIROBI, t
+from checkout.domain.time import NAIROBI
+from checkout.i18n.texts import t
 
 
 def plan_date(language: Language, moment: datetime) -> str:
@@ -253,7 +254,7 @@ def capped_amount(installments: tuple[Installment, ...]) -> tuple[Installment, .
 # --- staff ----------------------------------------------------------------------------------
 
 
-def staff_text(language: Language, key: str, plan: Plan, **extra: object) -> str:
+def plan_staff_text(language: Language, key: str, plan: Plan, **extra: object) -> str:
     """A staff notice about ``plan`` (``staff_plan_*``), the phone masked."""
     params: dict[str, object] = {
         "order": plan.order_reference,
@@ -265,7 +266,7 @@ def staff_text(language: Language, key: str, plan: Plan, **extra: object) -> str
     return t(language, key, **(params | extra))
 
 
-def staff_line(event: str, plan: Plan) -> str:
+def plan_staff_line(event: str, plan: Plan) -> str:
     """A plan event in one line, for digests (``BNPL ACTIVE KES 3,000 WW-1042 2547****5678``)."""
     return f"BNPL {event.upper()} KES {format_number(plan.total)} {plan.order_reference} " + (
         mask_phone(plan.phone)

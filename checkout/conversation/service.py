@@ -30,8 +30,9 @@ from checkout.conversation.model import (
     Step,
     Turn,
 )
-from checkout.domain.ports import Clock, OrderRepository, UnitOfWorkFactory
+from checkout.domain.ports import OrderRepository, UnitOfWorkFactory
 from checkout.domain.records import Channel, Customer, Language, Order
+from checkout.domain.time import Clock
 from checkout.payments.limits import PushRefused, sender_of
 from checkout.payments.start import PaymentService
 

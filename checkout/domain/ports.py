@@ -17,6 +17,7 @@ from typing import Any, Protocol, Self
 from checkout.bnpl.ports import PlanRepository
 from checkout.conversation.model import ConversationState, Reply
 from checkout.domain.records import (
+    AuditKind,
     BodyStatus,
     Channel,
     Customer,
@@ -29,12 +30,12 @@ from checkout.domain.records import (
     ReceivedBody,
 )
 from checkout.domain.summaries import (
+    AuditEntrySummary,
     DayTotal,
     OpenPlans,
     OutboxBacklog,
     OutcomeTotal,
     PaymentCursor,
-    PaymentEventSummary,
     PaymentLine,
     PaymentPage,
 )
@@ -186,24 +187,24 @@ class PaymentRepository(Protocol):
         ...
 
 
-class PaymentEventRepository(Protocol):
-    """The audit trail: every raw callback and query answer."""
+class AuditRepository(Protocol):
+    """The payment audit trail: every raw callback and query answer, and what became of it."""
 
     async def record(
         self,
         *,
-        kind: str,
+        kind: AuditKind,
         payload: dict[str, Any],
         now: datetime,
         payment_id: int | None = None,
         checkout_request_id: str | None = None,
         note: str | None = None,
     ) -> None:
-        """Append one event."""
+        """Append one audit entry."""
         ...
 
-    async def latest(self, checkout_request_id: str, kind: str) -> dict[str, Any] | None:
-        """The payload of the latest event of ``kind`` for this CheckoutRequestID, if any."""
+    async def latest(self, checkout_request_id: str, kind: AuditKind) -> dict[str, Any] | None:
+        """The payload of the latest entry of ``kind`` for this CheckoutRequestID, if any."""
         ...
 
     async def unmatched_callbacks(
@@ -401,7 +402,7 @@ class ReportRepository(Protocol):
         """Payments with this receipt number, order reference or phone, newest first."""
         ...
 
-    async def events_for(self, payment_ids: Sequence[int]) -> Sequence[PaymentEventSummary]:
+    async def audit_for(self, payment_ids: Sequence[int]) -> Sequence[AuditEntrySummary]:
         """The audit trail of these payments, oldest first."""
         ...
 
@@ -600,8 +601,8 @@ class UnitOfWork(Protocol):
         ...
 
     @property
-    def events(self) -> PaymentEventRepository:
-        """The payment event repository of this unit."""
+    def audit(self) -> AuditRepository:
+        """The payment audit trail of this unit."""
         ...
 
     @property
@@ -691,9 +692,6 @@ class OutboxDelivery(Protocol):
 
     def waiting(self, chats: Collection[tuple[Channel, str]]) -> None:
         """Messages the commit could not claim were queued for these chats."""
-
-
-Clock = Callable[[], datetime]
 
 
 class SettlementListener(Protocol):

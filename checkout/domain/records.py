@@ -124,6 +124,28 @@ class OutboxMessage:
     dedupe_key: str | None = None
 
 
+class AuditKind(StrEnum):
+    """What one row of the payment audit trail records (kept in ``payment_events.kind``)."""
+
+    CALLBACK = "callback"  # a callback settled (or was recorded against) a payment
+    QUERY = "query"  # an STK Push Query answer settled a payment
+    CALLBACK_UNMATCHED = "callback_unmatched"  # a callback for no known CheckoutRequestID
+    QUERY_UNMATCHED = "query_unmatched"  # a query answer for no known CheckoutRequestID
+    CALLBACK_UNCONFIRMED = "callback_unconfirmed"  # a success callback Daraja could not confirm
+    CALLBACK_CONTRADICTED = "callback_contradicted"  # a success callback Daraja's query denied
+    PUSH_FAILED = "push_failed"  # Daraja refused the push, or did not answer it
+
+    @classmethod
+    def settled_by(cls, source: str) -> AuditKind:
+        """The kind for a result from ``source`` ("callback" or "query") that settled."""
+        return cls(source)
+
+    @classmethod
+    def unmatched(cls, source: str) -> AuditKind:
+        """The kind for a result from ``source`` whose CheckoutRequestID no payment has."""
+        return cls(f"{source}_unmatched")
+
+
 class BodyStatus(StrEnum):
     """What became of a kept callback body (a settle outcome, or why it was not settled)."""
 

@@ -1,4 +1,4 @@
-"""Plain records of what staff reports and the platform's API read: totals, days, events.
+"""Plain records of what staff reports and the platform's API read: totals, days, audit entries.
 
 Storage aggregates in the database and returns these; the core turns them into texts, charts
 and CSV. Money is whole shillings; times are timezone-aware.
@@ -39,7 +39,7 @@ class OpenPlans:
 
 
 @dataclass(frozen=True, slots=True)
-class PaymentEventSummary:
+class AuditEntrySummary:
     """One entry of a payment's audit trail (its raw payload left out)."""
 
     payment_id: int
@@ -53,7 +53,7 @@ class FoundPayment:
     """A payment that matched a staff search, with its audit trail, oldest first."""
 
     payment: Payment
-    events: tuple[PaymentEventSummary, ...] = ()
+    audit: tuple[AuditEntrySummary, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,35 +15,32 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from datetime import timedelta, timezone
 from typing import Final
 
 from checkout.domain.money import format_number
 from checkout.domain.records import Channel, Language
+from checkout.domain.result_codes import ResultCode
 from checkout.i18n.plans import PLAN_EN, PLAN_SW
 from checkout.i18n.push_limits import LIMIT_EN, LIMIT_SW
-
-# Kenya keeps East Africa Time all year (no daylight saving): dates customers read use it.
-NAIROBI: Final = timezone(timedelta(hours=3), "EAT")
 
 OUTCOME_EXPIRED: Final = "outcome_expired"  # the payment expired: M-Pesa never answered
 OUTCOME_FAILED: Final = "outcome_failed"  # any result code without its own text
 
 # Daraja result codes (see DESIGN.md) → the failure text that says what to do next.
 _FAILURE_KEYS: Final[Mapping[int, str]] = {
-    1: "outcome_insufficient_funds",
-    2: "outcome_below_minimum",
-    3: "outcome_above_maximum",
-    4: "outcome_daily_limit",
-    17: "outcome_duplicate",
-    1001: "outcome_phone_busy",
-    1019: "outcome_prompt_expired",
-    1025: "outcome_not_sent",
-    9999: "outcome_not_sent",
-    1032: "outcome_cancelled",
-    1036: "outcome_unreachable",
-    1037: "outcome_unreachable",
-    2001: "outcome_wrong_pin",
+    ResultCode.INSUFFICIENT_BALANCE: "outcome_insufficient_funds",
+    ResultCode.AMOUNT_BELOW_MINIMUM: "outcome_below_minimum",
+    ResultCode.AMOUNT_ABOVE_MAXIMUM: "outcome_above_maximum",
+    ResultCode.DAILY_LIMIT_EXCEEDED: "outcome_daily_limit",
+    ResultCode.DUPLICATE_WITHIN_TWO_MINUTES: "outcome_duplicate",
+    ResultCode.SUBSCRIBER_LOCKED: "outcome_phone_busy",
+    ResultCode.EXPIRED: "outcome_prompt_expired",
+    ResultCode.PROMPT_NOT_SENT: "outcome_not_sent",
+    ResultCode.PUSH_REQUEST_ERROR: "outcome_not_sent",
+    ResultCode.CANCELLED: "outcome_cancelled",
+    ResultCode.UNREACHABLE: "outcome_unreachable",
+    ResultCode.NO_ANSWER: "outcome_unreachable",
+    ResultCode.WRONG_PIN: "outcome_wrong_pin",
 }
 
 _EN: Final[Mapping[str, str]] = {
@@ -641,6 +638,6 @@ def outcome_key(result_code: int) -> str:
 
     Raises ValueError for 0, which is success: use ``outcome.paid``/``outcome.paid_full``.
     """
-    if result_code == 0:
+    if result_code == ResultCode.PAID:
         raise ValueError("result code 0 is a success, not a failure")
     return _FAILURE_KEYS.get(result_code, OUTCOME_FAILED)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from checkout.domain.ports import Clock, DeliveryFailed, MessageSender, UnitOfWorkFactory
+from checkout.domain.ports import DeliveryFailed, MessageSender, UnitOfWorkFactory
 from checkout.domain.records import Channel, OutboxMessage
+from checkout.domain.time import Clock
 
 log = logging.getLogger(__name__)
 

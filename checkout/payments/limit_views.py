@@ -10,7 +10,8 @@ import math
 from datetime import datetime, timedelta
 
 from checkout.domain.records import Language
-from checkout.i18n.texts import NAIROBI, t
+from checkout.domain.time import NAIROBI
+from checkout.i18n.texts import t
 from checkout.payments.limits import PushRefused, RefusalReason
 
 REFUSAL_KEYS = {

@@ -34,12 +34,10 @@ from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.phones import mask_phone
 from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Customer, StaffChat
+from checkout.domain.result_codes import ResultCode
 from checkout.i18n import texts
 
 log = logging.getLogger(__name__)
-
-# Daraja's result code for a prompt the customer cancelled on the phone.
-RESULT_CANCELLED = 1032
 
 
 class RefusalReason(StrEnum):
@@ -125,7 +123,7 @@ class PushLimiter:
             )
         outcomes = await repository.latest_outcomes(phone, count=limits.cancels_in_a_row)
         if len(outcomes) >= limits.cancels_in_a_row and all(
-            outcome.result_code == RESULT_CANCELLED for outcome in outcomes
+            outcome.result_code == ResultCode.CANCELLED for outcome in outcomes
         ):
             until = max(outcome.settled_at for outcome in outcomes) + limits.pause
             if until > now:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from checkout.domain.ports import Clock, PaymentGateway, PushFailed, UnitOfWorkFactory
+from checkout.domain.ports import PaymentGateway, PushFailed, UnitOfWorkFactory
 from checkout.domain.records import Payment
+from checkout.domain.result_codes import ResultCode
+from checkout.domain.time import Clock
 from checkout.payments.settle import SettlementService, SettleOutcome, result_from_json
 from checkout.runtime.periodic import run_every
 
@@ -97,7 +99,7 @@ class Reconciler:
         """Alert the staff (once each) about successes no payment ever claimed."""
         now = self._clock()
         async with self._units() as unit:
-            stray = await unit.events.unmatched_callbacks(
+            stray = await unit.audit.unmatched_callbacks(
                 # Give the push's own answer time to arrive before calling it a stray.
                 received_after=now - UNMATCHED_WINDOW,
                 received_before=now - self._policy.after,
@@ -105,7 +107,7 @@ class Reconciler:
             )
         for payload in stray:
             result = result_from_json(payload["result"])
-            if result.result_code == 0:
+            if result.result_code == ResultCode.PAID:
                 await self._settlement.alert_unmatched(result)
 
     async def run_forever(self) -> None:

@@ -20,7 +20,6 @@ from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.ports import (
-    Clock,
     PaymentGateway,
     PaymentResult,
     PushFailed,
@@ -32,6 +31,7 @@ from checkout.domain.ports import (
     UnitOfWorkFactory,
 )
 from checkout.domain.records import (
+    AuditKind,
     BodyStatus,
     Language,
     Order,
@@ -41,15 +41,15 @@ from checkout.domain.records import (
     ReceivedBody,
     StaffChat,
 )
+from checkout.domain.result_codes import ResultCode
+from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
 from checkout.payments.callback_bodies import CallbackBodies
 
 log = logging.getLogger(__name__)
 
-RESULT_PAID = 0
 # How old an unanswered push may be for a success callback to be matched to it.
 ADOPTION_WINDOW = timedelta(minutes=5)
-RESULT_CANCELLED = 1032
 
 
 class SettleOutcome(StrEnum):
@@ -97,11 +97,11 @@ def reported_phone(phone: str | None) -> str | None:
 
 def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
     """The final status a result gives a payment (an amount other than asked: mismatched)."""
-    if result.result_code == RESULT_PAID:
+    if result.result_code == ResultCode.PAID:
         if result.amount is not None and result.amount != payment.amount:
             return PaymentStatus.MISMATCHED
         return PaymentStatus.PAID
-    if result.result_code == RESULT_CANCELLED:
+    if result.result_code == ResultCode.CANCELLED:
         return PaymentStatus.CANCELLED
     return PaymentStatus.FAILED
 
@@ -163,7 +163,11 @@ class SettlementService:
 
         ``received`` is the callback's body as it came: it is kept in the same transaction.
         """
-        if self._confirm is not None and source == "callback" and result.result_code == 0:
+        if (
+            self._confirm is not None
+            and source == "callback"
+            and result.result_code == ResultCode.PAID
+        ):
             confirmed = await self._confirmed(result, raw)
             if confirmed is None:
                 await self._keep_alone(received, SettleOutcome.UNCONFIRMED, result)
@@ -213,7 +217,7 @@ class SettlementService:
             for index in sorted(range(len(items)), key=lambda i: items[i][0].checkout_request_id):
                 result, source, raw = items[index]
                 payment = known.get(result.checkout_request_id)
-                needs_receipt = result.result_code == RESULT_PAID and not result.receipt_number
+                needs_receipt = result.result_code == ResultCode.PAID and not result.receipt_number
                 if (
                     payment is None
                     or payment.status is not PaymentStatus.PENDING
@@ -292,8 +296,8 @@ class SettlementService:
         now: datetime,
     ) -> Settlement:
         """Keep the answer in the audit trail; return the settlement it calls for."""
-        await unit.events.record(
-            kind=source,
+        await unit.audit.record(
+            kind=AuditKind.settled_by(source),
             payload=payload,
             now=now,
             payment_id=payment.id,
@@ -371,10 +375,10 @@ class SettlementService:
             log.warning("could not confirm a success callback: %s", failure.problem.value)
             answer = None
         if answer is not None and answer.result is not None:
-            return result if answer.result.result_code == 0 else answer.result
+            return result if answer.result.result_code == ResultCode.PAID else answer.result
         async with self._units() as unit:
-            await unit.events.record(
-                kind="callback_unconfirmed",
+            await unit.audit.record(
+                kind=AuditKind.CALLBACK_UNCONFIRMED,
                 payload={"raw": raw or {}, "result": result_to_json(result)},
                 now=self._clock(),
                 checkout_request_id=result.checkout_request_id,
@@ -390,8 +394,8 @@ class SettlementService:
         log.warning("success callback contradicted by Daraja (code %s)", actual.result_code)
         async with self._units() as unit:
             payment = await unit.payments.by_checkout_request_id(claimed.checkout_request_id)
-            await unit.events.record(
-                kind="callback_contradicted",
+            await unit.audit.record(
+                kind=AuditKind.CALLBACK_CONTRADICTED,
                 payload={"raw": raw or {}, "result": result_to_json(claimed)},
                 now=self._clock(),
                 payment_id=payment.id if payment else None,
@@ -416,7 +420,7 @@ class SettlementService:
         """Tell the staff, once a day (Nairobi), that Daraja refuses our shortcode and passkey."""
         if self._staff is None:
             return
-        today = self._clock().astimezone(texts.NAIROBI).date().isoformat()
+        today = self._clock().astimezone(NAIROBI).date().isoformat()
         text = texts.t(self._staff.language, "staff_misconfigured", code=code or "-")
         await self._alert_staff(unit, text, f"daraja:misconfigured:{today}")
 
@@ -454,8 +458,8 @@ class SettlementService:
         if payment is None:
             # A callback can beat the push's own answer to us: keep it, and the payment
             # service settles from it as soon as it learns the CheckoutRequestID.
-            await unit.events.record(
-                kind=f"{source}_unmatched",
+            await unit.audit.record(
+                kind=AuditKind.unmatched(source),
                 payload=payload,
                 now=now,
                 checkout_request_id=result.checkout_request_id,
@@ -468,7 +472,7 @@ class SettlementService:
             else:
                 log.warning("%s for an unknown CheckoutRequestID recorded", source)
             return SettleOutcome.UNKNOWN
-        if result.result_code == RESULT_PAID and result.receipt_number is None:
+        if result.result_code == ResultCode.PAID and result.receipt_number is None:
             # A query confirms a payment but carries no receipt: take the one from the
             # callback that was waiting for this confirmation.
             result = await self._with_callback_details(unit, result)
@@ -491,7 +495,7 @@ class SettlementService:
         success callback carries the amount and (perhaps masked) phone: if exactly one such
         unanswered push fits, the callback is its answer.
         """
-        if result.result_code != RESULT_PAID or result.amount is None:
+        if result.result_code != ResultCode.PAID or result.amount is None:
             return None
         since = self._clock() - ADOPTION_WINDOW
         # The repository matches the (masked) phone, so these all fit amount and phone.
@@ -512,7 +516,7 @@ class SettlementService:
     async def _with_callback_details(
         self, unit: UnitOfWork, result: PaymentResult
     ) -> PaymentResult:
-        stored = await unit.events.latest(result.checkout_request_id, "callback_unconfirmed")
+        stored = await unit.audit.latest(result.checkout_request_id, AuditKind.CALLBACK_UNCONFIRMED)
         if stored is None:
             return result
         callback = result_from_json(stored["result"])
@@ -549,7 +553,7 @@ class SettlementService:
     async def _already_settled(
         self, unit: UnitOfWork, payment: Payment, status: PaymentStatus, result: PaymentResult
     ) -> SettleOutcome:
-        if result.result_code == RESULT_PAID and result.receipt_number:
+        if result.result_code == ResultCode.PAID and result.receipt_number:
             details = ReceiptDetails(
                 receipt_number=result.receipt_number,
                 transaction_date=result.transaction_date,
@@ -628,9 +632,9 @@ class SettlementService:
         if self._staff is not None:
             await self._alert_staff(
                 unit,
-                staff_text(self._staff.language, payment, result),
+                payment_staff_text(self._staff.language, payment, result),
                 f"payment:{payment.id}:staff:mismatched",
-                line=staff_line(payment),
+                line=payment_staff_line(payment),
             )
         return SettleOutcome.RECEIPT
 
@@ -655,9 +659,9 @@ class SettlementService:
         if self._staff is not None:
             await self._alert_staff(
                 unit,
-                staff_text(self._staff.language, payment, result),
+                payment_staff_text(self._staff.language, payment, result),
                 f"payment:{payment.id}:staff",
-                line=staff_line(payment),
+                line=payment_staff_line(payment),
             )
             if payment.result_code_text is not None:
                 # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
@@ -725,7 +729,7 @@ def display_code(payment: Payment) -> str:
     return "-" if payment.result_code is None else str(payment.result_code)
 
 
-def staff_line(payment: Payment) -> str:
+def payment_staff_line(payment: Payment) -> str:
     """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
     parts = [
         payment.status.value.upper(),
@@ -738,7 +742,7 @@ def staff_line(payment: Payment) -> str:
     return " ".join(parts)
 
 
-def staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
+def payment_staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
     """The staff notification for a settled payment."""
     return texts.t(
         language,

@@ -19,7 +19,6 @@ from checkout.conversation.model import Reply, StartPayment
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.ports import (
-    Clock,
     NewPayment,
     PaymentGateway,
     PushAccepted,
@@ -29,7 +28,8 @@ from checkout.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from checkout.domain.records import Channel, Customer, Language, Payment, PaymentStatus
+from checkout.domain.records import AuditKind, Channel, Customer, Language, Payment, PaymentStatus
+from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
 from checkout.payments.limits import PushLimiter, PushRefused
 from checkout.payments.settle import SettlementService, result_from_json
@@ -274,7 +274,7 @@ class PaymentService:
 
     async def _settle_early_callback(self, unit: UnitOfWork, checkout_request_id: str) -> None:
         # The callback may have arrived while we were still waiting for the push's answer.
-        early = await unit.events.latest(checkout_request_id, "callback_unmatched")
+        early = await unit.audit.latest(checkout_request_id, AuditKind.CALLBACK_UNMATCHED)
         if early is not None:
             await self._settlement.settle_in(
                 unit, result_from_json(early["result"]), source="callback", raw=early.get("raw")
@@ -371,8 +371,8 @@ async def record_push_failure(
         Settlement(PaymentStatus.FAILED, None, f"push {failure.problem.value}"),
         now=now,
     )
-    await unit.events.record(
-        kind="push_failed",
+    await unit.audit.record(
+        kind=AuditKind.PUSH_FAILED,
         payload={"problem": failure.problem.value, "code": failure.code},
         now=now,
         payment_id=payment.id,
@@ -399,7 +399,7 @@ def status_text(language: Language, payment: Payment) -> str:
 
 def history_line(language: Language, payment: Payment) -> str:
     """One payment in the history list."""
-    when = payment.created_at.astimezone(texts.NAIROBI).strftime("%d/%m %H:%M")
+    when = payment.created_at.astimezone(NAIROBI).strftime("%d/%m %H:%M")
     key = "history_line_paid" if payment.status is PaymentStatus.PAID else "history_line"
     return texts.t(
         language,

@@ -18,6 +18,7 @@ from checkout.domain.money import AmountError, parse_amount
 from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.summaries import FoundPayment
+from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
 from checkout.i18n.staff import st
 from checkout.platform.orders import OrderInputError, OrderService, order_request
@@ -94,7 +95,7 @@ class StaffDesk:
         reports: ReportService,
         *,
         language: Language,
-        zone: tzinfo = texts.NAIROBI,
+        zone: tzinfo = NAIROBI,
         web_base_url: str | None = None,
         text_customer: TextCustomer | None = None,
         receipt_link: ReceiptLink | None = None,
@@ -306,14 +307,14 @@ class StaffDesk:
                 channel=payment.channel.value,
             )
         ]
-        for event in item.events:
-            key = "find_event_note" if event.note else "find_event"
+        for entry in item.audit:
+            key = "find_event_note" if entry.note else "find_event"
             lines.append(
                 self.say(
                     key,
-                    time=self._time(event.received_at),
-                    kind=event.kind,
-                    note=(event.note or "")[:120],
+                    time=self._time(entry.received_at),
+                    kind=entry.kind,
+                    note=(entry.note or "")[:120],
                 )
             )
         link = links.get(payment.id)

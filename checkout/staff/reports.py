@@ -19,10 +19,10 @@ from typing import Final, Literal
 
 from checkout.conversation.flow import parse_order_reference
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
-from checkout.domain.ports import Clock, UnitOfWorkFactory
+from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import Order, Payment, PaymentStatus
 from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI, Clock
 
 MAX_EXPORT_DAYS: Final = 366
 CSV_COLUMNS: Final = (
@@ -231,16 +231,16 @@ class ReportService:
             )
 
     async def find(self, terms: SearchTerms, *, limit: int = 10) -> tuple[FoundPayment, ...]:
-        """The newest payments matching any reading of the search, with their events."""
+        """The newest payments matching any reading of the search, with their audit trails."""
         async with self._units() as unit:
             payments = await unit.reports.find_payments(
                 receipt=terms.receipt, reference=terms.reference, phone=terms.phone, limit=limit
             )
-            events = await unit.reports.events_for([payment.id for payment in payments])
+            audit = await unit.reports.audit_for([payment.id for payment in payments])
         return tuple(
             FoundPayment(
                 payment,
-                tuple(event for event in events if event.payment_id == payment.id),
+                tuple(entry for entry in audit if entry.payment_id == payment.id),
             )
             for payment in payments
         )

@@ -25,9 +25,10 @@ import aiohttp
 
 from daraja.error_codes import ErrorCode
 from daraja.result_codes import ResultCode
+from daraja.signing import NAIROBI
 from daraja.simulator.faults import Endpoint, Fault, FaultPlan
 from daraja.simulator.phones import LOCKED_PHONES, PHONE_RESULTS, result_description
-from daraja.simulator.rules import NAIROBI, Rejection, invalid, read_push, read_query
+from daraja.simulator.rules import Rejection, invalid, read_push, read_query
 from daraja.simulator.settings import PendingStyle, SimulatorSettings
 
 CALLBACK_CONTENT_TYPE = "application/json;charset=UTF-8"

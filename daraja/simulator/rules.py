@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from daraja.error_codes import ErrorCode
+from daraja.signing import NAIROBI
 from daraja.simulator.settings import SimulatorSettings
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 PAYBILL = "CustomerPayBillOnline"
 BUY_GOODS = "CustomerBuyGoodsOnline"
 _MSISDN = re.compile(r"254[17]\d{8}")

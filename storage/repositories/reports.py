@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from checkout.bnpl.records import InstallmentStatus, PlanStatus
 from checkout.domain.records import Channel, Order, OrderStatus, Payment, PaymentStatus
 from checkout.domain.summaries import (
+    AuditEntrySummary,
     DayTotal,
     OpenPlans,
     OutboxBacklog,
     OutcomeTotal,
-    PaymentEventSummary,
     PaymentLine,
 )
 from storage.models import (
@@ -164,7 +164,7 @@ class SqlReportRepository:
         )
         return to_payments(rows)
 
-    async def events_for(self, payment_ids: Sequence[int]) -> Sequence[PaymentEventSummary]:
+    async def audit_for(self, payment_ids: Sequence[int]) -> Sequence[AuditEntrySummary]:
         """The audit trail of these payments, oldest first (payloads left in the database)."""
         if not payment_ids:
             return []
@@ -179,7 +179,7 @@ class SqlReportRepository:
             .order_by(PaymentEventRow.id)
         )
         return [
-            PaymentEventSummary(payment_id=payment_id, kind=kind, received_at=at, note=note)
+            AuditEntrySummary(payment_id=payment_id, kind=kind, received_at=at, note=note)
             for payment_id, kind, at, note in rows
             if payment_id is not None  # always, given the IN; this tells the type checker
         ]

@@ -25,10 +25,11 @@ from checkout.conversation.model import Button, ButtonPressed, Command, Event, R
 from checkout.conversation.service import ConversationService
 from checkout.domain.ports import PaymentResult
 from checkout.domain.records import Channel, Order, PaymentStatus
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from checkout.payments.start import PaymentService
+from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -60,16 +61,6 @@ def nairobi(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=NAIROBI)
 
 
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def buttons(reply: Reply) -> list[Button]:
     """Every button of a reply, row by row."""
     return [button for row in reply.buttons for button in row]
@@ -85,7 +76,7 @@ class Shop:
     """The services of one process around the test database."""
 
     uow: UowFactory
-    clock: Clock
+    clock: SettableClock
     gateway: FakeGateway
     settlement: SettlementService
     payments: PaymentService
@@ -156,14 +147,14 @@ class Shop:
 def make_shop(
     uow: UowFactory,
     *,
-    clock: Clock | None = None,
+    clock: SettableClock | None = None,
     rules: PlanRules = RULES,
     offering: bool = True,
     gateway: FakeGateway | None = None,
     limits: PushLimits | None = None,
 ) -> Shop:
     """The services wired as ``lipa.app.open_lipa`` wires them (with ``limits``, limited)."""
-    clock = clock or Clock()
+    clock = clock or SettableClock()
     gateway = gateway or FakeGateway()
     staff = StaffChat(STAFF)
     ledger = PlanLedger(clock=clock, rules=rules, offering=offering, staff=staff)

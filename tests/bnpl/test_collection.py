@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from checkout.bnpl.pushes import Pushed
+from checkout.bnpl.pushes import PlanPushOutcome
 from checkout.bnpl.records import InstallmentStatus, PlanStatus
 from checkout.conversation.model import ButtonPressed, Command, TextMessage
 from checkout.domain.ports import PushFailed, PushProblem
@@ -69,7 +69,7 @@ class TestAWholePlan:
         for number, day in enumerate((FIRST, SECOND, THIRD), start=1):
             assert (await shop.collect(nairobi(day, 9, 59))).pushes == ()
             report = await shop.collect(nairobi(day))
-            assert [item.outcome for item in report.pushes] == [Pushed.SENT]
+            assert [item.outcome for item in report.pushes] == [PlanPushOutcome.SENT]
             assert shop.pushed_amounts()[-1] == 750
             due = await shop.customer_messages()
             assert due[-1]["text"] == (
@@ -203,7 +203,7 @@ class TestRetries:
         shop.gateway.fail_with = PushFailed(PushProblem.UNAVAILABLE, "down")
         at = nairobi(FIRST)
         report = await shop.collect(at)
-        assert [item.outcome for item in report.pushes] == [Pushed.FAILED]
+        assert [item.outcome for item in report.pushes] == [PlanPushOutcome.FAILED]
         assert await shop.customer_messages() == []
         for _retry in range(3):
             at += timedelta(hours=1)

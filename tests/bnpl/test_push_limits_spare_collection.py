@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from checkout.bnpl.pushes import Pushed
+from checkout.bnpl.pushes import PlanPushOutcome
 from checkout.conversation.model import StartPayment
 from checkout.domain.records import Channel
 from checkout.payments.limits import PushLimits, PushRefused, RefusalReason
@@ -58,10 +58,10 @@ async def test_installment_collection_and_its_retry_go_out_while_the_customers_p
     assert shop.pushed_amounts() == [750, 100, 100]
 
     report = await shop.collect(nairobi(FIRST))
-    assert [item.outcome for item in report.pushes] == [Pushed.SENT]
+    assert [item.outcome for item in report.pushes] == [PlanPushOutcome.SENT]
     assert shop.pushed_amounts()[-1] == 750
     await shop.settle_last(1032)  # a third cancellation in a row, of the installment's prompt
     retry = await shop.collect(nairobi(FIRST + timedelta(days=1)))
-    assert [item.outcome for item in retry.pushes] == [Pushed.SENT]
+    assert [item.outcome for item in retry.pushes] == [PlanPushOutcome.SENT]
     assert shop.pushed_amounts() == [750, 100, 100, 750, 750]
     assert isinstance(await ask(shop, "X-4"), PushRefused)

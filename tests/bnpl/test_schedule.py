@@ -9,8 +9,8 @@ import pytest
 
 from checkout.bnpl.rules import (
     Action,
-    Choice,
     PlanButton,
+    PlanChoice,
     PlanRules,
     action_data,
     choice_data,
@@ -22,7 +22,7 @@ from checkout.bnpl.rules import (
     split,
 )
 from checkout.domain.money import MAX_AMOUNT
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 
 RULES = PlanRules(deposit_percent=25, options=(2, 3, 4), interval_days=7, collection_hour=10)
 # Saturday 28 November 2026, 12:00 in Nairobi.
@@ -115,7 +115,9 @@ class TestButtons:
         assert data == "plan:4:250000:20261128:ABCDEFGHIJ-L:254712345678"
         assert len(data.encode()) <= 64
         parsed = parse_plan_argument(data.removeprefix("plan:"))
-        assert parsed == Choice(4, MAX_AMOUNT, date(2026, 11, 28), "ABCDEFGHIJ-L", "254712345678")
+        assert parsed == PlanChoice(
+            4, MAX_AMOUNT, date(2026, 11, 28), "ABCDEFGHIJ-L", "254712345678"
+        )
 
     @pytest.mark.parametrize("action", list(Action))
     def test_a_plan_buttons_data_round_trips(self, action: Action) -> None:

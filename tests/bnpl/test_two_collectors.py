@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from checkout.conversation.model import ButtonPressed
 from checkout.domain.ports import PushAccepted
+from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway
 from storage.database import create_engine, session_factory
 from storage.models import OutboxRow, PlanPaymentRow
 from storage.unit_of_work import unit_of_work_factory
-from tests.bnpl.conftest import START, Clock, Shop, make_shop, nairobi, seed_active_plan
+from tests.bnpl.conftest import START, Shop, make_shop, nairobi, seed_active_plan
 
 PLANS = 30
 DUE = nairobi(date(2026, 12, 5))
@@ -42,7 +43,9 @@ async def two_processes(pg_database_url: str) -> AsyncIterator[tuple[Shop, Shop]
     engines = [create_engine(pg_database_url) for _ in range(2)]
     gateway = SlowGateway()
     shops = tuple(
-        make_shop(unit_of_work_factory(session_factory(engine)), clock=Clock(), gateway=gateway)
+        make_shop(
+            unit_of_work_factory(session_factory(engine)), clock=SettableClock(), gateway=gateway
+        )
         for engine in engines
     )
     yield shops[0], shops[1]

@@ -19,6 +19,7 @@ from checkout.conversation.model import Button, Reply, reply_from_payload
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from lipa_testing import FakeTelegram, RateLimits
+from lipa_testing.clocks import SettableClock
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnits
 
@@ -28,14 +29,7 @@ CONFIRM = Reply(
     buttons=((Button("Pay", "pay"), Button("Cancel", "cancel")),),
 )
 PIN = Reply("Check your phone and enter your M-Pesa PIN.", buttons=((Button("Status", "st"),),))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -69,7 +63,7 @@ async def test_a_reply_answered_429_is_sent_again_once_retry_after_has_passed(
 ) -> None:
     fake.flood_next(1, retry_after=1)
     started = time.monotonic()
-    sent = await ReplySender(uow, clock=Clock()).send(bot, CUSTOMER, [CONFIRM])
+    sent = await ReplySender(uow, clock=SettableClock(NOW)).send(bot, CUSTOMER, [CONFIRM])
     assert sent == 1
     assert time.monotonic() - started >= 1.0
     assert fake.texts_to(CUSTOMER) == [CONFIRM.text]
@@ -79,7 +73,7 @@ async def test_a_reply_answered_429_is_sent_again_once_retry_after_has_passed(
 async def test_replies_held_back_beyond_the_bound_go_to_the_outbox_and_out_when_free(
     fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
 ) -> None:
-    clock = Clock()
+    clock = SettableClock(NOW)
     fake.flood_next(1, retry_after=30)
     sent = await ReplySender(uow, clock=clock).send(bot, CUSTOMER, [CONFIRM, PIN])
     assert sent == 0
@@ -117,7 +111,9 @@ async def test_the_replies_after_one_held_back_follow_it_into_the_outbox(
     # the second reply is answered "retry after 29" and handed over with the third.
     fake.enforce_rate_limits(RateLimits(per_private_chat=(1, 30.0)))
     third = Reply("Paid.", buttons=((Button("Receipt", "r"),),))
-    sent = await ReplySender(uow, clock=Clock()).send(bot, CUSTOMER, [CONFIRM, PIN, third])
+    sent = await ReplySender(uow, clock=SettableClock(NOW)).send(
+        bot, CUSTOMER, [CONFIRM, PIN, third]
+    )
     assert sent == 1
     assert fake.texts_to(CUSTOMER) == [CONFIRM.text]
     assert [reply_from_payload(p) for p in await queued(uow)] == [PIN, third]
@@ -128,7 +124,9 @@ async def test_a_wait_longer_than_the_bound_hands_over_without_sleeping_it_out(
 ) -> None:
     fake.flood_next(1, retry_after=3)
     started = time.monotonic()
-    sent = await ReplySender(uow, clock=Clock(), max_wait=2.0).send(bot, CUSTOMER, [CONFIRM])
+    sent = await ReplySender(uow, clock=SettableClock(NOW), max_wait=2.0).send(
+        bot, CUSTOMER, [CONFIRM]
+    )
     assert sent == 0
     assert time.monotonic() - started < 1.0
     assert [reply_from_payload(p) for p in await queued(uow)] == [CONFIRM]
@@ -139,7 +137,7 @@ async def test_telegram_unreachable_hands_the_replies_to_the_outbox(
 ) -> None:
     await fake.go_down("502")
     started = time.monotonic()
-    sent = await ReplySender(uow, clock=Clock()).send(bot, CUSTOMER, [CONFIRM])
+    sent = await ReplySender(uow, clock=SettableClock(NOW)).send(bot, CUSTOMER, [CONFIRM])
     assert sent == 0
     assert time.monotonic() - started >= 1.5  # tried three times, half a second apart and more
     assert [reply_from_payload(p) for p in await queued(uow)] == [CONFIRM]
@@ -149,7 +147,7 @@ async def test_a_customer_who_blocked_the_bot_gets_nothing_queued(
     fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
 ) -> None:
     fake.block_bot(CUSTOMER)
-    sent = await ReplySender(uow, clock=Clock()).send(bot, CUSTOMER, [CONFIRM, PIN])
+    sent = await ReplySender(uow, clock=SettableClock(NOW)).send(bot, CUSTOMER, [CONFIRM, PIN])
     assert sent == 0  # neither went out, and neither ever can: nothing to retry
     assert await queued(uow) == []
 
@@ -159,7 +157,9 @@ async def test_a_plain_reply_goes_out_with_the_next_as_one_message(
 ) -> None:
     fake.enforce_rate_limits()
     menu = Reply("Welcome to Wildwash.", buttons=((Button("Pay an order", "pay_order"),),))
-    sent = await ReplySender(uow, clock=Clock()).send(bot, CUSTOMER, [Reply("Help."), menu])
+    sent = await ReplySender(uow, clock=SettableClock(NOW)).send(
+        bot, CUSTOMER, [Reply("Help."), menu]
+    )
     assert sent == 1
     (message,) = fake.sent_to(CUSTOMER)
     assert message.text == "Help.\n\nWelcome to Wildwash."

@@ -6,23 +6,16 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from lipa_testing.clocks import SettableClock
 from storage.unit_of_work import SqlUnitOfWork
 
 UowFactory = Callable[[], SqlUnitOfWork]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -42,7 +35,7 @@ class RecordingSender:
         self.delivered.append((chat_key, payload["n"]))
 
 
-async def queue(uow: UowFactory, clock: Clock, *items: tuple[str, int]) -> None:
+async def queue(uow: UowFactory, clock: SettableClock, *items: tuple[str, int]) -> None:
     async with uow() as unit:
         for chat, number in items:
             await unit.outbox.add(
@@ -51,12 +44,12 @@ async def queue(uow: UowFactory, clock: Clock, *items: tuple[str, int]) -> None:
         await unit.commit()
 
 
-def sender_for(uow: UowFactory, clock: Clock, sender: RecordingSender) -> OutboxSender:
+def sender_for(uow: UowFactory, clock: SettableClock, sender: RecordingSender) -> OutboxSender:
     return OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock, policy=DeliveryPolicy())
 
 
 async def test_every_message_is_delivered_once(uow: UowFactory) -> None:
-    clock, sender = Clock(), RecordingSender()
+    clock, sender = SettableClock(), RecordingSender()
     await queue(uow, clock, *[(str(chat), n) for n in range(3) for chat in range(5)])
     outbox = sender_for(uow, clock, sender)
     assert await outbox.run_once() == 15
@@ -65,7 +58,7 @@ async def test_every_message_is_delivered_once(uow: UowFactory) -> None:
 
 
 async def test_messages_to_one_chat_keep_their_order_across_a_retry(uow: UowFactory) -> None:
-    clock = Clock()
+    clock = SettableClock()
     sender = RecordingSender(failures=[DeliveryFailed("429", retry_after=5)])
     await queue(uow, clock, ("42", 1), ("42", 2), ("42", 3))
     outbox = sender_for(uow, clock, sender)
@@ -78,7 +71,7 @@ async def test_messages_to_one_chat_keep_their_order_across_a_retry(uow: UowFact
 
 
 async def test_a_failure_without_retry_after_backs_off_and_is_retried(uow: UowFactory) -> None:
-    clock = Clock()
+    clock = SettableClock()
     sender = RecordingSender(failures=[DeliveryFailed("network", retry_after=0.0)] * 2)
     await queue(uow, clock, ("42", 1))
     outbox = sender_for(uow, clock, sender)
@@ -91,7 +84,7 @@ async def test_a_failure_without_retry_after_backs_off_and_is_retried(uow: UowFa
 
 
 async def test_a_crashing_sender_loses_nothing(uow: UowFactory) -> None:
-    clock = Clock()
+    clock = SettableClock()
     sender = RecordingSender(crash=True)
     await queue(uow, clock, ("42", 1))
     outbox = sender_for(uow, clock, sender)
@@ -103,7 +96,7 @@ async def test_a_crashing_sender_loses_nothing(uow: UowFactory) -> None:
 async def test_a_hopeless_message_is_given_up_and_does_not_block_the_chat(
     uow: UowFactory,
 ) -> None:
-    clock = Clock()
+    clock = SettableClock()
     sender = RecordingSender(failures=[DeliveryFailed("blocked", retry_after=None)])
     await queue(uow, clock, ("42", 1), ("42", 2))
     outbox = sender_for(uow, clock, sender)
@@ -116,7 +109,7 @@ async def test_a_hopeless_message_is_given_up_and_does_not_block_the_chat(
 async def test_a_message_claimed_by_a_dead_sender_is_sent_after_the_lease(
     uow: UowFactory,
 ) -> None:
-    clock = Clock()
+    clock = SettableClock()
     await queue(uow, clock, ("42", 1))
     async with uow() as unit:  # a sender claims it, then dies before sending
         await unit.outbox.claim_due(now=clock(), limit=10, lease_seconds=60)
@@ -129,7 +122,7 @@ async def test_a_message_claimed_by_a_dead_sender_is_sent_after_the_lease(
 
 
 async def test_staff_notifications_due_together_go_out_as_one_digest(uow: UowFactory) -> None:
-    clock = Clock()
+    clock = SettableClock()
     async with uow() as unit:
         for number in range(30):
             await unit.outbox.add(
@@ -157,7 +150,7 @@ async def test_staff_notifications_due_together_go_out_as_one_digest(uow: UowFac
 
 
 async def test_a_digest_never_exceeds_its_size(uow: UowFactory) -> None:
-    clock = Clock()
+    clock = SettableClock()
     async with uow() as unit:
         for number in range(50):
             await unit.outbox.add(
@@ -187,7 +180,7 @@ async def test_a_digest_never_exceeds_its_size(uow: UowFactory) -> None:
 async def test_a_throttled_chat_holds_its_whole_queue_until_telegram_allows_it(
     uow: UowFactory,
 ) -> None:
-    clock = Clock()
+    clock = SettableClock()
     await queue(uow, clock, ("-100", 1))
     sender = RecordingSender(failures=[DeliveryFailed("429", retry_after=30)])
     outbox = sender_for(uow, clock, sender)
@@ -222,7 +215,7 @@ class GatedSender:
 
 
 async def test_a_chat_slow_to_take_its_messages_holds_up_no_other_chat(uow: UowFactory) -> None:
-    clock = Clock()
+    clock = SettableClock()
     sender = GatedSender(slow_chat="-100")  # a staff group held to 20 messages a minute
     outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock, policy=DeliveryPolicy())
     await queue(uow, clock, ("-100", 1), ("42", 2))

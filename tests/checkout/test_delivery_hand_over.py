@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from checkout.domain.records import Channel, OutboxMessage
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from lipa_testing.clocks import SettableClock
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnits
-from tests.checkout.test_delivery import Clock, GatedSender, RecordingSender, queue
+from tests.checkout.test_delivery import GatedSender, RecordingSender, queue
 
 
 @dataclass
@@ -63,7 +64,7 @@ async def rows(units: SqlUnits) -> list[tuple[int, datetime | None]]:
 async def test_a_commit_hands_its_messages_over_claimed_and_they_are_sent_once(
     uow: SqlUnits,
 ) -> None:
-    clock = Clock()
+    clock = SettableClock()
     sender = GatedSender(slow_chat="none")
     outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
     handed = uow.delivery = Handed(outbox)
@@ -84,7 +85,7 @@ async def test_a_commit_hands_its_messages_over_claimed_and_they_are_sent_once(
 async def test_a_chat_with_an_earlier_message_undelivered_is_left_to_the_claim_in_order(
     uow: SqlUnits,
 ) -> None:
-    clock = Clock()
+    clock = SettableClock()
     sender = GatedSender(slow_chat="-100")  # a staff group waiting for Telegram's limit
     # No polling within the test's time: only the end of the first delivery can wake it.
     patient = DeliveryPolicy(idle_poll_seconds=60, held_back_poll_seconds=60)
@@ -103,7 +104,7 @@ async def test_a_chat_with_an_earlier_message_undelivered_is_left_to_the_claim_i
 
 
 async def test_nothing_is_claimed_for_a_sender_that_is_not_running(uow: SqlUnits) -> None:
-    clock, sender = Clock(), RecordingSender()
+    clock, sender = SettableClock(), RecordingSender()
     outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
     handed = uow.delivery = Handed(outbox)
     await queue(uow, clock, ("42", 1))
@@ -116,7 +117,7 @@ async def test_nothing_is_claimed_for_a_sender_that_is_not_running(uow: SqlUnits
 async def test_messages_handed_to_a_sender_that_stopped_are_sent_after_the_lease(
     uow: SqlUnits,
 ) -> None:
-    clock, lease_seconds = Clock(), 60.0
+    clock, lease_seconds = SettableClock(), 60.0
     stuck = GatedSender(slow_chat="42")  # the process stops while this send hangs
     policy = DeliveryPolicy(lease_seconds=lease_seconds)
     outbox = OutboxSender(uow, {Channel.TELEGRAM: stuck}, clock=clock, policy=policy)
@@ -140,7 +141,7 @@ async def test_a_full_flight_takes_nothing_more_and_claims_it_when_there_is_room
 ) -> None:
     # In a burst, messages handed over beyond the flight could outwait their lease (and be
     # claimed and sent twice): past ``batch_size`` chats in flight nothing more is claimed.
-    clock = Clock()
+    clock = SettableClock()
     sender = GatedSender(slow_chat="none")
     blocked = asyncio.Event()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 
@@ -15,6 +14,7 @@ from checkout.domain.ports import PaymentResult
 from checkout.domain.records import Channel, OrderStatus
 from checkout.payments.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
+from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, paid
 from storage.unit_of_work import SqlUnitOfWork
 from tests.checkout.test_flow import Chat, FakeContext, order, texts
@@ -50,20 +50,12 @@ class TestTheFlow:
         assert "already on its way" in texts(turn)[0]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class Shop:
     """The conversation, payment and settlement services on one database."""
 
     def __init__(self, uow: UowFactory) -> None:
         self.uow = uow
-        self.clock = Clock()
+        self.clock = SettableClock()
         self.gateway = FakeGateway()
         self.settlement = SettlementService(uow, clock=self.clock, staff=StaffChat("-100"))
         self.payments = PaymentService(uow, self.gateway, self.settlement, clock=self.clock)

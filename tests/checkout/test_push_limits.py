@@ -33,6 +33,7 @@ from checkout.payments.limit_views import refusal_text
 from checkout.payments.limits import PushLimiter, PushLimits, PushRefused, RefusalReason
 from checkout.payments.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
+from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.database import create_engine, session_factory
 from storage.models import PaymentRow
@@ -45,25 +46,12 @@ VICTIM = "254712345678"
 STAFF = "-100"
 
 
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @dataclass
 class Desk:
     """The payment service with the default limits, on one database."""
 
     uow: UowFactory
-    clock: Clock
+    clock: SettableClock
     gateway: FakeGateway
     settlement: SettlementService
     payments: PaymentService
@@ -106,7 +94,7 @@ class Desk:
 def make_desk(
     uow: UowFactory, limits: PushLimits | None = None, gateway: FakeGateway | None = None
 ) -> Desk:
-    clock = Clock()
+    clock = SettableClock()
     gateway = gateway or FakeGateway()
     staff = StaffChat(STAFF)
     settlement = SettlementService(uow, clock=clock, staff=staff)

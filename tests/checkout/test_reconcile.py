@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from checkout.domain.ports import NewPayment, PushFailed, PushProblem, QueryAnsw
 from checkout.domain.records import Channel, PaymentStatus
 from checkout.payments.reconcile import CheckResult, ReconcilePolicy, Reconciler
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -26,20 +27,12 @@ POLICY = ReconcilePolicy(
 )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class World:
     """Services around one database, a fake gateway and a hand-moved clock."""
 
     def __init__(self, uow: UowFactory, *, confirm: bool = False) -> None:
         self.uow = uow
-        self.clock = Clock()
+        self.clock = SettableClock()
         self.gateway = FakeGateway()
         self.settlement = SettlementService(
             uow,

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,20 +18,11 @@ from checkout.domain.ports import PushFailed, PushProblem, QueryAnswer
 from checkout.domain.records import Channel, OrderStatus, PaymentStatus
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from checkout.payments.start import PaymentService
+from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.unit_of_work import SqlUnitOfWork
 
 UowFactory = Callable[[], SqlUnitOfWork]
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -43,7 +34,7 @@ class Shop:
     settlement: SettlementService
     payments: PaymentService
     chat: ConversationService
-    clock: Clock
+    clock: SettableClock
 
     async def say(self, *events: Event, chat: str = "42") -> list[Reply]:
         replies: list[Reply] = []
@@ -61,7 +52,7 @@ class Shop:
 
 @pytest.fixture
 async def shop(uow: UowFactory) -> Shop:
-    clock = Clock()
+    clock = SettableClock()
     gateway = FakeGateway()
     settlement = SettlementService(uow, clock=clock, staff=StaffChat("-100"))
     payments = PaymentService(uow, gateway, settlement, clock=clock)
@@ -273,7 +264,7 @@ class TestSettling:
         assert outcome is SettleOutcome.UNKNOWN
         assert await shop.outbox() == []
         async with shop.uow() as unit:
-            assert await unit.events.latest("ws_CO_999", "callback_unmatched") is not None
+            assert await unit.audit.latest("ws_CO_999", "callback_unmatched") is not None
 
     @pytest.mark.parametrize(
         ("reported", "outcome"),

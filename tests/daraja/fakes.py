@@ -125,20 +125,6 @@ class FakeDaraja:
         return httpx.Response(404)
 
 
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock forward."""
-        self.now += seconds
-
-
 class CallbackReceiver:
     """A small aiohttp server that records every callback POSTed to it."""
 

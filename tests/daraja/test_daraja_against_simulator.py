@@ -27,7 +27,8 @@ from daraja.simulator import (
     SimulatorSettings,
 )
 from daraja.transport import build_http_client
-from tests.daraja.fakes import CallbackReceiver, FakeClock
+from lipa_testing.clocks import MonotonicClock
+from tests.daraja.fakes import CallbackReceiver
 
 
 async def test_paying_customer_callback_arrives_and_query_confirms(
@@ -147,7 +148,7 @@ async def test_a_token_invalidated_elsewhere_is_refreshed_once_and_the_push_rese
 async def test_an_expiring_token_is_refreshed_before_it_is_refused(
     receiver: CallbackReceiver, sim_config: DarajaConfig, retry: RetryPolicy
 ) -> None:
-    clock = FakeClock()
+    clock = MonotonicClock()
     settings = SimulatorSettings(token_lifetime=600, callback_delay=0.01)
     async with (
         SimulatorServer(settings, monotonic=clock) as server,

@@ -31,7 +31,8 @@ from daraja.simulator import (
     create_simulator_app,
     serve_forever,
 )
-from tests.daraja.fakes import CallbackReceiver, FakeClock
+from lipa_testing.clocks import MonotonicClock
+from tests.daraja.fakes import CallbackReceiver
 
 TOKEN = "/oauth/v1/generate"
 PUSH = "/mpesa/stkpush/v1/processrequest"
@@ -145,7 +146,7 @@ class TestOAuth:
         assert simulator.daraja.counters.tokens_issued == 2
 
     async def test_an_expired_token_is_refused(self) -> None:
-        clock = FakeClock()
+        clock = MonotonicClock()
         settings = SimulatorSettings(token_lifetime=60)
         async with (
             SimulatorServer(settings, monotonic=clock) as server,

@@ -14,24 +14,24 @@ from daraja.config import DarajaConfig, Secret
 from daraja.errors import DarajaApiError, DarajaAuthError, DarajaProtocolError, DarajaUnavailable
 from daraja.oauth import DarajaAuth, TokenCache
 from daraja.retry import RetryPolicy
+from lipa_testing.clocks import MonotonicClock
 from tests.daraja.fakes import (
     CALLBACK_URL,
     PUSH_PATH,
     QUERY_PATH,
     TOKEN_PATH,
-    FakeClock,
     FakeDaraja,
     daraja_error,
 )
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> MonotonicClock:
+    return MonotonicClock()
 
 
 @pytest.fixture
-def tokens(http: httpx.AsyncClient, retry: RetryPolicy, clock: FakeClock) -> TokenCache:
+def tokens(http: httpx.AsyncClient, retry: RetryPolicy, clock: MonotonicClock) -> TokenCache:
     return TokenCache(http, "test-key", Secret("test-secret"), retry=retry, clock=clock)
 
 
@@ -69,7 +69,7 @@ async def test_200_concurrent_pushes_from_cold_start_make_one_token_request(
 
 @pytest.mark.parametrize("expires_in", ["3599", 3599, 3599.0])
 async def test_token_is_reused_until_a_margin_before_expiry(
-    fake: FakeDaraja, tokens: TokenCache, clock: FakeClock, expires_in: Any
+    fake: FakeDaraja, tokens: TokenCache, clock: MonotonicClock, expires_in: Any
 ) -> None:
     fake.expires_in = expires_in
     assert await tokens.get() == "token-1"
@@ -81,7 +81,7 @@ async def test_token_is_reused_until_a_margin_before_expiry(
 
 
 async def test_a_short_lived_token_is_used_for_half_its_life(
-    fake: FakeDaraja, tokens: TokenCache, clock: FakeClock
+    fake: FakeDaraja, tokens: TokenCache, clock: MonotonicClock
 ) -> None:
     fake.expires_in = "10"
     await tokens.get()
@@ -92,7 +92,7 @@ async def test_a_short_lived_token_is_used_for_half_its_life(
 
 
 async def test_expired_token_is_refreshed_before_a_push(
-    fake: FakeDaraja, http: httpx.AsyncClient, config: DarajaConfig, clock: FakeClock
+    fake: FakeDaraja, http: httpx.AsyncClient, config: DarajaConfig, clock: MonotonicClock
 ) -> None:
     client = DarajaClient(http, config, monotonic=clock)
     await client.stk_push("0712345678", 10, "REF", "Desc", CALLBACK_URL)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,20 +19,13 @@ from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.payments.settle import SettlementService
 from checkout.platform.events import EventPublisher, EventType
+from lipa_testing.clocks import SettableClock
 from storage.unit_of_work import SqlUnitOfWork
 from tests.events.receiver import Receiver
 from webhook.events import EventWebhookSender
 
 SECRET = "event-secret-for-tests-0123"
 UowFactory = Callable[[], SqlUnitOfWork]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -48,7 +41,7 @@ class Chats:
 @dataclass
 class World:
     uow: UowFactory
-    clock: Clock
+    clock: SettableClock
     settlement: SettlementService
     outbox: OutboxSender
 
@@ -100,7 +93,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def build(uow: UowFactory, http: httpx.AsyncClient, urls: list[str], secret: str = SECRET) -> World:
-    clock = Clock()
+    clock = SettableClock()
     publisher = EventPublisher(urls, clock=clock)
     settlement = SettlementService(uow, clock=clock, listeners=[publisher])
     outbox = OutboxSender(

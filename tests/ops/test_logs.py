@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from checkout.domain.phones import mask_phone
 from checkout.runtime.log_context import log_fields
 from lipa.app import callback_secret
 from lipa.logs import ContextTextFormatter, JsonFormatter, Redactor, mask_phones, secret_values
@@ -99,6 +100,12 @@ def test_the_simulators_random_callback_secret_is_kept_out_too() -> None:
         root.removeHandler(handler)
     assert made not in stream.getvalue()
     assert "/mpesa/callback/[redacted]" in stream.getvalue()
+
+
+@pytest.mark.parametrize("phone", ["254712345678", "+254712345678", "0712345678", "0112345678"])
+def test_each_phone_in_a_line_is_masked_by_the_one_phone_masking_rule(phone: str) -> None:
+    assert mask_phones(f"push to {phone} sent") == f"push to {mask_phone(phone)} sent"
+    assert phone not in mask_phones(f"push to {phone} sent")
 
 
 def test_numbers_that_are_not_phones_are_left_alone() -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from checkout.domain.ports import NewPayment, Settlement, UnitOfWork
-from checkout.domain.records import Channel, Payment, PaymentStatus
+from checkout.domain.records import AuditKind, Channel, Payment, PaymentStatus
 
 RESULT_CODES = {
     PaymentStatus.PAID: 0,
@@ -54,8 +54,8 @@ async def seed(units: Callable[[], UnitOfWork], item: Seed) -> Payment:
         )
         if item.status is not PaymentStatus.PENDING:
             settled_at = item.at + timedelta(seconds=30)
-            await unit.events.record(
-                kind="callback",
+            await unit.audit.record(
+                kind=AuditKind.CALLBACK,
                 payload={"result_code": RESULT_CODES[item.status]},
                 now=settled_at,
                 payment_id=payment.id,

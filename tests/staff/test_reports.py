@@ -130,7 +130,7 @@ async def test_find_matches_a_receipt_an_order_or_a_phone_with_events(uow: UowFa
 
     by_receipt = await reports.find(SearchTerms.parse("nlj7rt61sv") or pytest.fail("no terms"))
     assert [found.payment.id for found in by_receipt] == [second.id]
-    assert [event.kind for event in by_receipt[0].events] == ["callback"]
+    assert [entry.kind for entry in by_receipt[0].audit] == ["callback"]
 
     by_order = await reports.find(SearchTerms.parse("ww-1042") or pytest.fail("no terms"))
     assert [found.payment.id for found in by_order] == [second.id, first.id]

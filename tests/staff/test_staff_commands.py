@@ -13,7 +13,7 @@ import pytest
 
 from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import PaymentStatus
-from checkout.i18n.texts import NAIROBI
+from checkout.domain.time import NAIROBI
 from lipa.service import Service
 from lipa_testing import FakeTelegram, SentMessage
 from lipa_testing.sms_api import FakeSmsApi

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from checkout.domain.records import Language
 from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
+from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app
@@ -30,19 +31,6 @@ from webhook.ussd import ANSWER_SECONDS, USSD_EVENTS_PATH, USSD_PATH, UssdHandle
 UowFactory = Callable[[], SqlUnitOfWork]
 CALLER = "+254712345678"
 CALLER_KEY = "254712345678"
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def assert_fits(answer: str) -> None:
@@ -57,7 +45,7 @@ class UssdShop:
     """The USSD checkout around one database: services, a fake gateway and an HTTP client."""
 
     uow: UowFactory
-    clock: Clock
+    clock: SettableClock
     gateway: FakeGateway
     settlement: SettlementService
     payments: PaymentService
@@ -160,7 +148,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         limits: PushLimits | None = None,
         answer_seconds: float = ANSWER_SECONDS,
     ) -> UssdShop:
-        clock = Clock()
+        clock = SettableClock()
         gateway = FakeGateway()
         copies = TelegramCopies(clock=clock)
         settlement = SettlementService(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checkout.channels.gsm import gsm7_length
-from checkout.channels.ussd.screens import Choice, Screen, build_screen
+from checkout.channels.ussd.screens import Screen, ScreenChoice, build_screen
 from checkout.conversation.model import Button, Reply, Step
 from checkout.domain.records import Channel, Language
 from tests.ussd.conftest import CALLER_KEY, MakeShop, UssdShop
@@ -125,7 +125,7 @@ class TestScreens:
     def test_a_screen_survives_storage(self) -> None:
         screen = Screen(
             body="Pay?",
-            choices=(Choice("Pay", "pay"), Choice("Cancel", "cancel")),
+            choices=(ScreenChoice("Pay", "pay"), ScreenChoice("Cancel", "cancel")),
             navigable=True,
             language="sw",
         ).with_notice("Chaguo si sahihi.")

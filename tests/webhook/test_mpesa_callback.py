@@ -125,7 +125,7 @@ async def test_an_unknown_checkout_request_id_is_recorded_and_acknowledged(
     response = await client.post(f"/mpesa/callback/{SECRET}", json=callback("ws_CO_nobody"))
     assert response.status == 200
     async with uow() as unit:
-        assert await unit.events.latest("ws_CO_nobody", "callback_unmatched") is not None
+        assert await unit.audit.latest("ws_CO_nobody", "callback_unmatched") is not None
     assert await status(uow) is PaymentStatus.PENDING
 
 

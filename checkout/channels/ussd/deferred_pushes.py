@@ -28,7 +28,6 @@ from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
 from checkout.domain.ports import (
-    Clock,
     PushAccepted,
     PushFailed,
     PushOutcome,
@@ -37,6 +36,7 @@ from checkout.domain.ports import (
     UnitOfWorkFactory,
 )
 from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.start import PaymentService
 
@@ -80,7 +80,7 @@ class PushPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class Pushed:
+class DeferredPushAttempt:
     """What one attempt did with a queued push (``outcome`` None: it is tried again later)."""
 
     push: QueuedPush
@@ -111,10 +111,10 @@ class PushWorker:
         """Ask the running loop to look at the queue now (called after a push is queued)."""
         self._wake.set()
 
-    async def run_once(self) -> list[Pushed]:
+    async def run_once(self) -> list[DeferredPushAttempt]:
         """Finish interrupted pushes, then send every push due now; return what each did."""
         await self._finish_interrupted()
-        done: list[Pushed] = []
+        done: list[DeferredPushAttempt] = []
         while True:
             batch = await self._claim(self._policy.batch_size)
             done += await asyncio.gather(*(self._send(push) for push in batch))
@@ -123,7 +123,7 @@ class PushWorker:
 
     async def run_forever(self) -> None:
         """Send pushes as they fall due until cancelled; pushes in flight get a grace period."""
-        in_flight: set[asyncio.Task[Pushed]] = set()
+        in_flight: set[asyncio.Task[DeferredPushAttempt]] = set()
         try:
             while True:
                 self._wake.clear()
@@ -180,7 +180,7 @@ class PushWorker:
             # Its payment stays pending: the reconciler asks Daraja or lets it expire.
             log.warning("push %s was interrupted mid-call; it is not sent again", push.id)
 
-    async def _send(self, push: QueuedPush) -> Pushed:
+    async def _send(self, push: QueuedPush) -> DeferredPushAttempt:
         """Send one claimed push, or finish it without sending when that is no longer right."""
         async with self._units() as unit:
             payment = await unit.payments.get(push.payment_id)
@@ -205,7 +205,7 @@ class PushWorker:
             async with self._units() as unit:
                 await unit.pushes.retry_later(push.id, at=retry_at, error=sent.detail)
                 await unit.commit()
-            return Pushed(push, None, sent.problem)
+            return DeferredPushAttempt(push, None, sent.problem)
         return await self._give_up(push, payment, sent)
 
     async def _finish(
@@ -214,15 +214,15 @@ class PushWorker:
         outcome: PushOutcome,
         error: str | None = None,
         problem: PushProblem | None = None,
-    ) -> Pushed:
+    ) -> DeferredPushAttempt:
         async with self._units() as unit:
             await unit.pushes.finish(push.id, outcome=outcome, now=self._clock(), error=error)
             await unit.commit()
-        return Pushed(push, outcome, problem)
+        return DeferredPushAttempt(push, outcome, problem)
 
     async def _give_up(
         self, push: QueuedPush, payment: Payment, failure: PushFailed | None
-    ) -> Pushed:
+    ) -> DeferredPushAttempt:
         """Fail the payment (its prompt never reached the phone) and tell the customer why.
 
         ``failure`` None: the push was not sent in time. The payment, the message and the
@@ -260,4 +260,4 @@ class PushWorker:
                     await self._copies.copy(unit, payment, text)
             await unit.pushes.finish(push.id, outcome=outcome, now=now, error=failure.detail)
             await unit.commit()
-        return Pushed(push, outcome, failure.problem)
+        return DeferredPushAttempt(push, outcome, failure.problem)

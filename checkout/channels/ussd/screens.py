@@ -28,7 +28,7 @@ END: Final = "END "
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
+class ScreenChoice:
     """A numbered choice: what the customer reads and the button data it stands for."""
 
     label: str
@@ -45,7 +45,7 @@ class Screen:
     """
 
     body: str
-    choices: tuple[Choice, ...] = ()
+    choices: tuple[ScreenChoice, ...] = ()
     ends: bool = False
     takes_text: bool = False
     navigable: bool = False
@@ -126,7 +126,7 @@ class Screen:
         return cls(
             body=str(data.get("body", "")),
             choices=tuple(
-                Choice(str(label), str(value)) for label, value in data.get("choices", [])
+                ScreenChoice(str(label), str(value)) for label, value in data.get("choices", [])
             ),
             ends=bool(data.get("ends", False)),
             takes_text=bool(data.get("takes_text", False)),
@@ -147,7 +147,7 @@ def build_screen(replies: Sequence[Reply], *, step: Step, language: Language) ->
     with_buttons = [reply for reply in replies if reply.buttons]
     choices = (
         tuple(
-            Choice(to_gsm7(button.label), button.data)
+            ScreenChoice(to_gsm7(button.label), button.data)
             for row in with_buttons[-1].buttons
             for button in row
         )

@@ -30,8 +30,9 @@ from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.conversation.service import ConversationService
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
-from checkout.domain.ports import Clock, UnitOfWorkFactory, UssdSession, UssdStatus
+from checkout.domain.ports import UnitOfWorkFactory, UssdSession, UssdStatus
 from checkout.domain.records import Channel, Language
+from checkout.domain.time import Clock
 from checkout.i18n.texts import t
 from checkout.payments.limit_views import refusal_text
 

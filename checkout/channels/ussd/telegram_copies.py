@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from checkout.conversation.model import Reply, reply_to_payload
-from checkout.domain.ports import Clock, UnitOfWork
+from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.domain.time import Clock
 from checkout.payments.settle import customer_reply
 
 

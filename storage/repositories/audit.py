@@ -1,4 +1,4 @@
-"""The audit trail of raw callbacks and query answers."""
+"""The payment audit trail of raw callbacks and query answers (the ``payment_events`` table)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from checkout.domain.records import AuditKind
 from storage.models import PaymentEventRow, PaymentRow
 
 # Core on the table, built once: the ORM's bulk-insert path costs more than the round trip.
@@ -26,8 +27,8 @@ _LATEST = (
 )
 
 
-class SqlPaymentEventRepository:
-    """Events in the ``payment_events`` table; rows are only ever appended."""
+class SqlAuditRepository:
+    """Audit entries in the ``payment_events`` table; rows are only ever appended."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -36,19 +37,19 @@ class SqlPaymentEventRepository:
     async def record(
         self,
         *,
-        kind: str,
+        kind: AuditKind,
         payload: dict[str, Any],
         now: datetime,
         payment_id: int | None = None,
         checkout_request_id: str | None = None,
         note: str | None = None,
     ) -> None:
-        """Append one event (written with the unit's other events in one statement)."""
+        """Append one entry (written with the unit's other entries in one statement)."""
         self._pending.append(
             {
                 "payment_id": payment_id,
                 "checkout_request_id": checkout_request_id,
-                "kind": kind,
+                "kind": str(kind),
                 "payload": payload,
                 "note": note,
                 "received_at": now,
@@ -56,20 +57,20 @@ class SqlPaymentEventRepository:
         )
 
     async def flush(self) -> None:
-        """Write the recorded events."""
+        """Write the recorded entries."""
         if self._pending:
             rows, self._pending = self._pending, []
             await self._session.execute(_INSERT, rows)
 
     def discard(self) -> None:
-        """Forget recorded events (the unit rolled back)."""
+        """Forget recorded entries (the unit rolled back)."""
         self._pending = []
 
-    async def latest(self, checkout_request_id: str, kind: str) -> dict[str, Any] | None:
-        """The payload of the latest event of ``kind`` for this CheckoutRequestID, if any."""
+    async def latest(self, checkout_request_id: str, kind: AuditKind) -> dict[str, Any] | None:
+        """The payload of the latest entry of ``kind`` for this CheckoutRequestID, if any."""
         await self.flush()
         payload: dict[str, Any] | None = await self._session.scalar(
-            _LATEST, {"checkout_request_id": checkout_request_id, "kind": kind}
+            _LATEST, {"checkout_request_id": checkout_request_id, "kind": str(kind)}
         )
         return payload
 
@@ -84,7 +85,7 @@ class SqlPaymentEventRepository:
         rows = await self._session.scalars(
             select(PaymentEventRow.payload)
             .where(
-                PaymentEventRow.kind == "callback_unmatched",
+                PaymentEventRow.kind == str(AuditKind.CALLBACK_UNMATCHED),
                 PaymentEventRow.received_at > received_after,
                 PaymentEventRow.received_at <= received_before,
                 ~known.exists(),
