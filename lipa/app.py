@@ -26,14 +26,15 @@ from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.flow import FlowSettings
 from checkout.conversation.service import ConversationService
-from checkout.domain.ports import MessageSender, SettlementListener, UnitOfWorkFactory
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.reconcile import ReconcilePolicy, Reconciler
 from checkout.payments.settle import SettlementService
 from checkout.payments.start import PaymentService
+from checkout.payments.unit import SettlementListener
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
@@ -55,7 +56,7 @@ from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.notify import listen_forever
-from storage.unit_of_work import unit_of_work_factory
+from storage.unit_of_work import SqlUnits, unit_of_work_factory
 from webhook.events import EventWebhookSender
 from webhook.metrics import LipaMetrics
 from webhook.mpesa import SourceCheck, callback_path
@@ -79,7 +80,7 @@ class Lipa:
 
     settings: Settings
     engine: AsyncEngine
-    units: UnitOfWorkFactory
+    units: SqlUnits
     settlement: SettlementService
     callbacks: SettlementBatcher
     payments: PaymentService

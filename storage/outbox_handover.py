@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from checkout.domain.ports import OutboxDelivery
+from checkout.outbox.ports import OutboxDelivery
 from storage.notify import notify_in
 
 if TYPE_CHECKING:

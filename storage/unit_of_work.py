@@ -9,7 +9,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from checkout.domain.ports import OutboxDelivery
+from checkout.outbox.ports import OutboxDelivery
 from storage.outbox_handover import OutboxHandOver
 from storage.repositories.callback_bodies import SqlCallbackBodyRepository
 from storage.repositories.conversations import SqlConversationRepository
@@ -27,7 +27,7 @@ from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
 
 class SqlUnitOfWork:
-    """Implements ``checkout.domain.ports.UnitOfWork`` on one SQLAlchemy session.
+    """Implements ``checkout.payments.unit.UnitOfWork`` on one SQLAlchemy session.
 
     Leaving the ``async with`` block without :meth:`commit` rolls back. Whoever needs to act
     around a commit registers a step: :meth:`before_commit` steps run in the transaction

@@ -19,10 +19,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, Pushed, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
 from checkout.bnpl.views import due_reply, reminder_reply
-from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
+from checkout.domain.ports import Clock
+from checkout.payments.gateway import PushProblem
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
 
@@ -59,7 +61,7 @@ class InstallmentCollector:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: PlanUnitOfWorkFactory,
         pusher: PlanPusher,
         ledger: PlanLedger,
         *,
@@ -175,7 +177,7 @@ class InstallmentCollector:
             await unit.commit()
 
     async def _refused(
-        self, unit: UnitOfWork, plan: Plan, installment: Installment, now: datetime
+        self, unit: PlanUnitOfWork, plan: Plan, installment: Installment, now: datetime
     ) -> None:
         """The payment service refused the push: a paid-off order ends the plan, else retry soon."""
         order = await unit.orders.get(plan.order_reference)

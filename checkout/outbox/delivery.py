@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from checkout.domain.ports import Clock, DeliveryFailed, MessageSender, UnitOfWorkFactory
+from checkout.domain.ports import Clock
 from checkout.domain.records import Channel, OutboxMessage
+from checkout.outbox.ports import DeliveryFailed, MessageSender, OutboxUnitOfWorkFactory
 from checkout.runtime.leased_worker import WakeableLoop, drain, seconds_until
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: OutboxUnitOfWorkFactory,
         senders: Mapping[Channel, MessageSender],
         *,
         clock: Clock,
@@ -327,7 +328,7 @@ class _SentMarks:
     one transaction is committing, the marks that arrive meanwhile are gathered for the next.
     """
 
-    def __init__(self, units: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, units: OutboxUnitOfWorkFactory, clock: Clock) -> None:
         self._units = units
         self._clock = clock
         self._queued: list[tuple[list[int], asyncio.Future[None]]] = []

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from checkout.conversation.model import Reply, reply_to_payload
-from checkout.domain.ports import Clock, UnitOfWorkFactory
+from checkout.domain.ports import Clock
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.i18n import texts
+from checkout.payments.unit import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from checkout.domain.records import StaffChat

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from checkout.domain.ports import Clock, PaymentGateway, PushFailed, UnitOfWorkFactory
+from checkout.domain.ports import Clock
 from checkout.domain.records import Payment
+from checkout.payments.gateway import PaymentGateway, PushFailed
 from checkout.payments.settle import SettlementService, SettleOutcome, result_from_json
+from checkout.payments.unit import UnitOfWorkFactory
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
 

@@ -19,18 +19,7 @@ from checkout.conversation.flow import retry_button
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.ports import (
-    Clock,
-    PaymentGateway,
-    PaymentResult,
-    PushFailed,
-    ReceiptDetails,
-    SettledReplyHook,
-    Settlement,
-    SettlementListener,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from checkout.domain.ports import Clock
 from checkout.domain.records import (
     BodyStatus,
     Language,
@@ -43,6 +32,14 @@ from checkout.domain.records import (
 )
 from checkout.i18n import texts
 from checkout.payments.callback_bodies import CallbackBodies
+from checkout.payments.gateway import PaymentGateway, PaymentResult, PushFailed
+from checkout.payments.ports import ReceiptDetails, Settlement
+from checkout.payments.unit import (
+    SettledReplyHook,
+    SettlementListener,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 

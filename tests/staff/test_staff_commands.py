@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import png
 import pytest
 
-from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import PaymentStatus
 from checkout.i18n.texts import NAIROBI
+from checkout.payments.unit import UnitOfWorkFactory
 from lipa.service import Service
 from lipa_testing import FakeTelegram, SentMessage
 from tests.e2e.conftest import StartService, service_settings

@@ -26,18 +26,13 @@ from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
-from checkout.domain.ports import (
-    Clock,
-    PushAccepted,
-    PushFailed,
-    PushOutcome,
-    PushProblem,
-    QueuedPush,
-    UnitOfWorkFactory,
-)
+from checkout.domain.ports import Clock
 from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.i18n import texts
+from checkout.payments.gateway import PushAccepted, PushFailed, PushProblem
+from checkout.payments.ports import PushOutcome, QueuedPush
 from checkout.payments.start import PaymentService
+from checkout.payments.unit import UnitOfWorkFactory
 from checkout.runtime.leased_worker import WakeableLoop, drain, seconds_until
 
 log = logging.getLogger(__name__)
