@@ -6,12 +6,14 @@ it needs. :class:`Lipa` holds the wired parts of one running process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -199,10 +201,13 @@ def plan_rules(settings: Settings) -> PlanRules:
     )
 
 
-def source_check(settings: Settings) -> SourceCheck:
-    """The callback allowlist from the settings."""
+def source_check(
+    settings: Settings, networks: Sequence[IPv4Network | IPv6Network] | None = None
+) -> SourceCheck:
+    """Who may call a route (the callback allowlist by default), read through the one proxy
+    header the settings trust."""
     return SourceCheck(
-        networks=tuple(settings.callback_networks),
+        networks=tuple(settings.callback_networks if networks is None else networks),
         trusted_header=settings.mpesa_callback_trusted_header or None,
     )
 
@@ -312,14 +317,15 @@ async def open_lipa(
             listeners=listeners,
             reply_hook=ledger,
         )
-        push_box: list[PushWorker] = []
+        # Set when a USSD push is queued: wakes the push worker, built after the payments.
+        push_queued = asyncio.Event()
         payments = PaymentService(
             units,
             timed,
             settlement,
             clock=clock,
             push_delay=timedelta(seconds=settings.ussd_push_delay_seconds),
-            on_queued=lambda: push_box[0].wake(),
+            on_queued=push_queued.set,
             limiter=PushLimiter(push_limits(settings), staff=staff),
         )
         pushes = PushWorker(
@@ -329,8 +335,8 @@ async def open_lipa(
             copies=copies,
             # A claim outlasts the longest push with the client's own retries.
             policy=PushPolicy(lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30)),
+            woken_by=push_queued,
         )
-        push_box.append(pushes)
         flow_settings = FlowSettings(
             business_name=settings.business_name,
             accept_unknown_orders=settings.accept_unknown_orders,

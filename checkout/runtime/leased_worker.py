@@ -54,12 +54,19 @@ class WakeableLoop:
     """Runs a worker's passes until cancelled, sleeping between them until due or woken."""
 
     def __init__(
-        self, name: str, *, idle_poll_seconds: float, logger: logging.Logger | None = None
+        self,
+        name: str,
+        *,
+        idle_poll_seconds: float,
+        logger: logging.Logger | None = None,
+        woken_by: asyncio.Event | None = None,
     ) -> None:
+        """``woken_by`` is the event that wakes the loop, when something built before the
+        worker must be able to wake it (else the loop makes its own)."""
         self._name = name
         self._log = logger or log
         self._idle_poll_seconds = idle_poll_seconds
-        self._wake = asyncio.Event()
+        self._wake = woken_by if woken_by is not None else asyncio.Event()
 
     @property
     def event(self) -> asyncio.Event:

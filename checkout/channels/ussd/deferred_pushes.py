@@ -94,14 +94,19 @@ class PushWorker:
         clock: Clock,
         copies: TelegramCopies | None = None,
         policy: PushPolicy | None = None,
+        woken_by: asyncio.Event | None = None,
     ) -> None:
+        """``woken_by``: an event set when a push is queued (the payment service sets it)."""
         self._units = units
         self._payments = payments
         self._clock = clock
         self._copies = copies
         self._policy = policy or PushPolicy()
         self._loop = WakeableLoop(
-            "push queue", idle_poll_seconds=self._policy.idle_poll_seconds, logger=log
+            "push queue",
+            idle_poll_seconds=self._policy.idle_poll_seconds,
+            logger=log,
+            woken_by=woken_by,
         )
 
     def wake(self) -> None:
