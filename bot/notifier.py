@@ -14,8 +14,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
 from checkout.conversation.model import Reply, reply_from_payload
-from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
+from checkout.outbox.ports import DeliveryFailed
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ TURN_WAIT_SECONDS = 10.0
 
 
 class TelegramSender:
-    """Implements ``checkout.domain.ports.MessageSender`` for the Telegram channel."""
+    """Implements ``checkout.outbox.ports.MessageSender`` for the Telegram channel."""
 
     def __init__(
         self,

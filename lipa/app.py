@@ -6,14 +6,16 @@ it needs. :class:`Lipa` holds the wired parts of one running process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,15 +30,16 @@ from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.flow import FlowSettings
 from checkout.conversation.service import ConversationService
-from checkout.domain.ports import MessageSender, SettlementListener, UnitOfWorkFactory
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.reconcile import ReconcilePolicy, Reconciler
 from checkout.payments.settle import SettlementService
 from checkout.payments.start import PaymentService
+from checkout.payments.unit import SettlementListener
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
@@ -61,7 +64,7 @@ from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.notify import listen_forever
 from storage.repositories.receipts import SqlReceiptTokens
-from storage.unit_of_work import unit_of_work_factory
+from storage.unit_of_work import SqlUnits, unit_of_work_factory
 from web.live import PaymentWatch, WebNotices
 from webhook.events import EventWebhookSender
 from webhook.metrics import LipaMetrics
@@ -85,7 +88,7 @@ class Lipa:
 
     settings: Settings
     engine: AsyncEngine
-    units: UnitOfWorkFactory
+    units: SqlUnits
     settlement: SettlementService
     callbacks: SettlementBatcher
     payments: PaymentService
@@ -220,10 +223,13 @@ def plan_rules(settings: Settings) -> PlanRules:
     )
 
 
-def source_check(settings: Settings) -> SourceCheck:
-    """The callback allowlist from the settings."""
+def source_check(
+    settings: Settings, networks: Sequence[IPv4Network | IPv6Network] | None = None
+) -> SourceCheck:
+    """Who may call a route (the callback allowlist by default), read through the one proxy
+    header the settings trust."""
     return SourceCheck(
-        networks=tuple(settings.callback_networks),
+        networks=tuple(settings.callback_networks if networks is None else networks),
         trusted_header=settings.mpesa_callback_trusted_header or None,
     )
 
@@ -355,14 +361,15 @@ async def open_lipa(
                 else ledger
             ),
         )
-        push_box: list[PushWorker] = []
+        # Set when a USSD push is queued: wakes the push worker, built after the payments.
+        push_queued = asyncio.Event()
         payments = PaymentService(
             units,
             timed,
             settlement,
             clock=clock,
             push_delay=timedelta(seconds=settings.ussd_push_delay_seconds),
-            on_queued=lambda: push_box[0].wake(),
+            on_queued=push_queued.set,
             limiter=PushLimiter(push_limits(settings), staff=staff),
         )
         pushes = PushWorker(
@@ -372,8 +379,8 @@ async def open_lipa(
             copies=copies,
             # A claim outlasts the longest push with the client's own retries.
             policy=PushPolicy(lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30)),
+            woken_by=push_queued,
         )
-        push_box.append(pushes)
         flow_settings = FlowSettings(
             business_name=settings.business_name,
             accept_unknown_orders=settings.accept_unknown_orders,

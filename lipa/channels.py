@@ -107,7 +107,7 @@ def staff_chat(settings: Settings) -> StaffChat | None:
 
 
 class StaffLogSender:
-    """Implements ``checkout.domain.ports.MessageSender`` for the log channel: one log line a
+    """Implements ``checkout.outbox.ports.MessageSender`` for the log channel: one log line a
     message.
 
     A notice's lines, or a digest's notices (one line each, as in Telegram), are joined with

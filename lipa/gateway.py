@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from checkout.domain.ports import PaymentResult, PushAccepted, PushFailed, PushProblem, QueryAnswer
+from checkout.payments.gateway import (
+    PaymentResult,
+    PushAccepted,
+    PushFailed,
+    PushProblem,
+    QueryAnswer,
+)
 from daraja import (
     DarajaApiError,
     DarajaAuthError,
@@ -50,7 +56,7 @@ def _code(error: DarajaError) -> str | None:
 
 
 class DarajaGateway:
-    """Implements ``checkout.domain.ports.PaymentGateway`` with a :class:`DarajaClient`."""
+    """Implements ``checkout.payments.gateway.PaymentGateway`` with a :class:`DarajaClient`."""
 
     def __init__(self, client: DarajaClient, callback_url: str) -> None:
         self._client = client

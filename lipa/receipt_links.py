@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from checkout.conversation.model import Reply
-from checkout.domain.ports import SettledReplyHook, UnitOfWork
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus
 from checkout.domain.time import Clock
 from checkout.i18n import texts
+from checkout.payments.unit import SettledReplyHook, UnitOfWork
 from storage.repositories.receipts import token_in
 from storage.unit_of_work import SqlUnitOfWork
 

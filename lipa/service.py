@@ -42,7 +42,6 @@ from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
-from webhook.mpesa import SourceCheck
 from webhook.telegram import TELEGRAM_PATH
 from webhook.ussd import UssdHandler
 from whatsapp.webhook import WhatsAppWebhook
@@ -359,8 +358,4 @@ def ussd_handler(lipa: Lipa) -> UssdHandler | None:
     """The USSD routes, or None (not served) while no SMS can tell USSD customers outcomes."""
     if Channel.USSD not in lipa.senders:
         return None
-    sources = SourceCheck(
-        networks=tuple(lipa.settings.ussd_networks),
-        trusted_header=lipa.settings.mpesa_callback_trusted_header or None,
-    )
-    return UssdHandler(lipa.ussd, sources)
+    return UssdHandler(lipa.ussd, source_check(lipa.settings, lipa.settings.ussd_networks))

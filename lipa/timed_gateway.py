@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from checkout.domain.ports import PaymentGateway, PushAccepted, PushFailed, QueryAnswer
+from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed, QueryAnswer
 
 # operation ("stk_push"/"stk_query"), seconds, result ("ok", "pending", a problem, "error")
 CallRecorder = Callable[[str, float, str], None]
 
 
 class TimedGateway:
-    """Implements ``checkout.domain.ports.PaymentGateway`` by timing each call to ``inner``."""
+    """Implements ``checkout.payments.gateway.PaymentGateway`` by timing each call to ``inner``."""
 
     def __init__(
         self,

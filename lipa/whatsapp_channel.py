@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.conversation.model import Reply, reply_to_payload
-from checkout.domain.ports import MessageSender, UnitOfWorkFactory
 from checkout.domain.records import StaffChat
 from checkout.domain.time import Clock
+from checkout.outbox.ports import MessageSender
+from checkout.payments.unit import UnitOfWorkFactory
 from lipa.settings import Settings, require
 from storage.whatsapp import SqlWhatsAppLedger
 from whatsapp.client import CloudApi, CloudApiConfig, build_whatsapp_http_client

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from checkout.domain.ports import PaymentResult, PushAccepted, PushFailed, QueryAnswer
+from checkout.payments.gateway import PaymentResult, PushAccepted, PushFailed, QueryAnswer
 
 
 @dataclass
 class FakeGateway:
-    """Implements ``checkout.domain.ports.PaymentGateway``; set ``fail_with`` or ``answers`` to
+    """Implements ``checkout.payments.gateway.PaymentGateway``; set ``fail_with`` or ``answers`` to
     steer."""
 
     pushes: list[dict[str, object]] = field(default_factory=list)

@@ -8,15 +8,15 @@ from typing import Any
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
 from checkout.conversation.model import reply_from_payload
 from checkout.domain.phones import mask_phone
-from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
+from checkout.outbox.ports import DeliveryFailed
 from sms.client import AfricasTalkingSms, SmsRejected, SmsUnavailable
 
 log = logging.getLogger(__name__)
 
 
 class SmsSender:
-    """Implements ``checkout.domain.ports.MessageSender`` for USSD chats, keyed by the phone number.
+    """Implements ``checkout.outbox.ports.MessageSender`` for USSD chats, keyed by the phone number.
 
     The message's text is sent in the GSM alphabet (buttons have no meaning in an SMS);
     a refused number is given up, anything else is retried by the outbox.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from checkout.domain.ports import OutboxDelivery
-from storage.notify import notify_in
+from checkout.outbox.ports import OutboxDelivery
+from storage.outbox_handover import OutboxHandOver
 from storage.repositories.audit import SqlAuditRepository
 from storage.repositories.callback_bodies import SqlCallbackBodyRepository
 from storage.repositories.conversations import SqlConversationRepository
@@ -26,12 +27,13 @@ from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
 
 class SqlUnitOfWork:
-    """Implements ``checkout.domain.ports.UnitOfWork`` on one SQLAlchemy session.
+    """Implements ``checkout.payments.unit.UnitOfWork`` on one SQLAlchemy session.
 
-    Leaving the ``async with`` block without :meth:`commit` rolls back. A commit that queues
-    outbox messages claims them for ``delivery`` (the sender in this process, while it runs)
-    and hands them over once committed; what it could not claim (a chat with an earlier
-    message still waiting) wakes the sender, and on PostgreSQL the other processes' too.
+    Leaving the ``async with`` block without :meth:`commit` rolls back. Whoever needs to act
+    around a commit registers a step: :meth:`before_commit` steps run in the transaction
+    just before it commits (on every commit), :meth:`after_commit` callbacks once it has
+    committed (for that commit only). ``hooks`` register their steps on each new unit (the
+    outbox hand-over of :mod:`storage.outbox_handover` is one).
     """
 
     orders: SqlOrderRepository
@@ -51,13 +53,13 @@ class SqlUnitOfWork:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        delivery: OutboxDelivery | None = None,
-        origin: str = "",
+        hooks: Sequence[UnitHook] = (),
     ) -> None:
         self._sessions = sessions
-        self._delivery = delivery
-        self._origin = origin
+        self._hooks = tuple(hooks)
         self._session: AsyncSession | None = None
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> Self:
         session = self._sessions()
@@ -75,6 +77,12 @@ class SqlUnitOfWork:
         self.pushes = SqlPushRequestRepository(session)
         self.plans = SqlPlanRepository(session)
         self.push_limits = SqlPushLimitRepository(session)
+        self._before_commit = [self.audit.flush, self.callback_bodies.flush]
+        self._after_commit = []
+        for hook in self._hooks:
+            hook(self)
+        # Whatever no hook wrote yet (no-op when a hook flushed the outbox already).
+        self.before_commit(self._flush_outbox)
         return self
 
     async def __aexit__(
@@ -99,53 +107,69 @@ class SqlUnitOfWork:
             raise RuntimeError("unit of work used outside 'async with'")
         return self._session
 
+    def before_commit(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` inside the transaction just before each commit, in registration order."""
+        self._before_commit.append(step)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the next commit has succeeded (never if it rolls back)."""
+        self._after_commit.append(callback)
+
+    async def _flush_outbox(self) -> None:
+        await self.outbox.flush()
+
     async def commit(self) -> None:
-        """Commit everything written in this unit, then hand new outbox messages to the sender."""
-        await self.audit.flush()
-        await self.callback_bodies.flush()
-        delivery = self._delivery
-        claimed = await self.outbox.flush(
-            claim_until=delivery.lease_until() if delivery is not None else None
-        )
-        waiting = self.outbox.unclaimed
-        if waiting and self.session.get_bind().dialect.name == "postgresql":
-            # Other processes' senders listen for this; it is delivered only on commit.
-            await notify_in(self.session, self._origin)
+        """Run the before-commit steps, commit, then call the after-commit callbacks."""
+        for step in self._before_commit:
+            await step()
         await self.session.commit()
-        self.outbox.unclaimed = set()
-        if delivery is not None:
-            if claimed:
-                delivery.take(claimed)
-            if waiting:
-                delivery.waiting(waiting)
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     async def rollback(self) -> None:
         """Discard everything written in this unit."""
         await self.session.rollback()
+        self._after_commit = []
         self.audit.discard()
         self.callback_bodies.discard()
         self.outbox.discard()
 
 
-class SqlUnits:
-    """Makes a fresh unit of work per use, all on one session factory.
+UnitHook = Callable[[SqlUnitOfWork], None]
+"""Registers a hook's commit steps on a unit of work as it opens."""
 
-    ``delivery`` is set once the process's outbox sender exists (it needs the units first).
-    ``origin`` marks the PostgreSQL notifications these units send, so this process's own
-    listener can tell them from other processes'.
+
+class SqlUnits:
+    """Makes a fresh unit of work per use, all on one session factory, with ``hooks`` attached.
+
+    ``hand_over`` is the outbox's commit step (always attached: on PostgreSQL it wakes other
+    processes); its ``delivery`` is the process's sender, set once that exists (the sender
+    needs the units first). ``origin`` marks this process's PostgreSQL notifications.
     """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         delivery: OutboxDelivery | None = None,
+        hooks: Sequence[UnitHook] = (),
     ) -> None:
         self._sessions = sessions
-        self.delivery = delivery
         self.origin = secrets.token_hex(8)
+        self.hand_over = OutboxHandOver(self.origin, delivery)
+        self.hooks: list[UnitHook] = [self.hand_over.attach, *hooks]
+
+    @property
+    def delivery(self) -> OutboxDelivery | None:
+        """The sender commits hand the messages they queue to (None: none in this process)."""
+        return self.hand_over.delivery
+
+    @delivery.setter
+    def delivery(self, delivery: OutboxDelivery | None) -> None:
+        self.hand_over.delivery = delivery
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self.delivery, self.origin)
+        return SqlUnitOfWork(self._sessions, self.hooks)
 
 
 def unit_of_work_factory(

@@ -18,13 +18,13 @@ from checkout.conversation.flow import amount_rule_text, parse_order_reference
 from checkout.conversation.model import StartPayment
 from checkout.domain.money import AmountError, parse_amount
 from checkout.domain.phones import PhoneError, normalise_phone
-from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
 from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.limit_views import refusal_text
 from checkout.payments.limits import PushRefused
 from checkout.payments.start import PaymentService
+from checkout.payments.unit import UnitOfWorkFactory
 from web.ports import ReceiptTokens
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits

@@ -12,9 +12,9 @@ from enum import StrEnum
 
 from checkout.domain.money import format_number
 from checkout.domain.phones import PhoneError, display_phone
-from checkout.domain.ports import PushProblem
 from checkout.domain.records import Language, Order, Payment, PaymentStatus
 from checkout.i18n import texts
+from checkout.payments.gateway import PushProblem
 from checkout.payments.settle import customer_reply
 from checkout.payments.start import PROBLEM_TEXT
 

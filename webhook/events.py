@@ -23,8 +23,8 @@ from typing import Any, Final
 
 import httpx
 
-from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
+from checkout.outbox.ports import DeliveryFailed
 
 EVENT_ID_HEADER: Final = "Lipa-Event-Id"
 EVENT_TYPE_HEADER: Final = "Lipa-Event-Type"
@@ -62,7 +62,7 @@ def retry_after(response: httpx.Response) -> float:
 
 
 class EventWebhookSender:
-    """Implements ``checkout.domain.ports.MessageSender`` for :attr:`Channel.EVENTS` with httpx."""
+    """Implements ``checkout.outbox.ports.MessageSender`` for :attr:`Channel.EVENTS` with httpx."""
 
     def __init__(
         self,

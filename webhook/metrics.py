@@ -23,10 +23,10 @@ from prometheus_client import (
     generate_latest,
 )
 
-from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Order, Payment
 from checkout.domain.summaries import OutboxBacklog
 from checkout.domain.time import Clock
+from checkout.payments.unit import UnitOfWork
 
 METRICS_PATH: Final = "/metrics"
 # Daraja answers in well under a second when healthy and times out at MPESA_TIMEOUT_SECONDS.

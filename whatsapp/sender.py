@@ -24,9 +24,9 @@ from typing import Any
 from checkout.bnpl.rules import PLAN_PREFIX, Action
 from checkout.conversation.model import Reply, reply_from_payload
 from checkout.domain.phones import mask_phone
-from checkout.domain.ports import DeliveryFailed, MessageSender
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import Clock
+from checkout.outbox.ports import DeliveryFailed, MessageSender
 from whatsapp.client import (
     ACCESS_TOKEN,
     OUTSIDE_WINDOW,

@@ -27,11 +27,11 @@ from aiohttp import web
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.conversation.service import ConversationBusy, ConversationService
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
-from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.limit_views import refusal_text
+from checkout.payments.unit import UnitOfWorkFactory
 from checkout.runtime.log_context import log_fields
 from whatsapp.client import CloudApi, WhatsAppError, WhatsAppUnavailable
 from whatsapp.events import InboundMessage, StatusUpdate, parse_update

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
 from checkout.bnpl.views import due_reply, reminder_reply
-from checkout.domain.ports import PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.time import Clock
+from checkout.payments.gateway import PushProblem
+from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,7 @@ class InstallmentCollector:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: PlanUnitOfWorkFactory,
         pusher: PlanPusher,
         ledger: PlanLedger,
         *,
@@ -75,22 +78,28 @@ class InstallmentCollector:
         """Do everything due at ``now`` (default: the clock's time)."""
         at = now or self._clock()
         reminders = await self._remind(at)
-        pushes: list[Collected] = []
         seen: set[int] = set()
-        while True:
+
+        async def claim() -> Sequence[Plan]:
             async with self._units() as unit:
                 plans = await unit.plans.claim_due(
                     now=at, limit=self._policy.batch_size, lease_seconds=self._pusher.lease_seconds
                 )
                 await unit.commit()
-            done = await asyncio.gather(*(self._collect(plan, at) for plan in plans))
-            pushes += [item for item in done if item is not None]
-            fresh = {plan.id for plan in plans} - seen
-            seen |= fresh
+            return plans
+
+        async def collect(plans: Sequence[Plan]) -> list[Collected | None]:
+            return await asyncio.gather(*(self._collect(plan, at) for plan in plans))
+
+        def again(plans: Sequence[Plan]) -> bool:
             # A plan whose push could not even be tried stays due; it waits for the next pass.
-            if len(plans) < self._policy.batch_size or not fresh:
-                break
-        return CollectReport(reminders, tuple(pushes))
+            fresh = {plan.id for plan in plans} - seen
+            seen.update(fresh)
+            return bool(fresh)
+
+        done = await drain(claim, collect, batch_size=self._policy.batch_size, again=again)
+        pushes = tuple(item for item in done if item is not None)
+        return CollectReport(reminders, pushes)
 
     async def run_forever(self) -> None:
         """Collect every ``interval_seconds`` until cancelled."""
@@ -168,7 +177,7 @@ class InstallmentCollector:
             await unit.commit()
 
     async def _refused(
-        self, unit: UnitOfWork, plan: Plan, installment: Installment, now: datetime
+        self, unit: PlanUnitOfWork, plan: Plan, installment: Installment, now: datetime
     ) -> None:
         """The payment service refused the push: a paid-off order ends the plan, else retry soon."""
         order = await unit.orders.get(plan.order_reference)

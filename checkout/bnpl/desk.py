@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import NewPlan, Plan, PlanStatus
 from checkout.bnpl.rules import (
@@ -44,10 +45,10 @@ from checkout.conversation.model import (
 )
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone
-from checkout.domain.ports import PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.records import Customer, Language
 from checkout.domain.time import Clock
 from checkout.i18n import texts
+from checkout.payments.gateway import PushProblem
 from checkout.payments.start import PROBLEM_TEXT
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class PlanDesk:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: PlanUnitOfWorkFactory,
         pusher: PlanPusher,
         ledger: PlanLedger,
         *,
@@ -117,7 +118,7 @@ class PlanDesk:
     def _refusal(self, standing: Standing, balance: int, now: datetime) -> Refusal | None:
         return refusal(self._rules if self._offering else None, standing, balance, now)
 
-    async def _balance(self, unit: UnitOfWork, reference: str, typed: int | None) -> int | None:
+    async def _balance(self, unit: PlanUnitOfWork, reference: str, typed: int | None) -> int | None:
         """What a plan for the order covers: a known order's balance, else the amount typed."""
         order = await unit.orders.get(reference)
         if order is not None and order.known:
@@ -127,7 +128,7 @@ class PlanDesk:
         return order.balance if order is not None else None
 
     async def _standing(
-        self, unit: UnitOfWork, customer: Customer, phone: str, reference: str
+        self, unit: PlanUnitOfWork, customer: Customer, phone: str, reference: str
     ) -> Standing:
         standing = await unit.plans.standing(customer_id=customer.id, phone=phone)
         existing = await unit.plans.open_for_order(reference)

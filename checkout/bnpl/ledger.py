@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan, PlanPayment, PlanStatus
 from checkout.bnpl.rules import PAY_LATER, PlanRules, Retry, next_attempt, refusal, retry_kind
 from checkout.bnpl.views import (
@@ -30,12 +31,12 @@ from checkout.bnpl.views import (
     with_plan_buttons,
 )
 from checkout.conversation.model import Button, Reply, reply_to_payload
-from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.i18n.texts import receipt as t_receipt
 from checkout.i18n.texts import t
+from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +73,16 @@ class PlanLedger:
 
         Most settled payments have neither; without this each would cost two lookups.
         """
-        await unit.plans.preload(
+        await with_plans(unit).plans.preload(
             [payment.id for payment in payments],
             sorted({payment.order_reference for payment in payments}),
         )
 
     async def settled_reply(
-        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+        self, settling: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
     ) -> Reply:
         """Settle the plan side of ``payment`` and return the customer's message."""
+        unit = with_plans(settling)
         link = await unit.plans.link_for(payment.id)
         if link is None:
             return await self._outside_plan(unit, payment, order, reply)
@@ -103,7 +105,7 @@ class PlanLedger:
     # --- paid ------------------------------------------------------------------------------
 
     async def _paid(
-        self, unit: UnitOfWork, plan: Plan, link: PlanPayment, payment: Payment
+        self, unit: PlanUnitOfWork, plan: Plan, link: PlanPayment, payment: Payment
     ) -> Reply:
         now = self._clock()
         for item in plan.installments:
@@ -127,7 +129,7 @@ class PlanLedger:
         receipt = t_receipt(plan.language, payment.receipt_number)
         return paid_reply(plan, payment.amount, receipt, deposit=activated)
 
-    async def _activate(self, unit: UnitOfWork, plan: Plan) -> None:
+    async def _activate(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Schedule every installment's push on its date and its reminder the day before."""
         for item in plan.installments:
             if item.number == 0 or not item.status.is_unpaid:
@@ -139,7 +141,7 @@ class PlanLedger:
             )
         await self._notify_staff(unit, plan, "staff_plan_active", "active")
 
-    async def _settle_status(self, unit: UnitOfWork, plan: Plan, *, activated: bool) -> None:
+    async def _settle_status(self, unit: PlanUnitOfWork, plan: Plan, *, activated: bool) -> None:
         """Set the plan's status from its installments: completed, overdue or active."""
         now = self._clock()
         if not plan.unpaid:
@@ -159,7 +161,7 @@ class PlanLedger:
 
     async def retry_or_overdue(
         self,
-        unit: UnitOfWork,
+        unit: PlanUnitOfWork,
         plan: Plan,
         installment: Installment,
         result_code: int | None,
@@ -189,7 +191,7 @@ class PlanLedger:
         extra = t(language, _RETRY_TEXT[kind], hour=hour_text(self._rules))
         return with_plan_buttons(reply, extra, (pay_now_row(language, plan),))
 
-    async def _overdue(self, unit: UnitOfWork, plan: Plan, installment: Installment) -> Reply:
+    async def _overdue(self, unit: PlanUnitOfWork, plan: Plan, installment: Installment) -> Reply:
         """Stop retrying: the installment is overdue, the customer asked politely, staff told."""
         now = self._clock()
         fee = self._rules.late_fee if installment.late_fee == 0 else 0
@@ -223,7 +225,7 @@ class PlanLedger:
     # --- payments outside a plan -----------------------------------------------------------
 
     async def _outside_plan(
-        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+        self, unit: PlanUnitOfWork, payment: Payment, order: Order | None, reply: Reply
     ) -> Reply:
         if payment.status is PaymentStatus.PAID and order is not None:
             plan = await unit.plans.open_for_order(payment.order_reference)
@@ -240,7 +242,7 @@ class PlanLedger:
             return replace(reply, buttons=(*reply.buttons, later))
         return reply
 
-    async def _may_have_plan(self, unit: UnitOfWork, payment: Payment) -> bool:
+    async def _may_have_plan(self, unit: PlanUnitOfWork, payment: Payment) -> bool:
         """Whether the customer of a payment that found no balance may have a plan for its order."""
         if not self._offering:
             return False
@@ -252,7 +254,7 @@ class PlanLedger:
             standing = replace(standing, order_has_plan=True)
         return refusal(self._rules, standing, order.balance, self._clock()) is None
 
-    async def align(self, unit: UnitOfWork, plan: Plan, order: Order) -> None:
+    async def align(self, unit: PlanUnitOfWork, plan: Plan, order: Order) -> None:
         """Shorten a plan to what the order still owes after a payment made outside it.
 
         A plan still waiting for its deposit no longer matches the order and is cancelled;
@@ -279,21 +281,21 @@ class PlanLedger:
         await self._settle_status(unit, plan, activated=False)
         log.info("plan %s aligned with order %s at %s", plan.id, order.reference, now)
 
-    async def _cancel(self, unit: UnitOfWork, plan: Plan) -> None:
+    async def _cancel(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         for item in plan.unpaid:
             await unit.plans.save_installment(
                 replace(item, status=InstallmentStatus.CANCELLED, next_attempt_at=None)
             )
         await unit.plans.set_status(plan.id, PlanStatus.CANCELLED, now=self._clock())
 
-    async def drop(self, unit: UnitOfWork, plan: Plan) -> None:
+    async def drop(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Drop a plan whose deposit was not paid; staff are told."""
         await self._cancel(unit, plan)
         await self._notify_staff(unit, plan, "staff_plan_dropped", "dropped")
 
     # --- messages --------------------------------------------------------------------------
 
-    async def tell(self, unit: UnitOfWork, plan: Plan, reply: Reply, dedupe_key: str) -> None:
+    async def tell(self, unit: PlanUnitOfWork, plan: Plan, reply: Reply, dedupe_key: str) -> None:
         """Queue ``reply`` for the plan's customer, once per ``dedupe_key``."""
         await unit.outbox.add(
             channel=plan.channel,
@@ -303,12 +305,12 @@ class PlanLedger:
             dedupe_key=dedupe_key,
         )
 
-    async def notify_staff(self, unit: UnitOfWork, plan: Plan, key: str, event: str) -> None:
+    async def notify_staff(self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str) -> None:
         """Queue a staff notice about ``plan`` (once per plan and event)."""
         await self._notify_staff(unit, plan, key, event)
 
     async def _notify_staff(
-        self, unit: UnitOfWork, plan: Plan, key: str, event: str, **extra: object
+        self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str, **extra: object
     ) -> None:
         if self._staff is None:
             return
@@ -326,5 +328,5 @@ class PlanLedger:
             dedupe_key=f"plan:{plan.id}:{event.replace(' ', ':')}",
         )
 
-    async def _reloaded(self, unit: UnitOfWork, plan: Plan) -> Plan:
+    async def _reloaded(self, unit: PlanUnitOfWork, plan: Plan) -> Plan:
         return await unit.plans.get(plan.id) or plan

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from checkout.bnpl.records import Installment, NewPlan, Plan, PlanPayment, PlanStatus
 from checkout.bnpl.rules import Standing
+from checkout.payments.unit import UnitOfWork
 
 
 class PlanRepository(Protocol):
@@ -78,3 +79,27 @@ class PlanRepository(Protocol):
     async def set_status(self, plan_id: int, status: PlanStatus, *, now: datetime) -> None:
         """Move a plan to ``status``."""
         ...
+
+
+@runtime_checkable
+class PlanUnitOfWork(UnitOfWork, Protocol):
+    """The unit of work with the Buy-Now-Pay-Later plans."""
+
+    @property
+    def plans(self) -> PlanRepository:
+        """The Buy-Now-Pay-Later plans of this unit."""
+        ...
+
+
+PlanUnitOfWorkFactory = Callable[[], PlanUnitOfWork]
+
+
+def with_plans(unit: UnitOfWork) -> PlanUnitOfWork:
+    """The plans' view of a unit payments hand back (the settling hook, a payment's link).
+
+    Payments sit below BNPL and know their unit without plans; the units storage makes hold
+    every repository, so this only fails for a unit that was never given plans.
+    """
+    if not isinstance(unit, PlanUnitOfWork):
+        raise TypeError("this unit of work holds no plans")
+    return unit

@@ -15,14 +15,16 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from checkout.bnpl.ports import PlanUnitOfWorkFactory, with_plans
 from checkout.bnpl.records import Plan, PlanPayment
 from checkout.conversation.model import Reply, StartPayment
 from checkout.domain.phones import mask_phone
-from checkout.domain.ports import PushFailed, PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.records import Language, Payment
 from checkout.domain.time import Clock
+from checkout.payments.gateway import PushFailed, PushProblem
 from checkout.payments.limits import PushRefused
 from checkout.payments.start import PaymentService
+from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class PlanPusher:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: PlanUnitOfWorkFactory,
         payments: PaymentService,
         *,
         clock: Clock,
@@ -99,7 +101,7 @@ class PlanPusher:
 
             async def link(unit: UnitOfWork, payment: Payment) -> None:
                 recorded = PlanPayment(plan.id, payment.id, first, last, automatic=automatic)
-                await unit.plans.record_attempt(recorded, now=self._clock())
+                await with_plans(unit).plans.record_attempt(recorded, now=self._clock())
 
             if at_once:
                 # No sender: a plan's pushes keep the plan's own rules, not the push limits.

@@ -30,10 +30,11 @@ from checkout.conversation.model import (
     Step,
     Turn,
 )
-from checkout.domain.ports import OrderRepository, UnitOfWorkFactory
+from checkout.conversation.ports import ConversationUnitOfWorkFactory
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.time import Clock
 from checkout.payments.limits import PushRefused, sender_of
+from checkout.payments.ports import OrderRepository
 from checkout.payments.start import PaymentService
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class ConversationService:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: ConversationUnitOfWorkFactory,
         payments: PaymentService,
         settings: flow.FlowSettings,
         *,

@@ -8,7 +8,6 @@ Messages to one chat go out in order; different chats go out concurrently.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Collection, Coroutine, Mapping, Sequence
@@ -16,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from checkout.domain.ports import DeliveryFailed, MessageSender, UnitOfWorkFactory
 from checkout.domain.records import Channel, OutboxMessage
 from checkout.domain.time import Clock
+from checkout.outbox.ports import DeliveryFailed, MessageSender, OutboxUnitOfWorkFactory
+from checkout.runtime.leased_worker import WakeableLoop, drain, seconds_until
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: OutboxUnitOfWorkFactory,
         senders: Mapping[Channel, MessageSender],
         *,
         clock: Clock,
@@ -60,14 +60,16 @@ class OutboxSender:
         self._senders = dict(senders)
         self._clock = clock
         self._policy = policy or DeliveryPolicy()
-        self._wake = asyncio.Event()
+        self._loop = WakeableLoop(
+            "outbox", idle_poll_seconds=self._policy.idle_poll_seconds, logger=log
+        )
         self._limit = asyncio.Semaphore(self._policy.concurrency)
         self._marks = _SentMarks(units, clock)
         self._flight: _Flight | None = None
 
     def wake(self) -> None:
         """Ask the running loop to look at the outbox now (called after a commit queues work)."""
-        self._wake.set()
+        self._loop.wake()
 
     def lease_until(self) -> datetime | None:
         """Until when a commit should claim the messages it queues for this sender.
@@ -107,14 +109,10 @@ class OutboxSender:
 
     async def run_once(self) -> int:
         """Claim and deliver every message due now; return how many were delivered."""
-        delivered = 0
-        while True:
-            batch, _due = await self._claim()
-            if not batch:
-                return delivered
-            delivered += await self._deliver(batch)
-            if len(batch) < self._policy.batch_size:
-                return delivered
+        delivered = await drain(
+            self._claim_batch, self._deliver, batch_size=self._policy.batch_size
+        )
+        return sum(delivered)
 
     async def run_forever(self) -> None:
         """Deliver until cancelled, sleeping until woken or until the next message is due.
@@ -127,29 +125,19 @@ class OutboxSender:
         to run out, and a chat with a pile of messages (the staff group's digests) does not
         fill the flight.
         """
-        flight = _Flight(self._wake, capacity=self._policy.batch_size)
+        flight = _Flight(self._loop.event, capacity=self._policy.batch_size)
         self._flight = flight
+
+        async def one_pass() -> float:
+            claimed, due = await self._dispatch(flight)
+            timeout = seconds_until(due, self._clock(), at_most=self._policy.idle_poll_seconds)
+            if claimed == 0 and timeout == 0:
+                # What is due waits behind a message still being sent: not a busy loop.
+                timeout = self._policy.held_back_poll_seconds
+            return timeout
+
         try:
-            while True:
-                self._wake.clear()
-                try:
-                    claimed, due = await self._dispatch(flight)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    # A database hiccup must not stop delivery for good; try again shortly.
-                    log.exception("outbox pass failed")
-                    claimed, due = 0, None
-                    timeout = self._policy.idle_poll_seconds
-                else:
-                    if self._wake.is_set():
-                        continue  # more was queued (or a chat got free) meanwhile: go again
-                    timeout = self._seconds_until(due)
-                if claimed == 0 and timeout == 0:
-                    # What is due waits behind a message still being sent: not a busy loop.
-                    timeout = self._policy.held_back_poll_seconds
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            await self._loop.run_forever(one_pass)
         finally:
             self._flight = None
             await flight.cancel()
@@ -172,13 +160,6 @@ class OutboxSender:
             if len(batch) < self._policy.batch_size:
                 return claimed, due
 
-    def _seconds_until(self, due: datetime | None) -> float:
-        """How long to sleep for a message due at ``due``, at most the idle poll."""
-        if due is None:
-            return self._policy.idle_poll_seconds
-        wait = (due - self._clock()).total_seconds()
-        return min(max(wait, 0.0), self._policy.idle_poll_seconds)
-
     async def _claim(self) -> tuple[Sequence[OutboxMessage], datetime | None]:
         """Claim a batch of due messages; also when the next undelivered one is due, as the
         claim's own transaction sees it (no second transaction to learn it)."""
@@ -192,10 +173,14 @@ class OutboxSender:
             await unit.commit()
         return batch, due
 
-    async def _deliver(self, batch: Sequence[OutboxMessage]) -> int:
+    async def _claim_batch(self) -> Sequence[OutboxMessage]:
+        batch, _due = await self._claim()
+        return batch
+
+    async def _deliver(self, batch: Sequence[OutboxMessage]) -> list[int]:
+        """Deliver a batch, each chat's messages in order; how many went out per chat."""
         chats = _by_chat(batch).values()
-        results = await asyncio.gather(*(self._deliver_chat(messages) for messages in chats))
-        return sum(results)
+        return await asyncio.gather(*(self._deliver_chat(messages) for messages in chats))
 
     async def _deliver_chat(self, messages: list[OutboxMessage]) -> int:
         delivered = 0
@@ -343,7 +328,7 @@ class _SentMarks:
     one transaction is committing, the marks that arrive meanwhile are gathered for the next.
     """
 
-    def __init__(self, units: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, units: OutboxUnitOfWorkFactory, clock: Clock) -> None:
         self._units = units
         self._clock = clock
         self._queued: list[tuple[list[int], asyncio.Future[None]]] = []

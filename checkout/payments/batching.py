@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from checkout.domain.ports import PaymentResult
 from checkout.domain.records import ReceivedBody
 from checkout.payments.callback_bodies import CallbackBodies
+from checkout.payments.gateway import PaymentResult
 from checkout.payments.settle import SettlementService, SettleOutcome
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from checkout.conversation.model import Reply, reply_to_payload
-from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.domain.time import Clock
 from checkout.i18n import texts
+from checkout.payments.unit import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from checkout.domain.records import StaffChat

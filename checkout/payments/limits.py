@@ -32,10 +32,10 @@ from typing import Any
 
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.phones import mask_phone
-from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.result_codes import ResultCode
 from checkout.i18n import texts
+from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from checkout.domain.ports import PaymentGateway, PushFailed, UnitOfWorkFactory
 from checkout.domain.records import Payment
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
+from checkout.payments.gateway import PaymentGateway, PushFailed
 from checkout.payments.settle import SettlementService, SettleOutcome, result_from_json
+from checkout.payments.unit import UnitOfWorkFactory
+from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
 
 log = logging.getLogger(__name__)
@@ -86,12 +89,7 @@ class Reconciler:
 
     async def run_once(self) -> list[Checked]:
         """Check every pending payment that is due now; return what happened to each."""
-        checked: list[Checked] = []
-        while True:
-            batch = await self._claim()
-            checked += await asyncio.gather(*(self._check(payment) for payment in batch))
-            if len(batch) < self._policy.batch_size:
-                break
+        checked = await drain(self._claim, self._check_all, batch_size=self._policy.batch_size)
         await self._report_unmatched()
         return checked
 
@@ -125,6 +123,9 @@ class Reconciler:
             )
             await unit.commit()
         return list(batch)
+
+    async def _check_all(self, batch: Sequence[Payment]) -> list[Checked]:
+        return await asyncio.gather(*(self._check(payment) for payment in batch))
 
     async def _check(self, payment: Payment) -> Checked:
         if payment.checkout_request_id is not None:

@@ -19,17 +19,6 @@ from checkout.conversation.flow import retry_button
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.ports import (
-    PaymentGateway,
-    PaymentResult,
-    PushFailed,
-    ReceiptDetails,
-    SettledReplyHook,
-    Settlement,
-    SettlementListener,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
 from checkout.domain.records import (
     AuditKind,
     BodyStatus,
@@ -45,6 +34,14 @@ from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
 from checkout.payments.callback_bodies import CallbackBodies
+from checkout.payments.gateway import PaymentGateway, PaymentResult, PushFailed
+from checkout.payments.ports import ReceiptDetails, Settlement
+from checkout.payments.unit import (
+    SettledReplyHook,
+    SettlementListener,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 

@@ -18,21 +18,14 @@ from checkout.conversation.flow import retry_button
 from checkout.conversation.model import Reply, StartPayment
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.ports import (
-    NewPayment,
-    PaymentGateway,
-    PushAccepted,
-    PushFailed,
-    PushProblem,
-    Settlement,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
 from checkout.domain.records import AuditKind, Channel, Customer, Language, Payment, PaymentStatus
 from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n import texts
+from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed, PushProblem
 from checkout.payments.limits import PushLimiter, PushRefused
+from checkout.payments.ports import NewPayment, Settlement
 from checkout.payments.settle import SettlementService, result_from_json
+from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Order, OrderStatus, Payment
 from checkout.domain.time import Clock
+from checkout.payments.unit import UnitOfWork
 from checkout.platform.views import order_fields, payment_view, timestamp
 
 

@@ -18,10 +18,10 @@ from typing import Final
 from checkout.conversation.flow import parse_order_reference
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT, AmountError, check_amount
 from checkout.domain.phones import PhoneError, normalise_phone
-from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import Order, Payment
 from checkout.domain.summaries import PaymentCursor, PaymentPage
 from checkout.domain.time import Clock
+from checkout.payments.unit import UnitOfWorkFactory
 
 MAX_DESCRIPTION: Final = 200  # the orders.description column
 MAX_PAGE: Final = 500

@@ -1,7 +1,7 @@
 """Staff reports: the day's takings, what is pending, finding a payment, takings per day, CSV.
 
 Days are Nairobi days. Every figure is aggregated by the database (see
-:class:`checkout.domain.ports.ReportRepository`), so a report costs a few indexed queries whatever
+:class:`checkout.staff.ports.ReportRepository`), so a report costs a few indexed queries whatever
 the number of payments; only the CSV export reads rows one by one.
 """
 
@@ -19,10 +19,10 @@ from typing import Final, Literal
 
 from checkout.conversation.flow import parse_order_reference
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
-from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import Order, Payment, PaymentStatus
 from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
 from checkout.domain.time import NAIROBI, Clock
+from checkout.staff.ports import ReportUnitOfWorkFactory
 
 MAX_EXPORT_DAYS: Final = 366
 CSV_COLUMNS: Final = (
@@ -200,7 +200,9 @@ class SearchTerms:
 class ReportService:
     """Answers staff questions about payments from the database's aggregates."""
 
-    def __init__(self, units: UnitOfWorkFactory, *, clock: Clock, zone: tzinfo = NAIROBI) -> None:
+    def __init__(
+        self, units: ReportUnitOfWorkFactory, *, clock: Clock, zone: tzinfo = NAIROBI
+    ) -> None:
         self._units = units
         self._clock = clock
         self._zone = zone

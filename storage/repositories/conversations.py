@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.conversation.model import ConversationState
-from checkout.domain.ports import StoredConversation
+from checkout.conversation.ports import StoredConversation
 from checkout.domain.records import Channel
 from storage.models import ConversationRow
 

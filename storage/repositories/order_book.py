@@ -19,7 +19,7 @@ _PAYMENT = PAYMENTS.c
 
 
 class SqlOrderBookRepository:
-    """Implements ``checkout.domain.ports.OrderBookRepository`` on the orders and payments
+    """Implements ``checkout.payments.ports.OrderBookRepository`` on the orders and payments
     tables."""
 
     def __init__(self, session: AsyncSession) -> None:

@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.domain.ports import NewPayment, ReceiptDetails, Settlement
 from checkout.domain.records import Channel, Language, Payment, PaymentStatus
+from checkout.payments.ports import NewPayment, ReceiptDetails, Settlement
 from storage.models import OrderRow, PaymentRow, PushRequestRow
 
 

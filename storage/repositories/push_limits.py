@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.domain.ports import SettledOutcome
+from checkout.payments.ports import SettledOutcome
 from storage.models import PaymentRow, PushAskRow
 
 MAX_SENDER_LENGTH = 80
@@ -30,7 +30,7 @@ def lock_key(kind: str, value: str) -> int:
 
 
 class SqlPushLimitRepository:
-    """Implements ``checkout.domain.ports.PushLimitRepository`` on the ``push_asks`` table."""
+    """Implements ``checkout.payments.ports.PushLimitRepository`` on the ``push_asks`` table."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.domain.ports import PushOutcome, QueuedPush
+from checkout.payments.ports import PushOutcome, QueuedPush
 from storage.models import PushRequestRow
 
 MAX_ERROR_LENGTH = 500

@@ -48,7 +48,7 @@ def _as_date(value: date | str) -> date:
 
 
 class SqlReportRepository:
-    """Implements ``checkout.domain.ports.ReportRepository`` on the payments, orders and outbox."""
+    """Implements ``checkout.staff.ports.ReportRepository`` on the payments, orders and outbox."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

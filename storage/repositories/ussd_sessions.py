@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.domain.ports import UssdSession, UssdStatus
+from checkout.channels.ussd.ports import UssdSession, UssdStatus
 from storage.models import UssdSessionRow
 
 MAX_ERROR_LENGTH = 500

@@ -23,9 +23,9 @@ from checkout.bnpl.rules import PAY_LATER, PlanRules, schedule
 from checkout.conversation.flow import FlowSettings
 from checkout.conversation.model import Button, ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.conversation.service import ConversationService
-from checkout.domain.ports import PaymentResult
 from checkout.domain.records import Channel, Order, PaymentStatus
 from checkout.domain.time import NAIROBI
+from checkout.payments.gateway import PaymentResult
 from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from checkout.payments.start import PaymentService

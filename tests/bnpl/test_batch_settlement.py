@@ -12,8 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.bnpl.records import InstallmentStatus, PlanPayment, PlanStatus
-from checkout.domain.ports import NewPayment
 from checkout.domain.records import Channel, PaymentStatus
+from checkout.payments.ports import NewPayment
 from checkout.payments.settle import SettleOutcome
 from lipa_testing.gateway import paid
 from tests.bnpl.conftest import CHAT, ORDER, START, Shop, UowFactory, take_plan

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from checkout.conversation.model import ButtonPressed
-from checkout.domain.ports import PushAccepted
+from checkout.payments.gateway import PushAccepted
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway
 from storage.database import create_engine, session_factory

@@ -12,8 +12,8 @@ from bot.notifier import TelegramSender
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
 from checkout.conversation.model import Button, Reply, reply_to_payload
-from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
+from checkout.outbox.ports import DeliveryFailed
 from lipa_testing import FakeTelegram
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from checkout.domain.ports import NewPayment, PaymentResult, Settlement
 from checkout.domain.records import Channel, PaymentStatus
 from checkout.payments.batching import SettlementBatcher
+from checkout.payments.gateway import PaymentResult
+from checkout.payments.ports import NewPayment, Settlement
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.gateway import failed, paid
 from storage.unit_of_work import SqlUnitOfWork

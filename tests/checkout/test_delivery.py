@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.outbox.ports import DeliveryFailed
 from lipa_testing.clocks import SettableClock
 from storage.unit_of_work import SqlUnitOfWork
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checkout.domain.ports import PaymentResult, QueryAnswer
 from checkout.domain.records import BodyStatus, Payment, PaymentStatus
+from checkout.payments.gateway import PaymentResult, QueryAnswer
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.gateway import paid
 from storage.database import create_engine, session_factory

@@ -10,8 +10,8 @@ from checkout.conversation import flow
 from checkout.conversation.flow import MENU_PAY, PAY
 from checkout.conversation.model import ButtonPressed, Event, ReportOrderPaid, Step, TextMessage
 from checkout.conversation.service import ConversationService
-from checkout.domain.ports import PaymentResult
 from checkout.domain.records import Channel, OrderStatus
+from checkout.payments.gateway import PaymentResult
 from checkout.payments.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from checkout.domain.ports import PushFailed, PushProblem
+from checkout.payments.gateway import PushFailed, PushProblem
 from daraja import DarajaClient, DarajaConfig, Secret, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (

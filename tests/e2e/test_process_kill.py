@@ -18,8 +18,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from checkout.domain.ports import NewPayment
 from checkout.domain.records import Channel
+from checkout.payments.ports import NewPayment
 from lipa.demo import free_port
 from lipa.settings import Settings
 from lipa_testing import FakeTelegram

@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from checkout.domain.ports import NewPayment, PaymentResult
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.payments.gateway import PaymentResult
+from checkout.payments.ports import NewPayment
 from checkout.payments.settle import SettlementService
 from checkout.platform.events import EventPublisher, EventType
 from lipa_testing.clocks import SettableClock

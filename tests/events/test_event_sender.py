@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
+from checkout.outbox.ports import DeliveryFailed
 from webhook.events import EventWebhookSender, event_body
 
 SECRET = "event-secret-for-tests-0123"

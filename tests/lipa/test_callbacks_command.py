@@ -9,8 +9,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from checkout.domain.ports import NewPayment
 from checkout.domain.records import BodyStatus, Channel, PaymentStatus, ReceivedBody
+from checkout.payments.ports import NewPayment
 from checkout.payments.settle import SettlementService
 from lipa.settings import Settings
 from storage.unit_of_work import SqlUnits

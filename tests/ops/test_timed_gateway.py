@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from checkout.domain.ports import PaymentResult, PushFailed, PushProblem, QueryAnswer
+from checkout.payments.gateway import PaymentResult, PushFailed, PushProblem, QueryAnswer
 from lipa.timed_gateway import TimedGateway
 from lipa_testing.gateway import FakeGateway, paid
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from checkout.conversation.model import Button, Reply, reply_to_payload
-from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
+from checkout.outbox.ports import DeliveryFailed
 from sms import (
     AfricasTalkingSms,
     SmsConfig,

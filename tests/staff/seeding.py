@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checkout.domain.ports import NewPayment, Settlement, UnitOfWork
 from checkout.domain.records import AuditKind, Channel, Payment, PaymentStatus
+from checkout.payments.ports import NewPayment, Settlement
+from checkout.payments.unit import UnitOfWork
 
 RESULT_CODES = {
     PaymentStatus.PAID: 0,

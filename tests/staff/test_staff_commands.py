@@ -11,9 +11,9 @@ import aiohttp
 import png
 import pytest
 
-from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import PaymentStatus
 from checkout.domain.time import NAIROBI
+from checkout.payments.unit import UnitOfWorkFactory
 from lipa.service import Service
 from lipa_testing import FakeTelegram, SentMessage
 from lipa_testing.sms_api import FakeSmsApi

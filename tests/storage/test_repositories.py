@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.conversation.model import ConversationState, Step
-from checkout.domain.ports import NewPayment, Settlement
 from checkout.domain.records import Channel, OrderStatus, PaymentStatus
+from checkout.payments.ports import NewPayment, Settlement
 from storage.unit_of_work import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)

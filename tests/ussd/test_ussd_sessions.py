@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from checkout.domain.ports import UssdStatus
+from checkout.channels.ussd.ports import UssdStatus
 from storage.models import PushRequestRow, UssdSessionRow
 from tests.ussd.conftest import CALLER, MakeShop, Phone, UssdShop
 from tests.ussd.test_ussd_screens import AMOUNT_EN, CONFIRM_EN, MENU_EN, QUEUED_EN

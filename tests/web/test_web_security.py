@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from checkout.domain.ports import NewPayment
 from checkout.domain.records import Channel, PaymentStatus
+from checkout.payments.ports import NewPayment
 from checkout.platform.orders import OrderRequest, OrderService
 from storage.database import session_factory
 from storage.repositories.receipts import SqlReceiptTokens

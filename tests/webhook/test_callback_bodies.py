@@ -13,7 +13,6 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
-from checkout.domain.ports import NewPayment, PaymentResult, UnitOfWork
 from checkout.domain.records import (
     BodyStatus,
     Channel,
@@ -24,7 +23,10 @@ from checkout.domain.records import (
     ReceivedBody,
 )
 from checkout.payments.batching import SettlementBatcher
+from checkout.payments.gateway import PaymentResult
+from checkout.payments.ports import NewPayment
 from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.unit import UnitOfWork
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app

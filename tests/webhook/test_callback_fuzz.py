@@ -13,9 +13,9 @@ from typing import Any
 
 from pytest_aiohttp import AiohttpClient
 
-from checkout.domain.ports import NewPayment
 from checkout.domain.records import Channel
 from checkout.payments.batching import SettlementBatcher
+from checkout.payments.ports import NewPayment
 from checkout.payments.settle import SettlementService, StaffChat
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app

@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from checkout.domain.ports import NewPayment
 from checkout.domain.records import Channel, PaymentStatus
+from checkout.payments.ports import NewPayment
 from checkout.payments.settle import SettlementService
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app

@@ -16,9 +16,8 @@ fails and the customer is told by SMS (and in Telegram, if they use it) what to 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
@@ -27,18 +26,14 @@ from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
-from checkout.domain.ports import (
-    PushAccepted,
-    PushFailed,
-    PushOutcome,
-    PushProblem,
-    QueuedPush,
-    UnitOfWorkFactory,
-)
 from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.time import Clock
 from checkout.i18n import texts
+from checkout.payments.gateway import PushAccepted, PushFailed, PushProblem
+from checkout.payments.ports import PushOutcome, QueuedPush
 from checkout.payments.start import PaymentService
+from checkout.payments.unit import UnitOfWorkFactory
+from checkout.runtime.leased_worker import WakeableLoop, drain, seconds_until
 
 log = logging.getLogger(__name__)
 
@@ -99,50 +94,51 @@ class PushWorker:
         clock: Clock,
         copies: TelegramCopies | None = None,
         policy: PushPolicy | None = None,
+        woken_by: asyncio.Event | None = None,
     ) -> None:
+        """``woken_by``: an event set when a push is queued (the payment service sets it)."""
         self._units = units
         self._payments = payments
         self._clock = clock
         self._copies = copies
         self._policy = policy or PushPolicy()
-        self._wake = asyncio.Event()
+        self._loop = WakeableLoop(
+            "push queue",
+            idle_poll_seconds=self._policy.idle_poll_seconds,
+            logger=log,
+            woken_by=woken_by,
+        )
 
     def wake(self) -> None:
         """Ask the running loop to look at the queue now (called after a push is queued)."""
-        self._wake.set()
+        self._loop.wake()
 
     async def run_once(self) -> list[DeferredPushAttempt]:
         """Finish interrupted pushes, then send every push due now; return what each did."""
         await self._finish_interrupted()
-        done: list[DeferredPushAttempt] = []
-        while True:
-            batch = await self._claim(self._policy.batch_size)
-            done += await asyncio.gather(*(self._send(push) for push in batch))
-            if len(batch) < self._policy.batch_size:
-                return done
+        return await drain(
+            lambda: self._claim(self._policy.batch_size),
+            self._send_all,
+            batch_size=self._policy.batch_size,
+        )
 
     async def run_forever(self) -> None:
         """Send pushes as they fall due until cancelled; pushes in flight get a grace period."""
         in_flight: set[asyncio.Task[DeferredPushAttempt]] = set()
+
+        async def one_pass() -> float:
+            await self._finish_interrupted()
+            room = self._policy.concurrency - len(in_flight)
+            claimed = await self._claim(room) if room > 0 else []
+            for push in claimed:
+                task = asyncio.create_task(self._send(push))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            return await self._seconds_until_due()
+
         try:
-            while True:
-                self._wake.clear()
-                try:
-                    await self._finish_interrupted()
-                    room = self._policy.concurrency - len(in_flight)
-                    claimed = await self._claim(room) if room > 0 else []
-                    for push in claimed:
-                        task = asyncio.create_task(self._send(push))
-                        in_flight.add(task)
-                        task.add_done_callback(in_flight.discard)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    # A database hiccup must not stop the pushes for good; try again shortly.
-                    log.exception("push queue pass failed")
-                timeout = await self._seconds_until_due()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            # After a failed pass the loop still sleeps only until the next push is due.
+            await self._loop.run_forever(one_pass, after_failure=self._seconds_until_due)
         finally:
             if in_flight:
                 # A push cut off mid-call is never resent: let it record Daraja's answer.
@@ -159,10 +155,10 @@ class PushWorker:
         except Exception:
             log.exception("could not read the push queue")
             return self._policy.idle_poll_seconds
-        if due is None:
-            return self._policy.idle_poll_seconds
-        wait = (due - self._clock()).total_seconds()
-        return min(max(wait, 0.0), self._policy.idle_poll_seconds)
+        return seconds_until(due, self._clock(), at_most=self._policy.idle_poll_seconds)
+
+    async def _send_all(self, batch: Sequence[QueuedPush]) -> list[DeferredPushAttempt]:
+        return await asyncio.gather(*(self._send(push) for push in batch))
 
     async def _claim(self, limit: int) -> list[QueuedPush]:
         async with self._units() as unit:

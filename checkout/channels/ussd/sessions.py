@@ -25,12 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from checkout.channels.ussd.ports import UssdSession, UssdStatus, UssdUnitOfWorkFactory
 from checkout.channels.ussd.screens import BACK, END, HOME, MORE, Screen, build_screen
 from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.conversation.service import ConversationService
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
-from checkout.domain.ports import UnitOfWorkFactory, UssdSession, UssdStatus
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import Clock
 from checkout.i18n.texts import t
@@ -94,7 +94,7 @@ class UssdService:
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: UssdUnitOfWorkFactory,
         conversations: ConversationService,
         *,
         clock: Clock,

@@ -11,17 +11,17 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from checkout.conversation.model import Reply, reply_to_payload
-from checkout.domain.ports import UnitOfWork
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
 from checkout.domain.time import Clock
 from checkout.payments.settle import customer_reply
+from checkout.payments.unit import UnitOfWork
 
 
 class TelegramCopies:
     """Queues copies of USSD payments' outcomes for Telegram chats with the same phone.
 
-    Implements ``checkout.domain.ports.SettlementListener``, so every settled USSD payment is copied
-    in the transaction that settles it.
+    Implements ``checkout.payments.unit.SettlementListener``, so every settled USSD payment is
+    copied in the transaction that settles it.
     """
 
     def __init__(self, *, clock: Clock) -> None:

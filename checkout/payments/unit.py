@@ -1,0 +1,97 @@
+"""The unit of work payments run in, and the hooks the settling transaction calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from checkout.conversation.model import Reply
+from checkout.domain.records import Order, Payment
+from checkout.outbox.ports import OutboxUnitOfWork
+from checkout.payments.ports import (
+    AuditRepository,
+    CallbackBodyRepository,
+    CustomerRepository,
+    OrderBookRepository,
+    OrderRepository,
+    PaymentRepository,
+    PushLimitRepository,
+    PushRequestRepository,
+)
+
+
+class UnitOfWork(OutboxUnitOfWork, Protocol):
+    """One database transaction spanning the repositories payments need (areas above add
+    their own: see ``PlanUnitOfWork``, ``ConversationUnitOfWork``, ``UssdUnitOfWork``,
+    ``ReportUnitOfWork``)."""
+
+    @property
+    def orders(self) -> OrderRepository:
+        """The order repository of this unit."""
+        ...
+
+    @property
+    def payments(self) -> PaymentRepository:
+        """The payment repository of this unit."""
+        ...
+
+    @property
+    def audit(self) -> AuditRepository:
+        """The payment audit trail of this unit."""
+        ...
+
+    @property
+    def callback_bodies(self) -> CallbackBodyRepository:
+        """The kept callback bodies of this unit."""
+        ...
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customer repository of this unit."""
+        ...
+
+    @property
+    def order_book(self) -> OrderBookRepository:
+        """The order book of this unit (staff and platform orders)."""
+        ...
+
+    @property
+    def pushes(self) -> PushRequestRepository:
+        """The pushes waiting for their USSD session to end, of this unit."""
+        ...
+
+    @property
+    def push_limits(self) -> PushLimitRepository:
+        """The pushes people asked for, counted for the push limits, of this unit."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class SettlementListener(Protocol):
+    """Told of each payment as it settles, inside the settling transaction (events, metrics)."""
+
+    async def payment_settled(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None
+    ) -> None:
+        """React to ``payment`` having settled; ``order`` is given when it was paid."""
+        ...
+
+
+class SettledReplyHook(Protocol):
+    """Shapes the customer's message about a settled payment, inside the settling transaction.
+
+    Buy-Now-Pay-Later settles a plan's installment with its payment here, and adds "Pay
+    later" under a payment that failed for lack of balance.
+    """
+
+    async def settled_reply(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
+    ) -> Reply:
+        """The message to queue for the customer instead of ``reply`` (often ``reply`` itself)."""
+        ...
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Called before :meth:`settled_reply` for several payments, to look them up at once."""
+        ...

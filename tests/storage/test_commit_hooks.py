@@ -1,0 +1,47 @@
+"""A unit of work runs registered steps around its commit, knowing nothing of what they do."""
+
+from __future__ import annotations
+
+from storage.unit_of_work import SqlUnitOfWork, SqlUnits
+
+
+async def test_after_commit_callbacks_run_once_the_commit_succeeded_and_only_for_it(
+    uow: SqlUnits,
+) -> None:
+    seen: list[str] = []
+    async with uow() as unit:
+        unit.after_commit(lambda: seen.append("first commit"))
+        assert seen == []
+        await unit.commit()
+        assert seen == ["first commit"]
+        await unit.commit()
+    assert seen == ["first commit"]
+
+
+async def test_a_rollback_forgets_the_after_commit_callbacks(uow: SqlUnits) -> None:
+    seen: list[str] = []
+    async with uow() as unit:
+        unit.after_commit(lambda: seen.append("never"))
+        await unit.rollback()
+        await unit.commit()
+    async with uow() as unit:
+        unit.after_commit(lambda: seen.append("never either"))
+    assert seen == []
+
+
+async def test_hooks_register_before_commit_steps_on_every_new_unit(uow: SqlUnits) -> None:
+    steps: list[int] = []
+
+    def hook(unit: SqlUnitOfWork) -> None:
+        async def step() -> None:
+            steps.append(len(steps))
+            unit.after_commit(lambda: steps.append(-1))
+
+        unit.before_commit(step)
+
+    uow.hooks.append(hook)
+    async with uow() as unit:
+        await unit.commit()
+    async with uow() as unit:
+        await unit.commit()
+    assert steps == [0, -1, 2, -1]
