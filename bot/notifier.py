@@ -13,9 +13,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
-from checkout.conversation.model import Reply, reply_from_payload
 from checkout.domain.ports import DeliveryFailed
 from checkout.domain.records import Channel
+from checkout.domain.replies import Reply, reply_from_payload
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from telegram import Bot
 
 from bot.notifier import TURN_WAIT_SECONDS, send_reply
 from bot.rendering import combine
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.ports import Clock, DeliveryFailed, UnitOfWorkFactory
 from checkout.domain.records import Channel
+from checkout.domain.replies import Reply, reply_to_payload
 
 log = logging.getLogger(__name__)
 

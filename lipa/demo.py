@@ -24,18 +24,10 @@ from typing import Any, TextIO
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from checkout.conversation.model import (
-    Button,
-    ButtonPressed,
-    Command,
-    ContactShared,
-    Event,
-    Reply,
-    TextMessage,
-    reply_from_payload,
-)
+from checkout.conversation.model import ButtonPressed, Command, ContactShared, Event, TextMessage
 from checkout.domain.phones import display_phone
 from checkout.domain.records import Channel, PaymentStatus
+from checkout.domain.replies import Button, Reply, reply_from_payload
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.payments.limit_views import refusal_text
 from daraja.result_codes import ResultCode

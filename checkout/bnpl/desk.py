@@ -34,18 +34,12 @@ from checkout.bnpl.views import (
     plans_replies,
     refusal_reply,
 )
-from checkout.conversation.model import (
-    AcceptPlan,
-    ActOnPlan,
-    OfferPlan,
-    PlanEffect,
-    Reply,
-    ShowPlans,
-)
+from checkout.conversation.model import AcceptPlan, ActOnPlan, OfferPlan, PlanEffect, ShowPlans
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone
 from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.records import Customer, Language
+from checkout.domain.replies import Reply
 from checkout.i18n import texts
 from checkout.payments.start import PROBLEM_TEXT
 

@@ -29,9 +29,9 @@ from checkout.bnpl.views import (
     staff_text,
     with_plan_buttons,
 )
-from checkout.conversation.model import Button, Reply, reply_to_payload
 from checkout.domain.ports import Clock, UnitOfWork
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
+from checkout.domain.replies import Button, Reply, reply_to_payload
 from checkout.i18n.texts import receipt as t_receipt
 from checkout.i18n.texts import t
 

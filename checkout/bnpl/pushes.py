@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from checkout.bnpl.records import Plan, PlanPayment
-from checkout.conversation.model import Reply, StartPayment
+from checkout.conversation.model import StartPayment
 from checkout.domain.phones import mask_phone
 from checkout.domain.ports import Clock, PushFailed, PushProblem, UnitOfWork, UnitOfWorkFactory
 from checkout.domain.records import Language, Payment
+from checkout.domain.replies import Reply
 from checkout.payments.limits import PushRefused
 from checkout.payments.start import PaymentService
 

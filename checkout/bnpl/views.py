@@ -20,11 +20,11 @@ from checkout.bnpl.rules import (
     action_data,
     choice_data,
 )
-from checkout.conversation.flow import menu_buttons
-from checkout.conversation.model import Button, Reply
 from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language
+from checkout.domain.replies import Button, Reply
+from checkout.i18n.buttons import menu_buttons
 from checkout.i18n.texts import NAIROBI, t
 
 

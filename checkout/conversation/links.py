@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkout.conversation.flow import DEEP_LINK_PREFIX
+from checkout.domain.references import DEEP_LINK_PREFIX
 
 
 def pay_link(bot_username: str, reference: str) -> str:

@@ -16,13 +16,13 @@ from weakref import WeakValueDictionary
 
 from checkout.bnpl.desk import PlanDesk
 from checkout.conversation import flow
+from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import (
     ChangeLanguage,
     ConversationState,
     Event,
     PlanEffect,
     RememberPhone,
-    Reply,
     ReportHistory,
     ReportOrderPaid,
     ReportStatus,
@@ -32,6 +32,7 @@ from checkout.conversation.model import (
 )
 from checkout.domain.ports import Clock, OrderRepository, UnitOfWorkFactory
 from checkout.domain.records import Channel, Customer, Language, Order
+from checkout.domain.replies import Reply
 from checkout.payments.limits import PushRefused, sender_of
 from checkout.payments.start import PaymentService
 
@@ -78,7 +79,7 @@ class ConversationService:
         self,
         units: UnitOfWorkFactory,
         payments: PaymentService,
-        settings: flow.FlowSettings,
+        settings: FlowSettings,
         *,
         clock: Clock,
         plans: PlanDesk | None = None,

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from checkout.bnpl.ports import PlanRepository
-from checkout.conversation.model import ConversationState, Reply
+from checkout.conversation.model import ConversationState
 from checkout.domain.records import (
     BodyStatus,
     Channel,
@@ -28,6 +28,7 @@ from checkout.domain.records import (
     PaymentStatus,
     ReceivedBody,
 )
+from checkout.domain.replies import Reply
 from checkout.domain.summaries import (
     DayTotal,
     OpenPlans,

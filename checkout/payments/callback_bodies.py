@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.ports import Clock, UnitOfWorkFactory
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.i18n import texts
 
 if TYPE_CHECKING:

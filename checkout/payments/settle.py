@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from checkout.conversation.flow import retry_button
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.ports import (
@@ -41,7 +39,9 @@ from checkout.domain.records import (
     ReceivedBody,
     StaffChat,
 )
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.i18n import texts
+from checkout.i18n.buttons import retry_button
 from checkout.payments.callback_bodies import CallbackBodies
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checkout.conversation.flow import retry_button
-from checkout.conversation.model import Reply, StartPayment
+from checkout.conversation.model import StartPayment
 from checkout.domain.money import format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.ports import (
@@ -30,7 +29,9 @@ from checkout.domain.ports import (
     UnitOfWorkFactory,
 )
 from checkout.domain.records import Channel, Customer, Language, Payment, PaymentStatus
+from checkout.domain.replies import Reply
 from checkout.i18n import texts
+from checkout.i18n.buttons import retry_button
 from checkout.payments.limits import PushLimiter, PushRefused
 from checkout.payments.settle import SettlementService, result_from_json
 

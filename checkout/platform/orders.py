@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from checkout.conversation.flow import parse_order_reference
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT, AmountError, check_amount
 from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.ports import Clock, UnitOfWorkFactory
 from checkout.domain.records import Order, Payment
+from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import PaymentCursor, PaymentPage
 
 MAX_DESCRIPTION: Final = 200  # the orders.description column

@@ -17,10 +17,10 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Final, Literal
 
-from checkout.conversation.flow import parse_order_reference
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.ports import Clock, UnitOfWorkFactory
 from checkout.domain.records import Order, Payment, PaymentStatus
+from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
 from checkout.i18n.texts import NAIROBI
 

@@ -24,7 +24,6 @@ from datetime import timedelta
 from typing import Final
 
 from checkout.channels.ussd.telegram_copies import TelegramCopies
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
 from checkout.domain.ports import (
@@ -37,6 +36,7 @@ from checkout.domain.ports import (
     UnitOfWorkFactory,
 )
 from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.i18n import texts
 from checkout.payments.start import PaymentService
 

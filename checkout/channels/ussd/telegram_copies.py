@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.ports import Clock, UnitOfWork
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.payments.settle import customer_reply
 
 
