@@ -41,7 +41,7 @@ from checkout.domain.ports import Clock, PushProblem, UnitOfWork, UnitOfWorkFact
 from checkout.domain.records import Customer, Language
 from checkout.domain.replies import Reply
 from checkout.i18n import texts
-from checkout.payments.start import PROBLEM_TEXT
+from checkout.i18n.payment_messages import push_failed_text
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ class PlanDesk:
         if result.outcome is Pushed.NOTHING:
             return [Reply(texts.t(language, "plan_not_found"))]
         if result.failure is not None:
-            text = texts.t(language, PROBLEM_TEXT[result.failure.problem])
+            text = push_failed_text(language, result.failure.problem)
             if result.failure.problem is PushProblem.OUTCOME_UNKNOWN:
                 return [Reply(text)]
             rows = deposit_rows(language, plan) if deposit else (pay_now_row(language, plan),)

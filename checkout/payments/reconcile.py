@@ -17,7 +17,8 @@ from enum import StrEnum
 
 from checkout.domain.ports import Clock, PaymentGateway, PushFailed, UnitOfWorkFactory
 from checkout.domain.records import Payment
-from checkout.payments.settle import SettlementService, SettleOutcome, result_from_json
+from checkout.payments.results import SettleOutcome, result_from_json
+from checkout.payments.settle import SettlementService
 from checkout.runtime.periodic import run_every
 
 log = logging.getLogger(__name__)
