@@ -6,8 +6,8 @@ beyond awaiting the read-only lookups of a :class:`FlowContext`.
 
 Steps: IDLE → ORDER → AMOUNT → PHONE → CONFIRM → PAYING. Pressing "Pay" turns CONFIRM into
 PAYING with a :class:`StartPayment` effect and no reply: the service answers once it has sent
-the push (``push_sent`` and friends in :mod:`checkout.i18n.texts`), because only it knows
-whether Daraja took the request.
+the push (``push_sent_reply`` and friends in :mod:`checkout.i18n.payment_messages`), because
+only it knows whether Daraja took the request.
 
 The steps live by area: :mod:`checkout.conversation.paying_steps` (order, amount, phone,
 confirm, pay), :mod:`checkout.conversation.plan_steps` (pay later) over

@@ -15,7 +15,7 @@ from checkout.domain.outcomes import NextStep, PaymentOutcome, PaymentRefused, R
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.ports import PushProblem
 from checkout.domain.records import Language, Payment, PaymentStatus
-from checkout.domain.replies import Reply
+from checkout.domain.replies import Button, Reply
 from checkout.i18n import texts
 from checkout.i18n.buttons import retry_button
 
@@ -124,12 +124,17 @@ def push_failed_text(language: Language, problem: PushProblem) -> str:
     return texts.t(language, PROBLEM_TEXT[problem])
 
 
-def push_failed_reply(language: Language, problem: PushProblem) -> Reply:
-    """A failed push; "Try again" unless it may still reach the phone."""
+def push_failed_reply(
+    language: Language,
+    problem: PushProblem,
+    *,
+    retry: tuple[tuple[Button, ...], ...] | None = None,
+) -> Reply:
+    """A failed push with ``retry`` ("Try again" by default), unless it may still arrive."""
     text = push_failed_text(language, problem)
     if problem is PushProblem.OUTCOME_UNKNOWN:
         return Reply(text)
-    return Reply(text, buttons=((retry_button(language),),))
+    return Reply(text, buttons=retry if retry is not None else ((retry_button(language),),))
 
 
 def status_reply(language: Language, payment: Payment | None) -> Reply:
