@@ -77,6 +77,23 @@ def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
     return PaymentStatus.FAILED
 
 
+def settlement_for(result: PaymentResult, payment: Payment) -> Settlement:
+    """The settlement a result calls for: its status, code and (if money moved) receipt."""
+    status = status_for(result, payment)
+    # A mismatched payment keeps its receipt too: it is how staff trace the money that
+    # moved (and return it).
+    moved = status in (PaymentStatus.PAID, PaymentStatus.MISMATCHED)
+    return Settlement(
+        status=status,
+        result_code=result.result_code,
+        result_code_text=result.result_code_text,
+        result_description=result.result_description,
+        receipt_number=result.receipt_number if moved else None,
+        transaction_date=result.transaction_date if moved else None,
+        reported_amount=result.amount if moved else None,
+    )
+
+
 def result_to_json(result: PaymentResult) -> dict[str, Any]:
     """A JSON-safe dict of a result (kept with unmatched callbacks for later matching)."""
     data = asdict(result)

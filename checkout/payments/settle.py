@@ -47,7 +47,7 @@ from checkout.payments.results import (
     result_from_json,
     result_to_json,
     settled_copy,
-    status_for,
+    settlement_for,
 )
 
 log = logging.getLogger(__name__)
@@ -231,19 +231,7 @@ class SettlementService:
             payment_id=payment.id,
             checkout_request_id=result.checkout_request_id,
         )
-        status = status_for(result, payment)
-        # A mismatched payment keeps its receipt too: it is how staff trace the money that
-        # moved (and return it).
-        moved = status in (PaymentStatus.PAID, PaymentStatus.MISMATCHED)
-        return Settlement(
-            status=status,
-            result_code=result.result_code,
-            result_code_text=result.result_code_text,
-            result_description=result.result_description,
-            receipt_number=result.receipt_number if moved else None,
-            transaction_date=result.transaction_date if moved else None,
-            reported_amount=result.amount if moved else None,
-        )
+        return settlement_for(result, payment)
 
     async def _record_paid_orders(
         self, unit: UnitOfWork, entries: list[tuple[int, Payment, Settlement, PaymentResult]]
