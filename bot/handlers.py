@@ -12,9 +12,10 @@ from bot.events import event_from_update
 from bot.rendering import present
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
-from checkout.conversation.model import Event, Reply
+from checkout.conversation.model import Event
 from checkout.conversation.service import ConversationBusy, ConversationService
 from checkout.domain.records import Channel, Language
+from checkout.domain.replies import Reply
 from checkout.i18n import texts
 from checkout.runtime.log_context import log_fields
 

@@ -13,8 +13,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.rendering import render
 from bot.sending import ChatTurns, send_text
-from checkout.conversation.model import Reply, reply_from_payload
 from checkout.domain.records import Channel
+from checkout.domain.replies import Reply, reply_from_payload
 from checkout.outbox.ports import DeliveryFailed
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
-from checkout.conversation.model import Reply
 from checkout.conversation.service import Answer
+from checkout.domain.replies import Reply
 from checkout.payments.limit_views import refusal_text
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove

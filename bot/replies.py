@@ -21,8 +21,8 @@ from telegram import Bot
 
 from bot.notifier import TURN_WAIT_SECONDS, send_reply
 from bot.rendering import combine
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.records import Channel
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.outbox.ports import DeliveryFailed
 from checkout.payments.unit import UnitOfWorkFactory

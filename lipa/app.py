@@ -28,7 +28,7 @@ from checkout.bnpl.rules import PlanRules
 from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
-from checkout.conversation.flow import FlowSettings
+from checkout.conversation.call import FlowSettings
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock

@@ -18,8 +18,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from checkout.conversation.model import reply_from_payload
 from checkout.domain.records import Channel, StaffChat
+from checkout.domain.replies import reply_from_payload
 from lipa.settings import MissingSetting, Settings, TelegramMode, is_placeholder
 
 log = logging.getLogger(__name__)

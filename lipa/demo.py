@@ -26,18 +26,10 @@ from typing import Any, TextIO
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from checkout.conversation.model import (
-    Button,
-    ButtonPressed,
-    Command,
-    ContactShared,
-    Event,
-    Reply,
-    TextMessage,
-    reply_from_payload,
-)
+from checkout.conversation.model import ButtonPressed, Command, ContactShared, Event, TextMessage
 from checkout.domain.phones import display_phone
 from checkout.domain.records import Channel, Language, PaymentStatus
+from checkout.domain.replies import Button, Reply, reply_from_payload
 from checkout.domain.time import Clock
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.payments.limit_views import refusal_text

@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from checkout.payments.gateway import (
-    PaymentResult,
-    PushAccepted,
-    PushFailed,
-    PushProblem,
-    QueryAnswer,
-)
+from checkout.domain.outcomes import PushProblem
+from checkout.payments.gateway import PaymentResult, PushAccepted, PushFailed, QueryAnswer
 from daraja import (
     DarajaApiError,
     DarajaAuthError,

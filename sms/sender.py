@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
-from checkout.conversation.model import reply_from_payload
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel
+from checkout.domain.replies import reply_from_payload
 from checkout.outbox.ports import DeliveryFailed
 from sms.client import AfricasTalkingSms, SmsRejected, SmsUnavailable
 

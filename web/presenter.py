@@ -1,7 +1,7 @@
 """The web presenter: turns what the payment service stored into what the page says.
 
 Every sentence about a payment is the chat's own (:mod:`checkout.i18n.texts` through
-:func:`checkout.payments.settle.customer_reply` and :data:`checkout.payments.start.PROBLEM_TEXT`),
+:func:`checkout.i18n.payment_messages.customer_reply` and its ``PROBLEM_TEXT``),
 so the page, Telegram and USSD tell a customer the same thing.
 """
 
@@ -11,12 +11,11 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from checkout.domain.money import format_number
+from checkout.domain.outcomes import PaymentOutcome, PushProblem
 from checkout.domain.phones import PhoneError, display_phone
 from checkout.domain.records import Language, Order, Payment, PaymentStatus
 from checkout.i18n import texts
-from checkout.payments.gateway import PushProblem
-from checkout.payments.settle import customer_reply
-from checkout.payments.start import PROBLEM_TEXT
+from checkout.i18n.payment_messages import PROBLEM_TEXT, customer_reply
 
 # How a push that never reached the phone is recorded (checkout.payments.start.record_push_failure).
 _PUSH_FAILURE_PREFIX = "push "
@@ -70,12 +69,12 @@ def status_view(language: Language, payment: Payment | None, order: Order) -> St
     if payment.status is PaymentStatus.PAID:
         # Written in the page's language, whatever language the payment was made in.
         shown = _in_language(payment, language)
-        return StatusView(State.PAID, customer_reply(shown, order).text, payment.id)
+        return StatusView(State.PAID, customer_reply(PaymentOutcome(shown, order)).text, payment.id)
     problem = _push_problem(payment)
     if problem is not None:
         return StatusView(State.FAILED, texts.t(language, PROBLEM_TEXT[problem]), payment.id)
     shown = _in_language(payment, language)
-    return StatusView(State.FAILED, customer_reply(shown, order).text, payment.id)
+    return StatusView(State.FAILED, customer_reply(PaymentOutcome(shown, order)).text, payment.id)
 
 
 def _in_language(payment: Payment, language: Language) -> Payment:

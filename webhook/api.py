@@ -18,9 +18,9 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from checkout.conversation.flow import parse_order_reference
 from checkout.conversation.links import pay_link, web_pay_link, whatsapp_pay_link
 from checkout.domain.records import Order, Payment
+from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import PaymentCursor
 from checkout.platform.orders import (
     MAX_PAGE,

@@ -23,8 +23,8 @@ from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
 from checkout.bnpl.views import due_reply, reminder_reply
+from checkout.domain.outcomes import PushProblem
 from checkout.domain.time import Clock
-from checkout.payments.gateway import PushProblem
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
 

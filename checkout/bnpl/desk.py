@@ -28,11 +28,17 @@ from checkout.bnpl.rules import (
     schedules,
 )
 from checkout.bnpl.views import (
+    PlanAnswer,
+    all_capped_reply,
+    answer_reply,
     capped_amount,
     deposit_rows,
+    dropped_reply,
     offer_reply,
+    order_paid_reply,
     pay_now_row,
     plans_replies,
+    push_sent_reply,
     refusal_reply,
 )
 from checkout.conversation.model import (
@@ -40,16 +46,12 @@ from checkout.conversation.model import (
     ActOnPlan,
     OfferPlan,
     PlanEffect,
-    Reply,
     ShowPlans,
 )
-from checkout.domain.money import format_number
-from checkout.domain.phones import display_phone
 from checkout.domain.records import Customer, Language
+from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n import texts
-from checkout.payments.gateway import PushProblem
-from checkout.payments.start import PROBLEM_TEXT
+from checkout.i18n.payment_messages import push_failed_reply
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ class PlanDesk:
         now: datetime,
     ) -> list[Reply]:
         if balance is None or balance <= 0:
-            return [Reply(texts.t(language, "order_paid", order=order))]
+            return [order_paid_reply(language, order)]
         refused = self._refusal(standing, balance, now)
         if refused is not None:
             return [refusal_reply(language, refused, order=order, rules=self._rules)]
@@ -157,12 +159,12 @@ class PlanDesk:
             or balance != effect.balance
             or nairobi_date(now) != effect.offered_on
         ):
-            return [Reply(texts.t(language, "plan_offer_changed")), *current]
+            return [answer_reply(language, PlanAnswer.OFFER_CHANGED), *current]
         if existing is not None and not await self._replace(existing):
-            return [Reply(texts.t(language, "already_paying"))]
+            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
         plan = await self._create(customer, language, effect, option, now)
         if not await self._first_for_order(plan):
-            return [Reply(texts.t(language, "already_paying"))]
+            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
         log.info("plan %s chosen for order %s", plan.id, reference)
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
         if result.outcome in (PlanPushOutcome.SENT, PlanPushOutcome.QUEUED):
@@ -237,7 +239,7 @@ class PlanDesk:
         async with self._units() as unit:
             plan = await unit.plans.get(effect.plan_id)
         if plan is None or plan.customer_id != customer.id or effect.action not in set(Action):
-            return [Reply(texts.t(language, "plan_not_found"))]
+            return [answer_reply(language, PlanAnswer.NOT_FOUND)]
         action = Action(effect.action)
         if not plan.status.is_open:
             return await self.show(customer, language)
@@ -259,7 +261,7 @@ class PlanDesk:
             and result.outcome is PlanPushOutcome.SENT
         ):
             amount = sum(item.amount for item in taken)
-            replies.insert(0, Reply(texts.t(language, "plan_all_capped", amount=amount)))
+            replies.insert(0, all_capped_reply(language, amount))
         return replies
 
     async def _deposit(
@@ -270,24 +272,24 @@ class PlanDesk:
         if nairobi_date(plan.created_at) != nairobi_date(now):
             if await self._replace(plan):
                 offer = OfferPlan(plan.order_reference, True, None, plan.phone)
-                changed = Reply(texts.t(language, "plan_offer_changed"))
+                changed = answer_reply(language, PlanAnswer.OFFER_CHANGED)
                 return [changed, *await self.offer(customer, language, offer)]
-            return [Reply(texts.t(language, "already_paying"))]
+            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
         return self._pushed(language, plan, result, deposit=True)
 
     async def _drop(self, language: Language, plan: Plan) -> list[Reply]:
         if plan.status is not PlanStatus.PENDING_DEPOSIT:
-            return [Reply(texts.t(language, "plan_not_droppable"))]
+            return [answer_reply(language, PlanAnswer.NOT_DROPPABLE)]
         async with self._units() as unit:
             if not await unit.plans.claim(plan.id, now=self._clock(), lease_seconds=60):
                 await unit.rollback()
-                return [Reply(texts.t(language, "already_paying"))]
+                return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
             await self._ledger.drop(unit, plan)
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s dropped before its deposit", plan.id)
-        return [Reply(texts.t(language, "plan_dropped", order=plan.order_reference))]
+        return [dropped_reply(language, plan)]
 
     def _pushed(
         self, language: Language, plan: Plan, result: PushResult, *, deposit: bool
@@ -295,23 +297,12 @@ class PlanDesk:
         """What to tell the customer about a push for their plan."""
         payment = result.payment
         if result.outcome is PlanPushOutcome.SENT and payment is not None:
-            key = "plan_deposit_sent" if deposit else "push_sent"
-            text = texts.t(
-                language,
-                key,
-                amount=format_number(payment.amount),
-                order=plan.order_reference,
-                phone=display_phone(plan.phone),
-            )
-            return [Reply(text)]
+            return [push_sent_reply(language, plan, payment.amount, deposit=deposit)]
         if result.outcome is PlanPushOutcome.BUSY:
-            return [Reply(texts.t(language, "already_paying"))]
+            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
         if result.outcome is PlanPushOutcome.NOTHING:
-            return [Reply(texts.t(language, "plan_not_found"))]
+            return [answer_reply(language, PlanAnswer.NOT_FOUND)]
         if result.failure is not None:
-            text = texts.t(language, PROBLEM_TEXT[result.failure.problem])
-            if result.failure.problem is PushProblem.OUTCOME_UNKNOWN:
-                return [Reply(text)]
             rows = deposit_rows(language, plan) if deposit else (pay_now_row(language, plan),)
-            return [Reply(text, buttons=rows)]
+            return [push_failed_reply(language, result.failure.problem, retry=rows)]
         return list(result.replies)

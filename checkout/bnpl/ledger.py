@@ -19,32 +19,24 @@ from typing import Any
 
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan, PlanPayment, PlanStatus
-from checkout.bnpl.rules import PAY_LATER, PlanRules, Retry, next_attempt, refusal, retry_kind
+from checkout.bnpl.rules import PlanRules, next_attempt, refusal, retry_kind
 from checkout.bnpl.views import (
-    deposit_rows,
-    hour_text,
+    deposit_unpaid_reply,
     overdue_reply,
     paid_reply,
-    pay_now_row,
+    pay_when_ready_reply,
     plan_staff_line,
     plan_staff_text,
-    with_plan_buttons,
+    retry_reply,
+    with_pay_later,
 )
-from checkout.conversation.model import Button, Reply, reply_to_payload
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
-from checkout.i18n.texts import receipt as t_receipt
-from checkout.i18n.texts import t
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-_RETRY_TEXT = {
-    Retry.SOON: "plan_retry_soon",
-    Retry.TOMORROW: "plan_retry_tomorrow",
-    Retry.ASK: "plan_retry_ask",
-}
 
 
 class PlanLedger:
@@ -93,14 +85,12 @@ class PlanLedger:
         if payment.status is PaymentStatus.PAID:
             return await self._paid(unit, plan, link, payment)
         if link.first == 0:
-            extra = t(plan.language, "plan_deposit_unpaid")
-            return with_plan_buttons(reply, extra, deposit_rows(plan.language, plan))
+            return deposit_unpaid_reply(reply, plan)
         if link.automatic:
             installment = plan.installment(link.first)
             code = payment.result_code if payment.status is not PaymentStatus.EXPIRED else None
             return await self.retry_or_overdue(unit, plan, installment, code, reply) or reply
-        extra = t(plan.language, "plan_pay_when_ready")
-        return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
+        return pay_when_ready_reply(reply, plan)
 
     # --- paid ------------------------------------------------------------------------------
 
@@ -126,8 +116,7 @@ class PlanLedger:
         plan = await self._reloaded(unit, plan)
         await self._settle_status(unit, plan, activated=activated)
         plan = await self._reloaded(unit, plan)
-        receipt = t_receipt(plan.language, payment.receipt_number)
-        return paid_reply(plan, payment.amount, receipt, deposit=activated)
+        return paid_reply(plan, payment.amount, payment.receipt_number, deposit=activated)
 
     async def _activate(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Schedule every installment's push on its date and its reminder the day before."""
@@ -187,9 +176,7 @@ class PlanLedger:
         log.info("installment %s of plan %s retried at %s", current.number, plan.id, at)
         if reply is None:
             return None
-        language = plan.language
-        extra = t(language, _RETRY_TEXT[kind], hour=hour_text(self._rules))
-        return with_plan_buttons(reply, extra, (pay_now_row(language, plan),))
+        return retry_reply(reply, plan, kind, self._rules)
 
     async def _overdue(self, unit: PlanUnitOfWork, plan: Plan, installment: Installment) -> Reply:
         """Stop retrying: the installment is overdue, the customer asked politely, staff told."""
@@ -238,8 +225,7 @@ class PlanLedger:
             and payment.channel is not Channel.USSD
             and await self._may_have_plan(unit, payment)
         ):
-            later = (Button(t(payment.language, "button_pay_later"), PAY_LATER),)
-            return replace(reply, buttons=(*reply.buttons, later))
+            return with_pay_later(reply, payment.language)
         return reply
 
     async def _may_have_plan(self, unit: PlanUnitOfWork, payment: Payment) -> bool:

@@ -7,26 +7,30 @@ Nairobi dates written ``Fri 05/12``; amounts are whole shillings with separators
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from enum import StrEnum
 
 from checkout.bnpl.records import Installment, Plan, PlanStatus
 from checkout.bnpl.rules import (
+    PAY_LATER,
     PLAN_NO,
     PLAN_PHONE,
     Action,
     PlanRules,
     Refusal,
+    Retry,
     Schedule,
     action_data,
     choice_data,
 )
-from checkout.conversation.flow import menu_buttons
-from checkout.conversation.model import Button, Reply
 from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language
+from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
-from checkout.i18n.texts import t
+from checkout.i18n.buttons import menu_buttons
+from checkout.i18n.texts import receipt, t
 
 
 def plan_date(language: Language, moment: datetime) -> str:
@@ -216,13 +220,18 @@ def deposit_rows(language: Language, plan: Plan) -> tuple[tuple[Button, ...], ..
     )
 
 
-def paid_reply(plan: Plan, amount: int, receipt: str, *, deposit: bool) -> Reply:
+def paid_reply(plan: Plan, amount: int, receipt_number: str | None, *, deposit: bool) -> Reply:
     """A plan payment received: the plan's progress and its next date, or its completion."""
+    receipt_text = receipt(plan.language, receipt_number)
     language = plan.language
     upcoming = plan.next_unpaid
     if upcoming is None:
         text = t(
-            language, "plan_completed", amount=amount, order=plan.order_reference, receipt=receipt
+            language,
+            "plan_completed",
+            amount=amount,
+            order=plan.order_reference,
+            receipt=receipt_text,
         )
         return Reply(text)
     text = t(
@@ -230,7 +239,7 @@ def paid_reply(plan: Plan, amount: int, receipt: str, *, deposit: bool) -> Reply
         "plan_deposit_paid" if deposit else "plan_paid",
         amount=amount,
         order=plan.order_reference,
-        receipt=receipt,
+        receipt=receipt_text,
         paid=plan.paid,
         left=plan.left,
         next_amount=upcoming.amount,
@@ -271,3 +280,86 @@ def plan_staff_line(event: str, plan: Plan) -> str:
     return f"BNPL {event.upper()} KES {format_number(plan.total)} {plan.order_reference} " + (
         mask_phone(plan.phone)
     )
+
+
+# --- what the desk and the ledger decided --------------------------------------------------
+
+
+class PlanAnswer(StrEnum):
+    """What the desk answers when it neither offers a plan nor pushes for one."""
+
+    OFFER_CHANGED = "offer_changed"  # the option taken no longer matches today's offer
+    ALREADY_PAYING = "already_paying"  # a push for this plan or order is on its way
+    NOT_FOUND = "not_found"  # no such plan of this customer's (or nothing left to push)
+    NOT_DROPPABLE = "not_droppable"  # a started plan cannot be dropped
+
+
+_ANSWER_TEXT = {
+    PlanAnswer.OFFER_CHANGED: "plan_offer_changed",
+    PlanAnswer.ALREADY_PAYING: "already_paying",
+    PlanAnswer.NOT_FOUND: "plan_not_found",
+    PlanAnswer.NOT_DROPPABLE: "plan_not_droppable",
+}
+
+_RETRY_TEXT = {
+    Retry.SOON: "plan_retry_soon",
+    Retry.TOMORROW: "plan_retry_tomorrow",
+    Retry.ASK: "plan_retry_ask",
+}
+
+
+def answer_reply(language: Language, answer: PlanAnswer) -> Reply:
+    """The desk's answer in one sentence."""
+    return Reply(t(language, _ANSWER_TEXT[answer]))
+
+
+def order_paid_reply(language: Language, order: str) -> Reply:
+    """No plan for an order with nothing left to pay."""
+    return Reply(t(language, "order_paid", order=order))
+
+
+def dropped_reply(language: Language, plan: Plan) -> Reply:
+    """The plan waiting for its deposit was dropped."""
+    return Reply(t(language, "plan_dropped", order=plan.order_reference))
+
+
+def all_capped_reply(language: Language, amount: int) -> Reply:
+    """ "Pay all" asked more than one push may carry: this much comes first."""
+    return Reply(t(language, "plan_all_capped", amount=amount))
+
+
+def push_sent_reply(language: Language, plan: Plan, amount: int, *, deposit: bool) -> Reply:
+    """The prompt for a plan's deposit or installments is on the phone."""
+    key = "plan_deposit_sent" if deposit else "push_sent"
+    text = t(
+        language,
+        key,
+        amount=format_number(amount),
+        order=plan.order_reference,
+        phone=display_phone(plan.phone),
+    )
+    return Reply(text)
+
+
+def deposit_unpaid_reply(reply: Reply, plan: Plan) -> Reply:
+    """A failed deposit's message, with the plan's deposit buttons."""
+    extra = t(plan.language, "plan_deposit_unpaid")
+    return with_plan_buttons(reply, extra, deposit_rows(plan.language, plan))
+
+
+def pay_when_ready_reply(reply: Reply, plan: Plan) -> Reply:
+    """A failed installment the customer pushed: pay when ready."""
+    extra = t(plan.language, "plan_pay_when_ready")
+    return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
+
+
+def retry_reply(reply: Reply, plan: Plan, kind: Retry, rules: PlanRules) -> Reply:
+    """A failed automatic attempt's message, with when the next one comes."""
+    extra = t(plan.language, _RETRY_TEXT[kind], hour=hour_text(rules))
+    return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
+
+
+def with_pay_later(reply: Reply, language: Language) -> Reply:
+    """A payment that found no balance, with "Pay later" under it."""
+    later = (Button(t(language, "button_pay_later"), PAY_LATER),)
+    return replace(reply, buttons=(*reply.buttons, later))

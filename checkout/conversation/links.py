@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkout.conversation.flow import DEEP_LINK_PREFIX
+from checkout.domain.references import DEEP_LINK_PREFIX
 
 
 def web_pay_link(base_url: str, reference: str) -> str:

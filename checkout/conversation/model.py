@@ -14,6 +14,10 @@ from enum import StrEnum
 from typing import Any
 
 from checkout.domain.records import Language
+from checkout.domain.replies import Button as Button
+from checkout.domain.replies import Reply as Reply
+from checkout.domain.replies import reply_from_payload as reply_from_payload
+from checkout.domain.replies import reply_to_payload as reply_to_payload
 
 # --- events --------------------------------------------------------------------------------
 
@@ -49,35 +53,6 @@ class ButtonPressed:
 
 
 Event = TextMessage | Command | ContactShared | ButtonPressed
-
-# --- replies -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    """An inline button: a label for the customer and data for the flow."""
-
-    label: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One message to show the customer.
-
-    ``buttons`` are rows of inline buttons. ``request_contact`` is the label of a
-    "share my number" keyboard button (Telegram only; other channels ignore it and rely on
-    typed numbers). Telegram shows a reply as one message, so a reply with ``request_contact``
-    has its ``buttons`` on that keyboard too, and a press arrives as the button's label typed:
-    the step asking for the contact takes its buttons' labels as presses. ``remove_keyboard``
-    removes such a keyboard once it is no longer needed.
-    """
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    request_contact: str | None = None
-    remove_keyboard: bool = False
-
 
 # --- effects -------------------------------------------------------------------------------
 
@@ -248,35 +223,3 @@ class Turn:
     state: ConversationState
     replies: tuple[Reply, ...] = ()
     effects: tuple[Effect, ...] = ()
-
-
-# --- replies as outbox payloads -------------------------------------------------------------
-
-
-def reply_to_payload(reply: Reply) -> dict[str, Any]:
-    """A JSON-safe dict of a reply, as stored in the outbox."""
-    payload: dict[str, Any] = {"text": reply.text}
-    if reply.buttons:
-        payload["buttons"] = [
-            [{"label": button.label, "data": button.data} for button in row]
-            for row in reply.buttons
-        ]
-    if reply.request_contact:
-        payload["request_contact"] = reply.request_contact
-    if reply.remove_keyboard:
-        payload["remove_keyboard"] = True
-    return payload
-
-
-def reply_from_payload(payload: dict[str, Any]) -> Reply:
-    """The reply stored by :func:`reply_to_payload`."""
-    rows = payload.get("buttons") or []
-    return Reply(
-        text=str(payload.get("text", "")),
-        buttons=tuple(
-            tuple(Button(str(button["label"]), str(button["data"])) for button in row)
-            for row in rows
-        ),
-        request_contact=payload.get("request_contact"),
-        remove_keyboard=bool(payload.get("remove_keyboard", False)),
-    )

@@ -16,13 +16,13 @@ from weakref import WeakValueDictionary
 
 from checkout.bnpl.desk import PlanDesk
 from checkout.conversation import flow
+from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import (
     ChangeLanguage,
     ConversationState,
     Event,
     PlanEffect,
     RememberPhone,
-    Reply,
     ReportHistory,
     ReportOrderPaid,
     ReportStatus,
@@ -32,7 +32,9 @@ from checkout.conversation.model import (
 )
 from checkout.conversation.ports import ConversationUnitOfWorkFactory
 from checkout.domain.records import Channel, Customer, Language, Order
+from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
+from checkout.i18n import payment_messages as say
 from checkout.payments.limits import PushRefused, sender_of
 from checkout.payments.ports import OrderRepository
 from checkout.payments.start import PaymentService
@@ -80,7 +82,7 @@ class ConversationService:
         self,
         units: ConversationUnitOfWorkFactory,
         payments: PaymentService,
-        settings: flow.FlowSettings,
+        settings: FlowSettings,
         *,
         clock: Clock,
         plans: PlanDesk | None = None,
@@ -142,13 +144,14 @@ class ConversationService:
                 else:
                     replies += started
             elif isinstance(effect, ReportStatus):
-                replies += await self._payments.status(
-                    channel, chat_key, language, ask_daraja=not at_once
-                )
+                latest = await self._payments.status(channel, chat_key, ask_daraja=not at_once)
+                replies.append(say.status_reply(language, latest))
             elif isinstance(effect, ReportHistory):
-                replies += await self._payments.history(channel, chat_key, language, effect.limit)
+                payments = await self._payments.history(channel, chat_key, effect.limit)
+                replies.append(say.history_reply(language, payments))
             elif isinstance(effect, ReportOrderPaid):
-                replies += await self._payments.order_paid(effect.order_reference, language)
+                last = await self._payments.last_paid(effect.order_reference)
+                replies.append(say.order_paid_reply(language, effect.order_reference, last))
             elif isinstance(effect, PlanEffect) and self._plans is not None:
                 replies += await self._plans.handle(customer, language, effect, at_once=at_once)
         return Answer(replies, turn.state.step, language, refused)

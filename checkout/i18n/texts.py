@@ -22,6 +22,8 @@ from checkout.domain.records import Channel, Language
 from checkout.domain.result_codes import ResultCode
 from checkout.i18n.plans import PLAN_EN, PLAN_SW
 from checkout.i18n.push_limits import LIMIT_EN, LIMIT_SW
+from checkout.i18n.staff_notices import NOTICE_EN, NOTICE_SW
+from checkout.i18n.ussd import USSD_EN, USSD_SW
 
 OUTCOME_EXPIRED: Final = "outcome_expired"  # the payment expired: M-Pesa never answered
 OUTCOME_FAILED: Final = "outcome_failed"  # any result code without its own text
@@ -224,86 +226,6 @@ _EN: Final[Mapping[str, str]] = {
     "button_try_again": "Try again",
     "button_english": "English",
     "button_swahili": "Kiswahili",
-    # USSD: the wording of a text on a USSD screen (the flow prefers "ussd_<key>" to "<key>"
-    # there), and texts only USSD shows. A screen holds 160 characters with its choices.
-    "ussd_menu_greeting": "{business} - pay with M-Pesa",
-    "ussd_button_my_last_payment": "My last payment",
-    "ussd_button_language": "Language / Lugha",
-    "ussd_language_choose": "Choose your language / Chagua lugha:",
-    "ussd_order_ask": "Enter the order number:",
-    "ussd_order_invalid": "Invalid order number. Enter it again, e.g. AB-1042:",
-    "ussd_order_unknown": "Order {order} not found. Check the number and enter it again:",
-    "ussd_amount_ask_known": "Order {order}: KES {balance} to pay.",
-    "ussd_button_another_amount": "Another amount",
-    "ussd_amount_enter_known": "Enter the amount in KES (up to {balance}):",
-    "ussd_amount_ask_unknown": "Order {order}: enter the amount in KES:",
-    "ussd_amount_not_a_number": "Use digits only, e.g. 1500.",
-    "ussd_amount_not_whole": "Whole shillings only, e.g. 1500.",
-    "ussd_amount_too_small": "The minimum is KES {minimum}.",
-    "ussd_amount_too_large": "The maximum is KES {maximum}.",
-    "ussd_amount_above_balance": "Only KES {balance} is left to pay.",
-    "ussd_phone_ask": "Enter the M-Pesa number to pay from, e.g. 0712345678:",
-    "ussd_phone_invalid": "Not a valid Kenyan mobile number.",
-    "ussd_phone_not_mobile": "That is a landline; M-Pesa needs a mobile number.",
-    "ussd_phone_not_kenyan": "Only Kenyan M-Pesa numbers can pay.",
-    "ussd_confirm_ask": "Pay KES {amount} for {order} from {phone}?",
-    "ussd_button_change_phone": "Pay from another number",
-    "ussd_push_queued": "You will get an M-Pesa prompt. Enter your PIN to pay.",
-    "ussd_invalid_choice": "Invalid choice.",
-    "ussd_more": "More",
-    "ussd_navigation": "0. Back 00. Home",
-    "ussd_phone_unsupported": "Sorry, this service is for Kenyan M-Pesa numbers only.",
-    "ussd_too_many_inputs": "This session has too many steps. Please dial again.",
-    # SMS to USSD customers whose push could not be sent (one SMS each)
-    "sms_push_refused": (
-        "Not paid: KES {amount} for order {order}. M-Pesa could not start the payment. "
-        "Please try again."
-    ),
-    "sms_push_subscriber_locked": (
-        "Not paid: KES {amount} for order {order}. Another M-Pesa request was in progress on "
-        "your phone. Wait a minute, then try again."
-    ),
-    "sms_push_unavailable": (
-        "Not paid: KES {amount} for order {order}. M-Pesa is not answering right now. "
-        "Please try again in a few minutes."
-    ),
-    "sms_push_late": (
-        "Not paid: KES {amount} for order {order}. We could not send the M-Pesa prompt in "
-        "time. Please try again."
-    ),
-    # staff notifications (Telegram only, so they may be longer)
-    "staff_settled": (
-        "{outcome}: KES {amount} for order {order} from {phone} via {channel}. "
-        "Receipt {receipt}. Result code {code}. M-Pesa reported KES {reported}."
-    ),
-    "staff_misconfigured": (
-        "M-Pesa payments are not working: Daraja refuses the shortcode and passkey "
-        '(error {code}, "Wrong credentials"). Customers cannot pay until '
-        "MPESA_BUSINESS_SHORTCODE and MPESA_PASSKEY are fixed; run 'lipa doctor' to check."
-    ),
-    "staff_conflict": (
-        "Check order {order}: the payment of KES {amount} from {phone} was settled as "
-        "{settled}, but M-Pesa now reports {reported} (receipt {receipt})."
-    ),
-    "staff_forged": (
-        "Warning: a success callback for order {order} (KES {amount}, {phone}) was not "
-        "confirmed by M-Pesa, which reports result code {code}. It was not counted as paid."
-    ),
-    "staff_unmatched": (
-        "Check: M-Pesa reported a payment Lipa cannot match (request {request}, "
-        "KES {amount}, receipt {receipt}, result code {code})."
-    ),
-    "staff_setup_refused": (
-        "M-Pesa refused the push for order {order} with {code} ({description}). This is "
-        "the shop's M-Pesa setup, not the customer: check MPESA_TRANSACTION_TYPE "
-        "(CustomerPayBillOnline for a paybill, CustomerBuyGoodsOnline for a till) and "
-        "MPESA_PARTY_B (the till or paybill that receives the money), then ask the customer "
-        "to try again."
-    ),
-    "staff_callback_kept": (
-        "Check: an M-Pesa callback was {status} and kept as callback {id} ({reason}). "
-        "After fixing the cause, run: lipa callbacks replay {id}"
-    ),
 }
 
 _SW: Final[Mapping[str, str]] = {
@@ -500,90 +422,13 @@ _SW: Final[Mapping[str, str]] = {
     "button_try_again": "Jaribu tena",
     "button_english": "English",
     "button_swahili": "Kiswahili",
-    # USSD (see the English texts)
-    "ussd_menu_greeting": "{business} - lipa kwa M-Pesa",
-    "ussd_button_my_last_payment": "Malipo yangu ya mwisho",
-    "ussd_button_language": "Lugha / Language",
-    "ussd_language_choose": "Chagua lugha / Choose your language:",
-    "ussd_order_ask": "Weka namba ya oda:",
-    "ussd_order_invalid": "Namba ya oda si sahihi. Iweke tena, mfano AB-1042:",
-    "ussd_order_unknown": "Oda {order} haikupatikana. Hakikisha namba na uiweke tena:",
-    "ussd_amount_ask_known": "Oda {order}: KES {balance} ya kulipa.",
-    "ussd_button_another_amount": "Kiasi kingine",
-    "ussd_amount_enter_known": "Weka kiasi kwa KES (hadi {balance}):",
-    "ussd_amount_ask_unknown": "Oda {order}: weka kiasi kwa KES:",
-    "ussd_amount_not_a_number": "Tumia tarakimu tu, mfano 1500.",
-    "ussd_amount_not_whole": "Shilingi kamili tu, mfano 1500.",
-    "ussd_amount_too_small": "Kiwango cha chini ni KES {minimum}.",
-    "ussd_amount_too_large": "Kiwango cha juu ni KES {maximum}.",
-    "ussd_amount_above_balance": "Kilichobaki ni KES {balance} tu.",
-    "ussd_phone_ask": "Weka namba ya M-Pesa utakayolipa nayo, mfano 0712345678:",
-    "ussd_phone_invalid": "Si namba sahihi ya simu ya Kenya.",
-    "ussd_phone_not_mobile": "Hiyo ni namba ya mezani; M-Pesa inahitaji simu ya mkononi.",
-    "ussd_phone_not_kenyan": "Ni namba za M-Pesa za Kenya tu zinazoweza kulipa.",
-    "ussd_confirm_ask": "Lipa KES {amount} kwa {order} kutoka {phone}?",
-    "ussd_button_change_phone": "Lipa kwa namba nyingine",
-    "ussd_push_queued": "Utapokea ombi la M-Pesa. Weka PIN yako ili kulipa.",
-    "ussd_invalid_choice": "Chaguo si sahihi.",
-    "ussd_more": "Zaidi",
-    "ussd_navigation": "0. Rudi 00. Mwanzo",
-    "ussd_phone_unsupported": "Samahani, huduma hii ni kwa namba za M-Pesa za Kenya tu.",
-    "ussd_too_many_inputs": "Kipindi hiki kina hatua nyingi mno. Tafadhali piga tena.",
-    # SMS to USSD customers whose push could not be sent
-    "sms_push_refused": (
-        "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haikuweza kuanzisha malipo. "
-        "Tafadhali jaribu tena."
-    ),
-    "sms_push_subscriber_locked": (
-        "Haijalipwa: KES {amount} kwa oda {order}. Kulikuwa na ombi lingine la M-Pesa kwenye "
-        "simu yako. Subiri dakika moja, kisha ujaribu tena."
-    ),
-    "sms_push_unavailable": (
-        "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haijibu kwa sasa. Tafadhali jaribu "
-        "tena baada ya dakika chache."
-    ),
-    "sms_push_late": (
-        "Haijalipwa: KES {amount} kwa oda {order}. Hatukuweza kutuma ombi la M-Pesa kwa "
-        "wakati. Tafadhali jaribu tena."
-    ),
-    # staff notifications (Telegram only, so they may be longer)
-    "staff_settled": (
-        "{outcome}: KES {amount} kwa oda {order} kutoka {phone} kupitia {channel}. "
-        "Risiti {receipt}. Msimbo wa matokeo {code}. M-Pesa iliripoti KES {reported}."
-    ),
-    "staff_misconfigured": (
-        "Malipo ya M-Pesa hayafanyi kazi: Daraja inakataa shortcode na passkey "
-        '(hitilafu {code}, "Wrong credentials"). Wateja hawawezi kulipa hadi '
-        "MPESA_BUSINESS_SHORTCODE na MPESA_PASSKEY zirekebishwe; endesha 'lipa doctor' kukagua."
-    ),
-    "staff_conflict": (
-        "Kagua oda {order}: malipo ya KES {amount} kutoka {phone} yalirekodiwa kama "
-        "{settled}, lakini sasa M-Pesa inaripoti {reported} (risiti {receipt})."
-    ),
-    "staff_forged": (
-        "Tahadhari: taarifa ya malipo ya oda {order} (KES {amount}, {phone}) haikuthibitishwa "
-        "na M-Pesa, inayoripoti msimbo {code}. Haikuhesabiwa kama malipo."
-    ),
-    "staff_unmatched": (
-        "Kagua: M-Pesa iliripoti malipo ambayo Lipa haiwezi kuyalinganisha (ombi {request}, "
-        "KES {amount}, risiti {receipt}, msimbo {code})."
-    ),
-    "staff_setup_refused": (
-        "M-Pesa ilikataa ombi la malipo la agizo {order} kwa {code} ({description}). Hili "
-        "ni tatizo la mipangilio ya M-Pesa ya duka, si la mteja: kagua MPESA_TRANSACTION_TYPE "
-        "(CustomerPayBillOnline kwa paybill, CustomerBuyGoodsOnline kwa till) na "
-        "MPESA_PARTY_B (till au paybill inayopokea pesa), kisha mwombe mteja ajaribu tena."
-    ),
-    "staff_callback_kept": (
-        "Kagua: ujumbe wa M-Pesa (callback) ulikuwa {status} na umehifadhiwa kama callback "
-        "{id} ({reason}). Baada ya kurekebisha chanzo, endesha: lipa callbacks replay {id}"
-    ),
 }
 
-# Buy-Now-Pay-Later and push-limit texts live in their own modules; every lookup sees them.
+# The USSD and SMS wording, the staff's notices, Buy-Now-Pay-Later and push-limit texts live
+# in their own modules; every lookup sees them.
 TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
-    "en": {**_EN, **PLAN_EN, **LIMIT_EN},
-    "sw": {**_SW, **PLAN_SW, **LIMIT_SW},
+    "en": {**_EN, **USSD_EN, **NOTICE_EN, **PLAN_EN, **LIMIT_EN},
+    "sw": {**_SW, **USSD_SW, **NOTICE_SW, **PLAN_SW, **LIMIT_SW},
 }
 
 # How staff read a channel's name: proper names, the same in every language.

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 from checkout.domain.records import ReceivedBody
 from checkout.payments.callback_bodies import CallbackBodies
 from checkout.payments.gateway import PaymentResult
-from checkout.payments.settle import SettlementService, SettleOutcome
+from checkout.payments.results import SettleOutcome
+from checkout.payments.settle import SettlementService
 
 log = logging.getLogger(__name__)
 

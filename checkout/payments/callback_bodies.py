@@ -12,8 +12,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.unit import UnitOfWorkFactory

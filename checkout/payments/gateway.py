@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
+
+from checkout.domain.outcomes import PushProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,20 +17,6 @@ class PushAccepted:
     merchant_request_id: str
     checkout_request_id: str
     customer_message: str = ""
-
-
-class PushProblem(StrEnum):
-    """Why an STK push did not go through, in terms the checkout can act on."""
-
-    REFUSED = "refused"  # Daraja answered with an error: nothing was sent to the phone
-    SUBSCRIBER_LOCKED = "subscriber_locked"  # another transaction is in process for the phone
-    BUSY = "busy"  # Daraja is overloaded (spike arrest, quota): try again shortly
-    UNAVAILABLE = "unavailable"  # Daraja could not be reached: nothing was sent
-    OUTCOME_UNKNOWN = "outcome_unknown"  # timed out: the push may or may not have gone out
-    INVALID = "invalid"  # our own request was invalid (phone, amount, reference)
-    # Daraja refused our shortcode/passkey (or consumer key): no push can succeed until the
-    # operator fixes the configuration; the staff are told.
-    MISCONFIGURED = "misconfigured"
 
 
 class PushFailed(Exception):

@@ -30,9 +30,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Customer, StaffChat
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.i18n import texts
 from checkout.payments.unit import UnitOfWork

@@ -3,26 +3,21 @@
 The callback route and the status query share this one code path, so a payment settles the same
 way whichever answer arrives first, exactly once. The customer's and the staff's messages are
 queued in the outbox in the same transaction as the settlement: a crash loses none, and a
-duplicate callback queues none.
+duplicate callback queues none. The settlement decides what happened; who is told what is
+:mod:`checkout.payments.notices`, and the words :mod:`checkout.i18n.payment_messages`'.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from checkout.conversation.flow import retry_button
-from checkout.conversation.model import Reply, reply_to_payload
-from checkout.domain.money import format_number
-from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import (
     AuditKind,
     BodyStatus,
-    Language,
     Order,
     OrderStatus,
     Payment,
@@ -31,11 +26,21 @@ from checkout.domain.records import (
     StaffChat,
 )
 from checkout.domain.result_codes import ResultCode
-from checkout.domain.time import NAIROBI, Clock
-from checkout.i18n import texts
+from checkout.domain.time import Clock
 from checkout.payments.callback_bodies import CallbackBodies
 from checkout.payments.gateway import PaymentGateway, PaymentResult, PushFailed
+from checkout.payments.notices import SettlementNotices
 from checkout.payments.ports import ReceiptDetails, Settlement
+from checkout.payments.results import (
+    ADOPTION_WINDOW,
+    SettleOutcome,
+    log_settled,
+    reported_phone,
+    result_from_json,
+    result_to_json,
+    settled_copy,
+    settlement_for,
+)
 from checkout.payments.unit import (
     SettledReplyHook,
     SettlementListener,
@@ -44,79 +49,6 @@ from checkout.payments.unit import (
 )
 
 log = logging.getLogger(__name__)
-
-# How old an unanswered push may be for a success callback to be matched to it.
-ADOPTION_WINDOW = timedelta(minutes=5)
-
-
-class SettleOutcome(StrEnum):
-    """What settling one result did."""
-
-    SETTLED = "settled"  # the payment moved from pending to a final status
-    DUPLICATE = "duplicate"  # already settled with the same outcome: nothing changed
-    CONFLICT = "conflict"  # already settled with another outcome: recorded, staff alerted
-    UNKNOWN = "unknown"  # no payment with this CheckoutRequestID (yet): recorded
-    UNCONFIRMED = "unconfirmed"  # a success Daraja could not confirm yet: kept for later
-    RECEIPT = "receipt"  # a late callback gave a payment settled by query its receipt
-
-
-def log_settled(payment: Payment, status: PaymentStatus, code: int | None) -> None:
-    """One log line per settled payment, with its id and a masked phone."""
-    log.info(
-        "payment %s settled %s (code %s) for %s",
-        payment.id,
-        status.value,
-        code,
-        mask_phone(payment.phone),
-        extra={"payment_id": payment.id},
-    )
-
-
-def settled_copy(payment: Payment, settlement: Settlement, now: datetime) -> Payment:
-    """The payment as the settlement just stored it (saves reading it back)."""
-    return replace(
-        payment,
-        status=settlement.status,
-        result_code=settlement.result_code,
-        result_code_text=settlement.result_code_text,
-        result_description=settlement.result_description,
-        receipt_number=settlement.receipt_number,
-        transaction_date=settlement.transaction_date,
-        reported_amount=settlement.reported_amount,
-        settled_at=now,
-    )
-
-
-def reported_phone(phone: str | None) -> str | None:
-    """Daraja's phone (possibly masked, e.g. ``2547****5678``) as stored phones are written."""
-    return (phone or "").strip().lstrip("+") or None
-
-
-def status_for(result: PaymentResult, payment: Payment) -> PaymentStatus:
-    """The final status a result gives a payment (an amount other than asked: mismatched)."""
-    if result.result_code == ResultCode.PAID:
-        if result.amount is not None and result.amount != payment.amount:
-            return PaymentStatus.MISMATCHED
-        return PaymentStatus.PAID
-    if result.result_code == ResultCode.CANCELLED:
-        return PaymentStatus.CANCELLED
-    return PaymentStatus.FAILED
-
-
-def result_to_json(result: PaymentResult) -> dict[str, Any]:
-    """A JSON-safe dict of a result (kept with unmatched callbacks for later matching)."""
-    data = asdict(result)
-    if result.transaction_date is not None:
-        data["transaction_date"] = result.transaction_date.isoformat()
-    return data
-
-
-def result_from_json(data: dict[str, Any]) -> PaymentResult:
-    """The result stored by :func:`result_to_json`."""
-    values = dict(data)
-    when = values.get("transaction_date")
-    values["transaction_date"] = datetime.fromisoformat(when) if when else None
-    return PaymentResult(**values)
 
 
 class SettlementService:
@@ -145,6 +77,7 @@ class SettlementService:
         self._listeners = tuple(listeners)
         # Shapes the customer's message (a plan's installment gets the plan's own words).
         self._reply_hook = reply_hook
+        self._notices = SettlementNotices(clock=clock, staff=staff, reply_hook=reply_hook)
         # Callback bodies that could not be settled, and their replays.
         self.bodies = CallbackBodies(units, clock=clock, staff=staff)
 
@@ -300,19 +233,7 @@ class SettlementService:
             payment_id=payment.id,
             checkout_request_id=result.checkout_request_id,
         )
-        status = status_for(result, payment)
-        # A mismatched payment keeps its receipt too: it is how staff trace the money that
-        # moved (and return it).
-        moved = status in (PaymentStatus.PAID, PaymentStatus.MISMATCHED)
-        return Settlement(
-            status=status,
-            result_code=result.result_code,
-            result_code_text=result.result_code_text,
-            result_description=result.result_description,
-            receipt_number=result.receipt_number if moved else None,
-            transaction_date=result.transaction_date if moved else None,
-            reported_amount=result.amount if moved else None,
-        )
+        return settlement_for(result, payment)
 
     async def _record_paid_orders(
         self, unit: UnitOfWork, entries: list[tuple[int, Payment, Settlement, PaymentResult]]
@@ -399,44 +320,15 @@ class SettlementService:
                 checkout_request_id=claimed.checkout_request_id,
                 note=f"Daraja's query says result code {actual.result_code}",
             )
-            if self._staff is not None and payment is not None:
-                text = texts.t(
-                    self._staff.language,
-                    "staff_forged",
-                    order=payment.order_reference,
-                    amount=format_number(payment.amount),
-                    phone=mask_phone(payment.phone),
-                    code=str(actual.result_code),
-                )
-                await self._alert_staff(unit, text, f"payment:{payment.id}:forged")
+            if payment is not None:
+                await self._notices.forged(unit, payment, actual.result_code)
             outcome = await self.settle_in(unit, actual, source="query")
             await unit.commit()
         return outcome
 
     async def alert_misconfigured(self, unit: UnitOfWork, code: str | None) -> None:
         """Tell the staff, once a day (Nairobi), that Daraja refuses our shortcode and passkey."""
-        if self._staff is None:
-            return
-        today = self._clock().astimezone(NAIROBI).date().isoformat()
-        text = texts.t(self._staff.language, "staff_misconfigured", code=code or "-")
-        await self._alert_staff(unit, text, f"daraja:misconfigured:{today}")
-
-    async def _alert_staff(
-        self, unit: UnitOfWork, text: str, dedupe_key: str, *, line: str | None = None
-    ) -> None:
-        """Queue a staff notice; ``line`` is its one-line form when it goes out in a digest."""
-        if self._staff is None:
-            return
-        payload: dict[str, Any] = {**reply_to_payload(Reply(text)), "digest": True}
-        if line is not None:
-            payload["line"] = line
-        await unit.outbox.add(
-            channel=self._staff.channel,
-            chat_key=self._staff.chat_key,
-            payload=payload,
-            now=self._clock(),
-            dedupe_key=dedupe_key,
-        )
+        await self._notices.misconfigured(unit, code)
 
     async def settle_in(
         self,
@@ -527,15 +419,7 @@ class SettlementService:
     async def alert_unmatched(self, result: PaymentResult) -> None:
         """Tell the staff about a success nobody can match to a payment."""
         async with self._units() as unit:
-            text = texts.t(
-                self._staff.language if self._staff else "en",
-                "staff_unmatched",
-                request=result.checkout_request_id,
-                amount="-" if result.amount is None else format_number(result.amount),
-                receipt=result.receipt_number or "-",
-                code=result.result_code_text or str(result.result_code),
-            )
-            await self._alert_staff(unit, text, f"unmatched:{result.checkout_request_id}")
+            await self._notices.unmatched(unit, result)
             await unit.commit()
 
     async def expire(self, unit: UnitOfWork, payment: Payment, *, reason: str) -> bool:
@@ -571,18 +455,7 @@ class SettlementService:
             current.status.value,
             status.value,
         )
-        if self._staff is not None:
-            text = texts.t(
-                self._staff.language,
-                "staff_conflict",
-                order=current.order_reference,
-                amount=format_number(current.amount),
-                phone=mask_phone(current.phone),
-                settled=current.status.value,
-                reported=status.value,
-                receipt=result.receipt_number or "-",
-            )
-            await self._alert_staff(unit, text, f"payment:{payment.id}:conflict:{status.value}")
+        await self._notices.conflict(unit, current, status, result.receipt_number)
         return SettleOutcome.CONFLICT
 
     async def _receipt_filled_in(
@@ -598,20 +471,7 @@ class SettlementService:
         payment = await unit.payments.get(payment_id)
         assert payment is not None
         if payment.status is PaymentStatus.PAID:
-            text = texts.t(
-                payment.language,
-                "receipt_known",
-                receipt=payment.receipt_number or "",
-                amount=format_number(payment.amount),
-                order=payment.order_reference,
-            )
-            await unit.outbox.add(
-                channel=payment.channel,
-                chat_key=payment.chat_key,
-                payload=reply_to_payload(Reply(text)),
-                now=self._clock(),
-                dedupe_key=f"payment:{payment.id}:receipt",
-            )
+            await self._notices.receipt(unit, payment)
             log.info("payment %s got its receipt from a late callback", payment.id)
             return SettleOutcome.RECEIPT
         log.warning(
@@ -619,20 +479,7 @@ class SettlementService:
         )
         # The query's success had credited the order; a mismatched amount pays nothing.
         await unit.orders.record_paid(payment.order_reference, -payment.amount)
-        await unit.outbox.add(
-            channel=payment.channel,
-            chat_key=payment.chat_key,
-            payload=reply_to_payload(customer_reply(payment, None)),
-            now=self._clock(),
-            dedupe_key=f"payment:{payment.id}:mismatched",
-        )
-        if self._staff is not None:
-            await self._alert_staff(
-                unit,
-                payment_staff_text(self._staff.language, payment, result),
-                f"payment:{payment.id}:staff:mismatched",
-                line=payment_staff_line(payment),
-            )
+        await self._notices.mismatched_late(unit, payment, result.amount)
         return SettleOutcome.RECEIPT
 
     async def _queue_messages(
@@ -642,114 +489,7 @@ class SettlementService:
         order: Order | None,
         result: PaymentResult | None,
     ) -> None:
-        now = self._clock()
-        reply = customer_reply(payment, order)
-        if self._reply_hook is not None:
-            reply = await self._reply_hook.settled_reply(unit, payment, order, reply)
-        await unit.outbox.add(
-            channel=payment.channel,
-            chat_key=payment.chat_key,
-            payload=reply_to_payload(reply),
-            now=now,
-            dedupe_key=f"payment:{payment.id}:customer",
-        )
-        if self._staff is not None:
-            await self._alert_staff(
-                unit,
-                payment_staff_text(self._staff.language, payment, result),
-                f"payment:{payment.id}:staff",
-                line=payment_staff_line(payment),
-            )
-            if payment.result_code_text is not None:
-                # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
-                # push fails the same way until the staff fix it, so say where to look.
-                await self._alert_staff(
-                    unit,
-                    texts.t(
-                        self._staff.language,
-                        "staff_setup_refused",
-                        order=payment.order_reference,
-                        code=payment.result_code_text,
-                        description=payment.result_description or "-",
-                    ),
-                    f"payment:{payment.id}:setup",
-                )
+        """The settled payment's messages, then its listeners, in the settling transaction."""
+        await self._notices.settled(unit, payment, order, result.amount if result else None)
         for listener in self._listeners:
             await listener.payment_settled(unit, payment, order)
-
-
-def customer_reply(payment: Payment, order: Order | None) -> Reply:
-    """The message telling a customer how their payment ended, with a way forward."""
-    language = payment.language
-    amount = format_number(payment.amount)
-    if payment.status is PaymentStatus.PAID:
-        balance = order.balance if order is not None else 0
-        if balance > 0:
-            text = texts.t(
-                language,
-                "outcome_paid",
-                amount=amount,
-                order=payment.order_reference,
-                receipt=texts.receipt(language, payment.receipt_number),
-                balance=format_number(balance),
-            )
-        else:
-            text = texts.t(
-                language,
-                "outcome_paid_in_full",
-                amount=amount,
-                order=payment.order_reference,
-                receipt=texts.receipt(language, payment.receipt_number),
-            )
-        return Reply(text)
-    if payment.status is PaymentStatus.MISMATCHED:
-        text = texts.t(language, "outcome_mismatched", order=payment.order_reference)
-        return Reply(text)
-    if payment.status is PaymentStatus.EXPIRED:
-        key = "outcome_expired"
-    else:
-        key = texts.outcome_key(payment.result_code if payment.result_code is not None else -1)
-    text = texts.t(
-        language,
-        key,
-        amount=amount,
-        order=payment.order_reference,
-        phone=display_phone(payment.phone),
-    )
-    return Reply(text, buttons=((retry_button(language),),))
-
-
-def display_code(payment: Payment) -> str:
-    """Daraja's result code for people: the number, the code in words, or ``-``."""
-    if payment.result_code_text is not None:
-        return payment.result_code_text
-    return "-" if payment.result_code is None else str(payment.result_code)
-
-
-def payment_staff_line(payment: Payment) -> str:
-    """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
-    parts = [
-        payment.status.value.upper(),
-        f"KES {format_number(payment.amount)}",
-        payment.order_reference,
-        mask_phone(payment.phone),
-        payment.receipt_number or f"code {payment.result_code_text or payment.result_code}",
-        texts.channel_name(payment.channel),
-    ]
-    return " ".join(parts)
-
-
-def payment_staff_text(language: Language, payment: Payment, result: PaymentResult | None) -> str:
-    """The staff notification for a settled payment."""
-    return texts.t(
-        language,
-        "staff_settled",
-        outcome=payment.status.value.upper(),
-        order=payment.order_reference,
-        amount=format_number(payment.amount),
-        phone=mask_phone(payment.phone),
-        receipt=payment.receipt_number or "-",
-        channel=texts.channel_name(payment.channel),
-        code=display_code(payment),
-        reported=format_number(result.amount) if result and result.amount is not None else "-",
-    )

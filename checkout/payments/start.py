@@ -1,4 +1,7 @@
-"""Starting payments, and telling customers about them (``/status``, ``/history``).
+"""Starting payments, and looking up a chat's payments (``/status``, ``/history``).
+
+The service decides (a push sent, refused, failed; the payments asked about); the words are
+:mod:`checkout.i18n.payment_messages`'.
 
 A payment row is stored (pending) and committed before the STK push is sent, so a callback
 that arrives before the push call returns still finds it once its CheckoutRequestID is known.
@@ -14,34 +17,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checkout.conversation.flow import retry_button
-from checkout.conversation.model import Reply, StartPayment
-from checkout.domain.money import format_number
-from checkout.domain.phones import display_phone, mask_phone
+from checkout.conversation.model import StartPayment
+from checkout.domain.outcomes import PaymentRefused, PushProblem, Refusal
+from checkout.domain.phones import mask_phone
 from checkout.domain.records import AuditKind, Channel, Customer, Language, Payment, PaymentStatus
-from checkout.domain.time import NAIROBI, Clock
-from checkout.i18n import texts
-from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed, PushProblem
+from checkout.domain.replies import Reply
+from checkout.domain.time import Clock
+from checkout.i18n import payment_messages as say
+from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed
 from checkout.payments.limits import PushLimiter, PushRefused
 from checkout.payments.ports import NewPayment, Settlement
-from checkout.payments.settle import SettlementService, result_from_json
+from checkout.payments.results import result_from_json
+from checkout.payments.settle import SettlementService
 from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 # Daraja refuses a second prompt to a phone while one is open; a prompt lives about a minute.
 PENDING_GUARD = timedelta(minutes=2)
-
-PROBLEM_TEXT = {
-    PushProblem.REFUSED: "push_refused",
-    PushProblem.SUBSCRIBER_LOCKED: "push_subscriber_locked",
-    PushProblem.BUSY: "push_busy",
-    PushProblem.UNAVAILABLE: "push_unavailable",
-    PushProblem.OUTCOME_UNKNOWN: "push_outcome_unknown",
-    PushProblem.INVALID: "push_refused",
-    PushProblem.MISCONFIGURED: "push_unavailable",
-}
-
 
 # Records what a payment is for (e.g. a plan's installment) in the transaction storing it.
 PaymentLink = Callable[[UnitOfWork, Payment], Awaitable[None]]
@@ -143,7 +136,7 @@ class PaymentService:
         if self._on_queued is not None:
             self._on_queued()
         log.info("push %s queued for %s", prepared.id, mask_phone(prepared.phone))
-        return [Reply(texts.t(language, "ussd_push_queued"))]
+        return [say.push_queued_reply(language)]
 
     async def _prepare(
         self,
@@ -174,14 +167,14 @@ class PaymentService:
             order = await unit.orders.get(request.order_reference)
             if order is None:
                 if request.order_known:
-                    return [Reply(texts.t(language, "order_not_found"))]
+                    return [say.refusal_reply(language, PaymentRefused(Refusal.ORDER_NOT_FOUND))]
                 order = await unit.orders.create(
                     request.order_reference, request.amount, known=False
                 )
             if order.is_fully_paid:
                 # A typed reference paid in full is closed like a listed order: paying it
                 # again must not raise its amount due.
-                return [Reply(texts.t(language, "order_paid", order=order.reference))]
+                return [say.refusal_reply(language, _paid(order.reference))]
             if not order.known and request.amount > order.balance:
                 # A reference the business did not create: what the customer pays is what
                 # is due, so paying it again (or more) raises the amount due.
@@ -189,20 +182,14 @@ class PaymentService:
                     order.reference, order.amount_paid + request.amount
                 )
             if order.balance <= 0:
-                return [Reply(texts.t(language, "order_paid", order=order.reference))]
+                return [say.refusal_reply(language, _paid(order.reference))]
             if request.amount > order.balance:
-                return [
-                    Reply(
-                        texts.t(
-                            language,
-                            "amount_above_balance",
-                            balance=format_number(order.balance),
-                        )
-                    )
-                ]
+                refusal = PaymentRefused(Refusal.ABOVE_BALANCE, order.reference, order.balance)
+                return [say.refusal_reply(language, refusal)]
             for pending in await unit.payments.pending_for_order(order.reference):
                 if pending.phone == request.phone and now - pending.created_at < PENDING_GUARD:
-                    return [Reply(texts.t(language, "already_paying"))]
+                    refusal = PaymentRefused(Refusal.ALREADY_PAYING, order.reference)
+                    return [say.refusal_reply(language, refusal)]
             payment = await unit.payments.create_pending(
                 NewPayment(
                     order_reference=order.reference,
@@ -223,21 +210,10 @@ class PaymentService:
         return payment
 
     async def _push(self, payment: Payment) -> list[Reply]:
-        language = payment.language
         sent = await self.send(payment)
         if isinstance(sent, PushFailed):
             return await self._failed(payment, sent)
-        return [
-            Reply(
-                texts.t(
-                    language,
-                    "push_sent",
-                    amount=format_number(payment.amount),
-                    order=payment.order_reference,
-                    phone=display_phone(payment.phone),
-                )
-            )
-        ]
+        return [say.push_sent_reply(payment)]
 
     async def send(self, payment: Payment) -> PushAccepted | PushFailed:
         """Send a stored pending payment's push and record Daraja's ids; failures are returned."""
@@ -274,17 +250,13 @@ class PaymentService:
             )
 
     async def _failed(self, payment: Payment, failure: PushFailed) -> list[Reply]:
-        language = payment.language
         log.warning("push %s failed: %s", payment.id, failure.problem.value)
         if failure.problem is not PushProblem.OUTCOME_UNKNOWN:
             # Daraja proved nothing reached the phone: this payment is over.
             async with self._units() as unit:
                 await self.record_failure(unit, payment, failure, now=self._clock())
                 await unit.commit()
-        text = texts.t(language, PROBLEM_TEXT[failure.problem])
-        if failure.problem is PushProblem.OUTCOME_UNKNOWN:
-            return [Reply(text)]
-        return [Reply(text, buttons=((retry_button(language),),))]
+        return [say.push_failed_reply(payment.language, failure.problem)]
 
     async def record_failure(
         self, unit: UnitOfWork, payment: Payment, failure: PushFailed, *, now: datetime
@@ -300,16 +272,16 @@ class PaymentService:
         return settled
 
     async def status(
-        self, channel: Channel, chat_key: str, language: Language, *, ask_daraja: bool = True
-    ) -> list[Reply]:
-        """The latest payment's state, asking Daraja first if it is still pending.
+        self, channel: Channel, chat_key: str, *, ask_daraja: bool = True
+    ) -> Payment | None:
+        """The chat's latest payment (None: it has none), asking Daraja first if it is pending.
 
         Without ``ask_daraja`` (USSD, which must answer at once) the stored state is told.
         """
         async with self._units() as unit:
             payment = await unit.payments.latest_for_chat(channel, chat_key)
         if payment is None:
-            return [Reply(texts.t(language, "status_none"))]
+            return None
         if ask_daraja and payment.status is PaymentStatus.PENDING and payment.checkout_request_id:
             try:
                 answer = await self._gateway.stk_query(payment.checkout_request_id)
@@ -320,36 +292,19 @@ class PaymentService:
                     await self._settlement.settle(answer.result, source="query")
                     async with self._units() as unit:
                         payment = await unit.payments.get(payment.id) or payment
-        return [Reply(status_text(language, payment))]
+        return payment
 
-    async def history(
-        self, channel: Channel, chat_key: str, language: Language, limit: int
-    ) -> list[Reply]:
-        """The customer's last payments, newest first, with receipt numbers."""
+    async def history(self, channel: Channel, chat_key: str, limit: int) -> list[Payment]:
+        """The chat's last ``limit`` payments, newest first."""
         async with self._units() as unit:
-            payments = await unit.payments.recent_for_chat(channel, chat_key, limit)
-        if not payments:
-            return [Reply(texts.t(language, "history_empty"))]
-        lines = [texts.t(language, "history_header")]
-        lines += [history_line(language, payment) for payment in payments]
-        return [Reply("\n".join(lines))]
+            return list(await unit.payments.recent_for_chat(channel, chat_key, limit))
 
-    async def order_paid(self, reference: str, language: Language) -> list[Reply]:
-        """The order is paid in full: say so, with its last payment's amount and receipt."""
+    async def last_paid(self, reference: str) -> Payment | None:
+        """The order's last paid payment (its amount and receipt), or None if none was paid."""
         async with self._units() as unit:
             payments = await unit.order_book.payments_for_order(reference)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
-        if not paid:
-            return [Reply(texts.t(language, "order_paid", order=reference))]
-        last = paid[-1]
-        text = texts.t(
-            language,
-            "order_paid_receipt",
-            order=reference,
-            amount=format_number(last.amount),
-            receipt=texts.receipt(language, last.receipt_number),
-        )
-        return [Reply(text)]
+        return paid[-1] if paid else None
 
 
 async def record_push_failure(
@@ -374,32 +329,5 @@ async def record_push_failure(
     return settled
 
 
-def status_text(language: Language, payment: Payment) -> str:
-    """One sentence on where a payment stands."""
-    key = {
-        PaymentStatus.PENDING: "status_pending",
-        PaymentStatus.PAID: "status_paid",
-    }.get(payment.status, "status_failed")
-    return texts.t(
-        language,
-        key,
-        amount=format_number(payment.amount),
-        order=payment.order_reference,
-        receipt=texts.receipt(language, payment.receipt_number),
-        status=texts.t(language, f"payment_status_{payment.status.value}"),
-    )
-
-
-def history_line(language: Language, payment: Payment) -> str:
-    """One payment in the history list."""
-    when = payment.created_at.astimezone(NAIROBI).strftime("%d/%m %H:%M")
-    key = "history_line_paid" if payment.status is PaymentStatus.PAID else "history_line"
-    return texts.t(
-        language,
-        key,
-        date=when,
-        order=payment.order_reference,
-        amount=format_number(payment.amount),
-        status=texts.t(language, f"payment_status_{payment.status.value}"),
-        receipt=texts.receipt(language, payment.receipt_number),
-    )
+def _paid(reference: str) -> PaymentRefused:
+    return PaymentRefused(Refusal.ORDER_PAID, reference)

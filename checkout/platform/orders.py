@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from checkout.conversation.flow import parse_order_reference
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT, AmountError, check_amount
 from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.records import Order, Payment
+from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import PaymentCursor, PaymentPage
 from checkout.domain.time import Clock
 from checkout.payments.unit import UnitOfWorkFactory

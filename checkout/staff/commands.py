@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Final
 
-from checkout.conversation.flow import parse_order_reference
 from checkout.conversation.links import pay_link, web_pay_link, whatsapp_pay_link
 from checkout.domain.money import AmountError, parse_amount
 from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import FoundPayment
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts

@@ -17,9 +17,9 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Final, Literal
 
-from checkout.conversation.flow import parse_order_reference
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Order, Payment, PaymentStatus
+from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
 from checkout.domain.time import NAIROBI, Clock
 from checkout.staff.ports import ReportUnitOfWorkFactory

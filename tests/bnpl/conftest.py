@@ -20,7 +20,7 @@ from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.pushes import PlanPusher
 from checkout.bnpl.records import InstallmentStatus, NewPlan, Plan, PlanStatus
 from checkout.bnpl.rules import PAY_LATER, PlanRules, schedule
-from checkout.conversation.flow import FlowSettings
+from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import Button, ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel, Order, PaymentStatus

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from checkout.bnpl.records import InstallmentStatus, PlanStatus
 from checkout.conversation.model import ButtonPressed, Command
+from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import OrderStatus
-from checkout.payments.gateway import PushFailed, PushProblem
+from checkout.payments.gateway import PushFailed
 from tests.bnpl.conftest import (
     CHAT,
     ORDER,

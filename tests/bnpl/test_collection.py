@@ -14,8 +14,9 @@ import pytest
 from checkout.bnpl.pushes import PlanPushOutcome
 from checkout.bnpl.records import InstallmentStatus, PlanStatus
 from checkout.conversation.model import ButtonPressed, Command, TextMessage
+from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel, OrderStatus
-from checkout.payments.gateway import PushFailed, PushProblem
+from checkout.payments.gateway import PushFailed
 from tests.bnpl.conftest import (
     CHAT,
     RULES,

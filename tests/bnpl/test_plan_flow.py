@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from checkout.bnpl.rules import PAY_LATER, PLAN_NO, PLAN_PHONE
-from checkout.conversation.flow import FlowSettings, handle
+from checkout.conversation.call import FlowSettings
+from checkout.conversation.flow import handle
 from checkout.conversation.model import (
     AcceptPlan,
     ActOnPlan,

@@ -9,22 +9,8 @@ from typing import Any
 
 import pytest
 
-from checkout.conversation.flow import (
-    CANCEL,
-    CHANGE_PHONE,
-    MENU_HELP,
-    MENU_HISTORY,
-    MENU_PAY,
-    PAY,
-    PHONE_SAVED,
-    RETRY,
-    FlowSettings,
-    handle,
-    language_data,
-    menu_buttons,
-    parse_order_reference,
-    retry_button,
-)
+from checkout.conversation.call import FlowSettings
+from checkout.conversation.flow import handle
 from checkout.conversation.model import (
     ButtonPressed,
     ChangeLanguage,
@@ -41,7 +27,20 @@ from checkout.conversation.model import (
     TextMessage,
     Turn,
 )
+from checkout.domain.callbacks import (
+    CANCEL,
+    CHANGE_PHONE,
+    MENU_HELP,
+    MENU_HISTORY,
+    MENU_PAY,
+    PAY,
+    PHONE_SAVED,
+    RETRY,
+    language_data,
+)
 from checkout.domain.records import Language, Order, OrderStatus
+from checkout.domain.references import parse_order_reference
+from checkout.i18n.buttons import menu_buttons, retry_button
 from checkout.i18n.texts import t
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

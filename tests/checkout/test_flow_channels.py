@@ -6,19 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from checkout.conversation.flow import (
-    AMOUNT_OTHER,
-    BACK,
-    CHANGE_PHONE,
-    HOME,
-    MENU_LANGUAGE,
-    MENU_PAY,
-    MENU_STATUS,
-    PAY,
-    FlowSettings,
-    handle,
-    menu_buttons,
-)
+from checkout.conversation.call import FlowSettings
+from checkout.conversation.flow import handle
 from checkout.conversation.model import (
     ButtonPressed,
     Command,
@@ -30,7 +19,18 @@ from checkout.conversation.model import (
     TextMessage,
     Turn,
 )
+from checkout.domain.callbacks import (
+    AMOUNT_OTHER,
+    BACK,
+    CHANGE_PHONE,
+    HOME,
+    MENU_LANGUAGE,
+    MENU_PAY,
+    MENU_STATUS,
+    PAY,
+)
 from checkout.domain.records import Channel
+from checkout.i18n.buttons import menu_buttons
 from tests.checkout.test_flow import SAVED, START, FakeContext, order
 
 SETTINGS = FlowSettings(business_name="Wildwash")

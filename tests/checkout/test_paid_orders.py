@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from checkout.conversation import flow
-from checkout.conversation.flow import MENU_PAY, PAY
 from checkout.conversation.model import ButtonPressed, Event, ReportOrderPaid, Step, TextMessage
 from checkout.conversation.service import ConversationService
+from checkout.domain.callbacks import MENU_PAY, PAY
 from checkout.domain.records import Channel, OrderStatus
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.settle import SettlementService, StaffChat

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel, PaymentStatus
-from checkout.payments.gateway import PushFailed, PushProblem, QueryAnswer
+from checkout.payments.gateway import PushFailed, QueryAnswer
 from checkout.payments.ports import NewPayment
 from checkout.payments.reconcile import CheckResult, ReconcilePolicy, Reconciler
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat

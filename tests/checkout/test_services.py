@@ -14,8 +14,9 @@ import pytest
 from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.conversation.service import ConversationService
+from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel, OrderStatus, PaymentStatus
-from checkout.payments.gateway import PushFailed, PushProblem, QueryAnswer
+from checkout.payments.gateway import PushFailed, QueryAnswer
 from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock

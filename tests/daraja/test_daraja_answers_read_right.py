@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from checkout.payments.gateway import PushFailed, PushProblem
+from checkout.domain.outcomes import PushProblem
+from checkout.payments.gateway import PushFailed
 from daraja import DarajaClient, DarajaConfig, Secret, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (

@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from checkout.payments.gateway import PaymentResult, PushFailed, PushProblem, QueryAnswer
+from checkout.domain.outcomes import PushProblem
+from checkout.payments.gateway import PaymentResult, PushFailed, QueryAnswer
 from lipa.timed_gateway import TimedGateway
 from lipa_testing.gateway import FakeGateway, paid
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from checkout.channels.gsm import gsm7_length, is_gsm7
+from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel, Payment, PaymentStatus
-from checkout.payments.gateway import PushFailed, PushProblem
+from checkout.payments.gateway import PushFailed
 from checkout.payments.ports import PushOutcome
 from storage.models import PushRequestRow
 from tests.ussd.conftest import CALLER_KEY, MakeShop, UssdShop

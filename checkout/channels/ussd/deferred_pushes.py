@@ -23,13 +23,14 @@ from datetime import timedelta
 from typing import Final
 
 from checkout.channels.ussd.telegram_copies import TelegramCopies
-from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.money import format_number
+from checkout.domain.outcomes import PushProblem
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n import texts
-from checkout.payments.gateway import PushAccepted, PushFailed, PushProblem
+from checkout.payments.gateway import PushAccepted, PushFailed
 from checkout.payments.ports import PushOutcome, QueuedPush
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import UnitOfWorkFactory

@@ -15,8 +15,9 @@ from typing import Any, Final
 
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
 from checkout.conversation.flow import TEXT_STEPS
-from checkout.conversation.model import Reply, Step
+from checkout.conversation.model import Step
 from checkout.domain.records import Language
+from checkout.domain.replies import Reply
 from checkout.i18n.texts import t
 
 MORE: Final = "98"  # the next page

@@ -27,11 +27,12 @@ from typing import Final
 
 from checkout.channels.ussd.ports import UssdSession, UssdStatus, UssdUnitOfWorkFactory
 from checkout.channels.ussd.screens import BACK, END, HOME, MORE, Screen, build_screen
-from checkout.conversation import flow
-from checkout.conversation.model import ButtonPressed, Command, Event, Reply, TextMessage
+from checkout.conversation.model import ButtonPressed, Command, Event, TextMessage
 from checkout.conversation.service import ConversationService
+from checkout.domain import callbacks
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Channel, Language
+from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n.texts import t
 from checkout.payments.limit_views import refusal_text
@@ -226,9 +227,9 @@ class UssdService:
             return screen, page - 1
         event: Event
         if answer == BACK:
-            event = ButtonPressed(flow.BACK)
+            event = ButtonPressed(callbacks.BACK)
         elif answer == HOME:
-            event = ButtonPressed(flow.HOME)
+            event = ButtonPressed(callbacks.HOME)
         elif (data := screen.choice(answer)) is not None:
             event = ButtonPressed(data)
         elif screen.takes_text and answer:

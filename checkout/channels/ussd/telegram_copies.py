@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from checkout.conversation.model import Reply, reply_to_payload
+from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
+from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.payments.settle import customer_reply
+from checkout.i18n.payment_messages import customer_reply
 from checkout.payments.unit import UnitOfWork
 
 
@@ -35,7 +36,7 @@ class TelegramCopies:
             return
 
         def text(language: Language) -> str:
-            return customer_reply(replace(payment, language=language), order).text
+            return customer_reply(PaymentOutcome(replace(payment, language=language), order)).text
 
         await self.copy(unit, payment, text)
 

@@ -1,0 +1,41 @@
+"""The buttons shared by the flow and the services, labelled in the customer's language."""
+
+from __future__ import annotations
+
+from checkout.domain.callbacks import (
+    MENU_HELP,
+    MENU_HISTORY,
+    MENU_LANGUAGE,
+    MENU_PAY,
+    MENU_STATUS,
+    RETRY,
+)
+from checkout.domain.records import Channel, Language
+from checkout.domain.replies import Button
+from checkout.i18n.texts import t
+
+
+def menu_buttons(
+    language: Language, *, channel: Channel = Channel.TELEGRAM
+) -> tuple[tuple[Button, ...], ...]:
+    """The main menu: "Pay an order", "My payments", "Help", one per row for small screens.
+
+    USSD offers "Pay an order", "My last payment" and "Language / Lugha" instead: its
+    screens have no room for help, and a feature phone has no other way to switch language.
+    """
+    if channel is Channel.USSD:
+        return (
+            (Button(t(language, "button_pay_order"), MENU_PAY),),
+            (Button(t(language, "ussd_button_my_last_payment"), MENU_STATUS),),
+            (Button(t(language, "ussd_button_language"), MENU_LANGUAGE),),
+        )
+    return (
+        (Button(t(language, "button_pay_order"), MENU_PAY),),
+        (Button(t(language, "button_my_payments"), MENU_HISTORY),),
+        (Button(t(language, "button_help"), MENU_HELP),),
+    )
+
+
+def retry_button(language: Language) -> Button:
+    """The "Try again" button the service attaches to failure messages."""
+    return Button(t(language, "button_try_again"), RETRY)

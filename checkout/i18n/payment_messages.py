@@ -1,0 +1,295 @@
+"""The words about payments: what the payment services decided, told to customers and staff.
+
+:mod:`checkout.payments.settle` and :mod:`checkout.payments.start` decide what happened (a
+:class:`~checkout.domain.outcomes.PaymentOutcome`, a refusal, a failed push, the payments of
+a chat); the functions here write the sentences and buttons, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from checkout.domain.money import format_number
+from checkout.domain.outcomes import NextStep, PaymentOutcome, PaymentRefused, PushProblem, Refusal
+from checkout.domain.phones import display_phone, mask_phone
+from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.replies import Button, Reply
+from checkout.domain.time import NAIROBI
+from checkout.i18n import texts
+from checkout.i18n.buttons import retry_button
+
+# The customer's text for each way a push can fail.
+PROBLEM_TEXT: Final = {
+    PushProblem.REFUSED: "push_refused",
+    PushProblem.SUBSCRIBER_LOCKED: "push_subscriber_locked",
+    PushProblem.BUSY: "push_busy",
+    PushProblem.UNAVAILABLE: "push_unavailable",
+    PushProblem.OUTCOME_UNKNOWN: "push_outcome_unknown",
+    PushProblem.INVALID: "push_refused",
+    PushProblem.MISCONFIGURED: "push_unavailable",
+}
+
+# --- the customer: a payment settled ---------------------------------------------------------
+
+
+def customer_reply(outcome: PaymentOutcome) -> Reply:
+    """The message telling a customer how their payment ended, with a way forward."""
+    payment = outcome.payment
+    language = payment.language
+    amount = format_number(payment.amount)
+    if payment.status is PaymentStatus.PAID:
+        receipt = texts.receipt(language, payment.receipt_number)
+        if outcome.balance > 0:
+            text = texts.t(
+                language,
+                "outcome_paid",
+                amount=amount,
+                order=payment.order_reference,
+                receipt=receipt,
+                balance=format_number(outcome.balance),
+            )
+        else:
+            text = texts.t(
+                language,
+                "outcome_paid_in_full",
+                amount=amount,
+                order=payment.order_reference,
+                receipt=receipt,
+            )
+        return Reply(text)
+    if payment.status is PaymentStatus.MISMATCHED:
+        return Reply(texts.t(language, "outcome_mismatched", order=payment.order_reference))
+    if payment.status is PaymentStatus.EXPIRED:
+        key = "outcome_expired"
+    else:
+        key = texts.outcome_key(payment.result_code if payment.result_code is not None else -1)
+    text = texts.t(
+        language,
+        key,
+        amount=amount,
+        order=payment.order_reference,
+        phone=display_phone(payment.phone),
+    )
+    if outcome.next_step is NextStep.RETRY:
+        return Reply(text, buttons=((retry_button(language),),))
+    return Reply(text)
+
+
+def receipt_reply(payment: Payment) -> Reply:
+    """The receipt of a payment settled by query, brought later by its callback."""
+    text = texts.t(
+        payment.language,
+        "receipt_known",
+        receipt=payment.receipt_number or "",
+        amount=format_number(payment.amount),
+        order=payment.order_reference,
+    )
+    return Reply(text)
+
+
+# --- the customer: starting a payment, and asking about payments ------------------------------
+
+
+def refusal_reply(language: Language, refusal: PaymentRefused) -> Reply:
+    """Why no push was sent: the order is gone or paid, the amount too high, or one is open."""
+    if refusal.reason is Refusal.ORDER_PAID:
+        return Reply(texts.t(language, "order_paid", order=refusal.order))
+    if refusal.reason is Refusal.ABOVE_BALANCE:
+        balance = format_number(refusal.balance)
+        return Reply(texts.t(language, "amount_above_balance", balance=balance))
+    key = "already_paying" if refusal.reason is Refusal.ALREADY_PAYING else "order_not_found"
+    return Reply(texts.t(language, key))
+
+
+def push_sent_reply(payment: Payment) -> Reply:
+    """The prompt is on the customer's phone: enter the PIN."""
+    text = texts.t(
+        payment.language,
+        "push_sent",
+        amount=format_number(payment.amount),
+        order=payment.order_reference,
+        phone=display_phone(payment.phone),
+    )
+    return Reply(text)
+
+
+def push_queued_reply(language: Language) -> Reply:
+    """USSD: the prompt follows once the session has ended."""
+    return Reply(texts.t(language, "ussd_push_queued"))
+
+
+def push_failed_text(language: Language, problem: PushProblem) -> str:
+    """Why the prompt did not reach the phone, as the customer reads it."""
+    return texts.t(language, PROBLEM_TEXT[problem])
+
+
+def push_failed_reply(
+    language: Language,
+    problem: PushProblem,
+    *,
+    retry: tuple[tuple[Button, ...], ...] | None = None,
+) -> Reply:
+    """A failed push with ``retry`` ("Try again" by default), unless it may still arrive."""
+    text = push_failed_text(language, problem)
+    if problem is PushProblem.OUTCOME_UNKNOWN:
+        return Reply(text)
+    return Reply(text, buttons=retry if retry is not None else ((retry_button(language),),))
+
+
+def status_reply(language: Language, payment: Payment | None) -> Reply:
+    """``/status``: where the latest payment stands, or that there is none."""
+    if payment is None:
+        return Reply(texts.t(language, "status_none"))
+    return Reply(status_text(language, payment))
+
+
+def history_reply(language: Language, payments: Sequence[Payment]) -> Reply:
+    """``/history``: the last payments, newest first, with receipt numbers."""
+    if not payments:
+        return Reply(texts.t(language, "history_empty"))
+    lines = [texts.t(language, "history_header")]
+    lines += [history_line(language, payment) for payment in payments]
+    return Reply("\n".join(lines))
+
+
+def order_paid_reply(language: Language, reference: str, last_paid: Payment | None) -> Reply:
+    """The order is paid in full, with its last payment's amount and receipt if known."""
+    if last_paid is None:
+        return Reply(texts.t(language, "order_paid", order=reference))
+    text = texts.t(
+        language,
+        "order_paid_receipt",
+        order=reference,
+        amount=format_number(last_paid.amount),
+        receipt=texts.receipt(language, last_paid.receipt_number),
+    )
+    return Reply(text)
+
+
+def status_text(language: Language, payment: Payment) -> str:
+    """One sentence on where a payment stands."""
+    key = {
+        PaymentStatus.PENDING: "status_pending",
+        PaymentStatus.PAID: "status_paid",
+    }.get(payment.status, "status_failed")
+    return texts.t(
+        language,
+        key,
+        amount=format_number(payment.amount),
+        order=payment.order_reference,
+        receipt=texts.receipt(language, payment.receipt_number),
+        status=texts.t(language, f"payment_status_{payment.status.value}"),
+    )
+
+
+def history_line(language: Language, payment: Payment) -> str:
+    """One payment in the history list."""
+    when = payment.created_at.astimezone(NAIROBI).strftime("%d/%m %H:%M")
+    key = "history_line_paid" if payment.status is PaymentStatus.PAID else "history_line"
+    return texts.t(
+        language,
+        key,
+        date=when,
+        order=payment.order_reference,
+        amount=format_number(payment.amount),
+        status=texts.t(language, f"payment_status_{payment.status.value}"),
+        receipt=texts.receipt(language, payment.receipt_number),
+    )
+
+
+# --- the staff ----------------------------------------------------------------------------------
+
+
+def display_code(payment: Payment) -> str:
+    """Daraja's result code for people: the number, the code in words, or ``-``."""
+    if payment.result_code_text is not None:
+        return payment.result_code_text
+    return "-" if payment.result_code is None else str(payment.result_code)
+
+
+def staff_line(payment: Payment) -> str:
+    """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
+    parts = [
+        payment.status.value.upper(),
+        f"KES {format_number(payment.amount)}",
+        payment.order_reference,
+        mask_phone(payment.phone),
+        payment.receipt_number or f"code {payment.result_code_text or payment.result_code}",
+        texts.channel_name(payment.channel),
+    ]
+    return " ".join(parts)
+
+
+def staff_text(language: Language, payment: Payment, reported: int | None) -> str:
+    """The staff notification for a settled payment; ``reported`` is the amount Daraja gave."""
+    return texts.t(
+        language,
+        "staff_settled",
+        outcome=payment.status.value.upper(),
+        order=payment.order_reference,
+        amount=format_number(payment.amount),
+        phone=mask_phone(payment.phone),
+        receipt=payment.receipt_number or "-",
+        channel=texts.channel_name(payment.channel),
+        code=display_code(payment),
+        reported=format_number(reported) if reported is not None else "-",
+    )
+
+
+def setup_refused_text(language: Language, payment: Payment) -> str:
+    """Daraja refused the shortcode's setup (a code in words): say where to look."""
+    return texts.t(
+        language,
+        "staff_setup_refused",
+        order=payment.order_reference,
+        code=payment.result_code_text,
+        description=payment.result_description or "-",
+    )
+
+
+def forged_text(language: Language, payment: Payment, code: int | None) -> str:
+    """A success callback that Daraja's own query contradicts (result ``code``)."""
+    return texts.t(
+        language,
+        "staff_forged",
+        order=payment.order_reference,
+        amount=format_number(payment.amount),
+        phone=mask_phone(payment.phone),
+        code=str(code),
+    )
+
+
+def conflict_text(
+    language: Language, settled: Payment, reported: PaymentStatus, receipt: str | None
+) -> str:
+    """A later answer that contradicts how a payment already settled."""
+    return texts.t(
+        language,
+        "staff_conflict",
+        order=settled.order_reference,
+        amount=format_number(settled.amount),
+        phone=mask_phone(settled.phone),
+        settled=settled.status.value,
+        reported=reported.value,
+        receipt=receipt or "-",
+    )
+
+
+def unmatched_text(
+    language: Language, request: str, amount: int | None, receipt: str | None, code: str
+) -> str:
+    """A success nobody can match to a payment."""
+    return texts.t(
+        language,
+        "staff_unmatched",
+        request=request,
+        amount="-" if amount is None else format_number(amount),
+        receipt=receipt or "-",
+        code=code,
+    )
+
+
+def misconfigured_text(language: Language, code: str | None) -> str:
+    """Daraja refuses our shortcode and passkey."""
+    return texts.t(language, "staff_misconfigured", code=code or "-")

@@ -1,0 +1,149 @@
+"""The messages a settlement queues: the customer's outcome and the staff's notices.
+
+Each is queued in the outbox inside the settling transaction, so a crash loses none and a
+duplicate answer queues none (every one has a dedupe key). What each says is written by
+:mod:`checkout.i18n.payment_messages`; this module decides who is told what, and when.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checkout.domain.outcomes import PaymentOutcome
+from checkout.domain.records import Order, Payment, PaymentStatus, StaffChat
+from checkout.domain.replies import Reply, reply_to_payload
+from checkout.domain.time import NAIROBI, Clock
+from checkout.i18n import payment_messages as say
+from checkout.payments.gateway import PaymentResult
+from checkout.payments.unit import SettledReplyHook, UnitOfWork
+
+
+class SettlementNotices:
+    """Queues the customer's and the staff's messages about settled payments.
+
+    Without ``staff`` the staff are told nothing; ``reply_hook`` reshapes the customer's
+    message (a plan's installment gets the plan's own words).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        staff: StaffChat | None = None,
+        reply_hook: SettledReplyHook | None = None,
+    ) -> None:
+        self._clock = clock
+        self._staff = staff
+        self._reply_hook = reply_hook
+
+    async def settled(
+        self, unit: UnitOfWork, payment: Payment, order: Order | None, reported: int | None
+    ) -> None:
+        """A payment settled: the customer's outcome, the staff's notice (and digest line)."""
+        reply = say.customer_reply(PaymentOutcome(payment, order))
+        if self._reply_hook is not None:
+            reply = await self._reply_hook.settled_reply(unit, payment, order, reply)
+        await self._customer(unit, payment, reply, f"payment:{payment.id}:customer")
+        if self._staff is None:
+            return
+        await self._staff_notice(
+            unit,
+            say.staff_text(self._staff.language, payment, reported),
+            f"payment:{payment.id}:staff",
+            line=say.staff_line(payment),
+        )
+        if payment.result_code_text is not None:
+            # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
+            # push fails the same way until the staff fix it, so say where to look.
+            await self._staff_notice(
+                unit,
+                say.setup_refused_text(self._staff.language, payment),
+                f"payment:{payment.id}:setup",
+            )
+
+    async def receipt(self, unit: UnitOfWork, payment: Payment) -> None:
+        """A late callback brought the receipt of a payment the query settled as paid."""
+        await self._customer(
+            unit, payment, say.receipt_reply(payment), f"payment:{payment.id}:receipt"
+        )
+
+    async def mismatched_late(
+        self, unit: UnitOfWork, payment: Payment, reported: int | None
+    ) -> None:
+        """A late callback reports another amount than the query-settled payment asked."""
+        reply = say.customer_reply(PaymentOutcome(payment))
+        await self._customer(unit, payment, reply, f"payment:{payment.id}:mismatched")
+        if self._staff is not None:
+            await self._staff_notice(
+                unit,
+                say.staff_text(self._staff.language, payment, reported),
+                f"payment:{payment.id}:staff:mismatched",
+                line=say.staff_line(payment),
+            )
+
+    async def conflict(
+        self,
+        unit: UnitOfWork,
+        settled: Payment,
+        reported: PaymentStatus,
+        receipt: str | None,
+    ) -> None:
+        """A later answer contradicts how the payment already settled."""
+        if self._staff is None:
+            return
+        text = say.conflict_text(self._staff.language, settled, reported, receipt)
+        await self._staff_notice(unit, text, f"payment:{settled.id}:conflict:{reported.value}")
+
+    async def forged(self, unit: UnitOfWork, payment: Payment, code: int | None) -> None:
+        """Daraja's query contradicts a success callback for ``payment``."""
+        if self._staff is None:
+            return
+        text = say.forged_text(self._staff.language, payment, code)
+        await self._staff_notice(unit, text, f"payment:{payment.id}:forged")
+
+    async def misconfigured(self, unit: UnitOfWork, code: str | None) -> None:
+        """Daraja refuses our shortcode and passkey: told once a day (Nairobi)."""
+        if self._staff is None:
+            return
+        today = self._clock().astimezone(NAIROBI).date().isoformat()
+        text = say.misconfigured_text(self._staff.language, code)
+        await self._staff_notice(unit, text, f"daraja:misconfigured:{today}")
+
+    async def unmatched(self, unit: UnitOfWork, result: PaymentResult) -> None:
+        """A success nobody can match to a payment."""
+        text = say.unmatched_text(
+            self._staff.language if self._staff else "en",
+            result.checkout_request_id,
+            result.amount,
+            result.receipt_number,
+            result.result_code_text or str(result.result_code),
+        )
+        await self._staff_notice(unit, text, f"unmatched:{result.checkout_request_id}")
+
+    async def _customer(
+        self, unit: UnitOfWork, payment: Payment, reply: Reply, dedupe_key: str
+    ) -> None:
+        await unit.outbox.add(
+            channel=payment.channel,
+            chat_key=payment.chat_key,
+            payload=reply_to_payload(reply),
+            now=self._clock(),
+            dedupe_key=dedupe_key,
+        )
+
+    async def _staff_notice(
+        self, unit: UnitOfWork, text: str, dedupe_key: str, *, line: str | None = None
+    ) -> None:
+        """Queue a staff notice; ``line`` is its one-line form when it goes out in a digest."""
+        if self._staff is None:
+            return
+        payload: dict[str, Any] = {**reply_to_payload(Reply(text)), "digest": True}
+        if line is not None:
+            payload["line"] = line
+        await unit.outbox.add(
+            channel=self._staff.channel,
+            chat_key=self._staff.chat_key,
+            payload=payload,
+            now=self._clock(),
+            dedupe_key=dedupe_key,
+        )
