@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from checkout.conversation.flow import menu_buttons
+from checkout.i18n.buttons import menu_buttons
 from checkout.conversation.model import Button, Reply
 from checkout.domain.records import LANGUAGES
 from checkout.i18n.texts import TEXTS
