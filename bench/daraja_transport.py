@@ -17,9 +17,10 @@ import time
 
 from aiohttp import web
 
-from bench.common import child_server, free_port
+from bench.common import child_server
 from bench.machine import machine_line
 from daraja.transport import HttpTransport, build_http_client
+from lipa.demo import free_port
 
 PUSH_ANSWER = {
     "MerchantRequestID": "29115-34620561-1",
