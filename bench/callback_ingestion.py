@@ -23,7 +23,7 @@ from bench.callback_servers import SECRET
 from bench.common import child_server, database, percentile
 from bench.machine import machine_line
 from lipa.demo import free_port
-from storage.database import create_engine
+from storage.database import SqliteDriver, create_engine
 from storage.models import OrderRow, PaymentRow
 
 
@@ -135,14 +135,17 @@ async def drive(port: int, count: int, concurrency: int) -> tuple[float, list[fl
     return elapsed, latencies, failures
 
 
-async def run_one(kind: str, count: int, concurrency: int) -> list[str]:
+async def run_one(
+    kind: str, count: int, concurrency: int, driver: SqliteDriver = SqliteDriver.LIPA
+) -> list[str]:
     rows = []
     results = {}
     for server in ("baseline", "lipa"):
         async with database(kind) as url:
             await seed(url, count)
             port = free_port()
-            async with child_server("bench.callback_servers", server, url, str(port), port=port):
+            arguments = (server, url, str(port), driver.value)
+            async with child_server("bench.callback_servers", *arguments, port=port):
                 elapsed, latencies, failures = await drive(port, count, concurrency)
             if server == "lipa":
                 settled = await paid_count(url)
@@ -158,12 +161,16 @@ async def run_one(kind: str, count: int, concurrency: int) -> list[str]:
     return rows
 
 
-async def main_async(count: int, concurrency: int, kinds: list[str]) -> None:
+async def main_async(
+    count: int, concurrency: int, kinds: list[str], driver: SqliteDriver = SqliteDriver.LIPA
+) -> None:
     print(f"callback ingestion: {count} callbacks, {concurrency} at a time")
+    if "sqlite" in kinds:
+        print(f"SQLite driver: {driver.value}")
     print("| database | server | callbacks/s | p50 ack ms | p99 ack ms | non-200 |")
     print("| --- | --- | --- | --- | --- | --- |")
     for kind in kinds:
-        for row in await run_one(kind, count, concurrency):
+        for row in await run_one(kind, count, concurrency, driver):
             print(row, flush=True)
 
 
@@ -172,10 +179,14 @@ def main() -> None:
     parser.add_argument("--callbacks", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--sqlite-driver", choices=[driver.value for driver in SqliteDriver], default="lipa"
+    )
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     print(machine_line(), flush=True)
-    asyncio.run(main_async(args.callbacks, args.concurrency, kinds))
+    driver = SqliteDriver(args.sqlite_driver)
+    asyncio.run(main_async(args.callbacks, args.concurrency, kinds, driver))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from daraja.phones import mask_phone, normalise_phone
 from daraja.result_codes import ResultCode
 from daraja.retry import RetryPolicy
 from daraja.signing import NAIROBI, nairobi_timestamp, stk_password, utc_now
-from daraja.transport import DEFAULT_TIMEOUT, build_http_client
+from daraja.transport import DEFAULT_TIMEOUT, HttpTransport, build_http_client
 from daraja.validation import (
     MAX_AMOUNT,
     MAX_DESCRIPTION_LENGTH,
@@ -73,6 +73,7 @@ __all__ = [
     "DarajaUnavailable",
     "DarajaValidationError",
     "ErrorCode",
+    "HttpTransport",
     "Operation",
     "PushOutcomeUnknown",
     "ResultCode",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 import httpx
@@ -14,20 +15,36 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
+class HttpTransport(StrEnum):
+    """Which transport carries Daraja's requests (the ``DARAJA_HTTP_TRANSPORT`` setting).
+
+    ``AIOHTTP`` is :class:`AiohttpTransport`: a third of httpx's CPU per request, with its own
+    mapping of aiohttp's failures onto "sent or not". ``HTTPX`` is httpx's own transport
+    (httpcore), whose errors say that themselves: the way out should an aiohttp upgrade
+    change what its exceptions mean. Both are held to the same rule by the same tests: only a
+    failure before sending lets a push be sent again.
+    """
+
+    AIOHTTP = "aiohttp"
+    HTTPX = "httpx"
+
+
 def build_http_client(
     base_url: str,
     *,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     limits: httpx.Limits = DEFAULT_LIMITS,
     transport: httpx.AsyncBaseTransport | None = None,
+    http_transport: HttpTransport = HttpTransport.AIOHTTP,
 ) -> httpx.AsyncClient:
     """Return an AsyncClient for ``base_url`` with explicit timeouts; the caller closes it.
 
     Unless a ``transport`` is given, requests go through :class:`AiohttpTransport` (a third
-    of httpx's own CPU cost per request), or through httpx's own transport when the
-    environment names a proxy for ``base_url`` (httpx honours ``HTTPS_PROXY``/``NO_PROXY``).
+    of httpx's own CPU cost per request), or through httpx's own transport when
+    ``http_transport`` is :attr:`HttpTransport.HTTPX` or the environment names a proxy for
+    ``base_url`` (httpx honours ``HTTPS_PROXY``/``NO_PROXY``).
     """
-    if transport is None and not _proxied(base_url):
+    if transport is None and http_transport == HttpTransport.AIOHTTP and not _proxied(base_url):
         transport = AiohttpTransport(limits)
     return httpx.AsyncClient(
         base_url=base_url,

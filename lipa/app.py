@@ -276,7 +276,7 @@ async def open_lipa(
     simulator is started. On SQLite the migrations are applied first.
     """
     async with contextlib.AsyncExitStack() as stack:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
         stack.push_async_callback(engine.dispose)
         if is_sqlite(settings.database_url):
             await upgrade(engine)
@@ -290,7 +290,9 @@ async def open_lipa(
         config = daraja_config(settings)
         secret = callback_secret(settings)
         http = build_http_client(
-            base_url, timeout=httpx.Timeout(settings.mpesa_timeout_seconds, connect=5.0)
+            base_url,
+            timeout=httpx.Timeout(settings.mpesa_timeout_seconds, connect=5.0),
+            http_transport=settings.daraja_http_transport,
         )
         stack.push_async_callback(http.aclose)
         client = DarajaClient(http, config, now=clock)

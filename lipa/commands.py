@@ -142,7 +142,7 @@ def register(sub: Any) -> None:
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply the migrations and say which revision the database is at."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
     try:
         await upgrade(engine)
         revision = await current_revision(engine)
@@ -312,7 +312,8 @@ async def _daraja(settings: Settings) -> Any:
         )
     config = daraja_config(settings)
     timeout = httpx.Timeout(settings.mpesa_timeout_seconds, connect=5.0)
-    async with build_http_client(base_url, timeout=timeout) as http:
+    transport = settings.daraja_http_transport
+    async with build_http_client(base_url, timeout=timeout, http_transport=transport) as http:
         yield DarajaClient(http, config)
 
 

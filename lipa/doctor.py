@@ -122,7 +122,8 @@ class Doctor:
         except MissingSetting as missing:
             return [Finding("Daraja credentials", False, str(missing).rstrip("."), "set it")]
         timeout = httpx.Timeout(self._settings.mpesa_timeout_seconds, connect=5.0)
-        async with build_http_client(base_url, timeout=timeout) as http:
+        transport = self._settings.daraja_http_transport
+        async with build_http_client(base_url, timeout=timeout, http_transport=transport) as http:
             client = DarajaClient(http, config, now=self._clock)
             token = await self._token(client, base_url)
             findings = [token]
@@ -272,7 +273,9 @@ class Doctor:
         """The database answers and is at the newest migration."""
         name = "Database"
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        engine = create_engine(self._settings.database_url)
+        engine = create_engine(
+            self._settings.database_url, sqlite_driver=self._settings.sqlite_driver
+        )
         try:
             revision = await current_revision(engine)
         except Exception as error:  # any driver's error: unreachable, refused, unknown database

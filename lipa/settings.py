@@ -14,6 +14,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from daraja.config import TransactionType
+from daraja.transport import HttpTransport
+from storage.database import SqliteDriver
 
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "your-", "<", "xxx")
 MIN_SECRET_LENGTH = 16  # bearer tokens and signing secrets: long enough not to be guessed
@@ -60,6 +62,8 @@ class Settings(BaseSettings):
 
     # --- the business and the server
     database_url: str = "sqlite+aiosqlite:///./lipa.db"
+    # How SQLite statements reach aiosqlite's thread: Lipa's one-trip driver or SQLAlchemy's own.
+    sqlite_driver: SqliteDriver = SqliteDriver.LIPA
     business_name: str = "Wildwash"
     default_language: Literal["en", "sw"] = "en"
     host: str = "127.0.0.1"
@@ -95,6 +99,8 @@ class Settings(BaseSettings):
     mpesa_party_b: str | None = None
     mpesa_callback_secret: SecretStr | None = None
     mpesa_timeout_seconds: float = Field(default=30.0, gt=0)
+    # What carries Daraja's requests: the aiohttp transport or httpx's own.
+    daraja_http_transport: HttpTransport = HttpTransport.AIOHTTP
     mpesa_callback_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mpesa_callback_trusted_header: str | None = None
     mpesa_confirm_with_query: bool | None = None

@@ -21,7 +21,7 @@ from daraja.simulator import (
     SimulatorServer,
     SimulatorSettings,
 )
-from daraja.transport import build_http_client
+from daraja.transport import HttpTransport, build_http_client
 from tests.daraja.fakes import CONSUMER_SECRET, PASSKEY, SHORTCODE, CallbackReceiver, FakeDaraja
 
 
@@ -122,11 +122,22 @@ def sim_config() -> DarajaConfig:
     )
 
 
+@pytest.fixture(params=list(HttpTransport), ids=[kind.value for kind in HttpTransport])
+def http_transport(request: pytest.FixtureRequest) -> HttpTransport:
+    """Each Daraja transport in turn (the ``DARAJA_HTTP_TRANSPORT`` switch): aiohttp, httpx."""
+    kind: HttpTransport = request.param
+    return kind
+
+
 @pytest.fixture
-async def sim_http(simulator: SimulatorServer) -> AsyncIterator[httpx.AsyncClient]:
-    """An AsyncClient for the simulator, with short timeouts."""
+async def sim_http(
+    simulator: SimulatorServer, http_transport: HttpTransport
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An AsyncClient for the simulator, with short timeouts, on each transport in turn."""
     timeout = httpx.Timeout(connect=1.0, read=2.0, write=1.0, pool=5.0)
-    async with build_http_client(simulator.base_url, timeout=timeout) as http:
+    async with build_http_client(
+        simulator.base_url, timeout=timeout, http_transport=http_transport
+    ) as http:
         yield http
 
 

@@ -26,7 +26,7 @@ from daraja.simulator import (
     SimulatorServer,
     SimulatorSettings,
 )
-from daraja.transport import build_http_client
+from daraja.transport import HttpTransport, build_http_client
 from lipa_testing.clocks import MonotonicClock
 from tests.daraja.fakes import CallbackReceiver
 
@@ -211,11 +211,17 @@ async def test_pushes_from_a_host_outside_nairobi_pass_the_strict_timestamp_chec
 
 class TestFaults:
     async def test_a_push_without_an_answer_is_outcome_unknown_and_sent_once(
-        self, sim_config: DarajaConfig, simulator: SimulatorServer, receiver: CallbackReceiver
+        self,
+        sim_config: DarajaConfig,
+        simulator: SimulatorServer,
+        receiver: CallbackReceiver,
+        http_transport: HttpTransport,
     ) -> None:
         simulator.daraja.faults.add(Endpoint.STK_PUSH, Fault.HANG)
         timeout = httpx.Timeout(connect=1.0, read=0.2, write=1.0, pool=1.0)
-        async with build_http_client(simulator.base_url, timeout=timeout) as http:
+        async with build_http_client(
+            simulator.base_url, timeout=timeout, http_transport=http_transport
+        ) as http:
             client = DarajaClient(http, sim_config)
             with pytest.raises(PushOutcomeUnknown):
                 await client.stk_push("0711000008", 10, "WW-6000", "Laundry", receiver.url)
@@ -223,11 +229,17 @@ class TestFaults:
         assert simulator.daraja.counters.pushes_accepted == 0
 
     async def test_an_accepted_push_whose_answer_is_lost_still_ends_in_a_callback(
-        self, sim_config: DarajaConfig, simulator: SimulatorServer, receiver: CallbackReceiver
+        self,
+        sim_config: DarajaConfig,
+        simulator: SimulatorServer,
+        receiver: CallbackReceiver,
+        http_transport: HttpTransport,
     ) -> None:
         simulator.daraja.faults.add(Endpoint.STK_PUSH, Fault.ACCEPT_THEN_HANG)
         timeout = httpx.Timeout(connect=1.0, read=0.2, write=1.0, pool=1.0)
-        async with build_http_client(simulator.base_url, timeout=timeout) as http:
+        async with build_http_client(
+            simulator.base_url, timeout=timeout, http_transport=http_transport
+        ) as http:
             client = DarajaClient(http, sim_config)
             with pytest.raises(PushOutcomeUnknown):
                 await client.stk_push(SimulatorPhone.PAYS, 10, "WW-6001", "Laundry", receiver.url)
@@ -274,10 +286,16 @@ class TestFaults:
         assert sleeps == [0.1, 0.1, 0.2]
 
     async def test_a_hanging_query_is_retried_after_its_timeout(
-        self, sim_config: DarajaConfig, simulator: SimulatorServer, receiver: CallbackReceiver
+        self,
+        sim_config: DarajaConfig,
+        simulator: SimulatorServer,
+        receiver: CallbackReceiver,
+        http_transport: HttpTransport,
     ) -> None:
         timeout = httpx.Timeout(connect=1.0, read=0.2, write=1.0, pool=1.0)
-        async with build_http_client(simulator.base_url, timeout=timeout) as http:
+        async with build_http_client(
+            simulator.base_url, timeout=timeout, http_transport=http_transport
+        ) as http:
             client = DarajaClient(http, sim_config, retry=RetryPolicy(base_delay=0.01))
             accepted = await client.stk_push(
                 SimulatorPhone.HOLDS_PROMPT, 10, "WW-6005", "Laundry", receiver.url

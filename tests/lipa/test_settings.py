@@ -10,9 +10,11 @@ import pytest
 from pydantic import ValidationError
 
 from checkout.payments.limits import PushLimits
+from daraja.transport import HttpTransport
 from lipa.app import push_limits
 from lipa.cli import describe_validation_error
 from lipa.settings import MissingSetting, MpesaEnvironment, Settings, require
+from storage.database import SqliteDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,3 +133,22 @@ def test_push_limits_default_to_three_a_number_in_ten_minutes_and_ten_a_sender_a
     assert (limits.per_phone, limits.pause) == (5, timedelta(minutes=30))
     with pytest.raises(ValidationError):
         settings(push_limit_per_sender=0)
+
+
+def test_the_infrastructure_switches_default_to_the_fast_paths_and_read_the_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    defaults = settings()
+    assert (defaults.sqlite_driver, defaults.daraja_http_transport) == (
+        SqliteDriver.LIPA,
+        HttpTransport.AIOHTTP,
+    )
+    monkeypatch.setenv("SQLITE_DRIVER", "aiosqlite")
+    monkeypatch.setenv("DARAJA_HTTP_TRANSPORT", "httpx")
+    switched = settings()
+    assert (switched.sqlite_driver, switched.daraja_http_transport) == (
+        SqliteDriver.AIOSQLITE,
+        HttpTransport.HTTPX,
+    )
+    with pytest.raises(ValidationError, match="sqlite_driver"):
+        settings(sqlite_driver="sqlite3")

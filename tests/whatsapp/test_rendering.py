@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from checkout.i18n.buttons import menu_buttons
 from checkout.conversation.model import Button, Reply
 from checkout.domain.records import LANGUAGES
+from checkout.i18n.buttons import menu_buttons
 from checkout.i18n.texts import TEXTS
 from lipa_testing.whatsapp_api import DEFAULT_TEMPLATES, limit_violations
 from whatsapp.rendering import message_text, render, split_text, template_message
