@@ -24,6 +24,18 @@ _EN: Final[Mapping[str, str]] = {
     "neworder_amount": "The amount must be whole shillings from 1 to 250,000, e.g. 1500.",
     "neworder_customer_phone": "That is not a Kenyan mobile number. Type it like 0712345678.",
     "neworder_description": "The description must be at most 200 characters.",
+    "neworder_phone_invalid": (
+        "{phone} is not a Kenyan mobile number: check the digits (10, like 0712345678). "
+        "Nothing was saved."
+    ),
+    "neworder_phone_not_mobile": (
+        "{phone} is not a Kenyan mobile number: it is a landline, and M-Pesa needs a mobile. "
+        "Nothing was saved."
+    ),
+    "neworder_phone_not_kenyan": (
+        "{phone} is not a Kenyan mobile number: M-Pesa pays from Kenyan numbers only. "
+        "Nothing was saved."
+    ),
     "neworder_created": "New order {order}: KES {amount}.\nThe customer pays here: {link}",
     "neworder_customer": "Customer: {phone}",
     "neworder_about": "For: {description}",
@@ -83,6 +95,18 @@ _SW: Final[Mapping[str, str]] = {
         "Hiyo si namba ya simu ya mkononi ya Kenya. Iandike hivi: 0712345678."
     ),
     "neworder_description": "Maelezo yasizidi herufi 200.",
+    "neworder_phone_invalid": (
+        "{phone} si namba ya simu ya mkononi ya Kenya: kagua tarakimu (10, kama 0712345678). "
+        "Hakuna kilichohifadhiwa."
+    ),
+    "neworder_phone_not_mobile": (
+        "{phone} si namba ya simu ya mkononi ya Kenya: ni ya mezani, na M-Pesa inahitaji ya "
+        "mkononi. Hakuna kilichohifadhiwa."
+    ),
+    "neworder_phone_not_kenyan": (
+        "{phone} si namba ya simu ya Kenya: M-Pesa inalipa kutoka namba za Kenya tu. "
+        "Hakuna kilichohifadhiwa."
+    ),
     "neworder_created": "Oda mpya {order}: KES {amount}.\nMteja analipa hapa: {link}",
     "neworder_customer": "Mteja: {phone}",
     "neworder_about": "Kwa: {description}",

@@ -14,7 +14,7 @@ from typing import Final
 
 from checkout.conversation.links import pay_link
 from checkout.domain.money import AmountError, parse_amount
-from checkout.domain.phones import display_phone, mask_phone
+from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
 from checkout.domain.records import Language, PaymentStatus
 from checkout.domain.summaries import FoundPayment
 from checkout.i18n import texts
@@ -29,8 +29,11 @@ from checkout.staff.reports import (
     parse_day,
 )
 
-# A second word of /neworder that looks like a phone number is one (and must be valid).
-_PHONE_LIKE: Final = re.compile(r"\+?[0-9][0-9 -]{7,}")
+# A word of a phone number as staff type it: digits, maybe a leading "+", maybe dashes.
+_PHONE_WORD: Final = re.compile(r"\+?[0-9][0-9-]*")
+# This many digits after the amount are a phone number typed wrong, not a description:
+# "/neworder 1500 0812" is a number cut short, and saving it as the description would lose it.
+_PHONE_DIGITS: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,10 @@ class StaffDesk:
         except AmountError:
             return TextAnswer(self.say("neworder_amount"))
         rest = words[1].strip() if len(words) > 1 else ""
-        phone, description = _phone_and_description(rest)
+        try:
+            phone, description = phone_and_description(rest)
+        except WrongPhone as wrong:
+            return TextAnswer(self.say(f"neworder_phone_{wrong.reason}", phone=wrong.typed))
         try:
             checked = order_request(amount=amount, customer_phone=phone, description=description)
         except OrderInputError as error:
@@ -326,11 +332,42 @@ def _day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def _phone_and_description(rest: str) -> tuple[str | None, str | None]:
-    """Split what follows the amount into a phone number (if it starts with one) and the rest."""
-    if not rest:
+class WrongPhone(ValueError):
+    """What staff typed after the amount looks like a phone number but is not a Kenyan mobile."""
+
+    def __init__(self, typed: str, reason: str) -> None:
+        super().__init__(reason)
+        self.typed = typed
+        self.reason = reason
+
+
+def phone_and_description(rest: str) -> tuple[str | None, str | None]:
+    """Split what follows /neworder's amount into a phone number and a description.
+
+    The leading words made of digits (``0712 345 678``, ``+254712345678``) are the phone
+    number when they make a Kenyan mobile number; the rest is the description. When they
+    hold four digits or more but make no valid number, raises :class:`WrongPhone` with the
+    reason (``invalid``, ``not_mobile`` or ``not_kenyan``), rather than save a mistyped
+    number as the description. Fewer digits ("2 shirts") start the description.
+    """
+    words = rest.split()
+    if not words:
         return None, None
-    first, _, remainder = rest.partition(" ")
-    if _PHONE_LIKE.fullmatch(first):
-        return first, remainder.strip() or None
-    return None, rest
+    leading = 0
+    while leading < len(words) and _PHONE_WORD.fullmatch(words[leading]):
+        leading += 1
+    # The longest run of leading words that is a valid number: "0712 345 678 2 shirts".
+    for count in range(leading, 0, -1):
+        candidate = " ".join(words[:count])
+        try:
+            normalise_phone(candidate)
+        except PhoneError:
+            continue
+        return candidate, " ".join(words[count:]) or None
+    typed = " ".join(words[:leading])
+    if sum(character.isdigit() for character in typed) >= _PHONE_DIGITS:
+        try:
+            normalise_phone(typed)
+        except PhoneError as error:
+            raise WrongPhone(typed, error.reason.value) from None
+    return None, " ".join(words)
