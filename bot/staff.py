@@ -1,5 +1,5 @@
 """Staff commands in Telegram: ``/neworder``, ``/today``, ``/pending``, ``/find``, ``/report``,
-``/export``, for the users in ``STAFF_USER_IDS`` only.
+``/export``, ``/help`` and ``/language`` (``/lugha``), for the users in ``STAFF_USER_IDS`` only.
 
 They run in a handler group before the customer flow and stop the update there, so a staff
 command is never also read by the checkout. Anyone else's ``/today`` falls through to the
@@ -111,6 +111,7 @@ class StaffHandlers:
         """Run one staff command and send its answer; the customer flow never sees it."""
         message = update.effective_message
         chat = update.effective_chat
+        user = update.effective_user
         if message is None or chat is None or message.text is None:
             raise ApplicationHandlerStop
         head, _, argument = message.text.partition(" ")
@@ -118,7 +119,12 @@ class StaffHandlers:
         with log_fields(conversation=f"telegram:{chat.id}", command=name):
             try:
                 answer = await self._desk.handle(
-                    StaffRequest(name, argument.strip(), context.bot.username)
+                    StaffRequest(
+                        name,
+                        argument.strip(),
+                        context.bot.username,
+                        user_id=user.id if user is not None else None,
+                    )
                 )
                 await self.send(context.bot, chat.id, answer)
             except Exception:

@@ -16,6 +16,16 @@ from checkout.domain.records import Language
 _EN: Final[Mapping[str, str]] = {
     "failed": "Sorry, that failed on our side. Please try again.",
     "more": "... and {count} more.",
+    # /help
+    "help_header": "Staff commands:",
+    "help_customers": "Customer commands (/pay, /history, ...) work for you too in a private chat.",
+    # /language
+    "language_current": (
+        "Staff answers to you are in English. For Swahili: /lugha sw (back: /language en)."
+    ),
+    "language_usage": "Usage: /language en or /language sw (also /lugha sw).",
+    "language_fixed": "Staff answers here are in the business's default language.",
+    "language_set": "Done: staff answers to you are now in English.",
     # /neworder
     "neworder_usage": (
         "Usage: /neworder <amount> [customer phone] [description]\n"
@@ -85,6 +95,19 @@ _EN: Final[Mapping[str, str]] = {
 _SW: Final[Mapping[str, str]] = {
     "failed": "Samahani, hilo limeshindikana upande wetu. Tafadhali jaribu tena.",
     "more": "... na mengine {count}.",
+    # /help
+    "help_header": "Amri za wafanyakazi:",
+    "help_customers": (
+        "Amri za wateja (/pay, /history, ...) zinakufanyia kazi pia kwenye gumzo binafsi."
+    ),
+    # /language
+    "language_current": (
+        "Majibu ya wafanyakazi kwako ni kwa Kiswahili. Kwa Kiingereza: /lugha en "
+        "(kurudi: /lugha sw)."
+    ),
+    "language_usage": "Matumizi: /lugha sw au /lugha en (pia /language en).",
+    "language_fixed": "Majibu ya wafanyakazi hapa ni kwa lugha ya kawaida ya biashara.",
+    "language_set": "Tayari: majibu ya wafanyakazi kwako sasa ni kwa Kiswahili.",
     # /neworder
     "neworder_usage": (
         "Matumizi: /neworder <kiasi> [simu ya mteja] [maelezo]\n"

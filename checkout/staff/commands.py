@@ -18,8 +18,10 @@ from checkout.domain.phones import PhoneError, display_phone, mask_phone, normal
 from checkout.domain.records import Language, PaymentStatus
 from checkout.domain.summaries import FoundPayment
 from checkout.i18n import texts
+from checkout.i18n.menus import STAFF_COMMANDS
 from checkout.i18n.staff import st
 from checkout.platform.orders import OrderInputError, OrderService, order_request
+from checkout.staff.languages import StaffLanguages
 from checkout.staff.reports import (
     ExportRangeError,
     Period,
@@ -76,11 +78,38 @@ StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer
 
 @dataclass(frozen=True, slots=True)
 class StaffRequest:
-    """One staff command: its name and argument, and the bot's username for links."""
+    """One staff command: its name and argument, the bot's username for links, and who typed it.
+
+    ``user_id`` (the staff user's Telegram id) picks the language of the answer; None answers
+    in the default language.
+    """
 
     name: str
     argument: str
     bot_username: str
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """A request with the language its answer is in."""
+
+    request: StaffRequest
+    language: Language
+
+    def say(self, key: str, **params: object) -> str:
+        return st(self.language, key, **params)
+
+
+# What /language and /lugha take: the code, or the language's name in either language.
+_LANGUAGE_WORDS: Final[Mapping[str, Language]] = {
+    "en": "en",
+    "english": "en",
+    "kiingereza": "en",
+    "sw": "sw",
+    "swahili": "sw",
+    "kiswahili": "sw",
+}
 
 
 class StaffDesk:
@@ -92,19 +121,26 @@ class StaffDesk:
         reports: ReportService,
         *,
         language: Language,
+        languages: StaffLanguages | None = None,
         zone: tzinfo = texts.NAIROBI,
     ) -> None:
+        """``languages`` keeps each staff user's language; without it all answers are in
+        ``language``."""
         self._orders = orders
         self._reports = reports
         self._language: Language = language
+        self._languages = languages
         self._zone = zone
-        self._commands: Mapping[str, Callable[[StaffRequest], Awaitable[StaffAnswer]]] = {
+        self._commands: Mapping[str, Callable[[_Asked], Awaitable[StaffAnswer]]] = {
             "neworder": self.new_order,
             "today": self.today,
             "pending": self.pending,
             "find": self.find,
             "report": self.report,
             "export": self.export,
+            "help": self.help,
+            "language": self.choose_language,
+            "lugha": self.choose_language,
         }
 
     @property
@@ -113,89 +149,119 @@ class StaffDesk:
         return frozenset(self._commands)
 
     async def handle(self, request: StaffRequest) -> StaffAnswer:
-        """Run one command; raises KeyError for a name that is not a staff command."""
-        return await self._commands[request.name](request)
+        """Run one command in the staff user's language; KeyError for no staff command."""
+        command = self._commands[request.name]
+        language = self._language
+        if self._languages is not None and request.user_id is not None:
+            language = await self._languages.of(request.user_id)
+        return await command(_Asked(request, language))
 
     def say(self, key: str, **params: object) -> str:
-        """A staff text in the staff's language."""
+        """A staff text in the default language (for answers to no one in particular)."""
         return st(self._language, key, **params)
 
     def _time(self, value: datetime) -> str:
         return value.astimezone(self._zone).strftime("%d/%m %H:%M")
 
-    def _status(self, status: PaymentStatus) -> str:
-        return texts.t(self._language, f"payment_status_{status.value}")
+    @staticmethod
+    def _status(language: Language, status: PaymentStatus) -> str:
+        return texts.t(language, f"payment_status_{status.value}")
+
+    # --- /help
+
+    async def help(self, asked: _Asked) -> StaffAnswer:
+        """The staff commands, each with what it does."""
+        say = asked.say
+        lines = [say("help_header")]
+        lines += [f"/{name} - {about}" for name, about in STAFF_COMMANDS[asked.language]]
+        lines.append(say("help_customers"))
+        return TextAnswer("\n".join(lines))
+
+    # --- /language [en|sw], /lugha [en|sw]
+
+    async def choose_language(self, asked: _Asked) -> StaffAnswer:
+        """Set the staff user's own language for staff answers; without a word, say it."""
+        word = asked.request.argument.strip().lower()
+        if not word:
+            return TextAnswer(asked.say("language_current"))
+        chosen = _LANGUAGE_WORDS.get(word)
+        if chosen is None:
+            return TextAnswer(asked.say("language_usage"))
+        if self._languages is None or asked.request.user_id is None:
+            return TextAnswer(asked.say("language_fixed"))
+        await self._languages.choose(asked.request.user_id, chosen)
+        return TextAnswer(st(chosen, "language_set"))
 
     # --- /neworder <amount> [customer phone] [description]
 
-    async def new_order(self, request: StaffRequest) -> StaffAnswer:
+    async def new_order(self, asked: _Asked) -> StaffAnswer:
         """Create an order with a fresh reference; answer its link and a QR code of it."""
-        words = request.argument.split(maxsplit=1)
+        words = asked.request.argument.split(maxsplit=1)
         if not words:
-            return TextAnswer(self.say("neworder_usage"))
+            return TextAnswer(asked.say("neworder_usage"))
         try:
             amount = parse_amount(words[0])
         except AmountError:
-            return TextAnswer(self.say("neworder_amount"))
+            return TextAnswer(asked.say("neworder_amount"))
         rest = words[1].strip() if len(words) > 1 else ""
         try:
             phone, description = phone_and_description(rest)
         except WrongPhone as wrong:
-            return TextAnswer(self.say(f"neworder_phone_{wrong.reason}", phone=wrong.typed))
+            return TextAnswer(asked.say(f"neworder_phone_{wrong.reason}", phone=wrong.typed))
         try:
             checked = order_request(amount=amount, customer_phone=phone, description=description)
         except OrderInputError as error:
-            return TextAnswer(self.say(f"neworder_{error.field}"))
+            return TextAnswer(asked.say(f"neworder_{error.field}"))
         opened = await self._orders.open(checked)
         order = opened.order
-        link = pay_link(request.bot_username, order.reference)
+        link = pay_link(asked.request.bot_username, order.reference)
         lines = [
-            self.say("neworder_created", order=order.reference, amount=order.amount_due, link=link)
+            asked.say("neworder_created", order=order.reference, amount=order.amount_due, link=link)
         ]
         if order.customer_phone:
-            lines.append(self.say("neworder_customer", phone=display_phone(order.customer_phone)))
+            lines.append(asked.say("neworder_customer", phone=display_phone(order.customer_phone)))
         if order.description:
-            lines.append(self.say("neworder_about", description=order.description))
+            lines.append(asked.say("neworder_about", description=order.description))
         return QrAnswer(caption="\n".join(lines), link=link)
 
     # --- /today
 
-    async def today(self, request: StaffRequest) -> StaffAnswer:
+    async def today(self, asked: _Asked) -> StaffAnswer:
         """Today's payments, count and sum per outcome, and the open BNPL balance."""
         summary = await self._reports.day()
-        lines = [self.say("today_header", date=summary.day.strftime("%d/%m/%Y"))]
+        lines = [asked.say("today_header", date=summary.day.strftime("%d/%m/%Y"))]
         if not summary.totals:
-            lines.append(self.say("today_none"))
+            lines.append(asked.say("today_none"))
         for total in summary.totals:
             lines.append(
-                self.say(
+                asked.say(
                     "today_line",
-                    status=self._status(total.status),
+                    status=self._status(asked.language, total.status),
                     count=total.count,
                     amount=total.amount,
                 )
             )
         if summary.totals:
-            lines.append(self.say("today_total", count=summary.count, paid=summary.paid))
+            lines.append(asked.say("today_total", count=summary.count, paid=summary.paid))
         plans = summary.plans
         if plans.count == 0:
-            lines.append(self.say("today_plans_none"))
+            lines.append(asked.say("today_plans_none"))
         else:
-            lines.append(self.say("today_plans", count=plans.count, balance=plans.balance))
+            lines.append(asked.say("today_plans", count=plans.count, balance=plans.balance))
         return TextAnswer("\n".join(lines))
 
     # --- /pending
 
-    async def pending(self, request: StaffRequest) -> StaffAnswer:
+    async def pending(self, asked: _Asked) -> StaffAnswer:
         """Payments still pending and orders partly paid, the first few of each listed."""
         summary = await self._reports.pending()
         lines: list[str] = []
         if summary.pending_count == 0:
-            lines.append(self.say("pending_none"))
+            lines.append(asked.say("pending_none"))
         else:
-            lines.append(self.say("pending_header", count=summary.pending_count))
+            lines.append(asked.say("pending_header", count=summary.pending_count))
             lines += [
-                self.say(
+                asked.say(
                     "pending_line",
                     id=str(payment.id),
                     time=self._time(payment.created_at),
@@ -206,14 +272,14 @@ class StaffDesk:
                 for payment in summary.pending
             ]
             if summary.pending_count > len(summary.pending):
-                lines.append(self.say("more", count=summary.pending_count - len(summary.pending)))
+                lines.append(asked.say("more", count=summary.pending_count - len(summary.pending)))
         lines.append("")
         if summary.partly_paid_count == 0:
-            lines.append(self.say("partly_none"))
+            lines.append(asked.say("partly_none"))
         else:
-            lines.append(self.say("partly_header", count=summary.partly_paid_count))
+            lines.append(asked.say("partly_header", count=summary.partly_paid_count))
             lines += [
-                self.say(
+                asked.say(
                     "partly_line",
                     order=order.reference,
                     paid=order.amount_paid,
@@ -224,29 +290,29 @@ class StaffDesk:
             ]
             if summary.partly_paid_count > len(summary.partly_paid):
                 extra = summary.partly_paid_count - len(summary.partly_paid)
-                lines.append(self.say("more", count=extra))
+                lines.append(asked.say("more", count=extra))
         return TextAnswer("\n".join(lines))
 
     # --- /find <receipt | order | phone>
 
-    async def find(self, request: StaffRequest) -> StaffAnswer:
+    async def find(self, asked: _Asked) -> StaffAnswer:
         """The payments with this receipt, order or phone, each with its events."""
-        query = request.argument.strip()
+        query = asked.request.argument.strip()
         terms = SearchTerms.parse(query) if query else None
         if terms is None:
-            return TextAnswer(self.say("find_usage"))
+            return TextAnswer(asked.say("find_usage"))
         found = await self._reports.find(terms)
         if not found:
-            return TextAnswer(self.say("find_none", query=query))
-        return TextAnswer("\n\n".join(self._found(item) for item in found))
+            return TextAnswer(asked.say("find_none", query=query))
+        return TextAnswer("\n\n".join(self._found(asked, item) for item in found))
 
-    def _found(self, item: FoundPayment) -> str:
+    def _found(self, asked: _Asked, item: FoundPayment) -> str:
         payment = item.payment
         lines = [
-            self.say(
+            asked.say(
                 "find_payment",
                 id=str(payment.id),
-                status=self._status(payment.status),
+                status=self._status(asked.language, payment.status),
                 amount=payment.amount,
                 order=payment.order_reference,
                 phone=mask_phone(payment.phone),
@@ -258,7 +324,7 @@ class StaffDesk:
         for event in item.events:
             key = "find_event_note" if event.note else "find_event"
             lines.append(
-                self.say(
+                asked.say(
                     key,
                     time=self._time(event.received_at),
                     kind=event.kind,
@@ -269,28 +335,28 @@ class StaffDesk:
 
     # --- /report [week|month]
 
-    async def report(self, request: StaffRequest) -> StaffAnswer:
+    async def report(self, asked: _Asked) -> StaffAnswer:
         """Takings per day as a bar chart, with the totals in the caption."""
-        word = request.argument.strip().lower() or Period.WEEK.value
+        word = asked.request.argument.strip().lower() or Period.WEEK.value
         try:
             period = Period(word)
         except ValueError:
-            return TextAnswer(self.say("report_usage"))
+            return TextAnswer(asked.say("report_usage"))
         takings = await self._reports.takings(period)
         return ChartAnswer(
-            caption=self._takings_caption(takings),
-            title=self.say("report_title", first=_day(takings.first), last=_day(takings.last)),
+            caption=self._takings_caption(asked, takings),
+            title=asked.say("report_title", first=_day(takings.first), last=_day(takings.last)),
             labels=tuple(day.day.strftime("%d/%m") for day in takings.days),
             values=tuple(day.amount for day in takings.days),
         )
 
-    def _takings_caption(self, takings: Takings) -> str:
+    def _takings_caption(self, asked: _Asked, takings: Takings) -> str:
         best = takings.best
         if best is None:
-            return self.say(
+            return asked.say(
                 "report_caption_empty", first=_day(takings.first), last=_day(takings.last)
             )
-        return self.say(
+        return asked.say(
             "report_caption",
             first=_day(takings.first),
             last=_day(takings.last),
@@ -302,22 +368,22 @@ class StaffDesk:
 
     # --- /export [from] [to]
 
-    async def export(self, request: StaffRequest) -> StaffAnswer:
+    async def export(self, asked: _Asked) -> StaffAnswer:
         """The payments of a range of days as a CSV document."""
-        words = request.argument.split()
+        words = asked.request.argument.split()
         if len(words) > 2:
-            return TextAnswer(self.say("export_usage"))
+            return TextAnswer(asked.say("export_usage"))
         try:
             days = [parse_day(word) for word in words]
         except ValueError:
-            return TextAnswer(self.say("export_usage"))
+            return TextAnswer(asked.say("export_usage"))
         first = days[0] if days else None
         last = days[1] if len(days) > 1 else None
         try:
             export = await self._reports.export(first, last)
         except ExportRangeError as error:
-            return TextAnswer(self.say(f"export_{error.reason}"))
-        caption = self.say(
+            return TextAnswer(asked.say(f"export_{error.reason}"))
+        caption = asked.say(
             "export_caption",
             first=_day(export.first),
             last=_day(export.last),
