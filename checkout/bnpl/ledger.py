@@ -185,7 +185,7 @@ class PlanLedger:
         if reply is None:
             return None
         language = plan.language
-        extra = t(language, _RETRY_TEXT[kind], hour=hour_text(self._rules))
+        extra = t(language, _RETRY_TEXT[kind], hour=hour_text(language, self._rules))
         return with_plan_buttons(reply, extra, (pay_now_row(language, plan),))
 
     async def _overdue(self, unit: UnitOfWork, plan: Plan, installment: Installment) -> Reply:

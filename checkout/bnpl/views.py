@@ -7,7 +7,7 @@ Nairobi dates written ``Fri 05/12``; amounts are whole shillings with separators
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from checkout.bnpl.records import Installment, Plan, PlanStatus
 from checkout.bnpl.rules import (
@@ -26,6 +26,7 @@ from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language
 from checkout.i18n.texts import NAIROBI, t
+from checkout.i18n.times import clock_time
 
 
 def plan_date(language: Language, moment: datetime) -> str:
@@ -34,9 +35,9 @@ def plan_date(language: Language, moment: datetime) -> str:
     return f"{t(language, f'weekday_{local.weekday()}')} {local:%d/%m}"
 
 
-def hour_text(rules: PlanRules) -> str:
-    """The collection hour as customers read it (``10:00``)."""
-    return f"{rules.collection_hour:02d}:00"
+def hour_text(language: Language, rules: PlanRules) -> str:
+    """The collection hour as customers read it: ``10:00``, ``saa nne asubuhi (10:00)``."""
+    return clock_time(language, time(rules.collection_hour))
 
 
 def _button(language: Language, key: str, data: str, **params: object) -> tuple[Button, ...]:
@@ -85,7 +86,7 @@ def offer_reply(
     ]
     blocks += ["\n".join(schedule_lines(language, option)) for option in options]
     terms = "plan_offer_terms_fee" if rules.late_fee > 0 else "plan_offer_terms"
-    blocks.append(t(language, terms, hour=hour_text(rules), fee=rules.late_fee))
+    blocks.append(t(language, terms, hour=hour_text(language, rules), fee=rules.late_fee))
     rows = [
         _button(
             language,
@@ -167,7 +168,7 @@ def reminder_reply(plan: Plan, installment: Installment, rules: PlanRules) -> Re
         number=installment.number,
         count=plan.count,
         date=plan_date(language, installment.due_at),
-        hour=hour_text(rules),
+        hour=hour_text(language, rules),
     )
     return Reply(text, buttons=(pay_now_row(language, plan),))
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from checkout.domain.records import Language
 from checkout.i18n.texts import NAIROBI, t
+from checkout.i18n.times import clock_time
 from checkout.payments.limits import PushRefused, RefusalReason
 
 REFUSAL_KEYS = {
@@ -36,7 +37,7 @@ def refusal_text(language: Language, refused: PushRefused) -> str:
         language,
         REFUSAL_KEYS[refused.reason],
         wait=wait_text(language, (refused.retry_at - refused.at).total_seconds()),
-        time=_minute_after(refused.retry_at).astimezone(NAIROBI).strftime("%H:%M"),
+        time=clock_time(language, _minute_after(refused.retry_at).astimezone(NAIROBI).time()),
     )
 
 

@@ -31,6 +31,7 @@ from checkout.domain.ports import (
 )
 from checkout.domain.records import Channel, Customer, Language, Payment, PaymentStatus
 from checkout.i18n import texts
+from checkout.i18n.times import clock_time
 from checkout.payments.limits import PushLimiter, PushRefused
 from checkout.payments.settle import SettlementService, result_from_json
 
@@ -399,7 +400,8 @@ def status_text(language: Language, payment: Payment) -> str:
 
 def history_line(language: Language, payment: Payment) -> str:
     """One payment in the history list."""
-    when = payment.created_at.astimezone(texts.NAIROBI).strftime("%d/%m %H:%M")
+    local = payment.created_at.astimezone(texts.NAIROBI)
+    when = f"{local:%d/%m} {clock_time(language, local.time())}"
     key = "history_line_paid" if payment.status is PaymentStatus.PAID else "history_line"
     return texts.t(
         language,

@@ -20,6 +20,7 @@ from checkout.domain.summaries import FoundPayment
 from checkout.i18n import texts
 from checkout.i18n.menus import STAFF_COMMANDS
 from checkout.i18n.staff import st
+from checkout.i18n.times import clock_time
 from checkout.platform.orders import OrderInputError, OrderService, order_request
 from checkout.staff.languages import StaffLanguages
 from checkout.staff.reports import (
@@ -160,8 +161,9 @@ class StaffDesk:
         """A staff text in the default language (for answers to no one in particular)."""
         return st(self._language, key, **params)
 
-    def _time(self, value: datetime) -> str:
-        return value.astimezone(self._zone).strftime("%d/%m %H:%M")
+    def _time(self, language: Language, value: datetime) -> str:
+        local = value.astimezone(self._zone)
+        return f"{local:%d/%m} {clock_time(language, local.time())}"
 
     @staticmethod
     def _status(language: Language, status: PaymentStatus) -> str:
@@ -264,7 +266,7 @@ class StaffDesk:
                 asked.say(
                     "pending_line",
                     id=str(payment.id),
-                    time=self._time(payment.created_at),
+                    time=self._time(asked.language, payment.created_at),
                     amount=payment.amount,
                     order=payment.order_reference,
                     phone=mask_phone(payment.phone),
@@ -317,7 +319,7 @@ class StaffDesk:
                 order=payment.order_reference,
                 phone=mask_phone(payment.phone),
                 receipt=payment.receipt_number or "-",
-                time=self._time(payment.created_at),
+                time=self._time(asked.language, payment.created_at),
                 channel=payment.channel.value,
             )
         ]
@@ -326,7 +328,7 @@ class StaffDesk:
             lines.append(
                 asked.say(
                     key,
-                    time=self._time(event.received_at),
+                    time=self._time(asked.language, event.received_at),
                     kind=event.kind,
                     note=(event.note or "")[:120],
                 )
