@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.charts import bar_chart_png
-from bot.qr import qr_png
+from bot.qr import qr_card_png, qr_png
 from bot.sending import wait_up_to
 from checkout.runtime.log_context import log_fields
 from checkout.staff.commands import (
@@ -145,7 +145,12 @@ class StaffHandlers:
             for chunk in split_text(answer.text):
                 await bot.send_message(chat_id, chunk, **wait)
         elif isinstance(answer, QrAnswer):
-            image = await asyncio.to_thread(qr_png, answer.link)
+            if answer.title:
+                image = await asyncio.to_thread(
+                    qr_card_png, answer.link, answer.title, answer.lines
+                )
+            else:
+                image = await asyncio.to_thread(qr_png, answer.link)
             await bot.send_photo(
                 chat_id,
                 InputFile(image, filename="pay-link.png"),

@@ -217,6 +217,7 @@ class Service:
                 lipa.orders,
                 lipa.reports,
                 language=settings.default_language,
+                business_name=settings.business_name,
                 languages=StaffLanguages(
                     lipa.units, default=settings.default_language, clock=utc_now
                 ),

@@ -49,6 +49,10 @@ _EN: Final[Mapping[str, str]] = {
     "neworder_created": "New order {order}: KES {amount}.\nThe customer pays here: {link}",
     "neworder_customer": "Customer: {phone}",
     "neworder_about": "For: {description}",
+    # the printable QR card of /neworder
+    "qr_title": "Pay with M-Pesa",
+    "qr_order": "Order {order} - KES {amount}",
+    "qr_scan": "Scan with your phone's camera, or open:",
     # /today
     "today_header": "Today, {date} (Nairobi time)",
     "today_none": "No payments yet today.",
@@ -133,6 +137,10 @@ _SW: Final[Mapping[str, str]] = {
     "neworder_created": "Oda mpya {order}: KES {amount}.\nMteja analipa hapa: {link}",
     "neworder_customer": "Mteja: {phone}",
     "neworder_about": "Kwa: {description}",
+    # the printable QR card of /neworder
+    "qr_title": "Lipa kwa M-Pesa",
+    "qr_order": "Oda {order} - KES {amount}",
+    "qr_scan": "Piga picha kwa kamera ya simu yako, au fungua:",
     # /today
     "today_header": "Leo, {date} (saa za Nairobi)",
     "today_none": "Bado hakuna malipo leo.",

@@ -48,10 +48,16 @@ class TextAnswer:
 
 @dataclass(frozen=True, slots=True)
 class QrAnswer:
-    """A QR code of ``link`` as a photo, with ``caption``."""
+    """A QR code of ``link`` as a photo, with ``caption``.
+
+    With a ``title``, the photo is a card to print: the code with ``title`` and ``lines``
+    (the order, the amount, the link) drawn under it.
+    """
 
     caption: str
     link: str
+    title: str = ""
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +129,16 @@ class StaffDesk:
         *,
         language: Language,
         languages: StaffLanguages | None = None,
+        business_name: str = "",
         zone: tzinfo = texts.NAIROBI,
     ) -> None:
-        """``languages`` keeps each staff user's language; without it all answers are in
-        ``language``."""
+        """``business_name`` heads the printable QR card of /neworder. ``languages`` keeps
+        each staff user's language; without it all answers are in ``language``."""
         self._orders = orders
         self._reports = reports
         self._language: Language = language
         self._languages = languages
+        self._business_name = business_name
         self._zone = zone
         self._commands: Mapping[str, Callable[[_Asked], Awaitable[StaffAnswer]]] = {
             "neworder": self.new_order,
@@ -224,7 +232,13 @@ class StaffDesk:
             lines.append(asked.say("neworder_customer", phone=display_phone(order.customer_phone)))
         if order.description:
             lines.append(asked.say("neworder_about", description=order.description))
-        return QrAnswer(caption="\n".join(lines), link=link)
+        printed = (
+            asked.say("qr_order", order=order.reference, amount=order.amount_due),
+            asked.say("qr_scan"),
+            link,
+        )
+        title = self._business_name or asked.say("qr_title")
+        return QrAnswer(caption="\n".join(lines), link=link, title=title, lines=printed)
 
     # --- /today
 

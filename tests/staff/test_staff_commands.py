@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import png
 import pytest
 
+from bot.qr import qr_png
 from checkout.domain.ports import UnitOfWorkFactory
 from checkout.domain.records import PaymentStatus
 from checkout.i18n.texts import NAIROBI
@@ -69,7 +70,12 @@ async def test_neworder_answers_the_deep_link_and_a_qr_code_of_it(
     assert "0712 345 678" in answer.body
     assert "Duvet wash" in answer.body
     width, height = decoded_png(answer.file)
-    assert width == height >= 21 * 10  # a QR code is square: at least 21 modules of 10 pixels
+    # A card to print: the code (at least 21 modules of 10 pixels), the words under it.
+    code_width, code_height = decoded_png(
+        qr_png(f"https://t.me/lipa_test_bot?start=pay_{reference}")
+    )
+    assert width >= code_width >= 21 * 10
+    assert height > code_height
     async with units(service)() as unit:
         order = await unit.orders.get(reference)
     assert order is not None
