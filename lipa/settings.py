@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # --- the business and the server
     database_url: str = "sqlite+aiosqlite:///./lipa.db"
     business_name: str = "Wildwash"
+    # Phone or WhatsApp number given wherever a text tells customers to contact the business.
+    business_contact: str | None = Field(default=None, max_length=40)
     default_language: Literal["en", "sw"] = "en"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
