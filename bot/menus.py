@@ -10,6 +10,7 @@ help people find commands, they never stop payments from starting.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection, Sequence
 
@@ -42,13 +43,15 @@ async def register_command_menus(
         (BotCommandScopeChat(chat_id), f"staff chat {chat_id}", dict(STAFF_COMMANDS))
         for chat_id in staff_chats
     ]
-    accepted = 0
-    for scope, name, menus in scopes:
-        for code in (None, *_LANGUAGES):
-            entries = menus[default_language if code is None else code]
-            if await _set(bot, scope, code, entries, name):
-                accepted += 1
-    return accepted
+    # All at once: a slow Telegram delays start-up by one timeout, not one per list.
+    results = await asyncio.gather(
+        *(
+            _set(bot, scope, code, menus[default_language if code is None else code], name)
+            for scope, name, menus in scopes
+            for code in (None, *_LANGUAGES)
+        )
+    )
+    return sum(results)
 
 
 async def _set(

@@ -118,3 +118,19 @@ async def test_an_unknown_language_word_says_how_to_choose(
         service_settings(telegram, sqlite_url, mode="polling", staff_user_ids=[STAFF])
     )
     assert "Usage: /language en" in (await command(telegram, "/lugha fr")).body
+
+
+async def test_a_menu_telegram_refuses_is_skipped_and_the_service_still_starts(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    # A staff user who never opened a chat with the bot: Telegram says "chat not found".
+    telegram.fail_next(2, 400, description="Bad Request: chat not found", methods={"setMyCommands"})
+    settings = service_settings(
+        telegram, sqlite_url, mode="polling", staff_user_ids=[STAFF, OTHER_STAFF]
+    )
+    await start_service(settings)
+    # Three lists (no language, en, sw) for customers and for each of three staff chats.
+    assert telegram.requests_by_method["setMyCommands"] == 12
+    assert len(telegram.commands) == 10
+    answer = await command(telegram, "/today")
+    assert "Today" in answer.body
