@@ -1,5 +1,5 @@
 """Staff commands in Telegram: ``/neworder``, ``/today``, ``/pending``, ``/find``, ``/report``,
-``/export``, for the users in ``STAFF_USER_IDS`` only.
+``/export``, ``/help`` and ``/language`` (``/lugha``), for the users in ``STAFF_USER_IDS`` only.
 
 They run in a handler group before the customer flow and stop the update there, so a staff
 command is never also read by the checkout. Anyone else's ``/today`` falls through to the
@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.charts import bar_chart_png
-from bot.qr import qr_png
+from bot.qr import qr_card_png, qr_png
 from bot.sending import wait_up_to
 from checkout.runtime.log_context import log_fields
 from checkout.staff.commands import (
@@ -111,6 +111,7 @@ class StaffHandlers:
         """Run one staff command and send its answer; the customer flow never sees it."""
         message = update.effective_message
         chat = update.effective_chat
+        user = update.effective_user
         if message is None or chat is None or message.text is None:
             raise ApplicationHandlerStop
         head, _, argument = message.text.partition(" ")
@@ -118,7 +119,12 @@ class StaffHandlers:
         with log_fields(conversation=f"telegram:{chat.id}", command=name):
             try:
                 answer = await self._desk.handle(
-                    StaffRequest(name, argument.strip(), context.bot.username)
+                    StaffRequest(
+                        name,
+                        argument.strip(),
+                        context.bot.username,
+                        user_id=user.id if user is not None else None,
+                    )
                 )
                 await self.send(context.bot, chat.id, answer)
             except Exception:
@@ -139,7 +145,12 @@ class StaffHandlers:
             for chunk in split_text(answer.text):
                 await bot.send_message(chat_id, chunk, **wait)
         elif isinstance(answer, QrAnswer):
-            image = await asyncio.to_thread(qr_png, answer.link)
+            if answer.title:
+                image = await asyncio.to_thread(
+                    qr_card_png, answer.link, answer.title, answer.lines
+                )
+            else:
+                image = await asyncio.to_thread(qr_png, answer.link)
             await bot.send_photo(
                 chat_id,
                 InputFile(image, filename="pay-link.png"),

@@ -32,6 +32,7 @@ from checkout.conversation.call import FlowSettings
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
+from checkout.i18n.texts import set_business_contact
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
@@ -275,6 +276,8 @@ async def open_lipa(
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
     """
+    # "Contact us" texts say how, wherever they are composed (one business per process).
+    set_business_contact(settings.business_contact)
     async with contextlib.AsyncExitStack() as stack:
         engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
         stack.push_async_callback(engine.dispose)

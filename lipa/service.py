@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot.application import build_application, feed_update
 from bot.handlers import CheckoutHandlers
+from bot.menus import register_command_menus
 from bot.notifier import TelegramSender
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
@@ -30,6 +31,7 @@ from checkout.domain.records import Channel, Payment
 from checkout.domain.summaries import OutboxBacklog
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
+from checkout.staff.languages import StaffLanguages
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
@@ -230,12 +232,22 @@ class Service:
                 text_customer=sms_text(lipa),
                 receipt_link=receipt_link(lipa),
                 whatsapp_number=whatsapp_number(settings),
+                business_name=settings.business_name,
+                languages=StaffLanguages(
+                    lipa.units, default=settings.default_language, clock=utc_now
+                ),
             ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
         ).install(application)
         await application.start()
         self._stack.push_async_callback(application.stop)
+        await register_command_menus(
+            application.bot,
+            default_language=settings.default_language,
+            staff_user_ids=settings.staff_user_ids,
+            staff_chat_id=settings.staff_chat_id,
+        )
         # getMe has run: the bot's username makes the deep links staff and the platform hand out.
         return str(application.bot.username)
 

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # How SQLite statements reach aiosqlite's thread: Lipa's one-trip driver or SQLAlchemy's own.
     sqlite_driver: SqliteDriver = SqliteDriver.LIPA
     business_name: str = "Wildwash"
+    # Phone or WhatsApp number given wherever a text tells customers to contact the business.
+    business_contact: str | None = Field(default=None, max_length=40)
     default_language: Literal["en", "sw"] = "en"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)

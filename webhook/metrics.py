@@ -114,9 +114,8 @@ class LipaMetrics:
         result = CALLBACK_RESULTS.get(status, "error")
         self.callbacks.labels(result=result).inc()
         if status != 200:
-            self.callback_errors.labels(
-                reason=result if status in CALLBACK_RESULTS else str(status)
-            ).inc()
+            # "error" for any other answer (a crash, a body too large): the README's labels.
+            self.callback_errors.labels(reason=result).inc()
 
     def telegram_answered(self, status: int) -> None:
         """Count a Telegram answer if it was 429 (a ``build_application`` status hook)."""

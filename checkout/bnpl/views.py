@@ -8,7 +8,7 @@ Nairobi dates written ``Fri 05/12``; amounts are whole shillings with separators
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 
 from checkout.bnpl.records import Installment, Plan, PlanStatus
@@ -31,6 +31,7 @@ from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n.buttons import menu_buttons
 from checkout.i18n.texts import receipt, t
+from checkout.i18n.times import clock_time
 
 
 def plan_date(language: Language, moment: datetime) -> str:
@@ -39,9 +40,9 @@ def plan_date(language: Language, moment: datetime) -> str:
     return f"{t(language, f'weekday_{local.weekday()}')} {local:%d/%m}"
 
 
-def hour_text(rules: PlanRules) -> str:
-    """The collection hour as customers read it (``10:00``)."""
-    return f"{rules.collection_hour:02d}:00"
+def hour_text(language: Language, rules: PlanRules) -> str:
+    """The collection hour as customers read it: ``10:00``, ``saa nne asubuhi (10:00)``."""
+    return clock_time(language, time(rules.collection_hour))
 
 
 def _button(language: Language, key: str, data: str, **params: object) -> tuple[Button, ...]:
@@ -90,7 +91,7 @@ def offer_reply(
     ]
     blocks += ["\n".join(schedule_lines(language, option)) for option in options]
     terms = "plan_offer_terms_fee" if rules.late_fee > 0 else "plan_offer_terms"
-    blocks.append(t(language, terms, hour=hour_text(rules), fee=rules.late_fee))
+    blocks.append(t(language, terms, hour=hour_text(language, rules), fee=rules.late_fee))
     rows = [
         _button(
             language,
@@ -172,7 +173,7 @@ def reminder_reply(plan: Plan, installment: Installment, rules: PlanRules) -> Re
         number=installment.number,
         count=plan.count,
         date=plan_date(language, installment.due_at),
-        hour=hour_text(rules),
+        hour=hour_text(language, rules),
     )
     return Reply(text, buttons=(pay_now_row(language, plan),))
 
@@ -355,7 +356,7 @@ def pay_when_ready_reply(reply: Reply, plan: Plan) -> Reply:
 
 def retry_reply(reply: Reply, plan: Plan, kind: Retry, rules: PlanRules) -> Reply:
     """A failed automatic attempt's message, with when the next one comes."""
-    extra = t(plan.language, _RETRY_TEXT[kind], hour=hour_text(rules))
+    extra = t(plan.language, _RETRY_TEXT[kind], hour=hour_text(plan.language, rules))
     return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
 
 

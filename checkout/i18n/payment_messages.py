@@ -18,6 +18,7 @@ from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
 from checkout.i18n.buttons import retry_button
+from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.
 PROBLEM_TEXT: Final = {
@@ -185,7 +186,8 @@ def status_text(language: Language, payment: Payment) -> str:
 
 def history_line(language: Language, payment: Payment) -> str:
     """One payment in the history list."""
-    when = payment.created_at.astimezone(NAIROBI).strftime("%d/%m %H:%M")
+    local = payment.created_at.astimezone(NAIROBI)
+    when = f"{local:%d/%m} {clock_time(language, local.time())}"
     key = "history_line_paid" if payment.status is PaymentStatus.PAID else "history_line"
     return texts.t(
         language,

@@ -142,11 +142,11 @@ PLAN_SW: Final[Mapping[str, str]] = {
     "plan_part_deposit": "Leo: KES {amount} (malipo ya awali)",
     "plan_part_total": "Jumla: KES {total}",
     "plan_offer_terms": (
-        "Tutakukumbusha siku moja kabla ya kila tarehe na kutuma ombi la M-Pesa saa {hour} "
+        "Tutakukumbusha siku moja kabla ya kila tarehe na kutuma ombi la M-Pesa {hour} "
         "tarehe hiyo. Hakuna ada ya kuchelewa."
     ),
     "plan_offer_terms_fee": (
-        "Tutakukumbusha siku moja kabla ya kila tarehe na kutuma ombi la M-Pesa saa {hour} "
+        "Tutakukumbusha siku moja kabla ya kila tarehe na kutuma ombi la M-Pesa {hour} "
         "tarehe hiyo. Awamu isiyolipwa baada ya majaribio yetu inaongezwa KES {fee}."
     ),
     "button_plan_option": "Awamu {count}",
@@ -184,7 +184,7 @@ PLAN_SW: Final[Mapping[str, str]] = {
     # collecting
     "plan_reminder": (
         "Kumbusho: KES {amount} kwa oda {order} (awamu {number} kati ya {count}) inalipwa "
-        "kesho, {date}. Tutatuma ombi la M-Pesa saa {hour}."
+        "kesho, {date}. Tutatuma ombi la M-Pesa {hour}."
     ),
     "plan_due": (
         "Awamu {number} kati ya {count} kwa oda {order}: KES {amount} inalipwa leo. "
@@ -198,9 +198,9 @@ PLAN_SW: Final[Mapping[str, str]] = {
         "Imelipwa: KES {amount} kwa oda {order}, risiti {receipt}. Mpango umekamilika na oda "
         "imelipwa yote. Asante!"
     ),
-    "plan_retry_tomorrow": "Tutatuma ombi tena kesho saa {hour}, au unaweza kulipa sasa.",
+    "plan_retry_tomorrow": "Tutatuma ombi tena kesho {hour}, au unaweza kulipa sasa.",
     "plan_retry_soon": "Tutatuma ombi tena baada ya saa moja hivi, au unaweza kulipa sasa.",
-    "plan_retry_ask": "Unaweza kulipa sasa, au tutatuma ombi tena kesho saa {hour}.",
+    "plan_retry_ask": "Unaweza kulipa sasa, au tutatuma ombi tena kesho {hour}.",
     "plan_pay_when_ready": "Unaweza kuilipa sasa wakati wowote ukiwa tayari.",
     "plan_overdue": (
         "Awamu {number} kati ya {count} kwa oda {order}, KES {amount}, imepita tarehe yake. "

@@ -35,15 +35,15 @@ LIMIT_EN: Final[Mapping[str, str]] = {
 LIMIT_SW: Final[Mapping[str, str]] = {
     "push_refused_phone_limit": (
         "Maombi mengi ya M-Pesa yametumwa kwa nambari hii hivi karibuni. "
-        "Tafadhali subiri {wait} kisha ujaribu tena (baada ya saa {time})."
+        "Tafadhali subiri {wait} kisha ujaribu tena, baada ya {time}."
     ),
     "push_refused_sender_limit": (
         "Umeomba maombi mengi mno ya M-Pesa hivi karibuni. "
-        "Tafadhali subiri {wait} kisha ujaribu tena (baada ya saa {time})."
+        "Tafadhali subiri {wait} kisha ujaribu tena, baada ya {time}."
     ),
     "push_refused_phone_paused": (
         "Maombi ya M-Pesa ya mwisho kwa nambari hii yalighairiwa, kwa hivyo tumeyasimamisha. "
-        "Tafadhali subiri {wait} kisha ujaribu tena (baada ya saa {time})."
+        "Tafadhali subiri {wait} kisha ujaribu tena, baada ya {time}."
     ),
     "wait_minute": "dakika 1",
     "wait_minutes": "dakika {count}",

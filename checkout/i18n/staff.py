@@ -16,6 +16,16 @@ from checkout.domain.records import Language
 _EN: Final[Mapping[str, str]] = {
     "failed": "Sorry, that failed on our side. Please try again.",
     "more": "... and {count} more.",
+    # /help
+    "help_header": "Staff commands:",
+    "help_customers": "Customer commands (/pay, /history, ...) work for you too in a private chat.",
+    # /language
+    "language_current": (
+        "Staff answers to you are in English. For Swahili: /lugha sw (back: /language en)."
+    ),
+    "language_usage": "Usage: /language en or /language sw (also /lugha sw).",
+    "language_fixed": "Staff answers here are in the business's default language.",
+    "language_set": "Done: staff answers to you are now in English.",
     # /neworder
     "neworder_usage": (
         "Usage: /neworder <amount> [customer phone] [description]\n"
@@ -24,6 +34,18 @@ _EN: Final[Mapping[str, str]] = {
     "neworder_amount": "The amount must be whole shillings from 1 to 250,000, e.g. 1500.",
     "neworder_customer_phone": "That is not a Kenyan mobile number. Type it like 0712345678.",
     "neworder_description": "The description must be at most 200 characters.",
+    "neworder_phone_invalid": (
+        "{phone} is not a Kenyan mobile number: check the digits (10, like 0712345678). "
+        "Nothing was saved."
+    ),
+    "neworder_phone_not_mobile": (
+        "{phone} is not a Kenyan mobile number: it is a landline, and M-Pesa needs a mobile. "
+        "Nothing was saved."
+    ),
+    "neworder_phone_not_kenyan": (
+        "{phone} is not a Kenyan mobile number: M-Pesa pays from Kenyan numbers only. "
+        "Nothing was saved."
+    ),
     "neworder_created": "New order {order}: KES {amount}.\nThe customer pays here: {link}",
     "neworder_web": "Or in any browser: {link}",
     "sendlink_usage": "Usage: /sendlink <order> <phone>, e.g. /sendlink WW-1042 0712345678",
@@ -35,6 +57,10 @@ _EN: Final[Mapping[str, str]] = {
     "neworder_whatsapp": "Or on WhatsApp: {link}",
     "neworder_customer": "Customer: {phone}",
     "neworder_about": "For: {description}",
+    # the printable QR card of /neworder
+    "qr_title": "Pay with M-Pesa",
+    "qr_order": "Order {order} - KES {amount}",
+    "qr_scan": "Scan with your phone's camera, or open:",
     # /today
     "today_header": "Today, {date} (Nairobi time)",
     "today_none": "No payments yet today.",
@@ -82,6 +108,19 @@ _EN: Final[Mapping[str, str]] = {
 _SW: Final[Mapping[str, str]] = {
     "failed": "Samahani, hilo limeshindikana upande wetu. Tafadhali jaribu tena.",
     "more": "... na mengine {count}.",
+    # /help
+    "help_header": "Amri za wafanyakazi:",
+    "help_customers": (
+        "Amri za wateja (/pay, /history, ...) zinakufanyia kazi pia kwenye gumzo binafsi."
+    ),
+    # /language
+    "language_current": (
+        "Majibu ya wafanyakazi kwako ni kwa Kiswahili. Kwa Kiingereza: /lugha en "
+        "(kurudi: /lugha sw)."
+    ),
+    "language_usage": "Matumizi: /lugha sw au /lugha en (pia /language en).",
+    "language_fixed": "Majibu ya wafanyakazi hapa ni kwa lugha ya kawaida ya biashara.",
+    "language_set": "Tayari: majibu ya wafanyakazi kwako sasa ni kwa Kiswahili.",
     # /neworder
     "neworder_usage": (
         "Matumizi: /neworder <kiasi> [simu ya mteja] [maelezo]\n"
@@ -92,6 +131,18 @@ _SW: Final[Mapping[str, str]] = {
         "Hiyo si namba ya simu ya mkononi ya Kenya. Iandike hivi: 0712345678."
     ),
     "neworder_description": "Maelezo yasizidi herufi 200.",
+    "neworder_phone_invalid": (
+        "{phone} si namba ya simu ya mkononi ya Kenya: kagua tarakimu (10, kama 0712345678). "
+        "Hakuna kilichohifadhiwa."
+    ),
+    "neworder_phone_not_mobile": (
+        "{phone} si namba ya simu ya mkononi ya Kenya: ni ya mezani, na M-Pesa inahitaji ya "
+        "mkononi. Hakuna kilichohifadhiwa."
+    ),
+    "neworder_phone_not_kenyan": (
+        "{phone} si namba ya simu ya Kenya: M-Pesa inalipa kutoka namba za Kenya tu. "
+        "Hakuna kilichohifadhiwa."
+    ),
     "neworder_created": "Oda mpya {order}: KES {amount}.\nMteja analipa hapa: {link}",
     "neworder_web": "Au kwenye kivinjari chochote: {link}",
     "sendlink_usage": "Tumia: /sendlink <oda> <simu>, kwa mfano /sendlink WW-1042 0712345678",
@@ -103,6 +154,10 @@ _SW: Final[Mapping[str, str]] = {
     "neworder_whatsapp": "Au kwa WhatsApp: {link}",
     "neworder_customer": "Mteja: {phone}",
     "neworder_about": "Kwa: {description}",
+    # the printable QR card of /neworder
+    "qr_title": "Lipa kwa M-Pesa",
+    "qr_order": "Oda {order} - KES {amount}",
+    "qr_scan": "Piga picha kwa kamera ya simu yako, au fungua:",
     # /today
     "today_header": "Leo, {date} (saa za Nairobi)",
     "today_none": "Bado hakuna malipo leo.",

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from checkout.domain.records import Language
 from checkout.domain.time import NAIROBI
 from checkout.i18n.texts import t
+from checkout.i18n.times import clock_time
 from checkout.payments.limits import PushRefused, RefusalReason
 
 REFUSAL_KEYS = {
@@ -37,7 +38,7 @@ def refusal_text(language: Language, refused: PushRefused) -> str:
         language,
         REFUSAL_KEYS[refused.reason],
         wait=wait_text(language, (refused.retry_at - refused.at).total_seconds()),
-        time=_minute_after(refused.retry_at).astimezone(NAIROBI).strftime("%H:%M"),
+        time=clock_time(language, _minute_after(refused.retry_at).astimezone(NAIROBI).time()),
     )
 
 

@@ -20,8 +20,11 @@ from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import FoundPayment
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
+from checkout.i18n.menus import STAFF_COMMANDS
 from checkout.i18n.staff import st
+from checkout.i18n.times import clock_time
 from checkout.platform.orders import OrderInputError, OrderService, order_request
+from checkout.staff.languages import StaffLanguages
 from checkout.staff.reports import (
     ExportRangeError,
     Period,
@@ -31,8 +34,11 @@ from checkout.staff.reports import (
     parse_day,
 )
 
-# A second word of /neworder that looks like a phone number is one (and must be valid).
-_PHONE_LIKE: Final = re.compile(r"\+?[0-9][0-9 -]{7,}")
+# A word of a phone number as staff type it: digits, maybe a leading "+", maybe dashes.
+_PHONE_WORD: Final = re.compile(r"\+?[0-9][0-9-]*")
+# This many digits after the amount are a phone number typed wrong, not a description:
+# "/neworder 1500 0812" is a number cut short, and saving it as the description would lose it.
+_PHONE_DIGITS: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +50,16 @@ class TextAnswer:
 
 @dataclass(frozen=True, slots=True)
 class QrAnswer:
-    """A QR code of ``link`` as a photo, with ``caption``."""
+    """A QR code of ``link`` as a photo, with ``caption``.
+
+    With a ``title``, the photo is a card to print: the code with ``title`` and ``lines``
+    (the order, the amount, the link) drawn under it.
+    """
 
     caption: str
     link: str
+    title: str = ""
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +91,38 @@ ReceiptLink = Callable[[Payment], Awaitable[str]]
 
 @dataclass(frozen=True, slots=True)
 class StaffRequest:
-    """One staff command: its name and argument, and the bot's username for links."""
+    """One staff command: its name and argument, the bot's username for links, and who typed it.
+
+    ``user_id`` (the staff user's Telegram id) picks the language of the answer; None answers
+    in the default language.
+    """
 
     name: str
     argument: str
     bot_username: str
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """A request with the language its answer is in."""
+
+    request: StaffRequest
+    language: Language
+
+    def say(self, key: str, **params: object) -> str:
+        return st(self.language, key, **params)
+
+
+# What /language and /lugha take: the code, or the language's name in either language.
+_LANGUAGE_WORDS: Final[Mapping[str, Language]] = {
+    "en": "en",
+    "english": "en",
+    "kiingereza": "en",
+    "sw": "sw",
+    "swahili": "sw",
+    "kiswahili": "sw",
+}
 
 
 class StaffDesk:
@@ -95,15 +134,19 @@ class StaffDesk:
         reports: ReportService,
         *,
         language: Language,
+        languages: StaffLanguages | None = None,
+        business_name: str = "",
         zone: tzinfo = NAIROBI,
         web_base_url: str | None = None,
         text_customer: TextCustomer | None = None,
         receipt_link: ReceiptLink | None = None,
         whatsapp_number: str | None = None,
     ) -> None:
-        """``whatsapp_number``: the business's WhatsApp number; new orders get its link too."""
-        self._whatsapp_number = whatsapp_number
+        """``business_name`` heads the printable QR card of /neworder. ``languages`` keeps
+        each staff user's language; without it all answers are in ``language``.
+        ``whatsapp_number``: the business's WhatsApp number; new orders get its link too."""
         self._orders = orders
+        self._whatsapp_number = whatsapp_number
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
         self._web_base_url = web_base_url
         # With SMS configured: queues a text to a customer's phone (``/sendlink``).
@@ -112,8 +155,10 @@ class StaffDesk:
         self._receipt_link = receipt_link
         self._reports = reports
         self._language: Language = language
+        self._languages = languages
+        self._business_name = business_name
         self._zone = zone
-        self._commands: Mapping[str, Callable[[StaffRequest], Awaitable[StaffAnswer]]] = {
+        self._commands: Mapping[str, Callable[[_Asked], Awaitable[StaffAnswer]]] = {
             "neworder": self.new_order,
             "sendlink": self.send_link,
             "today": self.today,
@@ -121,6 +166,9 @@ class StaffDesk:
             "find": self.find,
             "report": self.report,
             "export": self.export,
+            "help": self.help,
+            "language": self.choose_language,
+            "lugha": self.choose_language,
         }
 
     @property
@@ -129,123 +177,164 @@ class StaffDesk:
         return frozenset(self._commands)
 
     async def handle(self, request: StaffRequest) -> StaffAnswer:
-        """Run one command; raises KeyError for a name that is not a staff command."""
-        return await self._commands[request.name](request)
+        """Run one command in the staff user's language; KeyError for no staff command."""
+        command = self._commands[request.name]
+        language = self._language
+        if self._languages is not None and request.user_id is not None:
+            language = await self._languages.of(request.user_id)
+        return await command(_Asked(request, language))
 
     def say(self, key: str, **params: object) -> str:
-        """A staff text in the staff's language."""
+        """A staff text in the default language (for answers to no one in particular)."""
         return st(self._language, key, **params)
 
-    def _time(self, value: datetime) -> str:
-        return value.astimezone(self._zone).strftime("%d/%m %H:%M")
+    def _time(self, language: Language, value: datetime) -> str:
+        local = value.astimezone(self._zone)
+        return f"{local:%d/%m} {clock_time(language, local.time())}"
 
-    def _status(self, status: PaymentStatus) -> str:
-        return texts.t(self._language, f"payment_status_{status.value}")
+    @staticmethod
+    def _status(language: Language, status: PaymentStatus) -> str:
+        return texts.t(language, f"payment_status_{status.value}")
+
+    # --- /help
+
+    async def help(self, asked: _Asked) -> StaffAnswer:
+        """The staff commands, each with what it does."""
+        say = asked.say
+        lines = [say("help_header")]
+        lines += [f"/{name} - {about}" for name, about in STAFF_COMMANDS[asked.language]]
+        lines.append(say("help_customers"))
+        return TextAnswer("\n".join(lines))
+
+    # --- /language [en|sw], /lugha [en|sw]
+
+    async def choose_language(self, asked: _Asked) -> StaffAnswer:
+        """Set the staff user's own language for staff answers; without a word, say it."""
+        word = asked.request.argument.strip().lower()
+        if not word:
+            return TextAnswer(asked.say("language_current"))
+        chosen = _LANGUAGE_WORDS.get(word)
+        if chosen is None:
+            return TextAnswer(asked.say("language_usage"))
+        if self._languages is None or asked.request.user_id is None:
+            return TextAnswer(asked.say("language_fixed"))
+        await self._languages.choose(asked.request.user_id, chosen)
+        return TextAnswer(st(chosen, "language_set"))
 
     # --- /neworder <amount> [customer phone] [description]
 
-    async def new_order(self, request: StaffRequest) -> StaffAnswer:
+    async def new_order(self, asked: _Asked) -> StaffAnswer:
         """Create an order with a fresh reference; answer its link and a QR code of it."""
-        words = request.argument.split(maxsplit=1)
+        words = asked.request.argument.split(maxsplit=1)
         if not words:
-            return TextAnswer(self.say("neworder_usage"))
+            return TextAnswer(asked.say("neworder_usage"))
         try:
             amount = parse_amount(words[0])
         except AmountError:
-            return TextAnswer(self.say("neworder_amount"))
+            return TextAnswer(asked.say("neworder_amount"))
         rest = words[1].strip() if len(words) > 1 else ""
-        phone, description = _phone_and_description(rest)
+        try:
+            phone, description = phone_and_description(rest)
+        except WrongPhone as wrong:
+            return TextAnswer(asked.say(f"neworder_phone_{wrong.reason}", phone=wrong.typed))
         try:
             checked = order_request(amount=amount, customer_phone=phone, description=description)
         except OrderInputError as error:
-            return TextAnswer(self.say(f"neworder_{error.field}"))
+            return TextAnswer(asked.say(f"neworder_{error.field}"))
         opened = await self._orders.open(checked)
         order = opened.order
-        link = pay_link(request.bot_username, order.reference)
+        link = pay_link(asked.request.bot_username, order.reference)
         lines = [
-            self.say("neworder_created", order=order.reference, amount=order.amount_due, link=link)
+            asked.say("neworder_created", order=order.reference, amount=order.amount_due, link=link)
         ]
         if self._whatsapp_number:
             whatsapp = whatsapp_pay_link(self._whatsapp_number, order.reference)
-            lines.append(self.say("neworder_whatsapp", link=whatsapp))
+            lines.append(asked.say("neworder_whatsapp", link=whatsapp))
         if order.customer_phone:
-            lines.append(self.say("neworder_customer", phone=display_phone(order.customer_phone)))
+            lines.append(asked.say("neworder_customer", phone=display_phone(order.customer_phone)))
         if order.description:
-            lines.append(self.say("neworder_about", description=order.description))
+            lines.append(asked.say("neworder_about", description=order.description))
         if self._web_base_url is not None:
             # Customers without Telegram pay in a browser; the QR code opens the page.
             link = web_pay_link(self._web_base_url, order.reference)
-            lines.insert(1, self.say("neworder_web", link=link))
-        return QrAnswer(caption="\n".join(lines), link=link)
+            lines.insert(1, asked.say("neworder_web", link=link))
+        printed = (
+            asked.say("qr_order", order=order.reference, amount=order.amount_due),
+            asked.say("qr_scan"),
+            link,
+        )
+        title = self._business_name or asked.say("qr_title")
+        return QrAnswer(caption="\n".join(lines), link=link, title=title, lines=printed)
 
     # --- /sendlink <reference> <phone>
 
-    async def send_link(self, request: StaffRequest) -> StaffAnswer:
+    async def send_link(self, asked: _Asked) -> StaffAnswer:
         """Text an order's web link to a customer's phone (web checkout and SMS both on)."""
-        words = request.argument.split(maxsplit=1)
+        words = asked.request.argument.split(maxsplit=1)
         reference = parse_order_reference(words[0]) if words else None
         if reference is None or len(words) < 2:
-            return TextAnswer(self.say("sendlink_usage"))
+            return TextAnswer(asked.say("sendlink_usage"))
         if self._web_base_url is None or self._text_customer is None:
-            return TextAnswer(self.say("sendlink_off"))
+            return TextAnswer(asked.say("sendlink_off"))
         try:
             phone = normalise_phone(words[1])
         except PhoneError:
-            return TextAnswer(self.say("sendlink_phone"))
+            return TextAnswer(asked.say("sendlink_phone"))
         state = await self._orders.state(reference)
         if state is None or not state.order.known:
-            return TextAnswer(self.say("sendlink_unknown", order=reference))
+            return TextAnswer(asked.say("sendlink_unknown", order=reference))
         order = state.order
         if order.is_fully_paid:
-            return TextAnswer(self.say("sendlink_paid", order=reference))
+            return TextAnswer(asked.say("sendlink_paid", order=reference))
         link = web_pay_link(self._web_base_url, reference)
+        # The customer reads the SMS in the business's default language.
         text = texts.t(
             self._language, "web_link_sms", order=reference, balance=order.balance, link=link
         )
         await self._text_customer(phone, text)
-        return TextAnswer(self.say("sendlink_sent", order=reference, phone=display_phone(phone)))
+        return TextAnswer(asked.say("sendlink_sent", order=reference, phone=display_phone(phone)))
 
     # --- /today
 
-    async def today(self, request: StaffRequest) -> StaffAnswer:
+    async def today(self, asked: _Asked) -> StaffAnswer:
         """Today's payments, count and sum per outcome, and the open BNPL balance."""
         summary = await self._reports.day()
-        lines = [self.say("today_header", date=summary.day.strftime("%d/%m/%Y"))]
+        lines = [asked.say("today_header", date=summary.day.strftime("%d/%m/%Y"))]
         if not summary.totals:
-            lines.append(self.say("today_none"))
+            lines.append(asked.say("today_none"))
         for total in summary.totals:
             lines.append(
-                self.say(
+                asked.say(
                     "today_line",
-                    status=self._status(total.status),
+                    status=self._status(asked.language, total.status),
                     count=total.count,
                     amount=total.amount,
                 )
             )
         if summary.totals:
-            lines.append(self.say("today_total", count=summary.count, paid=summary.paid))
+            lines.append(asked.say("today_total", count=summary.count, paid=summary.paid))
         plans = summary.plans
         if plans.count == 0:
-            lines.append(self.say("today_plans_none"))
+            lines.append(asked.say("today_plans_none"))
         else:
-            lines.append(self.say("today_plans", count=plans.count, balance=plans.balance))
+            lines.append(asked.say("today_plans", count=plans.count, balance=plans.balance))
         return TextAnswer("\n".join(lines))
 
     # --- /pending
 
-    async def pending(self, request: StaffRequest) -> StaffAnswer:
+    async def pending(self, asked: _Asked) -> StaffAnswer:
         """Payments still pending and orders partly paid, the first few of each listed."""
         summary = await self._reports.pending()
         lines: list[str] = []
         if summary.pending_count == 0:
-            lines.append(self.say("pending_none"))
+            lines.append(asked.say("pending_none"))
         else:
-            lines.append(self.say("pending_header", count=summary.pending_count))
+            lines.append(asked.say("pending_header", count=summary.pending_count))
             lines += [
-                self.say(
+                asked.say(
                     "pending_line",
                     id=str(payment.id),
-                    time=self._time(payment.created_at),
+                    time=self._time(asked.language, payment.created_at),
                     amount=payment.amount,
                     order=payment.order_reference,
                     phone=mask_phone(payment.phone),
@@ -253,14 +342,14 @@ class StaffDesk:
                 for payment in summary.pending
             ]
             if summary.pending_count > len(summary.pending):
-                lines.append(self.say("more", count=summary.pending_count - len(summary.pending)))
+                lines.append(asked.say("more", count=summary.pending_count - len(summary.pending)))
         lines.append("")
         if summary.partly_paid_count == 0:
-            lines.append(self.say("partly_none"))
+            lines.append(asked.say("partly_none"))
         else:
-            lines.append(self.say("partly_header", count=summary.partly_paid_count))
+            lines.append(asked.say("partly_header", count=summary.partly_paid_count))
             lines += [
-                self.say(
+                asked.say(
                     "partly_line",
                     order=order.reference,
                     paid=order.amount_paid,
@@ -271,81 +360,81 @@ class StaffDesk:
             ]
             if summary.partly_paid_count > len(summary.partly_paid):
                 extra = summary.partly_paid_count - len(summary.partly_paid)
-                lines.append(self.say("more", count=extra))
+                lines.append(asked.say("more", count=extra))
         return TextAnswer("\n".join(lines))
 
     # --- /find <receipt | order | phone>
 
-    async def find(self, request: StaffRequest) -> StaffAnswer:
+    async def find(self, asked: _Asked) -> StaffAnswer:
         """The payments with this receipt, order or phone, each with its events."""
-        query = request.argument.strip()
+        query = asked.request.argument.strip()
         terms = SearchTerms.parse(query) if query else None
         if terms is None:
-            return TextAnswer(self.say("find_usage"))
+            return TextAnswer(asked.say("find_usage"))
         found = await self._reports.find(terms)
         if not found:
-            return TextAnswer(self.say("find_none", query=query))
+            return TextAnswer(asked.say("find_none", query=query))
         links: dict[int, str] = {}
         if self._receipt_link is not None:
             for item in found:
                 if item.payment.status is PaymentStatus.PAID:
                     links[item.payment.id] = await self._receipt_link(item.payment)
-        return TextAnswer("\n\n".join(self._found(item, links) for item in found))
+        return TextAnswer("\n\n".join(self._found(asked, item, links) for item in found))
 
-    def _found(self, item: FoundPayment, links: Mapping[int, str]) -> str:
+    def _found(self, asked: _Asked, item: FoundPayment, links: Mapping[int, str]) -> str:
         payment = item.payment
         lines = [
-            self.say(
+            asked.say(
                 "find_payment",
                 id=str(payment.id),
-                status=self._status(payment.status),
+                status=self._status(asked.language, payment.status),
                 amount=payment.amount,
                 order=payment.order_reference,
                 phone=mask_phone(payment.phone),
                 receipt=payment.receipt_number or "-",
-                time=self._time(payment.created_at),
+                time=self._time(asked.language, payment.created_at),
                 channel=payment.channel.value,
             )
         ]
         for entry in item.audit:
             key = "find_event_note" if entry.note else "find_event"
             lines.append(
-                self.say(
+                asked.say(
                     key,
-                    time=self._time(entry.received_at),
+                    time=self._time(asked.language, entry.received_at),
                     kind=entry.kind,
                     note=(entry.note or "")[:120],
                 )
             )
         link = links.get(payment.id)
         if link is not None:
-            lines.insert(1, self.say("find_receipt_link", link=link))
+            lines.insert(1, asked.say("find_receipt_link", link=link))
         return "\n".join(lines)
 
     # --- /report [week|month]
 
-    async def report(self, request: StaffRequest) -> StaffAnswer:
+    async def report(self, asked: _Asked) -> StaffAnswer:
         """Takings per day as a bar chart, with the totals in the caption."""
-        word = request.argument.strip().lower() or Period.WEEK.value
+        word = asked.request.argument.strip().lower() or Period.WEEK.value
         try:
             period = Period(word)
         except ValueError:
-            return TextAnswer(self.say("report_usage"))
+            return TextAnswer(asked.say("report_usage"))
         takings = await self._reports.takings(period)
         return ChartAnswer(
-            caption=self._takings_caption(takings),
-            title=self.say("report_title", first=_day(takings.first), last=_day(takings.last)),
+            caption=self._takings_caption(asked, takings),
+            title=asked.say("report_title", first=_day(takings.first), last=_day(takings.last)),
             labels=tuple(day.day.strftime("%d/%m") for day in takings.days),
             values=tuple(day.amount for day in takings.days),
         )
 
-    def _takings_caption(self, takings: Takings) -> str:
+    def _takings_caption(self, asked: _Asked, takings: Takings) -> str:
         best = takings.best
         if best is None:
-            return self.say(
+            return asked.say(
                 "report_caption_empty", first=_day(takings.first), last=_day(takings.last)
             )
-        return self.say(
+        return asked.say(
             "report_caption",
             first=_day(takings.first),
             last=_day(takings.last),
@@ -357,22 +446,22 @@ class StaffDesk:
 
     # --- /export [from] [to]
 
-    async def export(self, request: StaffRequest) -> StaffAnswer:
+    async def export(self, asked: _Asked) -> StaffAnswer:
         """The payments of a range of days as a CSV document."""
-        words = request.argument.split()
+        words = asked.request.argument.split()
         if len(words) > 2:
-            return TextAnswer(self.say("export_usage"))
+            return TextAnswer(asked.say("export_usage"))
         try:
             days = [parse_day(word) for word in words]
         except ValueError:
-            return TextAnswer(self.say("export_usage"))
+            return TextAnswer(asked.say("export_usage"))
         first = days[0] if days else None
         last = days[1] if len(days) > 1 else None
         try:
             export = await self._reports.export(first, last)
         except ExportRangeError as error:
-            return TextAnswer(self.say(f"export_{error.reason}"))
-        caption = self.say(
+            return TextAnswer(asked.say(f"export_{error.reason}"))
+        caption = asked.say(
             "export_caption",
             first=_day(export.first),
             last=_day(export.last),
@@ -387,11 +476,42 @@ def _day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def _phone_and_description(rest: str) -> tuple[str | None, str | None]:
-    """Split what follows the amount into a phone number (if it starts with one) and the rest."""
-    if not rest:
+class WrongPhone(ValueError):
+    """What staff typed after the amount looks like a phone number but is not a Kenyan mobile."""
+
+    def __init__(self, typed: str, reason: str) -> None:
+        super().__init__(reason)
+        self.typed = typed
+        self.reason = reason
+
+
+def phone_and_description(rest: str) -> tuple[str | None, str | None]:
+    """Split what follows /neworder's amount into a phone number and a description.
+
+    The leading words made of digits (``0712 345 678``, ``+254712345678``) are the phone
+    number when they make a Kenyan mobile number; the rest is the description. When they
+    hold four digits or more but make no valid number, raises :class:`WrongPhone` with the
+    reason (``invalid``, ``not_mobile`` or ``not_kenyan``), rather than save a mistyped
+    number as the description. Fewer digits ("2 shirts") start the description.
+    """
+    words = rest.split()
+    if not words:
         return None, None
-    first, _, remainder = rest.partition(" ")
-    if _PHONE_LIKE.fullmatch(first):
-        return first, remainder.strip() or None
-    return None, rest
+    leading = 0
+    while leading < len(words) and _PHONE_WORD.fullmatch(words[leading]):
+        leading += 1
+    # The longest run of leading words that is a valid number: "0712 345 678 2 shirts".
+    for count in range(leading, 0, -1):
+        candidate = " ".join(words[:count])
+        try:
+            normalise_phone(candidate)
+        except PhoneError:
+            continue
+        return candidate, " ".join(words[count:]) or None
+    typed = " ".join(words[:leading])
+    if sum(character.isdigit() for character in typed) >= _PHONE_DIGITS:
+        try:
+            normalise_phone(typed)
+        except PhoneError as error:
+            raise WrongPhone(typed, error.reason.value) from None
+    return None, " ".join(words)

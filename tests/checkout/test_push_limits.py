@@ -253,7 +253,8 @@ class TestInTheChat:
         swahili = refusal_text("sw", answer.refused)
         assert swahili == (
             "Maombi mengi ya M-Pesa yametumwa kwa nambari hii hivi karibuni. "
-            "Tafadhali subiri dakika 1 kisha ujaribu tena (baada ya saa 12:10)."
+            "Tafadhali subiri dakika 1 kisha ujaribu tena, baada ya "
+            "saa sita na dakika 10 mchana (12:10)."
         )
 
     @pytest.mark.parametrize(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -119,3 +121,35 @@ def test_each_metrics_object_has_its_own_registry() -> None:
     first.telegram_answered(200)
     assert value(samples(first.exposition().decode()), "lipa_telegram_throttled_total") == 1
     assert value(samples(second.exposition().decode()), "lipa_telegram_throttled_total") == 0
+
+
+def test_a_callback_refused_for_another_reason_is_counted_as_error_as_the_readme_says() -> None:
+    metrics = LipaMetrics()
+    metrics.callback_answered(500)
+    metrics.callback_answered(413)
+    found = samples(metrics.exposition().decode())
+    assert value(found, "lipa_mpesa_callback_errors_total", reason="error") == 2
+    assert value(found, "lipa_mpesa_callbacks_total", result="error") == 2
+
+
+def test_the_readme_names_every_metric_and_label_exported() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Metrics and logs", 1)[1].split("\n### ", 1)[0]
+    documented = {
+        (name, frozenset(filter(None, (labels or "").split(","))))
+        for name, labels in re.findall(r"`(lipa_[a-z_]+)(?:\{([a-z_,]+)\})?`", section)
+    }
+    metrics = LipaMetrics()
+    metrics.daraja_call("stk_push", 0.1, "ok")
+    metrics.show_environment("simulator")
+    metrics.callback_answered(404)
+    metrics.telegram_answered(429)
+    exported = {
+        (family.name + ("_total" if family.type == "counter" else ""), frozenset(labels))
+        for family in metrics.registry.collect()
+        for labels in {frozenset(sample.labels) - {"le"} for sample in family.samples}
+    }
+    assert exported == documented
+    # The outbox channels the README lists are the labels exported.
+    for channel in Channel:
+        assert f"`{channel.value}`" in section, channel

@@ -6,7 +6,7 @@ import png
 import pytest
 
 from bot.charts import bar_chart_png
-from bot.qr import qr_png
+from bot.qr import CARD_MIN_WIDTH, qr_card_png, qr_png
 from bot.staff import caption, split_text
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -51,6 +51,31 @@ def test_a_qr_code_is_a_square_black_and_white_png() -> None:
     assert 1 <= (modules - 17) // 4 <= 10
     colours = {tuple(row[i : i + 3]) for row in pixels for i in range(0, len(row), 4)}
     assert colours == {(0, 0, 0), (255, 255, 255)}
+
+
+def test_a_qr_card_draws_the_words_under_the_code_ready_to_print() -> None:
+    link = "https://t.me/lipa_test_bot?start=pay_K7M2-Q9XD"
+    code_width, code_height, _ = decode(qr_png(link))
+    lines = ("Order K7M2-Q9XD - KES 1,500", "Scan with your phone's camera, or open:", link)
+    width, height, pixels = decode(qr_card_png(link, "Wildwash Laundry", lines))
+    assert width == max(code_width, CARD_MIN_WIDTH)
+    assert height > code_height + 4 * 24  # four lines of text under the code
+    # The code is drawn whole at the top, centred; there is ink below it (the words).
+    left = (width - code_width) // 2
+    assert pixels[0][left * 4 : (left + code_width) * 4].count(0) == 0  # quiet zone: white
+    below = pixels[code_height + 5 :]
+    dark = sum(1 for row in below for i in range(0, len(row), 4) if row[i] < 128)
+    assert dark > 500
+
+
+def test_a_long_title_is_shrunk_to_fit_the_card() -> None:
+    link = "https://t.me/lipa_test_bot?start=pay_K7M2-Q9XD"
+    title = "Wanjiku's Wash & Dry Laundry Services, Kilimani Branch"
+    narrow = decode(qr_card_png(link, title, ("x",)))
+    assert narrow[0] == CARD_MIN_WIDTH
+    # No ink touches the card's left and right edges: the text was made smaller, not cut.
+    _, _, pixels = narrow
+    assert all(row[0] == 255 and row[-4] == 255 for row in pixels)
 
 
 def test_long_text_is_split_at_line_ends_within_the_limit() -> None:

@@ -11,6 +11,7 @@ import aiohttp
 import png
 import pytest
 
+from bot.qr import qr_png
 from checkout.domain.records import PaymentStatus
 from checkout.domain.time import NAIROBI
 from checkout.payments.unit import UnitOfWorkFactory
@@ -71,7 +72,12 @@ async def test_neworder_answers_the_deep_link_and_a_qr_code_of_it(
     assert "0712 345 678" in answer.body
     assert "Duvet wash" in answer.body
     width, height = decoded_png(answer.file)
-    assert width == height >= 21 * 10  # a QR code is square: at least 21 modules of 10 pixels
+    # A card to print: the code (at least 21 modules of 10 pixels), the words under it.
+    code_width, code_height = decoded_png(
+        qr_png(f"https://t.me/lipa_test_bot?start=pay_{reference}")
+    )
+    assert width >= code_width >= 21 * 10
+    assert height > code_height
     async with units(service)() as unit:
         order = await unit.orders.get(reference)
     assert order is not None
@@ -151,7 +157,9 @@ async def test_neworder_without_a_phone_takes_the_rest_as_the_description(
         ("/neworder", "Usage: /neworder"),
         ("/neworder lots", "whole shillings"),
         ("/neworder 300000", "whole shillings"),
-        ("/neworder 300 0712", "For: 0712"),  # too short to be a phone: a description
+        # Four digits are a phone number cut short, not a description (issue 22, item 9).
+        ("/neworder 1500 0812", "0812 is not a Kenyan mobile number"),
+        ("/neworder 300 2 shirts", "For: 2 shirts"),  # a count, not a phone
         ("/neworder 300 0200000000 x", "not a Kenyan mobile number"),
     ],
 )
@@ -161,6 +169,34 @@ async def test_neworder_explains_what_is_wrong(
     await start(telegram, start_service, sqlite_url)
     answer = await command(telegram, text)
     assert expected in answer.body
+
+
+async def test_a_mistyped_phone_is_refused_with_the_reason_and_no_order_is_saved(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    await start(telegram, start_service, sqlite_url)
+    cases = {
+        "/neworder 1500 0812": "check the digits",
+        "/neworder 1500 0712 345 67 Duvet": "check the digits",
+        "/neworder 1500 +44 7911 123456": "Kenyan numbers only",
+        "/neworder 1500 020 2000000 Duvet": "landline",
+    }
+    for text, reason in cases.items():
+        answer = await command(telegram, text)
+        assert answer.method == "sendMessage", text
+        assert reason in answer.body, answer.body
+        assert "Nothing was saved" in answer.body
+    assert not [m for m in telegram.sent if m.method == "sendPhoto"]
+
+
+async def test_a_phone_typed_in_groups_of_digits_is_the_customer_phone(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    await start(telegram, start_service, sqlite_url)
+    answer = await command(telegram, "/neworder 1500 0712 345 678 2 shirts")
+    assert answer.method == "sendPhoto"
+    assert "Customer: 0712 345 678" in answer.body
+    assert "For: 2 shirts" in answer.body
 
 
 async def test_someone_not_on_the_staff_list_gets_the_customer_menu(

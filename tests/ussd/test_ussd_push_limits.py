@@ -32,7 +32,8 @@ async def pay(shop: UssdShop) -> str:
         (
             "sw",
             "END Maombi mengi ya M-Pesa yametumwa kwa nambari hii hivi karibuni. "
-            "Tafadhali subiri dakika 3 kisha ujaribu tena (baada ya saa 12:10).",
+            "Tafadhali subiri dakika 3 kisha ujaribu tena, baada ya "
+            "saa sita na dakika 10 mchana (12:10).",
         ),
     ],
 )
