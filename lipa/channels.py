@@ -40,7 +40,8 @@ class NoCustomerChannel(MissingSetting):
         Exception.__init__(
             self,
             "no customer channel is on: set TELEGRAM_BOT_TOKEN (Telegram), AT_USERNAME and "
-            "AT_API_KEY (USSD), the WHATSAPP_* settings (WhatsApp), or API_TOKEN (the orders API)",
+            "AT_API_KEY (USSD), the WHATSAPP_* settings (WhatsApp), WEB_CHECKOUT_ENABLED=true (the "
+            "payment page), or API_TOKEN (the orders API)",
         )
         self.variable = "TELEGRAM_BOT_TOKEN"
         self.purpose = purpose
@@ -55,11 +56,12 @@ class Channels:
     orders_api: bool
     telegram_mode: TelegramMode = TelegramMode.POLLING
     whatsapp: bool = False
+    web: bool = False  # the payment link page, /pay/<reference>
 
     @property
     def any_customer_channel(self) -> bool:
         """Whether a customer can reach the service at all."""
-        return self.telegram or self.ussd or self.orders_api or self.whatsapp
+        return self.telegram or self.ussd or self.orders_api or self.whatsapp or self.web
 
     def describe(self) -> str:
         """One line for the start of ``lipa serve``: each channel on or off, and the staff's."""
@@ -71,7 +73,8 @@ class Channels:
         staff = "Telegram" if self.telegram else "the log (Telegram is off)"
         return (
             f"channels: Telegram {telegram}, USSD {state(self.ussd)}, "
-            f"WhatsApp {state(self.whatsapp)}, orders API {state(self.orders_api)}; "
+            f"WhatsApp {state(self.whatsapp)}, web {state(self.web)}, "
+            f"orders API {state(self.orders_api)}; "
             f"staff notices go to {staff}"
         )
 
@@ -90,6 +93,7 @@ def channels_on(settings: Settings) -> Channels:
         orders_api=settings.api_token_value is not None,
         telegram_mode=settings.telegram_mode,
         whatsapp=settings.whatsapp_enabled,
+        web=settings.web_checkout_enabled,
     )
 
 

@@ -46,6 +46,8 @@ def settings_without_telegram(database_url: str, **extra: Any) -> Settings:
         "host": "127.0.0.1",
         "port": port,
         "public_base_url": f"http://127.0.0.1:{port}",
+        # The payment link page is a channel of its own (on by default): these shops go without.
+        "web_checkout_enabled": False,
         **extra,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -75,7 +77,7 @@ async def test_a_ussd_only_shop_starts_serves_ussd_and_healthz_and_a_checkout_se
     service = await start_service(ussd_only(sms_api, database_url))
     assert service.application is None
     assert channel_lines(caplog) == [
-        "channels: Telegram off, USSD on, WhatsApp off, orders API off; "
+        "channels: Telegram off, USSD on, WhatsApp off, web off, orders API off; "
         "staff notices go to the log (Telegram is off)"
     ]
     async with (
@@ -134,7 +136,7 @@ async def test_an_orders_api_only_shop_starts_and_its_orders_have_no_telegram_li
     caplog.set_level(logging.INFO)
     service = await start_service(settings_without_telegram(sqlite_url, api_token=API_TOKEN))
     assert channel_lines(caplog) == [
-        "channels: Telegram off, USSD off, WhatsApp off, orders API on; "
+        "channels: Telegram off, USSD off, WhatsApp off, web off, orders API on; "
         "staff notices go to the log (Telegram is off)"
     ]
     headers = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -162,7 +164,7 @@ async def test_with_telegram_the_start_line_says_so_and_staff_notices_go_there(
     caplog.set_level(logging.INFO)
     await start_service(service_settings(telegram, sqlite_url, mode="webhook"))
     assert channel_lines(caplog) == [
-        "channels: Telegram on (webhook), USSD off, WhatsApp off, orders API off; "
+        "channels: Telegram on (webhook), USSD off, WhatsApp off, web on, orders API off; "
         "staff notices go to Telegram"
     ]
 

@@ -57,9 +57,17 @@ def test_migrate_creates_the_schema_on_postgresql(tmp_path: Path, postgres_url: 
 @pytest.mark.parametrize(
     ("env", "variable"),
     [
-        ({"MPESA_ENVIRONMENT": "simulator"}, "TELEGRAM_BOT_TOKEN"),
+        # Without the payment link page (a channel of its own), nothing else is on.
         (
-            {"MPESA_ENVIRONMENT": "simulator", "TELEGRAM_BOT_TOKEN": "change-me"},
+            {"MPESA_ENVIRONMENT": "simulator", "WEB_CHECKOUT_ENABLED": "false"},
+            "TELEGRAM_BOT_TOKEN",
+        ),
+        (
+            {
+                "MPESA_ENVIRONMENT": "simulator",
+                "TELEGRAM_BOT_TOKEN": "change-me",
+                "WEB_CHECKOUT_ENABLED": "false",
+            },
             "TELEGRAM_BOT_TOKEN",
         ),
         (
@@ -128,6 +136,7 @@ def test_serve_with_no_customer_channel_says_so_in_one_line(tmp_path: Path) -> N
         TELEGRAM_BOT_TOKEN="change-me",
         API_TOKEN="",
         MPESA_ENVIRONMENT="simulator",
+        WEB_CHECKOUT_ENABLED="false",
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
