@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.staff.commands import WrongPhone, phone_and_description
+from checkout.staff.order_input import WrongPhone, phone_and_description
 
 
 @pytest.mark.parametrize(
