@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,15 @@ def service_settings(
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def on_another_port(settings: Settings) -> Settings:
+    """The same settings on a newly chosen free port (and the public URL that follows it)."""
+    port = free_port()
+    update: dict[str, Any] = {"port": port}
+    if settings.public_base_url == f"http://127.0.0.1:{settings.port}":
+        update["public_base_url"] = f"http://127.0.0.1:{port}"
+    return settings.model_copy(update=update)
+
+
 StartService = Callable[..., Awaitable[Service]]
 
 
@@ -57,16 +67,25 @@ async def start_service(tmp_path: Path) -> AsyncIterator[StartService]:
     started: list[Service] = []
 
     async def start(settings: Settings, **kwargs: Any) -> Service:
-        service = Service(
-            settings,
-            simulator_settings=kwargs.pop(
-                "simulator", SimulatorSettings(callback_delay=0.2, seed=7)
-            ),
-            delivery=DeliveryPolicy(first_backoff_seconds=0.05, idle_poll_seconds=0.5),
-        )
-        await service.start()
-        started.append(service)
-        return service
+        simulator = kwargs.pop("simulator", SimulatorSettings(callback_delay=0.2, seed=7))
+        for attempt in range(3):
+            service = Service(
+                settings,
+                simulator_settings=simulator,
+                delivery=DeliveryPolicy(first_backoff_seconds=0.05, idle_poll_seconds=0.5),
+            )
+            try:
+                await service.start()
+            except OSError as error:
+                # The port was free when chosen, but another socket may take it before the
+                # service binds it: choose again (a failed start leaves nothing running).
+                if error.errno != errno.EADDRINUSE or attempt == 2:
+                    raise
+                settings = on_another_port(settings)
+                continue
+            started.append(service)
+            return service
+        raise AssertionError("unreachable")
 
     yield start
     for service in reversed(started):
