@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Final, Literal, Self
+from typing import Final, Literal
 
 from aiohttp import web
+
+from lipa_testing.local_server import LocalServer
 
 MESSAGING_PATH: Final = "/version1/messaging"
 DEFAULT_USERNAME: Final = "sandbox"
@@ -52,10 +53,11 @@ class ReceivedSms:
     message_id: str
 
 
-class FakeSmsApi:
+class FakeSmsApi(LocalServer):
     """Africa's Talking's SMS API on ``127.0.0.1``; ``messages`` holds what it accepted."""
 
     def __init__(self, *, username: str = DEFAULT_USERNAME, api_key: str = DEFAULT_API_KEY) -> None:
+        super().__init__()
         self.username = username
         self.api_key = api_key
         self.messages: list[ReceivedSms] = []
@@ -64,41 +66,15 @@ class FakeSmsApi:
         self._down: Literal["503", "refuse"] | None = None
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:
         """What ``AT_API_BASE_URL`` should be."""
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> None:
-        """Listen (on the same port again after :meth:`stop`)."""
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
+        """Africa's Talking's messaging route."""
         app.router.add_post(MESSAGING_PATH, self._messaging)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self._port).start()
-        self._port = runner.addresses[0][1]
-        self._runner = runner
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
 
     async def go_down(self, mode: Literal["503", "refuse"] = "503") -> None:
         """Fail every request: answer 503, or stop listening so connections are refused."""

@@ -28,10 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import httpx
 from aiohttp import web
+
+from lipa_testing.local_server import LocalServer
 
 API_VERSION: Final = "v21.0"
 DEFAULT_PHONE_NUMBER_ID: Final = "109876543210"
@@ -150,7 +152,7 @@ class Refusal:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-class FakeWhatsApp:
+class FakeWhatsApp(LocalServer):
     """The Cloud API on ``127.0.0.1``; point ``WHATSAPP_API_BASE_URL`` at :attr:`base_url`."""
 
     def __init__(
@@ -162,6 +164,7 @@ class FakeWhatsApp:
         templates: dict[str, frozenset[str]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__()
         self.phone_number_id = phone_number_id
         self.access_token = access_token
         self.app_secret = app_secret
@@ -176,13 +179,7 @@ class FakeWhatsApp:
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
         self._http = httpx.AsyncClient(timeout=10.0)
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
 
     async def __aexit__(
         self,
@@ -190,29 +187,17 @@ class FakeWhatsApp:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.stop()
+        await super().__aexit__(exc_type, exc, tb)
         await self._http.aclose()
 
     @property
     def base_url(self) -> str:
         """What ``WHATSAPP_API_BASE_URL`` should be."""
-        return f"http://127.0.0.1:{self._port}/{API_VERSION}"
+        return f"http://127.0.0.1:{self.port}/{API_VERSION}"
 
-    async def start(self) -> None:
-        """Listen on a free port."""
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
+        """The Cloud API's send route."""
         app.router.add_post(f"/{API_VERSION}/{{phone_number_id}}/messages", self._messages)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self._port).start()
-        self._port = runner.addresses[0][1]
-        self._runner = runner
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
 
     # --- the business side: what Lipa sent -----------------------------------------------
 
