@@ -29,6 +29,7 @@ from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.call import FlowSettings
+from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
@@ -407,7 +408,14 @@ async def open_lipa(
         )
         plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
         conversations = ConversationService(
-            units, payments, flow_settings, clock=clock, plans=plans
+            units,
+            payments,
+            flow_settings,
+            clock=clock,
+            plans=plans,
+            orders=OpenOrders(
+                units, clock=clock, business_name=settings.business_name, staff=staff
+            ),
         )
         outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
         units.delivery = outbox  # commits hand the messages they queue to this sender

@@ -58,7 +58,7 @@ WAYS_OUT: Final[Mapping[Language, Mapping[str, str]]] = {
             "Order {order} can no longer be declined here. Please contact {business}."
         ),
         "staff_declined": (
-            "Order {order} (KES {balance}) was declined by the customer ({channel} {who}): "
+            "Order {order} (KES {balance}) was declined by the customer ({who}): "
             '"Not mine". Check who it belongs to.'
         ),
         "staff_told_header": "Told to pay by paybill: {count}",
@@ -100,7 +100,7 @@ WAYS_OUT: Final[Mapping[Language, Mapping[str, str]]] = {
             "Oda {order} haiwezi kukataliwa hapa tena. Tafadhali wasiliana na {business}."
         ),
         "staff_declined": (
-            "Oda {order} (KES {balance}) imekataliwa na mteja ({channel} {who}): "
+            "Oda {order} (KES {balance}) imekataliwa na mteja ({who}): "
             '"Si yangu". Kagua ni ya nani.'
         ),
         "staff_told_header": "Wameambiwa walipe kwa paybill: {count}",
