@@ -155,3 +155,24 @@ async def test_the_web_page_shows_the_paybill_after_the_prompt_never_reached_the
             assert "Amount: KES 1,500." in html
             assert SIM_TIP in html
             assert "<form" in html  # trying again is still offered
+
+
+async def test_a_second_push_daraja_refuses_is_followed_by_the_paybill(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start_service(service_settings(telegram, sqlite_url, mode="polling"))
+    await seed(service)
+    await reach_confirmation(telegram, "0700000007")  # always "unable to lock subscriber"
+    await telegram.user_presses_button(CUSTOMER, "pay")
+    await telegram.wait_for_message_to(CUSTOMER, "minute")
+    assert not any("Pay Bill" in text for text in telegram.texts_to(CUSTOMER))
+
+    await telegram.user_presses_button(CUSTOMER, "retry")
+    await telegram.wait_for_message_to(CUSTOMER, "Pay KES 1,500 for order WW-1042")
+    start = len(telegram.sent)
+    await telegram.user_presses_button(CUSTOMER, "pay")
+    other_way = await telegram.wait_for_message_to(CUSTOMER, "Other way to pay", start=start)
+    assert PAYBILL in other_way.text
+    texts = [m.text for m in telegram.sent[start:] if m.chat_id == CUSTOMER]
+    why = next(i for i, text in enumerate(texts) if "minute" in text)
+    assert why < texts.index(other_way.text)  # why it failed first, then the other way
