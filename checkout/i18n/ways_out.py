@@ -10,7 +10,7 @@ services decide (:mod:`checkout.payments.other_way`,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from checkout.domain.money import format_number
@@ -38,7 +38,7 @@ WAYS_OUT: Final[Mapping[Language, Mapping[str, str]]] = {
         ),
         "cancel_hold": (
             "You cancelled the M-Pesa prompt twice, so we will not send another for order "
-            "{order} for an hour (until {time}). You can pay again after that with /orders."
+            "{order} for an hour (until {time})."
         ),
         "orders_header": "Your open orders:",
         "orders_none": "You have no open orders.",
@@ -81,7 +81,7 @@ WAYS_OUT: Final[Mapping[Language, Mapping[str, str]]] = {
         ),
         "cancel_hold": (
             "Umeghairi ombi la M-Pesa mara mbili, kwa hivyo hatutatuma jingine kwa oda "
-            "{order} kwa saa moja (hadi {time}). Unaweza kulipa tena baada ya hapo kwa /orders."
+            "{order} kwa saa moja (hadi {time})."
         ),
         "orders_header": "Oda zako zilizo wazi:",
         "orders_none": "Huna oda zilizo wazi.",
@@ -140,7 +140,11 @@ def cancel_hold_text(language: Language, order: str, until: datetime) -> str:
 
 
 def _time(language: Language, moment: datetime) -> str:
-    return clock_time(language, moment.astimezone(NAIROBI).time())
+    """``moment`` in Nairobi, rounded up to the minute: asking at the time shown is not early."""
+    whole = moment.replace(second=0, microsecond=0)
+    if whole != moment:
+        whole += timedelta(minutes=1)
+    return clock_time(language, whole.astimezone(NAIROBI).time())
 
 
 def held_time(language: Language, until: datetime) -> str:

@@ -176,3 +176,29 @@ async def test_a_second_push_daraja_refuses_is_followed_by_the_paybill(
     texts = [m.text for m in telegram.sent[start:] if m.chat_id == CUSTOMER]
     why = next(i for i, text in enumerate(texts) if "minute" in text)
     assert why < texts.index(other_way.text)  # why it failed first, then the other way
+
+
+async def test_after_two_cancelled_prompts_the_web_page_says_so_instead_of_the_form(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start_service(
+        service_settings(telegram, sqlite_url, mode="polling", web_checkout_enabled=True)
+    )
+    await seed(service)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        shop = WebShop(service, http)
+        for attempt in (1, 2):
+            token = await shop.form_token()
+            fields = {"csrf": token, "lang": "sw", "amount": "1500", "phone": CANCELS}
+            status, _, _ = await shop.post(fields)
+            assert status == 303
+            async with asyncio.timeout(10):
+                while True:
+                    payments = await shop.payments()
+                    if len(payments) == attempt and payments[-1].status.is_final:
+                        break
+                    await asyncio.sleep(0.05)
+        _status, html, _ = await shop.get(f"/pay/{ORDER}?lang=sw")
+        assert "Umeghairi ombi la M-Pesa mara mbili" in html
+        assert "Nambari ya akaunti: WW-1042" in html
+        assert "<form" not in html
