@@ -29,6 +29,7 @@ from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.call import FlowSettings
+from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
@@ -37,6 +38,7 @@ from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter, PushLimits
+from checkout.payments.other_way import ChainedReplyHooks
 from checkout.payments.reconcile import ReconcilePolicy, Reconciler
 from checkout.payments.settle import SettlementService
 from checkout.payments.start import PaymentService
@@ -59,6 +61,7 @@ from lipa.logs import redact_from_now_on
 from lipa.receipt_links import ReceiptLinks
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
+from lipa.ways_out import other_way
 from lipa.whatsapp_channel import WhatsAppParts, whatsapp_parts
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
@@ -353,6 +356,7 @@ async def open_lipa(
         rules = plan_rules(settings)
         # Plans are settled with their payments; with BNPL off, existing ones are still kept.
         ledger = PlanLedger(clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff)
+        elsewhere = other_way(settings, clock=clock)
         settlement = SettlementService(
             units,
             clock=clock,
@@ -360,10 +364,12 @@ async def open_lipa(
             confirm=timed if settings.confirm_with_query else None,
             listeners=listeners,
             # With the web checkout on, a paid payment's Telegram message carries its receipt link.
-            reply_hook=(
+            reply_hook=ChainedReplyHooks(
                 ReceiptLinks(ledger, public, clock=clock)
                 if settings.web_checkout_enabled
-                else ledger
+                else ledger,
+                # After a failed try: the other way to pay, or an hour without "Try again".
+                elsewhere,
             ),
         )
         # Set when a USSD push is queued: wakes the push worker, built after the payments.
@@ -376,6 +382,7 @@ async def open_lipa(
             push_delay=timedelta(seconds=settings.ussd_push_delay_seconds),
             on_queued=push_queued.set,
             limiter=PushLimiter(push_limits(settings), staff=staff),
+            other_way=elsewhere,
         )
         pushes = PushWorker(
             units,
@@ -401,7 +408,14 @@ async def open_lipa(
         )
         plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
         conversations = ConversationService(
-            units, payments, flow_settings, clock=clock, plans=plans
+            units,
+            payments,
+            flow_settings,
+            clock=clock,
+            plans=plans,
+            orders=OpenOrders(
+                units, clock=clock, business_name=settings.business_name, staff=staff
+            ),
         )
         outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
         units.delivery = outbox  # commits hand the messages they queue to this sender

@@ -37,6 +37,7 @@ from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
+from lipa.ways_out import pay_to
 from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
 from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
@@ -319,7 +320,9 @@ def web_routes(lipa: Lipa) -> WebRoutes | None:
     settings = lipa.settings
     if lipa.web_watch is None or lipa.receipts is None:
         return None
-    checkout = WebCheckout(lipa.units, lipa.payments, lipa.receipts, clock=utc_now)
+    checkout = WebCheckout(
+        lipa.units, lipa.payments, lipa.receipts, clock=utc_now, pay_to=pay_to(lipa.settings)
+    )
     return WebRoutes(
         checkout,
         FormTokens(web_secret(settings, lipa.callback_secret)),

@@ -24,6 +24,7 @@ from storage.repositories.push_limits import SqlPushLimitRepository
 from storage.repositories.pushes import SqlPushRequestRepository
 from storage.repositories.reports import SqlReportRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
+from storage.repositories.ways_out import SqlWaysOutRepository
 
 
 class SqlUnitOfWork:
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     pushes: SqlPushRequestRepository
     plans: SqlPlanRepository
     push_limits: SqlPushLimitRepository
+    ways_out: SqlWaysOutRepository
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.pushes = SqlPushRequestRepository(session)
         self.plans = SqlPlanRepository(session)
         self.push_limits = SqlPushLimitRepository(session)
+        self.ways_out = SqlWaysOutRepository(session)
         self._before_commit = [self.audit.flush, self.callback_bodies.flush]
         self._after_commit = []
         for hook in self._hooks:

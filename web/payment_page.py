@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from weakref import WeakValueDictionary
 
 from checkout.conversation.model import StartPayment
@@ -24,6 +25,13 @@ from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.payments.limit_views import refusal_text
 from checkout.payments.limits import PushRefused
+from checkout.payments.other_way import (
+    OtherWayOffer,
+    PayTo,
+    cancel_hold_until,
+    failed_try,
+    other_way_for,
+)
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import UnitOfWorkFactory
 from web.ports import ReceiptTokens
@@ -38,6 +46,10 @@ class OrderPage:
     order: Order
     latest: Payment | None
     last_paid: Payment | None
+    # After a failed try that calls for it: the paybill or till to pay from the phone's menu.
+    other_way: OtherWayOffer | None = None
+    # After two cancelled prompts in a row: no "Try again" until then.
+    held_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +82,11 @@ class WebCheckout:
         receipts: ReceiptTokens,
         *,
         clock: Clock,
+        pay_to: PayTo | None = None,
     ) -> None:
+        """``pay_to``: the paybill or till a customer whose tries failed is told about."""
         self._units = units
+        self._pay_to = pay_to
         self._payments = payments
         self._receipts = receipts
         self._clock = clock
@@ -90,7 +105,14 @@ class WebCheckout:
                 return None
             payments = await unit.order_book.payments_for_order(reference)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
-        return OrderPage(order, payments[-1] if payments else None, paid[-1] if paid else None)
+        latest = payments[-1] if payments else None
+        other_way = held_until = None
+        if latest is not None and failed_try(latest):
+            # What the chats add under a failed try: the other way, or an hour's pause.
+            if self._pay_to is not None:
+                other_way = other_way_for(order, latest, payments, self._pay_to)
+            held_until = cancel_hold_until(payments, self._clock())
+        return OrderPage(order, latest, paid[-1] if paid else None, other_way, held_until)
 
     def check(
         self, language: Language, order: Order, amount_text: str, phone_text: str

@@ -25,6 +25,7 @@ from aiohttp_sse import sse_response
 
 from checkout.domain.records import Language
 from checkout.i18n import texts
+from checkout.i18n.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
 from web.payment_page import FieldErrors, OrderPage, WebCheckout
 from web.presenter import State, balance_text, status_view
@@ -236,6 +237,18 @@ class WebRoutes:
         view = status_view(language, found.latest, order)
         amount, phone = typed if typed is not None else (str(order.balance), "")
         pending = view.state is State.PENDING
+        ways_out = []
+        if found.held_until is not None:
+            ways_out.append(cancel_hold_text(language, order.reference, found.held_until))
+        if found.other_way is not None:
+            offer = found.other_way
+            ways_out += other_way_text(
+                language,
+                till=offer.pay_to.till,
+                number=offer.pay_to.number,
+                account=offer.order_reference,
+                amount=offer.amount,
+            ).splitlines()
         context = self._context(request, language, w(language, "title", order=order.reference))
         context.update(
             order=order,
@@ -250,6 +263,8 @@ class WebRoutes:
             amount_hint=w(language, "amount_hint", balance=f"{order.balance:,}"),
             refresh=pending,
             follow=pending,
+            ways_out=ways_out,
+            held=found.held_until is not None,
         )
         status = 422 if errors else 200
         return self._render(request, "pay.html", context, language, status=status)

@@ -3,7 +3,7 @@
 An update holds ``entry[].changes[].value`` with ``messages[]`` (what customers sent) and
 ``statuses[]`` (what became of what Lipa sent). Typed words stand for Telegram's commands:
 "PAY WW-1042" (the wa.me deep link's text) starts that order's checkout like
-``/start pay_WW-1042``, and "status", "history", "help", "plans", "cancel", "menu" and
+``/start pay_WW-1042``, and "status", "history", "help", "plans", "orders", "cancel", "menu" and
 "language" (or their Swahili words) are the commands of the same names. A word that is also
 an order number (an order called "HELP") is taken as the word.
 """
@@ -30,6 +30,8 @@ WORDS: Final = {
     "msaada": "help",
     "plans": "plans",
     "mipango": "plans",
+    "orders": "orders",
+    "oda": "orders",
     "cancel": "cancel",
     "ghairi": "cancel",
     "menu": "start",

@@ -68,6 +68,7 @@ from checkout.conversation.model import (
     Step,
     Turn,
 )
+from checkout.conversation.order_steps import ORDERS_PREFIX, order_button, orders
 from checkout.conversation.paying_steps import (
     ask_amount,
     ask_amount_again,
@@ -346,6 +347,7 @@ _COMMANDS: Final[Mapping[str, Handler]] = {
     "status": _status,
     "history": _history,
     "plans": plans,
+    "orders": orders,
     "help": _help,
     "language": _ask_language,
     "lugha": _ask_language,
@@ -376,6 +378,7 @@ _PREFIXED: Final[Mapping[str, _Route]] = {
     AMOUNT_PREFIX: _Route(receive_amount, frozenset({Step.AMOUNT})),
     LANGUAGE_PREFIX: _Route(_choose_language),
     PLAN_PREFIX: _Route(plan_button),
+    ORDERS_PREFIX: _Route(order_button),
 }
 
 

@@ -151,6 +151,21 @@ class ActOnPlan:
 
 
 PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan
+
+
+@dataclass(frozen=True, slots=True)
+class ShowOrders:
+    """Show the customer's open orders (unpaid, part-paid, on a plan) with "Pay"."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineOrder:
+    """The customer says an unpaid order the business made for them is "Not mine"."""
+
+    order_reference: str
+
+
+OrdersEffect = ShowOrders | DeclineOrder
 Effect = (
     StartPayment
     | ChangeLanguage
@@ -159,6 +174,7 @@ Effect = (
     | ReportHistory
     | ReportOrderPaid
     | PlanEffect
+    | OrdersEffect
 )
 
 # --- state ---------------------------------------------------------------------------------

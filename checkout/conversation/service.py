@@ -20,16 +20,19 @@ from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import (
     ChangeLanguage,
     ConversationState,
+    DeclineOrder,
     Event,
     PlanEffect,
     RememberPhone,
     ReportHistory,
     ReportOrderPaid,
     ReportStatus,
+    ShowOrders,
     StartPayment,
     Step,
     Turn,
 )
+from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.ports import ConversationUnitOfWorkFactory
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.replies import Reply
@@ -86,6 +89,7 @@ class ConversationService:
         *,
         clock: Clock,
         plans: PlanDesk | None = None,
+        orders: OpenOrders | None = None,
     ) -> None:
         self._units = units
         self._payments = payments
@@ -93,6 +97,8 @@ class ConversationService:
         self._clock = clock
         # Buy-Now-Pay-Later: offers, acceptance, /plans and the buttons on a plan.
         self._plans = plans
+        # /orders and "Not mine".
+        self._orders = orders
         # One event at a time per chat in this process; the version check covers the rest.
         self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
             WeakValueDictionary()
@@ -154,6 +160,8 @@ class ConversationService:
                 replies.append(say.order_paid_reply(language, effect.order_reference, last))
             elif isinstance(effect, PlanEffect) and self._plans is not None:
                 replies += await self._plans.handle(customer, language, effect, at_once=at_once)
+            elif isinstance(effect, ShowOrders | DeclineOrder) and self._orders is not None:
+                replies += await self._orders.handle(customer, language, effect)
         return Answer(replies, turn.state.step, language, refused)
 
     async def _step(

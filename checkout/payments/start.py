@@ -26,6 +26,7 @@ from checkout.domain.time import Clock
 from checkout.i18n import payment_messages as say
 from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed
 from checkout.payments.limits import PushLimiter, PushRefused
+from checkout.payments.other_way import OtherWay
 from checkout.payments.ports import NewPayment, Settlement
 from checkout.payments.results import result_from_json
 from checkout.payments.settle import SettlementService
@@ -61,9 +62,11 @@ class PaymentService:
         push_delay: timedelta = timedelta(0),
         on_queued: Callable[[], None] | None = None,
         limiter: PushLimiter | None = None,
+        other_way: OtherWay | None = None,
     ) -> None:
         """``limiter`` holds back the pushes people ask for (see
-        :mod:`checkout.payments.limits`)."""
+        :mod:`checkout.payments.limits`); ``other_way`` tells where else to pay after a
+        push that never reached the phone (:mod:`checkout.payments.other_way`)."""
         self._units = units
         self._gateway = gateway
         self._settlement = settlement
@@ -74,6 +77,7 @@ class PaymentService:
         self._push_delay = push_delay
         self._on_queued = on_queued
         self._limiter = limiter
+        self._other_way = other_way
 
     async def start(
         self,
@@ -251,12 +255,22 @@ class PaymentService:
 
     async def _failed(self, payment: Payment, failure: PushFailed) -> list[Reply]:
         log.warning("push %s failed: %s", payment.id, failure.problem.value)
+        replies = [say.push_failed_reply(payment.language, failure.problem)]
         if failure.problem is not PushProblem.OUTCOME_UNKNOWN:
             # Daraja proved nothing reached the phone: this payment is over.
             async with self._units() as unit:
-                await self.record_failure(unit, payment, failure, now=self._clock())
+                if await self.record_failure(unit, payment, failure, now=self._clock()):
+                    other_way = await self.other_way_text(unit, payment)
+                    if other_way is not None:
+                        replies.append(Reply(other_way))
                 await unit.commit()
-        return [say.push_failed_reply(payment.language, failure.problem)]
+        return replies
+
+    async def other_way_text(self, unit: UnitOfWork, payment: Payment) -> str | None:
+        """Where else to pay after ``payment``'s push failed, if due (and recorded as told)."""
+        if self._other_way is None:
+            return None
+        return await self._other_way.push_failed_text(unit, payment)
 
     async def record_failure(
         self, unit: UnitOfWork, payment: Payment, failure: PushFailed, *, now: datetime

@@ -25,6 +25,7 @@ from checkout.i18n.times import clock_time
 from checkout.platform.orders import OrderInputError, OrderService, order_request
 from checkout.staff.languages import StaffLanguages
 from checkout.staff.order_input import WrongPhone, phone_and_description
+from checkout.staff.paybill_told import told_lines
 from checkout.staff.reports import (
     ExportRangeError,
     Period,
@@ -355,6 +356,7 @@ class StaffDesk:
             if summary.partly_paid_count > len(summary.partly_paid):
                 extra = summary.partly_paid_count - len(summary.partly_paid)
                 lines.append(asked.say("more", count=extra))
+        lines += told_lines(asked.language, summary, lambda at: self._time(asked.language, at))
         return TextAnswer("\n".join(lines))
 
     # --- /find <receipt | order | phone>

@@ -22,6 +22,7 @@ from checkout.domain.records import Order, Payment, PaymentStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
 from checkout.domain.time import NAIROBI, Clock
+from checkout.payments.other_way import ToldToPay, with_ways_out
 from checkout.staff.ports import ReportUnitOfWorkFactory
 
 MAX_EXPORT_DAYS: Final = 366
@@ -81,6 +82,9 @@ class PendingSummary:
     pending: tuple[Payment, ...]
     partly_paid_count: int
     partly_paid: tuple[Order, ...]
+    # Orders whose customer was told to pay by paybill, still owing (latest told first).
+    told_count: int = 0
+    told: tuple[ToldToPay, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +234,8 @@ class ReportService:
                 pending=tuple(await unit.reports.pending_payments(limit=limit)),
                 partly_paid_count=await unit.reports.count_partly_paid(),
                 partly_paid=tuple(await unit.reports.partly_paid_orders(limit=limit)),
+                told_count=await with_ways_out(unit).ways_out.count_told_to_pay(),
+                told=tuple(await with_ways_out(unit).ways_out.told_to_pay(limit=limit)),
             )
 
     async def find(self, terms: SearchTerms, *, limit: int = 10) -> tuple[FoundPayment, ...]:

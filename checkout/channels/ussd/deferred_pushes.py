@@ -245,11 +245,16 @@ class PushWorker:
 
         async with self._units() as unit:
             if await self._payments.record_failure(unit, payment, failure, now=now):
+                sms = text(payment.language)
+                # After a second failed try: the other way to pay, in the same SMS.
+                other_way = await self._payments.other_way_text(unit, payment)
+                if other_way is not None:
+                    sms = f"{sms}\n{other_way}"
                 # The same key as a settled payment's message: the customer hears once.
                 await unit.outbox.add(
                     channel=payment.channel,
                     chat_key=payment.chat_key,
-                    payload=reply_to_payload(Reply(text(payment.language))),
+                    payload=reply_to_payload(Reply(sms)),
                     now=now,
                     dedupe_key=f"payment:{payment.id}:customer",
                 )

@@ -1,0 +1,207 @@
+"""A customer's open orders (``/orders``) and "Not mine".
+
+An order is the customer's when it was paid (or tried) from their chat, or when the business
+made it for their phone number; it is open while something is left to pay. Each is listed
+with what is left and, unless it is on a plan (paid through ``/plans``) or its prompts are
+paused after two cancellations (:func:`checkout.payments.other_way.cancel_hold_until`), a
+"Pay" button. An order the business made that nothing was paid on can be declined with
+"Not mine": it is recorded for that chat, no longer listed to it, and the staff are told in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Protocol, runtime_checkable
+
+from checkout.bnpl.ports import with_plans
+from checkout.conversation.model import DeclineOrder, OrdersEffect
+from checkout.conversation.order_steps import NOT_MINE_ACTION, PAY_ACTION, orders_data
+from checkout.domain.money import format_number
+from checkout.domain.records import Channel, Customer, Language, Order, StaffChat
+from checkout.domain.replies import Button, Reply, reply_to_payload
+from checkout.domain.time import Clock
+from checkout.i18n.ways_out import held_time, w
+from checkout.payments.limits import sender_of, shown_sender
+from checkout.payments.other_way import cancel_hold_until
+from checkout.payments.unit import UnitOfWork
+
+LIST_LIMIT: Final = 10  # a WhatsApp list holds 10 rows
+# Channels whose chat is keyed by the customer's own number.
+_KEYED_BY_PHONE: Final = frozenset({Channel.USSD, Channel.WHATSAPP})
+
+
+class OpenOrderRepository(Protocol):
+    """The orders a chat still owes on, and the ones it declined."""
+
+    async def open_orders(
+        self, channel: Channel, chat_key: str, phone: str | None, *, limit: int
+    ) -> Sequence[Order]:
+        """Orders still owing paid from this chat or made for ``phone``, not declined by it."""
+        ...
+
+    async def decline(
+        self, reference: str, channel: Channel, chat_key: str, *, now: datetime
+    ) -> bool:
+        """Record that this chat said "Not mine" of the order; False if it had already."""
+        ...
+
+
+@runtime_checkable
+class OpenOrdersUnitOfWork(UnitOfWork, Protocol):
+    """The unit of work with the open orders."""
+
+    @property
+    def ways_out(self) -> OpenOrderRepository:
+        """The open orders of this unit."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrder:
+    """An order as ``/orders`` shows it."""
+
+    order: Order
+    on_plan: bool
+    held_until: datetime | None
+
+    @property
+    def payable(self) -> bool:
+        """Whether "Pay" is offered: not on a plan, prompts not paused."""
+        return not self.on_plan and self.held_until is None
+
+    @property
+    def declinable(self) -> bool:
+        """Whether "Not mine" is offered: the business made it and nothing was paid."""
+        return self.order.known and self.order.amount_paid == 0 and not self.on_plan
+
+
+class OpenOrders:
+    """Lists a customer's open orders and records "Not mine"."""
+
+    def __init__(
+        self,
+        units: Callable[[], UnitOfWork],
+        *,
+        clock: Clock,
+        business_name: str,
+        staff: StaffChat | None = None,
+    ) -> None:
+        self._units = units
+        self._clock = clock
+        self._business = business_name
+        self._staff = staff
+
+    async def handle(
+        self, customer: Customer, language: Language, effect: OrdersEffect
+    ) -> list[Reply]:
+        """The reply to ``/orders`` or to a "Not mine" press."""
+        if isinstance(effect, DeclineOrder):
+            return [await self.decline(customer, language, effect.order_reference)]
+        return [await self.show(customer, language)]
+
+    async def open_for(self, unit: UnitOfWork, customer: Customer) -> list[OpenOrder]:
+        """The customer's open orders, newest first, with their plan and pause."""
+        phone = customer.phone
+        if phone is None and customer.channel in _KEYED_BY_PHONE:
+            phone = customer.chat_key
+        found = await _with_orders(unit).ways_out.open_orders(
+            customer.channel, customer.chat_key, phone, limit=LIST_LIMIT
+        )
+        now = self._clock()
+        listed = []
+        for order in found:
+            plan = await with_plans(unit).plans.open_for_order(order.reference)
+            history = await unit.order_book.payments_for_order(order.reference)
+            listed.append(OpenOrder(order, plan is not None, cancel_hold_until(history, now)))
+        return listed
+
+    async def show(self, customer: Customer, language: Language) -> Reply:
+        """The open orders with "Pay" and "Not mine", or that there are none."""
+        async with self._units() as unit:
+            listed = await self.open_for(unit, customer)
+        if not listed:
+            return Reply(w(language, "orders_none"))
+        lines = [w(language, "orders_header")]
+        rows: list[tuple[Button, ...]] = []
+        for item in listed:
+            lines.append(_line(language, item))
+            row = []
+            reference = item.order.reference
+            if item.payable:
+                label = w(language, "button_orders_pay", order=reference)
+                row.append(Button(label, orders_data(PAY_ACTION, reference)))
+            if item.declinable:
+                label = w(language, "button_orders_not_mine", order=reference)
+                row.append(Button(label, orders_data(NOT_MINE_ACTION, reference)))
+            if row:
+                rows.append(tuple(row))
+        return Reply("\n".join(lines), buttons=tuple(rows))
+
+    async def decline(self, customer: Customer, language: Language, reference: str) -> Reply:
+        """Record "Not mine" for an order the customer may decline, and tell the staff."""
+        now = self._clock()
+        async with self._units() as unit:
+            listed = await self.open_for(unit, customer)
+            item = next((i for i in listed if i.order.reference == reference), None)
+            if item is None or not item.declinable:
+                return Reply(
+                    w(language, "orders_decline_refused", order=reference, business=self._business)
+                )
+            if await _with_orders(unit).ways_out.decline(
+                reference, customer.channel, customer.chat_key, now=now
+            ):
+                await self._tell_staff(unit, customer, item.order, now)
+            await unit.commit()
+        return Reply(w(language, "orders_declined", order=reference, business=self._business))
+
+    async def _tell_staff(
+        self, unit: UnitOfWork, customer: Customer, order: Order, now: datetime
+    ) -> None:
+        if self._staff is None:
+            return
+        staff = self._staff
+        text = w(
+            staff.language,
+            "staff_declined",
+            order=order.reference,
+            balance=format_number(order.balance),
+            who=shown_sender(sender_of(customer)),
+        )
+        await unit.outbox.add(
+            channel=staff.channel,
+            chat_key=staff.chat_key,
+            payload=reply_to_payload(Reply(text)),
+            now=now,
+            dedupe_key=f"order:{order.reference}:declined:{customer.id}",
+        )
+
+
+def _with_orders(unit: UnitOfWork) -> OpenOrdersUnitOfWork:
+    if not isinstance(unit, OpenOrdersUnitOfWork):
+        raise TypeError("this unit of work holds no open orders")
+    return unit
+
+
+def _line(language: Language, item: OpenOrder) -> str:
+    order = item.order
+    if item.held_until is not None:
+        state = w(language, "orders_state_held", time=held_time(language, item.held_until))
+    elif item.on_plan:
+        state = w(language, "orders_state_plan")
+    elif order.amount_paid > 0:
+        state = w(language, "orders_state_part", paid=format_number(order.amount_paid))
+    else:
+        state = w(language, "orders_state_unpaid")
+    line = w(
+        language,
+        "orders_line",
+        order=order.reference,
+        balance=format_number(order.balance),
+        state=state,
+    )
+    if order.description:
+        line += w(language, "orders_description", description=order.description)
+    return line
