@@ -86,6 +86,16 @@ class TestWithinTheWindow:
         assert await again.send("1") == typing
         assert await again.send("800") == CONFIRM_EN.replace("1,500", "800")
 
+    async def test_a_caller_cut_off_while_typing_another_number_is_asked_it_again(
+        self, shop: UssdShop
+    ) -> None:
+        asked = await walk(shop.phone(), "1", "WW-1042", "1", "3")
+        assert asked.startswith("CON Enter the M-Pesa number to pay from"), asked
+        again = shop.phone()
+        assert await again.dial() == OFFER_EN
+        assert await again.send("1") == asked
+        assert await again.send("0722000000") == CONFIRM_EN.replace("0712 345 678", "0722 000 000")
+
     async def test_an_order_the_business_did_not_list_is_offered_without_an_amount(
         self, shop: UssdShop
     ) -> None:
