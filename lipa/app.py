@@ -458,7 +458,11 @@ async def open_lipa(
             plans=plans,
             collector=InstallmentCollector(units, pusher, ledger, clock=clock),
             ussd=UssdService(
-                units, conversations, clock=clock, default_language=settings.default_language
+                units,
+                conversations,
+                clock=clock,
+                default_language=settings.default_language,
+                resume_window=timedelta(minutes=settings.ussd_resume_minutes),
             ),
             simulator=simulator,
             senders=sender_map,

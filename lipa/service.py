@@ -13,7 +13,9 @@ import contextlib
 import functools
 import logging
 import secrets
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram.error import InvalidToken, TelegramError
@@ -70,6 +72,8 @@ class Service:
         """``text_mark`` starts every text sent to customers and staff (``lipa serve`` passes
         ``[SIMULATED] `` on the simulator; see :mod:`lipa.safety`)."""
         self.settings = settings
+        # As given: with PORT=0 ``settings`` becomes these with the port bound at each start.
+        self._given = settings
         self._text_mark = text_mark
         self._simulator_settings = simulator_settings
         self._delivery = delivery
@@ -92,6 +96,13 @@ class Service:
             raise
 
     async def _start(self) -> None:
+        listener: socket.socket | None = None
+        if self._given.port == 0:
+            # Any free port: bound before anything else, so nothing can take it between
+            # choosing and serving, and every URL built from the settings names it.
+            listener = listen(self._given.host)
+            self._stack.callback(listener.close)
+            self.settings = with_bound_port(self._given, listener.getsockname()[1])
         settings = self.settings
         channels = channels_on(settings)
         if not channels.any_customer_channel:
@@ -176,7 +187,11 @@ class Service:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site: web.BaseSite = (
+            web.SockSite(runner, listener)
+            if listener is not None
+            else web.TCPSite(runner, settings.host, settings.port)
+        )
         await site.start()
         self.port = runner.addresses[0][1]
         # Said once everything started, so a failed start prints only its reason.
@@ -256,6 +271,24 @@ class Service:
         """Stop everything started, in reverse order."""
         await self._stack.aclose()
         self.lipa = None
+
+
+def listen(host: str) -> socket.socket:
+    """A listening socket on ``host`` at a port the system chooses (PORT=0)."""
+    family, _kind, _protocol, _name, address = socket.getaddrinfo(
+        host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    return socket.create_server(address[:2], family=family)
+
+
+def with_bound_port(settings: Settings, port: int) -> Settings:
+    """``settings`` once PORT=0 was bound to ``port``: a public URL naming port 0 names it too
+    (``PUBLIC_BASE_URL=http://127.0.0.1:0`` follows the port; any other stays as given)."""
+    public = urlsplit(settings.public_base_url)
+    if public.port != 0:
+        return settings
+    netloc = f"{public.netloc.rpartition(':')[0]}:{port}"
+    return settings.model_copy(update={"public_base_url": public._replace(netloc=netloc).geturl()})
 
 
 def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     at_sender_id: str | None = None
     at_api_base_url: str = "https://api.africastalking.com"
     ussd_push_delay_seconds: float = Field(default=2.0, ge=0, le=30)
+    # A caller whose session dropped mid-payment is offered to carry on for this long (0: off);
+    # at most the conversation's 15 idle minutes, after which the flow starts over anyway.
+    ussd_resume_minutes: int = Field(default=10, ge=0, le=15)
     ussd_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("ussd_allowed_ips", mode="before")

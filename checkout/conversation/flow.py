@@ -111,6 +111,7 @@ from checkout.domain.callbacks import (
     MENU_STATUS,
     PAY,
     PHONE_SAVED,
+    RESUME,
     RETRY,
     language_data,
 )
@@ -258,6 +259,13 @@ async def _back(call: Call, _: str) -> Turn:
     return menu(call)
 
 
+async def _resume(call: Call, _: str) -> Turn:
+    """USSD "Continue paying": the question of the step the customer was at, as they left it."""
+    if call.state.step is Step.AMOUNT and call.draft.typing_amount:
+        return await ask_amount_typed(call, "")  # "Another amount" was chosen: typed, not chosen
+    return await _reprompt(call, "")
+
+
 async def _help(call: Call, _: str) -> Turn:
     """The help text, then the question the customer was answering (or the menu)."""
     again = await _reprompt(call, "")
@@ -363,6 +371,7 @@ _BUTTONS: Final[Mapping[str, _Route]] = {
     AMOUNT_OTHER: _Route(ask_amount_typed, frozenset({Step.AMOUNT})),
     BACK: _Route(_back),
     HOME: _Route(_home),
+    RESUME: _Route(_resume),
     PHONE_SAVED: _Route(use_saved_phone, frozenset({Step.PHONE})),
     PAY: _Route(press_pay, frozenset({Step.CONFIRM, Step.PAYING})),
     CHANGE_PHONE: _Route(change_phone, frozenset({Step.CONFIRM})),

@@ -34,6 +34,7 @@ from checkout.conversation.model import (
 )
 from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.ports import ConversationUnitOfWorkFactory
+from checkout.conversation.resume import Unfinished, unfinished
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
@@ -163,6 +164,19 @@ class ConversationService:
             elif isinstance(effect, ShowOrders | DeclineOrder) and self._orders is not None:
                 replies += await self._orders.handle(customer, language, effect)
         return Answer(replies, turn.state.step, language, refused)
+
+    async def unfinished(self, channel: Channel, chat_key: str) -> Unfinished | None:
+        """The order a chat left half paid, if it can be carried on with (see
+        :mod:`checkout.conversation.resume`); reads only."""
+        async with self._units() as unit:
+            stored = await unit.conversations.load(channel, chat_key)
+            if stored is None:
+                return None
+            reference = stored.state.data.get("order_reference")
+            order = await unit.orders.get(reference) if isinstance(reference, str) else None
+        return unfinished(
+            stored.state, order, now=self._clock(), idle_timeout=self._settings.idle_timeout
+        )
 
     async def _step(
         self,

@@ -26,6 +26,8 @@ LANGUAGE_PREFIX: Final = "lang:"  # + "en" or "sw"
 AMOUNT_OTHER: Final = "amount_other"  # USSD: type an amount other than the balance
 BACK: Final = "back"  # one question back (USSD "0")
 HOME: Final = "home"  # the menu (USSD "00")
+# USSD: carry on with the order a dropped session left, at the step it was at
+RESUME: Final = "resume"
 
 
 def amount_data(amount: int) -> str:

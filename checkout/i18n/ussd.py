@@ -41,6 +41,11 @@ USSD_EN: Final[Mapping[str, str]] = {
     "ussd_navigation": "0. Back 00. Home",
     "ussd_phone_unsupported": "Sorry, this service is for Kenyan M-Pesa numbers only.",
     "ussd_too_many_inputs": "This session has too many steps. Please dial again.",
+    # the first screen after a session dropped mid-payment (USSD_RESUME_MINUTES)
+    "ussd_resume_ask": "Welcome back. Your payment is not finished.",
+    "ussd_resume_continue": "Continue paying {order} (KES {amount})",
+    "ussd_resume_continue_order": "Continue paying {order}",
+    "ussd_resume_start_over": "Start over",
     # SMS to USSD customers whose push could not be sent (one SMS each)
     "sms_push_refused": (
         "Not paid: KES {amount} for order {order}. M-Pesa could not start the payment. "
@@ -90,6 +95,10 @@ USSD_SW: Final[Mapping[str, str]] = {
     "ussd_navigation": "0. Rudi 00. Mwanzo",
     "ussd_phone_unsupported": "Samahani, huduma hii ni kwa namba za M-Pesa za Kenya tu.",
     "ussd_too_many_inputs": "Kipindi hiki kina hatua nyingi mno. Tafadhali piga tena.",
+    "ussd_resume_ask": "Karibu tena. Malipo yako hayajakamilika.",
+    "ussd_resume_continue": "Endelea kulipa {order} (KES {amount})",
+    "ussd_resume_continue_order": "Endelea kulipa {order}",
+    "ussd_resume_start_over": "Anza upya",
     # SMS to USSD customers whose push could not be sent
     "sms_push_refused": (
         "Haijalipwa: KES {amount} kwa oda {order}. M-Pesa haikuweza kuanzisha malipo. "

@@ -33,6 +33,7 @@ def to_session(row: UssdSessionRow) -> UssdSession:
         page=row.page,
         status=_status(row.status),
         version=row.version,
+        updated_at=row.updated_at,
     )
 
 
@@ -47,6 +48,17 @@ class SqlUssdSessionRepository:
         row = await self._session.scalar(
             select(UssdSessionRow)
             .where(UssdSessionRow.session_id == session_id)
+            .execution_options(populate_existing=True)
+        )
+        return to_session(row) if row is not None else None
+
+    async def latest_of(self, phone: str, *, other_than: str) -> UssdSession | None:
+        """The session of ``phone`` that changed last, leaving out session ``other_than``."""
+        row = await self._session.scalar(
+            select(UssdSessionRow)
+            .where(UssdSessionRow.phone == phone, UssdSessionRow.session_id != other_than)
+            .order_by(UssdSessionRow.updated_at.desc(), UssdSessionRow.id.desc())
+            .limit(1)
             .execution_options(populate_existing=True)
         )
         return to_session(row) if row is not None else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,6 @@ import pytest
 
 from checkout.outbox.delivery import DeliveryPolicy
 from daraja.simulator.settings import SimulatorSettings
-from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
 from lipa_testing import FakeTelegram
@@ -30,8 +28,11 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 def service_settings(
     telegram: FakeTelegram, database_url: str, *, mode: str, **extra: Any
 ) -> Settings:
-    """Settings for a service talking to the fake Bot API and the in-process simulator."""
-    port = free_port()
+    """Settings for a service talking to the fake Bot API and the in-process simulator.
+
+    The service binds a port of the system's choosing when it starts (PORT=0), and the
+    public URL follows it: no port is chosen ahead, so none can be taken before binding.
+    """
     values: dict[str, Any] = {
         "database_url": database_url,
         "telegram_bot_token": telegram.token,
@@ -41,21 +42,12 @@ def service_settings(
         "mpesa_environment": "simulator",
         "mpesa_callback_secret": "callback-secret-for-tests",
         "host": "127.0.0.1",
-        "port": port,
-        "public_base_url": f"http://127.0.0.1:{port}",
+        "port": 0,
+        "public_base_url": "http://127.0.0.1:0",
         "staff_chat_id": -1001,
         **extra,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def on_another_port(settings: Settings) -> Settings:
-    """The same settings on a newly chosen free port (and the public URL that follows it)."""
-    port = free_port()
-    update: dict[str, Any] = {"port": port}
-    if settings.public_base_url == f"http://127.0.0.1:{settings.port}":
-        update["public_base_url"] = f"http://127.0.0.1:{port}"
-    return settings.model_copy(update=update)
 
 
 StartService = Callable[..., Awaitable[Service]]
@@ -68,24 +60,14 @@ async def start_service(tmp_path: Path) -> AsyncIterator[StartService]:
 
     async def start(settings: Settings, **kwargs: Any) -> Service:
         simulator = kwargs.pop("simulator", SimulatorSettings(callback_delay=0.2, seed=7))
-        for attempt in range(3):
-            service = Service(
-                settings,
-                simulator_settings=simulator,
-                delivery=DeliveryPolicy(first_backoff_seconds=0.05, idle_poll_seconds=0.5),
-            )
-            try:
-                await service.start()
-            except OSError as error:
-                # The port was free when chosen, but another socket may take it before the
-                # service binds it: choose again (a failed start leaves nothing running).
-                if error.errno != errno.EADDRINUSE or attempt == 2:
-                    raise
-                settings = on_another_port(settings)
-                continue
-            started.append(service)
-            return service
-        raise AssertionError("unreachable")
+        service = Service(
+            settings,
+            simulator_settings=simulator,
+            delivery=DeliveryPolicy(first_backoff_seconds=0.05, idle_poll_seconds=0.5),
+        )
+        await service.start()
+        started.append(service)
+        return service
 
     yield start
     for service in reversed(started):

@@ -16,7 +16,6 @@ import pytest
 
 from checkout.domain.records import PaymentStatus
 from lipa.channels import NoCustomerChannel
-from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
 from lipa_testing import FakeTelegram
@@ -37,15 +36,15 @@ async def sms_api() -> AsyncIterator[FakeSmsApi]:
 
 def settings_without_telegram(database_url: str, **extra: Any) -> Settings:
     """A service on the simulator with no Telegram token (and nothing else unless given)."""
-    port = free_port()
     values: dict[str, Any] = {
         "database_url": database_url,
         "telegram_api_base_url": "http://127.0.0.1:9/bot",  # nothing listens: never called
         "mpesa_environment": "simulator",
         "mpesa_callback_secret": "callback-secret-for-tests",
         "host": "127.0.0.1",
-        "port": port,
-        "public_base_url": f"http://127.0.0.1:{port}",
+        # A free port bound at start, which the public URL follows (see lipa.service).
+        "port": 0,
+        "public_base_url": "http://127.0.0.1:0",
         # The payment link page is a channel of its own (on by default): these shops go without.
         "web_checkout_enabled": False,
         **extra,

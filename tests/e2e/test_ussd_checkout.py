@@ -245,3 +245,34 @@ async def test_without_an_sms_api_key_the_ussd_routes_are_off(
     async with aiohttp.ClientSession() as http:
         response = await http.post(service.base_url + "/ussd", data={"sessionId": "x"})
         assert response.status == 404
+
+
+async def test_a_caller_cut_off_at_the_amount_dials_again_and_pays_from_there(
+    telegram: FakeTelegram, sms_api: FakeSmsApi, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start_service(ussd_settings(telegram, sms_api, sqlite_url))
+    await seed(service)
+    amount = await Handset(service).answer("1", "WW-1042")
+    assert amount.startswith("CON Order WW-1042: KES 1,500 to pay.")
+    # The gateway dropped that session; the caller dials again.
+    again = Handset(service, session="ATUid_e2e2")
+    assert await again.answer() == (
+        "CON Welcome back. Your payment is not finished.\n"
+        "1. Continue paying WW-1042 (KES 1,500)\n2. Start over"
+    )
+    assert await again.answer("1") == amount
+    assert await again.answer("1", "1") == (
+        "END You will get an M-Pesa prompt. Enter your PIN to pay."
+    )
+    await sms_api.wait_for(CALLER, "receipt")
+
+
+async def test_ussd_resume_minutes_0_turns_the_offer_off(
+    telegram: FakeTelegram, sms_api: FakeSmsApi, start_service: StartService, sqlite_url: str
+) -> None:
+    settings = ussd_settings(telegram, sms_api, sqlite_url, ussd_resume_minutes=0)
+    service = await start_service(settings)
+    await seed(service)
+    await Handset(service).answer("1", "WW-1042")
+    menu = await Handset(service, session="ATUid_e2e2").answer()
+    assert menu.startswith("CON Wildwash - pay with M-Pesa\n1. Pay an order")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from lipa.demo import free_port
 from lipa.settings import Settings
 from lipa_testing.whatsapp_api import DEFAULT_VERIFY_TOKEN, FakeWhatsApp
 
@@ -15,7 +14,6 @@ def whatsapp_settings(
     whatsapp: FakeWhatsApp, database_url: str, *, templates: bool = True, **extra: Any
 ) -> Settings:
     """Settings for a service whose only customer channel is WhatsApp, through the fake."""
-    port = free_port()
     values: dict[str, Any] = {
         "database_url": database_url,
         "whatsapp_access_token": whatsapp.access_token,
@@ -26,8 +24,9 @@ def whatsapp_settings(
         "mpesa_environment": "simulator",
         "mpesa_callback_secret": "callback-secret-for-tests",
         "host": "127.0.0.1",
-        "port": port,
-        "public_base_url": f"http://127.0.0.1:{port}",
+        # A free port bound at start, which the public URL follows (see lipa.service).
+        "port": 0,
+        "public_base_url": "http://127.0.0.1:0",
         **extra,
     }
     if templates:

@@ -28,6 +28,7 @@ def test_sms_and_ussd_are_off_by_default() -> None:
     assert not s.sms_enabled
     assert s.at_api_base_url == "https://api.africastalking.com"
     assert s.ussd_push_delay_seconds == 2.0
+    assert s.ussd_resume_minutes == 10
     assert s.ussd_networks == []
 
 
@@ -52,6 +53,9 @@ def test_the_sandbox_url_is_accepted_without_a_trailing_slash() -> None:
         {"at_api_base_url": "api.africastalking.com"},
         {"ussd_allowed_ips": "not-an-address"},
         {"ussd_push_delay_seconds": -1},
+        {"ussd_resume_minutes": -1},
+        # Past the conversation's 15 idle minutes the flow starts over: nothing to continue.
+        {"ussd_resume_minutes": 16},
     ],
 )
 def test_bad_values_are_refused(values: dict[str, object]) -> None:

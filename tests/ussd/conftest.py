@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
 from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
-from checkout.channels.ussd.sessions import UssdService
+from checkout.channels.ussd.sessions import RESUME_WINDOW, UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation import flow
 from checkout.conversation.service import ConversationService
@@ -147,6 +147,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         sources: SourceCheck | None = None,
         limits: PushLimits | None = None,
         answer_seconds: float = ANSWER_SECONDS,
+        resume_window: timedelta = RESUME_WINDOW,
     ) -> UssdShop:
         clock = SettableClock()
         gateway = FakeGateway()
@@ -168,7 +169,9 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
             business, accept_unknown_orders=accept_unknown_orders, default_language=language
         )
         chat = ConversationService(uow, payments, settings, clock=clock)
-        ussd = UssdService(uow, chat, clock=clock, default_language=language)
+        ussd = UssdService(
+            uow, chat, clock=clock, default_language=language, resume_window=resume_window
+        )
         pushes = PushWorker(uow, payments, clock=clock, copies=copies, policy=PushPolicy())
         woken.append(pushes)
         app = create_app(

@@ -15,7 +15,6 @@ from checkout.platform.orders import OrderRequest
 from daraja.simulator.engine import SimulatedDaraja
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa
-from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
 
@@ -79,15 +78,15 @@ class WebShop:
 
 def web_settings(database_url: str, **extra: Any) -> Settings:
     """A service with only the orders API and the web checkout on, on the simulator."""
-    port = free_port()
     values: dict[str, Any] = {
         "database_url": database_url,
         "mpesa_environment": "simulator",
         "mpesa_callback_secret": "callback-secret-for-tests",
         "api_token": "api-token-for-tests-0123456789",
         "host": "127.0.0.1",
-        "port": port,
-        "public_base_url": f"http://127.0.0.1:{port}",
+        # A free port bound at start, which the public URL follows (see lipa.service).
+        "port": 0,
+        "public_base_url": "http://127.0.0.1:0",
         "business_name": "Wildwash",
         **extra,
     }

@@ -26,7 +26,7 @@ class UssdSession:
 
     ``text`` is the gateway's ``text`` last answered (every input joined by ``*``);
     ``screen`` is the JSON form of that screen and ``page`` the page shown. ``version`` is 0
-    for a session not stored yet.
+    for a session not stored yet; ``updated_at`` is when it last changed (None until stored).
     """
 
     session_id: str
@@ -38,6 +38,7 @@ class UssdSession:
     page: int = 0
     status: UssdStatus = UssdStatus.OPEN
     version: int = 0
+    updated_at: datetime | None = None
 
 
 class UssdSessionRepository(Protocol):
@@ -45,6 +46,10 @@ class UssdSessionRepository(Protocol):
 
     async def get(self, session_id: str) -> UssdSession | None:
         """The stored session, or None."""
+        ...
+
+    async def latest_of(self, phone: str, *, other_than: str) -> UssdSession | None:
+        """The session of ``phone`` that changed last, leaving out session ``other_than``."""
         ...
 
     async def save(self, session: UssdSession, *, now: datetime) -> bool:

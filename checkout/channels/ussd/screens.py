@@ -16,6 +16,9 @@ from typing import Any, Final
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, to_gsm7
 from checkout.conversation.flow import TEXT_STEPS
 from checkout.conversation.model import Step
+from checkout.conversation.resume import Unfinished
+from checkout.domain.callbacks import HOME as HOME_DATA
+from checkout.domain.callbacks import RESUME
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply
 from checkout.i18n.texts import t
@@ -163,6 +166,26 @@ def build_screen(replies: Sequence[Reply], *, step: Step, language: Language) ->
         # Where there are choices only they count: a typed "3" is never read as an amount.
         takes_text=not ends and not choices and step in TEXT_STEPS,
         navigable=not ends and step is not Step.IDLE,
+        language=language,
+    )
+
+
+def resume_screen(left: Unfinished) -> Screen:
+    """The first screen of a session after one dropped mid-payment: carry on, or start over.
+
+    "Continue paying" carries on at the step the customer was at; "Start over" is the menu.
+    """
+    language = left.language
+    if left.amount is not None:
+        label = t(language, "ussd_resume_continue", order=left.order_reference, amount=left.amount)
+    else:
+        label = t(language, "ussd_resume_continue_order", order=left.order_reference)
+    return Screen(
+        body=to_gsm7(t(language, "ussd_resume_ask")),
+        choices=(
+            ScreenChoice(to_gsm7(label), RESUME),
+            ScreenChoice(to_gsm7(t(language, "ussd_resume_start_over")), HOME_DATA),
+        ),
         language=language,
     )
 

@@ -12,6 +12,13 @@ The conversation itself is the same one Telegram has (channel USSD, keyed by the
 normalised number). Nothing here waits for Daraja: pressing "Pay" queues the push, which is
 sent after the session has ended.
 
+A caller whose session dropped mid-payment (the gateway ends a session after about 180 s) and
+who dials again within the resume window (``USSD_RESUME_MINUTES``) is first offered to carry
+on: "1. Continue paying <order> (KES <amount>) 2. Start over". Continuing shows the question
+of the step they were at, with what they had entered; starting over shows the menu. Only a
+previous session that did not end with an END screen of ours (a push on its way, a report)
+counts, and only while its order is not paid (:mod:`checkout.conversation.resume`).
+
 Replaying is bounded: a text of more than :data:`MAX_INPUTS` inputs is answered ``END`` with a
 sentence and touches nothing (a real session has a few dozen inputs at most in its ~180 s), and
 the caller's ``proceed`` check runs before every input replayed, so a request whose time is up
@@ -23,11 +30,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 from checkout.channels.ussd.ports import UssdSession, UssdStatus, UssdUnitOfWorkFactory
-from checkout.channels.ussd.screens import BACK, END, HOME, MORE, Screen, build_screen
+from checkout.channels.ussd.screens import (
+    BACK,
+    END,
+    HOME,
+    MORE,
+    Screen,
+    build_screen,
+    resume_screen,
+)
 from checkout.conversation.model import ButtonPressed, Command, Event, TextMessage
+from checkout.conversation.resume import Unfinished
 from checkout.conversation.service import ConversationService
 from checkout.domain import callbacks
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
@@ -45,6 +62,11 @@ MAX_ATTEMPTS: Final = 3
 MAX_INPUTS: Final = 60
 SEPARATOR: Final = "*"
 GATEWAY_SUCCESS: Final = "Success"  # the end-of-session status of a session that finished well
+# How long after a session dropped mid-payment the caller is offered to carry on with it.
+RESUME_WINDOW: Final = timedelta(minutes=10)
+# Sessions that may have dropped mid-payment: the last answer continued (CON) and the gateway
+# said nothing, or it reported the session abandoned.
+_DROPPED: Final = frozenset({UssdStatus.OPEN, UssdStatus.ABANDONED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +122,14 @@ class UssdService:
         *,
         clock: Clock,
         default_language: Language = "en",
+        resume_window: timedelta = RESUME_WINDOW,
     ) -> None:
         self._units = units
         self._conversations = conversations
         self._clock = clock
         self._default_language: Language = default_language
+        # Zero: never offered; a new session always starts at the menu.
+        self._resume_window = resume_window
 
     def sorry(self) -> UssdAnswer:
         """The END answer for a request that could not be handled."""
@@ -208,14 +233,40 @@ class UssdService:
             inputs = request.text.split(SEPARATOR)
         else:
             # A new session, or a text that does not extend what was answered: start at the
-            # menu and replay every input.
-            screen, page = await self._event(phone, Command("start")), 0
+            # menu and replay every input. A session's very first request may instead offer to
+            # carry on; a replayed one starts at the menu, as it always did.
+            first = None
+            if stored is None and not request.text:
+                first = await self._left_unfinished(request.session_id, phone)
+            if first is not None:
+                log.info(
+                    "USSD caller %s offered to continue order %s",
+                    mask_phone(phone),
+                    first.order_reference,
+                )
+                screen = resume_screen(first)
+            else:
+                screen = await self._event(phone, Command("start"))
+            page = 0
             inputs = request.text.split(SEPARATOR) if request.text else []
         for raw in inputs:
             if not proceed():
                 raise UssdStopped(request.session_id)
             screen, page = await self._apply(phone, screen, page, raw.strip())
         return screen, page
+
+    async def _left_unfinished(self, session_id: str, phone: str) -> Unfinished | None:
+        """The order ``phone``'s previous session left half paid, if it dropped within the
+        resume window; None otherwise."""
+        if self._resume_window <= timedelta(0):
+            return None
+        async with self._units() as unit:
+            last = await unit.ussd_sessions.latest_of(phone, other_than=session_id)
+        if last is None or last.status not in _DROPPED or last.updated_at is None:
+            return None
+        if self._clock() - last.updated_at > self._resume_window:
+            return None
+        return await self._conversations.unfinished(Channel.USSD, phone)
 
     async def _apply(
         self, phone: str, screen: Screen, page: int, answer: str
