@@ -37,14 +37,16 @@ from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
+from lipa.statement import statement_check
 from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
 from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
-from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.app import TelegramRoute, WebhookConfig, Worker, create_app
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.telegram import TELEGRAM_PATH
+from webhook.till import TillHooks
 from webhook.ussd import UssdHandler
 from whatsapp.webhook import WhatsAppWebhook
 
@@ -148,9 +150,18 @@ class Service:
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
+                    lipa.daily.run_forever,
+                    *statement_workers(lipa),
                     *lipa.background,
                 ),
                 sources=source_check(settings),
+                till=TillHooks(
+                    lipa.till,
+                    lipa.validation,
+                    lipa.settlement.bodies,
+                    lipa.callback_secret,
+                    source_check(settings),
+                ),
                 limits=ClientLimits(
                     body_seconds=settings.body_read_seconds,
                     per_address=settings.max_connections_per_address,
@@ -255,6 +266,13 @@ class Service:
         """Stop everything started, in reverse order."""
         await self._stack.aclose()
         self.lipa = None
+
+
+def statement_workers(lipa: Lipa) -> tuple[Worker, ...]:
+    """The periodic statement check, while MPESA_PULL_ENABLED is on."""
+    if not lipa.settings.mpesa_pull_enabled:
+        return ()
+    return (statement_check(lipa).run_forever,)
 
 
 def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:

@@ -92,6 +92,7 @@ class TillCredits:
     ) -> None:
         self._units = units
         self._clock = clock
+        self.clock = clock  # what the till's other workers read the time from
         self._listeners = tuple(listeners)
         self._language: Language = language
         self._sms = sms
