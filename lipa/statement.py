@@ -45,7 +45,7 @@ def statement_check(lipa: Lipa) -> StatementCheck:
     settings = lipa.settings
     return StatementCheck(
         lipa.till,
-        DarajaStatement(lipa.daraja, settings.mpesa_business_shortcode),  # type: ignore[arg-type]
+        DarajaStatement(lipa.daraja, settings.mpesa_business_shortcode),
         clock=lipa.till.clock,
         interval_seconds=settings.mpesa_pull_interval_seconds,
     )

@@ -5,7 +5,8 @@ account number with ``C2B00012`` when the business asked for that); ``/hooks/c2b
 <secret>`` credits the confirmed payment through :class:`checkout.till.credit.TillCredits`.
 Both check the secret and the allowlist as the STK callback does (:class:`CallbackGate`) and
 keep every body: a good one in the transaction that credits it, a malformed one with a staff
-alert. The paths avoid the words Daraja refuses in URLs.
+alert. ``/hooks/pull/<secret>`` keeps what Daraja posts to the Pull Transactions callback.
+The paths avoid the words Daraja refuses in URLs.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 C2B_CONFIRM_PATH = "/hooks/c2b/confirm/{secret}"
 C2B_VALIDATE_PATH = "/hooks/c2b/validate/{secret}"
+# Pull Transactions' registration names a callback URL; what Daraja posts there is kept.
+PULL_PATH = "/hooks/pull/{secret}"
 
 
 def c2b_confirm_path(secret: str) -> str:
@@ -45,6 +48,11 @@ def c2b_confirm_path(secret: str) -> str:
 def c2b_validate_path(secret: str) -> str:
     """The validation route's path for ``secret``."""
     return C2B_VALIDATE_PATH.format(secret=secret)
+
+
+def pull_path(secret: str) -> str:
+    """The Pull Transactions callback's path for ``secret``."""
+    return PULL_PATH.format(secret=secret)
 
 
 def till_payment(notice: C2BNotice) -> TillPayment:
@@ -95,6 +103,13 @@ class TillHooks:
         """Add the two routes to ``app``."""
         app.router.add_post(C2B_CONFIRM_PATH, self.confirm)
         app.router.add_post(C2B_VALIDATE_PATH, self.validate)
+        app.router.add_post(PULL_PATH, self.pull_notice)
+
+    async def pull_notice(self, request: web.Request) -> web.Response:
+        """Keep what Daraja posts to the Pull callback: the statement is read by query."""
+        received = await self._gate.admit(request)
+        await self._credits.keep(received, note="pull notice")
+        return web.json_response({"ResultCode": 0, "ResultDesc": "Accepted"})
 
     async def validate(self, request: web.Request) -> web.Response:
         """Accept or reject a payment before the money moves (answered within seconds)."""

@@ -176,6 +176,12 @@ class TillCredits:
         )
         return await self._apply(unit, entry, match, chat, by)
 
+    async def keep(self, received: ReceivedBody, *, note: str) -> None:
+        """Keep a body Safaricom sent that has nothing to credit (a Pull notice)."""
+        async with self._units() as unit:
+            await unit.callback_bodies.keep(received, status=BodyStatus.NOTED, note=note[:200])
+            await unit.commit()
+
     async def known(self, transaction_id: str) -> LedgerEntry | Payment | None:
         """The ledger entry of this transaction id, or the STK payment with it as its receipt."""
         code = transaction_id.strip().upper()

@@ -42,7 +42,7 @@ class TillValidation:
             if received is not None:
                 await unit.callback_bodies.keep(
                     received,
-                    status=BodyStatus.VALIDATED,
+                    status=BodyStatus.NOTED,
                     note=f"validation: {verdict.value} (KES {amount})",
                 )
                 await unit.commit()

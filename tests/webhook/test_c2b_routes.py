@@ -149,7 +149,7 @@ async def test_validation_accepts_any_account_by_default(
     assert await response.json() == {"ResultCode": "0", "ResultDesc": "Accepted"}
     async with uow() as unit:
         (kept,) = await unit.callback_bodies.recent(limit=10)
-    assert kept.status is BodyStatus.VALIDATED
+    assert kept.status is BodyStatus.NOTED
 
 
 async def test_validation_rejects_an_unknown_account_only_when_asked_to(
