@@ -32,6 +32,7 @@ from checkout.domain.summaries import OutboxBacklog
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
+from checkout.staff.unmatched import UnmatchedDesk
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
@@ -244,6 +245,7 @@ class Service:
                 receipt_link=receipt_link(lipa),
                 whatsapp_number=whatsapp_number(settings),
                 business_name=settings.business_name,
+                unmatched=UnmatchedDesk(lipa.till),
                 languages=StaffLanguages(
                     lipa.units, default=settings.default_language, clock=utc_now
                 ),

@@ -196,6 +196,13 @@ class TillCredits:
         async with self._units() as unit:
             return await unit.till.unmatched(limit=limit), await unit.till.count_unmatched()
 
+    async def suggestions(self, amount: int, *, limit: int) -> list[str]:
+        """References of the newest unpaid orders whose balance is ``amount`` (for buttons)."""
+        since = self._clock() - self._match_window
+        async with self._units() as unit:
+            found = await unit.till.candidates(amount, since=since, limit=limit)
+        return [candidate.order.reference for candidate in found]
+
     async def credit_to_order(
         self, transaction_id: str, order_reference: str, *, by: str
     ) -> CreditResult:
