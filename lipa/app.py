@@ -467,6 +467,7 @@ async def open_lipa(
                 till.notices,
                 clock=clock,
                 hour=settings.reconcile_report_hour,
+                statement=settings.mpesa_pull_enabled,
                 language=staff.language if staff is not None else settings.default_language,
             ),
             daraja=client,
