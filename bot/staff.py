@@ -15,12 +15,13 @@ import logging
 from collections.abc import Collection
 from typing import Final
 
-from telegram import Bot, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     filters,
@@ -39,6 +40,7 @@ from checkout.staff.commands import (
     StaffRequest,
     TextAnswer,
 )
+from checkout.staff.unmatched import ButtonsAnswer
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,32 @@ class StaffHandlers:
             ),
             group=STAFF_GROUP,
         )
+        # Staff answers' buttons (/unmatched's) carry the command they stand for.
+        application.add_handler(
+            CallbackQueryHandler(self.on_button, pattern=r"^/", block=True),
+            group=STAFF_GROUP,
+        )
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A staff answer's button: run the command it carries, as if typed by its presser."""
+        query = update.callback_query
+        user = update.effective_user
+        if query is None or user is None or user.id not in self._staff_user_ids:
+            return  # not a staff button, or not staff: the customer flow's to answer
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        head, _, argument = (query.data or "").partition(" ")
+        name = head.lstrip("/")
+        chat = update.effective_chat
+        if chat is None or name not in self._desk.commands:
+            raise ApplicationHandlerStop
+        request = StaffRequest(name, argument.strip(), context.bot.username, user_id=user.id)
+        with log_fields(conversation=f"telegram:{chat.id}", command=name):
+            try:
+                await self.send(context.bot, chat.id, await self._desk.handle(request))
+            except Exception:
+                log.exception("staff button /%s failed", name)
+        raise ApplicationHandlerStop
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Run one staff command and send its answer; the customer flow never sees it."""
@@ -144,6 +172,14 @@ class StaffHandlers:
         if isinstance(answer, TextAnswer):
             for chunk in split_text(answer.text):
                 await bot.send_message(chat_id, chunk, **wait)
+        elif isinstance(answer, ButtonsAnswer):
+            for part in answer.messages:
+                keyboard = [
+                    [InlineKeyboardButton(label, callback_data=data)]
+                    for label, data in part.buttons
+                ]
+                markup = InlineKeyboardMarkup(keyboard) if keyboard else None
+                await bot.send_message(chat_id, part.text, reply_markup=markup, **wait)
         elif isinstance(answer, QrAnswer):
             if answer.title:
                 image = await asyncio.to_thread(

@@ -46,6 +46,9 @@ from checkout.payments.unit import SettlementListener
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
+from checkout.till.credit import TillCredits
+from checkout.till.daily import DailyLine
+from checkout.till.validate import TillValidation
 from daraja import DarajaClient, DarajaConfig, Secret, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
@@ -109,6 +112,10 @@ class Lipa:
     ussd: UssdService
     plans: PlanDesk
     collector: InstallmentCollector
+    till: TillCredits
+    validation: TillValidation
+    daily: DailyLine
+    daraja: DarajaClient
     simulator: SimulatorServer | None = None
     # Extra background work this database needs (PostgreSQL: listening for other processes).
     background: tuple[Callable[[], Awaitable[None]], ...] = ()
@@ -426,6 +433,14 @@ async def open_lipa(
             clock=clock,
             policy=reconcile_policy(settings),
         )
+        till = TillCredits(
+            units,
+            clock=clock,
+            staff=staff,
+            listeners=listeners,
+            language=settings.default_language,
+            sms=Channel.USSD in sender_map,
+        )
         background: tuple[Callable[[], Awaitable[None]], ...] = ()
         if not is_sqlite(settings.database_url):
             # Its own commits woke the sender in-process: only other processes' count here.
@@ -457,6 +472,19 @@ async def open_lipa(
             pushes=pushes,
             plans=plans,
             collector=InstallmentCollector(units, pusher, ledger, clock=clock),
+            till=till,
+            validation=TillValidation(
+                units, reject_unknown_accounts=settings.mpesa_c2b_reject_unknown_accounts
+            ),
+            daily=DailyLine(
+                units,
+                till.notices,
+                clock=clock,
+                hour=settings.reconcile_report_hour,
+                statement=settings.mpesa_pull_enabled,
+                language=staff.language if staff is not None else settings.default_language,
+            ),
+            daraja=client,
             ussd=UssdService(
                 units,
                 conversations,

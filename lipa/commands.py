@@ -26,6 +26,7 @@ from daraja import (
 )
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import SimulatorSettings
+from lipa import till_commands
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
 from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import DEFAULT_DATABASE_URL, OUTCOMES, DemoError, run_demo
@@ -37,6 +38,7 @@ from lipa.settings import Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
 from webhook.mpesa import replay_callback
+from webhook.till import looks_like_c2b, replay_c2b
 
 
 def register(sub: Any) -> None:
@@ -86,11 +88,13 @@ def register(sub: Any) -> None:
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=DEFAULT_PORT)
     simulator.add_argument("--callback-delay", type=float, default=3.0, help="seconds")
+    till_commands.add_pay_option(simulator)
     simulator.set_defaults(handler=run_simulator)
 
     reconcile = sub.add_parser(
         "reconcile", help="settle pending payments by asking Daraja (one pass, for cron)"
     )
+    till_commands.add_statement_option(reconcile)
     reconcile.set_defaults(handler=run_reconcile)
 
     installments = sub.add_parser("installments", help="Buy-Now-Pay-Later installments")
@@ -138,6 +142,7 @@ def register(sub: Any) -> None:
     query = mpesa_sub.add_parser("query", help="ask Daraja how an STK push ended")
     query.add_argument("checkout_request_id")
     query.set_defaults(handler=run_mpesa_query)
+    till_commands.register(mpesa_sub)
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -219,14 +224,19 @@ async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_simulator(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the Daraja simulator until interrupted."""
+    """Run the Daraja simulator until interrupted (or, with ``pay``, pay its paybill once)."""
+    if args.action == "pay":
+        return await till_commands.run_simulator_pay(args, settings)
     print(f"Daraja simulator on http://{args.host}:{args.port}", flush=True)
     await serve_forever(args.host, args.port, SimulatorSettings(callback_delay=args.callback_delay))
     return 0
 
 
 async def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
-    """One reconciliation pass; prints one line per payment looked at."""
+    """One reconciliation pass; prints one line per payment looked at (or, with
+    ``--statement``, one per transaction of the shortcode's statement)."""
+    if args.statement:
+        return await till_commands.run_statement(args, settings)
     if settings.mpesa_base_url is None:
         raise CommandError(
             "MPESA_API_BASE_URL is not set: reconciling needs the Daraja that took the pushes"
@@ -266,9 +276,13 @@ async def run_callbacks_list(args: argparse.Namespace, settings: Settings) -> in
 async def run_callbacks_replay(args: argparse.Namespace, settings: Settings) -> int:
     """Parse and settle one kept body again; prints what happened in one line."""
     async with open_lipa(settings) as lipa:
-        if await lipa.settlement.bodies.get(args.body_id) is None:
+        kept = await lipa.settlement.bodies.get(args.body_id)
+        if kept is None:
             raise CommandError(f"no callback body {args.body_id} (see: lipa callbacks list)")
-        settled, line = await replay_callback(lipa.settlement, args.body_id)
+        if looks_like_c2b(kept.received.body):  # a C2B confirmation: credited, not settled
+            settled, line = await replay_c2b(lipa.till, lipa.settlement.bodies, args.body_id)
+        else:
+            settled, line = await replay_callback(lipa.settlement, args.body_id)
     print(line)
     return 0 if settled else 1
 

@@ -14,8 +14,9 @@ from checkout.payments.batching import Settler
 from webhook.api import API_PREFIX, OrdersApi
 from webhook.limits import ClientLimits, client_limits_middleware
 from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware
-from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
+from webhook.mpesa import CALLBACK_PATHS, MpesaCallbackHandler, SourceCheck
 from webhook.telegram import TELEGRAM_PATH, TelegramWebhookHandler, UpdateSink
+from webhook.till import TillHooks
 from webhook.ussd import UssdHandler, add_ussd_routes
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class WebhookConfig:
     # Extra facts /healthz reports (e.g. that payments are simulated).
     health: Mapping[str, object] = field(default_factory=dict)
     limits: ClientLimits = field(default_factory=ClientLimits)
+    till: TillHooks | None = None  # the C2B validation and confirmation routes
 
 
 def create_app(config: WebhookConfig) -> web.Application:
@@ -59,10 +61,11 @@ def create_app(config: WebhookConfig) -> web.Application:
         # Outermost: a slow or greedy client is refused before anything else runs.
         middlewares=[client_limits_middleware(config.limits, config.sources.caller)],
     )
-    app.router.add_post(
-        CALLBACK_PATH,
-        MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources).handle,
-    )
+    callbacks = MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources)
+    for path in CALLBACK_PATHS:  # /hooks/stk/<secret>, and the first deployments' path
+        app.router.add_post(path, callbacks.handle)
+    if config.till is not None:
+        config.till.install(app)
     if config.telegram is not None:
         app.router.add_post(
             TELEGRAM_PATH,
@@ -73,7 +76,7 @@ def create_app(config: WebhookConfig) -> web.Application:
         add_ussd_routes(app, config.ussd)
     if config.metrics is not None:
         app.router.add_get(METRICS_PATH, config.metrics.handle)
-        app.middlewares.append(callback_middleware(config.metrics.metrics, CALLBACK_PATH))
+        app.middlewares.append(callback_middleware(config.metrics.metrics, CALLBACK_PATHS))
     if config.api is not None:
         app.add_subapp(API_PREFIX, config.api.application())
     if config.workers:
