@@ -1,0 +1,135 @@
+"""Changes a customer may make to their plan, once per plan each, with the staff told.
+
+"Move this date" moves the upcoming installment by 1 to ``MOVE_DAYS`` days (never past the
+next installment's date): its push and its reminder move with it. "Add to next payment" rolls
+a missed installment (one whose try on its date failed, still in its grace period) into the
+next one instead of retrying it: nothing more is pushed for it, and the next installment
+asks for both. The plan is claimed while it changes, so a push in flight is never changed
+under it. Neither change costs anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from checkout.bnpl.care_views import (
+    ChangeAnswer,
+    change_answer_reply,
+    move_options_reply,
+    moved_reply,
+    plan_date,
+    rolled_reply,
+)
+from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.ports import PlanUnitOfWorkFactory
+from checkout.bnpl.records import InstallmentStatus, Plan
+from checkout.bnpl.views import PlanAnswer, answer_reply
+from checkout.domain.money import MAX_AMOUNT
+from checkout.domain.records import Language
+from checkout.domain.replies import Reply
+from checkout.domain.time import Clock
+
+log = logging.getLogger(__name__)
+
+
+class PlanChanges:
+    """Moves a date or rolls a missed installment, for the customer who owns the plan."""
+
+    def __init__(self, units: PlanUnitOfWorkFactory, ledger: PlanLedger, *, clock: Clock) -> None:
+        self._units = units
+        self._ledger = ledger
+        self._clock = clock
+
+    def move_options(self, language: Language, plan: Plan) -> list[Reply]:
+        """The days the upcoming installment may move to, or why it may not move."""
+        now = self._clock()
+        refused = self._move_refusal(plan)
+        upcoming = plan.upcoming(now)
+        limit = plan.move_limit(now)
+        if refused is not None or upcoming is None or limit < 1:
+            return [change_answer_reply(language, refused or ChangeAnswer.NO_UPCOMING)]
+        return [move_options_reply(plan, upcoming, limit)]
+
+    async def move(self, language: Language, plan: Plan, days: int) -> list[Reply]:
+        """Move the upcoming installment by ``days``; the staff are told."""
+        now = self._clock()
+        refused = self._move_refusal(plan)
+        upcoming = plan.upcoming(now)
+        if refused is not None or upcoming is None or not 1 <= days <= plan.move_limit(now):
+            return [change_answer_reply(language, refused or ChangeAnswer.NO_UPCOMING)]
+        new_date = upcoming.due_at + timedelta(days=days)
+        remind = new_date - timedelta(days=1)
+        moved = replace(
+            upcoming,
+            due_at=new_date,
+            moved_from=upcoming.due_at,
+            next_attempt_at=new_date,
+            remind_at=remind if remind > now else None,
+        )
+        async with self._units() as unit:
+            if not await unit.plans.claim(plan.id, now=now, lease_seconds=60):
+                await unit.rollback()
+                return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+            await unit.plans.save_installment(moved)
+            staff = plan.language
+            await self._ledger.notify_staff(
+                unit,
+                plan,
+                "staff_plan_moved",
+                "moved",
+                number=moved.number,
+                amount=moved.amount,
+                old=plan_date(staff, upcoming.due_at),
+                new=plan_date(staff, new_date),
+            )
+            await unit.plans.release(plan.id)
+            await unit.commit()
+        log.info("plan %s: installment %s moved by %s days", plan.id, moved.number, days)
+        return [moved_reply(plan, moved)]
+
+    async def roll(self, language: Language, plan: Plan) -> list[Reply]:
+        """Add the missed installment to the next one; the staff are told."""
+        if plan.rolled:
+            return [change_answer_reply(language, ChangeAnswer.ROLL_USED)]
+        pair = plan.rollable()
+        if pair is None:
+            return [change_answer_reply(language, ChangeAnswer.NO_MISSED)]
+        missed, following = pair
+        if missed.amount + following.amount > MAX_AMOUNT:
+            return [change_answer_reply(language, ChangeAnswer.TOO_LARGE)]
+        now = self._clock()
+        rolled = replace(
+            missed,
+            status=InstallmentStatus.ROLLED,
+            next_attempt_at=None,
+            remind_at=None,
+            overdue_at=None,
+        )
+        bigger = replace(following, amount=following.amount + missed.amount)
+        async with self._units() as unit:
+            if not await unit.plans.claim(plan.id, now=now, lease_seconds=60):
+                await unit.rollback()
+                return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+            await unit.plans.save_installment(rolled)
+            await unit.plans.save_installment(bigger)
+            await self._ledger.settle_status(unit, plan)
+            await self._ledger.notify_staff(
+                unit,
+                plan,
+                "staff_plan_rolled",
+                "rolled",
+                number=missed.number,
+                amount=missed.amount,
+                next_number=bigger.number,
+                next_amount=bigger.amount,
+            )
+            await unit.plans.release(plan.id)
+            await unit.commit()
+        log.info("plan %s: installment %s added to %s", plan.id, missed.number, bigger.number)
+        return [rolled_reply(plan, missed, bigger)]
+
+    @staticmethod
+    def _move_refusal(plan: Plan) -> ChangeAnswer | None:
+        return ChangeAnswer.MOVE_USED if plan.date_moved else None
