@@ -15,6 +15,7 @@ from checkout.bnpl.rules import (
     action_data,
     choice_data,
     collection_time,
+    move_data,
     nairobi_date,
     parse_plan_argument,
     schedule,
@@ -119,11 +120,20 @@ class TestButtons:
             4, MAX_AMOUNT, date(2026, 11, 28), "ABCDEFGHIJ-L", "254712345678"
         )
 
-    @pytest.mark.parametrize("action", list(Action))
+    @pytest.mark.parametrize("action", [action for action in Action if action != Action.MOVE_TO])
     def test_a_plan_buttons_data_round_trips(self, action: Action) -> None:
         data = action_data(action, 123456789012)
         assert len(data.encode()) <= 64
         assert parse_plan_argument(data.removeprefix("plan:")) == PlanButton(action, 123456789012)
+
+    def test_a_move_buttons_data_names_the_days_and_round_trips(self) -> None:
+        data = move_data(123456789012, 7)
+        assert data == "plan:moveto:123456789012:7"
+        assert len(data.encode()) <= 64
+        parsed = parse_plan_argument(data.removeprefix("plan:"))
+        assert parsed == PlanButton(Action.MOVE_TO, 123456789012, 7)
+        assert parse_plan_argument("moveto:12") is None
+        assert parse_plan_argument("moveto:12:10") is None
 
     @pytest.mark.parametrize(
         "argument",
