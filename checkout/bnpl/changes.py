@@ -57,8 +57,11 @@ class PlanChanges:
         now = self._clock()
         refused = self._move_refusal(plan)
         upcoming = plan.upcoming(now)
-        if refused is not None or upcoming is None or not 1 <= days <= plan.move_limit(now):
+        if refused is not None or upcoming is None:
             return [change_answer_reply(language, refused or ChangeAnswer.NO_UPCOMING)]
+        if not 1 <= days <= plan.move_limit(now):
+            # Not a day offered (an old button, or typed): show the days that may be chosen.
+            return self.move_options(language, plan)
         new_date = upcoming.due_at + timedelta(days=days)
         remind = new_date - timedelta(days=1)
         moved = replace(

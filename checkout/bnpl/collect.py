@@ -25,7 +25,7 @@ from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
 from checkout.bnpl.views import due_reply, pay_now_row, reminder_reply
 from checkout.domain.outcomes import PushProblem
-from checkout.domain.time import Clock
+from checkout.domain.time import NAIROBI, Clock
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
 
@@ -131,7 +131,9 @@ class InstallmentCollector:
                         continue
                     else:
                         reply = reminder_reply(plan, installment, self._ledger.rules, now)
-                        key = f"installment:{installment.id}:reminder"
+                        # Keyed by date too: a moved date is reminded again.
+                        day = installment.due_at.astimezone(NAIROBI).date()
+                        key = f"installment:{installment.id}:reminder:{day:%Y%m%d}"
                     await self._ledger.tell(unit, plan, reply, key)
                     sent += 1
                 await unit.commit()
