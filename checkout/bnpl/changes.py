@@ -23,7 +23,7 @@ from checkout.bnpl.care_views import (
     rolled_reply,
 )
 from checkout.bnpl.ledger import PlanLedger
-from checkout.bnpl.ports import PlanUnitOfWorkFactory
+from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.records import InstallmentStatus, Plan
 from checkout.bnpl.views import PlanAnswer, answer_reply
 from checkout.domain.money import MAX_AMOUNT
@@ -55,31 +55,33 @@ class PlanChanges:
     async def move(self, language: Language, plan: Plan, days: int) -> list[Reply]:
         """Move the upcoming installment by ``days``; the staff are told."""
         now = self._clock()
-        refused = self._move_refusal(plan)
-        upcoming = plan.upcoming(now)
-        if refused is not None or upcoming is None:
-            return [change_answer_reply(language, refused or ChangeAnswer.NO_UPCOMING)]
-        if not 1 <= days <= plan.move_limit(now):
-            # Not a day offered (an old button, or typed): show the days that may be chosen.
-            return self.move_options(language, plan)
-        new_date = upcoming.due_at + timedelta(days=days)
-        remind = new_date - timedelta(days=1)
-        moved = replace(
-            upcoming,
-            due_at=new_date,
-            moved_from=upcoming.due_at,
-            next_attempt_at=new_date,
-            remind_at=remind if remind > now else None,
-        )
         async with self._units() as unit:
-            if not await unit.plans.claim(plan.id, now=now, lease_seconds=60):
-                await unit.rollback()
+            fresh = await self._claimed(unit, plan.id)
+            if fresh is None:
                 return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+            refused = self._move_refusal(fresh)
+            upcoming = fresh.upcoming(now)
+            if refused is not None or upcoming is None:
+                await unit.rollback()
+                return [change_answer_reply(language, refused or ChangeAnswer.NO_UPCOMING)]
+            if not 1 <= days <= fresh.move_limit(now):
+                # Not a day offered (an old button, or typed): show the days that may be chosen.
+                await unit.rollback()
+                return self.move_options(language, fresh)
+            new_date = upcoming.due_at + timedelta(days=days)
+            remind = new_date - timedelta(days=1)
+            moved = replace(
+                upcoming,
+                due_at=new_date,
+                moved_from=upcoming.due_at,
+                next_attempt_at=new_date,
+                remind_at=remind if remind > now else None,
+            )
             await unit.plans.save_installment(moved)
-            staff = plan.language
+            staff = fresh.language
             await self._ledger.notify_staff(
                 unit,
-                plan,
+                fresh,
                 "staff_plan_moved",
                 "moved",
                 number=moved.number,
@@ -90,37 +92,34 @@ class PlanChanges:
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s: installment %s moved by %s days", plan.id, moved.number, days)
-        return [moved_reply(plan, moved)]
+        return [moved_reply(fresh, moved)]
 
     async def roll(self, language: Language, plan: Plan) -> list[Reply]:
         """Add the missed installment to the next one; the staff are told."""
-        if plan.rolled:
-            return [change_answer_reply(language, ChangeAnswer.ROLL_USED)]
-        pair = plan.rollable()
-        if pair is None:
-            return [change_answer_reply(language, ChangeAnswer.NO_MISSED)]
-        missed, following = pair
-        if missed.amount + following.amount > MAX_AMOUNT:
-            return [change_answer_reply(language, ChangeAnswer.TOO_LARGE)]
-        now = self._clock()
-        rolled = replace(
-            missed,
-            status=InstallmentStatus.ROLLED,
-            next_attempt_at=None,
-            remind_at=None,
-            overdue_at=None,
-        )
-        bigger = replace(following, amount=following.amount + missed.amount)
         async with self._units() as unit:
-            if not await unit.plans.claim(plan.id, now=now, lease_seconds=60):
-                await unit.rollback()
+            fresh = await self._claimed(unit, plan.id)
+            if fresh is None:
                 return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+            pair = fresh.rollable()
+            refused = self._roll_refusal(fresh)
+            if refused is not None or pair is None:
+                await unit.rollback()
+                return [change_answer_reply(language, refused or ChangeAnswer.NO_MISSED)]
+            missed, following = pair
+            rolled = replace(
+                missed,
+                status=InstallmentStatus.ROLLED,
+                next_attempt_at=None,
+                remind_at=None,
+                overdue_at=None,
+            )
+            bigger = replace(following, amount=following.amount + missed.amount)
             await unit.plans.save_installment(rolled)
             await unit.plans.save_installment(bigger)
-            await self._ledger.settle_status(unit, plan)
+            await self._ledger.settle_status(unit, fresh)
             await self._ledger.notify_staff(
                 unit,
-                plan,
+                fresh,
                 "staff_plan_rolled",
                 "rolled",
                 number=missed.number,
@@ -131,8 +130,30 @@ class PlanChanges:
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s: installment %s added to %s", plan.id, missed.number, bigger.number)
-        return [rolled_reply(plan, missed, bigger)]
+        return [rolled_reply(fresh, missed, bigger)]
+
+    async def _claimed(self, unit: PlanUnitOfWork, plan_id: int) -> Plan | None:
+        """The plan as it is once claimed (None: a push for it is on its way, or it closed).
+
+        Read after the claim: a payment settled since the customer's button was drawn must
+        not be rolled or moved over.
+        """
+        if not await unit.plans.claim(plan_id, now=self._clock(), lease_seconds=60):
+            await unit.rollback()
+            return None
+        return await unit.plans.get(plan_id)
 
     @staticmethod
     def _move_refusal(plan: Plan) -> ChangeAnswer | None:
         return ChangeAnswer.MOVE_USED if plan.date_moved else None
+
+    @staticmethod
+    def _roll_refusal(plan: Plan) -> ChangeAnswer | None:
+        if plan.rolled:
+            return ChangeAnswer.ROLL_USED
+        pair = plan.rollable()
+        if pair is None:
+            return ChangeAnswer.NO_MISSED
+        if pair[0].amount + pair[1].amount > MAX_AMOUNT:
+            return ChangeAnswer.TOO_LARGE
+        return None
