@@ -231,6 +231,7 @@ def plan_rules(settings: Settings) -> PlanRules:
         max_outstanding=settings.bnpl_max_outstanding,
         require_paid_history=settings.bnpl_require_paid_history,
         late_fee=settings.bnpl_late_fee,
+        grace_days=settings.bnpl_grace_days,
     )
 
 

@@ -312,6 +312,8 @@ async def run_installments_collect(args: argparse.Namespace, settings: Settings)
             f"plan {plan.id} order {plan.order_reference} installment {installment.number} "
             f"of {plan.count}, KES {installment.amount}: {item.outcome.value}"
         )
+    if report.overdue:
+        print(f"{report.overdue} installments overdue after their grace period")
     print(f"{report.reminders} reminders queued, {len(report.pushes)} installment pushes tried")
     return 0
 

@@ -216,6 +216,7 @@ class Settings(BaseSettings):
     # Nairobi hour of reminders and pushes: daytime only, so no prompt wakes anyone.
     bnpl_collection_hour: int = Field(default=10, ge=6, le=21)
     bnpl_late_fee: int = Field(default=0, ge=0, le=10_000)
+    bnpl_grace_days: int = Field(default=3, ge=0, le=30)
 
     @field_validator("bnpl_installment_options", mode="before")
     @classmethod

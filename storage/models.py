@@ -383,6 +383,7 @@ class InstallmentRow(Base):
         CheckConstraint("amount >= 1", name="amount_positive"),
         Index("ix_installments_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_installments_status_remind_at", "status", "remind_at"),
+        Index("ix_installments_status_overdue_at", "status", "overdue_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -397,6 +398,10 @@ class InstallmentRow(Base):
     remind_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
     paid_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # Set when missed: the end of its grace period (overdue then, once no retry is left).
+    overdue_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # Its date before the customer moved it ("Move this date", once per plan).
+    moved_from: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class PlanPaymentRow(Base):

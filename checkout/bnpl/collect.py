@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from checkout.bnpl.care_views import missed_reminder_reply
 from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
-from checkout.bnpl.views import due_reply, reminder_reply
+from checkout.bnpl.views import due_reply, pay_now_row, reminder_reply
 from checkout.domain.outcomes import PushProblem
-from checkout.domain.time import Clock
+from checkout.domain.time import NAIROBI, Clock
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
 
@@ -50,10 +51,11 @@ class Collected:
 
 @dataclass(frozen=True, slots=True)
 class CollectReport:
-    """What one pass did: reminders queued and pushes made."""
+    """What one pass did: reminders queued, installments made overdue, and pushes made."""
 
     reminders: int = 0
     pushes: tuple[Collected, ...] = ()
+    overdue: int = 0
 
 
 class InstallmentCollector:
@@ -78,6 +80,7 @@ class InstallmentCollector:
         """Do everything due at ``now`` (default: the clock's time)."""
         at = now or self._clock()
         reminders = await self._remind(at)
+        overdue = await self._grace_ended(at)
         seen: set[int] = set()
 
         async def claim() -> Sequence[Plan]:
@@ -99,30 +102,62 @@ class InstallmentCollector:
 
         done = await drain(claim, collect, batch_size=self._policy.batch_size, again=again)
         pushes = tuple(item for item in done if item is not None)
-        return CollectReport(reminders, pushes)
+        return CollectReport(reminders, pushes, overdue)
 
     async def run_forever(self) -> None:
         """Collect every ``interval_seconds`` until cancelled."""
         await run_every(self._policy.interval_seconds, self.run_once, name="installment collection")
 
     async def _remind(self, now: datetime) -> int:
-        """Queue every reminder due at ``now``; one for an installment already due is skipped."""
+        """Queue every reminder due at ``now``: the day before a date, or the one of a grace
+        period; one that comes too late (the date or the grace end has come) is skipped."""
         sent = 0
         while True:
             async with self._units() as unit:
                 taken = await unit.plans.claim_reminders(now=now, limit=self._policy.batch_size)
                 for installment in taken:
                     plan = await unit.plans.get(installment.plan_id)
-                    if plan is None or now >= installment.due_at:
+                    if plan is None:
                         continue
-                    reply = reminder_reply(plan, installment, self._ledger.rules)
-                    await self._ledger.tell(
-                        unit, plan, reply, f"installment:{installment.id}:reminder"
-                    )
+                    if installment.overdue_at is not None:
+                        if now >= installment.overdue_at:
+                            continue
+                        pay_now = pay_now_row(plan.language, plan)
+                        reply = missed_reminder_reply(
+                            plan, installment, installment.overdue_at, pay_now, now
+                        )
+                        key = f"installment:{installment.id}:grace"
+                    elif now >= installment.due_at:
+                        continue
+                    else:
+                        reply = reminder_reply(plan, installment, self._ledger.rules, now)
+                        # Keyed by date too: a moved date is reminded again.
+                        day = installment.due_at.astimezone(NAIROBI).date()
+                        key = f"installment:{installment.id}:reminder:{day:%Y%m%d}"
+                    await self._ledger.tell(unit, plan, reply, key)
                     sent += 1
                 await unit.commit()
             if len(taken) < self._policy.batch_size:
                 return sent
+
+    async def _grace_ended(self, now: datetime) -> int:
+        """Make overdue every missed installment whose grace ended with no try left."""
+        made = 0
+        while True:
+            async with self._units() as unit:
+                taken = await unit.plans.claim_grace_ended(now=now, limit=self._policy.batch_size)
+                for installment in taken:
+                    plan = await unit.plans.get(installment.plan_id)
+                    if plan is None:
+                        continue
+                    reply = await self._ledger.grace_ended(unit, plan, installment, now)
+                    if reply is not None:
+                        key = f"installment:{installment.id}:overdue"
+                        await self._ledger.tell(unit, plan, reply, key)
+                        made += 1
+                await unit.commit()
+            if len(taken) < self._policy.batch_size:
+                return made
 
     async def _collect(self, plan: Plan, now: datetime) -> Collected | None:
         """Push a claimed plan's earliest due installment (the claim is released after)."""

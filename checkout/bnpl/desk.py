@@ -13,6 +13,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
+from checkout.bnpl.changes import PlanChanges
 from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
@@ -73,6 +74,7 @@ class PlanDesk:
         self._ledger = ledger
         self._rules = ledger.rules
         self._clock = clock
+        self._changes = PlanChanges(units, ledger, clock=clock)
         # Off: no new plans are offered, but existing ones are still shown and paid.
         self._offering = offering
 
@@ -235,7 +237,8 @@ class PlanDesk:
     async def act(
         self, customer: Customer, language: Language, effect: ActOnPlan, *, at_once: bool = False
     ) -> list[Reply]:
-        """Pay the next installment, everything left, or the deposit; or drop a plan."""
+        """Pay the next installment, everything left, or the deposit; drop a plan; move a date
+        or add a missed installment to the next one."""
         async with self._units() as unit:
             plan = await unit.plans.get(effect.plan_id)
         if plan is None or plan.customer_id != customer.id or effect.action not in set(Action):
@@ -249,6 +252,12 @@ class PlanDesk:
             return await self._deposit(customer, language, plan, at_once=at_once)
         if action is Action.DEPOSIT:
             return await self.show(customer, language)
+        if action is Action.MOVE:
+            return self._changes.move_options(language, plan)
+        if action is Action.MOVE_TO:
+            return await self._changes.move(language, plan, effect.days)
+        if action is Action.ROLL:
+            return await self._changes.roll(language, plan)
         unpaid = plan.unpaid
         taken = capped_amount(unpaid) if action is Action.ALL else unpaid[:1]
         result = await self._pusher.push(

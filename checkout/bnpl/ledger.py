@@ -17,18 +17,29 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from checkout.bnpl.care_views import grace_extra
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan, PlanPayment, PlanStatus
-from checkout.bnpl.rules import PlanRules, next_attempt, refusal, retry_kind
+from checkout.bnpl.rules import (
+    PlanRules,
+    grace_end,
+    grace_reminder_at,
+    late_fee,
+    next_attempt,
+    refusal,
+    retry_kind,
+)
 from checkout.bnpl.views import (
     deposit_unpaid_reply,
     overdue_reply,
     paid_reply,
+    pay_now_row,
     pay_when_ready_reply,
     plan_staff_line,
     plan_staff_text,
     retry_reply,
     with_pay_later,
+    with_plan_buttons,
 )
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
@@ -108,6 +119,7 @@ class PlanLedger:
                         payment_id=payment.id,
                         next_attempt_at=None,
                         remind_at=None,
+                        overdue_at=None,
                     )
                 )
         activated = plan.status is PlanStatus.PENDING_DEPOSIT and link.first == 0
@@ -160,9 +172,13 @@ class PlanLedger:
     ) -> Reply | None:
         """After an automatic attempt failed: schedule the next one, or make it overdue.
 
-        Returns ``reply`` (the failure message; None when the customer saw no prompt) with
-        when the next attempt comes, or the overdue message, which is always worth sending.
-        ``now`` is the time the next attempt is counted from (default: the clock's).
+        The first failure makes the installment missed: its grace period ends
+        ``BNPL_GRACE_DAYS`` after its date, and its one reminder is set for the day before.
+        It is overdue only when no automatic try is left and the grace period is over (the
+        collector makes it overdue then, if it is still unpaid). Returns ``reply`` (the
+        failure message; None when the customer saw no prompt) with what comes next, or the
+        overdue message, which is always worth sending. ``now`` is the time the next attempt
+        is counted from (default: the clock's).
         """
         now = now or self._clock()
         current = plan.installment(installment.number)
@@ -170,23 +186,52 @@ class PlanLedger:
             return reply
         kind = retry_kind(result_code)
         at = next_attempt(kind, current.attempts, now, self._rules)
-        if at is None:
-            return await self._overdue(unit, plan, current)
-        await unit.plans.save_installment(replace(current, next_attempt_at=at))
+        ends = current.overdue_at or grace_end(current.due_at, self._rules)
+        if at is None and now >= ends:
+            return await self._overdue(unit, plan, current, now=now)
+        missed = replace(current, next_attempt_at=at, overdue_at=ends)
+        if current.overdue_at is None:
+            # Missed just now: one polite reminder during the grace period.
+            missed = replace(missed, remind_at=grace_reminder_at(current.due_at, self._rules, now))
+        await unit.plans.save_installment(missed)
         log.info("installment %s of plan %s retried at %s", current.number, plan.id, at)
         if reply is None:
             return None
+        if at is None:
+            extra = grace_extra(plan.language, ends)
+            return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
         return retry_reply(reply, plan, kind, self._rules)
 
-    async def _overdue(self, unit: PlanUnitOfWork, plan: Plan, installment: Installment) -> Reply:
-        """Stop retrying: the installment is overdue, the customer asked politely, staff told."""
-        now = self._clock()
-        fee = self._rules.late_fee if installment.late_fee == 0 else 0
+    async def grace_ended(
+        self, unit: PlanUnitOfWork, plan: Plan, installment: Installment, now: datetime
+    ) -> Reply | None:
+        """A missed installment's grace period ended with no try left: it is overdue now."""
+        current = plan.installment(installment.number)
+        if current.status is not InstallmentStatus.DUE:
+            return None
+        return await self._overdue(unit, plan, current, now=now)
+
+    async def _overdue(
+        self,
+        unit: PlanUnitOfWork,
+        plan: Plan,
+        installment: Installment,
+        *,
+        now: datetime | None = None,
+    ) -> Reply:
+        """Stop retrying: the installment is overdue, the customer asked politely, staff told.
+
+        The late fee (if any) is charged at most once per installment, and the plan's fees
+        never add up to more than ``FEE_CAP_PERCENT`` of its total.
+        """
+        now = now or self._clock()
+        fee = late_fee(self._rules, plan.total, plan.fees, installment.late_fee)
         overdue = replace(
             installment,
             status=InstallmentStatus.OVERDUE,
             next_attempt_at=None,
             remind_at=None,
+            overdue_at=None,
             amount=installment.amount + fee,
             late_fee=installment.late_fee + fee,
         )
@@ -291,9 +336,15 @@ class PlanLedger:
             dedupe_key=dedupe_key,
         )
 
-    async def notify_staff(self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str) -> None:
+    async def notify_staff(
+        self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str, **extra: object
+    ) -> None:
         """Queue a staff notice about ``plan`` (once per plan and event)."""
-        await self._notify_staff(unit, plan, key, event)
+        await self._notify_staff(unit, plan, key, event, **extra)
+
+    async def settle_status(self, unit: PlanUnitOfWork, plan: Plan) -> None:
+        """Set the plan's status from its installments after a change the customer made."""
+        await self._settle_status(unit, await self._reloaded(unit, plan), activated=False)
 
     async def _notify_staff(
         self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str, **extra: object

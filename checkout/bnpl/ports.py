@@ -65,6 +65,14 @@ class PlanRepository(Protocol):
         """Take installments of owing plans whose reminder is due, clearing it (sent once)."""
         ...
 
+    async def claim_grace_ended(self, *, now: datetime, limit: int) -> Sequence[Installment]:
+        """Take missed installments whose grace ended and that have no automatic try left.
+
+        Only of owing plans with no payment in flight; ``overdue_at`` is cleared as they are
+        taken, so one process makes each overdue.
+        """
+        ...
+
     async def record_attempt(self, link: PlanPayment, *, now: datetime) -> None:
         """Link a payment to installments ``first``..``last`` and note it on each unpaid one.
 

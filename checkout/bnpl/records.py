@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from checkout.bnpl.rules import Schedule
+from checkout.bnpl.rules import MOVE_DAYS, Schedule, nairobi_date
 from checkout.domain.records import Channel, Customer, Language
 
 
@@ -47,6 +47,7 @@ class InstallmentStatus(StrEnum):
     PAID = "paid"
     OVERDUE = "overdue"  # past its automatic retries; the customer may still pay it
     CANCELLED = "cancelled"  # no longer owed (the plan was dropped or paid off otherwise)
+    ROLLED = "rolled"  # missed, and added to the next installment ("Add to next payment")
 
     @property
     def is_unpaid(self) -> bool:
@@ -75,6 +76,13 @@ class Installment:
     payment_id: int | None = None
     paid_at: datetime | None = None
     late_fee: int = 0
+    overdue_at: datetime | None = None
+    moved_from: datetime | None = None
+
+    @property
+    def is_missed(self) -> bool:
+        """Whether an automatic try on its date failed and it is still due (in its grace)."""
+        return self.status is InstallmentStatus.DUE and self.overdue_at is not None
 
     @property
     def is_deposit(self) -> bool:
@@ -130,6 +138,73 @@ class Plan:
         """The earliest installment still owed, if any."""
         unpaid = self.unpaid
         return unpaid[0] if unpaid else None
+
+    @property
+    def fees(self) -> int:
+        """The late fees charged on the plan so far."""
+        return sum(item.late_fee for item in self.installments)
+
+    @property
+    def date_moved(self) -> bool:
+        """Whether the customer has used the plan's one "Move this date"."""
+        return any(item.moved_from is not None for item in self.installments)
+
+    @property
+    def rolled(self) -> bool:
+        """Whether the customer has used the plan's one "Add to next payment"."""
+        return any(item.status is InstallmentStatus.ROLLED for item in self.installments)
+
+    def upcoming(self, now: datetime) -> Installment | None:
+        """The earliest installment still to be collected on a later date, if any."""
+        return next(
+            (
+                item
+                for item in self.installments
+                if item.number > 0
+                and item.status is InstallmentStatus.DUE
+                and item.overdue_at is None
+                and item.due_at > now
+            ),
+            None,
+        )
+
+    def missed(self) -> Installment | None:
+        """The earliest missed installment (in its grace period), if any."""
+        return next((item for item in self.installments if item.is_missed), None)
+
+    def after(self, installment: Installment) -> Installment | None:
+        """The next installment still owed after ``installment``, if any."""
+        return next(
+            (
+                item
+                for item in self.installments
+                if item.number > installment.number and item.status.is_unpaid
+            ),
+            None,
+        )
+
+    def move_limit(self, now: datetime) -> int:
+        """How many days the upcoming installment may be moved by (0: it may not).
+
+        Once per plan, up to ``MOVE_DAYS``, and never past the next installment's date.
+        """
+        upcoming = self.upcoming(now)
+        if not self.status.is_owing or self.date_moved or upcoming is None:
+            return 0
+        limit = MOVE_DAYS
+        following = self.after(upcoming)
+        if following is not None:
+            gap = nairobi_date(following.due_at) - nairobi_date(upcoming.due_at)
+            limit = min(limit, gap.days)
+        return max(0, limit)
+
+    def rollable(self) -> tuple[Installment, Installment] | None:
+        """The missed installment and the next one it may be added to, once per plan."""
+        missed = self.missed()
+        if not self.status.is_owing or self.rolled or missed is None:
+            return None
+        following = self.after(missed)
+        return (missed, following) if following is not None else None
 
     def installment(self, number: int) -> Installment:
         """The installment with this number."""

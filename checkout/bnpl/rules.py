@@ -37,6 +37,10 @@ _SOON_CODES: Final = frozenset(
         ResultCode.PUSH_REQUEST_ERROR,
     }
 )
+# "Move this date": at most this many days later, once per plan.
+MOVE_DAYS: Final = 7
+# Late fees on a plan never add up to more than this share of the order (its plan's total).
+FEE_CAP_PERCENT: Final = 10
 # An order reference as the flow accepts it (Daraja's AccountReference: 12 characters at most).
 _ORDER: Final = re.compile(r"[A-Z0-9-]{1,12}", re.ASCII)
 
@@ -55,6 +59,7 @@ class PlanRules:
     late_fee: int = 0
     max_retries: int = 3  # automatic retries of an installment before it is overdue
     retry_soon: timedelta = timedelta(hours=1)
+    grace_days: int = 3  # days after a missed installment's date before the plan is overdue
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +222,35 @@ def next_attempt(kind: Retry, attempts: int, now: datetime, rules: PlanRules) ->
     return collection_time(nairobi_date(now) + timedelta(days=1), rules.collection_hour)
 
 
+def grace_end(due_at: datetime, rules: PlanRules) -> datetime:
+    """When a missed installment's grace ends: ``grace_days`` after its date, at the hour.
+
+    An installment is overdue only once this time has come and no automatic try is left.
+    """
+    day = nairobi_date(due_at) + timedelta(days=rules.grace_days)
+    return max(due_at, collection_time(day, rules.collection_hour))
+
+
+def grace_reminder_at(due_at: datetime, rules: PlanRules, now: datetime) -> datetime | None:
+    """When the one reminder of a grace period goes out: the day before it ends (not before
+    ``now``); None without a grace period."""
+    if rules.grace_days < 1:
+        return None
+    return max(now, grace_end(due_at, rules) - timedelta(days=1))
+
+
+def late_fee(rules: PlanRules, plan_total: int, fees_so_far: int, fee_already: int) -> int:
+    """The late fee to add to an installment going overdue.
+
+    At most once per installment (``fee_already`` > 0: none), and the plan's fees together
+    never above ``FEE_CAP_PERCENT`` of the plan's total (the order's balance it covers).
+    """
+    if fee_already > 0 or rules.late_fee < 1:
+        return 0
+    room = plan_total * FEE_CAP_PERCENT // 100 - fees_so_far
+    return max(0, min(rules.late_fee, room))
+
+
 # --- plan buttons' callback data -------------------------------------------------------------
 
 
@@ -227,6 +261,9 @@ class Action(StrEnum):
     ALL = "all"  # pay everything left now
     DEPOSIT = "deposit"  # pay (again) the deposit of a plan waiting for it
     DROP = "drop"  # drop a plan whose deposit was not paid
+    MOVE = "move"  # "Move this date": show the days the upcoming installment may move by
+    MOVE_TO = "moveto"  # move the upcoming installment by ``days`` (once per plan)
+    ROLL = "roll"  # "Add to next payment": roll the missed installment into the next one
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +287,7 @@ class PlanButton:
 
     action: Action
     plan_id: int
+    days: int = 0  # for MOVE_TO: how many days later
 
 
 def choice_data(option: Schedule, order: str, phone: str) -> str:
@@ -266,9 +304,19 @@ def action_data(action: Action, plan_id: int) -> str:
     return f"{PLAN_PREFIX}{action.value}:{plan_id}"
 
 
+def move_data(plan_id: int, days: int) -> str:
+    """Callback data of a "move by ``days``" button, e.g. ``plan:moveto:7:3``."""
+    return f"{PLAN_PREFIX}{Action.MOVE_TO.value}:{plan_id}:{days}"
+
+
 def parse_plan_argument(argument: str) -> PlanChoice | PlanButton | None:
     """What a ``plan:`` button's argument (the data after ``plan:``) means; None if nothing."""
     head, _, tail = argument.partition(":")
+    if head == Action.MOVE_TO.value:
+        plan_id, _, days = tail.partition(":")
+        if _digits(plan_id, 12) and _digits(days, 1):
+            return PlanButton(Action.MOVE_TO, int(plan_id), int(days))
+        return None
     if head in {action.value for action in Action}:
         return PlanButton(Action(head), int(tail)) if _digits(tail, 12) else None
     parts = argument.split(":")

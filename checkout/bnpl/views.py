@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime, time
 from enum import StrEnum
 
+from checkout.bnpl.care_views import care_rows, offer_care_lines, plan_date
 from checkout.bnpl.records import Installment, Plan, PlanStatus
 from checkout.bnpl.rules import (
     PAY_LATER,
@@ -28,16 +29,9 @@ from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language
 from checkout.domain.replies import Button, Reply
-from checkout.domain.time import NAIROBI
 from checkout.i18n.buttons import menu_buttons
 from checkout.i18n.texts import receipt, t
 from checkout.i18n.times import clock_time
-
-
-def plan_date(language: Language, moment: datetime) -> str:
-    """A due date as customers read it: the Nairobi weekday and ``dd/mm`` (``Fri 05/12``)."""
-    local = moment.astimezone(NAIROBI)
-    return f"{t(language, f'weekday_{local.weekday()}')} {local:%d/%m}"
 
 
 def hour_text(language: Language, rules: PlanRules) -> str:
@@ -92,6 +86,7 @@ def offer_reply(
     blocks += ["\n".join(schedule_lines(language, option)) for option in options]
     terms = "plan_offer_terms_fee" if rules.late_fee > 0 else "plan_offer_terms"
     blocks.append(t(language, terms, hour=hour_text(language, rules), fee=rules.late_fee))
+    blocks.append(" ".join(offer_care_lines(language, rules, options[0].balance)))
     rows = [
         _button(
             language,
@@ -133,6 +128,8 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
     upcoming = plan.next_unpaid
     assert upcoming is not None  # plans_replies shows only started plans that still owe
     key = "plans_overdue" if upcoming.due_at <= now else "plans_active"
+    if upcoming.is_missed and upcoming.overdue_at is not None:
+        key = "plans_missed"
     text = t(
         language,
         key,
@@ -141,12 +138,13 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
         left=plan.left,
         amount=upcoming.amount,
         date=plan_date(language, upcoming.due_at),
+        until=plan_date(language, upcoming.overdue_at or upcoming.due_at),
     )
-    rows = (
+    pay_rows = (
         _button(language, "button_plan_next", action_data(Action.NEXT, plan.id)),
         _button(language, "button_plan_all", action_data(Action.ALL, plan.id)),
     )
-    return Reply(text, buttons=rows)
+    return Reply(text, buttons=(*pay_rows, *care_rows(plan, now)))
 
 
 def plans_replies(language: Language, plans: list[Plan], now: datetime) -> list[Reply]:
@@ -162,8 +160,11 @@ def plans_replies(language: Language, plans: list[Plan], now: datetime) -> list[
 # --- collecting -------------------------------------------------------------------------------
 
 
-def reminder_reply(plan: Plan, installment: Installment, rules: PlanRules) -> Reply:
-    """The reminder sent the day before an installment's date, with "Pay now"."""
+def reminder_reply(
+    plan: Plan, installment: Installment, rules: PlanRules, now: datetime | None = None
+) -> Reply:
+    """The reminder sent the day before an installment's date, with "Pay now" (and "Move this
+    date" while the plan may use it)."""
     language = plan.language
     text = t(
         language,
@@ -175,7 +176,8 @@ def reminder_reply(plan: Plan, installment: Installment, rules: PlanRules) -> Re
         date=plan_date(language, installment.due_at),
         hour=hour_text(language, rules),
     )
-    return Reply(text, buttons=(pay_now_row(language, plan),))
+    care = care_rows(plan, now) if now is not None else ()
+    return Reply(text, buttons=(pay_now_row(language, plan), *care))
 
 
 def due_reply(plan: Plan, installment: Installment) -> Reply:

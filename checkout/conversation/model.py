@@ -148,6 +148,7 @@ class ActOnPlan:
 
     action: str
     plan_id: int
+    days: int = 0  # "move by days" (``moveto``)
 
 
 PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan

@@ -75,7 +75,7 @@ async def plan_button(call: Call, argument: str) -> Turn:
     """
     meaning = parse_plan_argument(argument)
     if isinstance(meaning, PlanButton):
-        return call.stay(effects=(ActOnPlan(meaning.action.value, meaning.plan_id),))
+        return call.stay(effects=(ActOnPlan(meaning.action.value, meaning.plan_id, meaning.days),))
     if meaning is None or parse_order_reference(meaning.order) != meaning.order:
         return await show_menu(call, "")
     order = await call.ctx.find_order(meaning.order)

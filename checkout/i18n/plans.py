@@ -28,7 +28,7 @@ PLAN_EN: Final[Mapping[str, str]] = {
     ),
     "plan_offer_terms_fee": (
         "We remind you the day before each date and send the M-Pesa prompt at {hour} on the "
-        "date. An installment unpaid after our tries costs KES {fee} more."
+        "date. An installment still unpaid when it is late costs KES {fee} more, once."
     ),
     "button_plan_option": "{count} installments",
     "button_plan_no": "No thanks",
@@ -40,7 +40,10 @@ PLAN_EN: Final[Mapping[str, str]] = {
     "plan_refused_minimum": "Payment plans are for orders of KES {minimum} or more.",
     "plan_refused_too_small": "This order is too small to split into installments.",
     "plan_refused_history": "Payment plans are for customers who have paid us by M-Pesa before.",
-    "plan_refused_overdue": "Please first pay the installment that is past its date; see /plans.",
+    "plan_refused_overdue": (
+        "A new plan can start once the installment past its date on your other plan is paid; "
+        "see /plans."
+    ),
     "plan_refused_exists": "Order {order} already has a payment plan; see /plans.",
     "plan_refused_limit": (
         "A plan for this order would take what you owe on plans above KES {limit}."
@@ -129,6 +132,57 @@ PLAN_EN: Final[Mapping[str, str]] = {
         "BNPL plan complete: order {order} is fully paid (KES {total}), from {phone}."
     ),
     "staff_plan_dropped": "BNPL plan dropped before its deposit: order {order}, from {phone}.",
+    # the grace period, "Move this date" and "Add to next payment" (once per plan each)
+    "plan_offer_grace": (
+        "If a payment is missed, you have {grace} days to pay it before it is late."
+    ),
+    "plan_offer_choices": (
+        "Once per plan you may move a date by up to 7 days, and once add a missed payment to "
+        "the next one."
+    ),
+    "plan_offer_fee_cap": "Late fees together never exceed KES {cap} (10% of the order).",
+    "plan_missed_reminder": (
+        "KES {amount} for order {order} (installment {number} of {count}), due {date}, is not "
+        "paid yet. You can pay it any time before {until}."
+    ),
+    "plan_retry_grace": "We will not send more prompts for it. You can pay it before {until}.",
+    "plans_missed": (
+        "Order {order}: KES {paid} paid, KES {left} left. KES {amount} was due on {date}; "
+        "you can pay it before {until}."
+    ),
+    "button_plan_move": "Move this date",
+    "button_plan_move_to": "To {date}",
+    "plan_move_ask": (
+        "Move installment {number} of {count} for order {order} (KES {amount}, {date}) to "
+        "which day? This can be done once per plan."
+    ),
+    "plan_moved": (
+        "Done: installment {number} of {count} for order {order}, KES {amount}, is now due on "
+        "{date}. We will remind you the day before."
+    ),
+    "plan_move_used": "A date can be moved once per plan, and this plan has used it.",
+    "plan_move_none": "There is no upcoming installment on this plan to move.",
+    "button_plan_roll": "Add to next payment",
+    "plan_rolled": (
+        "Done: KES {amount} of installment {number} is added to your next payment: "
+        "KES {next_amount} on {date}. No prompt is sent for it before then."
+    ),
+    "plan_roll_used": (
+        "A missed payment can be added to the next one once per plan, and this plan has used it."
+    ),
+    "plan_roll_none": "There is no missed installment on this plan to add to a next payment.",
+    "plan_roll_too_large": (
+        "Together they would be more than M-Pesa takes at once (KES 250,000), so they stay apart."
+    ),
+    "staff_plan_moved": (
+        "BNPL date moved by the customer: order {order}, installment {number} of {count}, "
+        "KES {amount}, from {old} to {new}, from {phone}."
+    ),
+    "staff_plan_rolled": (
+        "BNPL missed installment added to the next by the customer: order {order}, installment "
+        "{number} (KES {amount}) into installment {next_number}, now KES {next_amount}, "
+        "from {phone}."
+    ),
 }
 
 PLAN_SW: Final[Mapping[str, str]] = {
@@ -147,7 +201,7 @@ PLAN_SW: Final[Mapping[str, str]] = {
     ),
     "plan_offer_terms_fee": (
         "Tutakukumbusha siku moja kabla ya kila tarehe na kutuma ombi la M-Pesa {hour} "
-        "tarehe hiyo. Awamu isiyolipwa baada ya majaribio yetu inaongezwa KES {fee}."
+        "tarehe hiyo. Awamu isiyolipwa ikichelewa inaongezwa KES {fee}, mara moja tu."
     ),
     "button_plan_option": "Awamu {count}",
     "button_plan_no": "Hapana, asante",
@@ -159,7 +213,10 @@ PLAN_SW: Final[Mapping[str, str]] = {
     "plan_refused_minimum": "Mipango ya malipo ni kwa oda za KES {minimum} au zaidi.",
     "plan_refused_too_small": "Oda hii ni ndogo mno kugawanywa kwa awamu.",
     "plan_refused_history": "Mipango ya malipo ni kwa wateja waliokwisha kutulipa kwa M-Pesa.",
-    "plan_refused_overdue": "Tafadhali kwanza lipa awamu iliyopita tarehe yake; angalia /plans.",
+    "plan_refused_overdue": (
+        "Mpango mpya unaweza kuanza awamu iliyopita tarehe yake kwenye mpango wako mwingine "
+        "ikishalipwa; angalia /plans."
+    ),
     "plan_refused_exists": "Oda {order} tayari ina mpango wa malipo; angalia /plans.",
     "plan_refused_limit": (
         "Mpango wa oda hii ungefanya unachodaiwa kwa mipango kuzidi KES {limit}."
@@ -255,5 +312,60 @@ PLAN_SW: Final[Mapping[str, str]] = {
     ),
     "staff_plan_dropped": (
         "Mpango wa BNPL umeachwa kabla ya malipo ya awali: oda {order}, kutoka {phone}."
+    ),
+    # the grace period, "Move this date" and "Add to next payment" (once per plan each)
+    "plan_offer_grace": (
+        "Ukikosa kulipa tarehe, una siku {grace} za kulipa kabla haijahesabiwa kuchelewa."
+    ),
+    "plan_offer_choices": (
+        "Mara moja kwa kila mpango unaweza kusogeza tarehe hadi siku 7, na mara moja kuongeza "
+        "malipo yaliyokosa kwenye yanayofuata."
+    ),
+    "plan_offer_fee_cap": "Ada za kuchelewa kwa jumla hazizidi KES {cap} (10% ya oda).",
+    "plan_missed_reminder": (
+        "KES {amount} kwa oda {order} (awamu {number} kati ya {count}), ya {date}, bado "
+        "haijalipwa. Unaweza kuilipa wakati wowote kabla ya {until}."
+    ),
+    "plan_retry_grace": "Hatutatuma maombi zaidi kwa ajili yake. Unaweza kuilipa kabla ya {until}.",
+    "plans_missed": (
+        "Oda {order}: KES {paid} imelipwa, KES {left} imebaki. KES {amount} ilitakiwa tarehe "
+        "{date}; unaweza kuilipa kabla ya {until}."
+    ),
+    "button_plan_move": "Sogeza tarehe hii",
+    "button_plan_move_to": "Hadi {date}",
+    "plan_move_ask": (
+        "Sogeza awamu {number} kati ya {count} ya oda {order} (KES {amount}, {date}) hadi "
+        "siku gani? Hii ni mara moja kwa kila mpango."
+    ),
+    "plan_moved": (
+        "Sawa: awamu {number} kati ya {count} ya oda {order}, KES {amount}, sasa ni tarehe "
+        "{date}. Tutakukumbusha siku moja kabla."
+    ),
+    "plan_move_used": (
+        "Tarehe inasogezwa mara moja kwa kila mpango, na mpango huu umeshafanya hivyo."
+    ),
+    "plan_move_none": "Hakuna awamu inayokuja kwenye mpango huu ya kusogeza.",
+    "button_plan_roll": "Ongeza kwenye ijayo",
+    "plan_rolled": (
+        "Sawa: KES {amount} ya awamu {number} imeongezwa kwenye malipo yajayo: KES {next_amount} "
+        "tarehe {date}. Hakuna ombi litakalotumwa kabla ya hapo."
+    ),
+    "plan_roll_used": (
+        "Malipo yaliyokosa huongezwa kwenye yajayo mara moja kwa kila mpango, na mpango huu "
+        "umeshafanya hivyo."
+    ),
+    "plan_roll_none": "Hakuna awamu iliyokosa kwenye mpango huu ya kuongeza kwenye malipo yajayo.",
+    "plan_roll_too_large": (
+        "Kwa pamoja zingezidi kiasi M-Pesa inachopokea kwa mara moja (KES 250,000), kwa hiyo "
+        "zinabaki tofauti."
+    ),
+    "staff_plan_moved": (
+        "Tarehe ya BNPL imesogezwa na mteja: oda {order}, awamu {number} kati ya {count}, "
+        "KES {amount}, kutoka {old} hadi {new}, kutoka {phone}."
+    ),
+    "staff_plan_rolled": (
+        "Awamu ya BNPL iliyokosa imeongezwa kwenye inayofuata na mteja: oda {order}, awamu "
+        "{number} (KES {amount}) kwenye awamu {next_number}, sasa KES {next_amount}, kutoka "
+        "{phone}."
     ),
 }

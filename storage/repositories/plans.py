@@ -79,6 +79,8 @@ def to_installment(row: InstallmentRow) -> Installment:
         payment_id=row.payment_id,
         paid_at=row.paid_at,
         late_fee=row.late_fee,
+        overdue_at=row.overdue_at,
+        moved_from=row.moved_from,
     )
 
 
@@ -375,6 +377,39 @@ class SqlPlanRepository:
         )
         return sorted((to_installment(row) for row in taken), key=lambda item: item.id)
 
+    async def claim_grace_ended(self, *, now: datetime, limit: int) -> Sequence[Installment]:
+        """Take missed installments whose grace ended with no retry left, clearing ``overdue_at``.
+
+        Only owing plans with no payment in flight: a customer paying right now is not made
+        overdue under their prompt. Locked rows are skipped, so one process takes each.
+        """
+        owing = select(PlanRow.id).where(PlanRow.status.in_(_OWING), ~_in_flight())
+        due = (
+            InstallmentRow.status == InstallmentStatus.DUE.value,
+            InstallmentRow.overdue_at <= now,
+            InstallmentRow.next_attempt_at.is_(None),
+            InstallmentRow.plan_id.in_(owing),
+        )
+        ids = list(
+            await self._session.scalars(
+                select(InstallmentRow.id)
+                .where(*due)
+                .order_by(InstallmentRow.overdue_at, InstallmentRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        taken = await self._session.scalars(
+            update(InstallmentRow)
+            .where(InstallmentRow.id.in_(ids), *due)
+            .values(overdue_at=None)
+            .returning(InstallmentRow)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((to_installment(row) for row in taken), key=lambda item: item.id)
+
     async def save_installment(self, installment: Installment) -> None:
         """Store an installment's amount, status and collection fields."""
         await self._session.execute(
@@ -389,6 +424,9 @@ class SqlPlanRepository:
                 remind_at=installment.remind_at,
                 payment_id=installment.payment_id,
                 paid_at=installment.paid_at,
+                due_at=installment.due_at,
+                overdue_at=installment.overdue_at,
+                moved_from=installment.moved_from,
             )
             .execution_options(synchronize_session=False)
         )

@@ -62,7 +62,7 @@ class TestAWholePlan:
             "Reminder: KES 750 for order WW-1042 (installment 1 of 3) is due tomorrow, "
             "Sat 05/12. We will send an M-Pesa prompt at 10:00."
         )
-        assert button_data(reminder) == ["plan:next:1"]
+        assert button_data(reminder) == ["plan:next:1", "plan:move:1"]
         # The reminder goes out once, however many passes run.
         assert (await shop.collect(nairobi(date(2026, 12, 4), 18))).reminders == 0
         assert await shop.messages() == []
@@ -115,10 +115,15 @@ class TestAWholePlan:
             "Your payment plans:",
             "Order WW-1042: KES 750 paid, KES 2,250 left. Next: KES 750 on Sat 05/12.",
         ]
-        assert [b.data for row in replies[1].buttons for b in row] == ["plan:next:1", "plan:all:1"]
+        assert [b.data for row in replies[1].buttons for b in row] == [
+            "plan:next:1",
+            "plan:all:1",
+            "plan:move:1",
+        ]
         assert [b.label for row in replies[1].buttons for b in row] == [
             "Pay next installment now",
             "Pay everything now",
+            "Move this date",
         ]
 
 
@@ -192,10 +197,15 @@ class TestRetries:
             at += timedelta(hours=1)
             assert len((await shop.collect(at)).pushes) == 1
             await shop.settle_last(code)
+        # No try is left, but the grace period runs until 10:00 three days after the date.
         plan = await shop.plan()
-        assert plan.installment(1).status is InstallmentStatus.OVERDUE
+        assert plan.installment(1).status is InstallmentStatus.DUE
         assert plan.installment(1).attempts == 4
+        assert plan.status is PlanStatus.ACTIVE
         assert (await shop.collect(at + timedelta(hours=1))).pushes == ()
+        report = await shop.collect(nairobi(FIRST + timedelta(days=3)))
+        assert (report.pushes, report.overdue) == ((), 1)
+        assert (await shop.plan()).installment(1).status is InstallmentStatus.OVERDUE
 
     async def test_a_push_daraja_refuses_is_tried_again_within_the_hour_without_a_message(
         self, shop: Shop
@@ -209,7 +219,11 @@ class TestRetries:
         for _retry in range(3):
             at += timedelta(hours=1)
             assert len((await shop.collect(at)).pushes) == 1
-        (overdue,) = await shop.customer_messages()
+        # The grace reminder goes out the day before the grace ends; then it is overdue.
+        await shop.collect(nairobi(FIRST + timedelta(days=2)))
+        await shop.collect(nairobi(FIRST + timedelta(days=3)))
+        reminder, overdue = await shop.customer_messages()
+        assert "is not paid yet" in str(reminder["text"])
         assert "is now past its date" in str(overdue["text"])
 
     async def test_a_push_nobody_answered_is_tried_again_after_an_hour(self, shop: Shop) -> None:

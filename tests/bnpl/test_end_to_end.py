@@ -108,7 +108,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     report = await lipa.collector.run_once(dates[0] - timedelta(days=1))
     assert report.reminders == 1
     reminder = await chat.expect("Reminder: KES 750 for order WW-1042")
-    assert reminder.callback_data == ["plan:next:1"]
+    assert reminder.callback_data == ["plan:next:1", "plan:move:1"]
     chat.since_now()
     report = await lipa.collector.run_once(dates[0])
     assert len(report.pushes) == 1

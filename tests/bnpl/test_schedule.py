@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import repeat
 
@@ -15,6 +16,10 @@ from checkout.bnpl.rules import (
     action_data,
     choice_data,
     collection_time,
+    grace_end,
+    grace_reminder_at,
+    late_fee,
+    move_data,
     nairobi_date,
     parse_plan_argument,
     schedule,
@@ -119,11 +124,20 @@ class TestButtons:
             4, MAX_AMOUNT, date(2026, 11, 28), "ABCDEFGHIJ-L", "254712345678"
         )
 
-    @pytest.mark.parametrize("action", list(Action))
+    @pytest.mark.parametrize("action", [action for action in Action if action != Action.MOVE_TO])
     def test_a_plan_buttons_data_round_trips(self, action: Action) -> None:
         data = action_data(action, 123456789012)
         assert len(data.encode()) <= 64
         assert parse_plan_argument(data.removeprefix("plan:")) == PlanButton(action, 123456789012)
+
+    def test_a_move_buttons_data_names_the_days_and_round_trips(self) -> None:
+        data = move_data(123456789012, 7)
+        assert data == "plan:moveto:123456789012:7"
+        assert len(data.encode()) <= 64
+        parsed = parse_plan_argument(data.removeprefix("plan:"))
+        assert parsed == PlanButton(Action.MOVE_TO, 123456789012, 7)
+        assert parse_plan_argument("moveto:12") is None
+        assert parse_plan_argument("moveto:12:10") is None
 
     @pytest.mark.parametrize(
         "argument",
@@ -142,3 +156,37 @@ class TestButtons:
     )
     def test_malformed_data_means_nothing(self, argument: str) -> None:
         assert parse_plan_argument(argument) is None
+
+
+class TestGraceAndFees:
+    DUE = collection_time(date(2026, 12, 5), 10)
+
+    def test_the_grace_ends_grace_days_after_the_date_at_the_collection_hour(self) -> None:
+        assert grace_end(self.DUE, RULES) == collection_time(date(2026, 12, 8), 10)
+        assert grace_end(self.DUE, replace(RULES, grace_days=0)) == self.DUE
+
+    def test_the_one_grace_reminder_is_the_day_before_it_ends_and_never_in_the_past(
+        self,
+    ) -> None:
+        at = self.DUE + timedelta(hours=3)
+        assert grace_reminder_at(self.DUE, RULES, at) == collection_time(date(2026, 12, 7), 10)
+        one_day = replace(RULES, grace_days=1)
+        assert grace_reminder_at(self.DUE, one_day, at) == at
+        assert grace_reminder_at(self.DUE, replace(RULES, grace_days=0), at) is None
+
+    @pytest.mark.parametrize(
+        ("fee", "fees_so_far", "already", "charged"),
+        [
+            (0, 0, 0, 0),  # no late fee set
+            (200, 0, 0, 200),
+            (200, 0, 150, 0),  # this installment was charged already: once only
+            (200, 200, 0, 100),  # the plan's fees stop at 10 % of its total (300)
+            (200, 300, 0, 0),
+            (500, 0, 0, 300),
+        ],
+    )
+    def test_a_late_fee_is_charged_once_and_capped_at_ten_percent(
+        self, fee: int, fees_so_far: int, already: int, charged: int
+    ) -> None:
+        rules = replace(RULES, late_fee=fee)
+        assert late_fee(rules, 3000, fees_so_far, already) == charged
