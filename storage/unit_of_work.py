@@ -23,6 +23,7 @@ from storage.repositories.plans import SqlPlanRepository
 from storage.repositories.push_limits import SqlPushLimitRepository
 from storage.repositories.pushes import SqlPushRequestRepository
 from storage.repositories.reports import SqlReportRepository
+from storage.repositories.till import SqlTillRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
 
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     pushes: SqlPushRequestRepository
     plans: SqlPlanRepository
     push_limits: SqlPushLimitRepository
+    till: SqlTillRepository
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.pushes = SqlPushRequestRepository(session)
         self.plans = SqlPlanRepository(session)
         self.push_limits = SqlPushLimitRepository(session)
+        self.till = SqlTillRepository(session)
         self._before_commit = [self.audit.flush, self.callback_bodies.flush]
         self._after_commit = []
         for hook in self._hooks:

@@ -1,7 +1,7 @@
 """initiator requests: Transaction Status (and later Reversal, B2C) asked of Daraja, and answers
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-04 05:10:00
 
 Each request to one of Daraja's initiator APIs is stored before it is sent, with what it is
@@ -19,8 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0013"
-# Helper T's 0012 (the till ledger) comes first once both are merged.
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
