@@ -120,8 +120,7 @@ VERIFY_SW: Final[Mapping[str, str]] = {
         "M-Pesa kisha ujaribu tena."
     ),
     "verify_not_completed": (
-        "M-Pesa inasema malipo {code} hayakukamilika, hivyo hakuna kilichohesabiwa kwa "
-        "oda {order}."
+        "M-Pesa inasema malipo {code} hayakukamilika, hivyo hakuna kilichohesabiwa kwa oda {order}."
     ),
     "verify_order_paid": (
         "Oda {order} imeshalipwa yote, hivyo {code} haukuhesabiwa. Kama ulilipa mara mbili, "
