@@ -52,6 +52,7 @@ VERIFY_EN: Final[Mapping[str, str]] = {
         "twice, contact us."
     ),
     "verify_no_such_order": "We cannot find order {order}, so {code} was not counted.",
+    "verify_off": "We cannot check M-Pesa codes here yet. Please contact us with the code {code}.",
     "verify_unavailable": (
         "We could not get an answer from M-Pesa about {code}. Our staff will check it: "
         "please do not pay again."
@@ -127,6 +128,9 @@ VERIFY_SW: Final[Mapping[str, str]] = {
         "wasiliana nasi."
     ),
     "verify_no_such_order": "Hatuipati oda {order}, hivyo {code} haukuhesabiwa.",
+    "verify_off": (
+        "Hatuwezi kuangalia misimbo ya M-Pesa hapa bado. Tafadhali wasiliana nasi na msimbo {code}."
+    ),
     "verify_unavailable": (
         "Hatukupata jibu la M-Pesa kuhusu {code}. Wafanyakazi wetu wataliangalia: "
         "tafadhali usilipe tena."
