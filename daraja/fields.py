@@ -19,8 +19,8 @@ from daraja.errors import CallbackError
 from daraja.signing import NAIROBI
 
 _STAMP = re.compile(r"\d{14}")
-# "2026-12-01 08:00:00" (Pull), with an optional fraction of a second.
-_DASHED = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?")
+# "2026-12-01 08:00:00" or "2020-08-05T10:13:00.000+03:00" (Pull).
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?")
 _DECIMAL = re.compile(r"\d{1,12}(?:\.\d{1,4})?")
 _CODE_TEXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _NUMERIC = re.compile(r"[-+]?\d+")
@@ -98,8 +98,9 @@ def whole_shillings(value: Any, where: str, *, minimum: int = 1) -> int:
 
 
 def nairobi_time(value: Any, where: str) -> datetime | None:
-    """``YYYYMMDDHHmmss`` (text or number) or ``YYYY-MM-DD HH:MM:SS``, in Nairobi time.
+    """``YYYYMMDDHHmmss`` (text or number) or ISO ``YYYY-MM-DD HH:MM:SS[.fff][+03:00]``.
 
+    A time without an offset is Nairobi time; one with an offset is converted to Nairobi time.
     None when absent or empty; CallbackError when present but not a real date and time.
     """
     if value is None or value == "":
@@ -107,18 +108,19 @@ def nairobi_time(value: Any, where: str) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise CallbackError(f"{where} is not a date and time")
     text = str(value).strip()
-    if _STAMP.fullmatch(text):
-        parts = [text[0:4], text[4:6], text[6:8], text[8:10], text[10:12], text[12:14]]
-    else:
-        dashed = _DASHED.fullmatch(text)
-        if dashed is None:
-            raise CallbackError(f"{where} is not a date and time")
-        parts = list(dashed.groups())
-    year, month, day, hour, minute, second = (int(part) for part in parts)
     try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=NAIROBI)
+        if _STAMP.fullmatch(text):
+            parts = [text[0:4], text[4:6], text[6:8], text[8:10], text[10:12], text[12:14]]
+            year, month, day, hour, minute, second = (int(part) for part in parts)
+            return datetime(year, month, day, hour, minute, second, tzinfo=NAIROBI)
+        if _ISO.fullmatch(text):
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=NAIROBI)
+            return moment.astimezone(NAIROBI)
     except ValueError:
         raise CallbackError(f"{where} is not a real date and time") from None
+    raise CallbackError(f"{where} is not a date and time")
 
 
 def result_code(value: Any, where: str = "ResultCode") -> tuple[int | None, str | None]:
