@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -42,6 +43,7 @@ from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.telegram import TELEGRAM_PATH
@@ -148,9 +150,11 @@ class Service:
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
+                    *initiator_workers(lipa),
                     *lipa.background,
                 ),
                 sources=source_check(settings),
+                initiator=initiator_routes(lipa),
                 limits=ClientLimits(
                     body_seconds=settings.body_read_seconds,
                     per_address=settings.max_connections_per_address,
@@ -255,6 +259,21 @@ class Service:
         """Stop everything started, in reverse order."""
         await self._stack.aclose()
         self.lipa = None
+
+
+def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:
+    """The Result and QueueTimeOut routes of initiator requests (same secret and allowlist as
+    the STK callback)."""
+    if lipa.initiators is None:
+        return None
+    return InitiatorResultHandler(
+        lipa.initiators, lipa.settlement.bodies, lipa.callback_secret, source_check(lipa.settings)
+    )
+
+
+def initiator_workers(lipa: Lipa) -> tuple[Callable[[], Awaitable[None]], ...]:
+    """The periodic pass that asks again what Daraja did not answer."""
+    return (lipa.initiators.run_forever,) if lipa.initiators is not None else ()
 
 
 def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
