@@ -33,6 +33,7 @@ from checkout.domain.summaries import OutboxBacklog
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
+from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
@@ -228,17 +229,20 @@ class Service:
             raise ServiceError(f"could not reach Telegram: {error.message}") from error
         self._stack.push_async_callback(application.shutdown)
         StaffHandlers(
-            StaffDesk(
-                lipa.orders,
-                lipa.reports,
-                language=settings.default_language,
-                web_base_url=web_base_url(lipa),
-                text_customer=sms_text(lipa),
-                receipt_link=receipt_link(lipa),
-                whatsapp_number=whatsapp_number(settings),
-                business_name=settings.business_name,
-                languages=StaffLanguages(
-                    lipa.units, default=settings.default_language, clock=utc_now
+            staff_desk(
+                lipa,
+                StaffDesk(
+                    lipa.orders,
+                    lipa.reports,
+                    language=settings.default_language,
+                    web_base_url=web_base_url(lipa),
+                    text_customer=sms_text(lipa),
+                    receipt_link=receipt_link(lipa),
+                    whatsapp_number=whatsapp_number(settings),
+                    business_name=settings.business_name,
+                    languages=StaffLanguages(
+                        lipa.units, default=settings.default_language, clock=utc_now
+                    ),
                 ),
             ),
             settings.staff_user_ids,
@@ -259,6 +263,19 @@ class Service:
         """Stop everything started, in reverse order."""
         await self._stack.aclose()
         self.lipa = None
+
+
+def staff_desk(lipa: Lipa, desk: StaffDesk) -> StaffDesk | StaffVerify:
+    """The staff desk, with /verify and its buttons when codes can be checked."""
+    if lipa.verify is None:
+        return desk
+    settings = lipa.settings
+    return StaffVerify(
+        desk,
+        lipa.verify,
+        language=settings.default_language,
+        languages=StaffLanguages(lipa.units, default=settings.default_language, clock=utc_now),
+    )
 
 
 def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:

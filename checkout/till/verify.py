@@ -60,6 +60,7 @@ class Verified:
     request_id: int | None = None
     facts: TransactionFacts | None = None
     order: Order | None = None
+    reason: str | None = None  # why M-Pesa could not be asked (UNAVAILABLE)
 
 
 def decide(
@@ -188,8 +189,9 @@ class VerifyService:
         asked = await self._desk.ask(
             NewInitiatorRequest(CommandID.TRANSACTION_STATUS, code, STAFF, context)
         )
-        if asked.gave_up:
-            return Verified(VerifyOutcome.UNAVAILABLE, code, asked.request.id)
+        if asked.gave_up and asked.refused is not None:
+            reason = asked.refused.detail
+            return Verified(VerifyOutcome.UNAVAILABLE, code, asked.request.id, reason=reason)
         return Verified(VerifyOutcome.CHECKING, code, asked.request.id)
 
     async def credit_for_staff(self, request_id: int, order_reference: str, *, by: str) -> Verified:
@@ -251,8 +253,9 @@ class VerifyService:
         code = request.subject
         language = _language(context)
         if request.purpose == STAFF:
-            text = t(language, "staff_verify_unavailable", code=code, reason=reason)
-            await self._tell(context, Reply(text), f"verify:{request.id}")
+            if request.attempts > 0:  # at the first ask, /verify's own answer says why
+                text = t(language, "staff_verify_unavailable", code=code, reason=reason)
+                await self._tell(context, Reply(text), f"verify:{request.id}")
             return VerifyOutcome.UNAVAILABLE.value
         order = str(context.get("order", ""))
         text = customer_text(language, VerifyOutcome.UNAVAILABLE, code=code, order=order)
