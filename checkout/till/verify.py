@@ -49,6 +49,14 @@ _TELL_STAFF: Final = frozenset(
 )
 
 FactsReader = Callable[[InitiatorAnswer], TransactionFacts]
+# Daraja's result code when it refuses our initiator or its credential.
+INITIATOR_INVALID: Final = 2001
+
+
+def answer_reason(facts: TransactionFacts) -> str:
+    """M-Pesa's own words for an answer that is not the transaction, for the staff."""
+    code = "-" if facts.result_code is None else str(facts.result_code)
+    return f"{code} {facts.result_description}".strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +287,10 @@ class VerifyService:
         reference = str(context.get("order", ""))
         async with self._units() as unit:
             order = await unit.orders.get(reference)
+        if facts.result_code == INITIATOR_INVALID:
+            # Our setup, not the customer's code: nothing is known of the money yet.
+            await self.gave_up(request, answer_reason(facts))
+            return VerifyOutcome.UNAVAILABLE
         known = await self._credits.known(code)
         if _credited_here(known, request, reference):
             # Run again after an interruption: the credit was made (and told) the first time.
