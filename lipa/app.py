@@ -33,7 +33,7 @@ from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.i18n.texts import set_business_contact
-from checkout.initiator.desk import InitiatorDesk
+from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
@@ -325,11 +325,13 @@ async def open_lipa(
     public_base_url: str | None = None,
     metrics: LipaMetrics | None = None,
     text_mark: str = "",
+    initiator_policy: InitiatorPolicy | None = None,
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
 
     ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
     them to the Telegram request layer first, made them). ``text_mark`` starts every SMS.
+    ``initiator_policy``: how long Transaction Status answers are waited for (tests shorten it).
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -466,7 +468,9 @@ async def open_lipa(
             language=settings.default_language,
             sms=settings.sms_enabled,
         )
-        initiators = InitiatorDesk(SqlInitiatorRequestStore(session_factory(engine)), clock=clock)
+        initiators = InitiatorDesk(
+            SqlInitiatorRequestStore(session_factory(engine)), clock=clock, policy=initiator_policy
+        )
         verify = VerifyService(
             initiators,
             units,

@@ -30,6 +30,7 @@ from bot.staff import StaffHandlers
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.records import Channel, Payment
 from checkout.domain.summaries import OutboxBacklog
+from checkout.initiator.desk import InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
@@ -68,6 +69,7 @@ class Service:
         simulator_settings: SimulatorSettings | None = None,
         delivery: DeliveryPolicy | None = None,
         text_mark: str = "",
+        initiator_policy: InitiatorPolicy | None = None,
     ) -> None:
         """``text_mark`` starts every text sent to customers and staff (``lipa serve`` passes
         ``[SIMULATED] `` on the simulator; see :mod:`lipa.safety`)."""
@@ -75,6 +77,7 @@ class Service:
         self._text_mark = text_mark
         self._simulator_settings = simulator_settings
         self._delivery = delivery
+        self._initiator_policy = initiator_policy
         self._stack = contextlib.AsyncExitStack()
         self.lipa: Lipa | None = None
         self.application: Application | None = None  # type: ignore[type-arg]
@@ -130,6 +133,7 @@ class Service:
                 delivery=self._delivery,
                 metrics=metrics,
                 text_mark=self._text_mark,
+                initiator_policy=self._initiator_policy,
             )
         )
         self.lipa = lipa
