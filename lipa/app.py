@@ -46,6 +46,8 @@ from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
 from checkout.till.credit import TillCredits
+from checkout.till.daily import DailyLine
+from checkout.till.validate import TillValidation
 from checkout.till.verify import VerifyService
 from daraja import DarajaClient, DarajaConfig, Initiator, Secret, build_http_client
 from daraja.simulator.keys import simulator_keys
@@ -113,6 +115,10 @@ class Lipa:
     ussd: UssdService
     plans: PlanDesk
     collector: InstallmentCollector
+    till: TillCredits
+    validation: TillValidation
+    daily: DailyLine
+    daraja: DarajaClient
     simulator: SimulatorServer | None = None
     # Extra background work this database needs (PostgreSQL: listening for other processes).
     background: tuple[Callable[[], Awaitable[None]], ...] = ()
@@ -125,7 +131,6 @@ class Lipa:
     # Initiator requests (Transaction Status) and "I already paid" / /verify.
     initiators: InitiatorDesk | None = None
     verify: VerifyService | None = None
-    till_credits: TillCredits | None = None
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -460,13 +465,13 @@ async def open_lipa(
             lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30),
         )
         plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
-        till_credits = TillCredits(
+        till = TillCredits(
             units,
             clock=clock,
             staff=staff,
             listeners=listeners,
             language=settings.default_language,
-            sms=settings.sms_enabled,
+            sms=Channel.USSD in sender_map,
         )
         initiators = InitiatorDesk(
             SqlInitiatorRequestStore(session_factory(engine)), clock=clock, policy=initiator_policy
@@ -474,7 +479,7 @@ async def open_lipa(
         verify = VerifyService(
             initiators,
             units,
-            till_credits,
+            till,
             initiator_gateway(settings, client, public, secret, simulator),
             transaction_facts,
             shortcodes=business_shortcodes(settings),
@@ -524,6 +529,19 @@ async def open_lipa(
             pushes=pushes,
             plans=plans,
             collector=InstallmentCollector(units, pusher, ledger, clock=clock),
+            till=till,
+            validation=TillValidation(
+                units, reject_unknown_accounts=settings.mpesa_c2b_reject_unknown_accounts
+            ),
+            daily=DailyLine(
+                units,
+                till.notices,
+                clock=clock,
+                hour=settings.reconcile_report_hour,
+                statement=settings.mpesa_pull_enabled,
+                language=staff.language if staff is not None else settings.default_language,
+            ),
+            daraja=client,
             ussd=UssdService(
                 units, conversations, clock=clock, default_language=settings.default_language
             ),
@@ -535,5 +553,4 @@ async def open_lipa(
             whatsapp=whatsapp,
             initiators=initiators,
             verify=verify,
-            till_credits=till_credits,
         )

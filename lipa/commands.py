@@ -27,6 +27,7 @@ from daraja import (
 )
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import DEFAULT_INITIATOR_PASSWORD, SimulatorSettings
+from lipa import till_commands
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
 from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import DEFAULT_DATABASE_URL, OUTCOMES, DemoError, run_demo
@@ -88,11 +89,13 @@ def register(sub: Any) -> None:
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=DEFAULT_PORT)
     simulator.add_argument("--callback-delay", type=float, default=3.0, help="seconds")
+    till_commands.add_pay_option(simulator)
     simulator.set_defaults(handler=run_simulator)
 
     reconcile = sub.add_parser(
         "reconcile", help="settle pending payments by asking Daraja (one pass, for cron)"
     )
+    till_commands.add_statement_option(reconcile)
     reconcile.set_defaults(handler=run_reconcile)
 
     installments = sub.add_parser("installments", help="Buy-Now-Pay-Later installments")
@@ -151,6 +154,7 @@ def register(sub: Any) -> None:
         help="the certificate file (default: MPESA_CERTIFICATE_PATH)",
     )
     made.set_defaults(handler=run_mpesa_credential)
+    till_commands.register(mpesa_sub)
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -232,14 +236,19 @@ async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_simulator(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the Daraja simulator until interrupted."""
+    """Run the Daraja simulator until interrupted (or, with ``pay``, pay its paybill once)."""
+    if args.action == "pay":
+        return await till_commands.run_simulator_pay(args, settings)
     print(f"Daraja simulator on http://{args.host}:{args.port}", flush=True)
     await serve_forever(args.host, args.port, SimulatorSettings(callback_delay=args.callback_delay))
     return 0
 
 
 async def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
-    """One reconciliation pass; prints one line per payment looked at."""
+    """One reconciliation pass; prints one line per payment looked at (or, with
+    ``--statement``, one per transaction of the shortcode's statement)."""
+    if args.statement:
+        return await till_commands.run_statement(args, settings)
     if settings.mpesa_base_url is None:
         raise CommandError(
             "MPESA_API_BASE_URL is not set: reconciling needs the Daraja that took the pushes"

@@ -34,21 +34,24 @@ from checkout.initiator.desk import InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
+from checkout.staff.unmatched import UnmatchedDesk
 from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
+from lipa.statement import statement_check
 from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
 from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
-from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.app import TelegramRoute, WebhookConfig, Worker, create_app
 from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.telegram import TELEGRAM_PATH
+from webhook.till import TillHooks
 from webhook.ussd import UssdHandler
 from whatsapp.webhook import WhatsAppWebhook
 
@@ -155,11 +158,20 @@ class Service:
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
+                    lipa.daily.run_forever,
+                    *statement_workers(lipa),
                     *initiator_workers(lipa),
                     *lipa.background,
                 ),
                 sources=source_check(settings),
                 initiator=initiator_routes(lipa),
+                till=TillHooks(
+                    lipa.till,
+                    lipa.validation,
+                    lipa.settlement.bodies,
+                    lipa.callback_secret,
+                    source_check(settings),
+                ),
                 limits=ClientLimits(
                     body_seconds=settings.body_read_seconds,
                     per_address=settings.max_connections_per_address,
@@ -244,6 +256,7 @@ class Service:
                     receipt_link=receipt_link(lipa),
                     whatsapp_number=whatsapp_number(settings),
                     business_name=settings.business_name,
+                    unmatched=UnmatchedDesk(lipa.till),
                     languages=StaffLanguages(
                         lipa.units, default=settings.default_language, clock=utc_now
                     ),
@@ -295,6 +308,13 @@ def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:
 def initiator_workers(lipa: Lipa) -> tuple[Callable[[], Awaitable[None]], ...]:
     """The periodic pass that asks again what Daraja did not answer."""
     return (lipa.initiators.run_forever,) if lipa.initiators is not None else ()
+
+
+def statement_workers(lipa: Lipa) -> tuple[Worker, ...]:
+    """The periodic statement check, while MPESA_PULL_ENABLED is on."""
+    if not lipa.settings.mpesa_pull_enabled:
+        return ()
+    return (statement_check(lipa).run_forever,)
 
 
 def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
