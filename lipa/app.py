@@ -131,6 +131,7 @@ class Lipa:
     # Initiator requests (Transaction Status) and "I already paid" / /verify.
     initiators: InitiatorDesk | None = None
     verify: VerifyService | None = None
+    initiator_unset: str | None = None  # why Transaction Status cannot be asked (None: it can)
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -272,8 +273,8 @@ def initiator_gateway(
 ) -> DarajaInitiatorGateway:
     """The gateway of Transaction Status requests, whose answers come to our result routes.
 
-    Without an initiator configured, it refuses every request with the reason (and says so
-    once in the log), so "I already paid" answers at once that codes cannot be checked.
+    Without an initiator configured, it refuses every request with the reason (``unset``), so
+    "I already paid" answers at once that codes cannot be checked.
     """
     base = public_base_url.rstrip("/")
     try:
@@ -282,7 +283,8 @@ def initiator_gateway(
     except (InitiatorUnset, ValueError) as error:
         operator = None
         unset = str(error)
-        log.info("Transaction Status is off: %s", unset)
+        # Said by `lipa serve` once it has started (other commands do not ask M-Pesa).
+        log.debug("Transaction Status is off: %s", unset)
     return DarajaInitiatorGateway(
         client,
         operator,
@@ -473,6 +475,7 @@ async def open_lipa(
             language=settings.default_language,
             sms=Channel.USSD in sender_map,
         )
+        transaction_status = initiator_gateway(settings, client, public, secret, simulator)
         initiators = InitiatorDesk(
             SqlInitiatorRequestStore(session_factory(engine)), clock=clock, policy=initiator_policy
         )
@@ -480,7 +483,7 @@ async def open_lipa(
             initiators,
             units,
             till,
-            initiator_gateway(settings, client, public, secret, simulator),
+            transaction_status,
             transaction_facts,
             shortcodes=business_shortcodes(settings),
             clock=clock,
@@ -553,4 +556,5 @@ async def open_lipa(
             whatsapp=whatsapp,
             initiators=initiators,
             verify=verify,
+            initiator_unset=transaction_status.unset,
         )

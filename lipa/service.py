@@ -201,6 +201,8 @@ class Service:
         self.port = runner.addresses[0][1]
         # Said once everything started, so a failed start prints only its reason.
         log.info(channels.describe())
+        if lipa.initiator_unset is not None:
+            log.info('"I already paid" and /verify cannot ask M-Pesa: %s', lipa.initiator_unset)
         log.info("listening on %s", self.base_url)
 
         if application is None:
