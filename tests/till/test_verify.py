@@ -258,3 +258,33 @@ async def test_till_payment_rows_are_paid(world: VerifyWorld) -> None:
     payment_id = getattr(known, "payment_id", None)
     assert payment_id is not None
     assert (await world.payment(payment_id)).status is PaymentStatus.PAID
+
+
+async def test_a_check_that_cannot_wait_is_sent_by_the_next_pass(world: VerifyWorld) -> None:
+    """USSD answers at once: the question is stored, and the periodic pass asks M-Pesa."""
+    await world.order("WW-1042", 1500)
+    customer = await world.telegram_customer()
+    asked = await world.verify.ask_for_customer(customer, "en", "WW-1042", CODE, send_now=False)
+    assert asked.outcome is VerifyOutcome.CHECKING
+    assert world.gateway.asked == []
+    assert await world.desk.run_due() == 1
+    assert [code for code, _ in world.gateway.asked] == [CODE]
+    await world.desk.take_answer(status_answer("AG_2026_0001", CODE, 1500))
+    assert (await world.order_now("WW-1042")).amount_paid == 1500
+
+
+async def test_an_answer_whose_handling_was_interrupted_is_finished_once_by_the_next_pass(
+    world: VerifyWorld,
+) -> None:
+    await world.order("WW-1042", 1500)
+    request_id = await _ask(world)
+    # The Result was recorded, then the process died before crediting.
+    now = world.clock()
+    answer = status_answer("AG_2026_0001", CODE, 1500)
+    assert await world.desk.store.answer(request_id, answer, now=now, recheck_at=now)
+    assert await world.desk.run_due() == 1
+    assert await world.desk.run_due() == 0
+    assert (await world.order_now("WW-1042")).amount_paid == 1500
+    stored = await world.desk.store.get(request_id)
+    assert stored is not None
+    assert stored.outcome == VerifyOutcome.CREDITED.value
