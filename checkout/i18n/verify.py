@@ -31,6 +31,10 @@ VERIFY_EN: Final[Mapping[str, str]] = {
         "The M-Pesa code {code} was counted before, so it cannot pay order {order} again. "
         "If this is wrong, contact us."
     ),
+    "verify_counted": (
+        "The M-Pesa payment {code} is the one you made from the prompt on your phone: it is "
+        "counted as that payment."
+    ),
     "verify_other_shortcode": (
         "The M-Pesa payment {code} did not come to us, so it cannot pay order {order}. "
         "Check the number you paid to."
@@ -107,6 +111,10 @@ VERIFY_SW: Final[Mapping[str, str]] = {
     "verify_already_used": (
         "Msimbo wa M-Pesa {code} ulishahesabiwa, hivyo hauwezi kulipia oda {order} tena. "
         "Kama si sahihi, wasiliana nasi."
+    ),
+    "verify_counted": (
+        "Malipo ya M-Pesa {code} ndiyo uliyofanya kupitia ombi kwenye simu yako: "
+        "yamehesabiwa kama malipo hayo."
     ),
     "verify_other_shortcode": (
         "Malipo ya M-Pesa {code} hayakuja kwetu, hivyo hayawezi kulipia oda {order}. "

@@ -36,6 +36,7 @@ CSV_COLUMNS: Final = (
     "receipt_number",
     "phone",
     "channel",
+    "method",  # stk: pushed by Lipa; till: paid to the paybill or till and credited
 )
 # M-Pesa receipt numbers are ten capital letters and digits, e.g. NLJ7RT61SV.
 _RECEIPT: Final = re.compile(r"[A-Z0-9]{8,12}", re.ASCII)
@@ -168,6 +169,7 @@ def payments_csv(payments: Sequence[PaymentLine], zone: tzinfo = NAIROBI) -> byt
                 payment.receipt_number or "",
                 mask_phone(payment.phone),
                 payment.channel.value,
+                payment.method.value,
             )
         )
     return buffer.getvalue().encode()

@@ -70,6 +70,7 @@ class VerifyOutcome(StrEnum):
     ALREADY_CHECKING = "already_checking"  # a check of this code is under way
     CREDITED = "credited"  # the order was credited with it
     ALREADY_USED = "already_used"  # the code was counted before (a payment or a credit)
+    COUNTED = "counted"  # it is the money of the customer's own prompt, counted as that payment
     OTHER_SHORTCODE = "other_shortcode"  # the money went to another business
     TOO_SMALL = "too_small"  # less than the order's balance
     NOT_FOUND = "not_found"  # M-Pesa does not know the code (for this business)

@@ -378,8 +378,15 @@ class VerifyService:
 
 
 def _credited(outcome: CreditOutcome) -> VerifyOutcome:
-    if outcome in (CreditOutcome.CREDITED, CreditOutcome.MATCHED):
+    """What crediting did, in the customer's terms."""
+    if outcome is CreditOutcome.CREDITED:
         return VerifyOutcome.CREDITED
+    # The money of a payment Lipa asked for by STK Push: counted as that payment (now with
+    # its receipt), or about to be, when its own answer comes.
+    if outcome is CreditOutcome.MATCHED:
+        return VerifyOutcome.COUNTED
+    if outcome is CreditOutcome.WAITING:
+        return VerifyOutcome.ALREADY_CHECKING
     if outcome is CreditOutcome.NO_SUCH_ORDER:
         return VerifyOutcome.NO_SUCH_ORDER
     return VerifyOutcome.ALREADY_USED

@@ -288,3 +288,20 @@ async def test_an_answer_whose_handling_was_interrupted_is_finished_once_by_the_
     stored = await world.desk.store.get(request_id)
     assert stored is not None
     assert stored.outcome == VerifyOutcome.CREDITED.value
+
+
+async def test_the_money_of_a_prompt_settled_without_a_receipt_is_not_credited_again(
+    world: VerifyWorld,
+) -> None:
+    """An STK payment settled by query has no receipt: the code is its money, not new money."""
+    payment_id = await world.stk("WW-1001", 1500, receipt=None)
+    await world.order("WW-1042", 1500)
+    await _ask(world)
+    answer = status_answer("AG_2026_0001", CODE, 1500, at=world.clock())
+    request = await world.desk.take_answer(answer)
+    assert request is not None
+    assert request.outcome == VerifyOutcome.COUNTED.value
+    assert (await world.order_now("WW-1042")).amount_paid == 0
+    assert (await world.payment(payment_id)).receipt_number == CODE
+    (told,) = _customer_texts(await world.outbox())
+    assert "from the prompt" in told
