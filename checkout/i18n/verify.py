@@ -56,6 +56,10 @@ VERIFY_EN: Final[Mapping[str, str]] = {
         "twice, contact us."
     ),
     "verify_no_such_order": "We cannot find order {order}, so {code} was not counted.",
+    "verify_too_many": (
+        "You have had several codes checked in the last hour. Please wait an hour, or contact "
+        "us with the code {code}."
+    ),
     "verify_off": "We cannot check M-Pesa codes here yet. Please contact us with the code {code}.",
     "verify_unavailable": (
         "We could not get an answer from M-Pesa about {code}. Our staff will check it: "
@@ -136,6 +140,10 @@ VERIFY_SW: Final[Mapping[str, str]] = {
         "wasiliana nasi."
     ),
     "verify_no_such_order": "Hatuipati oda {order}, hivyo {code} haukuhesabiwa.",
+    "verify_too_many": (
+        "Umeangaliwa misimbo kadhaa katika saa moja iliyopita. Tafadhali subiri saa moja, au "
+        "wasiliana nasi na msimbo {code}."
+    ),
     "verify_off": (
         "Hatuwezi kuangalia misimbo ya M-Pesa hapa bado. Tafadhali wasiliana nasi na msimbo {code}."
     ),

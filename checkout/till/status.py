@@ -78,4 +78,5 @@ class VerifyOutcome(StrEnum):
     ORDER_PAID = "order_paid"  # nothing is left to pay on the order
     NO_SUCH_ORDER = "no_such_order"
     UNAVAILABLE = "unavailable"  # M-Pesa could not be asked, or never answered
+    TOO_MANY = "too_many"  # the chat had many codes checked in the last hour: wait
     REPORTED = "reported"  # staff: what M-Pesa says was shown

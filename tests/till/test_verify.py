@@ -305,3 +305,20 @@ async def test_the_money_of_a_prompt_settled_without_a_receipt_is_not_credited_a
     assert (await world.payment(payment_id)).receipt_number == CODE
     (told,) = _customer_texts(await world.outbox())
     assert "from the prompt" in told
+
+
+async def test_a_chat_guessing_codes_is_held_back_after_five_in_an_hour(
+    world: VerifyWorld,
+) -> None:
+    await world.order("WW-1042", 1500)
+    customer = await world.telegram_customer()
+    codes = [f"QK12ABC{n:03d}" for n in range(6)]
+    outcomes = [
+        (await world.verify.ask_for_customer(customer, "en", "WW-1042", code)).outcome
+        for code in codes
+    ]
+    assert outcomes == [VerifyOutcome.CHECKING] * 5 + [VerifyOutcome.TOO_MANY]
+    assert len(world.gateway.asked) == 5
+    world.later(3601)
+    again = await world.verify.ask_for_customer(customer, "en", "WW-1042", "QK12ABC999")
+    assert again.outcome is VerifyOutcome.CHECKING
