@@ -12,13 +12,14 @@ The paths avoid the words Daraja refuses in URLs (see :mod:`daraja.url_rules`).
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from datetime import UTC, datetime
 
 from aiohttp import web
 
-from checkout.domain.records import BodyStatus, ReceivedBody
+from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.initiator.desk import InitiatorDesk
 from checkout.initiator.records import InitiatorAnswer
 from checkout.payments.callback_bodies import CallbackBodies
@@ -195,3 +196,41 @@ class InitiatorResultHandler:
         await self._bodies.keep(received, status=status, note=note)
         log.info("initiator %s: %s", kind, note)
         return web.json_response(ACCEPTED)
+
+
+def looks_like_initiator_answer(kept: KeptBody) -> bool:
+    """Whether a kept body came to the Result or QueueTimeOut route (by the note it was kept
+    with, or its ``Result`` envelope)."""
+    if (kept.note or "").startswith(("initiator result", "initiator timeout")):
+        return True
+    try:
+        data = json.loads(kept.received.body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and "Result" in data
+
+
+async def replay_initiator_answer(
+    desk: InitiatorDesk, bodies: CallbackBodies, body_id: int
+) -> tuple[bool, str]:
+    """Run a kept Result (or timeout) through the desk again, after a fix: whether it was
+    taken now, and what happened in one line. A Result already acted on changes nothing."""
+    kept = await bodies.get(body_id)
+    if kept is None:
+        return False, f"callback {body_id}: no such callback body"
+    timeout = (kept.note or "").startswith("initiator timeout")
+    try:
+        parsed = (parse_timeout if timeout else parse_result)(kept.received.body)
+    except CallbackError as error:
+        await bodies.record_replay(body_id, status=BodyStatus.REFUSED, note=str(error))
+        return False, f"callback {body_id}: refused: {error}"
+    answer = answer_from(parsed, timed_out=timeout)
+    taken = await (desk.take_timeout(answer) if timeout else desk.take_answer(answer))
+    if taken is None:
+        await bodies.record_replay(body_id, status=BodyStatus.UNKNOWN, note="no known request")
+        return False, f"callback {body_id}: initiator answer for no known request"
+    await bodies.record_replay(
+        body_id, status=BodyStatus.SETTLED, note=f"initiator request {taken.id}"
+    )
+    outcome = taken.outcome or taken.state.value
+    return True, f"callback {body_id}: initiator request {taken.id}: {outcome}"
