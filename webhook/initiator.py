@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -25,14 +23,13 @@ from checkout.initiator.records import InitiatorAnswer
 from checkout.payments.callback_bodies import CallbackBodies
 from checkout.till.status import TransactionFacts
 from daraja import CallbackError
-from daraja.callback import storable_text
 from daraja.results import (
     InitiatorResult,
     parse_result,
     parse_timeout,
     transaction_status_details,
 )
-from webhook.mpesa import SourceCheck
+from webhook.mpesa import CallbackGate, SourceCheck
 
 log = logging.getLogger(__name__)
 
@@ -122,32 +119,17 @@ class InitiatorResultHandler:
     ) -> None:
         self._desk = desk
         self._bodies = bodies
-        self._secret = secret.encode()
-        self._sources = sources or SourceCheck()
+        # The secret and allowlist checks every route Safaricom calls shares.
+        self._gate = CallbackGate(secret, sources)
 
     def install(self, app: web.Application) -> None:
         """Serve both routes on ``app``."""
         app.router.add_post(RESULT_PATH, self.result)
         app.router.add_post(TIMEOUT_PATH, self.timeout)
 
-    async def _received(self, request: web.Request) -> ReceivedBody:
-        given = request.match_info.get("secret", "").encode()
-        if not secrets.compare_digest(given, self._secret):
-            log.warning("initiator answer with a wrong secret from %s refused", request.remote)
-            raise web.HTTPNotFound()
-        if not self._sources.allows(request):
-            log.warning(
-                "initiator answer from %s, outside the allowlist, refused",
-                self._sources.caller(request),
-            )
-            raise web.HTTPForbidden()
-        body = await request.read()
-        caller = self._sources.caller(request)
-        return ReceivedBody(body, storable_text(caller)[:64] if caller else None, datetime.now(UTC))
-
     async def result(self, request: web.Request) -> web.Response:
         """Handle one Result POST."""
-        received = await self._received(request)
+        received = await self._gate.admit(request)
         try:
             parsed = parse_result(received.body)
         except CallbackError as error:
@@ -160,7 +142,7 @@ class InitiatorResultHandler:
 
     async def timeout(self, request: web.Request) -> web.Response:
         """Handle one QueueTimeOut POST."""
-        received = await self._received(request)
+        received = await self._gate.admit(request)
         try:
             parsed = parse_timeout(received.body)
         except CallbackError as error:
