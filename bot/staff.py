@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
-from typing import Final
+from typing import Final, Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import MessageLimit
@@ -78,12 +78,24 @@ def caption(text: str) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class StaffCommands(Protocol):
+    """What the handlers need of the staff desk: :class:`StaffDesk`, or one that adds commands
+    around it (:class:`checkout.staff.verify.StaffVerify`)."""
+
+    @property
+    def commands(self) -> frozenset[str]: ...
+
+    async def handle(self, request: StaffRequest) -> StaffAnswer: ...
+
+    def say(self, key: str, **params: object) -> str: ...
+
+
 class StaffHandlers:
     """Routes staff commands from staff users to the :class:`StaffDesk` and sends its answers."""
 
     def __init__(
         self,
-        desk: StaffDesk,
+        desk: StaffDesk | StaffCommands,
         staff_user_ids: Collection[int],
         *,
         staff_chat_id: int | None = None,
@@ -127,7 +139,9 @@ class StaffHandlers:
         chat = update.effective_chat
         if chat is None or name not in self._desk.commands:
             raise ApplicationHandlerStop
-        request = StaffRequest(name, argument.strip(), context.bot.username, user_id=user.id)
+        request = StaffRequest(
+            name, argument.strip(), context.bot.username, user_id=user.id, chat_id=chat.id
+        )
         with log_fields(conversation=f"telegram:{chat.id}", command=name):
             try:
                 await self.send(context.bot, chat.id, await self._desk.handle(request))
@@ -152,6 +166,7 @@ class StaffHandlers:
                         argument.strip(),
                         context.bot.username,
                         user_id=user.id if user is not None else None,
+                        chat_id=chat.id,
                     )
                 )
                 await self.send(context.bot, chat.id, answer)

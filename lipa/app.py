@@ -34,6 +34,7 @@ from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.i18n.texts import set_business_contact
+from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
@@ -49,7 +50,9 @@ from checkout.staff.reports import ReportService
 from checkout.till.credit import TillCredits
 from checkout.till.daily import DailyLine
 from checkout.till.validate import TillValidation
-from daraja import DarajaClient, DarajaConfig, Secret, build_http_client
+from checkout.till.verify import VerifyService
+from daraja import DarajaClient, DarajaConfig, Initiator, Secret, build_http_client
+from daraja.simulator.keys import simulator_keys
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
     DEFAULT_CONSUMER_KEY,
@@ -60,6 +63,7 @@ from daraja.simulator.settings import (
 from daraja.url_rules import url_safe_secret
 from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
+from lipa.initiator import DarajaInitiatorGateway, InitiatorUnset, initiator
 from lipa.logs import redact_from_now_on
 from lipa.receipt_links import ReceiptLinks
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
@@ -70,10 +74,12 @@ from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.notify import listen_forever
+from storage.repositories.initiator_requests import SqlInitiatorRequestStore
 from storage.repositories.receipts import SqlReceiptTokens
 from storage.unit_of_work import SqlUnits, unit_of_work_factory
 from web.live import PaymentWatch, WebNotices
 from webhook.events import EventWebhookSender
+from webhook.initiator import result_path, timeout_path, transaction_facts
 from webhook.metrics import LipaMetrics
 from webhook.mpesa import SourceCheck, callback_path
 
@@ -125,6 +131,10 @@ class Lipa:
     web_watch: PaymentWatch | None = None
     receipts: SqlReceiptTokens | None = None
     whatsapp: WhatsAppParts | None = None
+    # Initiator requests (Transaction Status) and "I already paid" / /verify.
+    initiators: InitiatorDesk | None = None
+    verify: VerifyService | None = None
+    initiator_unset: str | None = None  # why Transaction Status cannot be asked (None: it can)
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -251,6 +261,56 @@ def callback_url(settings: Settings, secret: str) -> str:
     return settings.public_base_url.rstrip("/") + callback_path(secret)
 
 
+def business_shortcodes(settings: Settings) -> frozenset[str]:
+    """The numbers the business's money is paid to: the shortcode and, for a till, its number."""
+    return frozenset(
+        code for code in (settings.mpesa_business_shortcode, settings.mpesa_party_b) if code
+    )
+
+
+def initiator_gateway(
+    settings: Settings,
+    client: DarajaClient,
+    public_base_url: str,
+    secret: str,
+    simulator: SimulatorServer | None,
+) -> DarajaInitiatorGateway:
+    """The gateway of Transaction Status requests, whose answers come to our result routes.
+
+    Without an initiator configured, it refuses every request with the reason (``unset``), so
+    "I already paid" answers at once that codes cannot be checked.
+    """
+    base = public_base_url.rstrip("/")
+    try:
+        operator = initiator(settings, simulator_default=simulator_initiator(simulator))
+        unset = ""
+        # A credential made here (from the password) is a secret the settings never held.
+        redact_from_now_on(operator.credential.get_secret_value())
+    except (InitiatorUnset, ValueError) as error:
+        operator = None
+        unset = str(error)
+        # Said by `lipa serve` once it has started (other commands do not ask M-Pesa).
+        log.debug("Transaction Status is off: %s", unset)
+    return DarajaInitiatorGateway(
+        client,
+        operator,
+        result_url=base + result_path(secret),
+        timeout_url=base + timeout_path(secret),
+        unset=unset,
+    )
+
+
+def simulator_initiator(simulator: SimulatorServer | None) -> Initiator | None:
+    """The in-process simulator's own test initiator (None: no simulator in this process):
+    its operator's name and password, encrypted with the certificate it serves."""
+    if simulator is None:
+        return None
+    settings = simulator.daraja.settings
+    return Initiator.from_password(
+        settings.initiator_name, settings.initiator_password, simulator_keys().certificate_pem
+    )
+
+
 def sms_sender(
     settings: Settings, stack: contextlib.AsyncExitStack, *, mark: str = ""
 ) -> SmsSender:
@@ -278,11 +338,13 @@ async def open_lipa(
     public_base_url: str | None = None,
     metrics: LipaMetrics | None = None,
     text_mark: str = "",
+    initiator_policy: InitiatorPolicy | None = None,
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
 
     ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
     them to the Telegram request layer first, made them). ``text_mark`` starts every SMS.
+    ``initiator_policy``: how long Transaction Status answers are waited for (tests shorten it).
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -415,12 +477,35 @@ async def open_lipa(
             lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30),
         )
         plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
+        till = TillCredits(
+            units,
+            clock=clock,
+            staff=staff,
+            listeners=listeners,
+            language=settings.default_language,
+            sms=Channel.USSD in sender_map,
+        )
+        transaction_status = initiator_gateway(settings, client, public, secret, simulator)
+        initiators = InitiatorDesk(
+            SqlInitiatorRequestStore(session_factory(engine)), clock=clock, policy=initiator_policy
+        )
+        verify = VerifyService(
+            initiators,
+            units,
+            till,
+            transaction_status,
+            transaction_facts,
+            shortcodes=business_shortcodes(settings),
+            clock=clock,
+            staff=staff,
+        )
         conversations = ConversationService(
             units,
             payments,
             flow_settings,
             clock=clock,
             plans=plans,
+            verify=verify,
             orders=OpenOrders(
                 units, clock=clock, business_name=settings.business_name, staff=staff
             ),
@@ -433,14 +518,6 @@ async def open_lipa(
             settlement,
             clock=clock,
             policy=reconcile_policy(settings),
-        )
-        till = TillCredits(
-            units,
-            clock=clock,
-            staff=staff,
-            listeners=listeners,
-            language=settings.default_language,
-            sms=Channel.USSD in sender_map,
         )
         background: tuple[Callable[[], Awaitable[None]], ...] = ()
         if not is_sqlite(settings.database_url):
@@ -499,4 +576,7 @@ async def open_lipa(
             web_watch=web_watch,
             receipts=SqlReceiptTokens(session_factory(engine)),
             whatsapp=whatsapp,
+            initiators=initiators,
+            verify=verify,
+            initiator_unset=transaction_status.unset,
         )

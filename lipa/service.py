@@ -14,6 +14,7 @@ import functools
 import logging
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,10 +32,12 @@ from bot.staff import StaffHandlers
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.records import Channel, Payment
 from checkout.domain.summaries import OutboxBacklog
+from checkout.initiator.desk import InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
 from checkout.staff.unmatched import UnmatchedDesk
+from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
@@ -47,6 +50,7 @@ from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, Worker, create_app
+from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.telegram import TELEGRAM_PATH
@@ -71,6 +75,7 @@ class Service:
         simulator_settings: SimulatorSettings | None = None,
         delivery: DeliveryPolicy | None = None,
         text_mark: str = "",
+        initiator_policy: InitiatorPolicy | None = None,
     ) -> None:
         """``text_mark`` starts every text sent to customers and staff (``lipa serve`` passes
         ``[SIMULATED] `` on the simulator; see :mod:`lipa.safety`)."""
@@ -80,6 +85,7 @@ class Service:
         self._text_mark = text_mark
         self._simulator_settings = simulator_settings
         self._delivery = delivery
+        self._initiator_policy = initiator_policy
         self._stack = contextlib.AsyncExitStack()
         self.lipa: Lipa | None = None
         self.application: Application | None = None  # type: ignore[type-arg]
@@ -142,6 +148,7 @@ class Service:
                 delivery=self._delivery,
                 metrics=metrics,
                 text_mark=self._text_mark,
+                initiator_policy=self._initiator_policy,
             )
         )
         self.lipa = lipa
@@ -165,9 +172,11 @@ class Service:
                     lipa.collector.run_forever,
                     lipa.daily.run_forever,
                     *statement_workers(lipa),
+                    *initiator_workers(lipa),
                     *lipa.background,
                 ),
                 sources=source_check(settings),
+                initiator=initiator_routes(lipa),
                 till=TillHooks(
                     lipa.till,
                     lipa.validation,
@@ -208,6 +217,8 @@ class Service:
         self.port = runner.addresses[0][1]
         # Said once everything started, so a failed start prints only its reason.
         log.info(channels.describe())
+        if lipa.initiator_unset is not None:
+            log.info('"I already paid" and /verify cannot ask M-Pesa: %s', lipa.initiator_unset)
         log.info("listening on %s", self.base_url)
 
         if application is None:
@@ -252,18 +263,21 @@ class Service:
             raise ServiceError(f"could not reach Telegram: {error.message}") from error
         self._stack.push_async_callback(application.shutdown)
         StaffHandlers(
-            StaffDesk(
-                lipa.orders,
-                lipa.reports,
-                language=settings.default_language,
-                web_base_url=web_base_url(lipa),
-                text_customer=sms_text(lipa),
-                receipt_link=receipt_link(lipa),
-                whatsapp_number=whatsapp_number(settings),
-                business_name=settings.business_name,
-                unmatched=UnmatchedDesk(lipa.till),
-                languages=StaffLanguages(
-                    lipa.units, default=settings.default_language, clock=utc_now
+            staff_desk(
+                lipa,
+                StaffDesk(
+                    lipa.orders,
+                    lipa.reports,
+                    language=settings.default_language,
+                    web_base_url=web_base_url(lipa),
+                    text_customer=sms_text(lipa),
+                    receipt_link=receipt_link(lipa),
+                    whatsapp_number=whatsapp_number(settings),
+                    business_name=settings.business_name,
+                    unmatched=UnmatchedDesk(lipa.till),
+                    languages=StaffLanguages(
+                        lipa.units, default=settings.default_language, clock=utc_now
+                    ),
                 ),
             ),
             settings.staff_user_ids,
@@ -302,6 +316,34 @@ def with_bound_port(settings: Settings, port: int) -> Settings:
         return settings
     netloc = f"{public.netloc.rpartition(':')[0]}:{port}"
     return settings.model_copy(update={"public_base_url": public._replace(netloc=netloc).geturl()})
+
+
+def staff_desk(lipa: Lipa, desk: StaffDesk) -> StaffDesk | StaffVerify:
+    """The staff desk, with /verify and its buttons when codes can be checked."""
+    if lipa.verify is None:
+        return desk
+    settings = lipa.settings
+    return StaffVerify(
+        desk,
+        lipa.verify,
+        language=settings.default_language,
+        languages=StaffLanguages(lipa.units, default=settings.default_language, clock=utc_now),
+    )
+
+
+def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:
+    """The Result and QueueTimeOut routes of initiator requests (same secret and allowlist as
+    the STK callback)."""
+    if lipa.initiators is None:
+        return None
+    return InitiatorResultHandler(
+        lipa.initiators, lipa.settlement.bodies, lipa.callback_secret, source_check(lipa.settings)
+    )
+
+
+def initiator_workers(lipa: Lipa) -> tuple[Callable[[], Awaitable[None]], ...]:
+    """The periodic pass that asks again what Daraja did not answer."""
+    return (lipa.initiators.run_forever,) if lipa.initiators is not None else ()
 
 
 def statement_workers(lipa: Lipa) -> tuple[Worker, ...]:

@@ -486,3 +486,36 @@ class OrderDeclineRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_key: Mapped[str] = mapped_column(String(64))
     declined_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class InitiatorRequestRow(Base):
+    """A request to one of Daraja's initiator APIs (Transaction Status, Reversal, B2C).
+
+    Stored before it is sent; ``originator_conversation_id`` is ours, ``conversation_id`` and
+    ``daraja_originator_id`` are what Daraja gave its latest attempt (answers name either).
+    ``next_check_at`` is when the periodic pass looks at it again (None: nothing to do).
+    """
+
+    __tablename__ = "initiator_requests"
+    __table_args__ = (
+        Index("ix_initiator_requests_due", "next_check_at"),
+        Index("ix_initiator_requests_requester", "requester", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    originator_conversation_id: Mapped[str] = mapped_column(String(64), unique=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    daraja_originator_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    command: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(32), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    requester: Mapped[str | None] = mapped_column(String(80))
+    context: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    asked_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())

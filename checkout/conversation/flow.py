@@ -96,6 +96,7 @@ from checkout.conversation.plan_steps import (
     plan_phone,
     plans,
 )
+from checkout.conversation.verify_steps import already_paid, ask_code_again, receive_code
 from checkout.domain.callbacks import (
     AMOUNT_OTHER,
     AMOUNT_PREFIX,
@@ -109,6 +110,7 @@ from checkout.domain.callbacks import (
     MENU_LANGUAGE,
     MENU_PAY,
     MENU_STATUS,
+    PAID_PREFIX,
     PAY,
     PHONE_SAVED,
     RESUME,
@@ -121,7 +123,7 @@ from checkout.domain.replies import Reply
 from checkout.i18n.texts import t
 
 # Steps whose question is answered by typing; in the others only the offered choices count.
-TEXT_STEPS: Final = frozenset({Step.ORDER, Step.AMOUNT, Step.PHONE})
+TEXT_STEPS: Final = frozenset({Step.ORDER, Step.AMOUNT, Step.PHONE, Step.CODE})
 
 
 # Where a customer who asked to switch language was, so the flow can carry on from there.
@@ -388,6 +390,7 @@ _PREFIXED: Final[Mapping[str, _Route]] = {
     LANGUAGE_PREFIX: _Route(_choose_language),
     PLAN_PREFIX: _Route(plan_button),
     ORDERS_PREFIX: _Route(order_button),
+    PAID_PREFIX: _Route(already_paid),
 }
 
 
@@ -399,6 +402,7 @@ _ANSWERS: Final[Mapping[Step, Handler]] = {
     Step.CONFIRM: _reprompt,
     Step.LANGUAGE: _reprompt,
     Step.PLAN: _reprompt,
+    Step.CODE: receive_code,
 }
 
 
@@ -410,4 +414,5 @@ _QUESTIONS: Final[Mapping[Step, Handler]] = {
     Step.CONFIRM: confirm_again,
     Step.LANGUAGE: _ask_language,
     Step.PLAN: offer_again,
+    Step.CODE: ask_code_again,
 }

@@ -64,6 +64,7 @@ async def start_service(tmp_path: Path) -> AsyncIterator[StartService]:
             settings,
             simulator_settings=simulator,
             delivery=DeliveryPolicy(first_backoff_seconds=0.05, idle_poll_seconds=0.5),
+            **kwargs,
         )
         await service.start()
         started.append(service)
