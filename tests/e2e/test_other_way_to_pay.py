@@ -53,7 +53,7 @@ async def test_a_prompt_that_never_reaches_the_phone_twice_gets_the_paybill_each
     assert PAYBILL in first
     assert SIM_TIP in first
     outcome = telegram.sent_to(CUSTOMER)[-1]
-    assert outcome.callback_data == ["retry"]  # "Try again" stays: it may reach the phone
+    assert outcome.callback_data == ["retry", "paid:WW-1042"]  # "Try again" stays: it may reach the phone
 
     await telegram.user_presses_button(CUSTOMER, "retry")
     await telegram.wait_for_message_to(CUSTOMER, "Pay KES 1,500 for order WW-1042")
@@ -95,7 +95,7 @@ async def test_a_first_cancellation_gets_no_paybill_the_second_gets_it_and_no_tr
 
     first = await fail_once(telegram, 1)
     assert "Pay Bill" not in first
-    assert telegram.sent_to(CUSTOMER)[-1].callback_data == ["retry"]
+    assert telegram.sent_to(CUSTOMER)[-1].callback_data == ["retry", "paid:WW-1042"]
 
     await telegram.user_presses_button(CUSTOMER, "retry")
     await telegram.wait_for_message_to(CUSTOMER, "Pay KES 1,500 for order WW-1042")
