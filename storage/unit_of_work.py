@@ -22,6 +22,7 @@ from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.plans import SqlPlanRepository
 from storage.repositories.push_limits import SqlPushLimitRepository
 from storage.repositories.pushes import SqlPushRequestRepository
+from storage.repositories.refunds import SqlRefundRepository
 from storage.repositories.reports import SqlReportRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     pushes: SqlPushRequestRepository
     plans: SqlPlanRepository
     push_limits: SqlPushLimitRepository
+    refunds: SqlRefundRepository
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.pushes = SqlPushRequestRepository(session)
         self.plans = SqlPlanRepository(session)
         self.push_limits = SqlPushLimitRepository(session)
+        self.refunds = SqlRefundRepository(session)
         self._before_commit = [self.audit.flush, self.callback_bodies.flush]
         self._after_commit = []
         for hook in self._hooks:
