@@ -5,6 +5,14 @@ The client needs an ``httpx.AsyncClient`` (see :func:`build_http_client`) and a
 :mod:`daraja.simulator` and is imported from there (it needs aiohttp).
 """
 
+from daraja.c2b import (
+    C2B_ACCEPT,
+    C2B_CONFIRMED,
+    C2BNotice,
+    C2BRejectCode,
+    c2b_reject,
+    parse_c2b,
+)
 from daraja.callback import load_callback, parse_callback, storable_json
 from daraja.client import STK_PUSH_PATH, STK_QUERY_PATH, DarajaClient
 from daraja.config import (
@@ -24,9 +32,13 @@ from daraja.errors import (
     DarajaUnavailable,
     DarajaValidationError,
     Operation,
+    OutcomeUnknown,
     PushOutcomeUnknown,
 )
+from daraja.initiator import Initiator, security_credential
 from daraja.models import (
+    InitiatorAccepted,
+    PullEntry,
     StkCallback,
     StkPushAccepted,
     StkQueryOutcome,
@@ -36,6 +48,13 @@ from daraja.models import (
 from daraja.oauth import TOKEN_PATH, DarajaAuth, TokenCache
 from daraja.phones import mask_phone, normalise_phone
 from daraja.result_codes import ResultCode
+from daraja.results import (
+    InitiatorResult,
+    TransactionStatusDetails,
+    parse_result,
+    parse_timeout,
+    transaction_status_details,
+)
 from daraja.retry import RetryPolicy
 from daraja.signing import NAIROBI, nairobi_timestamp, stk_password, utc_now
 from daraja.transport import DEFAULT_TIMEOUT, HttpTransport, build_http_client
@@ -51,6 +70,8 @@ from daraja.validation import (
 )
 
 __all__ = [
+    "C2B_ACCEPT",
+    "C2B_CONFIRMED",
     "DEFAULT_TIMEOUT",
     "MAX_AMOUNT",
     "MAX_DESCRIPTION_LENGTH",
@@ -62,6 +83,8 @@ __all__ = [
     "STK_PUSH_PATH",
     "STK_QUERY_PATH",
     "TOKEN_PATH",
+    "C2BNotice",
+    "C2BRejectCode",
     "CallbackError",
     "DarajaApiError",
     "DarajaAuth",
@@ -74,7 +97,12 @@ __all__ = [
     "DarajaValidationError",
     "ErrorCode",
     "HttpTransport",
+    "Initiator",
+    "InitiatorAccepted",
+    "InitiatorResult",
     "Operation",
+    "OutcomeUnknown",
+    "PullEntry",
     "PushOutcomeUnknown",
     "ResultCode",
     "RetryPolicy",
@@ -85,8 +113,10 @@ __all__ = [
     "StkQueryPending",
     "StkQueryResult",
     "TokenCache",
+    "TransactionStatusDetails",
     "TransactionType",
     "build_http_client",
+    "c2b_reject",
     "check_amount",
     "check_callback_url",
     "check_description",
@@ -95,8 +125,13 @@ __all__ = [
     "mask_phone",
     "nairobi_timestamp",
     "normalise_phone",
+    "parse_c2b",
     "parse_callback",
+    "parse_result",
+    "parse_timeout",
+    "security_credential",
     "stk_password",
     "storable_json",
+    "transaction_status_details",
     "utc_now",
 ]

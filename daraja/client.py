@@ -1,4 +1,6 @@
-"""The Daraja client: STK Push and STK Push Query over a caller-supplied httpx.AsyncClient."""
+"""The Daraja client over a caller-supplied httpx.AsyncClient: STK Push and STK Push Query
+here; C2B, Pull (:mod:`daraja.statement_calls`) and the initiator calls Transaction Status,
+Reversal and B2C (:mod:`daraja.initiator_calls`) mixed in."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from daraja.errors import (
     Operation,
     PushOutcomeUnknown,
 )
+from daraja.initiator_calls import InitiatorCalls
 from daraja.models import StkPushAccepted, StkQueryOutcome, StkQueryPending, StkQueryResult
 from daraja.oauth import (
     DEFAULT_REFRESH_MARGIN,
@@ -29,10 +32,12 @@ from daraja.oauth import (
     TokenCache,
 )
 from daraja.phones import mask_phone, normalise_phone
+from daraja.posting import Poster
 from daraja.responses import api_error, error_code_of, json_object
 from daraja.result_codes import ResultCode
 from daraja.retry import RetryPolicy
 from daraja.signing import nairobi_timestamp, stk_password, utc_now
+from daraja.statement_calls import StatementCalls
 from daraja.validation import (
     check_amount,
     check_callback_url,
@@ -65,8 +70,8 @@ def _code(value: Any) -> int | None:
     return None
 
 
-class DarajaClient:
-    """Sends STK pushes and queries for one Daraja app; shares one access token between calls.
+class DarajaClient(StatementCalls, InitiatorCalls):
+    """Calls Daraja for one app and shortcode; shares one access token between all calls.
 
     The ``httpx.AsyncClient`` (base URL, timeouts) belongs to the caller, who also closes it.
     ``now`` must return aware datetimes; ``monotonic`` times token expiry.
@@ -95,6 +100,7 @@ class DarajaClient:
             clock=monotonic,
         )
         self._auth = DarajaAuth(self._tokens)
+        self._poster = Poster(http, self._auth, self._retry)
 
     async def check_credentials(self) -> None:
         """Fetch an access token, raising DarajaAuthError if Daraja refuses the key and secret."""

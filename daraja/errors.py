@@ -4,12 +4,13 @@
 
     DarajaError
     ├── DarajaValidationError (also ValueError)  a value refused before anything is sent
-    ├── CallbackError (also ValueError)          a callback body that is not a valid STK callback
+    ├── CallbackError (also ValueError)          a callback, C2B or Result body that is malformed
     ├── DarajaAuthError                          the consumer key/secret were refused
     ├── DarajaApiError                           Daraja answered with an error
     ├── DarajaProtocolError                      an answer whose shape Daraja does not document
     ├── DarajaUnavailable                        no answer after the retries (network, timeouts)
-    └── PushOutcomeUnknown                       a push may or may not have been accepted
+    └── OutcomeUnknown                           a request may or may not have been accepted
+        └── PushOutcomeUnknown                   ... an STK push
 
 Result codes of a payment (paid, cancelled, ...) are values, not exceptions.
 """
@@ -27,6 +28,13 @@ class Operation(StrEnum):
     TOKEN = "token"
     STK_PUSH = "stk_push"
     STK_QUERY = "stk_query"
+    C2B_REGISTER = "c2b_register"
+    C2B_SIMULATE = "c2b_simulate"
+    TRANSACTION_STATUS = "transaction_status"
+    REVERSAL = "reversal"
+    B2C = "b2c"
+    PULL_REGISTER = "pull_register"
+    PULL_QUERY = "pull_query"
 
 
 class DarajaError(Exception):
@@ -43,7 +51,7 @@ class DarajaValidationError(DarajaError, ValueError):
 
 
 class CallbackError(DarajaError, ValueError):
-    """A callback body that is not a well-formed STK Push callback; the message says why."""
+    """A body Daraja POSTs to us (STK callback, C2B, Result) that is malformed; says why."""
 
 
 class DarajaAuthError(DarajaError):
@@ -144,9 +152,26 @@ class DarajaUnavailable(DarajaError):
     """Daraja could not be reached, or did not answer in time, after the allowed retries."""
 
 
-class PushOutcomeUnknown(DarajaError):
+class OutcomeUnknown(DarajaError):
+    """A request that moves money (or asks for a payment) was sent, and whether Daraja took it
+    is unknown: a timeout after sending, a gateway error, an answer we cannot read.
+
+    The client never repeats such a request (Daraja has no idempotency key). For a Reversal or
+    a B2C payment the caller asks Transaction Status, or waits for the result, before any
+    second attempt. ``operation`` names the call.
+    """
+
+    def __init__(self, message: str, operation: Operation | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+
+
+class PushOutcomeUnknown(OutcomeUnknown):
     """An STK push was sent but it is unknown whether Daraja accepted it.
 
     The client never repeats such a push: Daraja has no idempotency key and a second push is a
     second prompt. The caller waits for the callback or queries before pushing again.
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, Operation.STK_PUSH)

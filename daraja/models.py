@@ -77,3 +77,31 @@ class StkCallback:
     def known_code(self) -> ResultCode | None:
         """Return the named result code, or None for a code this package does not list."""
         return None if self.result_code is None else ResultCode.known(self.result_code)
+
+
+@dataclass(frozen=True, slots=True)
+class InitiatorAccepted:
+    """Daraja queued an initiator request (Transaction Status, Reversal, B2C); the result is
+    POSTed later to the ResultURL, matched by either conversation id."""
+
+    originator_conversation_id: str
+    conversation_id: str
+    response_code: str
+    response_description: str
+
+
+@dataclass(frozen=True, slots=True)
+class PullEntry:
+    """One transaction of the shortcode's statement, from Pull Transactions.
+
+    ``msisdn`` is as Daraja gives it (it may be masked or hashed); ``time`` is Nairobi time.
+    """
+
+    transaction_id: str
+    time: datetime | None
+    msisdn: str | None
+    sender: str | None
+    transaction_type: str | None
+    bill_reference: str | None
+    amount: int
+    organization_name: str | None

@@ -56,6 +56,8 @@ class FakeDaraja:
         self.token_answers: deque[Answer] = deque()
         self.push_answers: deque[Answer] = deque()
         self.query_answers: deque[Answer] = deque()
+        # Answers for any other path (C2B, Pull, initiator calls), queued per path.
+        self.answers: dict[str, deque[Answer]] = {}
         self.expires_in: Any = "3599"
         self.token_delay = 0.0
         self.answer_delay = 0.0  # before answering a push or query, to let callers overlap
@@ -122,7 +124,14 @@ class FakeDaraja:
             if self.query_answers:
                 return self._play(self.query_answers.popleft(), request)
             return query_answer("0")
+        queued = self.answers.get(path)
+        if queued:
+            return self._play(queued.popleft(), request)
         return httpx.Response(404)
+
+    def answer(self, path: str, *answers: Answer) -> None:
+        """Queue ``answers`` for the next requests to ``path``."""
+        self.answers.setdefault(path, deque()).extend(answers)
 
 
 class CallbackReceiver:

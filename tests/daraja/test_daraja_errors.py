@@ -94,3 +94,12 @@ def test_result_codes_match_the_design() -> None:
     }
     assert ResultCode.known(1032) is ResultCode.CANCELLED
     assert ResultCode.known(12345) is None
+
+
+def test_a_push_of_unknown_outcome_is_an_outcome_unknown_of_the_push() -> None:
+    from daraja.errors import OutcomeUnknown
+
+    error = PushOutcomeUnknown("x")
+    assert isinstance(error, OutcomeUnknown)
+    assert error.operation is Operation.STK_PUSH
+    assert OutcomeUnknown("y", Operation.REVERSAL).operation is Operation.REVERSAL
