@@ -57,6 +57,7 @@ from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
 from lipa.logs import redact_from_now_on
 from lipa.receipt_links import ReceiptLinks
+from lipa.refunds import RefundParts, refund_parts
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from lipa.whatsapp_channel import WhatsAppParts, whatsapp_parts
@@ -115,6 +116,7 @@ class Lipa:
     web_watch: PaymentWatch | None = None
     receipts: SqlReceiptTokens | None = None
     whatsapp: WhatsAppParts | None = None
+    refunds: RefundParts | None = None  # /refund, its buttons, /api/refunds, the sender
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -423,7 +425,18 @@ async def open_lipa(
                     ignore_origin=units.origin,
                 ),
             )
+        refunds = refund_parts(
+            settings,
+            units,
+            client,
+            public_base_url=public,
+            secret=secret,
+            staff=staff,
+            clock=clock,
+            listeners=[events] if events is not None else [],
+        )
         yield Lipa(
+            refunds=refunds,
             background=background,
             settings=settings,
             engine=engine,

@@ -23,6 +23,7 @@ from bot.application import build_application, feed_update
 from bot.handlers import CheckoutHandlers
 from bot.menus import register_command_menus
 from bot.notifier import TelegramSender
+from bot.refunds import RefundHandlers
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
@@ -32,9 +33,11 @@ from checkout.domain.summaries import OutboxBacklog
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
+from checkout.staff.refunds import RefundCommands
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
+from lipa.refunds import RefundParts
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
 from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
@@ -44,6 +47,7 @@ from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
+from webhook.refunds_api import RefundRoutes
 from webhook.telegram import TELEGRAM_PATH
 from webhook.ussd import UssdHandler
 from whatsapp.webhook import WhatsAppWebhook
@@ -148,6 +152,7 @@ class Service:
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
+                    *((lipa.refunds.sender.run_forever,) if lipa.refunds else ()),
                     *lipa.background,
                 ),
                 sources=source_check(settings),
@@ -240,6 +245,8 @@ class Service:
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
         ).install(application)
+        if lipa.refunds is not None:
+            refund_handlers(lipa, lipa.refunds).install(application)
         await application.start()
         self._stack.push_async_callback(application.stop)
         await register_command_menus(
@@ -272,6 +279,17 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         server_url=lipa.settings.public_base_url,
         web_base_url=web_base_url(lipa),
         whatsapp_number=whatsapp_number(lipa.settings),
+        refunds=RefundRoutes(lipa.refunds.desk) if lipa.refunds is not None else None,
+    )
+
+
+def refund_handlers(lipa: Lipa, refunds: RefundParts) -> RefundHandlers:
+    """``/refund`` and the refund buttons, for the staff, approvers and owners."""
+    languages = StaffLanguages(lipa.units, default=lipa.settings.default_language, clock=utc_now)
+    return RefundHandlers(
+        RefundCommands(refunds.desk, languages=languages),
+        refunds.staff_ids,
+        staff_chat_id=lipa.settings.staff_chat_id,
     )
 
 
