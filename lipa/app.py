@@ -33,6 +33,7 @@ from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.i18n.texts import set_business_contact
+from checkout.initiator.desk import InitiatorDesk
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
@@ -44,7 +45,9 @@ from checkout.payments.unit import SettlementListener
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
-from daraja import DarajaClient, DarajaConfig, Secret, build_http_client
+from checkout.till.credit import TillCredits
+from checkout.till.verify import VerifyService
+from daraja import DarajaClient, DarajaConfig, Initiator, Secret, build_http_client
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
     DEFAULT_CONSUMER_KEY,
@@ -55,9 +58,10 @@ from daraja.simulator.settings import (
 from daraja.url_rules import url_safe_secret
 from lipa.channels import StaffLogSender, staff_chat, telegram_enabled
 from lipa.gateway import DarajaGateway
+from lipa.initiator import DarajaInitiatorGateway, InitiatorUnset, initiator
 from lipa.logs import redact_from_now_on
 from lipa.receipt_links import ReceiptLinks
-from lipa.refunds import RefundParts, refund_parts
+from lipa.refunds import RefundParts, refund_initiator, refund_parts
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from lipa.whatsapp_channel import WhatsAppParts, whatsapp_parts
@@ -65,10 +69,12 @@ from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.notify import listen_forever
+from storage.repositories.initiator_requests import SqlInitiatorRequestStore
 from storage.repositories.receipts import SqlReceiptTokens
 from storage.unit_of_work import SqlUnits, unit_of_work_factory
 from web.live import PaymentWatch, WebNotices
 from webhook.events import EventWebhookSender
+from webhook.initiator import result_path, timeout_path, transaction_facts
 from webhook.metrics import LipaMetrics
 from webhook.mpesa import SourceCheck, callback_path
 
@@ -117,6 +123,10 @@ class Lipa:
     receipts: SqlReceiptTokens | None = None
     whatsapp: WhatsAppParts | None = None
     refunds: RefundParts | None = None  # /refund, its buttons, /api/refunds, the sender
+    # Initiator requests (Transaction Status) and "I already paid" / /verify.
+    initiators: InitiatorDesk | None = None
+    verify: VerifyService | None = None
+    till_credits: TillCredits | None = None
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -240,6 +250,49 @@ def source_check(
 def callback_url(settings: Settings, secret: str) -> str:
     """The URL Safaricom calls back, built from PUBLIC_BASE_URL and the secret."""
     return settings.public_base_url.rstrip("/") + callback_path(secret)
+
+
+def business_shortcodes(settings: Settings) -> frozenset[str]:
+    """The numbers the business's money is paid to: the shortcode and, for a till, its number."""
+    return frozenset(
+        code for code in (settings.mpesa_business_shortcode, settings.mpesa_party_b) if code
+    )
+
+
+def initiator_gateway(
+    settings: Settings,
+    client: DarajaClient,
+    public_base_url: str,
+    secret: str,
+    simulator: SimulatorServer | None,
+) -> DarajaInitiatorGateway:
+    """The gateway of Transaction Status requests, whose answers come to our result routes.
+
+    Without an initiator configured, it refuses every request with the reason (and says so
+    once in the log), so "I already paid" answers at once that codes cannot be checked.
+    """
+    base = public_base_url.rstrip("/")
+    try:
+        operator = initiator(settings, simulator_default=simulator_initiator(simulator))
+        unset = ""
+    except (InitiatorUnset, ValueError) as error:
+        operator = None
+        unset = str(error)
+        log.info("Transaction Status is off: %s", unset)
+    return DarajaInitiatorGateway(
+        client,
+        operator,
+        result_url=base + result_path(secret),
+        timeout_url=base + timeout_path(secret),
+        unset=unset,
+    )
+
+
+def simulator_initiator(simulator: SimulatorServer | None) -> Initiator | None:
+    """The in-process simulator's own test initiator (None: no simulator in this process)."""
+    if simulator is None:
+        return None
+    return None
 
 
 def sms_sender(
@@ -402,8 +455,27 @@ async def open_lipa(
             lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30),
         )
         plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
+        till_credits = TillCredits(
+            units,
+            clock=clock,
+            staff=staff,
+            listeners=listeners,
+            language=settings.default_language,
+            sms=settings.sms_enabled,
+        )
+        initiators = InitiatorDesk(SqlInitiatorRequestStore(session_factory(engine)), clock=clock)
+        verify = VerifyService(
+            initiators,
+            units,
+            till_credits,
+            initiator_gateway(settings, client, public, secret, simulator),
+            transaction_facts,
+            shortcodes=business_shortcodes(settings),
+            clock=clock,
+            staff=staff,
+        )
         conversations = ConversationService(
-            units, payments, flow_settings, clock=clock, plans=plans
+            units, payments, flow_settings, clock=clock, plans=plans, verify=verify
         )
         outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
         units.delivery = outbox  # commits hand the messages they queue to this sender
@@ -434,6 +506,7 @@ async def open_lipa(
             staff=staff,
             clock=clock,
             listeners=[events] if events is not None else [],
+            main_initiator=refund_initiator(settings, simulator_initiator(simulator)),
         )
         yield Lipa(
             refunds=refunds,
@@ -465,4 +538,7 @@ async def open_lipa(
             web_watch=web_watch,
             receipts=SqlReceiptTokens(session_factory(engine)),
             whatsapp=whatsapp,
+            initiators=initiators,
+            verify=verify,
+            till_credits=till_credits,
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from checkout.domain.records import StaffChat
 from checkout.domain.time import Clock
+from checkout.initiator.records import InitiatorAnswer
 from checkout.refunds.desk import RefundDesk
 from checkout.refunds.effects import RefundEffects
 from checkout.refunds.notices import RefundNotices
@@ -32,14 +33,11 @@ from daraja import DarajaClient, Secret
 from daraja.errors import DarajaError, OutcomeUnknown
 from daraja.initiator import Initiator
 from daraja.models import InitiatorAccepted
-from daraja.results import InitiatorResult
+from lipa.initiator import InitiatorUnset, initiator
 from lipa.settings import Settings, is_placeholder
+from webhook.initiator import result_path, timeout_path
 
 log = logging.getLogger(__name__)
-
-# The initiator routes' paths (Daraja POSTs Results and queue timeouts there).
-RESULT_PATH = "/hooks/result/{secret}"
-TIMEOUT_PATH = "/hooks/timeout/{secret}"
 
 
 def refund_rules(settings: Settings) -> RefundRules:
@@ -65,6 +63,16 @@ def _initiator(name: str | None, credential: object) -> Initiator | None:
     if not name or is_placeholder(name) or is_placeholder(secret):
         return None
     return Initiator(name.strip(), Secret(secret))
+
+
+def refund_initiator(settings: Settings, simulator_default: Initiator | None) -> Initiator | None:
+    """The statement work's initiator for reversals and status checks (None: not configured,
+    and refunds fail with that reason)."""
+    try:
+        return initiator(settings, simulator_default=simulator_default)
+    except (InitiatorUnset, ValueError) as error:
+        log.info("refunds cannot be sent by reversal: %s", error)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,17 +196,17 @@ async def _answer(call: Awaitable[InitiatorAccepted]) -> CallAnswer:
     )
 
 
-def refund_result(result: InitiatorResult, *, timed_out: bool = False) -> RefundResult:
-    """A parsed Result (or queue timeout) body as the refunds read it."""
+def refund_result(answer: InitiatorAnswer) -> RefundResult:
+    """A Result (or queue timeout) the result routes parsed, as the refunds read it."""
     return RefundResult(
-        originator_id=result.originator_conversation_id,
-        conversation_id=result.conversation_id,
-        result_code=result.result_code,
-        result_code_text=result.result_code_text,
-        description=result.result_desc,
-        transaction_id=result.transaction_id,
-        parameters=dict(result.parameters),
-        timed_out=timed_out,
+        originator_id=answer.originator_conversation_id,
+        conversation_id=answer.conversation_id,
+        result_code=answer.result_code,
+        result_code_text=answer.result_code_text,
+        description=answer.description,
+        transaction_id=answer.transaction_id,
+        parameters=dict(answer.parameters),
+        timed_out=answer.timed_out,
     )
 
 
@@ -211,9 +219,11 @@ class RefundParts:
     results: RefundResults
     staff_ids: frozenset[int]
 
-    async def take(self, result: InitiatorResult, *, timed_out: bool = False) -> Taken:
-        """Give a Result (or queue timeout) body to the refunds."""
-        return await self.results.take(refund_result(result, timed_out=timed_out))
+    async def take(self, answer: InitiatorAnswer) -> str | None:
+        """Give a Result (or queue timeout) to the refunds; what they made of it (None: no
+        refund's call), for the result routes' ``others``."""
+        taken = await self.results.take(refund_result(answer))
+        return None if taken is Taken.UNKNOWN else f"refund result {taken.value}"
 
 
 def refund_parts(
@@ -235,8 +245,8 @@ def refund_parts(
     gateway = DarajaRefundGateway(
         client,
         refund_initiators(settings, main_initiator),
-        result_url=base + RESULT_PATH.format(secret=secret),
-        timeout_url=base + TIMEOUT_PATH.format(secret=secret),
+        result_url=base + result_path(secret),
+        timeout_url=base + timeout_path(secret),
     )
     woken = asyncio.Event()
     desk = RefundDesk(

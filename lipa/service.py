@@ -13,9 +13,11 @@ import contextlib
 import functools
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from checkout.staff.verify import StaffVerify
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
@@ -45,6 +47,7 @@ from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
 from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.refunds_api import RefundRoutes
@@ -153,9 +156,11 @@ class Service:
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
                     *((lipa.refunds.sender.run_forever,) if lipa.refunds else ()),
+                    *initiator_workers(lipa),
                     *lipa.background,
                 ),
                 sources=source_check(settings),
+                initiator=initiator_routes(lipa),
                 limits=ClientLimits(
                     body_seconds=settings.body_read_seconds,
                     per_address=settings.max_connections_per_address,
@@ -229,17 +234,20 @@ class Service:
             raise ServiceError(f"could not reach Telegram: {error.message}") from error
         self._stack.push_async_callback(application.shutdown)
         StaffHandlers(
-            StaffDesk(
-                lipa.orders,
-                lipa.reports,
-                language=settings.default_language,
-                web_base_url=web_base_url(lipa),
-                text_customer=sms_text(lipa),
-                receipt_link=receipt_link(lipa),
-                whatsapp_number=whatsapp_number(settings),
-                business_name=settings.business_name,
-                languages=StaffLanguages(
-                    lipa.units, default=settings.default_language, clock=utc_now
+            staff_desk(
+                lipa,
+                StaffDesk(
+                    lipa.orders,
+                    lipa.reports,
+                    language=settings.default_language,
+                    web_base_url=web_base_url(lipa),
+                    text_customer=sms_text(lipa),
+                    receipt_link=receipt_link(lipa),
+                    whatsapp_number=whatsapp_number(settings),
+                    business_name=settings.business_name,
+                    languages=StaffLanguages(
+                        lipa.units, default=settings.default_language, clock=utc_now
+                    ),
                 ),
             ),
             settings.staff_user_ids,
@@ -262,6 +270,39 @@ class Service:
         """Stop everything started, in reverse order."""
         await self._stack.aclose()
         self.lipa = None
+
+
+def staff_desk(lipa: Lipa, desk: StaffDesk) -> StaffDesk | StaffVerify:
+    """The staff desk, with /verify and its buttons when codes can be checked."""
+    if lipa.verify is None:
+        return desk
+    settings = lipa.settings
+    return StaffVerify(
+        desk,
+        lipa.verify,
+        language=settings.default_language,
+        languages=StaffLanguages(lipa.units, default=settings.default_language, clock=utc_now),
+    )
+
+
+def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:
+    """The Result and QueueTimeOut routes of initiator requests (same secret and allowlist as
+    the STK callback)."""
+    if lipa.initiators is None:
+        return None
+    return InitiatorResultHandler(
+        lipa.initiators,
+        lipa.settlement.bodies,
+        lipa.callback_secret,
+        source_check(lipa.settings),
+        # Refunds' Reversal and B2C results, which the desk did not store.
+        others=(lipa.refunds.take,) if lipa.refunds is not None else (),
+    )
+
+
+def initiator_workers(lipa: Lipa) -> tuple[Callable[[], Awaitable[None]], ...]:
+    """The periodic pass that asks again what Daraja did not answer."""
+    return (lipa.initiators.run_forever,) if lipa.initiators is not None else ()
 
 
 def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     mpesa_callback_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mpesa_callback_trusted_header: str | None = None
     mpesa_confirm_with_query: bool | None = None
+    # The initiator of Transaction Status (and Reversal, B2C): an API operator of the shortcode
+    # and its SecurityCredential, given as generated on the portal or made from the password.
+    mpesa_initiator_name: str | None = None
+    mpesa_security_credential: SecretStr | None = None
+    mpesa_initiator_password: SecretStr | None = None
+    mpesa_certificate_path: str | None = None
 
     # --- reconciliation and delivery
     reconcile_after_seconds: float = Field(default=60.0, gt=0)

@@ -131,7 +131,9 @@ class PaymentRow(Base):
     chat_key: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2), default="en")
     amount: Mapped[int] = mapped_column(BigInteger)
-    phone: Mapped[str] = mapped_column(String(16))
+    # A till payment of a payer Lipa does not know keeps M-Pesa's MSISDN as given: masked,
+    # or a 64-character SHA-256 digest (0012 widened it from 16).
+    phone: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     merchant_request_id: Mapped[str | None] = mapped_column(String(64))
     checkout_request_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -150,6 +152,8 @@ class PaymentRow(Base):
     # Reconciliation: when to ask Daraja next about a pending payment, and how often we have.
     next_check_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     check_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # "stk" for a push Lipa sent, "till" for money paid to the till and credited (0012).
+    method: Mapped[str] = mapped_column(String(8), default="stk", server_default="stk")
 
 
 class PaymentEventRow(Base):
@@ -192,6 +196,47 @@ class CallbackBodyRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     checkout_request_id: Mapped[str | None] = mapped_column(String(64))
     replayed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+_UNMATCHED = text("state = 'unmatched'")
+
+
+class MpesaTransactionRow(Base):
+    """One M-Pesa transaction into the shortcode, once, and what became of it (0012).
+
+    A C2B confirmation, a statement line and a Transaction Status answer for the same
+    transaction id all land on this one row: the unique id is what credits it once.
+    """
+
+    __tablename__ = "mpesa_transactions"
+    __table_args__ = (
+        # The staff's queue: only the waiting rows are indexed.
+        Index(
+            "ix_mpesa_transactions_unmatched",
+            "id",
+            postgresql_where=_UNMATCHED,
+            sqlite_where=_UNMATCHED,
+        ),
+        Index("ix_mpesa_transactions_paid_at", "paid_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(String(32), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    paid_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    account: Mapped[str | None] = mapped_column(String(100))
+    msisdn: Mapped[str | None] = mapped_column(String(80))
+    payer_name: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    shortcode: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    order_reference: Mapped[str | None] = mapped_column(String(12))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("callback_bodies.id"))
 
 
 class ConversationRow(Base):
@@ -456,4 +501,33 @@ class RefundRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class InitiatorRequestRow(Base):
+    """A request to one of Daraja's initiator APIs (Transaction Status, Reversal, B2C).
+
+    Stored before it is sent; ``originator_conversation_id`` is ours, ``conversation_id`` and
+    ``daraja_originator_id`` are what Daraja gave its latest attempt (answers name either).
+    ``next_check_at`` is when the periodic pass looks at it again (None: nothing to do).
+    """
+
+    __tablename__ = "initiator_requests"
+    __table_args__ = (Index("ix_initiator_requests_due", "next_check_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    originator_conversation_id: Mapped[str] = mapped_column(String(64), unique=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    daraja_originator_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    command: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(32), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    context: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    asked_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    outcome: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())

@@ -24,6 +24,7 @@ from storage.repositories.push_limits import SqlPushLimitRepository
 from storage.repositories.pushes import SqlPushRequestRepository
 from storage.repositories.refunds import SqlRefundRepository
 from storage.repositories.reports import SqlReportRepository
+from storage.repositories.till import SqlTillRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 
 
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     plans: SqlPlanRepository
     push_limits: SqlPushLimitRepository
     refunds: SqlRefundRepository
+    till: SqlTillRepository
 
     def __init__(
         self,
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlanRepository(session)
         self.push_limits = SqlPushLimitRepository(session)
         self.refunds = SqlRefundRepository(session)
+        self.till = SqlTillRepository(session)
         self._before_commit = [self.audit.flush, self.callback_bodies.flush]
         self._after_commit = []
         for hook in self._hooks:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from checkout.payments.batching import Settler
 from webhook.api import API_PREFIX, OrdersApi
+from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits, client_limits_middleware
 from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware
 from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
@@ -50,6 +51,8 @@ class WebhookConfig:
     # Extra facts /healthz reports (e.g. that payments are simulated).
     health: Mapping[str, object] = field(default_factory=dict)
     limits: ClientLimits = field(default_factory=ClientLimits)
+    # The initiator APIs' Result and QueueTimeOut routes (Transaction Status, ...).
+    initiator: InitiatorResultHandler | None = None
 
 
 def create_app(config: WebhookConfig) -> web.Application:
@@ -71,6 +74,8 @@ def create_app(config: WebhookConfig) -> web.Application:
     app.router.add_get("/healthz", functools.partial(healthz, dict(config.health)))
     if config.ussd is not None:
         add_ussd_routes(app, config.ussd)
+    if config.initiator is not None:
+        config.initiator.install(app)
     if config.metrics is not None:
         app.router.add_get(METRICS_PATH, config.metrics.handle)
         app.middlewares.append(callback_middleware(config.metrics.metrics, CALLBACK_PATH))

@@ -95,6 +95,7 @@ from checkout.conversation.plan_steps import (
     plan_phone,
     plans,
 )
+from checkout.conversation.verify_steps import already_paid, ask_code_again, receive_code
 from checkout.domain.callbacks import (
     AMOUNT_OTHER,
     AMOUNT_PREFIX,
@@ -108,6 +109,7 @@ from checkout.domain.callbacks import (
     MENU_LANGUAGE,
     MENU_PAY,
     MENU_STATUS,
+    PAID_PREFIX,
     PAY,
     PHONE_SAVED,
     RETRY,
@@ -119,7 +121,7 @@ from checkout.domain.replies import Reply
 from checkout.i18n.texts import t
 
 # Steps whose question is answered by typing; in the others only the offered choices count.
-TEXT_STEPS: Final = frozenset({Step.ORDER, Step.AMOUNT, Step.PHONE})
+TEXT_STEPS: Final = frozenset({Step.ORDER, Step.AMOUNT, Step.PHONE, Step.CODE})
 
 
 # Where a customer who asked to switch language was, so the flow can carry on from there.
@@ -376,6 +378,7 @@ _PREFIXED: Final[Mapping[str, _Route]] = {
     AMOUNT_PREFIX: _Route(receive_amount, frozenset({Step.AMOUNT})),
     LANGUAGE_PREFIX: _Route(_choose_language),
     PLAN_PREFIX: _Route(plan_button),
+    PAID_PREFIX: _Route(already_paid),
 }
 
 
@@ -387,6 +390,7 @@ _ANSWERS: Final[Mapping[Step, Handler]] = {
     Step.CONFIRM: _reprompt,
     Step.LANGUAGE: _reprompt,
     Step.PLAN: _reprompt,
+    Step.CODE: receive_code,
 }
 
 
@@ -398,4 +402,5 @@ _QUESTIONS: Final[Mapping[Step, Handler]] = {
     Step.CONFIRM: confirm_again,
     Step.LANGUAGE: _ask_language,
     Step.PLAN: offer_again,
+    Step.CODE: ask_code_again,
 }

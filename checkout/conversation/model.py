@@ -150,6 +150,14 @@ class ActOnPlan:
     plan_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class VerifyPayment:
+    """ "I already paid": ask M-Pesa whether ``code`` paid ``order_reference`` (and credit it)."""
+
+    order_reference: str
+    code: str
+
+
 PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan
 Effect = (
     StartPayment
@@ -158,6 +166,7 @@ Effect = (
     | ReportStatus
     | ReportHistory
     | ReportOrderPaid
+    | VerifyPayment
     | PlanEffect
 )
 
@@ -175,6 +184,7 @@ class Step(StrEnum):
     PAYING = "paying"  # the push was requested; waiting for the outcome
     LANGUAGE = "language"  # asked to choose a language
     PLAN = "plan"  # shown a Buy-Now-Pay-Later offer to choose from
+    CODE = "code"  # "I already paid": asked for the M-Pesa code of the payment
 
 
 @dataclass(slots=True)

@@ -29,15 +29,20 @@ from checkout.conversation.model import (
     StartPayment,
     Step,
     Turn,
+    VerifyPayment,
 )
 from checkout.conversation.ports import ConversationUnitOfWorkFactory
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n import payment_messages as say
+from checkout.i18n.texts import t
 from checkout.payments.limits import PushRefused, sender_of
 from checkout.payments.ports import OrderRepository
 from checkout.payments.start import PaymentService
+from checkout.till.status import VerifyOutcome
+from checkout.till.verify import VerifyService
+from checkout.till.verify_views import customer_text
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +91,7 @@ class ConversationService:
         *,
         clock: Clock,
         plans: PlanDesk | None = None,
+        verify: VerifyService | None = None,
     ) -> None:
         self._units = units
         self._payments = payments
@@ -93,6 +99,8 @@ class ConversationService:
         self._clock = clock
         # Buy-Now-Pay-Later: offers, acceptance, /plans and the buttons on a plan.
         self._plans = plans
+        # "I already paid": codes checked with M-Pesa (None: no initiator configured).
+        self._verify = verify
         # One event at a time per chat in this process; the version check covers the rest.
         self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
             WeakValueDictionary()
@@ -152,9 +160,32 @@ class ConversationService:
             elif isinstance(effect, ReportOrderPaid):
                 last = await self._payments.last_paid(effect.order_reference)
                 replies.append(say.order_paid_reply(language, effect.order_reference, last))
+            elif isinstance(effect, VerifyPayment):
+                replies += await self._verify_code(customer, language, effect, at_once)
             elif isinstance(effect, PlanEffect) and self._plans is not None:
                 replies += await self._plans.handle(customer, language, effect, at_once=at_once)
         return Answer(replies, turn.state.step, language, refused)
+
+    async def _verify_code(
+        self, customer: Customer, language: Language, effect: VerifyPayment, at_once: bool
+    ) -> list[Reply]:
+        """Ask M-Pesa about the code (queued for the next pass on channels that cannot wait)."""
+        if self._verify is None:
+            return [Reply(t(language, "verify_off", code=effect.code))]
+        verified = await self._verify.ask_for_customer(
+            customer, language, effect.order_reference, effect.code, send_now=not at_once
+        )
+        if verified.outcome is VerifyOutcome.UNAVAILABLE and verified.request_id is not None:
+            return []  # given up at once: the request's handler has told the customer
+        balance = verified.order.balance if verified.order is not None else None
+        text = customer_text(
+            language,
+            verified.outcome,
+            code=effect.code,
+            order=effect.order_reference,
+            balance=balance,
+        )
+        return [Reply(text)]
 
     async def _step(
         self,

@@ -26,6 +26,7 @@ LANGUAGE_PREFIX: Final = "lang:"  # + "en" or "sw"
 AMOUNT_OTHER: Final = "amount_other"  # USSD: type an amount other than the balance
 BACK: Final = "back"  # one question back (USSD "0")
 HOME: Final = "home"  # the menu (USSD "00")
+PAID_PREFIX: Final = "paid:"  # + order reference: "I already paid" (type the M-Pesa code)
 
 
 def amount_data(amount: int) -> str:
@@ -36,3 +37,8 @@ def amount_data(amount: int) -> str:
 def language_data(language: Language) -> str:
     """Callback data of a language button."""
     return f"{LANGUAGE_PREFIX}{language}"
+
+
+def already_paid_data(order_reference: str) -> str:
+    """Callback data of the "I already paid" button under a payment of ``order_reference``."""
+    return f"{PAID_PREFIX}{order_reference}"

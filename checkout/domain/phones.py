@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from enum import StrEnum
 
 import phonenumbers
@@ -70,3 +72,48 @@ def display_phone(phone: str) -> str:
     """A number as Kenyans write it: ``254712345678`` → ``0712 345 678``; raises PhoneError."""
     national = normalise_phone(phone).removeprefix(str(_KENYA_CODE))
     return f"0{national[:3]} {national[3:6]} {national[6:]}"
+
+
+def _digest(phone: str) -> str:
+    return hashlib.sha256(phone.encode()).hexdigest()
+
+
+def msisdn_phone(msisdn: str | None) -> str | None:
+    """The normalised phone in M-Pesa's ``MSISDN`` when it gives the whole number, else None.
+
+    Daraja often masks it (``2547****149``) or sends a SHA-256 hex digest of ``2547XXXXXXXX``:
+    neither is a phone to text.
+    """
+    if not msisdn or "*" in msisdn or len(msisdn) == 64:
+        return None
+    try:
+        return normalise_phone(msisdn)
+    except PhoneError:
+        return None
+
+
+def msisdn_matches(msisdn: str | None, phone: str | None) -> bool:
+    """Whether M-Pesa's ``msisdn`` (full, masked or hashed) may be the number ``phone``.
+
+    A masked one matches when its visible digits agree and its length is the phone's (each
+    ``*`` one hidden digit; Daraja also writes ``2547 ***** 126`` with a run standing for
+    several, so a run of stars and spaces matches any digits in between). A 64-character
+    hex string is compared with the digest of the phone's ``2547XXXXXXXX`` form.
+    """
+    if not msisdn or not phone:
+        return False
+    text = msisdn.strip()
+    if len(text) == 64 and all(character in "0123456789abcdefABCDEF" for character in text):
+        return secrets.compare_digest(text.lower(), _digest(phone))
+    if "*" not in text:
+        full = msisdn_phone(text)
+        return full is not None and full == phone
+    compact = text.replace(" ", "")
+    if len(compact) == len(phone):
+        return all(m == "*" or m == p for m, p in zip(compact, phone, strict=True))
+    # A run of stars standing for several digits: the visible ends must agree.
+    head, _, tail = compact.partition("*")
+    tail = tail.lstrip("*")
+    if "*" in tail:
+        return False
+    return len(head) + len(tail) < len(phone) and phone.startswith(head) and phone.endswith(tail)

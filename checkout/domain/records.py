@@ -52,6 +52,13 @@ class PaymentStatus(StrEnum):
         return self is not PaymentStatus.PENDING
 
 
+class PaymentMethod(StrEnum):
+    """How the money of a payment came: an STK push Lipa sent, or paid to the till directly."""
+
+    STK = "stk"
+    TILL = "till"  # C2B: paid to the paybill or till outside the chat, credited by Lipa
+
+
 @dataclass(frozen=True, slots=True)
 class Order:
     """What a customer owes for one order."""
@@ -111,6 +118,7 @@ class Payment:
     transaction_date: datetime | None = None  # when M-Pesa says the money moved
     reported_amount: int | None = None  # the amount M-Pesa reported with the receipt
     result_code_text: str | None = None  # Daraja's code when it is not a number
+    method: PaymentMethod = PaymentMethod.STK
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from checkout.domain.callbacks import (
     MENU_PAY,
     MENU_STATUS,
     RETRY,
+    already_paid_data,
 )
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Button
@@ -39,3 +40,8 @@ def menu_buttons(
 def retry_button(language: Language) -> Button:
     """The "Try again" button the service attaches to failure messages."""
     return Button(t(language, "button_try_again"), RETRY)
+
+
+def already_paid_button(language: Language, order_reference: str) -> Button:
+    """ "I already paid": the customer types the M-Pesa code of a payment Lipa did not see."""
+    return Button(t(language, "button_already_paid"), already_paid_data(order_reference))

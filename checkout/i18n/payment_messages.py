@@ -17,7 +17,7 @@ from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
-from checkout.i18n.buttons import retry_button
+from checkout.i18n.buttons import already_paid_button, retry_button
 from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.
@@ -30,6 +30,11 @@ PROBLEM_TEXT: Final = {
     PushProblem.INVALID: "push_refused",
     PushProblem.MISCONFIGURED: "push_unavailable",
 }
+
+# Payments whose money may have reached the business another way: "I already paid" is offered.
+UNCONFIRMED: Final = frozenset(
+    {PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED}
+)
 
 # --- the customer: a payment settled ---------------------------------------------------------
 
@@ -72,9 +77,11 @@ def customer_reply(outcome: PaymentOutcome) -> Reply:
         order=payment.order_reference,
         phone=display_phone(payment.phone),
     )
+    # The money may have gone another way (the paybill itself): its code can be checked.
+    paid = (already_paid_button(language, payment.order_reference),)
     if outcome.next_step is NextStep.RETRY:
-        return Reply(text, buttons=((retry_button(language),),))
-    return Reply(text)
+        return Reply(text, buttons=((retry_button(language),), paid))
+    return Reply(text, buttons=(paid,))
 
 
 def receipt_reply(payment: Payment) -> Reply:
@@ -112,7 +119,8 @@ def push_sent_reply(payment: Payment) -> Reply:
         order=payment.order_reference,
         phone=display_phone(payment.phone),
     )
-    return Reply(text)
+    # A prompt that never shows (old SIMs, eSIMs) is often paid to the paybill instead.
+    return Reply(text, buttons=((already_paid_button(payment.language, payment.order_reference),),))
 
 
 def push_queued_reply(language: Language) -> Reply:
@@ -142,6 +150,9 @@ def status_reply(language: Language, payment: Payment | None) -> Reply:
     """``/status``: where the latest payment stands, or that there is none."""
     if payment is None:
         return Reply(texts.t(language, "status_none"))
+    if payment.status in UNCONFIRMED:
+        button = already_paid_button(language, payment.order_reference)
+        return Reply(status_text(language, payment), buttons=((button,),))
     return Reply(status_text(language, payment))
 
 

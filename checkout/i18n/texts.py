@@ -24,6 +24,7 @@ from checkout.i18n.plans import PLAN_EN, PLAN_SW
 from checkout.i18n.push_limits import LIMIT_EN, LIMIT_SW
 from checkout.i18n.staff_notices import NOTICE_EN, NOTICE_SW
 from checkout.i18n.ussd import USSD_EN, USSD_SW
+from checkout.i18n.verify import VERIFY_EN, VERIFY_SW
 
 OUTCOME_EXPIRED: Final = "outcome_expired"  # the payment expired: M-Pesa never answered
 OUTCOME_FAILED: Final = "outcome_failed"  # any result code without its own text
@@ -427,8 +428,8 @@ _SW: Final[Mapping[str, str]] = {
 # The USSD and SMS wording, the staff's notices, Buy-Now-Pay-Later and push-limit texts live
 # in their own modules; every lookup sees them.
 TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
-    "en": {**_EN, **USSD_EN, **NOTICE_EN, **PLAN_EN, **LIMIT_EN},
-    "sw": {**_SW, **USSD_SW, **NOTICE_SW, **PLAN_SW, **LIMIT_SW},
+    "en": {**_EN, **USSD_EN, **NOTICE_EN, **PLAN_EN, **LIMIT_EN, **VERIFY_EN},
+    "sw": {**_SW, **USSD_SW, **NOTICE_SW, **PLAN_SW, **LIMIT_SW, **VERIFY_SW},
 }
 
 # How staff read a channel's name: proper names, the same in every language.

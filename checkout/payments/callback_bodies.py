@@ -76,6 +76,25 @@ class CallbackBodies:
         log.warning("callback body %s kept %s: %s", body_id, status.value, reason)
         return body_id
 
+    async def keep(
+        self,
+        received: ReceivedBody,
+        *,
+        status: BodyStatus,
+        note: str | None = None,
+        checkout_request_id: str | None = None,
+    ) -> int:
+        """Store a body that was taken (no alert): every body a route receives is kept."""
+        async with self._units() as unit:
+            body_id = await unit.callback_bodies.add(
+                received,
+                status=status,
+                note=None if note is None else note[:MAX_REASON_LENGTH],
+                checkout_request_id=checkout_request_id,
+            )
+            await unit.commit()
+        return body_id
+
     async def get(self, body_id: int) -> KeptBody | None:
         """The kept body with this id, or None."""
         async with self._units() as unit:

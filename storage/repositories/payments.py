@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.domain.records import Channel, Language, Payment, PaymentStatus
+from checkout.domain.records import Channel, Language, Payment, PaymentMethod, PaymentStatus
 from checkout.payments.ports import NewPayment, ReceiptDetails, Settlement
 from storage.models import OrderRow, PaymentRow, PushRequestRow
 
@@ -54,6 +54,7 @@ def to_payment(row: PaymentRow | Row[Any], order_reference: str) -> Payment:
         transaction_date=row.transaction_date,
         reported_amount=row.reported_amount,
         result_code_text=row.result_code_text,
+        method=PaymentMethod(row.method),
     )
 
 

@@ -152,15 +152,15 @@ class TestOfferAfterNoBalance:
     async def test_an_eligible_customer_gets_pay_later_under_the_no_balance_message(
         self, shop: Shop
     ) -> None:
-        assert await self._fail(shop, 1) == ["retry", PAY_LATER]
+        assert await self._fail(shop, 1) == ["retry", f"paid:{ORDER}", PAY_LATER]
 
     async def test_an_ineligible_customer_gets_only_try_again(self, uow: UowFactory) -> None:
         shop = await with_order(uow, make_shop(uow, rules=STRICT))
-        assert await self._fail(shop, 1) == ["retry"]
+        assert await self._fail(shop, 1) == ["retry", f"paid:{ORDER}"]
 
     @pytest.mark.parametrize("code", [1032, 1037, 2001])
     async def test_other_failures_offer_no_plan(self, shop: Shop, code: int) -> None:
-        assert await self._fail(shop, code) == ["retry"]
+        assert await self._fail(shop, code) == ["retry", f"paid:{ORDER}"]
 
     async def test_pay_later_under_the_failure_offers_a_plan_for_the_whole_balance(
         self, shop: Shop

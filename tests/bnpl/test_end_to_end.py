@@ -73,7 +73,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     await telegram.user_presses_button(CUSTOMER, "pay")
     failure = await chat.expect("Not paid")
     assert "Fuliza" in failure.text
-    assert failure.callback_data == ["retry", "plan:later"]
+    assert failure.callback_data == ["retry", "paid:WW-1042", "plan:later"]
 
     # The offer, for the number that just failed; the customer pays from another one.
     chat.since_now()

@@ -140,7 +140,10 @@ class TestReconciling:
         assert await world.status(payment_id) is PaymentStatus.EXPIRED
         messages = await world.outbox()
         assert [m["chat"] for m in messages] == ["42", "-100"]
-        assert messages[0]["buttons"] == [[{"label": "Try again", "data": "retry"}]]
+        assert messages[0]["buttons"] == [
+            [{"label": "Try again", "data": "retry"}],
+            [{"label": "I already paid", "data": "paid:WW-1042"}],
+        ]
         assert "EXPIRED" in messages[1]["text"]
 
     async def test_daraja_down_keeps_the_payment_pending_and_retries(self, world: World) -> None:

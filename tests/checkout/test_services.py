@@ -252,7 +252,10 @@ class TestSettling:
         await shop.settlement.settle(failed("ws_CO_1", code), source="callback")
         message = (await shop.outbox())[0]
         assert words in message["text"].lower()
-        assert message["buttons"] == [[{"label": "Try again", "data": "retry"}]]
+        assert message["buttons"] == [
+            [{"label": "Try again", "data": "retry"}],
+            [{"label": "I already paid", "data": "paid:WW-1042"}],
+        ]
         async with shop.uow() as unit:
             payment = await unit.payments.get(1)
         assert payment is not None

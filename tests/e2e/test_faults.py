@@ -320,7 +320,8 @@ class TestDarajaOutages:
         await wait_until_settled_and_sent(service)
         assert (await statuses(service))[paying_phone(3)] is PaymentStatus.EXPIRED
         (message,) = telegram.sent_to(FIRST_CHAT)
-        assert message.callback_data == ["retry"]
+        assert message.callback_data[0] == "retry"
+        assert message.callback_data[1].startswith("paid:")
 
     async def test_queries_failing_while_daraja_is_down_resume_when_it_returns(
         self,

@@ -75,7 +75,7 @@ async def test_each_failure_gives_its_reason_and_a_try_again_button(
     await telegram.user_presses_button(CUSTOMER, "pay")
     outcome = await telegram.wait_for_message_to(CUSTOMER, "Not paid", timeout=10)
     assert words.lower() in outcome.text.lower()
-    assert outcome.callback_data == ["retry"]
+    assert outcome.callback_data == ["retry", "paid:WW-1042"]
 
 
 async def test_a_locked_subscriber_is_asked_to_wait_a_minute(

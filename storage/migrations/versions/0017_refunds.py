@@ -1,7 +1,7 @@
 """refunds: refund requests of paid payments, approved by a second staff user, sent once
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0013 (merged verify14; the coordinator renumbers)
 Create Date: 2026-12-04 05:10:00
 
 A refund is stored before anyone approves it and before Daraja is called. Its state only moves
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

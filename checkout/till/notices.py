@@ -1,0 +1,81 @@
+"""The messages a till credit queues: the customer's and the staff's, in the crediting transaction.
+
+Every one has a dedupe key made of the transaction id, so a second delivery of the same
+transaction (confirmation twice, confirmation and statement) queues none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checkout.domain.records import Channel, Order, StaffChat
+from checkout.domain.replies import Reply, reply_to_payload
+from checkout.domain.time import Clock
+from checkout.i18n import till as say
+from checkout.payments.unit import UnitOfWork
+from checkout.till.ports import PayerChat
+from checkout.till.records import TillPayment
+
+# Channels a customer can be written to about a till payment (the web page reads its own).
+REACHABLE = frozenset({Channel.TELEGRAM, Channel.WHATSAPP, Channel.USSD, Channel.DEMO})
+
+
+class TillNotices:
+    """Queues the customer's and the staff's messages about till transactions."""
+
+    def __init__(self, *, clock: Clock, staff: StaffChat | None) -> None:
+        self._clock = clock
+        self._staff = staff
+
+    async def credited(
+        self,
+        unit: UnitOfWork,
+        payment: TillPayment,
+        order: Order,
+        chat: PayerChat | None,
+        *,
+        how: str,
+        by: str | None = None,
+    ) -> None:
+        """A transaction was credited to ``order``: the payer (when reachable), the staff."""
+        code = payment.transaction_id
+        if chat is not None and chat.channel in REACHABLE:
+            text = say.customer_credited(chat.language, payment, order)
+            await unit.outbox.add(
+                channel=chat.channel,
+                chat_key=chat.chat_key,
+                payload=reply_to_payload(Reply(text)),
+                now=self._clock(),
+                dedupe_key=f"till:{code}:customer",
+            )
+        if self._staff is not None:
+            text = say.staff_credited(self._staff.language, payment, order, how, by)
+            await self._staff_notice(unit, text, f"till:{code}:staff")
+
+    async def queued(self, unit: UnitOfWork, payment: TillPayment) -> None:
+        """A transaction nobody could match waits in the staff's queue."""
+        if self._staff is not None:
+            text = say.staff_queued(self._staff.language, payment)
+            await self._staff_notice(unit, text, f"till:{payment.transaction_id}:queued")
+
+    async def not_ours(self, unit: UnitOfWork, payment: TillPayment, by: str) -> None:
+        """Someone marked a queued transaction not ours."""
+        if self._staff is not None:
+            text = say.staff_not_ours(self._staff.language, payment, by)
+            await self._staff_notice(unit, text, f"till:{payment.transaction_id}:not_ours")
+
+    async def staff_line(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
+        """A line for the staff (the daily statement line)."""
+        await self._staff_notice(unit, text, dedupe_key)
+
+    async def _staff_notice(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
+        if self._staff is None:
+            return
+        payload: dict[str, Any] = {**reply_to_payload(Reply(text)), "digest": True}
+        await unit.outbox.add(
+            channel=self._staff.channel,
+            chat_key=self._staff.chat_key,
+            payload=payload,
+            now=self._clock(),
+            dedupe_key=dedupe_key,
+        )

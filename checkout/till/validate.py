@@ -1,0 +1,41 @@
+"""C2B validation: whether to accept a payment to the till before the money moves.
+
+Safaricom asks only when it has enabled external validation for the shortcode, and must be
+answered within seconds. A payment is never refused for its amount (more than an order's
+balance is still the customer's money for the business); an account number that names no
+order is refused only when the business asked for that (``MPESA_C2B_REJECT_UNKNOWN_ACCOUNTS``):
+customers type account numbers with typos, and a refused payment is a lost sale.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from checkout.domain.references import parse_order_reference
+from checkout.payments.unit import UnitOfWorkFactory
+
+
+class Verdict(StrEnum):
+    """The answer to a validation request."""
+
+    ACCEPT = "accept"
+    UNKNOWN_ACCOUNT = "unknown_account"  # answered with C2B00012 (invalid account number)
+
+
+class TillValidation:
+    """Decides C2B validation requests."""
+
+    def __init__(self, units: UnitOfWorkFactory, *, reject_unknown_accounts: bool) -> None:
+        self._units = units
+        self._reject_unknown_accounts = reject_unknown_accounts
+
+    async def decide(self, account: str | None, amount: int) -> Verdict:
+        """Accept, unless unknown accounts are refused and ``account`` names no order."""
+        if not self._reject_unknown_accounts:
+            return Verdict.ACCEPT
+        reference = parse_order_reference(account or "")
+        if reference is None:
+            return Verdict.UNKNOWN_ACCOUNT
+        async with self._units() as unit:
+            order = await unit.orders.get(reference)
+        return Verdict.ACCEPT if order is not None else Verdict.UNKNOWN_ACCOUNT

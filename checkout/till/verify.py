@@ -1,0 +1,386 @@
+"""Checking a transaction code with M-Pesa: the customer's "I already paid" and the staff's /verify.
+
+A customer names an order and types the code from their M-Pesa SMS. Lipa refuses at once a
+code it has counted already; otherwise it asks Transaction Status (through the initiator desk:
+stored first, asked again if the answer times out or never comes). When M-Pesa answers, the
+code is credited to the order only if the money reached this business's shortcode, completed,
+for at least the order's balance, and the code is still not counted anywhere: then
+:meth:`TillCredits.record` credits it once and tells the customer and the staff. Otherwise
+the customer is told why in plain words (and the staff, when money may be theirs to sort out).
+
+A staff user's ``/verify <code> [order]`` asks the same question and shows M-Pesa's answer
+(amount, payer name, time, status) with "Credit to order …" buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from checkout.domain.records import Channel, Customer, Language, Order, Payment, StaffChat
+from checkout.domain.references import parse_order_reference
+from checkout.domain.replies import Reply, reply_to_payload
+from checkout.domain.time import Clock
+from checkout.i18n.texts import t
+from checkout.initiator.desk import InitiatorDesk
+from checkout.initiator.ports import InitiatorGateway
+from checkout.initiator.records import (
+    CommandID,
+    InitiatorAccepted,
+    InitiatorAnswer,
+    InitiatorRequest,
+    NewInitiatorRequest,
+)
+from checkout.till.credit import CreditOutcome, TillCredits
+from checkout.till.ports import TillUnitOfWorkFactory
+from checkout.till.records import LedgerEntry, LedgerSource, TillPayment
+from checkout.till.status import TransactionFacts, VerifyOutcome
+from checkout.till.verify_views import customer_text, staff_reason, staff_report
+
+log = logging.getLogger(__name__)
+
+CUSTOMER: Final = "verify_customer"  # the purpose of a customer's "I already paid"
+STAFF: Final = "verify_staff"  # the purpose of a staff user's /verify
+# Outcomes after which the staff are told of a customer's code (money may be theirs to sort).
+_TELL_STAFF: Final = frozenset(
+    {VerifyOutcome.TOO_SMALL, VerifyOutcome.ORDER_PAID, VerifyOutcome.NO_SUCH_ORDER}
+)
+
+FactsReader = Callable[[InitiatorAnswer], TransactionFacts]
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """What asking (or crediting) did: the outcome, and the request it concerns if any."""
+
+    outcome: VerifyOutcome
+    code: str
+    request_id: int | None = None
+    facts: TransactionFacts | None = None
+    order: Order | None = None
+
+
+def decide(
+    facts: TransactionFacts,
+    order: Order | None,
+    *,
+    shortcodes: Collection[str],
+    known: bool,
+) -> VerifyOutcome:
+    """Whether a customer's code pays ``order``: CREDITED (to be credited), or why not."""
+    if not facts.found:
+        return VerifyOutcome.NOT_FOUND
+    if not facts.completed:
+        return VerifyOutcome.NOT_COMPLETED
+    if facts.credit_shortcode not in shortcodes:
+        return VerifyOutcome.OTHER_SHORTCODE
+    if known:
+        return VerifyOutcome.ALREADY_USED
+    if order is None:
+        return VerifyOutcome.NO_SUCH_ORDER
+    if order.is_fully_paid:
+        return VerifyOutcome.ORDER_PAID
+    if facts.amount is None or facts.amount < order.balance:
+        return VerifyOutcome.TOO_SMALL
+    return VerifyOutcome.CREDITED
+
+
+def till_payment(code: str, facts: TransactionFacts) -> TillPayment:
+    """The transaction as the ledger keeps it."""
+    return TillPayment(
+        transaction_id=code,
+        amount=facts.amount or 0,
+        paid_at=facts.finalised_at,
+        msisdn=facts.debit_phone,
+        payer_name=facts.payer_name,
+        shortcode=facts.credit_shortcode,
+    )
+
+
+class VerifyService:
+    """Asks M-Pesa about transaction codes and credits the ones that pay an order.
+
+    ``shortcodes``: the numbers money to this business is paid to (the paybill, the till).
+    ``facts`` reads a Transaction Status answer (the adapter's parser). Registers itself with
+    ``desk`` for both purposes.
+    """
+
+    def __init__(
+        self,
+        desk: InitiatorDesk,
+        units: TillUnitOfWorkFactory,
+        credits: TillCredits,
+        gateway: InitiatorGateway,
+        facts: FactsReader,
+        *,
+        shortcodes: Collection[str],
+        clock: Clock,
+        staff: StaffChat | None = None,
+    ) -> None:
+        self._desk = desk
+        self._units = units
+        self._credits = credits
+        self._gateway = gateway
+        self._facts = facts
+        self._shortcodes = frozenset(code for code in shortcodes if code)
+        self._clock = clock
+        self._staff = staff
+        desk.register(CUSTOMER, self)
+        desk.register(STAFF, self)
+
+    # --- asking
+
+    async def ask_for_customer(
+        self,
+        customer: Customer,
+        language: Language,
+        order_reference: str,
+        code: str,
+        *,
+        send_now: bool = True,
+    ) -> Verified:
+        """A customer's code for an order: refused at once if it cannot pay it, else asked."""
+        async with self._units() as unit:
+            order = await unit.orders.get(order_reference)
+        if order is None:
+            return Verified(VerifyOutcome.NO_SUCH_ORDER, code)
+        if order.is_fully_paid:
+            return Verified(VerifyOutcome.ORDER_PAID, code, order=order)
+        if await self._credits.known(code) is not None:
+            return Verified(VerifyOutcome.ALREADY_USED, code, order=order)
+        if any(request.purpose == CUSTOMER for request in await self._desk.store.waiting_for(code)):
+            return Verified(VerifyOutcome.ALREADY_CHECKING, code, order=order)
+        context = {
+            "order": order.reference,
+            "channel": customer.channel.value,
+            "chat": customer.chat_key,
+            "language": language,
+        }
+        asked = await self._desk.ask(
+            NewInitiatorRequest(CommandID.TRANSACTION_STATUS, code, CUSTOMER, context),
+            send_now=send_now,
+        )
+        if asked.gave_up:
+            # Its handler has told the customer already (:meth:`gave_up`).
+            return Verified(VerifyOutcome.UNAVAILABLE, code, asked.request.id, order=order)
+        return Verified(VerifyOutcome.CHECKING, code, asked.request.id, order=order)
+
+    async def ask_for_staff(
+        self,
+        code: str,
+        *,
+        chat: tuple[Channel, str],
+        language: Language,
+        user: str | None,
+        order_reference: str | None = None,
+    ) -> Verified:
+        """A staff user's /verify: ask M-Pesa; the answer goes to ``chat`` with buttons."""
+        context: dict[str, Any] = {
+            "channel": chat[0].value,
+            "chat": chat[1],
+            "language": language,
+            "user": user,
+        }
+        if order_reference is not None:
+            context["order"] = order_reference
+        asked = await self._desk.ask(
+            NewInitiatorRequest(CommandID.TRANSACTION_STATUS, code, STAFF, context)
+        )
+        if asked.gave_up:
+            return Verified(VerifyOutcome.UNAVAILABLE, code, asked.request.id)
+        return Verified(VerifyOutcome.CHECKING, code, asked.request.id)
+
+    async def credit_for_staff(self, request_id: int, order_reference: str, *, by: str) -> Verified:
+        """A staff user's "Credit to order …": credit the code M-Pesa reported to the order.
+
+        Refused when M-Pesa's answer is gone, says the money did not reach this business, or
+        the code is counted already; the staff's judgement stands for the amount.
+        """
+        request = await self._desk.store.get(request_id)
+        if request is None or request.answer is None:
+            return Verified(VerifyOutcome.UNAVAILABLE, request.subject if request else "-")
+        code = request.subject
+        facts = self._facts(request.answer)
+        reference = parse_order_reference(order_reference)
+        async with self._units() as unit:
+            order = await unit.orders.get(reference) if reference else None
+        outcome = decide(
+            facts,
+            order,
+            shortcodes=self._shortcodes,
+            known=await self._credits.known(code) is not None,
+        )
+        if outcome is VerifyOutcome.TOO_SMALL:
+            outcome = VerifyOutcome.CREDITED  # the staff may credit part of a balance
+        if outcome is not VerifyOutcome.CREDITED or order is None:
+            return Verified(outcome, code, request_id, facts, order)
+        result = await self._credits.record(
+            till_payment(code, facts),
+            source=LedgerSource.STATUS,
+            order_reference=order.reference,
+            by=by,
+        )
+        return Verified(_credited(result.outcome), code, request_id, facts, result.order or order)
+
+    # --- the initiator desk's handler
+
+    async def send(self, request: InitiatorRequest) -> InitiatorAccepted:
+        """Ask Transaction Status about the request's code (again, after a timeout)."""
+        return await self._gateway.transaction_status(
+            request.subject, originator_conversation_id=request.originator_conversation_id
+        )
+
+    def subject_of(self, answer: InitiatorAnswer) -> str | None:
+        """The code a Transaction Status answer is about."""
+        facts = self._facts(answer)
+        return facts.receipt if facts.found else None
+
+    async def answered(self, request: InitiatorRequest, answer: InitiatorAnswer) -> str:
+        """M-Pesa answered: credit the customer's order or say why not; show the staff."""
+        facts = self._facts(answer)
+        if request.purpose == STAFF:
+            await self._report_to_staff(request, facts)
+            return VerifyOutcome.REPORTED.value
+        return (await self._settle_customer(request, facts)).value
+
+    async def gave_up(self, request: InitiatorRequest, reason: str) -> str:
+        """M-Pesa could not be asked, or never answered: say so; nothing is credited."""
+        context = request.context
+        code = request.subject
+        language = _language(context)
+        if request.purpose == STAFF:
+            text = t(language, "staff_verify_unavailable", code=code, reason=reason)
+            await self._tell(context, Reply(text), f"verify:{request.id}")
+            return VerifyOutcome.UNAVAILABLE.value
+        order = str(context.get("order", ""))
+        text = customer_text(language, VerifyOutcome.UNAVAILABLE, code=code, order=order)
+        await self._tell(context, Reply(text), f"verify:{request.id}")
+        if self._staff is not None:
+            staff = t(
+                self._staff.language,
+                "staff_verify_customer_unanswered",
+                code=code,
+                order=order,
+                reason=reason,
+            )
+            await self._tell_staff(staff, f"verify:{request.id}:staff")
+        return VerifyOutcome.UNAVAILABLE.value
+
+    async def _settle_customer(
+        self, request: InitiatorRequest, facts: TransactionFacts
+    ) -> VerifyOutcome:
+        context = request.context
+        code = request.subject
+        reference = str(context.get("order", ""))
+        async with self._units() as unit:
+            order = await unit.orders.get(reference)
+        known = await self._credits.known(code)
+        if _credited_here(known, request, reference):
+            # Run again after an interruption: the credit was made (and told) the first time.
+            return VerifyOutcome.CREDITED
+        outcome = decide(facts, order, shortcodes=self._shortcodes, known=known is not None)
+        if outcome is VerifyOutcome.CREDITED and order is not None:
+            result = await self._credits.record(
+                till_payment(code, facts),
+                source=LedgerSource.STATUS,
+                order_reference=order.reference,
+                customer=_customer(context),
+            )
+            outcome = _credited(result.outcome)
+            if outcome is VerifyOutcome.CREDITED:
+                log.info("code %s credited to order %s (I already paid)", code, reference)
+                return outcome
+        language = _language(context)
+        balance = order.balance if order is not None else None
+        text = customer_text(
+            language, outcome, code=code, order=reference, amount=facts.amount, balance=balance
+        )
+        await self._tell(context, Reply(text), f"verify:{request.id}")
+        if outcome in _TELL_STAFF and self._staff is not None:
+            reason = staff_reason(self._staff.language, outcome, code=code, order=reference)
+            staff = t(
+                self._staff.language,
+                "staff_verify_customer_refused",
+                code=code,
+                order=reference,
+                reason=reason,
+            )
+            await self._tell_staff(staff, f"verify:{request.id}:staff")
+        log.info("code %s not credited to order %s: %s", code, reference, outcome.value)
+        return outcome
+
+    async def _report_to_staff(self, request: InitiatorRequest, facts: TransactionFacts) -> None:
+        context = request.context
+        code = request.subject
+        orders = [str(context["order"])] if context.get("order") else []
+        reply = staff_report(
+            _language(context),
+            code,
+            facts,
+            ours=facts.credit_shortcode in self._shortcodes,
+            known=await self._credits.known(code),
+            request_id=request.id,
+            orders=orders,
+        )
+        await self._tell(context, reply, f"verify:{request.id}")
+
+    async def _tell(self, context: Mapping[str, Any], reply: Reply, dedupe_key: str) -> None:
+        """Queue ``reply`` to the chat in ``context`` (once per ``dedupe_key``)."""
+        customer = _customer(context)
+        if customer is None:
+            return
+        async with self._units() as unit:
+            await unit.outbox.add(
+                channel=customer[0],
+                chat_key=customer[1],
+                payload=reply_to_payload(reply),
+                now=self._clock(),
+                dedupe_key=dedupe_key,
+            )
+            await unit.commit()
+
+    async def _tell_staff(self, text: str, dedupe_key: str) -> None:
+        if self._staff is None:
+            return
+        async with self._units() as unit:
+            await unit.outbox.add(
+                channel=self._staff.channel,
+                chat_key=self._staff.chat_key,
+                payload=reply_to_payload(Reply(text)),
+                now=self._clock(),
+                dedupe_key=dedupe_key,
+            )
+            await unit.commit()
+
+
+def _credited(outcome: CreditOutcome) -> VerifyOutcome:
+    if outcome in (CreditOutcome.CREDITED, CreditOutcome.MATCHED):
+        return VerifyOutcome.CREDITED
+    if outcome is CreditOutcome.NO_SUCH_ORDER:
+        return VerifyOutcome.NO_SUCH_ORDER
+    return VerifyOutcome.ALREADY_USED
+
+
+def _credited_here(
+    known: LedgerEntry | Payment | None, request: InitiatorRequest, reference: str
+) -> bool:
+    """Whether ``known`` is this request's own credit (made before an interruption)."""
+    return (
+        isinstance(known, LedgerEntry)
+        and known.source is LedgerSource.STATUS
+        and known.order_reference == reference
+        and known.recorded_at >= request.asked_at
+    )
+
+
+def _customer(context: Mapping[str, Any]) -> tuple[Channel, str] | None:
+    try:
+        return Channel(str(context["channel"])), str(context["chat"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _language(context: Mapping[str, Any]) -> Language:
+    return "sw" if context.get("language") == "sw" else "en"
