@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
-from typing import Final
+from typing import Final, Protocol
 
 from telegram import Bot, InputFile, Update
 from telegram.constants import MessageLimit
@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     filters,
@@ -39,6 +40,7 @@ from checkout.staff.commands import (
     StaffRequest,
     TextAnswer,
 )
+from checkout.staff.verify import StaffPress
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +78,24 @@ def caption(text: str) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class StaffCommands(Protocol):
+    """What the handlers need of the staff desk (:class:`StaffDesk`, or one that adds commands
+    and buttons, like :class:`checkout.staff.verify.StaffVerify`)."""
+
+    @property
+    def commands(self) -> frozenset[str]: ...
+
+    async def handle(self, request: StaffRequest) -> StaffAnswer: ...
+
+    def say(self, key: str, **params: object) -> str: ...
+
+
 class StaffHandlers:
     """Routes staff commands from staff users to the :class:`StaffDesk` and sends its answers."""
 
     def __init__(
         self,
-        desk: StaffDesk,
+        desk: StaffDesk | StaffCommands,
         staff_user_ids: Collection[int],
         *,
         staff_chat_id: int | None = None,
@@ -106,6 +120,36 @@ class StaffHandlers:
             ),
             group=STAFF_GROUP,
         )
+        prefixes = getattr(self._desk, "button_prefixes", ())
+        if prefixes:
+            pattern = "^(" + "|".join(prefix.replace(":", r"\:") for prefix in prefixes) + ")"
+            application.add_handler(
+                CallbackQueryHandler(self.on_button, pattern=pattern), group=STAFF_GROUP
+            )
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A staff user's press of a staff button; anyone else's goes on to the customer flow."""
+        query = update.callback_query
+        user = update.effective_user
+        chat = update.effective_chat
+        # A desk with buttons has ``press`` (see checkout.staff.verify.StaffVerify).
+        press = getattr(self._desk, "press", None)
+        if query is None or query.data is None or user is None or chat is None:
+            return
+        if user.id not in self._staff_user_ids or press is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        with log_fields(conversation=f"telegram:{chat.id}", command="button"):
+            try:
+                answer = await press(StaffPress(query.data, user.id, chat.id))
+                if answer is not None:
+                    await self.send(context.bot, chat.id, answer)
+            except Exception:
+                log.exception("staff button %s failed", query.data.partition(":")[0])
+                with contextlib.suppress(TelegramError):
+                    await context.bot.send_message(chat.id, self._desk.say("failed"))
+        raise ApplicationHandlerStop
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Run one staff command and send its answer; the customer flow never sees it."""
@@ -124,6 +168,7 @@ class StaffHandlers:
                         argument.strip(),
                         context.bot.username,
                         user_id=user.id if user is not None else None,
+                        chat_id=chat.id,
                     )
                 )
                 await self.send(context.bot, chat.id, answer)

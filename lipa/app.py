@@ -48,6 +48,7 @@ from checkout.staff.reports import ReportService
 from checkout.till.credit import TillCredits
 from checkout.till.verify import VerifyService
 from daraja import DarajaClient, DarajaConfig, Initiator, Secret, build_http_client
+from daraja.simulator.keys import simulator_keys
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import (
     DEFAULT_CONSUMER_KEY,
@@ -289,10 +290,14 @@ def initiator_gateway(
 
 
 def simulator_initiator(simulator: SimulatorServer | None) -> Initiator | None:
-    """The in-process simulator's own test initiator (None: no simulator in this process)."""
+    """The in-process simulator's own test initiator (None: no simulator in this process):
+    its operator's name and password, encrypted with the certificate it serves."""
     if simulator is None:
         return None
-    return None
+    settings = simulator.daraja.settings
+    return Initiator.from_password(
+        settings.initiator_name, settings.initiator_password, simulator_keys().certificate_pem
+    )
 
 
 def sms_sender(

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from checkout.staff.verify import StaffVerify
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
@@ -36,6 +35,7 @@ from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
 from checkout.staff.refunds import RefundCommands
+from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on

@@ -80,8 +80,11 @@ def transaction_facts(answer: InitiatorAnswer) -> TransactionFacts:
         reference=answer.reference,
     )
     if not answer.succeeded:
+        # A code in letters (R000002: no such transaction) is kept in the words staff read.
+        text = answer.result_code_text
+        description = f"{text} {answer.description}" if text else answer.description
         return TransactionFacts(
-            found=False, result_code=answer.result_code, result_description=answer.description
+            found=False, result_code=answer.result_code, result_description=description
         )
     details = transaction_status_details(result)
     _, credit_name = _split_name(details.credit_party)

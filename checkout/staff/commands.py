@@ -96,6 +96,7 @@ class StaffRequest:
     argument: str
     bot_username: str
     user_id: int | None = None
+    chat_id: int | None = None  # where it was typed (answers that come later go there)
 
 
 @dataclass(frozen=True, slots=True)

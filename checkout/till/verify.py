@@ -49,6 +49,14 @@ _TELL_STAFF: Final = frozenset(
 )
 
 FactsReader = Callable[[InitiatorAnswer], TransactionFacts]
+# Daraja's result code when it refuses our initiator or its credential.
+INITIATOR_INVALID: Final = 2001
+
+
+def answer_reason(facts: TransactionFacts) -> str:
+    """M-Pesa's own words for an answer that is not the transaction, for the staff."""
+    code = "-" if facts.result_code is None else str(facts.result_code)
+    return f"{code} {facts.result_description}".strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,7 @@ class Verified:
     request_id: int | None = None
     facts: TransactionFacts | None = None
     order: Order | None = None
+    reason: str | None = None  # why M-Pesa could not be asked (UNAVAILABLE)
 
 
 def decide(
@@ -188,8 +197,9 @@ class VerifyService:
         asked = await self._desk.ask(
             NewInitiatorRequest(CommandID.TRANSACTION_STATUS, code, STAFF, context)
         )
-        if asked.gave_up:
-            return Verified(VerifyOutcome.UNAVAILABLE, code, asked.request.id)
+        if asked.gave_up and asked.refused is not None:
+            reason = asked.refused.detail
+            return Verified(VerifyOutcome.UNAVAILABLE, code, asked.request.id, reason=reason)
         return Verified(VerifyOutcome.CHECKING, code, asked.request.id)
 
     async def credit_for_staff(self, request_id: int, order_reference: str, *, by: str) -> Verified:
@@ -251,8 +261,9 @@ class VerifyService:
         code = request.subject
         language = _language(context)
         if request.purpose == STAFF:
-            text = t(language, "staff_verify_unavailable", code=code, reason=reason)
-            await self._tell(context, Reply(text), f"verify:{request.id}")
+            if request.attempts > 0:  # at the first ask, /verify's own answer says why
+                text = t(language, "staff_verify_unavailable", code=code, reason=reason)
+                await self._tell(context, Reply(text), f"verify:{request.id}")
             return VerifyOutcome.UNAVAILABLE.value
         order = str(context.get("order", ""))
         text = customer_text(language, VerifyOutcome.UNAVAILABLE, code=code, order=order)
@@ -276,6 +287,10 @@ class VerifyService:
         reference = str(context.get("order", ""))
         async with self._units() as unit:
             order = await unit.orders.get(reference)
+        if facts.result_code == INITIATOR_INVALID:
+            # Our setup, not the customer's code: nothing is known of the money yet.
+            await self.gave_up(request, answer_reason(facts))
+            return VerifyOutcome.UNAVAILABLE
         known = await self._credits.known(code)
         if _credited_here(known, request, reference):
             # Run again after an interruption: the credit was made (and told) the first time.

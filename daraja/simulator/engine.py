@@ -15,7 +15,7 @@ import random
 import string
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -26,8 +26,13 @@ import aiohttp
 from daraja.error_codes import ErrorCode
 from daraja.result_codes import ResultCode
 from daraja.signing import NAIROBI
+from daraja.simulator.c2b import C2BSimulator
+from daraja.simulator.delivery import Courier
 from daraja.simulator.faults import Endpoint, Fault, FaultPlan
+from daraja.simulator.initiator import InitiatorSimulator
+from daraja.simulator.ledger import Ledger
 from daraja.simulator.phones import LOCKED_PHONES, PHONE_RESULTS, result_description
+from daraja.simulator.pull import PullSimulator
 from daraja.simulator.rules import Rejection, invalid, read_push, read_query
 from daraja.simulator.settings import PendingStyle, SimulatorSettings
 
@@ -84,6 +89,7 @@ class Counters:
     push_requests: int = 0
     pushes_accepted: int = 0
     query_requests: int = 0
+    other_requests: dict[str, int] = field(default_factory=dict)  # by Endpoint, beyond STK
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +162,20 @@ class SimulatedDaraja:
         self._sequence = itertools.count(1)
         # Ids, receipts and item order need variety, not secrecy; a seed makes them repeatable.
         self._rng = random.Random(self.settings.seed)  # noqa: S311
+        # Beyond STK Push: one ledger, read and written by C2B, the initiator calls and Pull.
+        self.ledger = Ledger(self._rng)
+        self.courier = Courier()
+        parts = (self.settings, self.ledger)
+        self.c2b = C2BSimulator(*parts, self.courier, now=now, rng=self._rng)
+        self.initiator = InitiatorSimulator(*parts, self.courier, now=now, rng=self._rng)
+        self.pull = PullSimulator(*parts, now=now, rng=self._rng)
 
     # Lifecycle -------------------------------------------------------------------------------
 
     def attach(self, session: aiohttp.ClientSession) -> None:
         """Start delivering callbacks through ``session``."""
         self._session = session
+        self.courier.attach(session)
         # Fresh primitives: a server may be started again, on another event loop.
         self.stopping = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -173,6 +187,7 @@ class SimulatedDaraja:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.courier.close()
         self._session = None
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -191,8 +206,11 @@ class SimulatedDaraja:
             self.counters.token_requests += 1
         elif endpoint is Endpoint.STK_PUSH:
             self.counters.push_requests += 1
-        else:
+        elif endpoint is Endpoint.STK_QUERY:
             self.counters.query_requests += 1
+        else:
+            others = self.counters.other_requests
+            others[endpoint] = others.get(endpoint, 0) + 1
         return self.faults.take(endpoint)
 
     # Ids -----------------------------------------------------------------------------------
@@ -388,8 +406,17 @@ class SimulatedDaraja:
         prompt.result_desc = result_description(result_code)
         prompt.settled_at = self._now()
         if result_code == ResultCode.PAID:
-            alphabet = string.ascii_uppercase + string.digits
-            prompt.receipt_number = "".join(self._rng.choices(alphabet, k=10))
+            # Every success is a transaction of the shortcode, with a realistic receipt.
+            prompt.receipt_number = self.ledger.new_receipt(prompt.settled_at)
+            self.ledger.record_stk(
+                prompt.receipt_number,
+                prompt.settled_at,
+                shortcode=prompt.shortcode,
+                phone=prompt.phone,
+                amount=prompt.amount,
+                reference=prompt.reference,
+                organisation=self.settings.organisation_name,
+            )
         if self._open_by_phone.get(prompt.phone) == checkout_request_id:
             del self._open_by_phone[prompt.phone]
         body = self._callback_body(prompt, result_code)

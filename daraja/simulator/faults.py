@@ -12,6 +12,13 @@ class Endpoint(StrEnum):
     TOKEN = "token"
     STK_PUSH = "stk_push"
     STK_QUERY = "stk_query"
+    C2B_REGISTER = "c2b_register"
+    C2B_SIMULATE = "c2b_simulate"
+    TRANSACTION_STATUS = "transaction_status"
+    REVERSAL = "reversal"
+    B2C = "b2c"
+    PULL_REGISTER = "pull_register"
+    PULL_QUERY = "pull_query"
 
 
 class Fault(StrEnum):
@@ -23,6 +30,12 @@ class Fault(StrEnum):
     ACCEPT_THEN_HANG = "accept_then_hang"  # a push is processed, but the answer never comes
 
 
+# Where a request may be carried out while its answer is lost (ACCEPT_THEN_HANG).
+ACCEPTING_ENDPOINTS = frozenset(
+    {Endpoint.STK_PUSH, Endpoint.C2B_SIMULATE, Endpoint.REVERSAL, Endpoint.B2C}
+)
+
+
 class FaultPlan:
     """Faults queued per endpoint, each used by one request, or one fault for every request."""
 
@@ -32,8 +45,10 @@ class FaultPlan:
 
     def add(self, endpoint: Endpoint, fault: Fault, times: int | None = 1) -> None:
         """Make the next ``times`` requests to ``endpoint`` fail with ``fault`` (None: all)."""
-        if fault is Fault.ACCEPT_THEN_HANG and endpoint is not Endpoint.STK_PUSH:
-            raise ValueError("accept_then_hang applies to stk_push only")
+        if fault is Fault.ACCEPT_THEN_HANG and endpoint not in ACCEPTING_ENDPOINTS:
+            raise ValueError(
+                "accept_then_hang applies to stk_push and the requests that move money only"
+            )
         if times is None:
             self._always[endpoint] = fault
         else:

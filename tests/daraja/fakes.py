@@ -167,3 +167,49 @@ class CallbackReceiver:
         """Return the next callback's Content-Type and body, waiting at most 3 seconds."""
         async with asyncio.timeout(3):
             return await self.received.get()
+
+
+class HookReceiver:
+    """Lipa's side of C2B and the initiator calls, on a real socket: records every POST to
+    ``/hooks/<kind>/<secret>`` and answers from ``answers[kind]`` (after ``delays[kind]``)."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, asyncio.Queue[Any]] = {}
+        self.answers: dict[str, Any] = {}
+        self.delays: dict[str, float] = {}
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    def queue(self, kind: str) -> asyncio.Queue[Any]:
+        """The bodies POSTed to ``kind``, as JSON."""
+        return self.received.setdefault(kind, asyncio.Queue())
+
+    def url(self, kind: str) -> str:
+        """The URL of ``kind`` (c2b-confirm, c2b-validate, result, timeout...)."""
+        return f"{self.base}/hooks/{kind}/s3cret"
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"]
+        self.queue(kind).put_nowait(json.loads(await request.read()))
+        if kind in self.delays:
+            await asyncio.sleep(self.delays[kind])
+        return web.json_response(self.answers.get(kind, {"ResultCode": 0, "ResultDesc": "ok"}))
+
+    async def start(self) -> None:
+        """Listen on a free port."""
+        app = web.Application()
+        app.router.add_post("/hooks/{kind}/{secret}", self._hook)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def next(self, kind: str, seconds: float = 3.0) -> Any:
+        """The next body POSTed to ``kind``, waiting at most ``seconds``."""
+        async with asyncio.timeout(seconds):
+            return await self.queue(kind).get()

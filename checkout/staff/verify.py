@@ -1,0 +1,117 @@
+"""Staff ``/verify <code> [order]`` and its "Credit to order …" buttons, on top of the staff desk.
+
+``/verify`` asks M-Pesa (Transaction Status) what it knows of a code; the answer comes to the
+chat where it was typed, with the amount, the payer's name as M-Pesa gives it, the time, the
+status and a button per order to credit it to. Pressing one credits the code once (the till
+ledger refuses a second time) and says what happened. Every other command goes to the desk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checkout.domain.records import Channel, Language
+from checkout.domain.references import parse_order_reference
+from checkout.i18n.texts import t
+from checkout.staff.commands import StaffAnswer, StaffDesk, StaffRequest, TextAnswer
+from checkout.staff.languages import StaffLanguages
+from checkout.till.status import VerifyOutcome, parse_code
+from checkout.till.verify import VerifyService
+from checkout.till.verify_views import CREDIT_PREFIX, parse_credit_data, staff_reason
+
+VERIFY = "verify"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPress:
+    """A staff user pressed a button carrying ``data`` in ``chat_id``."""
+
+    data: str
+    user_id: int
+    chat_id: int
+
+
+class StaffVerify:
+    """The staff desk with ``/verify`` and its buttons."""
+
+    # Buttons whose data starts with one of these are the staff's (the adapter routes them).
+    button_prefixes = (CREDIT_PREFIX,)
+
+    def __init__(
+        self,
+        desk: StaffDesk,
+        verify: VerifyService,
+        *,
+        language: Language,
+        languages: StaffLanguages | None = None,
+    ) -> None:
+        self._desk = desk
+        self._verify = verify
+        self._language: Language = language
+        self._languages = languages
+
+    @property
+    def commands(self) -> frozenset[str]:
+        """The desk's commands and ``verify``."""
+        return self._desk.commands | {VERIFY}
+
+    def say(self, key: str, **params: object) -> str:
+        return self._desk.say(key, **params)
+
+    async def handle(self, request: StaffRequest) -> StaffAnswer:
+        """``/verify`` here; every other command at the desk."""
+        if request.name != VERIFY:
+            return await self._desk.handle(request)
+        language = await self._language_of(request.user_id)
+        words = request.argument.split()
+        if not words or len(words) > 2 or request.chat_id is None:
+            return TextAnswer(t(language, "staff_verify_usage"))
+        code = parse_code(words[0])
+        if code is None:
+            return TextAnswer(t(language, "staff_verify_invalid", text=words[0][:20]))
+        order = parse_order_reference(words[1]) if len(words) > 1 else None
+        if len(words) > 1 and order is None:
+            return TextAnswer(t(language, "staff_verify_usage"))
+        asked = await self._verify.ask_for_staff(
+            code,
+            chat=(Channel.TELEGRAM, str(request.chat_id)),
+            language=language,
+            user=None if request.user_id is None else str(request.user_id),
+            order_reference=order,
+        )
+        if asked.outcome is not VerifyOutcome.CHECKING:
+            # Given up at once: the request's handler is saying why in this chat.
+            reason = asked.reason or "-"
+            return TextAnswer(t(language, "staff_verify_unavailable", code=code, reason=reason))
+        return TextAnswer(t(language, "staff_verify_checking", code=code))
+
+    async def press(self, press: StaffPress) -> StaffAnswer | None:
+        """A "Credit to order …" press: credit the code and say what happened (None: not ours)."""
+        pressed = parse_credit_data(press.data)
+        if pressed is None:
+            return None
+        language = await self._language_of(press.user_id)
+        request_id, order = pressed
+        done = await self._verify.credit_for_staff(request_id, order, by=str(press.user_id))
+        if done.outcome is VerifyOutcome.CREDITED:
+            amount = done.facts.amount if done.facts is not None else None
+            return TextAnswer(
+                t(
+                    language,
+                    "staff_verify_credited",
+                    code=done.code,
+                    amount=amount or 0,
+                    order=order,
+                )
+            )
+        if done.outcome is VerifyOutcome.UNAVAILABLE:
+            return TextAnswer(t(language, "staff_verify_expired", code=done.code))
+        reason = staff_reason(language, done.outcome, code=done.code, order=order)
+        return TextAnswer(
+            t(language, "staff_verify_not_credited", code=done.code, order=order, reason=reason)
+        )
+
+    async def _language_of(self, user_id: int | None) -> Language:
+        if self._languages is not None and user_id is not None:
+            return await self._languages.of(user_id)
+        return self._language
