@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from checkout.refunds.ports import CallAnswer, CallOutcome
+from tests.e2e.conftest import sqlite_url, start_service, telegram
+
+__all__ = ["RecordingGateway", "sqlite_url", "start_service", "telegram"]
 
 
 @dataclass
