@@ -61,6 +61,7 @@ class RefundFailure(StrEnum):
     NOT_SET_UP = "not_set_up"  # no initiator configured: refunds cannot be sent at all
     REFUSED = "refused"  # Daraja refused it for another reason (its description kept)
     UNANSWERED = "unanswered"  # Daraja never said what became of it; staff must check
+    TIMED_OUT = "timed_out"  # Daraja dropped it from its queue unrun: nothing went out
 
 
 class RefundOutcome(StrEnum):

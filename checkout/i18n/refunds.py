@@ -102,6 +102,10 @@ _EN: Final[Mapping[str, str]] = {
     "why_not_set_up": "no M-Pesa initiator is configured (MPESA_INITIATOR_NAME).",
     "why_refused": "M-Pesa refused it (code {code}: {description}).",
     "why_unanswered": "M-Pesa never answered; check the org portal before asking again.",
+    "why_timed_out": (
+        "M-Pesa dropped the request from its queue without running it, so nothing was sent. "
+        "Ask for the refund again."
+    ),
     "state_requested": "waiting for approval",
     "state_approved": "approved",
     "state_rejected": "rejected",
@@ -202,6 +206,10 @@ _SW: Final[Mapping[str, str]] = {
     "why_not_set_up": "hakuna initiator wa M-Pesa aliyewekwa (MPESA_INITIATOR_NAME).",
     "why_refused": "M-Pesa imeukataa (msimbo {code}: {description}).",
     "why_unanswered": "M-Pesa haikujibu; kagua org portal kabla ya kuomba tena.",
+    "why_timed_out": (
+        "M-Pesa iliondoa ombi kwenye foleni yake bila kulitekeleza, kwa hivyo hakuna "
+        "kilichotumwa. Omba urejeshaji tena."
+    ),
     "state_requested": "unasubiri idhini",
     "state_approved": "umeidhinishwa",
     "state_rejected": "umekataliwa",

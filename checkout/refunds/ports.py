@@ -148,9 +148,15 @@ class RefundRepository(Protocol):
         ...
 
     async def schedule_check(
-        self, refund_id: int, *, at: datetime | None, conversation_id: str | None = None
+        self,
+        refund_id: int,
+        *,
+        at: datetime | None,
+        conversation_id: str | None = None,
+        code: str | None = None,
     ) -> None:
-        """Ask about a sent refund at ``at`` (None: stop asking); count the ask made."""
+        """Ask about a sent refund at ``at`` (None: stop asking); with ``conversation_id``,
+        count the ask made; ``code``: the latest code Daraja gave (a queue timeout's)."""
         ...
 
     async def next_due_at(self) -> datetime | None:

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # Result parameters that name the transaction of the money going back, by call.
 _TRANSACTION_KEYS = ("TransactionReceipt", "ReceiptNo", "TransactionID")
+# Kept as the refund's latest code when Daraja dropped its call from the queue.
+QUEUE_TIMEOUT = "queue_timeout"
 # A reversal's result names the payment it reversed.
 _ORIGINAL_KEYS = ("OriginalTransactionID", "OriginalTransID")
 
@@ -49,6 +51,7 @@ class RefundResults:
         b2c_available: bool,
         on_requeued: Callable[[], None] | None = None,
     ) -> None:
+        """``on_requeued`` wakes the sender: a refund goes out by B2C, or is to be asked about."""
         self._units = units
         self._effects = effects
         self._clock = clock
@@ -68,7 +71,8 @@ class RefundResults:
                 return Taken.UNKNOWN
             taken = await self._apply(unit, refund, result)
             await unit.commit()
-        if taken is Taken.RETRY_B2C and self._on_requeued is not None:
+        wake = taken is Taken.RETRY_B2C or (taken is Taken.CHECKING and result.timed_out)
+        if wake and self._on_requeued is not None:
             self._on_requeued()
         return taken
 
@@ -80,7 +84,7 @@ class RefundResults:
         if result.timed_out:
             # Daraja dropped the call from its queue: ask what became of it, never resend.
             log.warning("refund %s: queue timeout; asking Transaction Status", refund.id)
-            await unit.refunds.schedule_check(refund.id, at=self._clock())
+            await unit.refunds.schedule_check(refund.id, at=self._clock(), code=QUEUE_TIMEOUT)
             return Taken.CHECKING
         if answers_check:
             return await self._status_answer(unit, refund, result)
@@ -123,16 +127,27 @@ class RefundResults:
             return Taken.FAILED if done is not None else Taken.DUPLICATE
         status = str(result.parameters.get("TransactionStatus") or "").lower()
         receipt = _text(result, ("ReceiptNo",))
-        if status == "completed" and receipt and receipt != refund.receipt:
+        if "reversed" in status or (
+            status == "completed" and receipt and receipt != refund.receipt
+        ):
             done = await self._effects.complete(
                 unit, refund, transaction_id=receipt, code="0", description=result.description
             )
             return Taken.COMPLETED if done is not None else Taken.DUPLICATE
-        if "reversed" in status:
-            done = await self._effects.complete(
-                unit, refund, transaction_id=receipt, code="0", description=result.description
+        if (
+            refund.method is RefundMethod.REVERSAL
+            and receipt == refund.receipt
+            and refund.result_code == QUEUE_TIMEOUT
+        ):
+            # Dropped from Daraja's queue and the payment stands unreversed: it never ran.
+            done = await self._effects.fail(
+                unit,
+                refund,
+                failure=RefundFailure.TIMED_OUT,
+                code=result.code,
+                description=f"{refund.receipt} is {status or 'not reversed'}",
             )
-            return Taken.COMPLETED if done is not None else Taken.DUPLICATE
+            return Taken.FAILED if done is not None else Taken.DUPLICATE
         return Taken.CHECKING
 
 

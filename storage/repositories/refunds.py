@@ -446,10 +446,17 @@ class SqlRefundRepository:
         return sorted((to_refund(row) for row in rows), key=lambda refund: refund.id)
 
     async def schedule_check(
-        self, refund_id: int, *, at: datetime | None, conversation_id: str | None = None
+        self,
+        refund_id: int,
+        *,
+        at: datetime | None,
+        conversation_id: str | None = None,
+        code: str | None = None,
     ) -> None:
         """Ask about a sent refund at ``at`` (None: no more); an ask's id kept, and counted."""
         values: dict[str, Any] = {"next_check_at": at}
+        if code is not None:
+            values["result_code"] = code[:32]
         if conversation_id is not None:
             values["check_conversation_id"] = conversation_id
             values["status_checks"] = RefundRow.status_checks + 1

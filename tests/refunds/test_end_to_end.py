@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from checkout.domain.records import OrderStatus
 from checkout.domain.refunds import RefundState
-from daraja.simulator.settings import DEFAULT_B2C_SHORTCODE
+from daraja.simulator.ledger import Kind
+from daraja.simulator.settings import DEFAULT_B2C_SHORTCODE, SimulatorSettings
 from lipa.service import Service
 from lipa_testing import FakeTelegram
 from storage.models import PaymentRow
@@ -110,3 +111,57 @@ async def test_a_part_refund_goes_back_by_b2c_and_leaves_a_balance(
     assert view.order is not None
     assert view.order.balance == 500
     assert view.order.status is OrderStatus.PARTLY_PAID
+
+
+async def test_a_queue_timeout_is_asked_about_and_never_sent_again(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start(telegram, start_service, sqlite_url)
+    receipt = await paid_receipt(telegram, service)
+    assert service.lipa is not None
+    assert service.lipa.simulator is not None
+    simulator = service.lipa.simulator.daraja
+    simulator.initiator.time_out_next()
+    await telegram.user_sends_command(ASKER, "refund", receipt, chat_id=STAFF_CHAT)
+    await telegram.wait_for_message_to(STAFF_CHAT, "must approve it", timeout=10)
+    await telegram.user_presses_button(APPROVER, "refund:approve:1", chat_id=STAFF_CHAT)
+    failed = await telegram.wait_for_message_to(STAFF_CHAT, "failed", timeout=20)
+    assert "dropped the request from its queue" in failed.text
+    # The requester and the approver are told in private too.
+    await telegram.wait_for_message_to(ASKER, "dropped the request", timeout=10)
+    await telegram.wait_for_message_to(APPROVER, "dropped the request", timeout=10)
+    assert [t for t in simulator.ledger.all() if t.kind is Kind.REVERSAL] == []
+    assert service.lipa.refunds is not None
+    view = await service.lipa.refunds.desk.get(1)
+    assert view is not None
+    assert view.refund.attempts == 1
+    assert view.order is not None
+    assert view.order.status is OrderStatus.PAID
+
+
+async def test_too_little_b2c_float_fails_with_the_reason(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    settings = service_settings(
+        telegram,
+        sqlite_url,
+        mode="polling",
+        staff_user_ids=[ASKER, APPROVER],
+        mpesa_b2c_shortcode=DEFAULT_B2C_SHORTCODE,
+    )
+    service = await start_service(
+        settings,
+        simulator=SimulatorSettings(
+            callback_delay=0.2, seed=7, b2c_float={DEFAULT_B2C_SHORTCODE: 100}
+        ),
+    )
+    receipt = await paid_receipt(telegram, service)
+    await telegram.user_sends_command(
+        ASKER, "refund", f"{receipt} 500 wrong size", chat_id=STAFF_CHAT
+    )
+    await telegram.wait_for_message_to(STAFF_CHAT, "must approve it", timeout=10)
+    await telegram.user_presses_button(APPROVER, "refund:approve:1", chat_id=STAFF_CHAT)
+    failed = await telegram.wait_for_message_to(STAFF_CHAT, "failed", timeout=20)
+    assert "too little money" in failed.text
+    assert "staff user 7001" in failed.text
+    assert "staff user 7002" in failed.text
