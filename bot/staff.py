@@ -15,7 +15,7 @@ import logging
 from collections.abc import Collection
 from typing import Final, Protocol
 
-from telegram import Bot, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -40,7 +40,7 @@ from checkout.staff.commands import (
     StaffRequest,
     TextAnswer,
 )
-from checkout.staff.verify import StaffPress
+from checkout.staff.unmatched import ButtonsAnswer
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ def caption(text: str) -> str:
 
 
 class StaffCommands(Protocol):
-    """What the handlers need of the staff desk (:class:`StaffDesk`, or one that adds commands
-    and buttons, like :class:`checkout.staff.verify.StaffVerify`)."""
+    """What the handlers need of the staff desk: :class:`StaffDesk`, or one that adds commands
+    around it (:class:`checkout.staff.verify.StaffVerify`)."""
 
     @property
     def commands(self) -> frozenset[str]: ...
@@ -120,35 +120,33 @@ class StaffHandlers:
             ),
             group=STAFF_GROUP,
         )
-        prefixes = getattr(self._desk, "button_prefixes", ())
-        if prefixes:
-            pattern = "^(" + "|".join(prefix.replace(":", r"\:") for prefix in prefixes) + ")"
-            application.add_handler(
-                CallbackQueryHandler(self.on_button, pattern=pattern), group=STAFF_GROUP
-            )
+        # Staff answers' buttons (/unmatched's) carry the command they stand for.
+        application.add_handler(
+            CallbackQueryHandler(self.on_button, pattern=r"^/", block=True),
+            group=STAFF_GROUP,
+        )
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A staff user's press of a staff button; anyone else's goes on to the customer flow."""
+        """A staff answer's button: run the command it carries, as if typed by its presser."""
         query = update.callback_query
         user = update.effective_user
-        chat = update.effective_chat
-        # A desk with buttons has ``press`` (see checkout.staff.verify.StaffVerify).
-        press = getattr(self._desk, "press", None)
-        if query is None or query.data is None or user is None or chat is None:
-            return
-        if user.id not in self._staff_user_ids or press is None:
-            return
+        if query is None or user is None or user.id not in self._staff_user_ids:
+            return  # not a staff button, or not staff: the customer flow's to answer
         with contextlib.suppress(TelegramError):
             await query.answer()
-        with log_fields(conversation=f"telegram:{chat.id}", command="button"):
+        head, _, argument = (query.data or "").partition(" ")
+        name = head.lstrip("/")
+        chat = update.effective_chat
+        if chat is None or name not in self._desk.commands:
+            raise ApplicationHandlerStop
+        request = StaffRequest(
+            name, argument.strip(), context.bot.username, user_id=user.id, chat_id=chat.id
+        )
+        with log_fields(conversation=f"telegram:{chat.id}", command=name):
             try:
-                answer = await press(StaffPress(query.data, user.id, chat.id))
-                if answer is not None:
-                    await self.send(context.bot, chat.id, answer)
+                await self.send(context.bot, chat.id, await self._desk.handle(request))
             except Exception:
-                log.exception("staff button %s failed", query.data.partition(":")[0])
-                with contextlib.suppress(TelegramError):
-                    await context.bot.send_message(chat.id, self._desk.say("failed"))
+                log.exception("staff button /%s failed", name)
         raise ApplicationHandlerStop
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,6 +187,14 @@ class StaffHandlers:
         if isinstance(answer, TextAnswer):
             for chunk in split_text(answer.text):
                 await bot.send_message(chat_id, chunk, **wait)
+        elif isinstance(answer, ButtonsAnswer):
+            for part in answer.messages:
+                keyboard = [
+                    [InlineKeyboardButton(label, callback_data=data)]
+                    for label, data in part.buttons
+                ]
+                markup = InlineKeyboardMarkup(keyboard) if keyboard else None
+                await bot.send_message(chat_id, part.text, reply_markup=markup, **wait)
         elif isinstance(answer, QrAnswer):
             if answer.title:
                 image = await asyncio.to_thread(

@@ -33,7 +33,7 @@ from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.i18n.texts import set_business_contact
-from checkout.initiator.desk import InitiatorDesk
+from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
@@ -46,6 +46,8 @@ from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.staff.reports import ReportService
 from checkout.till.credit import TillCredits
+from checkout.till.daily import DailyLine
+from checkout.till.validate import TillValidation
 from checkout.till.verify import VerifyService
 from daraja import DarajaClient, DarajaConfig, Initiator, Secret, build_http_client
 from daraja.simulator.keys import simulator_keys
@@ -114,6 +116,10 @@ class Lipa:
     ussd: UssdService
     plans: PlanDesk
     collector: InstallmentCollector
+    till: TillCredits
+    validation: TillValidation
+    daily: DailyLine
+    daraja: DarajaClient
     simulator: SimulatorServer | None = None
     # Extra background work this database needs (PostgreSQL: listening for other processes).
     background: tuple[Callable[[], Awaitable[None]], ...] = ()
@@ -127,7 +133,7 @@ class Lipa:
     # Initiator requests (Transaction Status) and "I already paid" / /verify.
     initiators: InitiatorDesk | None = None
     verify: VerifyService | None = None
-    till_credits: TillCredits | None = None
+    initiator_unset: str | None = None  # why Transaction Status cannot be asked (None: it can)
 
 
 def daraja_config(settings: Settings) -> DarajaConfig:
@@ -269,8 +275,8 @@ def initiator_gateway(
 ) -> DarajaInitiatorGateway:
     """The gateway of Transaction Status requests, whose answers come to our result routes.
 
-    Without an initiator configured, it refuses every request with the reason (and says so
-    once in the log), so "I already paid" answers at once that codes cannot be checked.
+    Without an initiator configured, it refuses every request with the reason (``unset``), so
+    "I already paid" answers at once that codes cannot be checked.
     """
     base = public_base_url.rstrip("/")
     try:
@@ -279,7 +285,8 @@ def initiator_gateway(
     except (InitiatorUnset, ValueError) as error:
         operator = None
         unset = str(error)
-        log.info("Transaction Status is off: %s", unset)
+        # Said by `lipa serve` once it has started (other commands do not ask M-Pesa).
+        log.debug("Transaction Status is off: %s", unset)
     return DarajaInitiatorGateway(
         client,
         operator,
@@ -327,11 +334,13 @@ async def open_lipa(
     public_base_url: str | None = None,
     metrics: LipaMetrics | None = None,
     text_mark: str = "",
+    initiator_policy: InitiatorPolicy | None = None,
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
 
     ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
     them to the Telegram request layer first, made them). ``text_mark`` starts every SMS.
+    ``initiator_policy``: how long Transaction Status answers are waited for (tests shorten it).
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -460,20 +469,23 @@ async def open_lipa(
             lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30),
         )
         plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
-        till_credits = TillCredits(
+        till = TillCredits(
             units,
             clock=clock,
             staff=staff,
             listeners=listeners,
             language=settings.default_language,
-            sms=settings.sms_enabled,
+            sms=Channel.USSD in sender_map,
         )
-        initiators = InitiatorDesk(SqlInitiatorRequestStore(session_factory(engine)), clock=clock)
+        transaction_status = initiator_gateway(settings, client, public, secret, simulator)
+        initiators = InitiatorDesk(
+            SqlInitiatorRequestStore(session_factory(engine)), clock=clock, policy=initiator_policy
+        )
         verify = VerifyService(
             initiators,
             units,
-            till_credits,
-            initiator_gateway(settings, client, public, secret, simulator),
+            till,
+            transaction_status,
             transaction_facts,
             shortcodes=business_shortcodes(settings),
             clock=clock,
@@ -534,6 +546,19 @@ async def open_lipa(
             pushes=pushes,
             plans=plans,
             collector=InstallmentCollector(units, pusher, ledger, clock=clock),
+            till=till,
+            validation=TillValidation(
+                units, reject_unknown_accounts=settings.mpesa_c2b_reject_unknown_accounts
+            ),
+            daily=DailyLine(
+                units,
+                till.notices,
+                clock=clock,
+                hour=settings.reconcile_report_hour,
+                statement=settings.mpesa_pull_enabled,
+                language=staff.language if staff is not None else settings.default_language,
+            ),
+            daraja=client,
             ussd=UssdService(
                 units, conversations, clock=clock, default_language=settings.default_language
             ),
@@ -545,5 +570,5 @@ async def open_lipa(
             whatsapp=whatsapp,
             initiators=initiators,
             verify=verify,
-            till_credits=till_credits,
+            initiator_unset=transaction_status.unset,
         )

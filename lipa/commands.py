@@ -23,17 +23,20 @@ from daraja import (
     DarajaValidationError,
     StkQueryPending,
     build_http_client,
+    security_credential,
 )
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
-from daraja.simulator.settings import SimulatorSettings
+from daraja.simulator.settings import DEFAULT_INITIATOR_PASSWORD, SimulatorSettings
+from lipa import till_commands
 from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
 from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import DEFAULT_DATABASE_URL, OUTCOMES, DemoError, run_demo
 from lipa.doctor import Doctor
 from lipa.heap import freeze_startup_heap
+from lipa.initiator import InitiatorUnset, credential
 from lipa.safety import announce_simulator, is_simulated, message_mark
 from lipa.service import Service, ServiceError
-from lipa.settings import Settings, serve_problems
+from lipa.settings import MpesaEnvironment, Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
 from webhook.mpesa import replay_callback
@@ -86,11 +89,13 @@ def register(sub: Any) -> None:
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=DEFAULT_PORT)
     simulator.add_argument("--callback-delay", type=float, default=3.0, help="seconds")
+    till_commands.add_pay_option(simulator)
     simulator.set_defaults(handler=run_simulator)
 
     reconcile = sub.add_parser(
         "reconcile", help="settle pending payments by asking Daraja (one pass, for cron)"
     )
+    till_commands.add_statement_option(reconcile)
     reconcile.set_defaults(handler=run_reconcile)
 
     installments = sub.add_parser("installments", help="Buy-Now-Pay-Later installments")
@@ -138,6 +143,18 @@ def register(sub: Any) -> None:
     query = mpesa_sub.add_parser("query", help="ask Daraja how an STK push ended")
     query.add_argument("checkout_request_id")
     query.set_defaults(handler=run_mpesa_query)
+    made = mpesa_sub.add_parser(
+        "credential",
+        help="print the initiator's SecurityCredential (MPESA_INITIATOR_PASSWORD encrypted "
+        "with the certificate in MPESA_CERTIFICATE_PATH)",
+    )
+    made.add_argument(
+        "--certificate",
+        metavar="PATH",
+        help="the certificate file (default: MPESA_CERTIFICATE_PATH)",
+    )
+    made.set_defaults(handler=run_mpesa_credential)
+    till_commands.register(mpesa_sub)
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -219,14 +236,19 @@ async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_simulator(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the Daraja simulator until interrupted."""
+    """Run the Daraja simulator until interrupted (or, with ``pay``, pay its paybill once)."""
+    if args.action == "pay":
+        return await till_commands.run_simulator_pay(args, settings)
     print(f"Daraja simulator on http://{args.host}:{args.port}", flush=True)
     await serve_forever(args.host, args.port, SimulatorSettings(callback_delay=args.callback_delay))
     return 0
 
 
 async def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
-    """One reconciliation pass; prints one line per payment looked at."""
+    """One reconciliation pass; prints one line per payment looked at (or, with
+    ``--statement``, one per transaction of the shortcode's statement)."""
+    if args.statement:
+        return await till_commands.run_statement(args, settings)
     if settings.mpesa_base_url is None:
         raise CommandError(
             "MPESA_API_BASE_URL is not set: reconciling needs the Daraja that took the pushes"
@@ -349,6 +371,37 @@ async def run_mpesa_push(args: argparse.Namespace, settings: Settings) -> int:
         except DarajaError as error:
             raise _daraja_failure(error) from error
     print(json.dumps(asdict(accepted), indent=2))
+    return 0
+
+
+async def run_mpesa_credential(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the initiator's SecurityCredential, to paste into MPESA_SECURITY_CREDENTIAL.
+
+    Printed on stdout only, never logged. On the simulator without a certificate file, the
+    running simulator's certificate (MPESA_API_BASE_URL) and its test password are used.
+    """
+    if args.certificate:
+        settings = settings.model_copy(update={"mpesa_certificate_path": args.certificate})
+    try:
+        print(credential(settings))
+        return 0
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    except InitiatorUnset as unset:
+        base_url = settings.mpesa_base_url
+        if settings.mpesa_environment is not MpesaEnvironment.SIMULATOR or base_url is None:
+            raise CommandError(str(unset)) from unset
+    async with httpx.AsyncClient(base_url=base_url, timeout=10.0) as http:
+        try:
+            answer = await http.get("/simulator/certificate")
+            answer.raise_for_status()
+        except httpx.HTTPError as error:
+            raise CommandError(
+                f"the simulator's certificate could not be fetched: {error}"
+            ) from error
+    password = settings.mpesa_initiator_password
+    text = password.get_secret_value() if password is not None else ""
+    print(security_credential(text or DEFAULT_INITIATOR_PASSWORD, answer.content))
     return 0
 
 

@@ -11,11 +11,17 @@ messages, split texts, within WhatsApp's limits) and typed lines are read as Wha
 are ("PAY WW-1042", "status", "lugha").
 Each run starts from a fresh database (its SQLite file is deleted first, so the example orders
 are unpaid again) unless ``keep`` is asked for.
+
+``paybill <amount>`` pays the business's paybill from the demo phone, as a customer does from
+the M-Pesa menu when the prompt never shows; the SMS the simulated phone received (with its
+M-Pesa code) is printed, so "I already paid" can be tried with a real code: Lipa asks the
+simulator's Transaction Status and credits the order when the money is there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -23,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+import httpx
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
@@ -40,6 +47,7 @@ from lipa.app import Lipa, open_lipa, utc_now
 from lipa.settings import MpesaEnvironment, Settings
 from storage.database import is_sqlite
 from webhook.app import WebhookConfig, create_app
+from webhook.initiator import InitiatorResultHandler
 from whatsapp.events import event_from_text
 from whatsapp.rendering import Message, message_text, render
 
@@ -55,6 +63,8 @@ OUTCOMES = {
 }
 SETTLE_WAIT = timedelta(seconds=60)
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./lipa-demo.db"
+# "paybill 1500": pay the paybill straight from the demo phone.
+PAYBILL = re.compile(r"\s*paybill\s+(\d{1,6})\s*", re.IGNORECASE)
 # SQLite's own companions of a database file (journal, write-ahead log, shared memory).
 SQLITE_COMPANIONS = ("", "-journal", "-wal", "-shm")
 
@@ -257,11 +267,20 @@ async def run_demo(
         clock=clock,
     ) as lipa:
         await seed_orders(lipa)
+        workers = [lipa.outbox.run_forever, lipa.reconciler.run_forever]
+        results = None
+        if lipa.initiators is not None:
+            # "I already paid": Transaction Status answers come back to the result routes.
+            workers.append(lipa.initiators.run_forever)
+            results = InitiatorResultHandler(
+                lipa.initiators, lipa.settlement.bodies, lipa.callback_secret
+            )
         app = create_app(
             WebhookConfig(
                 settlement=lipa.callbacks,
                 callback_secret=lipa.callback_secret,
-                workers=(lipa.outbox.run_forever, lipa.reconciler.run_forever),
+                workers=tuple(workers),
+                initiator=results,
             )
         )
         runner = web.AppRunner(app, access_log=None)
@@ -280,10 +299,17 @@ async def run_demo(
                     f"Lipa demo: you are a customer of {settings.business_name} on a phone "
                     f"({display_phone(DEMO_PHONE)}).\nType /start to begin; choose buttons by "
                     f"number; 'share' shares your number. Try order {DEMO_ORDERS[0][0]}.\n"
+                    "'paybill 1500' pays the paybill from your phone instead; then choose "
+                    '"I already paid" and type the code from the SMS.\n'
                 )
             out.flush()
             lines = await read_lines(stdin or sys.stdin)
             while (line := await lines.get()) is not None:
+                paybill = PAYBILL.fullmatch(line)
+                if paybill is not None:
+                    out.write(await pay_paybill(lipa, int(paybill.group(1))))
+                    out.flush()
+                    continue
                 event = terminal.event_for(line)
                 if event is None:
                     continue
@@ -303,15 +329,34 @@ async def run_demo(
     return 0
 
 
+async def pay_paybill(lipa: Lipa, amount: int) -> str:
+    """Pay the paybill from the demo phone through the simulator; the SMS the phone received."""
+    if lipa.simulator is None:
+        return "\n(paybill needs the in-process simulator)\n"
+    async with httpx.AsyncClient(base_url=lipa.daraja_base_url, timeout=10.0) as http:
+        paid = await http.post(
+            "/simulator/c2b/pay", json={"phone": DEMO_PHONE, "amount": amount, "account": ""}
+        )
+        if paid.status_code != 200:
+            return f"\nM-Pesa refused the payment: {paid.json().get('error', paid.text)}\n"
+        inbox = await http.get(f"/simulator/phones/{DEMO_PHONE}/messages")
+    messages = inbox.json().get("messages", [])
+    if not messages:
+        return "\nNo SMS reached the phone.\n"
+    return f"\n[SMS on {display_phone(DEMO_PHONE)}] {messages[-1]['text']}\n"
+
+
 async def wait_for_payments(lipa: Lipa) -> bool:
-    """Wait until no demo payment is pending and its outcome has been printed; False on timeout."""
+    """Wait until no demo payment is pending, no code is being checked with M-Pesa, and every
+    outcome has been printed; False on timeout."""
     deadline = datetime.now(UTC) + SETTLE_WAIT
     while datetime.now(UTC) < deadline:
         async with lipa.units() as unit:
             latest = await unit.payments.latest_for_chat(Channel.DEMO, CHAT)
             due = await unit.outbox.next_due_at()
+        checking = await lipa.initiators.store.unfinished() if lipa.initiators is not None else 0
         pending = latest is not None and latest.status is PaymentStatus.PENDING
-        if not pending and due is None:
+        if not pending and due is None and checking == 0:
             return True
         await asyncio.sleep(0.1)
     return False

@@ -117,8 +117,9 @@ class DarajaInitiatorGateway:
         self._unset = unset
 
     @property
-    def configured(self) -> bool:
-        return self._initiator is not None
+    def unset(self) -> str | None:
+        """Why no request can be sent (None: an initiator is configured)."""
+        return None if self._initiator is not None else self._unset
 
     async def transaction_status(
         self, transaction_id: str, *, originator_conversation_id: str

@@ -31,10 +31,12 @@ from bot.staff import StaffHandlers
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.records import Channel, Payment
 from checkout.domain.summaries import OutboxBacklog
+from checkout.initiator.desk import InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
 from checkout.staff.refunds import RefundCommands
+from checkout.staff.unmatched import UnmatchedDesk
 from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
@@ -42,16 +44,18 @@ from lipa.channels import NoCustomerChannel, channels_on
 from lipa.refunds import RefundParts
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
+from lipa.statement import statement_check
 from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
 from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
-from webhook.app import TelegramRoute, WebhookConfig, create_app
+from webhook.app import TelegramRoute, WebhookConfig, Worker, create_app
 from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
 from webhook.refunds_api import RefundRoutes
 from webhook.telegram import TELEGRAM_PATH
+from webhook.till import TillHooks
 from webhook.ussd import UssdHandler
 from whatsapp.webhook import WhatsAppWebhook
 
@@ -72,6 +76,7 @@ class Service:
         simulator_settings: SimulatorSettings | None = None,
         delivery: DeliveryPolicy | None = None,
         text_mark: str = "",
+        initiator_policy: InitiatorPolicy | None = None,
     ) -> None:
         """``text_mark`` starts every text sent to customers and staff (``lipa serve`` passes
         ``[SIMULATED] `` on the simulator; see :mod:`lipa.safety`)."""
@@ -79,6 +84,7 @@ class Service:
         self._text_mark = text_mark
         self._simulator_settings = simulator_settings
         self._delivery = delivery
+        self._initiator_policy = initiator_policy
         self._stack = contextlib.AsyncExitStack()
         self.lipa: Lipa | None = None
         self.application: Application | None = None  # type: ignore[type-arg]
@@ -134,6 +140,7 @@ class Service:
                 delivery=self._delivery,
                 metrics=metrics,
                 text_mark=self._text_mark,
+                initiator_policy=self._initiator_policy,
             )
         )
         self.lipa = lipa
@@ -156,11 +163,20 @@ class Service:
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
                     *((lipa.refunds.sender.run_forever,) if lipa.refunds else ()),
+                    lipa.daily.run_forever,
+                    *statement_workers(lipa),
                     *initiator_workers(lipa),
                     *lipa.background,
                 ),
                 sources=source_check(settings),
                 initiator=initiator_routes(lipa),
+                till=TillHooks(
+                    lipa.till,
+                    lipa.validation,
+                    lipa.settlement.bodies,
+                    lipa.callback_secret,
+                    source_check(settings),
+                ),
                 limits=ClientLimits(
                     body_seconds=settings.body_read_seconds,
                     per_address=settings.max_connections_per_address,
@@ -190,6 +206,8 @@ class Service:
         self.port = runner.addresses[0][1]
         # Said once everything started, so a failed start prints only its reason.
         log.info(channels.describe())
+        if lipa.initiator_unset is not None:
+            log.info('"I already paid" and /verify cannot ask M-Pesa: %s', lipa.initiator_unset)
         log.info("listening on %s", self.base_url)
 
         if application is None:
@@ -245,6 +263,7 @@ class Service:
                     receipt_link=receipt_link(lipa),
                     whatsapp_number=whatsapp_number(settings),
                     business_name=settings.business_name,
+                    unmatched=UnmatchedDesk(lipa.till),
                     languages=StaffLanguages(
                         lipa.units, default=settings.default_language, clock=utc_now
                     ),
@@ -303,6 +322,13 @@ def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:
 def initiator_workers(lipa: Lipa) -> tuple[Callable[[], Awaitable[None]], ...]:
     """The periodic pass that asks again what Daraja did not answer."""
     return (lipa.initiators.run_forever,) if lipa.initiators is not None else ()
+
+
+def statement_workers(lipa: Lipa) -> tuple[Worker, ...]:
+    """The periodic statement check, while MPESA_PULL_ENABLED is on."""
+    if not lipa.settings.mpesa_pull_enabled:
+        return ()
+    return (statement_check(lipa).run_forever,)
 
 
 def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from daraja.config import TransactionType
 from daraja.transport import HttpTransport
+from daraja.url_rules import refused_words
 from storage.database import SqliteDriver
 
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "your-", "<", "xxx")
@@ -116,6 +117,18 @@ class Settings(BaseSettings):
     # --- reconciliation and delivery
     reconcile_after_seconds: float = Field(default=60.0, gt=0)
     payment_expiry_seconds: float = Field(default=600.0, gt=0)
+    # Nairobi hour at which the staff get yesterday's statement line.
+    reconcile_report_hour: int = Field(default=8, ge=0, le=23)
+
+    # --- payments to the paybill or till directly (C2B) and the statement check (Pull)
+    # What Safaricom does when Lipa's validation does not answer in time (register-urls).
+    mpesa_c2b_default_response: Literal["Completed", "Cancelled"] = "Completed"
+    # Refuse (C2B00012) a payment whose account number names no order (needs validation on).
+    mpesa_c2b_reject_unknown_accounts: bool = False
+    mpesa_pull_enabled: bool = False
+    mpesa_pull_interval_seconds: float = Field(default=3600.0, ge=60, le=86_400)
+    # The number Safaricom registers for Pull Transactions (register-pull).
+    mpesa_pull_nominated_number: str | None = None
 
     # --- push limits: the STK pushes people ask for (chat, USSD), not the business's own
     push_limit_per_phone: int = Field(default=3, ge=1, le=1000)
@@ -409,6 +422,30 @@ def serve_problems(settings: Settings) -> list[str]:
             require(settings, field, purpose)
         except MissingSetting as missing:
             problems.append(str(missing))
+    problems += refused_url_words(settings)
+    return problems
+
+
+def refused_url_words(settings: Settings) -> list[str]:
+    """PUBLIC_BASE_URL or MPESA_CALLBACK_SECRET containing a word Daraja refuses in URLs.
+
+    Every URL Lipa gives Safaricom starts with the one and carries the other: Daraja neither
+    registers nor calls a URL containing M-Pesa, Safaricom, exe, exec, cmd, sql or query.
+    """
+    problems = []
+    words = refused_words(settings.public_base_url)
+    if words:
+        problems.append(
+            f"PUBLIC_BASE_URL contains {', '.join(repr(word) for word in words)}: Daraja "
+            "refuses URLs containing it; serve Lipa on another host name or path."
+        )
+    secret = settings.mpesa_callback_secret
+    words = refused_words(secret.get_secret_value()) if secret is not None else []
+    if words:
+        problems.append(
+            f"MPESA_CALLBACK_SECRET contains {', '.join(repr(word) for word in words)}: "
+            "Daraja refuses URLs containing it; make a new secret without it."
+        )
     return problems
 
 

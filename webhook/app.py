@@ -15,8 +15,9 @@ from webhook.api import API_PREFIX, OrdersApi
 from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits, client_limits_middleware
 from webhook.metrics import METRICS_PATH, MetricsRoute, callback_middleware
-from webhook.mpesa import CALLBACK_PATH, MpesaCallbackHandler, SourceCheck
+from webhook.mpesa import CALLBACK_PATHS, MpesaCallbackHandler, SourceCheck
 from webhook.telegram import TELEGRAM_PATH, TelegramWebhookHandler, UpdateSink
+from webhook.till import TillHooks
 from webhook.ussd import UssdHandler, add_ussd_routes
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class WebhookConfig:
     limits: ClientLimits = field(default_factory=ClientLimits)
     # The initiator APIs' Result and QueueTimeOut routes (Transaction Status, ...).
     initiator: InitiatorResultHandler | None = None
+    till: TillHooks | None = None  # the C2B validation and confirmation routes
 
 
 def create_app(config: WebhookConfig) -> web.Application:
@@ -62,10 +64,11 @@ def create_app(config: WebhookConfig) -> web.Application:
         # Outermost: a slow or greedy client is refused before anything else runs.
         middlewares=[client_limits_middleware(config.limits, config.sources.caller)],
     )
-    app.router.add_post(
-        CALLBACK_PATH,
-        MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources).handle,
-    )
+    callbacks = MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources)
+    for path in CALLBACK_PATHS:  # /hooks/stk/<secret>, and the first deployments' path
+        app.router.add_post(path, callbacks.handle)
+    if config.till is not None:
+        config.till.install(app)
     if config.telegram is not None:
         app.router.add_post(
             TELEGRAM_PATH,
@@ -78,7 +81,7 @@ def create_app(config: WebhookConfig) -> web.Application:
         config.initiator.install(app)
     if config.metrics is not None:
         app.router.add_get(METRICS_PATH, config.metrics.handle)
-        app.middlewares.append(callback_middleware(config.metrics.metrics, CALLBACK_PATH))
+        app.middlewares.append(callback_middleware(config.metrics.metrics, CALLBACK_PATHS))
     if config.api is not None:
         app.add_subapp(API_PREFIX, config.api.application())
     if config.workers:

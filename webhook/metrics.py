@@ -8,7 +8,7 @@ read from the database when Prometheus scrapes, so they are true for every proce
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 from typing import Final
 
@@ -160,13 +160,13 @@ class MetricsRoute:
         )
 
 
-def callback_middleware(metrics: LipaMetrics, callback_path: str) -> Middleware:
-    """Count every request to the M-Pesa callback route by the status it was answered."""
+def callback_middleware(metrics: LipaMetrics, callback_paths: Collection[str]) -> Middleware:
+    """Count every request to the M-Pesa callback routes by the status it was answered."""
 
     @web.middleware
     async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
         route = request.match_info.route.resource
-        if route is None or route.canonical != callback_path:
+        if route is None or route.canonical not in callback_paths:
             return await handler(request)
         try:
             response = await handler(request)

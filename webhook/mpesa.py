@@ -29,12 +29,16 @@ from daraja.callback import storable_text
 log = logging.getLogger(__name__)
 
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
+# The path handed to Daraja: none of the words Daraja refuses in URLs (see daraja.url_rules).
+STK_PATH = "/hooks/stk/{secret}"
+# The first deployments' path, still served: pushes sent before an upgrade call it back.
 CALLBACK_PATH = "/mpesa/callback/{secret}"
+CALLBACK_PATHS = (STK_PATH, CALLBACK_PATH)
 
 
 def callback_path(secret: str) -> str:
-    """The callback route's path for ``secret``."""
-    return CALLBACK_PATH.format(secret=secret)
+    """The STK callback route's path for ``secret``, as Daraja is given it."""
+    return STK_PATH.format(secret=secret)
 
 
 def result_from_callback(callback: StkCallback) -> PaymentResult:
@@ -152,18 +156,19 @@ class SourceCheck:
         return any(address in network for network in self.networks)
 
 
-class MpesaCallbackHandler:
-    """Checks, parses and settles callbacks."""
+class CallbackGate:
+    """What every route Safaricom calls checks first: the path's secret, then the allowlist.
 
-    def __init__(
-        self, settlement: Settler, secret: str, sources: SourceCheck | None = None
-    ) -> None:
-        self._settlement = settlement
+    A wrong secret is a 404 (as if the route did not exist), a caller outside the allowlist a
+    403; past both, the body is read and stamped with its source address and time, to keep.
+    """
+
+    def __init__(self, secret: str, sources: SourceCheck | None = None) -> None:
         self._secret = secret.encode()
         self._sources = sources or SourceCheck()
 
-    async def handle(self, request: web.Request) -> web.Response:
-        """Handle one callback POST."""
+    async def admit(self, request: web.Request) -> ReceivedBody:
+        """The request's body as received; raises HTTPNotFound or HTTPForbidden."""
         given = request.match_info.get("secret", "").encode()
         if not secrets.compare_digest(given, self._secret):
             log.warning("callback with a wrong secret from %s refused", request.remote)
@@ -176,9 +181,22 @@ class MpesaCallbackHandler:
         body = await request.read()
         # A forwarded-for header can carry anything; the address is kept as storable text.
         caller = self._sources.caller(request)
-        received = ReceivedBody(
-            body, storable_text(caller)[:64] if caller else None, datetime.now(UTC)
-        )
+        return ReceivedBody(body, storable_text(caller)[:64] if caller else None, datetime.now(UTC))
+
+
+class MpesaCallbackHandler:
+    """Checks, parses and settles callbacks."""
+
+    def __init__(
+        self, settlement: Settler, secret: str, sources: SourceCheck | None = None
+    ) -> None:
+        self._settlement = settlement
+        self._gate = CallbackGate(secret, sources)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Handle one callback POST."""
+        received = await self._gate.admit(request)
+        body = received.body
         taken = await take_callback(self._settlement, body, received)
         if taken.outcome is not None:
             log.info("callback for %s: %s", taken.checkout_request_id, taken.outcome.value)

@@ -174,6 +174,7 @@ class BodyStatus(StrEnum):
     RECEIPT = "receipt"  # a late callback filled in the receipt of a payment settled by query
     REFUSED = "refused"  # could not be parsed: waits for a fix and a replay
     FAILED = "failed"  # parsed, but settling it failed: waits for a fix and a replay
+    NOTED = "noted"  # kept for the record, nothing to settle (C2B validation, Pull notices)
 
     @property
     def needs_replay(self) -> bool:

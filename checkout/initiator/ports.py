@@ -96,6 +96,10 @@ class InitiatorRequestStore(Protocol):
         """Record what the handler made of the request (``failed``: given up on it)."""
         ...
 
+    async def unfinished(self) -> int:
+        """How many requests still wait for an answer or for their handler."""
+        ...
+
     async def claim_due(
         self, now: datetime, *, until: datetime, limit: int
     ) -> Sequence[InitiatorRequest]:

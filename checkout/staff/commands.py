@@ -34,6 +34,7 @@ from checkout.staff.reports import (
     Takings,
     parse_day,
 )
+from checkout.staff.unmatched import ButtonsAnswer, UnmatchedDesk
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ class DocumentAnswer:
     mime_type: str
 
 
-StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer
+StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer | ButtonsAnswer
 # Queues a text message (an SMS) to a normalised phone number.
 TextCustomer = Callable[[str, str], Awaitable[None]]
 # The link of a paid payment's PDF receipt.
@@ -137,6 +138,7 @@ class StaffDesk:
         text_customer: TextCustomer | None = None,
         receipt_link: ReceiptLink | None = None,
         whatsapp_number: str | None = None,
+        unmatched: UnmatchedDesk | None = None,
     ) -> None:
         """``business_name`` heads the printable QR card of /neworder. ``languages`` keeps
         each staff user's language; without it all answers are in ``language``.
@@ -166,6 +168,8 @@ class StaffDesk:
             "language": self.choose_language,
             "lugha": self.choose_language,
         }
+        if unmatched is not None:  # the till's queue of M-Pesa transactions nobody matched
+            self._commands = {**self._commands, "unmatched": _unmatched_command(unmatched)}
 
     @property
     def commands(self) -> frozenset[str]:
@@ -483,6 +487,14 @@ class StaffDesk:
             line = rt(asked.language, "report_line", count=refunded.count, amount=refunded.amount)
             caption = f"{caption}\n{line}"
         return DocumentAnswer(caption, export.filename, export.csv, "text/csv")
+
+
+def _unmatched_command(desk: UnmatchedDesk) -> Callable[[_Asked], Awaitable[StaffAnswer]]:
+    async def command(asked: _Asked) -> StaffAnswer:
+        by = f"telegram:{asked.request.user_id}" if asked.request.user_id else "staff"
+        return await desk.handle(asked.request.argument, asked.language, by)
+
+    return command
 
 
 def _day(value: date) -> str:

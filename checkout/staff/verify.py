@@ -2,13 +2,12 @@
 
 ``/verify`` asks M-Pesa (Transaction Status) what it knows of a code; the answer comes to the
 chat where it was typed, with the amount, the payer's name as M-Pesa gives it, the time, the
-status and a button per order to credit it to. Pressing one credits the code once (the till
-ledger refuses a second time) and says what happened. Every other command goes to the desk.
+status and a button per order to credit it to. A button carries ``/verify credit <request>
+<order>`` (staff buttons run their command); it credits the code once (the till ledger refuses
+a second time) and says what happened. Every other command goes to the desk.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from checkout.domain.records import Channel, Language
 from checkout.domain.references import parse_order_reference
@@ -17,25 +16,13 @@ from checkout.staff.commands import StaffAnswer, StaffDesk, StaffRequest, TextAn
 from checkout.staff.languages import StaffLanguages
 from checkout.till.status import VerifyOutcome, parse_code
 from checkout.till.verify import VerifyService
-from checkout.till.verify_views import CREDIT_PREFIX, parse_credit_data, staff_reason
+from checkout.till.verify_views import parse_credit_argument, staff_reason
 
 VERIFY = "verify"
 
 
-@dataclass(frozen=True, slots=True)
-class StaffPress:
-    """A staff user pressed a button carrying ``data`` in ``chat_id``."""
-
-    data: str
-    user_id: int
-    chat_id: int
-
-
 class StaffVerify:
     """The staff desk with ``/verify`` and its buttons."""
-
-    # Buttons whose data starts with one of these are the staff's (the adapter routes them).
-    button_prefixes = (CREDIT_PREFIX,)
 
     def __init__(
         self,
@@ -63,6 +50,9 @@ class StaffVerify:
         if request.name != VERIFY:
             return await self._desk.handle(request)
         language = await self._language_of(request.user_id)
+        pressed = parse_credit_argument(request.argument)
+        if pressed is not None:
+            return await self._credit(pressed, language, request.user_id)
         words = request.argument.split()
         if not words or len(words) > 2 or request.chat_id is None:
             return TextAnswer(t(language, "staff_verify_usage"))
@@ -85,14 +75,13 @@ class StaffVerify:
             return TextAnswer(t(language, "staff_verify_unavailable", code=code, reason=reason))
         return TextAnswer(t(language, "staff_verify_checking", code=code))
 
-    async def press(self, press: StaffPress) -> StaffAnswer | None:
-        """A "Credit to order …" press: credit the code and say what happened (None: not ours)."""
-        pressed = parse_credit_data(press.data)
-        if pressed is None:
-            return None
-        language = await self._language_of(press.user_id)
+    async def _credit(
+        self, pressed: tuple[int, str], language: Language, user_id: int | None
+    ) -> StaffAnswer:
+        """A "Credit to order …" press: credit the code and say what happened."""
         request_id, order = pressed
-        done = await self._verify.credit_for_staff(request_id, order, by=str(press.user_id))
+        by = str(user_id) if user_id is not None else "staff"
+        done = await self._verify.credit_for_staff(request_id, order, by=by)
         if done.outcome is VerifyOutcome.CREDITED:
             amount = done.facts.amount if done.facts is not None else None
             return TextAnswer(

@@ -92,6 +92,7 @@ class TillCredits:
     ) -> None:
         self._units = units
         self._clock = clock
+        self.clock = clock  # what the till's other workers read the time from
         self._listeners = tuple(listeners)
         self._language: Language = language
         self._sms = sms
@@ -175,6 +176,12 @@ class TillCredits:
         )
         return await self._apply(unit, entry, match, chat, by)
 
+    async def keep(self, received: ReceivedBody, *, note: str) -> None:
+        """Keep a body Safaricom sent that has nothing to credit (a Pull notice)."""
+        async with self._units() as unit:
+            await unit.callback_bodies.keep(received, status=BodyStatus.NOTED, note=note[:200])
+            await unit.commit()
+
     async def known(self, transaction_id: str) -> LedgerEntry | Payment | None:
         """The ledger entry of this transaction id, or the STK payment with it as its receipt."""
         code = transaction_id.strip().upper()
@@ -188,6 +195,13 @@ class TillCredits:
         """The staff's queue (oldest first, at most ``limit``) and how long it is."""
         async with self._units() as unit:
             return await unit.till.unmatched(limit=limit), await unit.till.count_unmatched()
+
+    async def suggestions(self, amount: int, *, limit: int) -> list[str]:
+        """References of the newest unpaid orders whose balance is ``amount`` (for buttons)."""
+        since = self._clock() - self._match_window
+        async with self._units() as unit:
+            found = await unit.till.candidates(amount, since=since, limit=limit)
+        return [candidate.order.reference for candidate in found]
 
     async def credit_to_order(
         self, transaction_id: str, order_reference: str, *, by: str

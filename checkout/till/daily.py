@@ -1,6 +1,6 @@
 """The staff's daily line: yesterday's M-Pesa transactions against Lipa's books.
 
-Once a day at ``RECONCILE_REPORT_HOUR`` (Nairobi) the staff get one line, "M-Pesa: N
+Once a day, within the hour ``RECONCILE_REPORT_HOUR`` (Nairobi), the staff get one line, "M-Pesa: N
 transactions, KES X; Lipa: N matched, K unmatched", over the ledger's transactions of the
 previous Nairobi day. Its dedupe key is the day, so several processes (or a restart) send it
 once.
@@ -32,12 +32,16 @@ class DailyLine:
         clock: Clock,
         hour: int,
         language: Language = "en",
+        statement: bool = False,
     ) -> None:
+        """``statement``: the statement is checked (MPESA_PULL_ENABLED), so a day without
+        transactions is worth a line too; otherwise only a day with some gets one."""
         self._units = units
         self._notices = notices
         self._clock = clock
         self._hour = hour
         self._language: Language = language
+        self._statement = statement
         self._sent_for: date | None = None
 
     async def totals(self, day: date) -> LedgerTotals:
@@ -50,10 +54,14 @@ class DailyLine:
         """Queue yesterday's line if the hour has come and it was not queued yet; whether it was."""
         local = self._clock().astimezone(NAIROBI)
         today = local.date()
-        if local.hour < self._hour or self._sent_for == today:
+        # Only within the hour: a process started later in the day does not send it late.
+        if local.hour != self._hour or self._sent_for == today:
             return False
         day = today - timedelta(days=1)
         totals = await self.totals(day)
+        self._sent_for = today
+        if totals.count == 0 and not self._statement:
+            return False
         text = say.daily_line(
             self._language,
             day.strftime("%d/%m/%Y"),
@@ -65,7 +73,6 @@ class DailyLine:
         async with self._units() as unit:
             await self._notices.staff_line(unit, text, f"till:daily:{day.isoformat()}")
             await unit.commit()
-        self._sent_for = today
         return True
 
     async def run_forever(self) -> None:

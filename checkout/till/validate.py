@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from checkout.domain.records import BodyStatus, ReceivedBody
 from checkout.domain.references import parse_order_reference
-from checkout.payments.unit import UnitOfWorkFactory
+from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
 
 
 class Verdict(StrEnum):
@@ -29,13 +30,28 @@ class TillValidation:
         self._units = units
         self._reject_unknown_accounts = reject_unknown_accounts
 
-    async def decide(self, account: str | None, amount: int) -> Verdict:
-        """Accept, unless unknown accounts are refused and ``account`` names no order."""
+    async def decide(
+        self, account: str | None, amount: int, *, received: ReceivedBody | None = None
+    ) -> Verdict:
+        """Accept, unless unknown accounts are refused and ``account`` names no order.
+
+        ``received`` (the request's body as it came) is kept, with the verdict as its note.
+        """
+        async with self._units() as unit:
+            verdict = await self._verdict(unit, account)
+            if received is not None:
+                await unit.callback_bodies.keep(
+                    received,
+                    status=BodyStatus.NOTED,
+                    note=f"validation: {verdict.value} (KES {amount})",
+                )
+                await unit.commit()
+        return verdict
+
+    async def _verdict(self, unit: UnitOfWork, account: str | None) -> Verdict:
         if not self._reject_unknown_accounts:
             return Verdict.ACCEPT
         reference = parse_order_reference(account or "")
-        if reference is None:
+        if reference is None or await unit.orders.get(reference) is None:
             return Verdict.UNKNOWN_ACCOUNT
-        async with self._units() as unit:
-            order = await unit.orders.get(reference)
-        return Verdict.ACCEPT if order is not None else Verdict.UNKNOWN_ACCOUNT
+        return Verdict.ACCEPT

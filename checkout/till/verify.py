@@ -48,6 +48,9 @@ _TELL_STAFF: Final = frozenset(
     {VerifyOutcome.TOO_SMALL, VerifyOutcome.ORDER_PAID, VerifyOutcome.NO_SUCH_ORDER}
 )
 
+# How many orders of the same balance a /verify answer offers to credit.
+SUGGESTED: Final = 3
+
 FactsReader = Callable[[InitiatorAnswer], TransactionFacts]
 # Daraja's result code when it refuses our initiator or its credential.
 INITIATOR_INVALID: Final = 2001
@@ -330,6 +333,10 @@ class VerifyService:
         context = request.context
         code = request.subject
         orders = [str(context["order"])] if context.get("order") else []
+        if facts.completed and facts.amount:
+            # Unpaid orders whose balance is the amount are the likely ones.
+            suggested = await self._credits.suggestions(facts.amount, limit=SUGGESTED)
+            orders += [reference for reference in suggested if reference not in orders]
         reply = staff_report(
             _language(context),
             code,

@@ -19,23 +19,29 @@ from checkout.i18n.times import clock_time
 from checkout.till.records import LedgerEntry
 from checkout.till.status import TransactionFacts, VerifyOutcome
 
-# Callback data of a staff "Credit to order …" button: ``vfy:<request id>:<order>``.
-CREDIT_PREFIX: Final = "vfy:"
+# A staff "Credit to order …" button carries the command it stands for (staff buttons run
+# their command as if typed by the presser): ``/verify credit <request id> <order>``.
+CREDIT_COMMAND: Final = "/verify credit "
 
 
 def credit_data(request_id: int, order_reference: str) -> str:
     """The data of the button crediting the code of request ``request_id`` to an order."""
-    return f"{CREDIT_PREFIX}{request_id}:{order_reference}"
+    return f"{CREDIT_COMMAND}{request_id} {order_reference}"
+
+
+def parse_credit_argument(argument: str) -> tuple[int, str] | None:
+    """``(request id, order)`` from ``credit <request id> <order>`` (/verify's argument)."""
+    words = argument.split()
+    if len(words) != 3 or words[0].lower() != "credit" or not words[1].isdigit():
+        return None
+    return int(words[1]), words[2]
 
 
 def parse_credit_data(data: str) -> tuple[int, str] | None:
     """``(request id, order)`` from a "Credit to order …" button's data, or None."""
-    if not data.startswith(CREDIT_PREFIX):
+    if not data.startswith(CREDIT_COMMAND):
         return None
-    number, _, order = data.removeprefix(CREDIT_PREFIX).partition(":")
-    if not number.isdigit() or not order:
-        return None
-    return int(number), order
+    return parse_credit_argument(data.removeprefix("/verify "))
 
 
 def customer_text(

@@ -9,7 +9,7 @@ import logging
 import signal
 
 from daraja.simulator.server import DEFAULT_HOST, DEFAULT_PORT, serve_forever
-from daraja.simulator.settings import SimulatorSettings
+from daraja.simulator.settings import MsisdnForm, SimulatorSettings
 
 
 async def _serve_until_signalled(host: str, port: int, settings: SimulatorSettings) -> None:
@@ -30,9 +30,28 @@ def main() -> None:
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--callback-delay", type=float, default=3.0, help="seconds")
+    parser.add_argument(
+        "--c2b-msisdn-form",
+        choices=[form.value for form in MsisdnForm],
+        default=MsisdnForm.MASKED.value,
+        help="how C2B confirmations, Transaction Status and Pull show the payer's number",
+    )
+    parser.add_argument(
+        "--no-c2b-validation", action="store_true", help="never call the validation URL"
+    )
+    parser.add_argument(
+        "--results-time-out",
+        action="store_true",
+        help="answer every initiator request on its QueueTimeOutURL",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = SimulatorSettings(callback_delay=args.callback_delay)
+    settings = SimulatorSettings(
+        callback_delay=args.callback_delay,
+        c2b_msisdn_form=MsisdnForm(args.c2b_msisdn_form),
+        c2b_validation=not args.no_c2b_validation,
+        results_time_out=args.results_time_out,
+    )
     asyncio.run(_serve_until_signalled(args.host, args.port, settings))
 
 

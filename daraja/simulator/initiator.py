@@ -6,7 +6,8 @@ initiator name or a SecurityCredential that does not decrypt, with the simulator
 configured password is accepted and then answered with Result 2001 "The initiator information
 is invalid.", as Daraja does. Otherwise the Result is POSTed to ResultURL after
 ``result_delay``; with ``results_time_out`` (or a queued :meth:`time_out_next`) a queue timeout
-goes to QueueTimeOutURL instead and nothing happens.
+goes to QueueTimeOutURL instead and nothing happens. ``result_copies`` (1) set to 0 carries the
+request out but loses its Result; 2 delivers it twice.
 
 The simulator's result codes: 0 done; 1 insufficient B2C float; 2001 initiator invalid;
 R000001 already reversed; R000002 no such transaction for this shortcode; R000003 a reversal
@@ -80,6 +81,8 @@ class InitiatorSimulator:
         self.settings = settings
         self.results_time_out = settings.results_time_out
         self.result_delay = settings.result_delay
+        # How many times each Result (or timeout) is POSTed: 0 loses it, 2 repeats it.
+        self.result_copies = 1
         self.float = dict(settings.b2c_float)
         self.requests: list[InitiatorRequest] = []
         self._timeouts: deque[bool] = deque()
@@ -142,16 +145,17 @@ class InitiatorSimulator:
         async def answer() -> None:
             result_url, timeout_url = urls
             if self._times_out():
+                kind, url = "timeout", timeout_url
                 envelope = self._envelope(request, QUEUE_TIMEOUT, [], None, result_type=1)
+            else:
+                # The outcome is decided (and money moved) even when its Result is lost.
+                kind, url = "result", result_url
+                code, parameters, transaction_id = outcome()
+                envelope = self._envelope(request, code, parameters, transaction_id)
+            for _ in range(self.result_copies):
                 await self._courier.post(
-                    "timeout", timeout_url, envelope, seconds=self.settings.callback_timeout
+                    kind, url, envelope, seconds=self.settings.callback_timeout
                 )
-                return
-            code, parameters, transaction_id = outcome()
-            envelope = self._envelope(request, code, parameters, transaction_id)
-            await self._courier.post(
-                "result", result_url, envelope, seconds=self.settings.callback_timeout
-            )
 
         self._courier.spawn(self._courier.later(self.result_delay, answer()))
 

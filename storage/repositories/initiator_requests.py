@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from checkout.initiator.records import (
@@ -194,6 +194,15 @@ class SqlInitiatorRequestStore:
                 .values(**values)
             )
             await session.commit()
+
+    async def unfinished(self) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(InitiatorRequestRow)
+                .where(InitiatorRequestRow.outcome.is_(None))
+            )
+            return int(count or 0)
 
     async def claim_due(
         self, now: datetime, *, until: datetime, limit: int

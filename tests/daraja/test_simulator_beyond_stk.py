@@ -490,3 +490,29 @@ class TestPull:
             clock[0] += timedelta(hours=2)
             ids = [row["transactionId"] for row in server.daraja.pull.query(body)["Response"][0]]
             assert ids == [new.transaction.transaction_id]  # type: ignore[union-attr]
+
+
+async def test_a_lost_result_still_moved_the_money_and_a_status_query_tells(
+    sim_client: DarajaClient,
+    sim_http: httpx.AsyncClient,
+    hooks: HookReceiver,
+    initiator: Initiator,
+    simulator: SimulatorServer,
+) -> None:
+    paid = await pay(sim_http, "WW-9", amount=120)
+    simulator.daraja.initiator.result_copies = 0
+    await sim_client.reversal(
+        initiator,
+        transaction_id=paid["transaction_id"],
+        amount=120,
+        result_url=hooks.url("result"),
+        timeout_url=hooks.url("timeout"),
+        remarks="Refund",
+    )
+    await asyncio.sleep(0.3)
+    assert hooks.queue("result").empty()
+    simulator.daraja.initiator.result_copies = 1
+    details = transaction_status_details(
+        await status_of(sim_client, hooks, initiator, paid["transaction_id"])
+    )
+    assert details.status == "Reversed"

@@ -73,6 +73,7 @@ async def start_service(tmp_path: Path) -> AsyncIterator[StartService]:
                 settings,
                 simulator_settings=simulator,
                 delivery=DeliveryPolicy(first_backoff_seconds=0.05, idle_poll_seconds=0.5),
+                **kwargs,
             )
             try:
                 await service.start()

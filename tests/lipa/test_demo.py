@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
@@ -71,7 +72,8 @@ async def test_the_demo_pays_or_fails_as_told(tmp_path: Path, outcome: str, expe
     last = text.strip().splitlines()
     assert any(expected.lower() in line.lower() for line in last[-3:]), text
     if outcome != "paid":
-        assert last[-1].strip() == "1) Try again"
+        assert last[-2].strip() == "1) Try again"
+        assert last[-1].strip() == "2) I already paid"
 
 
 async def test_the_demo_understands_typed_amounts_and_numbers(tmp_path: Path) -> None:
@@ -113,7 +115,8 @@ def test_lipa_demo_run_twice_with_the_readmes_input_pays_twice(tmp_path: Path) -
     for run in (first, second):
         assert run.returncode == 0, run.stderr
         assert "M-Pesa receipt" in run.stdout, run.stdout
-        assert "already" not in run.stdout.lower(), run.stdout
+        # ("I already paid" is a button under the pending payment, not a refusal.)
+        assert "already" not in run.stdout.lower().replace("i already paid", ""), run.stdout
     receipts = [re.findall(r"receipt:? ([A-Z0-9]{10})", run.stdout) for run in (first, second)]
     assert all(receipts), receipts
     assert receipts[0] != receipts[1], receipts
@@ -151,3 +154,41 @@ async def test_the_demo_on_whatsapp_pays_from_the_pay_link_text_in_whatsapps_sha
     assert "1) [ Use 0712 345 678 ]" in text
     assert "Pay KES 1,500 for order WW-1042 from 0712 345 678?" in text
     assert "M-Pesa receipt" in text
+
+
+async def test_the_demo_shows_i_already_paid_with_the_code_the_phone_received(
+    tmp_path: Path,
+) -> None:
+    """The prompt is never answered; the customer pays the paybill and types the SMS's code."""
+    read_end, write_end = os.pipe()
+    typed = os.fdopen(write_end, "w", buffering=1)
+    out = io.StringIO()
+    demo = asyncio.create_task(
+        run_demo(
+            settings(),
+            outcome="timeout",
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+            approve_after=0.2,
+            stdin=os.fdopen(read_end),
+            stdout=out,
+        )
+    )
+
+    async def shown(words: str) -> str:
+        for _ in range(200):
+            if words in out.getvalue():
+                return out.getvalue()
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{words!r} never shown:\n{out.getvalue()}")
+
+    typed.write(PAY_WW_1042)
+    await shown("Not paid")
+    typed.write("paybill 1500\n")
+    sms = re.search(r"\[SMS on 0712 345 678\] ([A-Z0-9]{10}) Confirmed", await shown("[SMS on"))
+    assert sms is not None
+    typed.write("2\n")  # I already paid
+    await shown("Type the M-Pesa code")
+    typed.write(sms.group(1) + "\n")
+    await shown("We received your M-Pesa payment of KES 1,500 for order WW-1042")
+    typed.close()
+    assert await asyncio.wait_for(demo, 30) == 0

@@ -128,3 +128,44 @@ async def test_stk_push_reports_darajas_error_code(simulator: SimulatorServer) -
     )
     assert status == 1
     assert "500.001.1001" in err
+
+
+async def test_credential_prints_the_password_encrypted_with_the_certificate(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    from daraja.simulator.keys import simulator_keys
+
+    certificate = tmp_path / "cert.pem"
+    certificate.write_bytes(simulator_keys().certificate_pem)
+    status, out, err = await lipa(
+        simulator,
+        "mpesa",
+        "credential",
+        MPESA_INITIATOR_PASSWORD="Safaricom999!*!",
+        MPESA_CERTIFICATE_PATH=str(certificate),
+    )
+    assert status == 0, err
+    (line,) = out.splitlines()
+    assert simulator_keys().decrypt(line) == "Safaricom999!*!"
+    assert "Safaricom999" not in err
+
+
+async def test_credential_on_the_simulator_uses_its_certificate_and_test_password(
+    simulator: SimulatorServer,
+) -> None:
+    from daraja.simulator.keys import simulator_keys
+    from daraja.simulator.settings import DEFAULT_INITIATOR_PASSWORD
+
+    status, out, err = await lipa(simulator, "mpesa", "credential")
+    assert status == 0, err
+    assert simulator_keys().decrypt(out.strip()) == DEFAULT_INITIATOR_PASSWORD
+
+
+async def test_credential_without_the_settings_says_which_are_missing(
+    simulator: SimulatorServer,
+) -> None:
+    status, out, err = await lipa(simulator, "mpesa", "credential", MPESA_ENVIRONMENT="sandbox")
+    assert status != 0
+    assert out == ""
+    assert "MPESA_INITIATOR_PASSWORD" in err
+    assert "MPESA_CERTIFICATE_PATH" in err
