@@ -43,10 +43,14 @@ class RefundHandlers:
         staff_user_ids: Collection[int],
         *,
         staff_chat_id: int | None = None,
+        answer_button_presses: bool = True,
     ) -> None:
+        """``answer_button_presses`` False (webhook mode): the webhook's own answer answered
+        the press already, so a refusal is said in the chat instead of on the button."""
         self._commands = commands
         self._users = frozenset(staff_user_ids)
         self._staff_chat_id = staff_chat_id
+        self._answer_presses = answer_button_presses
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         """Register the command and the buttons (nothing without staff users)."""
@@ -101,9 +105,12 @@ class RefundHandlers:
             answer = None
         with contextlib.suppress(TelegramError):
             if answer is None:
-                await query.answer()
-            else:
+                if self._answer_presses:
+                    await query.answer()
+            elif self._answer_presses:
                 await query.answer(answer.text[:_ALERT_LIMIT], show_alert=answer.refused)
-                if answer.final and query.message is not None:
-                    await query.edit_message_reply_markup(None)
+            elif answer.refused and query.message is not None:
+                await context.bot.send_message(query.message.chat.id, answer.text)
+            if answer is not None and answer.final and query.message is not None:
+                await query.edit_message_reply_markup(None)
         raise ApplicationHandlerStop

@@ -273,7 +273,7 @@ class Service:
             staff_chat_id=settings.staff_chat_id,
         ).install(application)
         if lipa.refunds is not None:
-            refund_handlers(lipa, lipa.refunds).install(application)
+            refund_handlers(lipa, lipa.refunds, polling=polling).install(application)
         await application.start()
         self._stack.push_async_callback(application.stop)
         await register_command_menus(
@@ -350,13 +350,15 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
     )
 
 
-def refund_handlers(lipa: Lipa, refunds: RefundParts) -> RefundHandlers:
-    """``/refund`` and the refund buttons, for the staff, approvers and owners."""
+def refund_handlers(lipa: Lipa, refunds: RefundParts, *, polling: bool) -> RefundHandlers:
+    """``/refund`` and the refund buttons, for the staff, approvers and owners (in webhook
+    mode the webhook's answer answers each press)."""
     languages = StaffLanguages(lipa.units, default=lipa.settings.default_language, clock=utc_now)
     return RefundHandlers(
         RefundCommands(refunds.desk, languages=languages),
         refunds.staff_ids,
         staff_chat_id=lipa.settings.staff_chat_id,
+        answer_button_presses=polling,
     )
 
 

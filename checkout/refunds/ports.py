@@ -68,7 +68,7 @@ class RefundRepository(Protocol):
         ...
 
     async def approved_since(self, since: datetime) -> int:
-        """What refunds approved at or after ``since`` add up to (whatever became of them)."""
+        """What refunds approved at or after ``since`` that went (or may go) out add up to."""
         ...
 
     async def decide(

@@ -169,16 +169,13 @@ class SqlRefundRepository:
         return int(total or 0)
 
     async def approved_since(self, since: datetime) -> int:
-        """The sum of refunds approved at or after ``since``, whatever became of them since.
+        """The sum of refunds approved at or after ``since`` that went (or may still go) out.
 
-        A failed one counts too when it was approved (its money was meant to leave); a
-        rejected or expired one never was.
+        A failed one does not count: no money left, and it may be asked for again.
         """
         total = await self._session.scalar(
             select(func.coalesce(func.sum(RefundRow.amount), 0)).where(
-                RefundRow.approved_by.is_not(None),
-                RefundRow.decided_at >= since,
-                or_(RefundRow.state.in_(_APPROVED), RefundRow.state == RefundState.FAILED.value),
+                RefundRow.decided_at >= since, RefundRow.state.in_(_APPROVED)
             )
         )
         return int(total or 0)

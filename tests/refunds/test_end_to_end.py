@@ -165,3 +165,18 @@ async def test_too_little_b2c_float_fails_with_the_reason(
     assert "too little money" in failed.text
     assert "staff user 7001" in failed.text
     assert "staff user 7002" in failed.text
+
+
+async def test_in_webhook_mode_a_refused_press_is_said_in_the_chat(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    settings = service_settings(
+        telegram, sqlite_url, mode="webhook", staff_user_ids=[ASKER, APPROVER]
+    )
+    service = await start_service(settings)
+    receipt = await paid_receipt(telegram, service)
+    await telegram.user_sends_command(ASKER, "refund", receipt, chat_id=STAFF_CHAT)
+    await telegram.wait_for_message_to(STAFF_CHAT, "must approve it", timeout=10)
+    await telegram.user_presses_button(ASKER, "refund:approve:1", chat_id=STAFF_CHAT)
+    refused = await telegram.wait_for_message_to(STAFF_CHAT, "yourself", timeout=10)
+    assert "another staff user must approve it" in refused.text
