@@ -282,6 +282,8 @@ def initiator_gateway(
     try:
         operator = initiator(settings, simulator_default=simulator_initiator(simulator))
         unset = ""
+        # A credential made here (from the password) is a secret the settings never held.
+        redact_from_now_on(operator.credential.get_secret_value())
     except (InitiatorUnset, ValueError) as error:
         operator = None
         unset = str(error)

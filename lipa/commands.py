@@ -40,6 +40,7 @@ from lipa.settings import MpesaEnvironment, Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
 from webhook.mpesa import replay_callback
+from webhook.till import looks_like_c2b, replay_c2b
 
 
 def register(sub: Any) -> None:
@@ -288,9 +289,13 @@ async def run_callbacks_list(args: argparse.Namespace, settings: Settings) -> in
 async def run_callbacks_replay(args: argparse.Namespace, settings: Settings) -> int:
     """Parse and settle one kept body again; prints what happened in one line."""
     async with open_lipa(settings) as lipa:
-        if await lipa.settlement.bodies.get(args.body_id) is None:
+        kept = await lipa.settlement.bodies.get(args.body_id)
+        if kept is None:
             raise CommandError(f"no callback body {args.body_id} (see: lipa callbacks list)")
-        settled, line = await replay_callback(lipa.settlement, args.body_id)
+        if looks_like_c2b(kept.received.body):  # a C2B confirmation: credited, not settled
+            settled, line = await replay_c2b(lipa.till, lipa.settlement.bodies, args.body_id)
+        else:
+            settled, line = await replay_callback(lipa.settlement, args.body_id)
     print(line)
     return 0 if settled else 1
 

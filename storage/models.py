@@ -513,7 +513,10 @@ class InitiatorRequestRow(Base):
     """
 
     __tablename__ = "initiator_requests"
-    __table_args__ = (Index("ix_initiator_requests_due", "next_check_at"),)
+    __table_args__ = (
+        Index("ix_initiator_requests_due", "next_check_at"),
+        Index("ix_initiator_requests_requester", "requester", "asked_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     originator_conversation_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -522,6 +525,7 @@ class InitiatorRequestRow(Base):
     command: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(32), index=True)
     purpose: Mapped[str] = mapped_column(String(32))
+    requester: Mapped[str | None] = mapped_column(String(80))
     context: Mapped[dict[str, Any]] = mapped_column(JsonType)
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

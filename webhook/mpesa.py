@@ -1,5 +1,8 @@
 """The M-Pesa callback route: Safaricom POSTs each STK push's outcome here.
 
+Pushes name ``/hooks/stk/<secret>``, free of the words Daraja refuses in URLs; the first
+deployments' ``/mpesa/callback/<secret>`` is served too, for pushes sent before an upgrade.
+
 Safaricom does not sign callbacks, so the route's path carries a secret (wrong secret: 404,
 as if the route did not exist). Every body past the secret is kept raw, with its source address
 and time: a good one in the transaction that settles it (through the same code path as status

@@ -11,6 +11,7 @@ The paths avoid the words Daraja refuses in URLs.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from aiohttp import web
@@ -81,6 +82,39 @@ def statement_payment(entry: PullEntry, shortcode: str | None = None) -> TillPay
         kind=entry.transaction_type,
         shortcode=shortcode,
     )
+
+
+def looks_like_c2b(body: bytes) -> bool:
+    """Whether a kept body is a C2B one (it names a ``TransID``), not an STK callback."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "TransID" in data
+
+
+async def replay_c2b(
+    credits: TillCredits, bodies: CallbackBodies, body_id: int
+) -> tuple[bool, str]:
+    """Run a kept C2B confirmation through crediting again (``lipa callbacks replay``).
+
+    Returns whether it was taken now (credited, matched, queued or already known) and what
+    happened, in one line.
+    """
+    kept = await bodies.get(body_id)
+    if kept is None:
+        return False, f"callback {body_id}: no such callback body"
+    try:
+        notice = parse_c2b(kept.received.body)
+    except CallbackError as error:
+        await bodies.record_replay(body_id, status=BodyStatus.REFUSED, note=str(error))
+        return False, f"callback {body_id}: refused: {error}"
+    result = await credits.record(till_payment(notice), source=LedgerSource.CONFIRMATION)
+    status = BodyStatus.DUPLICATE if result.outcome.value == "duplicate" else BodyStatus.SETTLED
+    await bodies.record_replay(
+        body_id, status=status, note=f"till {notice.transaction_id}: {result.outcome.value}"
+    )
+    return True, f"callback {body_id}: {result.outcome.value} ({notice.transaction_id})"
 
 
 class TillHooks:

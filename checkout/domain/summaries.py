@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from checkout.domain.records import Channel, Payment, PaymentStatus
+from checkout.domain.records import Channel, Payment, PaymentMethod, PaymentStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,7 @@ class PaymentLine:
     receipt_number: str | None
     phone: str
     channel: Channel
+    method: PaymentMethod = PaymentMethod.STK
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,10 @@ VERIFY_EN: Final[Mapping[str, str]] = {
         "The M-Pesa code {code} was counted before, so it cannot pay order {order} again. "
         "If this is wrong, contact us."
     ),
+    "verify_counted": (
+        "The M-Pesa payment {code} is the one you made from the prompt on your phone: it is "
+        "counted as that payment."
+    ),
     "verify_other_shortcode": (
         "The M-Pesa payment {code} did not come to us, so it cannot pay order {order}. "
         "Check the number you paid to."
@@ -52,6 +56,10 @@ VERIFY_EN: Final[Mapping[str, str]] = {
         "twice, contact us."
     ),
     "verify_no_such_order": "We cannot find order {order}, so {code} was not counted.",
+    "verify_too_many": (
+        "You have had several codes checked in the last hour. Please wait an hour, or contact "
+        "us with the code {code}."
+    ),
     "verify_off": "We cannot check M-Pesa codes here yet. Please contact us with the code {code}.",
     "verify_unavailable": (
         "We could not get an answer from M-Pesa about {code}. Our staff will check it: "
@@ -108,6 +116,10 @@ VERIFY_SW: Final[Mapping[str, str]] = {
         "Msimbo wa M-Pesa {code} ulishahesabiwa, hivyo hauwezi kulipia oda {order} tena. "
         "Kama si sahihi, wasiliana nasi."
     ),
+    "verify_counted": (
+        "Malipo ya M-Pesa {code} ndiyo uliyofanya kupitia ombi kwenye simu yako: "
+        "yamehesabiwa kama malipo hayo."
+    ),
     "verify_other_shortcode": (
         "Malipo ya M-Pesa {code} hayakuja kwetu, hivyo hayawezi kulipia oda {order}. "
         "Angalia namba uliyolipa."
@@ -128,6 +140,10 @@ VERIFY_SW: Final[Mapping[str, str]] = {
         "wasiliana nasi."
     ),
     "verify_no_such_order": "Hatuipati oda {order}, hivyo {code} haukuhesabiwa.",
+    "verify_too_many": (
+        "Umeangaliwa misimbo kadhaa katika saa moja iliyopita. Tafadhali subiri saa moja, au "
+        "wasiliana nasi na msimbo {code}."
+    ),
     "verify_off": (
         "Hatuwezi kuangalia misimbo ya M-Pesa hapa bado. Tafadhali wasiliana nasi na msimbo {code}."
     ),

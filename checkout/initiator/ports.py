@@ -96,6 +96,10 @@ class InitiatorRequestStore(Protocol):
         """Record what the handler made of the request (``failed``: given up on it)."""
         ...
 
+    async def count_since(self, purpose: str, requester: str, since: datetime) -> int:
+        """How many requests of ``purpose`` ``requester`` made since ``since``."""
+        ...
+
     async def unfinished(self) -> int:
         """How many requests still wait for an answer or for their handler."""
         ...

@@ -123,6 +123,7 @@ class NewInitiatorRequest:
     subject: str  # the transaction id the request is about
     purpose: str
     context: Mapping[str, Any] = field(default_factory=dict)
+    requester: str | None = None  # who asked ("telegram:42", "staff:7"), to count their asks
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +144,4 @@ class InitiatorRequest:
     answered_at: datetime | None = None
     answer: InitiatorAnswer | None = None
     outcome: str | None = None  # what the handler made of the answer (its own vocabulary)
+    requester: str | None = None

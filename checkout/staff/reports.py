@@ -37,6 +37,7 @@ CSV_COLUMNS: Final = (
     "receipt_number",
     "phone",
     "channel",
+    "method",  # stk: pushed by Lipa; till: paid to the paybill or till and credited
 )
 # M-Pesa receipt numbers are ten capital letters and digits, e.g. NLJ7RT61SV.
 _RECEIPT: Final = re.compile(r"[A-Z0-9]{8,12}", re.ASCII)
@@ -160,7 +161,8 @@ def payments_csv(
     """The payments as UTF-8 CSV with a header row; times in ``zone``, phones masked.
 
     Completed refunds follow as rows of their own: status ``refunded``, the amount negative,
-    the receipt M-Pesa's reference of the money going back, the channel how it went.
+    the receipt M-Pesa's reference of the money going back, the method how it went
+    (``reversal`` or ``b2c``).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -180,6 +182,7 @@ def payments_csv(
                 payment.receipt_number or "",
                 mask_phone(payment.phone),
                 payment.channel.value,
+                payment.method.value,
             )
         )
     for refund in refunds:
@@ -195,7 +198,8 @@ def payments_csv(
                 refund.result_code or "",
                 refund.transaction_id or "",
                 "",
-                f"refund:{refund.method.value if refund.method else ''}",
+                "",
+                refund.method.value if refund.method else "",
             )
         )
     return buffer.getvalue().encode()

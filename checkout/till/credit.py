@@ -165,15 +165,16 @@ class TillCredits:
         if entry is None:
             return await self._again(unit, payment, order_reference, by, customer)
         chat = await self._asking_chat(unit, customer)
-        if order_reference is not None:
+        match = await find_match(
+            unit, payment, now=now, window=self._match_window, pending_window=_PENDING_WINDOW
+        )
+        # An STK payment's own money is never credited again, even to an order named here.
+        if order_reference is not None and match.kind not in _STK_KINDS:
             reference = parse_order_reference(order_reference)
             order = await unit.orders.get(reference) if reference else None
             if order is not None:
                 how = "status" if source is LedgerSource.STATUS else "staff"
                 return await self._credit(unit, entry, order, chat, how=how, by=by)
-        match = await find_match(
-            unit, payment, now=now, window=self._match_window, pending_window=_PENDING_WINDOW
-        )
         return await self._apply(unit, entry, match, chat, by)
 
     async def keep(self, received: ReceivedBody, *, note: str) -> None:
@@ -372,6 +373,8 @@ class TillCredits:
 
 # How long before a transaction an STK push may have been sent and still be its own.
 _PENDING_WINDOW = timedelta(minutes=15)
+# Matches that make a transaction the money of an STK payment Lipa asked for.
+_STK_KINDS = frozenset({MatchKind.RECEIPT, MatchKind.RECEIPTLESS, MatchKind.PENDING})
 
 
 def _masked(msisdn: str | None) -> str:

@@ -70,6 +70,7 @@ class VerifyOutcome(StrEnum):
     ALREADY_CHECKING = "already_checking"  # a check of this code is under way
     CREDITED = "credited"  # the order was credited with it
     ALREADY_USED = "already_used"  # the code was counted before (a payment or a credit)
+    COUNTED = "counted"  # it is the money of the customer's own prompt, counted as that payment
     OTHER_SHORTCODE = "other_shortcode"  # the money went to another business
     TOO_SMALL = "too_small"  # less than the order's balance
     NOT_FOUND = "not_found"  # M-Pesa does not know the code (for this business)
@@ -77,4 +78,5 @@ class VerifyOutcome(StrEnum):
     ORDER_PAID = "order_paid"  # nothing is left to pay on the order
     NO_SUCH_ORDER = "no_such_order"
     UNAVAILABLE = "unavailable"  # M-Pesa could not be asked, or never answered
+    TOO_MANY = "too_many"  # the chat had many codes checked in the last hour: wait
     REPORTED = "reported"  # staff: what M-Pesa says was shown

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final
 
 from checkout.domain.records import Channel, Customer, Language, Order, Payment, StaffChat
@@ -48,6 +49,8 @@ _TELL_STAFF: Final = frozenset(
     {VerifyOutcome.TOO_SMALL, VerifyOutcome.ORDER_PAID, VerifyOutcome.NO_SUCH_ORDER}
 )
 
+# How many codes one chat may have checked with M-Pesa in an hour.
+CHECKS_PER_HOUR: Final = 5
 # How many orders of the same balance a /verify answer offers to credit.
 SUGGESTED: Final = 3
 
@@ -130,6 +133,7 @@ class VerifyService:
         shortcodes: Collection[str],
         clock: Clock,
         staff: StaffChat | None = None,
+        checks_per_hour: int = CHECKS_PER_HOUR,
     ) -> None:
         self._desk = desk
         self._units = units
@@ -139,6 +143,7 @@ class VerifyService:
         self._shortcodes = frozenset(code for code in shortcodes if code)
         self._clock = clock
         self._staff = staff
+        self._checks_per_hour = checks_per_hour
         desk.register(CUSTOMER, self)
         desk.register(STAFF, self)
 
@@ -164,6 +169,12 @@ class VerifyService:
             return Verified(VerifyOutcome.ALREADY_USED, code, order=order)
         if any(request.purpose == CUSTOMER for request in await self._desk.store.waiting_for(code)):
             return Verified(VerifyOutcome.ALREADY_CHECKING, code, order=order)
+        requester = f"{customer.channel.value}:{customer.chat_key}"
+        # Each code costs a Daraja request: a chat guessing codes is held back.
+        since = self._clock() - timedelta(hours=1)
+        if await self._desk.store.count_since(CUSTOMER, requester, since) >= self._checks_per_hour:
+            log.warning("too many codes checked for %s in an hour", customer.channel.value)
+            return Verified(VerifyOutcome.TOO_MANY, code, order=order)
         context = {
             "order": order.reference,
             "channel": customer.channel.value,
@@ -171,7 +182,9 @@ class VerifyService:
             "language": language,
         }
         asked = await self._desk.ask(
-            NewInitiatorRequest(CommandID.TRANSACTION_STATUS, code, CUSTOMER, context),
+            NewInitiatorRequest(
+                CommandID.TRANSACTION_STATUS, code, CUSTOMER, context, requester=requester
+            ),
             send_now=send_now,
         )
         if asked.gave_up:
@@ -378,8 +391,15 @@ class VerifyService:
 
 
 def _credited(outcome: CreditOutcome) -> VerifyOutcome:
-    if outcome in (CreditOutcome.CREDITED, CreditOutcome.MATCHED):
+    """What crediting did, in the customer's terms."""
+    if outcome is CreditOutcome.CREDITED:
         return VerifyOutcome.CREDITED
+    # The money of a payment Lipa asked for by STK Push: counted as that payment (now with
+    # its receipt), or about to be, when its own answer comes.
+    if outcome is CreditOutcome.MATCHED:
+        return VerifyOutcome.COUNTED
+    if outcome is CreditOutcome.WAITING:
+        return VerifyOutcome.ALREADY_CHECKING
     if outcome is CreditOutcome.NO_SUCH_ORDER:
         return VerifyOutcome.NO_SUCH_ORDER
     return VerifyOutcome.ALREADY_USED

@@ -44,6 +44,7 @@ def to_request(row: InitiatorRequestRow) -> InitiatorRequest:
         answered_at=row.answered_at,
         answer=InitiatorAnswer.from_json(row.result) if row.result is not None else None,
         outcome=row.outcome,
+        requester=row.requester,
     )
 
 
@@ -66,6 +67,7 @@ class SqlInitiatorRequestStore:
             command=request.command.value,
             subject=request.subject,
             purpose=request.purpose,
+            requester=request.requester,
             context=dict(request.context),
             state=RequestState.ASKED.value,
             attempts=0,
@@ -194,6 +196,19 @@ class SqlInitiatorRequestStore:
                 .values(**values)
             )
             await session.commit()
+
+    async def count_since(self, purpose: str, requester: str, since: datetime) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(InitiatorRequestRow)
+                .where(
+                    InitiatorRequestRow.requester == requester,
+                    InitiatorRequestRow.asked_at >= since,
+                    InitiatorRequestRow.purpose == purpose,
+                )
+            )
+            return int(count or 0)
 
     async def unfinished(self) -> int:
         async with self._sessions() as session:

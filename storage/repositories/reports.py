@@ -10,7 +10,14 @@ from sqlalchemy import ColumnElement, Date, Interval, cast, func, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.bnpl.records import InstallmentStatus, PlanStatus
-from checkout.domain.records import Channel, Order, OrderStatus, Payment, PaymentStatus
+from checkout.domain.records import (
+    Channel,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
 from checkout.domain.summaries import (
     AuditEntrySummary,
     DayTotal,
@@ -202,6 +209,7 @@ class SqlReportRepository:
                 PaymentRow.receipt_number,
                 PaymentRow.phone,
                 PaymentRow.channel,
+                PaymentRow.method,
             )
             .join(OrderRow, OrderRow.id == PaymentRow.order_id)
             .where(PaymentRow.created_at >= start, PaymentRow.created_at < end)
@@ -219,6 +227,7 @@ class SqlReportRepository:
                 receipt_number=row.receipt_number,
                 phone=row.phone,
                 channel=Channel(row.channel),
+                method=PaymentMethod(row.method),
             )
             for row in rows
         ]

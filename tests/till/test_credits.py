@@ -226,3 +226,34 @@ class TestTellingTheCustomer:
             source=LedgerSource.CONFIRMATION,
         )
         assert [m["chat"] for m in await world.outbox()] == ["-100"]
+
+
+class TestNamedOrder:
+    async def test_a_status_answer_for_an_stk_receipt_credits_nothing_more(
+        self, world: TillWorld
+    ) -> None:
+        await world.stk("WW-1042", 1500, receipt="RKTQDM7W6S")
+        result = await world.credits.record(
+            world.c2b("RKTQDM7W6S", 1500, account=None),
+            source=LedgerSource.STATUS,
+            order_reference="WW-1042",
+        )
+        assert result.outcome is CreditOutcome.MATCHED
+        assert (await world.order_now("WW-1042")).amount_paid == 1500
+
+    async def test_a_status_answer_credits_the_named_order_and_tells_the_asking_chat(
+        self, world: TillWorld
+    ) -> None:
+        await world.order("WW-1042", 2000)
+        await world.customer(Channel.TELEGRAM, "77", "254799000111")
+        result = await world.credits.record(
+            world.c2b("RKTQDM7W6S", 1500, account=None, msisdn="2547****000"),
+            source=LedgerSource.STATUS,
+            order_reference="ww-1042",
+            customer=(Channel.TELEGRAM, "77"),
+        )
+        assert result.outcome is CreditOutcome.CREDITED
+        assert result.payment is not None
+        assert (result.payment.channel, result.payment.chat_key) == (Channel.TELEGRAM, "77")
+        chats = [m["chat"] for m in await world.outbox()]
+        assert "77" in chats

@@ -258,3 +258,67 @@ async def test_till_payment_rows_are_paid(world: VerifyWorld) -> None:
     payment_id = getattr(known, "payment_id", None)
     assert payment_id is not None
     assert (await world.payment(payment_id)).status is PaymentStatus.PAID
+
+
+async def test_a_check_that_cannot_wait_is_sent_by_the_next_pass(world: VerifyWorld) -> None:
+    """USSD answers at once: the question is stored, and the periodic pass asks M-Pesa."""
+    await world.order("WW-1042", 1500)
+    customer = await world.telegram_customer()
+    asked = await world.verify.ask_for_customer(customer, "en", "WW-1042", CODE, send_now=False)
+    assert asked.outcome is VerifyOutcome.CHECKING
+    assert world.gateway.asked == []
+    assert await world.desk.run_due() == 1
+    assert [code for code, _ in world.gateway.asked] == [CODE]
+    await world.desk.take_answer(status_answer("AG_2026_0001", CODE, 1500))
+    assert (await world.order_now("WW-1042")).amount_paid == 1500
+
+
+async def test_an_answer_whose_handling_was_interrupted_is_finished_once_by_the_next_pass(
+    world: VerifyWorld,
+) -> None:
+    await world.order("WW-1042", 1500)
+    request_id = await _ask(world)
+    # The Result was recorded, then the process died before crediting.
+    now = world.clock()
+    answer = status_answer("AG_2026_0001", CODE, 1500)
+    assert await world.desk.store.answer(request_id, answer, now=now, recheck_at=now)
+    assert await world.desk.run_due() == 1
+    assert await world.desk.run_due() == 0
+    assert (await world.order_now("WW-1042")).amount_paid == 1500
+    stored = await world.desk.store.get(request_id)
+    assert stored is not None
+    assert stored.outcome == VerifyOutcome.CREDITED.value
+
+
+async def test_the_money_of_a_prompt_settled_without_a_receipt_is_not_credited_again(
+    world: VerifyWorld,
+) -> None:
+    """An STK payment settled by query has no receipt: the code is its money, not new money."""
+    payment_id = await world.stk("WW-1001", 1500, receipt=None)
+    await world.order("WW-1042", 1500)
+    await _ask(world)
+    answer = status_answer("AG_2026_0001", CODE, 1500, at=world.clock())
+    request = await world.desk.take_answer(answer)
+    assert request is not None
+    assert request.outcome == VerifyOutcome.COUNTED.value
+    assert (await world.order_now("WW-1042")).amount_paid == 0
+    assert (await world.payment(payment_id)).receipt_number == CODE
+    (told,) = _customer_texts(await world.outbox())
+    assert "from the prompt" in told
+
+
+async def test_a_chat_guessing_codes_is_held_back_after_five_in_an_hour(
+    world: VerifyWorld,
+) -> None:
+    await world.order("WW-1042", 1500)
+    customer = await world.telegram_customer()
+    codes = [f"QK12ABC{n:03d}" for n in range(6)]
+    outcomes = [
+        (await world.verify.ask_for_customer(customer, "en", "WW-1042", code)).outcome
+        for code in codes
+    ]
+    assert outcomes == [VerifyOutcome.CHECKING] * 5 + [VerifyOutcome.TOO_MANY]
+    assert len(world.gateway.asked) == 5
+    world.later(3601)
+    again = await world.verify.ask_for_customer(customer, "en", "WW-1042", "QK12ABC999")
+    assert again.outcome is VerifyOutcome.CHECKING

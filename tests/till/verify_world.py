@@ -4,10 +4,11 @@ gateway and M-Pesa's answers as Daraja would POST them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from checkout.domain.records import Channel, Customer, StaffChat
+from checkout.domain.time import NAIROBI
 from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.initiator.ports import InitiatorRefused
 from checkout.initiator.records import InitiatorAccepted, InitiatorAnswer
@@ -77,6 +78,7 @@ def status_answer(
     shortcode: str = SHORTCODE,
     status: str = "Completed",
     result_code: int = 0,
+    at: datetime | None = None,
 ) -> InitiatorAnswer:
     """A Transaction Status Result as Daraja POSTs it (parsed), for Daraja's ``conversation``."""
     if result_code != 0:
@@ -96,11 +98,16 @@ def status_answer(
             "TransactionStatus": status,
             "DebitPartyName": f"{PHONE} - JOHN DOE",
             "CreditPartyName": f"{shortcode} - WILDWASH LAUNDRY",
-            "InitiatedTime": 20261204081500,
-            "FinalisedTime": 20261204081502,
+            "InitiatedTime": _stamp(at, 20261204081500),
+            "FinalisedTime": _stamp(at, 20261204081502),
             "ReasonType": "Pay Bill Online",
         },
     )
+
+
+def _stamp(at: datetime | None, default: int) -> int:
+    """Daraja's Nairobi ``YYYYMMDDHHMMSS`` of ``at`` (``default`` without one)."""
+    return default if at is None else int(at.astimezone(NAIROBI).strftime("%Y%m%d%H%M%S"))
 
 
 def timeout_answer(conversation: str) -> InitiatorAnswer:

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from checkout.domain.records import BodyStatus, OrderStatus, StaffChat
+from checkout.domain.records import BodyStatus, OrderStatus, ReceivedBody, StaffChat
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.settle import SettlementService
 from checkout.till.credit import TillCredits
@@ -22,7 +22,13 @@ from checkout.till.validate import TillValidation
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app
 from webhook.mpesa import SourceCheck
-from webhook.till import TillHooks, c2b_confirm_path, c2b_validate_path
+from webhook.till import (
+    TillHooks,
+    c2b_confirm_path,
+    c2b_validate_path,
+    looks_like_c2b,
+    replay_c2b,
+)
 
 SECRET = "s3cret-path"
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -172,3 +178,24 @@ async def test_stk_callbacks_are_served_on_the_new_path_and_the_old_one(
     for path in (f"/hooks/stk/{SECRET}", f"/mpesa/callback/{SECRET}"):
         response = await client.post(path, data=b"{not json")
         assert response.status == 400  # reached the handler, refused the body
+
+
+async def test_a_kept_confirmation_is_credited_by_a_replay_once(uow: Units) -> None:
+    await seed(uow)
+    staff = StaffChat("staff-room")
+    settlement = SettlementService(uow, clock=lambda: NOW, staff=staff)
+    credits = TillCredits(uow, clock=lambda: NOW, staff=staff)
+    body = json.dumps(confirmation()).encode()
+    assert looks_like_c2b(body)
+    # Kept as the route keeps a confirmation whose crediting failed (the cause since fixed).
+    body_id = await settlement.bodies.keep_unsettled(
+        ReceivedBody(body, "196.201.214.200", NOW), status=BodyStatus.FAILED, reason="boom"
+    )
+    first = await replay_c2b(credits, settlement.bodies, body_id)
+    again = await replay_c2b(credits, settlement.bodies, body_id)
+    assert first == (True, f"callback {body_id}: credited (RKTQDM7W6S)")
+    assert again == (True, f"callback {body_id}: duplicate (RKTQDM7W6S)")
+    async with uow() as unit:
+        order = await unit.orders.get("WW-1042")
+    assert order is not None
+    assert order.amount_paid == 1500

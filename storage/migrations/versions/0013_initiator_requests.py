@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("command", sa.String(32), nullable=False),
         sa.Column("subject", sa.String(32), nullable=False),
         sa.Column("purpose", sa.String(32), nullable=False),
+        sa.Column("requester", sa.String(80), nullable=True),
         sa.Column("context", _JSON, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -61,9 +62,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_initiator_requests_subject", "initiator_requests", ["subject"])
     op.create_index("ix_initiator_requests_due", "initiator_requests", ["next_check_at"])
+    op.create_index(
+        "ix_initiator_requests_requester", "initiator_requests", ["requester", "asked_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_initiator_requests_requester", table_name="initiator_requests")
     op.drop_index("ix_initiator_requests_due", table_name="initiator_requests")
     op.drop_index("ix_initiator_requests_subject", table_name="initiator_requests")
     op.drop_index("ix_initiator_requests_daraja_originator_id", table_name="initiator_requests")
