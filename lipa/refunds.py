@@ -71,7 +71,7 @@ def refund_initiator(settings: Settings, simulator_default: Initiator | None) ->
     try:
         return initiator(settings, simulator_default=simulator_default)
     except (InitiatorUnset, ValueError) as error:
-        log.info("refunds cannot be sent by reversal: %s", error)
+        log.debug("refunds cannot be sent by reversal: %s", error)
         return None
 
 
