@@ -39,6 +39,7 @@ from lipa.service import Service, ServiceError
 from lipa.settings import MpesaEnvironment, Settings, serve_problems
 from storage.database import create_engine
 from storage.migrate import current_revision, upgrade
+from webhook.initiator import looks_like_initiator_answer, replay_initiator_answer
 from webhook.mpesa import replay_callback
 from webhook.till import looks_like_c2b, replay_c2b
 
@@ -294,6 +295,14 @@ async def run_callbacks_replay(args: argparse.Namespace, settings: Settings) -> 
             raise CommandError(f"no callback body {args.body_id} (see: lipa callbacks list)")
         if looks_like_c2b(kept.received.body):  # a C2B confirmation: credited, not settled
             settled, line = await replay_c2b(lipa.till, lipa.settlement.bodies, args.body_id)
+        elif lipa.initiators is not None and looks_like_initiator_answer(kept):
+            settled, line = await replay_initiator_answer(
+                lipa.initiators,
+                lipa.settlement.bodies,
+                args.body_id,
+                # Refunds' Reversal and B2C results, which the desk did not store.
+                others=(lipa.refunds.take,) if lipa.refunds is not None else (),
+            )
         else:
             settled, line = await replay_callback(lipa.settlement, args.body_id)
     print(line)

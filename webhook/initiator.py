@@ -12,27 +12,25 @@ The paths avoid the words Daraja refuses in URLs (see :mod:`daraja.url_rules`).
 
 from __future__ import annotations
 
+import json
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
 
 from aiohttp import web
 
-from checkout.domain.records import BodyStatus, ReceivedBody
+from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.initiator.desk import InitiatorDesk
 from checkout.initiator.records import InitiatorAnswer
 from checkout.payments.callback_bodies import CallbackBodies
 from checkout.till.status import TransactionFacts
 from daraja import CallbackError
-from daraja.callback import storable_text
 from daraja.results import (
     InitiatorResult,
     parse_result,
     parse_timeout,
     transaction_status_details,
 )
-from webhook.mpesa import SourceCheck
+from webhook.mpesa import CallbackGate, SourceCheck
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +127,8 @@ class InitiatorResultHandler:
         B2C, issue 15), in turn, when the desk knows no request for them."""
         self._desk = desk
         self._bodies = bodies
-        self._secret = secret.encode()
-        self._sources = sources or SourceCheck()
+        # The secret and allowlist checks every route Safaricom calls shares.
+        self._gate = CallbackGate(secret, sources)
         self._others = tuple(others)
 
     def install(self, app: web.Application) -> None:
@@ -138,24 +136,9 @@ class InitiatorResultHandler:
         app.router.add_post(RESULT_PATH, self.result)
         app.router.add_post(TIMEOUT_PATH, self.timeout)
 
-    async def _received(self, request: web.Request) -> ReceivedBody:
-        given = request.match_info.get("secret", "").encode()
-        if not secrets.compare_digest(given, self._secret):
-            log.warning("initiator answer with a wrong secret from %s refused", request.remote)
-            raise web.HTTPNotFound()
-        if not self._sources.allows(request):
-            log.warning(
-                "initiator answer from %s, outside the allowlist, refused",
-                self._sources.caller(request),
-            )
-            raise web.HTTPForbidden()
-        body = await request.read()
-        caller = self._sources.caller(request)
-        return ReceivedBody(body, storable_text(caller)[:64] if caller else None, datetime.now(UTC))
-
     async def result(self, request: web.Request) -> web.Response:
         """Handle one Result POST."""
-        received = await self._received(request)
+        received = await self._gate.admit(request)
         try:
             parsed = parse_result(received.body)
         except CallbackError as error:
@@ -168,7 +151,7 @@ class InitiatorResultHandler:
 
     async def timeout(self, request: web.Request) -> web.Response:
         """Handle one QueueTimeOut POST."""
-        received = await self._received(request)
+        received = await self._gate.admit(request)
         try:
             parsed = parse_timeout(received.body)
         except CallbackError as error:
@@ -217,3 +200,50 @@ class InitiatorResultHandler:
         await self._bodies.keep(received, status=status, note=note)
         log.info("initiator %s: %s", kind, note)
         return web.json_response(ACCEPTED)
+
+
+def looks_like_initiator_answer(kept: KeptBody) -> bool:
+    """Whether a kept body came to the Result or QueueTimeOut route (by the note it was kept
+    with, or its ``Result`` envelope)."""
+    if (kept.note or "").startswith(("initiator result", "initiator timeout")):
+        return True
+    try:
+        data = json.loads(kept.received.body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and "Result" in data
+
+
+async def replay_initiator_answer(
+    desk: InitiatorDesk,
+    bodies: CallbackBodies,
+    body_id: int,
+    others: Sequence[OtherAnswers] = (),
+) -> tuple[bool, str]:
+    """Run a kept Result (or timeout) through the desk again, after a fix: whether it was
+    taken now, and what happened in one line. A Result already acted on changes nothing.
+    ``others`` get what the desk knows no request for (refunds' results), as on the route."""
+    kept = await bodies.get(body_id)
+    if kept is None:
+        return False, f"callback {body_id}: no such callback body"
+    timeout = (kept.note or "").startswith("initiator timeout")
+    try:
+        parsed = (parse_timeout if timeout else parse_result)(kept.received.body)
+    except CallbackError as error:
+        await bodies.record_replay(body_id, status=BodyStatus.REFUSED, note=str(error))
+        return False, f"callback {body_id}: refused: {error}"
+    answer = answer_from(parsed, timed_out=timeout)
+    taken = await (desk.take_timeout(answer) if timeout else desk.take_answer(answer))
+    if taken is None:
+        for other in others:
+            note = await other(answer)
+            if note is not None:
+                await bodies.record_replay(body_id, status=BodyStatus.SETTLED, note=note)
+                return True, f"callback {body_id}: {note}"
+        await bodies.record_replay(body_id, status=BodyStatus.UNKNOWN, note="no known request")
+        return False, f"callback {body_id}: initiator answer for no known request"
+    await bodies.record_replay(
+        body_id, status=BodyStatus.SETTLED, note=f"initiator request {taken.id}"
+    )
+    outcome = taken.outcome or taken.state.value
+    return True, f"callback {body_id}: initiator request {taken.id}: {outcome}"

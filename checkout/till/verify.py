@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from checkout.domain.records import Channel, Customer, Language, Order, Payment, StaffChat
+from checkout.domain.records import Channel, Customer, Language, Payment, StaffChat
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
@@ -36,8 +35,15 @@ from checkout.initiator.records import (
 )
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.ports import TillUnitOfWorkFactory
-from checkout.till.records import LedgerEntry, LedgerSource, TillPayment
-from checkout.till.status import TransactionFacts, VerifyOutcome
+from checkout.till.records import LedgerEntry, LedgerSource
+from checkout.till.status import (
+    TransactionFacts,
+    Verified,
+    VerifyOutcome,
+    answer_reason,
+    decide,
+    till_payment,
+)
 from checkout.till.verify_views import customer_text, staff_reason, staff_report
 
 log = logging.getLogger(__name__)
@@ -57,61 +63,6 @@ SUGGESTED: Final = 3
 FactsReader = Callable[[InitiatorAnswer], TransactionFacts]
 # Daraja's result code when it refuses our initiator or its credential.
 INITIATOR_INVALID: Final = 2001
-
-
-def answer_reason(facts: TransactionFacts) -> str:
-    """M-Pesa's own words for an answer that is not the transaction, for the staff."""
-    code = "-" if facts.result_code is None else str(facts.result_code)
-    return f"{code} {facts.result_description}".strip()
-
-
-@dataclass(frozen=True, slots=True)
-class Verified:
-    """What asking (or crediting) did: the outcome, and the request it concerns if any."""
-
-    outcome: VerifyOutcome
-    code: str
-    request_id: int | None = None
-    facts: TransactionFacts | None = None
-    order: Order | None = None
-    reason: str | None = None  # why M-Pesa could not be asked (UNAVAILABLE)
-
-
-def decide(
-    facts: TransactionFacts,
-    order: Order | None,
-    *,
-    shortcodes: Collection[str],
-    known: bool,
-) -> VerifyOutcome:
-    """Whether a customer's code pays ``order``: CREDITED (to be credited), or why not."""
-    if not facts.found:
-        return VerifyOutcome.NOT_FOUND
-    if not facts.completed:
-        return VerifyOutcome.NOT_COMPLETED
-    if facts.credit_shortcode not in shortcodes:
-        return VerifyOutcome.OTHER_SHORTCODE
-    if known:
-        return VerifyOutcome.ALREADY_USED
-    if order is None:
-        return VerifyOutcome.NO_SUCH_ORDER
-    if order.is_fully_paid:
-        return VerifyOutcome.ORDER_PAID
-    if facts.amount is None or facts.amount < order.balance:
-        return VerifyOutcome.TOO_SMALL
-    return VerifyOutcome.CREDITED
-
-
-def till_payment(code: str, facts: TransactionFacts) -> TillPayment:
-    """The transaction as the ledger keeps it."""
-    return TillPayment(
-        transaction_id=code,
-        amount=facts.amount or 0,
-        paid_at=facts.finalised_at,
-        msisdn=facts.debit_phone,
-        payer_name=facts.payer_name,
-        shortcode=facts.credit_shortcode,
-    )
 
 
 class VerifyService:

@@ -198,7 +198,8 @@ async def test_the_answer_does_not_wait_for_a_hanging_daraja(
     assert counters.push_requests == 1
     status = await Handset(service, session="ATUid_e2e2").answer("2")
     assert status == (
-        "END Your last payment, KES 1,500 for order WW-1042, is still waiting for M-Pesa."
+        "CON Your last payment, KES 1,500 for order WW-1042, is still waiting for M-Pesa.\n"
+        "1. I already paid"
     )
     assert handset.slowest < ANSWER_WITHIN
 

@@ -150,7 +150,10 @@ async def test_a_result_code_in_words_tells_the_customer_to_try_again(
     await client.post(PATH, data=json.dumps(OPERATOR_MISSING))
     [message] = await outbox(uow, "42")
     assert message["text"].startswith("Not paid: KES 1,500 for order WW-1042.")
-    assert [button["label"] for row in message["buttons"] for button in row] == ["Try again"]
+    assert [button["label"] for row in message["buttons"] for button in row] == [
+        "Try again",
+        "I already paid",
+    ]
 
 
 async def test_a_result_code_in_words_tells_the_staff_which_settings_to_check(

@@ -20,7 +20,11 @@ from storage.models import CallbackBodyRow
 from tests.till.verify_world import VerifyWorld
 from tests.till.world import UowFactory
 from webhook.app import WebhookConfig, create_app
-from webhook.initiator import InitiatorResultHandler
+from webhook.initiator import (
+    InitiatorResultHandler,
+    looks_like_initiator_answer,
+    replay_initiator_answer,
+)
 from webhook.mpesa import SourceCheck
 
 SECRET = "result-secret"
@@ -137,3 +141,22 @@ async def test_a_result_for_no_request_is_accepted_and_kept_as_unknown(
     answer = await client.post(f"/hooks/result/{SECRET}", json=result_body("AG_UNKNOWN"))
     assert answer.status == 200
     assert [status for status, _ in await kept(world)] == [BodyStatus.UNKNOWN.value]
+
+
+async def test_a_kept_result_replays_once_and_credits_nothing_twice(
+    aiohttp_client: AiohttpClient, world: VerifyWorld
+) -> None:
+    client = await make_client(aiohttp_client, world)
+    await world.order("WW-1042", 1500)
+    customer = await world.telegram_customer()
+    await world.verify.ask_for_customer(customer, "en", "WW-1042", CODE)
+    await client.post(f"/hooks/result/{SECRET}", json=result_body("AG_2026_0001"))
+    settlement = SettlementService(world.uow, clock=world.clock, staff=StaffChat("-100"))
+    (body_id,) = [kept_body.id for kept_body in await settlement.bodies.recent()]
+    kept_body = await settlement.bodies.get(body_id)
+    assert kept_body is not None
+    assert looks_like_initiator_answer(kept_body)
+    taken, line = await replay_initiator_answer(world.desk, settlement.bodies, body_id)
+    assert taken
+    assert "credited" in line
+    assert (await world.order_now("WW-1042")).amount_paid == 1500
