@@ -66,6 +66,7 @@ from lipa.gateway import DarajaGateway
 from lipa.initiator import DarajaInitiatorGateway, InitiatorUnset, initiator
 from lipa.logs import redact_from_now_on
 from lipa.receipt_links import ReceiptLinks
+from lipa.refunds import RefundParts, refund_initiator, refund_parts
 from lipa.settings import MpesaEnvironment, Settings, is_placeholder, require
 from lipa.timed_gateway import TimedGateway
 from lipa.ways_out import other_way
@@ -131,6 +132,7 @@ class Lipa:
     web_watch: PaymentWatch | None = None
     receipts: SqlReceiptTokens | None = None
     whatsapp: WhatsAppParts | None = None
+    refunds: RefundParts | None = None  # /refund, its buttons, /api/refunds, the sender
     # Initiator requests (Transaction Status) and "I already paid" / /verify.
     initiators: InitiatorDesk | None = None
     verify: VerifyService | None = None
@@ -530,7 +532,19 @@ async def open_lipa(
                     ignore_origin=units.origin,
                 ),
             )
+        refunds = refund_parts(
+            settings,
+            units,
+            client,
+            public_base_url=public,
+            secret=secret,
+            staff=staff,
+            clock=clock,
+            listeners=[events] if events is not None else [],
+            main_initiator=refund_initiator(settings, simulator_initiator(simulator)),
+        )
         yield Lipa(
+            refunds=refunds,
             background=background,
             settings=settings,
             engine=engine,

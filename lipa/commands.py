@@ -297,7 +297,11 @@ async def run_callbacks_replay(args: argparse.Namespace, settings: Settings) -> 
             settled, line = await replay_c2b(lipa.till, lipa.settlement.bodies, args.body_id)
         elif lipa.initiators is not None and looks_like_initiator_answer(kept):
             settled, line = await replay_initiator_answer(
-                lipa.initiators, lipa.settlement.bodies, args.body_id
+                lipa.initiators,
+                lipa.settlement.bodies,
+                args.body_id,
+                # Refunds' Reversal and B2C results, which the desk did not store.
+                others=(lipa.refunds.take,) if lipa.refunds is not None else (),
             )
         else:
             settled, line = await replay_callback(lipa.settlement, args.body_id)

@@ -26,6 +26,7 @@ from bot.application import build_application, feed_update
 from bot.handlers import CheckoutHandlers
 from bot.menus import register_command_menus
 from bot.notifier import TelegramSender
+from bot.refunds import RefundHandlers
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from bot.staff import StaffHandlers
@@ -36,11 +37,13 @@ from checkout.initiator.desk import InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
 from checkout.staff.languages import StaffLanguages
+from checkout.staff.refunds import RefundCommands
 from checkout.staff.unmatched import UnmatchedDesk
 from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
 from lipa.channels import NoCustomerChannel, channels_on
+from lipa.refunds import RefundParts
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
 from lipa.statement import statement_check
@@ -53,6 +56,7 @@ from webhook.app import TelegramRoute, WebhookConfig, Worker, create_app
 from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits
 from webhook.metrics import LipaMetrics, MetricsRoute
+from webhook.refunds_api import RefundRoutes
 from webhook.telegram import TELEGRAM_PATH
 from webhook.till import TillHooks
 from webhook.ussd import UssdHandler
@@ -170,6 +174,7 @@ class Service:
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,
+                    *((lipa.refunds.sender.run_forever,) if lipa.refunds else ()),
                     lipa.daily.run_forever,
                     *statement_workers(lipa),
                     *initiator_workers(lipa),
@@ -283,6 +288,8 @@ class Service:
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
         ).install(application)
+        if lipa.refunds is not None:
+            refund_handlers(lipa, lipa.refunds, polling=polling).install(application)
         await application.start()
         self._stack.push_async_callback(application.stop)
         await register_command_menus(
@@ -337,7 +344,12 @@ def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:
     if lipa.initiators is None:
         return None
     return InitiatorResultHandler(
-        lipa.initiators, lipa.settlement.bodies, lipa.callback_secret, source_check(lipa.settings)
+        lipa.initiators,
+        lipa.settlement.bodies,
+        lipa.callback_secret,
+        source_check(lipa.settings),
+        # Refunds' Reversal and B2C results, which the desk did not store.
+        others=(lipa.refunds.take,) if lipa.refunds is not None else (),
     )
 
 
@@ -368,6 +380,19 @@ def orders_api(lipa: Lipa, bot_username: str | None) -> OrdersApi | None:
         server_url=lipa.settings.public_base_url,
         web_base_url=web_base_url(lipa),
         whatsapp_number=whatsapp_number(lipa.settings),
+        refunds=RefundRoutes(lipa.refunds.desk) if lipa.refunds is not None else None,
+    )
+
+
+def refund_handlers(lipa: Lipa, refunds: RefundParts, *, polling: bool) -> RefundHandlers:
+    """``/refund`` and the refund buttons, for the staff, approvers and owners (in webhook
+    mode the webhook's answer answers each press)."""
+    languages = StaffLanguages(lipa.units, default=lipa.settings.default_language, clock=utc_now)
+    return RefundHandlers(
+        RefundCommands(refunds.desk, languages=languages),
+        refunds.staff_ids,
+        staff_chat_id=lipa.settings.staff_chat_id,
+        answer_button_presses=polling,
     )
 
 

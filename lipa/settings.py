@@ -241,6 +241,20 @@ class Settings(BaseSettings):
     event_webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     event_webhook_secret: SecretStr | None = None
 
+    # --- refunds: asked by one staff user, approved by another, sent by Reversal or B2C
+    refund_max_age_days: int = Field(default=30, ge=1, le=365)
+    refund_daily_limit: int = Field(default=50_000, ge=1, le=10_000_000)
+    refund_approvers: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    refund_owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    mpesa_b2c_shortcode: str | None = None
+    mpesa_b2c_initiator_name: str | None = None
+    mpesa_b2c_security_credential: SecretStr | None = None
+
+    @field_validator("refund_approvers", "refund_owner_ids", mode="before")
+    @classmethod
+    def _refund_id_lists(cls, value: object) -> object:
+        return _split_list(value)
+
     # --- the web checkout: the payment link page, live status and PDF receipts
     web_checkout_enabled: bool = True
     web_rate_limit_per_minute: int = Field(default=60, ge=1)

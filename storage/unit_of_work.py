@@ -22,6 +22,7 @@ from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.plans import SqlPlanRepository
 from storage.repositories.push_limits import SqlPushLimitRepository
 from storage.repositories.pushes import SqlPushRequestRepository
+from storage.repositories.refunds import SqlRefundRepository
 from storage.repositories.reports import SqlReportRepository
 from storage.repositories.till import SqlTillRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     plans: SqlPlanRepository
     push_limits: SqlPushLimitRepository
     ways_out: SqlWaysOutRepository
+    refunds: SqlRefundRepository
     till: SqlTillRepository
 
     def __init__(
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlanRepository(session)
         self.push_limits = SqlPushLimitRepository(session)
         self.ways_out = SqlWaysOutRepository(session)
+        self.refunds = SqlRefundRepository(session)
         self.till = SqlTillRepository(session)
         self._before_commit = [self.audit.flush, self.callback_bodies.flush]
         self._after_commit = []

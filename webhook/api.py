@@ -31,6 +31,7 @@ from checkout.platform.orders import (
 )
 from checkout.platform.views import order_view, payment_view
 from webhook.openapi import openapi_document
+from webhook.refunds_api import RefundRefused, RefundRoutes, refund_paths, refund_schemas
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,11 @@ class OrdersApi:
         server_url: str,
         web_base_url: str | None = None,
         whatsapp_number: str | None = None,
+        refunds: RefundRoutes | None = None,
     ) -> None:
         """``bot_username``: the Telegram bot whose links orders carry (None: no Telegram).
+
+        ``refunds``: the refund routes (``/refunds``), served and described when given.
 
         ``web_base_url``: where the web checkout serves orders' pages (None: it is off);
         ``whatsapp_number``: the business's WhatsApp number, for wa.me links (None: none).
@@ -121,6 +125,14 @@ class OrdersApi:
         self._token = token.encode()
         self._bot_username = bot_username
         self._document = openapi_document(server_url)
+        self._refunds = refunds
+        if refunds is not None:
+            paths = refund_paths(_json_response_spec, _error_spec, _unauthorised_spec())
+            self._document["paths"].update(paths)
+            self._document["components"]["schemas"] = {
+                **self._document["components"]["schemas"],
+                **refund_schemas(),
+            }
 
     def application(self) -> web.Application:
         """The sub-application to mount at ``/api``."""
@@ -129,6 +141,9 @@ class OrdersApi:
         app.router.add_get("/orders/{reference}", self.get_order)
         app.router.add_get("/payments", self.list_payments)
         app.router.add_get("/openapi.json", self.openapi)
+        if self._refunds is not None:
+            app.router.add_post("/refunds", self.create_refund)
+            app.router.add_get("/refunds/{id}", self.get_refund)
         return app
 
     @web.middleware
@@ -243,9 +258,41 @@ class OrdersApi:
             }
         )
 
+    async def create_refund(self, request: web.Request) -> web.Response:
+        """``POST /api/refunds``: ask for a refund the staff approve in chat."""
+        assert self._refunds is not None
+        body = await _json_object(request)
+        try:
+            return await self._refunds.create(body)
+        except RefundRefused as refused:
+            raise ApiError(refused.status, refused.field, refused.message) from None
+
+    async def get_refund(self, request: web.Request) -> web.Response:
+        """``GET /api/refunds/{id}``: a refund and its state."""
+        assert self._refunds is not None
+        try:
+            return await self._refunds.read(request)
+        except RefundRefused as refused:
+            raise ApiError(refused.status, refused.field, refused.message) from None
+
     async def openapi(self, _request: web.Request) -> web.Response:
         """``GET /api/openapi.json``: the OpenAPI 3.1 description of these routes."""
         return web.json_response(self._document)
+
+
+def _json_response_spec(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _error_spec(description: str) -> dict[str, Any]:
+    return _json_response_spec(description, "Error")
+
+
+def _unauthorised_spec() -> dict[str, Any]:
+    return _error_spec("Missing or wrong bearer token (API_TOKEN).")
 
 
 class _DuplicateKey(ValueError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
@@ -107,6 +108,10 @@ def _split_name(party: str | None) -> tuple[str | None, str | None]:
     return number.strip() or None, name.strip() or None
 
 
+# Takes an answer to a call of its own (None: not one of its calls); says what it made of it.
+OtherAnswers = Callable[[InitiatorAnswer], Awaitable[str | None]]
+
+
 class InitiatorResultHandler:
     """Checks, keeps and routes the initiator APIs' Results and timeouts."""
 
@@ -116,11 +121,15 @@ class InitiatorResultHandler:
         bodies: CallbackBodies,
         secret: str,
         sources: SourceCheck | None = None,
+        others: Sequence[OtherAnswers] = (),
     ) -> None:
+        """``others`` take the answers to calls the desk did not store (refunds' Reversal and
+        B2C, issue 15), in turn, when the desk knows no request for them."""
         self._desk = desk
         self._bodies = bodies
         # The secret and allowlist checks every route Safaricom calls shares.
         self._gate = CallbackGate(secret, sources)
+        self._others = tuple(others)
 
     def install(self, app: web.Application) -> None:
         """Serve both routes on ``app``."""
@@ -153,6 +162,14 @@ class InitiatorResultHandler:
             return web.json_response({"ResultCode": 1, "ResultDesc": str(error)}, status=400)
         return await self._take(received, answer_from(parsed, timed_out=True), "timeout")
 
+    async def _other(self, answer: InitiatorAnswer) -> str | None:
+        """What the first of ``others`` that knows the call made of the answer, if any."""
+        for other in self._others:
+            note = await other(answer)
+            if note is not None:
+                return note
+        return None
+
     async def _take(
         self, received: ReceivedBody, answer: InitiatorAnswer, kind: str
     ) -> web.Response:
@@ -161,6 +178,9 @@ class InitiatorResultHandler:
                 taken = await self._desk.take_timeout(answer)
             else:
                 taken = await self._desk.take_answer(answer)
+            other = None
+            if taken is None:
+                other = await self._other(answer)
         except Exception as error:
             log.exception("initiator %s could not be handled", kind)
             body_id = await self._bodies.keep_unsettled(
@@ -171,7 +191,9 @@ class InitiatorResultHandler:
             return web.json_response(
                 {"ResultCode": 1, "ResultDesc": f"kept as callback {body_id}"}, status=500
             )
-        if taken is None:
+        if other is not None:
+            status, note = BodyStatus.SETTLED, f"initiator {kind}: {other}"
+        elif taken is None:
             status, note = BodyStatus.UNKNOWN, f"initiator {kind} for no known request"
         else:
             status, note = BodyStatus.SETTLED, f"initiator {kind}: request {taken.id}"
@@ -193,10 +215,14 @@ def looks_like_initiator_answer(kept: KeptBody) -> bool:
 
 
 async def replay_initiator_answer(
-    desk: InitiatorDesk, bodies: CallbackBodies, body_id: int
+    desk: InitiatorDesk,
+    bodies: CallbackBodies,
+    body_id: int,
+    others: Sequence[OtherAnswers] = (),
 ) -> tuple[bool, str]:
     """Run a kept Result (or timeout) through the desk again, after a fix: whether it was
-    taken now, and what happened in one line. A Result already acted on changes nothing."""
+    taken now, and what happened in one line. A Result already acted on changes nothing.
+    ``others`` get what the desk knows no request for (refunds' results), as on the route."""
     kept = await bodies.get(body_id)
     if kept is None:
         return False, f"callback {body_id}: no such callback body"
@@ -209,6 +235,11 @@ async def replay_initiator_answer(
     answer = answer_from(parsed, timed_out=timeout)
     taken = await (desk.take_timeout(answer) if timeout else desk.take_answer(answer))
     if taken is None:
+        for other in others:
+            note = await other(answer)
+            if note is not None:
+                await bodies.record_replay(body_id, status=BodyStatus.SETTLED, note=note)
+                return True, f"callback {body_id}: {note}"
         await bodies.record_replay(body_id, status=BodyStatus.UNKNOWN, note="no known request")
         return False, f"callback {body_id}: initiator answer for no known request"
     await bodies.record_replay(

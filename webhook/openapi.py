@@ -130,7 +130,11 @@ _SCHEMAS: Final[dict[str, Any]] = {
         "additionalProperties": False,
         "properties": {
             "reference": {"type": "string"},
-            "status": {"type": "string", "enum": ["open", "partly_paid", "paid"]},
+            "status": {
+                "type": "string",
+                "enum": ["open", "partly_paid", "paid", "refunded"],
+                "description": "refunded: everything paid on it went back (refunds).",
+            },
             "amount_due": {"type": "integer"},
             "amount_paid": {"type": "integer"},
             "balance": {"type": "integer", "description": "amount_due - amount_paid, at least 0."},

@@ -33,6 +33,7 @@ class OrderStatus(StrEnum):
     OPEN = "open"
     PARTLY_PAID = "partly_paid"
     PAID = "paid"
+    REFUNDED = "refunded"  # everything paid on it went back (issue 15)
 
 
 class PaymentStatus(StrEnum):
@@ -142,6 +143,14 @@ class AuditKind(StrEnum):
     CALLBACK_UNCONFIRMED = "callback_unconfirmed"  # a success callback Daraja could not confirm
     CALLBACK_CONTRADICTED = "callback_contradicted"  # a success callback Daraja's query denied
     PUSH_FAILED = "push_failed"  # Daraja refused the push, or did not answer it
+    # Refunds of a paid payment (issue 15): asked, decided, sent, and how they ended.
+    REFUND_REQUESTED = "refund_requested"
+    REFUND_APPROVED = "refund_approved"
+    REFUND_REJECTED = "refund_rejected"
+    REFUND_EXPIRED = "refund_expired"
+    REFUND_SENT = "refund_sent"
+    REFUND_COMPLETED = "refund_completed"
+    REFUND_FAILED = "refund_failed"
 
     @classmethod
     def settled_by(cls, source: str) -> AuditKind:

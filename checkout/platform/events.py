@@ -17,9 +17,10 @@ from enum import StrEnum
 from typing import Any
 
 from checkout.domain.records import Channel, Order, OrderStatus, Payment
+from checkout.domain.refunds import Refund
 from checkout.domain.time import Clock
 from checkout.payments.unit import UnitOfWork
-from checkout.platform.views import order_fields, payment_view, timestamp
+from checkout.platform.views import order_fields, payment_view, refund_view, timestamp
 
 
 class EventType(StrEnum):
@@ -28,6 +29,7 @@ class EventType(StrEnum):
     PAYMENT_SETTLED = "payment.settled"  # a payment reached its final status (any outcome)
     ORDER_PAID = "order.paid"  # a payment made its order fully paid
     PLAN_STATE_CHANGED = "plan.state_changed"  # a BNPL plan changed state (produced by BNPL)
+    PAYMENT_REFUNDED = "payment.refunded"  # a refund of a payment completed (issue 15)
 
 
 def new_event_id() -> str:
@@ -41,7 +43,8 @@ def receiver_key(url: str) -> str:
 
 
 class EventPublisher:
-    """Queues events for every receiver URL; implements ``SettlementListener``."""
+    """Queues events for every receiver URL; implements ``SettlementListener`` and
+    ``RefundListener``."""
 
     def __init__(
         self,
@@ -99,3 +102,18 @@ class EventPublisher:
                 {"order": order_fields(order), "payment": payment_view(payment)},
                 cause=f"order:{order.reference}:paid:{payment.id}",
             )
+
+    async def payment_refunded(
+        self, unit: UnitOfWork, refund: Refund, payment: Payment, order: Order | None
+    ) -> None:
+        """Queue ``payment.refunded``: the refund, its payment, and the order after it."""
+        await self.publish(
+            unit,
+            EventType.PAYMENT_REFUNDED,
+            {
+                "refund": refund_view(refund),
+                "payment": payment_view(payment),
+                "order": order_fields(order) if order is not None else None,
+            },
+            cause=f"refund:{refund.id}:completed",
+        )

@@ -13,6 +13,7 @@ from typing import Any
 
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Order, Payment
+from checkout.domain.refunds import Refund
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -57,4 +58,25 @@ def order_view(
         **order_fields(order),
         "pay_url": pay_url,
         "payments": [payment_view(payment) for payment in payments],
+    }
+
+
+def refund_view(refund: Refund) -> dict[str, Any]:
+    """A refund as the platform sees it (``GET /api/refunds/{id}``, ``payment.refunded``)."""
+    return {
+        "id": refund.id,
+        "payment_id": refund.payment_id,
+        "order_reference": refund.order_reference,
+        "receipt_number": refund.receipt,
+        "amount": refund.amount,
+        "reason": refund.reason,
+        "state": refund.state.value,
+        "method": refund.method.value if refund.method is not None else None,
+        "reference": refund.api_reference,
+        "transaction_id": refund.transaction_id,
+        "failure": refund.failure.value if refund.failure is not None else None,
+        "result_code": refund.result_code,
+        "requested_at": timestamp(refund.requested_at),
+        "decided_at": timestamp(refund.decided_at),
+        "finished_at": timestamp(refund.finished_at),
     }

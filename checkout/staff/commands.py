@@ -20,6 +20,7 @@ from checkout.domain.summaries import FoundPayment
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
 from checkout.i18n.menus import STAFF_COMMANDS
+from checkout.i18n.refunds import rt
 from checkout.i18n.staff import st
 from checkout.i18n.times import clock_time
 from checkout.platform.orders import OrderInputError, OrderService, order_request
@@ -313,6 +314,11 @@ class StaffDesk:
             )
         if summary.totals:
             lines.append(asked.say("today_total", count=summary.count, paid=summary.paid))
+        if summary.refunded.count:
+            refunded = summary.refunded
+            lines.append(
+                rt(asked.language, "today_line", count=refunded.count, amount=refunded.amount)
+            )
         plans = summary.plans
         if plans.count == 0:
             lines.append(asked.say("today_plans_none"))
@@ -430,6 +436,14 @@ class StaffDesk:
         )
 
     def _takings_caption(self, asked: _Asked, takings: Takings) -> str:
+        caption = self._paid_caption(asked, takings)
+        refunded = takings.refunded
+        if refunded.count:
+            line = rt(asked.language, "report_line", count=refunded.count, amount=refunded.amount)
+            caption = f"{caption}\n{line}"
+        return caption
+
+    def _paid_caption(self, asked: _Asked, takings: Takings) -> str:
         best = takings.best
         if best is None:
             return asked.say(
@@ -470,6 +484,10 @@ class StaffDesk:
             paid_count=export.paid_count,
             paid=export.paid_amount,
         )
+        if export.refunded.count:
+            refunded = export.refunded
+            line = rt(asked.language, "report_line", count=refunded.count, amount=refunded.amount)
+            caption = f"{caption}\n{line}"
         return DocumentAnswer(caption, export.filename, export.csv, "text/csv")
 
 

@@ -16,6 +16,7 @@ from checkout.domain.summaries import (
     PaymentLine,
 )
 from checkout.payments.unit import UnitOfWork
+from checkout.refunds.ports import RefundRepository
 
 
 class ReportRepository(Protocol):
@@ -76,6 +77,11 @@ class ReportUnitOfWork(UnitOfWork, Protocol):
     @property
     def reports(self) -> ReportRepository:
         """The reporting queries of this unit."""
+        ...
+
+    @property
+    def refunds(self) -> RefundRepository:
+        """The refunds of this unit (completed refunds show in the reports)."""
         ...
 
 

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Final, Literal
@@ -20,6 +20,7 @@ from typing import Final, Literal
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Order, Payment, PaymentStatus
 from checkout.domain.references import parse_order_reference
+from checkout.domain.refunds import Refund, RefundTotal
 from checkout.domain.summaries import DayTotal, FoundPayment, OpenPlans, OutcomeTotal, PaymentLine
 from checkout.domain.time import NAIROBI, Clock
 from checkout.payments.other_way import ToldToPay, with_ways_out
@@ -63,6 +64,7 @@ class DaySummary:
     day: date
     totals: tuple[OutcomeTotal, ...]
     plans: OpenPlans
+    refunded: RefundTotal = field(default_factory=RefundTotal)  # refunds completed that day
 
     @property
     def count(self) -> int:
@@ -95,6 +97,7 @@ class Takings:
     first: date
     last: date
     days: tuple[DayTotal, ...]
+    refunded: RefundTotal = field(default_factory=RefundTotal)  # refunds completed in the period
 
     @property
     def amount(self) -> int:
@@ -123,6 +126,9 @@ class Export:
     count: int
     paid_count: int
     paid_amount: int
+    refunded: RefundTotal = field(
+        default_factory=RefundTotal
+    )  # refunds completed in the range (rows of their own)
 
     @property
     def filename(self) -> str:
@@ -153,8 +159,15 @@ def day_start(day: date, zone: tzinfo = NAIROBI) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-def payments_csv(payments: Sequence[PaymentLine], zone: tzinfo = NAIROBI) -> bytes:
-    """The payments as UTF-8 CSV with a header row; times in ``zone``, phones masked."""
+def payments_csv(
+    payments: Sequence[PaymentLine], zone: tzinfo = NAIROBI, refunds: Sequence[Refund] = ()
+) -> bytes:
+    """The payments as UTF-8 CSV with a header row; times in ``zone``, phones masked.
+
+    Completed refunds follow as rows of their own: status ``refunded``, the amount negative,
+    the receipt M-Pesa's reference of the money going back, the method how it went
+    (``reversal`` or ``b2c``).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -174,6 +187,23 @@ def payments_csv(payments: Sequence[PaymentLine], zone: tzinfo = NAIROBI) -> byt
                 mask_phone(payment.phone),
                 payment.channel.value,
                 payment.method.value,
+            )
+        )
+    for refund in refunds:
+        finished = refund.finished_at or refund.requested_at
+        writer.writerow(
+            (
+                refund.payment_id,
+                refund.requested_at.astimezone(zone).isoformat(timespec="seconds"),
+                finished.astimezone(zone).isoformat(timespec="seconds"),
+                refund.order_reference,
+                -refund.amount,
+                "refunded",
+                refund.result_code or "",
+                refund.transaction_id or "",
+                "",
+                "",
+                refund.method.value if refund.method else "",
             )
         )
     return buffer.getvalue().encode()
@@ -224,9 +254,12 @@ class ReportService:
         async with self._units() as unit:
             totals = await unit.reports.outcome_totals(start=start, end=start + timedelta(days=1))
             plans = await unit.reports.open_plans()
+            refunded = await unit.refunds.completed_totals(
+                start=start, end=start + timedelta(days=1)
+            )
         order = list(PaymentStatus)
         ordered = sorted(totals, key=lambda total: order.index(total.status))
-        return DaySummary(day=day, totals=tuple(ordered), plans=plans)
+        return DaySummary(day=day, totals=tuple(ordered), plans=plans, refunded=refunded)
 
     async def pending(self, *, limit: int = 10) -> PendingSummary:
         """The payments still pending and the orders partly paid, with the first ``limit``."""
@@ -264,12 +297,13 @@ class ReportService:
         offset = start.utcoffset() or timedelta(0)
         async with self._units() as unit:
             found = await unit.reports.daily_takings(start=start, end=end, utc_offset=offset)
+            refunded = await unit.refunds.completed_totals(start=start, end=end)
         by_day = {total.day: total for total in found}
         days = tuple(
             by_day.get(first + timedelta(days=n), DayTotal(first + timedelta(days=n), 0, 0))
             for n in range(period.days)
         )
-        return Takings(first=first, last=last, days=days)
+        return Takings(first=first, last=last, days=days, refunded=refunded)
 
     async def export(self, first: date | None = None, last: date | None = None) -> Export:
         """The payments started from ``first`` to ``last`` (both included) as CSV.
@@ -287,9 +321,10 @@ class ReportService:
         end = day_start(last + timedelta(days=1), self._zone)
         async with self._units() as unit:
             payments = await unit.reports.payments_between(start=start, end=end)
+            refunds = await unit.refunds.completed_between(start=start, end=end)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         # Tens of thousands of rows take a second to write: not on the event loop.
-        data = await asyncio.to_thread(payments_csv, payments, self._zone)
+        data = await asyncio.to_thread(payments_csv, payments, self._zone, refunds)
         return Export(
             first=first,
             last=last,
@@ -297,4 +332,5 @@ class ReportService:
             count=len(payments),
             paid_count=len(paid),
             paid_amount=sum(payment.amount for payment in paid),
+            refunded=RefundTotal(len(refunds), sum(refund.amount for refund in refunds)),
         )

@@ -52,8 +52,12 @@ async def test_a_prompt_that_never_reaches_the_phone_twice_gets_the_paybill_each
     first = await fail_once(telegram, 1)
     assert PAYBILL in first
     assert SIM_TIP in first
+    # "Try again" stays (it may reach the phone), and "I already paid"
     outcome = telegram.sent_to(CUSTOMER)[-1]
-    assert outcome.callback_data == ["retry", "paid:WW-1042"]  # "Try again" stays: it may reach the phone
+    assert outcome.callback_data == [
+        "retry",
+        "paid:WW-1042",
+    ]  # "Try again" stays: it may reach the phone
 
     await telegram.user_presses_button(CUSTOMER, "retry")
     await telegram.wait_for_message_to(CUSTOMER, "Pay KES 1,500 for order WW-1042")

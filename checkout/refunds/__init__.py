@@ -1,0 +1,1 @@
+"""Refunds and reversals: asked by one staff user, approved by another, sent once."""

@@ -1,0 +1,134 @@
+"""Who is told what about a refund, queued in the outbox in the refund's own transaction.
+
+Every message has a dedupe key, so a replayed result or a second press queues none twice. The
+words are :mod:`checkout.i18n.refunds`'; the staff's buttons carry ``refund:approve:<id>`` and
+``refund:reject:<id>`` (see :func:`parse_press`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from checkout.domain.records import Channel, StaffChat
+from checkout.domain.refunds import RefundOutcome, RefundView
+from checkout.domain.replies import Button, Reply, reply_to_payload
+from checkout.domain.time import Clock
+from checkout.i18n import refunds as say
+from checkout.payments.unit import UnitOfWork
+
+PRESS_PREFIX: Final = "refund:"
+# Channels a customer can be told on by a message (the payment page and the log have no chat).
+_CUSTOMER_CHANNELS: Final = frozenset({Channel.TELEGRAM, Channel.WHATSAPP, Channel.USSD})
+
+
+def press_data(action: str, refund_id: int) -> str:
+    """A button's data: ``refund:approve:12`` (well within Telegram's 64 bytes)."""
+    return f"{PRESS_PREFIX}{action}:{refund_id}"
+
+
+def parse_press(data: str) -> tuple[str, int] | None:
+    """``("approve" | "reject", refund id)`` from a button's data, or None if not ours."""
+    if not data.startswith(PRESS_PREFIX):
+        return None
+    action, _, identifier = data.removeprefix(PRESS_PREFIX).partition(":")
+    if action not in ("approve", "reject") or not identifier.isdigit() or len(identifier) > 10:
+        return None
+    return action, int(identifier)
+
+
+class RefundNotices:
+    """Queues the staff's and the customer's messages about refunds."""
+
+    def __init__(self, *, clock: Clock, staff: StaffChat | None) -> None:
+        self._clock = clock
+        self._staff = staff
+
+    @property
+    def staff(self) -> StaffChat | None:
+        """Where staff notices go (None: nowhere)."""
+        return self._staff
+
+    async def requested(self, unit: UnitOfWork, view: RefundView) -> None:
+        """The request, with Approve and Reject, in the staff chat."""
+        if self._staff is None:
+            return
+        language = self._staff.language
+        refund_id = view.refund.id
+        reply = Reply(
+            say.request_text(language, view),
+            buttons=(
+                (
+                    Button(say.rt(language, "button_approve"), press_data("approve", refund_id)),
+                    Button(say.rt(language, "button_reject"), press_data("reject", refund_id)),
+                ),
+            ),
+        )
+        await self._to_staff(unit, reply_to_payload(reply), f"refund:{refund_id}:requested")
+
+    async def decided(self, unit: UnitOfWork, outcome: RefundOutcome, view: RefundView) -> None:
+        """An approval, a rejection or an expiry, told in the staff chat."""
+        if self._staff is None:
+            return
+        text = say.outcome_text(self._staff.language, outcome, view)
+        await self._to_staff(
+            unit, reply_to_payload(Reply(text)), f"refund:{view.refund.id}:{outcome.value}"
+        )
+
+    async def completed(self, unit: UnitOfWork, view: RefundView) -> None:
+        """The money went back: the customer (in their language, on their channel), the staff."""
+        payment = view.payment
+        if payment.channel in _CUSTOMER_CHANNELS:
+            await unit.outbox.add(
+                channel=payment.channel,
+                chat_key=payment.chat_key,
+                payload=reply_to_payload(
+                    Reply(say.completed_customer_text(payment.language, view))
+                ),
+                now=self._clock(),
+                dedupe_key=f"refund:{view.refund.id}:customer",
+            )
+        if self._staff is not None:
+            text = say.completed_staff_text(self._staff.language, view)
+            await self._to_staff(
+                unit, reply_to_payload(Reply(text)), f"refund:{view.refund.id}:completed"
+            )
+
+    async def failed(self, unit: UnitOfWork, view: RefundView) -> None:
+        """The refund failed: the staff chat, and the requester and approver in private."""
+        refund = view.refund
+        if self._staff is not None:
+            text = say.failed_staff_text(self._staff.language, view)
+            await self._to_staff(unit, reply_to_payload(Reply(text)), f"refund:{refund.id}:failed")
+        if self._staff is None or self._staff.channel is not Channel.TELEGRAM:
+            return
+        language = self._staff.language
+        for role, actor in (("requester", refund.requested_by), ("approver", refund.approved_by)):
+            kind, _, user = (actor or "").partition(":")
+            if kind != "telegram" or not user or user == self._staff.chat_key:
+                continue
+            await unit.outbox.add(
+                channel=Channel.TELEGRAM,
+                chat_key=user,
+                payload=reply_to_payload(Reply(say.failed_staff_text(language, view))),
+                now=self._clock(),
+                dedupe_key=f"refund:{refund.id}:failed:{role}",
+            )
+
+    async def unknown(self, unit: UnitOfWork, view: RefundView) -> None:
+        """M-Pesa never said what became of a sent refund."""
+        if self._staff is None:
+            return
+        text = say.unknown_staff_text(self._staff.language, view)
+        await self._to_staff(
+            unit, reply_to_payload(Reply(text)), f"refund:{view.refund.id}:unknown"
+        )
+
+    async def _to_staff(self, unit: UnitOfWork, payload: dict[str, Any], dedupe_key: str) -> None:
+        assert self._staff is not None
+        await unit.outbox.add(
+            channel=self._staff.channel,
+            chat_key=self._staff.chat_key,
+            payload=payload,
+            now=self._clock(),
+            dedupe_key=dedupe_key,
+        )

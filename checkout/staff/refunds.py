@@ -1,0 +1,133 @@
+"""Staff ``/refund <receipt> [amount] [reason]`` and the Approve / Reject buttons.
+
+Parses what staff typed or pressed, asks the refund desk, and says what happened in the staff
+user's language. Who may use them (``STAFF_USER_IDS``) is the Telegram adapter's check; who
+may approve (another staff user, ``REFUND_APPROVERS``, owners past the daily limit) is the
+desk's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from checkout.domain.money import AmountError, parse_amount
+from checkout.domain.records import Language
+from checkout.i18n.refunds import outcome_text, rt
+from checkout.refunds.desk import RefundAnswer, RefundDesk
+from checkout.refunds.notices import parse_press
+from checkout.refunds.rules import staff_actor
+from checkout.staff.languages import StaffLanguages
+
+# M-Pesa receipts (and C2B transaction ids): ten capital letters and digits, give or take.
+_RECEIPT: Final = re.compile(r"[A-Z0-9]{8,12}", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class PressAnswer:
+    """What to show the staff user who pressed a button; ``final``: take the buttons away."""
+
+    text: str
+    refused: bool
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequestText:
+    """``/refund``'s arguments, parsed: a receipt, an amount (None: all), a reason."""
+
+    receipt: str
+    amount: int | None
+    reason: str | None
+
+
+def parse_refund(argument: str) -> RefundRequestText | None:
+    """``NLJ7RT61SV 500 paid twice`` → receipt, amount, reason; None when there is no receipt.
+
+    The amount is optional: a second word that is not an amount starts the reason.
+    """
+    words = argument.split(maxsplit=1)
+    if not words or not _RECEIPT.fullmatch(words[0].upper()):
+        return None
+    receipt = words[0].upper()
+    rest = words[1].strip() if len(words) > 1 else ""
+    amount: int | None = None
+    if rest:
+        first, _, tail = rest.partition(" ")
+        try:
+            amount = parse_amount(first)
+            rest = tail.strip()
+        except AmountError:
+            if first[:1].isdigit():
+                amount = 0  # a number, but not an amount the desk takes: "bad_amount"
+                rest = tail.strip()
+    return RefundRequestText(receipt, amount, rest or None)
+
+
+class RefundCommands:
+    """Runs ``/refund`` and the buttons' presses against the refund desk."""
+
+    def __init__(self, desk: RefundDesk, *, languages: StaffLanguages) -> None:
+        self._desk = desk
+        self._languages = languages
+
+    async def language(self, user_id: int | None) -> Language:
+        """The staff user's language."""
+        if user_id is None:
+            return self._languages.default
+        return await self._languages.of(user_id)
+
+    async def refund(self, argument: str, *, user_id: int) -> str:
+        """``/refund <receipt> [amount] [reason]``: store a request for another's approval."""
+        language = await self.language(user_id)
+        parsed = parse_refund(argument)
+        if parsed is None:
+            return rt(language, "usage")
+        answer = await self._desk.request(
+            parsed.receipt,
+            amount=parsed.amount,
+            reason=parsed.reason,
+            by=staff_actor(user_id),
+        )
+        return self._say(language, answer, receipt=parsed.receipt)
+
+    async def press(self, data: str, *, user_id: int) -> PressAnswer | None:
+        """A press of Approve or Reject (None: not a refund button)."""
+        parsed = parse_press(data)
+        if parsed is None:
+            return None
+        action, refund_id = parsed
+        language = await self.language(user_id)
+        if action == "approve":
+            answer = await self._desk.approve(refund_id, user_id=user_id)
+        else:
+            answer = await self._desk.reject(refund_id, user_id=user_id)
+        text = self._say(language, answer, refund_id=refund_id)
+        final = answer.refund is not None and answer.outcome.value in (
+            "approved",
+            "rejected",
+            "expired",
+            "decided",
+        )
+        return PressAnswer(text, refused=answer.outcome.refused, final=final)
+
+    def _say(
+        self,
+        language: Language,
+        answer: RefundAnswer,
+        *,
+        receipt: str = "",
+        refund_id: int | None = None,
+    ) -> str:
+        rules = self._desk.rules
+        return outcome_text(
+            language,
+            answer.outcome,
+            answer.view,
+            receipt=receipt,
+            refund_id=refund_id,
+            left=answer.left,
+            limit=rules.daily_limit,
+            days=rules.max_age.days,
+        )
