@@ -39,6 +39,7 @@ async def test_start_up_registers_the_customer_menu_and_a_staff_menu_per_staff_c
             "status",
             "history",
             "plans",
+            "orders",
             "cancel",
             "language",
             "help",
