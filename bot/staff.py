@@ -31,16 +31,16 @@ from bot.charts import bar_chart_png
 from bot.qr import qr_card_png, qr_png
 from bot.sending import wait_up_to
 from checkout.runtime.log_context import log_fields
-from checkout.staff.commands import (
+from checkout.staff.answers import (
+    ButtonsAnswer,
     ChartAnswer,
     DocumentAnswer,
     QrAnswer,
     StaffAnswer,
-    StaffDesk,
     StaffRequest,
     TextAnswer,
 )
-from checkout.staff.unmatched import ButtonsAnswer
+from checkout.staff.commands import StaffDesk
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,14 @@ from checkout.i18n.refunds import rt
 from checkout.i18n.staff import st
 from checkout.i18n.times import clock_time
 from checkout.platform.orders import OrderInputError, OrderService, order_request
+from checkout.staff.answers import (
+    ChartAnswer,
+    DocumentAnswer,
+    QrAnswer,
+    StaffAnswer,
+    StaffRequest,
+    TextAnswer,
+)
 from checkout.staff.languages import StaffLanguages
 from checkout.staff.order_input import WrongPhone, phone_and_description
 from checkout.staff.paybill_told import told_lines
@@ -35,70 +43,12 @@ from checkout.staff.reports import (
     Takings,
     parse_day,
 )
-from checkout.staff.unmatched import ButtonsAnswer, UnmatchedDesk
+from checkout.staff.unmatched import UnmatchedDesk
 
-
-@dataclass(frozen=True, slots=True)
-class TextAnswer:
-    """A text message (the adapter splits it if it is too long for one)."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class QrAnswer:
-    """A QR code of ``link`` as a photo, with ``caption``.
-
-    With a ``title``, the photo is a card to print: the code with ``title`` and ``lines``
-    (the order, the amount, the link) drawn under it.
-    """
-
-    caption: str
-    link: str
-    title: str = ""
-    lines: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ChartAnswer:
-    """A bar chart: one bar per label, titled, with ``caption``."""
-
-    caption: str
-    title: str
-    labels: tuple[str, ...]
-    values: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentAnswer:
-    """A file to send as a document, with ``caption``."""
-
-    caption: str
-    filename: str
-    data: bytes
-    mime_type: str
-
-
-StaffAnswer = TextAnswer | QrAnswer | ChartAnswer | DocumentAnswer | ButtonsAnswer
 # Queues a text message (an SMS) to a normalised phone number.
 TextCustomer = Callable[[str, str], Awaitable[None]]
 # The link of a paid payment's PDF receipt.
 ReceiptLink = Callable[[Payment], Awaitable[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class StaffRequest:
-    """One staff command: its name and argument, the bot's username for links, and who typed it.
-
-    ``user_id`` (the staff user's Telegram id) picks the language of the answer; None answers
-    in the default language.
-    """
-
-    name: str
-    argument: str
-    bot_username: str
-    user_id: int | None = None
-    chat_id: int | None = None  # where it was typed (answers that come later go there)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,11 @@ is done once: a second press says it was already dealt with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
 from checkout.domain.records import Language
 from checkout.i18n import till as say
+from checkout.staff.answers import ButtonMessage, ButtonsAnswer
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.records import LedgerEntry
 
@@ -25,21 +25,6 @@ OFFERED: Final = 2
 NOT_OURS_WORD: Final = "notours"
 # Button data starts with this (Telegram routes the presses of staff buttons by it).
 BUTTON_PREFIX: Final = "/unmatched "
-
-
-@dataclass(frozen=True, slots=True)
-class ButtonMessage:
-    """A message with inline buttons; each button is a label and the command it types."""
-
-    text: str
-    buttons: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ButtonsAnswer:
-    """Several messages, each with its own buttons (one per queued transaction)."""
-
-    messages: tuple[ButtonMessage, ...]
 
 
 class UnmatchedDesk:

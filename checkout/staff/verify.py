@@ -12,7 +12,8 @@ from __future__ import annotations
 from checkout.domain.records import Channel, Language
 from checkout.domain.references import parse_order_reference
 from checkout.i18n.texts import t
-from checkout.staff.commands import StaffAnswer, StaffDesk, StaffRequest, TextAnswer
+from checkout.staff.answers import StaffAnswer, StaffRequest, TextAnswer
+from checkout.staff.commands import StaffDesk
 from checkout.staff.languages import StaffLanguages
 from checkout.till.status import VerifyOutcome, parse_code
 from checkout.till.verify import VerifyService

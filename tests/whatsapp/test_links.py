@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from checkout.conversation.links import whatsapp_pay_link
 from checkout.platform.orders import OrderService
-from checkout.staff.commands import StaffDesk, StaffRequest, TextAnswer
+from checkout.staff.answers import StaffRequest, TextAnswer
+from checkout.staff.commands import StaffDesk
 from checkout.staff.reports import ReportService
 from storage.unit_of_work import SqlUnits
 from whatsapp.events import event_from_text
