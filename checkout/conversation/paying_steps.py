@@ -38,7 +38,7 @@ from checkout.domain.callbacks import (
 )
 from checkout.domain.money import MAX_AMOUNT, AmountError, AmountReason, check_amount, parse_amount
 from checkout.domain.phones import PhoneError, normalise_phone
-from checkout.domain.records import Language
+from checkout.domain.records import Language, OrderStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Button, Reply
 from checkout.i18n.texts import t
@@ -80,6 +80,9 @@ async def look_up(call: Call, reference: str) -> Draft | Turn:
     # take the customer's money twice.
     if order is not None and order.is_fully_paid:
         return menu(call, Reply(call.say("order_paid", order=reference)))
+    # Everything paid on it went back (a cancelled order): it is closed too.
+    if order is not None and order.status is OrderStatus.REFUNDED:
+        return menu(call, Reply(call.say("order_refunded", order=reference)))
     # An order the business never listed (created when an unknown reference was paid) has
     # no balance to respect until it is paid, so it is treated like any unknown reference.
     if order is None or not order.known:

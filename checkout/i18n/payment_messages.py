@@ -103,6 +103,8 @@ def refusal_reply(language: Language, refusal: PaymentRefused) -> Reply:
     """Why no push was sent: the order is gone or paid, the amount too high, or one is open."""
     if refusal.reason is Refusal.ORDER_PAID:
         return Reply(texts.t(language, "order_paid", order=refusal.order))
+    if refusal.reason is Refusal.ORDER_REFUNDED:
+        return Reply(texts.t(language, "order_refunded", order=refusal.order))
     if refusal.reason is Refusal.ABOVE_BALANCE:
         balance = format_number(refusal.balance)
         return Reply(texts.t(language, "amount_above_balance", balance=balance))

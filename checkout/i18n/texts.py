@@ -71,6 +71,8 @@ _EN: Final[Mapping[str, str]] = {
     "order_unknown": "We could not find order {order}. Please check the number and type it again.",
     "order_not_found": "We could not find this order any more. Please start again.",
     "order_paid": "Order {order} is already fully paid. Thank you!",
+    "order_refunded": "Order {order} was refunded, so it cannot be paid again. "
+    "If you still want it, ask us for a new order.",
     "web_link_sms": "Pay order {order} (KES {balance} left) with M-Pesa here: {link}",
     "receipt_link": "Your receipt: {link}",
     "order_paid_receipt": (
@@ -254,6 +256,8 @@ _SW: Final[Mapping[str, str]] = {
     "order_unknown": "Hatukupata oda {order}. Tafadhali hakikisha namba na uiandike tena.",
     "order_not_found": "Hatukupata oda hii tena. Tafadhali anza upya.",
     "order_paid": "Oda {order} imeshalipwa yote. Asante!",
+    "order_refunded": "Pesa za oda {order} zilirudishwa, kwa hivyo haiwezi kulipwa tena. "
+    "Kama bado unaihitaji, tuombe oda mpya.",
     "web_link_sms": "Lipa oda {order} (KES {balance} imebaki) kwa M-Pesa hapa: {link}",
     "receipt_link": "Risiti yako: {link}",
     "order_paid_receipt": (

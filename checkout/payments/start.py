@@ -20,7 +20,15 @@ from datetime import datetime, timedelta
 from checkout.conversation.model import StartPayment
 from checkout.domain.outcomes import PaymentRefused, PushProblem, Refusal
 from checkout.domain.phones import mask_phone
-from checkout.domain.records import AuditKind, Channel, Customer, Language, Payment, PaymentStatus
+from checkout.domain.records import (
+    AuditKind,
+    Channel,
+    Customer,
+    Language,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+)
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n import payment_messages as say
@@ -175,6 +183,11 @@ class PaymentService:
                 order = await unit.orders.create(
                     request.order_reference, request.amount, known=False
                 )
+            if order.status is OrderStatus.REFUNDED:
+                # Everything paid went back (a cancelled order): paying it again would
+                # charge the customer for an order the business gave up.
+                refusal = PaymentRefused(Refusal.ORDER_REFUNDED, order.reference)
+                return [say.refusal_reply(language, refusal)]
             if order.is_fully_paid:
                 # A typed reference paid in full is closed like a listed order: paying it
                 # again must not raise its amount due.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -10,7 +11,9 @@ from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Event, ReportOrderPaid, Step, TextMessage
 from checkout.conversation.service import ConversationService
 from checkout.domain.callbacks import MENU_PAY, PAY
+from checkout.domain.outcomes import PaymentRefused, Refusal
 from checkout.domain.records import Channel, OrderStatus
+from checkout.i18n.payment_messages import refusal_reply
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
@@ -148,3 +151,40 @@ async def test_a_stale_pay_button_before_the_receipt_is_known_says_it_will_follo
         "Order WW-2001 is already fully paid. Your last payment: KES 700, "
         "M-Pesa receipt to follow. Thank you!"
     ]
+
+
+class TestARefundedOrder:
+    """Everything paid on it went back (a cancelled order): it is closed, as a paid one is."""
+
+    REFUNDED = (
+        "Order WW-3001 was refunded, so it cannot be paid again. "
+        "If you still want it, ask us for a new order."
+    )
+
+    async def test_typing_its_reference_says_it_was_refunded(self) -> None:
+        refunded = order("WW-3001", 700, 0)
+        chat = Chat(FakeContext(replace(refunded, status=OrderStatus.REFUNDED)))
+        await chat.reach(Step.ORDER)
+        turn = await chat.text("WW-3001")
+        assert texts(turn)[0] == self.REFUNDED
+        assert chat.state.step is Step.IDLE
+
+    async def test_a_stale_confirmation_sends_no_push(self, shop: Shop) -> None:
+        """A chat at the confirmation when the refund completes: Pay refuses, in Swahili too."""
+        async with shop.uow() as unit:
+            await unit.orders.create("WW-3001", 700, known=True)
+            await unit.commit()
+        steps = (ButtonPressed(MENU_PAY), TextMessage("WW-3001"), TextMessage("700"))
+        await shop.say(Channel.TELEGRAM, "44", *steps, TextMessage("0712345678"))
+        async with shop.uow() as unit:
+            await unit.orders.record_paid("WW-3001", 700)
+            closed = await unit.refunds.take_back("WW-3001", 700, now=shop.clock())
+            await unit.commit()
+        assert closed.status is OrderStatus.REFUNDED
+        said = await shop.say(Channel.TELEGRAM, "44", ButtonPressed(PAY))
+        assert said == [self.REFUNDED]
+        assert shop.gateway.pushes == []
+        assert (
+            "zilirudishwa"
+            in refusal_reply("sw", PaymentRefused(Refusal.ORDER_REFUNDED, "WW-3001")).text
+        )
