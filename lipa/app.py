@@ -559,7 +559,7 @@ async def open_lipa(
             callback_secret=secret,
             daraja_base_url=base_url,
             metrics=meter,
-            orders=OrderService(units, clock=clock),
+            orders=OrderService(units, clock=clock, events=events),
             reports=ReportService(units, clock=clock),
             pushes=pushes,
             plans=plans,

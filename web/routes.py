@@ -23,8 +23,9 @@ import jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from checkout.domain.records import Language
+from checkout.domain.records import Language, OrderStatus
 from checkout.i18n import texts
+from checkout.i18n.order_closed import order_cancelled, order_cancelled_title
 from checkout.i18n.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
 from web.payment_page import FieldErrors, OrderPage, WebCheckout
@@ -114,7 +115,7 @@ class WebRoutes:
                 w(language, "form_expired_body"),
                 status=403,
             )
-        if order.is_fully_paid:
+        if order.is_fully_paid or order.status is OrderStatus.CANCELLED:
             return await self._page(request, language, found)
         amount_text, phone_text = _field(form, "amount"), _field(form, "phone")
         checked = self._checkout.check(language, order, amount_text, phone_text)
@@ -233,6 +234,14 @@ class WebRoutes:
             )
             return self._plain(
                 request, language, w(language, "paid_title"), body, receipt_url=receipt_url
+            )
+        if order.status is OrderStatus.CANCELLED:
+            # The business cancelled it (orders API): closed, no form to pay it with.
+            return self._plain(
+                request,
+                language,
+                order_cancelled_title(language),
+                order_cancelled(language, order.reference),
             )
         view = status_view(language, found.latest, order)
         amount, phone = typed if typed is not None else (str(order.balance), "")

@@ -1,27 +1,25 @@
-"""The orders API for the business's platform: create orders, read them, page settled payments.
+"""The orders API for the business's platform: create, list, read, change and cancel orders,
+page settled payments, read plans (and ask for refunds, when those are on).
 
 Mounted under ``/api`` as a sub-application with its own bearer-token check. Every answer is
 JSON; every refusal is ``{"error": {"field": ..., "message": ...}}`` with the field at fault
-(null when no one field is). ``/api/openapi.json`` describes exactly these routes.
+(null when no one field is) and, for a refusal caused by the order's state, a ``code``.
+``/api/openapi.json`` describes exactly these routes.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import secrets
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from checkout.conversation.links import pay_link, web_pay_link, whatsapp_pay_link
-from checkout.domain.records import Order, Payment
 from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import PaymentCursor
+from checkout.platform.desk import OrderDetails
 from checkout.platform.orders import (
     MAX_PAGE,
     OrderConflict,
@@ -29,8 +27,18 @@ from checkout.platform.orders import (
     OrderService,
     order_request,
 )
-from checkout.platform.views import order_view, payment_view
+from checkout.platform.views import order_view, payment_view, refund_view, timestamp
+from webhook.api_common import (
+    ApiError,
+    decode_position,
+    encode_position,
+    error_response,
+    json_object,
+    parse_time,
+    single_query,
+)
 from webhook.openapi import openapi_document
+from webhook.order_routes import OrderRoutes
 from webhook.refunds_api import RefundRefused, RefundRoutes, refund_paths, refund_schemas
 
 log = logging.getLogger(__name__)
@@ -44,58 +52,15 @@ MAX_PAYMENT_ID: Final = 2**31 - 1
 _PUBLIC: Final = frozenset({"/openapi.json"})
 
 
-def error_response(status: int, field: str | None, message: str) -> web.Response:
-    """A JSON refusal naming the field at fault."""
-    headers = {"WWW-Authenticate": 'Bearer realm="lipa"'} if status == 401 else None
-    return web.json_response(
-        {"error": {"field": field, "message": message}}, status=status, headers=headers
-    )
-
-
-class ApiError(Exception):
-    """A refusal raised inside a handler; the middleware answers it as JSON."""
-
-    def __init__(self, status: int, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.field = field
-        self.message = message
-
-
 def encode_cursor(cursor: PaymentCursor) -> str:
     """An opaque page cursor: base64url of the last payment's settle time and id."""
-    raw = f"{cursor.settled_at.isoformat()}|{cursor.payment_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_position(cursor.settled_at, cursor.payment_id)
 
 
 def decode_cursor(text: str) -> PaymentCursor:
     """The cursor :func:`encode_cursor` made; raises ValueError for anything else."""
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        when, _, identifier = raw.rpartition("|")
-        settled_at = parse_time(when)
-        payment_id = int(identifier)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValueError("not a cursor from this API") from None
-    if not 0 <= payment_id <= MAX_PAYMENT_ID:
-        raise ValueError("not a cursor from this API")
+    settled_at, payment_id = decode_position(text, max_id=MAX_PAYMENT_ID)
     return PaymentCursor(settled_at=settled_at, payment_id=payment_id)
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 time with its zone (``2026-11-28T09:00:00+03:00`` or ``...Z``).
-
-    Raises ValueError also for a time that has no UTC equivalent within years 1 to 9999
-    (``0001-01-01T00:00:00+14:00``): the databases compare times in UTC.
-    """
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise ValueError("no timezone")
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("outside the years 1 to 9999 in UTC") from None
-    return value
 
 
 class OrdersApi:
@@ -126,6 +91,7 @@ class OrdersApi:
         self._bot_username = bot_username
         self._document = openapi_document(server_url)
         self._refunds = refunds
+        self._routes = OrderRoutes(orders.desk, self._order)
         if refunds is not None:
             paths = refund_paths(_json_response_spec, _error_spec, _unauthorised_spec())
             self._document["paths"].update(paths)
@@ -139,6 +105,7 @@ class OrdersApi:
         app = web.Application(middlewares=[self._guard])
         app.router.add_post("/orders", self.create_order)
         app.router.add_get("/orders/{reference}", self.get_order)
+        self._routes.install(app)
         app.router.add_get("/payments", self.list_payments)
         app.router.add_get("/openapi.json", self.openapi)
         if self._refunds is not None:
@@ -156,7 +123,7 @@ class OrdersApi:
         try:
             return await handler(request)
         except ApiError as error:
-            return error_response(error.status, error.field, error.message)
+            return error_response(error.status, error.field, error.message, error.code)
 
     def _authorised(self, request: web.Request) -> bool:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
@@ -164,11 +131,13 @@ class OrdersApi:
             return False
         return secrets.compare_digest(given.strip().encode(), self._token)
 
-    def _order(self, order: Order, payments: tuple[Payment, ...] = ()) -> dict[str, Any]:
+    def _order(self, details: OrderDetails) -> dict[str, Any]:
+        """An order as the platform reads it: its links, times, payments and refunds."""
+        order = details.listed.order
         link = None
         if self._bot_username is not None:
             link = pay_link(self._bot_username, order.reference)
-        view = order_view(order, link, payments)
+        view = order_view(order, link, details.payments)
         view["web_url"] = (
             None
             if self._web_base_url is None
@@ -179,11 +148,15 @@ class OrdersApi:
             if self._whatsapp_number
             else None
         )
+        view["refunds"] = [refund_view(refund) for refund in details.refunds]
+        view["created_at"] = timestamp(details.listed.created_at)
+        view["updated_at"] = timestamp(details.listed.updated_at)
+        view["cancelled_at"] = timestamp(details.listed.cancelled_at)
         return view
 
     async def create_order(self, request: web.Request) -> web.Response:
         """``POST /api/orders``: 201 with the new order, 200 with the same one for a repeat."""
-        body = await _json_object(request)
+        body = await json_object(request)
         unknown = sorted(set(body) - ORDER_FIELDS)
         if unknown:
             raise ApiError(400, unknown[0], "unknown field")
@@ -202,34 +175,26 @@ class OrdersApi:
             opened = await self._orders.open(checked)
         except OrderConflict as conflict:
             raise ApiError(409, conflict.field, conflict.message) from None
-        state = await self._orders.state(opened.order.reference)
-        payments = state.payments if state is not None else ()
-        order = state.order if state is not None else opened.order
+        details = await self._orders.desk.details(opened.order.reference)
+        if details is None:  # orders are never deleted
+            raise LookupError(f"order {opened.order.reference} vanished")
         if opened.created:
-            log.info("order %s created through the API", order.reference)
-        return web.json_response(
-            self._order(order, payments), status=201 if opened.created else 200
-        )
+            log.info("order %s created through the API", opened.order.reference)
+        return web.json_response(self._order(details), status=201 if opened.created else 200)
 
     async def get_order(self, request: web.Request) -> web.Response:
         """``GET /api/orders/{reference}``: the order, what is paid and its payments."""
         reference = parse_order_reference(request.match_info["reference"])
         if reference is None:
             raise ApiError(400, "reference", "must be 1 to 12 letters, digits or hyphens")
-        state = await self._orders.state(reference)
-        if state is None:
+        details = await self._orders.desk.details(reference)
+        if details is None:
             raise ApiError(404, "reference", f"no order {reference}")
-        return web.json_response(self._order(state.order, state.payments))
+        return web.json_response(self._order(details))
 
     async def list_payments(self, request: web.Request) -> web.Response:
         """``GET /api/payments?since=…``: settled payments in settle order, a page at a time."""
-        query = request.query
-        unknown = sorted(set(query) - PAGE_PARAMETERS)
-        if unknown:
-            raise ApiError(400, unknown[0], "unknown parameter")
-        repeated = sorted(name for name in set(query) if len(query.getall(name)) > 1)
-        if repeated:
-            raise ApiError(400, repeated[0], "is given more than once")
+        query = single_query(request, PAGE_PARAMETERS)
         if "since" not in query:
             raise ApiError(400, "since", "is required (an ISO 8601 time with its zone)")
         try:
@@ -261,7 +226,7 @@ class OrdersApi:
     async def create_refund(self, request: web.Request) -> web.Response:
         """``POST /api/refunds``: ask for a refund the staff approve in chat."""
         assert self._refunds is not None
-        body = await _json_object(request)
+        body = await json_object(request)
         try:
             return await self._refunds.create(body)
         except RefundRefused as refused:
@@ -293,33 +258,3 @@ def _error_spec(description: str) -> dict[str, Any]:
 
 def _unauthorised_spec() -> dict[str, Any]:
     return _error_spec("Missing or wrong bearer token (API_TOKEN).")
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object's members; a key given twice is refused (no silent "last one wins")."""
-    members: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in members:
-            raise _DuplicateKey(key)
-        members[key] = value
-    return members
-
-
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    """The request's body as a JSON object, or a 400."""
-    try:
-        body = json.loads(await request.read(), object_pairs_hook=_unique_keys)
-    except _DuplicateKey as duplicate:
-        raise ApiError(400, duplicate.key, "is given more than once") from None
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        # RecursionError: nesting deeper than Python's stack, e.g. 30,000 "[".
-        raise ApiError(400, None, "the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, None, "the body must be a JSON object")
-    return body

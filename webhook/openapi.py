@@ -10,6 +10,8 @@ from typing import Any, Final
 
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT
 from checkout.platform.orders import MAX_DESCRIPTION, MAX_PAGE
+from webhook.openapi_orders import BLOCKER_CODES, ORDER_STATUSES, order_paths, order_schemas
+from webhook.refunds_api import refund_schemas
 
 _REFERENCE_PATTERN: Final = "^[A-Za-z0-9-]{1,12}$"
 _TIME: Final = {"type": "string", "format": "date-time"}
@@ -46,6 +48,13 @@ _SCHEMAS: Final[dict[str, Any]] = {
                         "description": "The field or parameter at fault; null if none is.",
                     },
                     "message": {"type": "string", "description": "Why it was refused."},
+                    "code": {
+                        "type": "string",
+                        "enum": BLOCKER_CODES,
+                        "description": (
+                            "Only on a refusal the order's state caused (409): which state."
+                        ),
+                    },
                 },
             }
         },
@@ -106,7 +115,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
             },
             "result_code": {"type": ["integer", "null"], "description": "Daraja's ResultCode."},
             "receipt_number": {"type": ["string", "null"], "description": "M-Pesa receipt."},
-            "phone": {"type": "string", "description": "The paying number, masked."},
+            "phone": {"type": "string", "description": "The paying number (2547XXXXXXXX)."},
             "channel": {"type": "string"},
             "created_at": _TIME,
             "settled_at": _NULLABLE_TIME,
@@ -126,20 +135,30 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "web_url",
             "whatsapp_url",
             "payments",
+            "refunds",
+            "created_at",
+            "updated_at",
+            "cancelled_at",
         ],
         "additionalProperties": False,
         "properties": {
             "reference": {"type": "string"},
             "status": {
                 "type": "string",
-                "enum": ["open", "partly_paid", "paid", "refunded"],
-                "description": "refunded: everything paid on it went back (refunds).",
+                "enum": ORDER_STATUSES,
+                "description": (
+                    "refunded: everything paid on it went back (refunds); cancelled: "
+                    "cancelled through this API before any money moved (it cannot be paid)."
+                ),
             },
             "amount_due": {"type": "integer"},
             "amount_paid": {"type": "integer"},
             "balance": {"type": "integer", "description": "amount_due - amount_paid, at least 0."},
             "description": {"type": ["string", "null"]},
-            "customer_phone": {"type": ["string", "null"], "description": "Masked."},
+            "customer_phone": {
+                "type": ["string", "null"],
+                "description": "The customer's number as given (2547XXXXXXXX), if any.",
+            },
             "pay_url": {
                 "type": ["string", "null"],
                 "description": (
@@ -162,6 +181,14 @@ _SCHEMAS: Final[dict[str, Any]] = {
                 ),
             },
             "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"}},
+            "refunds": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Refund"},
+                "description": "Refunds of its payments, oldest first.",
+            },
+            "created_at": _TIME,
+            "updated_at": _TIME,
+            "cancelled_at": _NULLABLE_TIME,
         },
     },
     "PaymentPage": {
@@ -182,21 +209,22 @@ _SCHEMAS: Final[dict[str, Any]] = {
 def openapi_document(server_url: str) -> dict[str, Any]:
     """The OpenAPI document, with ``server_url`` (the public base URL) as its server."""
     unauthorised = _error("Missing or wrong bearer token (API_TOKEN).")
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Lipa orders API",
             "version": "1",
             "description": (
-                "Create orders customers pay by M-Pesa through Lipa's Telegram checkout, read "
-                "their state, and page through settled payments. Amounts are whole shillings."
+                "Create orders customers pay by M-Pesa through Lipa's checkout, list, read, "
+                "change and cancel them, read their pay-later plans, and page through settled "
+                "payments. Amounts are whole shillings; phone numbers are whole (2547XXXXXXXX)."
             ),
         },
         "servers": [{"url": server_url.rstrip("/") + "/api"}],
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, "Refund": refund_schemas()["Refund"], **order_schemas()},
         },
         "paths": {
             "/orders": {
@@ -293,3 +321,6 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             },
         },
     }
+    for path, operations in order_paths(_json, _error, unauthorised).items():
+        document["paths"].setdefault(path, {}).update(operations)
+    return document

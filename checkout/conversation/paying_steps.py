@@ -41,6 +41,7 @@ from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.records import Language, OrderStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Button, Reply
+from checkout.i18n.order_closed import order_cancelled
 from checkout.i18n.texts import t
 
 # The placeholder each amount rule's text gives its bound.
@@ -83,6 +84,9 @@ async def look_up(call: Call, reference: str) -> Draft | Turn:
     # Everything paid on it went back (a cancelled order): it is closed too.
     if order is not None and order.status is OrderStatus.REFUNDED:
         return menu(call, Reply(call.say("order_refunded", order=reference)))
+    # The business cancelled it (orders API): it is closed, whoever created it.
+    if order is not None and order.status is OrderStatus.CANCELLED:
+        return menu(call, Reply(order_cancelled(call.language, reference)))
     # An order the business never listed (created when an unknown reference was paid) has
     # no balance to respect until it is paid, so it is treated like any unknown reference.
     if order is None or not order.known:

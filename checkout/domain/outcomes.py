@@ -46,6 +46,7 @@ class Refusal(StrEnum):
     ORDER_NOT_FOUND = "order_not_found"  # a listed order the business no longer has
     ORDER_PAID = "order_paid"  # nothing left to pay
     ORDER_REFUNDED = "order_refunded"  # everything paid went back: the order is closed
+    ORDER_CANCELLED = "order_cancelled"  # the business cancelled it: the order is closed
     ABOVE_BALANCE = "above_balance"  # more than is left to pay
     ALREADY_PAYING = "already_paying"  # a prompt for this order and phone is still open
 

@@ -34,6 +34,7 @@ class OrderStatus(StrEnum):
     PARTLY_PAID = "partly_paid"
     PAID = "paid"
     REFUNDED = "refunded"  # everything paid on it went back (issue 15)
+    CANCELLED = "cancelled"  # the business cancelled it before any money moved (orders API)
 
 
 class PaymentStatus(StrEnum):

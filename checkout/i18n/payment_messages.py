@@ -18,6 +18,7 @@ from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
 from checkout.i18n.buttons import already_paid_button, retry_button
+from checkout.i18n.order_closed import order_cancelled
 from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.
@@ -105,6 +106,8 @@ def refusal_reply(language: Language, refusal: PaymentRefused) -> Reply:
         return Reply(texts.t(language, "order_paid", order=refusal.order))
     if refusal.reason is Refusal.ORDER_REFUNDED:
         return Reply(texts.t(language, "order_refunded", order=refusal.order))
+    if refusal.reason is Refusal.ORDER_CANCELLED:
+        return Reply(order_cancelled(language, refusal.order))
     if refusal.reason is Refusal.ABOVE_BALANCE:
         balance = format_number(refusal.balance)
         return Reply(texts.t(language, "amount_above_balance", balance=balance))

@@ -188,6 +188,10 @@ class PaymentService:
                 # charge the customer for an order the business gave up.
                 refusal = PaymentRefused(Refusal.ORDER_REFUNDED, order.reference)
                 return [say.refusal_reply(language, refusal)]
+            if order.status is OrderStatus.CANCELLED:
+                # The business cancelled it through the orders API: nothing is owed any more.
+                refusal = PaymentRefused(Refusal.ORDER_CANCELLED, order.reference)
+                return [say.refusal_reply(language, refusal)]
             if order.is_fully_paid:
                 # A typed reference paid in full is closed like a listed order: paying it
                 # again must not raise its amount due.

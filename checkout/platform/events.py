@@ -30,6 +30,8 @@ class EventType(StrEnum):
     ORDER_PAID = "order.paid"  # a payment made its order fully paid
     PLAN_STATE_CHANGED = "plan.state_changed"  # a BNPL plan changed state (produced by BNPL)
     PAYMENT_REFUNDED = "payment.refunded"  # a refund of a payment completed (issue 15)
+    ORDER_UPDATED = "order.updated"  # the platform changed an order's amount or description
+    ORDER_CANCELLED = "order.cancelled"  # the platform cancelled an order
 
 
 def new_event_id() -> str:
@@ -116,4 +118,26 @@ class EventPublisher:
                 "order": order_fields(order) if order is not None else None,
             },
             cause=f"refund:{refund.id}:completed",
+        )
+
+    async def order_updated(self, unit: UnitOfWork, order: Order, before: Order) -> None:
+        """Queue ``order.updated``: the order after the change, and its terms before it."""
+        await self.publish(
+            unit,
+            EventType.ORDER_UPDATED,
+            {
+                "order": order_fields(order),
+                "previous": {"amount_due": before.amount_due, "description": before.description},
+            },
+            # Each change is its own request and transaction: nothing replays it.
+            cause=f"order:{order.reference}:updated:{uuid.uuid4().hex}",
+        )
+
+    async def order_cancelled(self, unit: UnitOfWork, order: Order) -> None:
+        """Queue ``order.cancelled`` (an order is cancelled once, so it is sent once)."""
+        await self.publish(
+            unit,
+            EventType.ORDER_CANCELLED,
+            {"order": order_fields(order)},
+            cause=f"order:{order.reference}:cancelled",
         )

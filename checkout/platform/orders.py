@@ -21,7 +21,9 @@ from checkout.domain.records import Order, Payment
 from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import PaymentCursor, PaymentPage
 from checkout.domain.time import Clock
-from checkout.payments.unit import UnitOfWorkFactory
+from checkout.platform.desk import OrderChange, OrderDesk
+from checkout.platform.events import EventPublisher
+from checkout.platform.ports import PlatformUnitOfWorkFactory
 
 MAX_DESCRIPTION: Final = 200  # the orders.description column
 MAX_PAGE: Final = 500
@@ -97,6 +99,20 @@ def order_request(
     )
 
 
+def order_change(fields: dict[str, object]) -> OrderChange:
+    """Check a change of terms (``amount`` and/or ``description``, by the creation rules);
+    raises :class:`OrderInputError`. A null description clears it; a null amount is refused."""
+    if not fields.keys() & {"amount", "description"}:
+        raise OrderInputError("amount", "give amount or description (or both) to change")
+    amount = _amount(fields["amount"]) if "amount" in fields else None
+    given = "description" in fields
+    return OrderChange(
+        amount=amount,
+        description=_description(fields["description"]) if given else None,
+        description_given=given,
+    )
+
+
 def _amount(value: object) -> int:
     rule = f"must be a whole number of shillings from {MIN_AMOUNT} to {MAX_AMOUNT:,}"
     # bool is an int subclass; true must not become one shilling.
@@ -165,18 +181,22 @@ def difference(order: Order, request: OrderRequest) -> str | None:
 
 
 class OrderService:
-    """Opens orders and reports their state and the payments settled on them."""
+    """Opens orders and reports their state and the payments settled on them; its ``desk``
+    lists, changes and cancels them and reads their plans."""
 
     def __init__(
         self,
-        units: UnitOfWorkFactory,
+        units: PlatformUnitOfWorkFactory,
         *,
         clock: Clock,
         new_reference: Callable[[], str] = generate_reference,
+        events: EventPublisher | None = None,
     ) -> None:
+        """``events``: where ``order.updated`` and ``order.cancelled`` go (None: nowhere)."""
         self._units = units
         self._clock = clock
         self._new_reference = new_reference
+        self.desk = OrderDesk(units, clock=clock, events=events)
 
     async def open(self, request: OrderRequest) -> OpenedOrder:
         """Create the order, or return it unchanged for a repeated request.

@@ -1,8 +1,9 @@
-"""JSON views of orders and payments, shared by the orders API and the event webhooks.
+"""JSON views of orders, payments, refunds and plans, shared by the orders API and the events.
 
 The business's platform reads the same shapes from both, so an event's ``data`` can be
-compared field by field with ``GET /api/orders/{reference}``. Phone numbers are masked: the
-platform knows its customers' numbers already, and these bodies travel to several URLs.
+compared field by field with ``GET /api/orders/{reference}``. Phone numbers are whole: the
+platform is the business's own system, which calls its customers back (logs and chats stay
+masked). Amounts are whole shillings; times ISO 8601 with their offset (UTC).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from checkout.domain.phones import mask_phone
+from checkout.bnpl.records import Installment, InstallmentStatus, Plan
 from checkout.domain.records import Order, Payment
 from checkout.domain.refunds import Refund
 
@@ -30,7 +31,7 @@ def payment_view(payment: Payment) -> dict[str, Any]:
         "status": payment.status.value,
         "result_code": payment.result_code,
         "receipt_number": payment.receipt_number,
-        "phone": mask_phone(payment.phone),
+        "phone": payment.phone,
         "channel": payment.channel.value,
         "created_at": timestamp(payment.created_at),
         "settled_at": timestamp(payment.settled_at),
@@ -46,7 +47,7 @@ def order_fields(order: Order) -> dict[str, Any]:
         "amount_paid": order.amount_paid,
         "balance": order.balance,
         "description": order.description,
-        "customer_phone": mask_phone(order.customer_phone) if order.customer_phone else None,
+        "customer_phone": order.customer_phone,
     }
 
 
@@ -79,4 +80,36 @@ def refund_view(refund: Refund) -> dict[str, Any]:
         "requested_at": timestamp(refund.requested_at),
         "decided_at": timestamp(refund.decided_at),
         "finished_at": timestamp(refund.finished_at),
+    }
+
+
+def installment_view(installment: Installment) -> dict[str, Any]:
+    """One payment of a plan (number 0 is the deposit) and how far it is paid."""
+    paid = installment.status is InstallmentStatus.PAID
+    return {
+        "number": installment.number,
+        "amount": installment.amount,
+        "late_fee": installment.late_fee,
+        "paid_amount": installment.amount if paid else 0,
+        "status": installment.status.value,
+        "due_at": timestamp(installment.due_at),
+        "paid_at": timestamp(installment.paid_at),
+        "payment_id": installment.payment_id,
+    }
+
+
+def plan_view(plan: Plan) -> dict[str, Any]:
+    """A Buy-Now-Pay-Later plan: its deposit, installments, fees, what is paid and left."""
+    return {
+        "id": plan.id,
+        "order_reference": plan.order_reference,
+        "status": plan.status.value,
+        "phone": plan.phone,
+        "total": plan.total,
+        "deposit": plan.deposit.amount if plan.installments else 0,
+        "fees": plan.fees,
+        "paid": plan.paid,
+        "balance": plan.left,
+        "created_at": timestamp(plan.created_at),
+        "installments": [installment_view(item) for item in plan.installments],
     }

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from checkout.domain.phones import msisdn_matches
-from checkout.domain.records import Order, Payment
+from checkout.domain.records import Order, OrderStatus, Payment
 from checkout.domain.references import parse_order_reference
 from checkout.till.ports import PayerChat, TillUnitOfWork
 from checkout.till.records import TillPayment
@@ -82,7 +82,8 @@ async def find_match(
     reference = parse_order_reference(payment.account or "")
     if reference is not None:
         order = await unit.orders.get(reference)
-        if order is not None:
+        # A cancelled order owes nothing: money typed for it is the staff's to place.
+        if order is not None and order.status is not OrderStatus.CANCELLED:
             return Match(MatchKind.ACCOUNT, order=order)
     if payment.msisdn:
         candidates = await unit.till.candidates(

@@ -3,15 +3,16 @@
 Safaricom asks only when it has enabled external validation for the shortcode, and must be
 answered within seconds. A payment is never refused for its amount (more than an order's
 balance is still the customer's money for the business); an account number that names no
-order is refused only when the business asked for that (``MPESA_C2B_REJECT_UNKNOWN_ACCOUNTS``):
-customers type account numbers with typos, and a refused payment is a lost sale.
+order, or a cancelled one, is refused only when the business asked for that
+(``MPESA_C2B_REJECT_UNKNOWN_ACCOUNTS``): customers type account numbers with typos, and a
+refused payment is a lost sale.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from checkout.domain.records import BodyStatus, ReceivedBody
+from checkout.domain.records import BodyStatus, OrderStatus, ReceivedBody
 from checkout.domain.references import parse_order_reference
 from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
 
@@ -52,6 +53,8 @@ class TillValidation:
         if not self._reject_unknown_accounts:
             return Verdict.ACCEPT
         reference = parse_order_reference(account or "")
-        if reference is None or await unit.orders.get(reference) is None:
+        order = await unit.orders.get(reference) if reference is not None else None
+        # A cancelled order is closed: its reference is no account to pay any more.
+        if order is None or order.status is OrderStatus.CANCELLED:
             return Verdict.UNKNOWN_ACCOUNT
         return Verdict.ACCEPT

@@ -204,6 +204,12 @@ class SqlPlanRepository:
         found = await self._plans(_OPEN_FOR_ORDER, {"reference": order_reference})
         return found[0] if found else None
 
+    async def for_order(self, order_reference: str) -> Sequence[Plan]:
+        """Every plan made for this order (any status), oldest first."""
+        return await self._plans(
+            _WITH_REFERENCE.where(OrderRow.reference == order_reference).order_by(PlanRow.id)
+        )
+
     async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
         """The customer's payments and plans, matched by customer or by paying phone."""
         payer = PaymentRow.phone == phone

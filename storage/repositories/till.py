@@ -218,7 +218,8 @@ class SqlTillRepository:
             for row in await self._session.execute(
                 select(ORDERS)
                 .where(
-                    ORDERS.c.status != OrderStatus.PAID.value,
+                    # A cancelled order owes nothing: no payment is matched to it.
+                    ORDERS.c.status.not_in([OrderStatus.PAID.value, OrderStatus.CANCELLED.value]),
                     ORDERS.c.amount_due - ORDERS.c.amount_paid == amount,
                     ORDERS.c.created_at >= since,
                 )
