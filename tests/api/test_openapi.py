@@ -23,6 +23,7 @@ from checkout.platform.orders import OrderService
 from storage.unit_of_work import SqlUnitOfWork
 from tests.api.conftest import AUTH, NOW, Client
 from tests.api.schema import errors, resolve
+from tests.bnpl.conftest import seed_active_plan
 from tests.staff.seeding import Seed, seed
 from webhook.api import OrdersApi
 
@@ -39,6 +40,16 @@ EXAMPLES: dict[tuple[str, str], Any] = {
     ("body", "amount"): 1500,
     ("body", "customer_phone"): "0712345678",
     ("body", "description"): "Duvet wash",
+    ("query", "status"): "open",
+    ("query", "before"): "2030-01-01T00:00:00Z",
+    ("path", "id"): None,  # the seeded plan's id, taken at run time
+}
+# Where one operation needs its own valid value: changing and cancelling need an order no
+# money moved on (WW-1 is part paid).
+OPERATION_EXAMPLES: dict[tuple[str, str, str], Any] = {
+    ("changeOrder", "path", "reference"): "WW-3",
+    ("cancelOrder", "path", "reference"): "WW-4",
+    ("listOrderPlans", "path", "reference"): "WW-5",
 }
 
 
@@ -140,7 +151,7 @@ class Walk:
         for parameter in operation.spec.get("parameters", []):
             key = (parameter["in"], parameter["name"])
             assert key in EXAMPLES, f"no example for documented parameter {key}"
-            value = EXAMPLES[key]
+            value = OPERATION_EXAMPLES.get((operation.name, *key), EXAMPLES[key])
             if value is None:
                 continue
             if parameter["in"] == "path":
@@ -165,6 +176,13 @@ async def seeded(uow: UowFactory) -> None:
     await seed(uow, Seed("WW-1", 500, PaymentStatus.PAID, at, receipt="R1A", order_amount=2000))
     await seed(uow, Seed("WW-1", 300, PaymentStatus.CANCELLED, at))
     await seed(uow, Seed("WW-2", 700, PaymentStatus.PAID, at, receipt="R2B"))
+    async with uow() as unit:
+        for reference in ("WW-3", "WW-4"):
+            await unit.order_book.create_if_absent(
+                reference, 900, description=None, customer_phone=None, now=at
+            )
+        await unit.commit()
+    await seed_active_plan(uow, reference="WW-5", chat_key="77", phone="254712345678", taken_at=at)
 
 
 async def test_every_route_is_documented_and_every_documented_route_exists(
@@ -196,6 +214,8 @@ async def test_walking_the_spec_every_operation_behaves_as_documented(
         "get", "/payments", query={"since": "2026-01-01T00:00:00Z", "limit": "1"}
     ).send(api)
     EXAMPLES[("query", "cursor")] = first_page[1]["next_cursor"]
+    plans = await Call("get", "/orders/{reference}/plans", {"reference": "WW-5"}).send(api)
+    EXAMPLES[("path", "id")] = str(plans[1]["plans"][0]["id"])
     try:
         for operation in found:
             await walk_operation(walk, operation)
@@ -208,12 +228,22 @@ async def test_walking_the_spec_every_operation_behaves_as_documented(
             create, replace(valid, body={**(valid.body or {}), "amount": 1501}), 409
         )
         assert conflict["error"]["field"] == "amount"
-        get_order = by_name["getOrder"]
+        for name in ("getOrder", "changeOrder", "cancelOrder", "listOrderPlans"):
+            operation = by_name[name]
+            missing = replace(walk.valid_call(operation), path_params={"reference": "NOPE-1"})
+            await walk.expect(operation, missing, 404)
+        for name in ("changeOrder", "cancelOrder"):  # WW-1 is part paid
+            operation = by_name[name]
+            paid = replace(walk.valid_call(operation), path_params={"reference": "WW-1"})
+            refused = await walk.expect(operation, paid, 409)
+            assert refused["error"]["code"] == "order_paid"
+        get_plan = by_name["getPlan"]
         await walk.expect(
-            get_order, replace(walk.valid_call(get_order), path_params={"reference": "NOPE-1"}), 404
+            get_plan, replace(walk.valid_call(get_plan), path_params={"id": "999999"}), 404
         )
     finally:
         EXAMPLES[("query", "cursor")] = None
+        EXAMPLES[("path", "id")] = None
     for operation in found:
         assert operation.seen == set(operation.spec["responses"]), (
             f"{operation.name}: documented {sorted(operation.spec['responses'])}, "

@@ -40,11 +40,16 @@ async def test_an_order_is_created_with_its_deep_link(api: Client, uow: UowFacto
         "amount_paid": 0,
         "balance": 1500,
         "description": "Duvet wash",
-        "customer_phone": "2547****5678",
+        # Whole: the platform is the business's own system (issue 22).
+        "customer_phone": "254712345678",
         "pay_url": "https://t.me/lipa_test_bot?start=pay_WW-1042",
         "web_url": None,  # the web checkout is not served by this application
         "whatsapp_url": None,
         "payments": [],
+        "refunds": [],
+        "created_at": "2026-11-28T09:00:00+00:00",
+        "updated_at": "2026-11-28T09:00:00+00:00",
+        "cancelled_at": None,
     }
     async with uow() as unit:
         order = await unit.orders.get("WW-1042")
