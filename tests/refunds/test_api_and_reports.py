@@ -124,6 +124,20 @@ async def test_whole_and_part_refunds_agree_everywhere(
     assert errors(one, order_schema, document) == []
     assert (one["status"], one["amount_paid"], one["balance"]) == ("refunded", 0, 1000)
     assert (two["status"], two["amount_paid"], two["balance"]) == ("partly_paid", 400, 200)
+    # The order shows its refunds beside its payments (issue 15), in the list too.
+    assert [(r["id"], r["amount"], r["state"]) for r in one["refunds"]] == [
+        (whole["id"], 1000, "completed")
+    ]
+    assert [(r["id"], r["amount"]) for r in two["refunds"]] == [(part["id"], 200)]
+    listed = await (await client.get("/api/orders", headers=AUTH)).json()
+    assert [order["refunds"] for order in listed["orders"]] == [one["refunds"], two["refunds"]]
+    # Money moved on a refunded order: it cannot be cancelled or changed; nothing changes.
+    cancel = await client.post("/api/orders/WW-1/cancel", headers=AUTH)
+    assert cancel.status == 409
+    assert (await cancel.json())["error"]["code"] == "order_refunded"
+    change = await client.patch("/api/orders/WW-1", headers=AUTH, json={"amount": 900})
+    assert (await change.json())["error"]["code"] == "order_refunded"
+    assert await (await client.get("/api/orders/WW-1", headers=AUTH)).json() == one
 
     refunded = [e for e in await events(uow, clock) if e["type"] == "payment.refunded"]
     assert [(e["data"]["refund"]["amount"], e["data"]["order"]["balance"]) for e in refunded] == [
