@@ -31,6 +31,11 @@ class OrderRepository(Protocol):
         """The order with this reference, or None."""
         ...
 
+    async def hold(self, reference: str) -> Order | None:
+        """:meth:`get`, and its row locked until the transaction ends (PostgreSQL), so the
+        platform cannot cancel or change it while a payment of it is being started."""
+        ...
+
     async def create(
         self, reference: str, amount_due: int, *, known: bool, description: str | None = None
     ) -> Order:

@@ -176,7 +176,8 @@ class PaymentService:
                 if refused is not None:
                     await unit.commit()  # only the staff alert, if this is the first
                     return refused
-            order = await unit.orders.get(request.order_reference)
+            # Locked: the platform cannot cancel or change the order while this payment starts.
+            order = await unit.orders.hold(request.order_reference)
             if order is None:
                 if request.order_known:
                     return [say.refusal_reply(language, PaymentRefused(Refusal.ORDER_NOT_FOUND))]

@@ -197,6 +197,12 @@ class SqlOrderBookRepository:
         )
 
     async def _update_untouched(self, reference: str, **values: object) -> Order | None:
+        # Wait for a payment being started on it (which holds its row, see
+        # ``SqlOrderRepository.hold``) to commit; the UPDATE, a statement after the wait,
+        # then sees that payment (PostgreSQL; SQLite runs one writer at a time anyway).
+        await self._session.execute(
+            select(_ORDER.id).where(_ORDER.reference == reference).with_for_update()
+        )
         row = (
             await self._session.execute(
                 update(ORDERS)

@@ -62,6 +62,17 @@ class SqlOrderRepository:
         row = (await self._session.execute(_BY_REFERENCE, {"reference": reference})).first()
         return to_order(row) if row else None
 
+    async def hold(self, reference: str) -> Order | None:
+        """The order with this reference, its row locked until the transaction ends.
+
+        PostgreSQL only (SQLite runs one writing transaction at a time anyway): a payment
+        being started and the platform cancelling or changing the order take turns.
+        """
+        row = (
+            await self._session.execute(_BY_REFERENCE.with_for_update(), {"reference": reference})
+        ).first()
+        return to_order(row) if row else None
+
     async def create(
         self, reference: str, amount_due: int, *, known: bool, description: str | None = None
     ) -> Order:

@@ -7,6 +7,7 @@ no event. Cancelling twice answers the same cancelled order.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -16,9 +17,12 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from checkout.domain.records import Channel, PaymentStatus
+from checkout.payments.ports import NewPayment
 from checkout.payments.settle import SettlementService
+from checkout.platform.desk import OrderBlocked, OrderDesk
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
+from checkout.platform.ports import Blocker
 from storage.models import OrderRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.api.conftest import AUTH, BOT, NOW, TOKEN, Client
@@ -351,3 +355,35 @@ class TestPlans:
         for bad in ("x", "0", "2147483648", "\u00b2"):
             assert (await api.get(f"/api/plans/{bad}", headers=AUTH)).status == 400
         assert (await api.get("/api/plans/1")).status == 401
+
+
+class TestRacingAPayment:
+    async def test_a_cancel_waits_for_a_payment_being_started_and_then_refuses(
+        self, uow: UowFactory
+    ) -> None:
+        """The payment holds the order's row: the cancel sees its prompt once it commits."""
+        await open_order(uow, "WW-1")
+        desk = OrderDesk(uow, clock=lambda: NOW)
+        async with uow() as unit:
+            held = await unit.orders.hold("WW-1")
+            assert held is not None
+            await unit.payments.create_pending(
+                NewPayment(
+                    order_reference="WW-1",
+                    customer_id=None,
+                    channel=Channel.TELEGRAM,
+                    chat_key="5001",
+                    amount=500,
+                    phone="254712345678",
+                    language="en",
+                ),
+                now=NOW,
+            )
+            cancelling = asyncio.create_task(desk.cancel("WW-1"))
+            await asyncio.sleep(0.3)
+            assert not cancelling.done()
+            await unit.commit()
+        with pytest.raises(OrderBlocked) as refused:
+            await cancelling
+        assert refused.value.blocker is Blocker.PAYMENT_IN_FLIGHT
+        assert (await row(uow, "WW-1"))["status"] == "open"
