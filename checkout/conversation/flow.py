@@ -74,12 +74,12 @@ from checkout.conversation.paying_steps import (
     ask_amount_again,
     ask_amount_typed,
     ask_order,
-    ask_phone,
     ask_phone_again,
     change_phone,
     confirm,
     confirm_again,
     pay,
+    phone_refused,
     phone_rows,
     press_pay,
     receive_amount,
@@ -206,7 +206,7 @@ async def _dispatch(call: Call, event: Event) -> Turn:
         if step is not Step.PHONE:
             return await _reprompt(call, "")
         if not event.is_own:
-            return ask_phone(call, call.draft, call.say("phone_contact_not_own"))
+            return phone_refused(call, call.draft, call.say("phone_contact_not_own"))
         return await receive_phone(call, event.phone)
     return await _ANSWERS.get(step, show_menu)(call, event.text)
 
