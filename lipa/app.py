@@ -563,7 +563,9 @@ async def open_lipa(
             reports=ReportService(units, clock=clock),
             pushes=pushes,
             plans=plans,
-            collector=InstallmentCollector(units, pusher, ledger, clock=clock),
+            collector=InstallmentCollector(
+                units, pusher, ledger, clock=clock, ussd_code=settings.ussd_code
+            ),
             till=till,
             validation=TillValidation(
                 units, reject_unknown_accounts=settings.mpesa_c2b_reject_unknown_accounts

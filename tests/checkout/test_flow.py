@@ -69,6 +69,10 @@ class FakeContext:
     def saved_phone(self) -> str | None:
         return self._saved_phone
 
+    @property
+    def has_open_plans(self) -> bool:
+        return False
+
 
 class Chat:
     """One customer's conversation: keeps the state between events, as the service does."""
