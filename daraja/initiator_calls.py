@@ -100,7 +100,7 @@ class InitiatorCalls:
         self,
         initiator: Initiator,
         *,
-        transaction_id: str,
+        transaction_id: str | None,
         result_url: str,
         timeout_url: str,
         remarks: str = "Status",
@@ -108,9 +108,12 @@ class InitiatorCalls:
         originator_conversation_id: str | None = None,
         party_a: str | None = None,
         identifier_type: str = "4",
+        original_conversation_id: str | None = None,
     ) -> InitiatorAccepted:
         """Ask what M-Pesa knows of ``transaction_id``; the answer comes to ``result_url``.
 
+        Without a transaction id (a B2C payment whose Result never came has none) the call
+        it came from is named by ``original_conversation_id`` (its OriginatorConversationID).
         ``party_a`` defaults to the client's shortcode (IdentifierType "4", an organisation
         shortcode). Moves no money: retried like a query.
         """
@@ -118,7 +121,6 @@ class InitiatorCalls:
             "Initiator": _initiator(initiator).name,
             "SecurityCredential": initiator.credential.get_secret_value(),
             "CommandID": "TransactionStatusQuery",
-            "TransactionID": check_transaction_id(transaction_id),
             "PartyA": check_shortcode("PartyA", party_a or self._config.business_shortcode),
             "IdentifierType": identifier_type,
             "ResultURL": check_url("ResultURL", result_url),
@@ -126,6 +128,14 @@ class InitiatorCalls:
             "Remarks": _remarks("Remarks", remarks, required=True),
             "Occasion": _remarks("Occasion", occasion, required=False),
         }
+        if transaction_id or original_conversation_id is None:
+            body["TransactionID"] = check_transaction_id(transaction_id or "")
+        else:
+            body["OriginalConversationID"] = check_text(
+                "OriginalConversationID",
+                original_conversation_id,
+                max_length=MAX_CONVERSATION_ID_LENGTH,
+            )
         if originator_conversation_id is not None:
             body["OriginatorConversationID"] = check_text(
                 "OriginatorConversationID",
@@ -138,7 +148,7 @@ class InitiatorCalls:
         accepted = read_accepted(Operation.TRANSACTION_STATUS, answer, moves_money=False)
         logger.info(
             "transaction status of %s asked: conversation=%s",
-            transaction_id,
+            transaction_id or original_conversation_id,
             accepted.conversation_id,
         )
         return accepted

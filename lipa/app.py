@@ -51,6 +51,7 @@ from checkout.till.credit import TillCredits
 from checkout.till.daily import DailyLine
 from checkout.till.validate import TillValidation
 from checkout.till.verify import VerifyService
+from checkout.till.waiting import WaitingConfirmations
 from daraja import DarajaClient, DarajaConfig, Initiator, Secret, build_http_client
 from daraja.simulator.keys import simulator_keys
 from daraja.simulator.server import SimulatorServer
@@ -83,6 +84,7 @@ from webhook.events import EventWebhookSender
 from webhook.initiator import result_path, timeout_path, transaction_facts
 from webhook.metrics import LipaMetrics
 from webhook.mpesa import SourceCheck, callback_path
+from webhook.till import kept_confirmation
 
 log = logging.getLogger(__name__)
 
@@ -429,12 +431,23 @@ async def open_lipa(
         # Plans are settled with their payments; with BNPL off, existing ones are still kept.
         ledger = PlanLedger(clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff)
         elsewhere = other_way(settings, clock=clock)
+        till = TillCredits(
+            units,
+            clock=clock,
+            staff=staff,
+            listeners=listeners,
+            language=settings.default_language,
+            sms=Channel.USSD in sender_map,
+        )
+        # A C2B confirmation that waited for a push of the same phone and amount is credited
+        # once that push ends without money.
+        waiting = WaitingConfirmations(till, kept_confirmation)
         settlement = SettlementService(
             units,
             clock=clock,
             staff=staff,
             confirm=timed if settings.confirm_with_query else None,
-            listeners=listeners,
+            listeners=[*listeners, waiting],
             # With the web checkout on, a paid payment's Telegram message carries its receipt link.
             reply_hook=ChainedReplyHooks(
                 ReceiptLinks(ledger, public, clock=clock)
@@ -479,14 +492,6 @@ async def open_lipa(
             lease_seconds=max(180.0, settings.mpesa_timeout_seconds * 4 + 30),
         )
         plans = PlanDesk(units, pusher, ledger, clock=clock, offering=settings.bnpl_enabled)
-        till = TillCredits(
-            units,
-            clock=clock,
-            staff=staff,
-            listeners=listeners,
-            language=settings.default_language,
-            sms=Channel.USSD in sender_map,
-        )
         transaction_status = initiator_gateway(settings, client, public, secret, simulator)
         initiators = InitiatorDesk(
             SqlInitiatorRequestStore(session_factory(engine)), clock=clock, policy=initiator_policy
@@ -563,7 +568,9 @@ async def open_lipa(
             reports=ReportService(units, clock=clock),
             pushes=pushes,
             plans=plans,
-            collector=InstallmentCollector(units, pusher, ledger, clock=clock),
+            collector=InstallmentCollector(
+                units, pusher, ledger, clock=clock, ussd_code=settings.ussd_code
+            ),
             till=till,
             validation=TillValidation(
                 units, reject_unknown_accounts=settings.mpesa_c2b_reject_unknown_accounts

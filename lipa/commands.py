@@ -85,6 +85,11 @@ def register(sub: Any) -> None:
         default="telegram",
         help="show the checkout as Telegram (default) or WhatsApp renders it",
     )
+    demo.add_argument(
+        "--refund",
+        action="store_true",
+        help="then give the money back: one staff user asks, another approves (Reversal)",
+    )
     demo.set_defaults(handler=run_demo_command)
 
     simulator = sub.add_parser("simulator", help="run the Daraja simulator standalone")
@@ -232,6 +237,7 @@ async def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
             keep=args.keep,
             approve_after=args.approve_after,
             channel=args.channel,
+            refund=args.refund,
         )
     except DemoError as error:
         raise CommandError(str(error)) from error

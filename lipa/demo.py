@@ -44,6 +44,7 @@ from daraja.config import TransactionType
 from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
+from lipa.demo_refund import refund_last_payment, wait_for_refund
 from lipa.settings import MpesaEnvironment, Settings
 from storage.database import is_sqlite
 from webhook.app import WebhookConfig, create_app
@@ -206,6 +207,9 @@ def demo_settings(settings: Settings, database_url: str, port: int) -> Settings:
             "port": port,
             "public_base_url": f"http://127.0.0.1:{port}",
             "staff_chat_id": None,
+            # --refund: the demo's two staff users; any other staff user may approve.
+            "refund_approvers": [],
+            "refund_owner_ids": [],
         }
     )
 
@@ -244,10 +248,13 @@ async def run_demo(
     stdout: TextIO | None = None,
     clock: Clock = utc_now,
     channel: str = "telegram",
+    refund: bool = False,
 ) -> int:
     """Run the demo until the end of input; return the exit status.
 
     ``channel`` is ``telegram`` (buttons as a list) or ``whatsapp`` (WhatsApp's shapes).
+    With ``refund`` the paid payment is then refunded (asked by one staff user, approved by
+    another, sent by Reversal), and the customer's message about it shown.
 
     Without ``keep`` the database starts empty (see :func:`start_fresh`).
     """
@@ -272,8 +279,14 @@ async def run_demo(
         if lipa.initiators is not None:
             # "I already paid": Transaction Status answers come back to the result routes.
             workers.append(lipa.initiators.run_forever)
+            refunds = lipa.refunds if refund else None
+            if refunds is not None:
+                workers.append(refunds.sender.run_forever)
             results = InitiatorResultHandler(
-                lipa.initiators, lipa.settlement.bodies, lipa.callback_secret
+                lipa.initiators,
+                lipa.settlement.bodies,
+                lipa.callback_secret,
+                others=(refunds.take,) if refunds is not None else (),
             )
         app = create_app(
             WebhookConfig(
@@ -324,6 +337,13 @@ async def run_demo(
             if not await wait_for_payments(lipa):
                 out.write("\nThe payment is still waiting for M-Pesa; /status will tell later.\n")
                 return 1
+            if refund:
+                said, refund_id = await refund_last_payment(lipa, CHAT)
+                out.write(said)
+                out.flush()
+                if refund_id is not None and not await wait_for_refund(lipa, refund_id):
+                    out.write("\nThe refund is still waiting for M-Pesa.\n")
+                    return 1
         finally:
             await runner.cleanup()
     return 0

@@ -83,6 +83,10 @@ class Doctor:
         findings += await self.daraja()
         findings.append(self.transaction_type())
         findings.append(self.callback_url())
+        # The money that comes outside the STK push (C2B, initiator, Pull, B2C refunds).
+        from lipa.doctor_till import till_findings
+
+        findings += till_findings(self._settings)
         findings.append(await self.database())
         findings += await self.telegram()
         return findings

@@ -159,9 +159,14 @@ class DarajaRefundGateway:
         )
 
     async def ask_status(
-        self, *, transaction_id: str, originator_id: str | None, remarks: str
+        self,
+        *,
+        transaction_id: str | None,
+        originator_id: str | None,
+        remarks: str,
+        by_call: str | None = None,
     ) -> CallAnswer:
-        """Transaction Status about a refund whose result never came."""
+        """Transaction Status about a refund whose result never came (see the port)."""
         initiator = self._initiators.main or self._initiators.b2c
         if initiator is None:
             return CallAnswer(CallOutcome.REFUSED, description="no initiator")
@@ -173,6 +178,7 @@ class DarajaRefundGateway:
                 timeout_url=self._timeout_url,
                 remarks=remarks,
                 originator_conversation_id=originator_id,
+                original_conversation_id=by_call,
             )
         )
 

@@ -148,6 +148,8 @@ class Settings(BaseSettings):
     # at most the conversation's 15 idle minutes, after which the flow starts over anyway.
     ussd_resume_minutes: int = Field(default=10, ge=0, le=15)
     ussd_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The code callers dial (e.g. *384*1042#): named in USSD customers' plan reminders (SMS).
+    ussd_code: str = Field(default="", pattern=r"^(\*[0-9*]{1,20}#)?$")
 
     @field_validator("ussd_allowed_ips", mode="before")
     @classmethod

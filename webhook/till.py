@@ -70,6 +70,16 @@ def till_payment(notice: C2BNotice) -> TillPayment:
     )
 
 
+def kept_confirmation(body: bytes) -> TillPayment | None:
+    """A kept C2B confirmation's payment, or None when the body is not a readable one."""
+    if not looks_like_c2b(body):
+        return None
+    try:
+        return till_payment(parse_c2b(body))
+    except CallbackError:
+        return None
+
+
 def statement_payment(entry: PullEntry, shortcode: str | None = None) -> TillPayment:
     """The till's view of one line of the shortcode's statement (Pull Transactions)."""
     return TillPayment(

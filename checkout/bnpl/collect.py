@@ -23,8 +23,9 @@ from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
-from checkout.bnpl.views import due_reply, pay_now_row, reminder_reply
+from checkout.bnpl.views import due_reply, pay_now_row, reminder_reply, ussd_reminder_reply
 from checkout.domain.outcomes import PushProblem
+from checkout.domain.records import Channel
 from checkout.domain.time import NAIROBI, Clock
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
@@ -69,8 +70,12 @@ class InstallmentCollector:
         *,
         clock: Clock,
         policy: CollectPolicy | None = None,
+        ussd_code: str = "",
     ) -> None:
+        """``ussd_code`` (``USSD_CODE``) is named in USSD customers' reminders (by SMS), with
+        "My plans" to pay now, move the date or add a missed installment to the next one."""
         self._units = units
+        self._ussd_code = ussd_code
         self._pusher = pusher
         self._ledger = ledger
         self._clock = clock
@@ -126,11 +131,24 @@ class InstallmentCollector:
                         reply = missed_reminder_reply(
                             plan, installment, installment.overdue_at, pay_now, now
                         )
+                        if self._by_ussd(plan):
+                            reply = ussd_reminder_reply(
+                                plan,
+                                installment,
+                                self._ledger.rules,
+                                now,
+                                self._ussd_code,
+                                until=installment.overdue_at,
+                            )
                         key = f"installment:{installment.id}:grace"
                     elif now >= installment.due_at:
                         continue
                     else:
                         reply = reminder_reply(plan, installment, self._ledger.rules, now)
+                        if self._by_ussd(plan):
+                            reply = ussd_reminder_reply(
+                                plan, installment, self._ledger.rules, now, self._ussd_code
+                            )
                         # Keyed by date too: a moved date is reminded again.
                         day = installment.due_at.astimezone(NAIROBI).date()
                         key = f"installment:{installment.id}:reminder:{day:%Y%m%d}"
@@ -139,6 +157,10 @@ class InstallmentCollector:
                 await unit.commit()
             if len(taken) < self._policy.batch_size:
                 return sent
+
+    def _by_ussd(self, plan: Plan) -> bool:
+        """Whether the plan's reminders go by SMS to a USSD caller who can be told the code."""
+        return plan.channel is Channel.USSD and bool(self._ussd_code)
 
     async def _grace_ended(self, now: datetime) -> int:
         """Make overdue every missed installment whose grace ended with no try left."""

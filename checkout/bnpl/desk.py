@@ -41,6 +41,7 @@ from checkout.bnpl.views import (
     plans_replies,
     push_sent_reply,
     refusal_reply,
+    ussd_plans_replies,
 )
 from checkout.conversation.model import (
     AcceptPlan,
@@ -49,7 +50,7 @@ from checkout.conversation.model import (
     PlanEffect,
     ShowPlans,
 )
-from checkout.domain.records import Customer, Language
+from checkout.domain.records import Channel, Customer, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n.payment_messages import push_failed_reply
@@ -232,6 +233,8 @@ class PlanDesk:
         """The customer's open plans with what is paid, what is left and the next date."""
         async with self._units() as unit:
             plans = await unit.plans.open_for_customer(customer.id)
+        if customer.channel is Channel.USSD:
+            return ussd_plans_replies(language, list(plans), self._clock())
         return plans_replies(language, list(plans), self._clock())
 
     async def act(
@@ -246,6 +249,8 @@ class PlanDesk:
         action = Action(effect.action)
         if not plan.status.is_open:
             return await self.show(customer, language)
+        if action is Action.SHOW:
+            return plans_replies(language, [plan], self._clock())[-1:]
         if action is Action.DROP:
             return await self._drop(language, plan)
         if plan.status is PlanStatus.PENDING_DEPOSIT:

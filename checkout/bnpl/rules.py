@@ -264,6 +264,7 @@ class Action(StrEnum):
     MOVE = "move"  # "Move this date": show the days the upcoming installment may move by
     MOVE_TO = "moveto"  # move the upcoming installment by ``days`` (once per plan)
     ROLL = "roll"  # "Add to next payment": roll the missed installment into the next one
+    SHOW = "show"  # USSD: one plan of several, with its buttons (a screen shows one plan's)
 
 
 @dataclass(frozen=True, slots=True)

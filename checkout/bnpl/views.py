@@ -32,6 +32,7 @@ from checkout.domain.replies import Button, Reply
 from checkout.i18n.buttons import menu_buttons
 from checkout.i18n.texts import receipt, t
 from checkout.i18n.times import clock_time
+from checkout.i18n.ussd_care import u
 
 
 def hour_text(language: Language, rules: PlanRules) -> str:
@@ -147,6 +148,32 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
     return Reply(text, buttons=(*pay_rows, *care_rows(plan, now)))
 
 
+def ussd_plans_replies(language: Language, plans: list[Plan], now: datetime) -> list[Reply]:
+    """The customer's open plans on a USSD screen, which shows one reply's choices.
+
+    One plan is shown with its choices; several are listed to choose one ("WW-1042: KES
+    2,000 left"), which is then shown with its own.
+    """
+    shown = [p for p in plans if p.status is PlanStatus.PENDING_DEPOSIT or p.next_unpaid]
+    if len(shown) < 2:
+        return plans_replies(language, shown, now)
+    rows = tuple(
+        (
+            Button(
+                u(
+                    language,
+                    "button_plan_line",
+                    order=plan.order_reference,
+                    left=format_number(plan.left),
+                ),
+                action_data(Action.SHOW, plan.id),
+            ),
+        )
+        for plan in shown
+    )
+    return [Reply(u(language, "plans_choose"), buttons=rows)]
+
+
 def plans_replies(language: Language, plans: list[Plan], now: datetime) -> list[Reply]:
     """The customer's open plans, one message each (each with its own buttons)."""
     # A started plan with nothing left is being completed: there is nothing to show of it.
@@ -178,6 +205,38 @@ def reminder_reply(
     )
     care = care_rows(plan, now) if now is not None else ()
     return Reply(text, buttons=(pay_now_row(language, plan), *care))
+
+
+def ussd_reminder_reply(
+    plan: Plan,
+    installment: Installment,
+    rules: PlanRules,
+    now: datetime,
+    code: str,
+    *,
+    until: datetime | None = None,
+) -> Reply:
+    """A USSD customer's reminder, one SMS: the day before the date (or, with ``until``, the
+    one of a grace period), and the USSD ``code`` whose "My plans" pays it now, moves the date
+    or adds a missed installment to the next one (each named only while the plan may)."""
+    language = plan.language
+    care = ""
+    if until is None and plan.move_limit(now) > 0:
+        care = u(language, "care_move")
+    elif until is not None and plan.rollable() is not None:
+        care = u(language, "care_roll")
+    params: dict[str, object] = {
+        "amount": format_number(installment.amount),
+        "order": plan.order_reference,
+        "number": installment.number,
+        "count": plan.count,
+        "date": plan_date(language, installment.due_at),
+        "care": care,
+        "code": code,
+    }
+    if until is None:
+        return Reply(u(language, "reminder", hour=hour_text(language, rules), **params))
+    return Reply(u(language, "missed", until=plan_date(language, until), **params))
 
 
 def due_reply(plan: Plan, installment: Installment) -> Reply:

@@ -54,6 +54,11 @@ class FlowContext(Protocol):
         """The customer's remembered normalised number, if any."""
         ...
 
+    @property
+    def has_open_plans(self) -> bool:
+        """Whether the customer has a plan still owing (USSD's menu offers "My plans")."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Draft:
@@ -173,7 +178,8 @@ Handler = Callable[[Call, str], Awaitable[Turn]]
 
 def greeting(call: Call) -> Reply:
     greeting = call.say("menu_greeting", business=call.settings.business_name)
-    return Reply(greeting, buttons=menu_buttons(call.language, channel=call.channel))
+    buttons = menu_buttons(call.language, channel=call.channel, plans=call.ctx.has_open_plans)
+    return Reply(greeting, buttons=buttons)
 
 
 def menu(call: Call, *before: Reply) -> Turn:

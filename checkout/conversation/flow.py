@@ -74,12 +74,12 @@ from checkout.conversation.paying_steps import (
     ask_amount_again,
     ask_amount_typed,
     ask_order,
-    ask_phone,
     ask_phone_again,
     change_phone,
     confirm,
     confirm_again,
     pay,
+    phone_refused,
     phone_rows,
     press_pay,
     receive_amount,
@@ -108,7 +108,9 @@ from checkout.domain.callbacks import (
     MENU_HELP,
     MENU_HISTORY,
     MENU_LANGUAGE,
+    MENU_ORDERS,
     MENU_PAY,
+    MENU_PLANS,
     MENU_STATUS,
     PAID_PREFIX,
     PAY,
@@ -206,7 +208,7 @@ async def _dispatch(call: Call, event: Event) -> Turn:
         if step is not Step.PHONE:
             return await _reprompt(call, "")
         if not event.is_own:
-            return ask_phone(call, call.draft, call.say("phone_contact_not_own"))
+            return phone_refused(call, call.draft, call.say("phone_contact_not_own"))
         return await receive_phone(call, event.phone)
     return await _ANSWERS.get(step, show_menu)(call, event.text)
 
@@ -370,6 +372,8 @@ _BUTTONS: Final[Mapping[str, _Route]] = {
     MENU_HELP: _Route(_help),
     MENU_STATUS: _Route(_status),
     MENU_LANGUAGE: _Route(_ask_language),
+    MENU_ORDERS: _Route(orders),
+    MENU_PLANS: _Route(plans),
     AMOUNT_OTHER: _Route(ask_amount_typed, frozenset({Step.AMOUNT})),
     BACK: _Route(_back),
     HOME: _Route(_home),

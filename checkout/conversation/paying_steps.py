@@ -213,6 +213,19 @@ def ask_phone(call: Call, draft: Draft, text: str | None = None) -> Turn:
     return call.go(Step.PHONE, reply, data=replace(draft, phone=None).to_data())
 
 
+def phone_refused(call: Call, draft: Draft, reason: str) -> Turn:
+    """The reason a number was refused, and nothing else: the question stays where it was.
+
+    The question's keyboard ("Share my number" with its buttons) is still on the customer's
+    screen (a chat's reply keyboard stays until it is removed or used; WhatsApp's buttons stay
+    under the question), so sending it again after every mistake would only repeat it. USSD
+    has no keyboard: its screen is the reason above the question.
+    """
+    if call.ussd:
+        return ask_phone(call, draft, reason)
+    return call.go(Step.PHONE, Reply(reason), data=replace(draft, phone=None).to_data())
+
+
 def phone_rows(call: Call) -> tuple[tuple[Button, ...], ...]:
     """The phone question's buttons: the saved number (if still usable), then Cancel."""
     rows: tuple[tuple[Button, ...], ...] = (call.cancel_row(),)
@@ -237,7 +250,7 @@ async def receive_phone(call: Call, text: str) -> Turn:
     try:
         phone = normalise_phone(text)
     except PhoneError as error:
-        return ask_phone(call, draft, call.say(f"phone_{error.reason.value}"))
+        return phone_refused(call, draft, call.say(f"phone_{error.reason.value}"))
     # A USSD chat keeps the caller's own number: paying from another is for this time only.
     keep = call.ussd or phone == call.ctx.saved_phone
     remember = () if keep else (RememberPhone(phone),)

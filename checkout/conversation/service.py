@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from weakref import WeakValueDictionary
 
 from checkout.bnpl.desk import PlanDesk
+from checkout.bnpl.ports import with_plans
+from checkout.bnpl.records import PlanStatus
 from checkout.conversation import flow
 from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import (
@@ -34,7 +36,7 @@ from checkout.conversation.model import (
     VerifyPayment,
 )
 from checkout.conversation.open_orders import OpenOrders
-from checkout.conversation.ports import ConversationUnitOfWorkFactory
+from checkout.conversation.ports import ConversationUnitOfWork, ConversationUnitOfWorkFactory
 from checkout.conversation.resume import Unfinished, unfinished
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.replies import Reply
@@ -65,6 +67,7 @@ class _Lookups:
 
     orders: OrderRepository
     saved_phone: str | None
+    has_open_plans: bool = False
 
     async def find_order(self, reference: str) -> Order | None:
         return await self.orders.get(reference)
@@ -188,6 +191,14 @@ class ConversationService:
             stored.state, order, now=self._clock(), idle_timeout=self._settings.idle_timeout
         )
 
+    async def _has_open_plans(self, unit: ConversationUnitOfWork, customer: Customer) -> bool:
+        """Whether a USSD caller has a plan to show under "My plans" (asked on USSD only:
+        the chats list ``/plans`` among their commands)."""
+        if customer.channel is not Channel.USSD or self._plans is None:
+            return False
+        plans = await with_plans(unit).plans.open_for_customer(customer.id)
+        return any(plan.status is PlanStatus.PENDING_DEPOSIT or plan.next_unpaid for plan in plans)
+
     async def _verify_code(
         self, customer: Customer, language: Language, effect: VerifyPayment, at_once: bool
     ) -> list[Reply]:
@@ -234,7 +245,9 @@ class ConversationService:
                     if stored is not None
                     else ConversationState(language=customer.language, updated_at=now)
                 )
-                lookups = _Lookups(unit.orders, customer.phone)
+                lookups = _Lookups(
+                    unit.orders, customer.phone, await self._has_open_plans(unit, customer)
+                )
                 turn = await flow.handle(
                     state, event, lookups, self._settings, now, channel=channel
                 )

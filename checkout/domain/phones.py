@@ -95,9 +95,10 @@ def msisdn_phone(msisdn: str | None) -> str | None:
 def msisdn_matches(msisdn: str | None, phone: str | None) -> bool:
     """Whether M-Pesa's ``msisdn`` (full, masked or hashed) may be the number ``phone``.
 
-    A masked one matches when its visible digits agree and its length is the phone's (each
-    ``*`` one hidden digit; Daraja also writes ``2547 ***** 126`` with a run standing for
-    several, so a run of stars and spaces matches any digits in between). A 64-character
+    A masked one matches when its visible digits agree and its length is the phone's, written
+    ``2547…``, ``07…`` or the bare ``7…`` (each ``*`` one hidden digit; Daraja also writes
+    ``2547 ***** 126`` with a run standing for several, so a run of stars and spaces matches
+    any digits in between). A 64-character
     hex string is compared with the digest of the phone's ``2547XXXXXXXX`` form.
     """
     if not msisdn or not phone:
@@ -109,6 +110,22 @@ def msisdn_matches(msisdn: str | None, phone: str | None) -> bool:
         full = msisdn_phone(text)
         return full is not None and full == phone
     compact = text.replace(" ", "")
+    return any(_masked_matches(compact, form) for form in _written_forms(phone))
+
+
+def _written_forms(phone: str) -> tuple[str, ...]:
+    """``phone`` as M-Pesa may write it masked: ``2547…``, ``07…`` and the bare ``7…``.
+
+    The Pull statement gives some numbers without their country code or leading 0
+    (``712****678``); the visible digits are then compared with that form of the number.
+    """
+    national = phone.removeprefix(str(_KENYA_CODE))
+    if national == phone:
+        return (phone,)
+    return (phone, "0" + national, national)
+
+
+def _masked_matches(compact: str, phone: str) -> bool:
     if len(compact) == len(phone):
         return all(m == "*" or m == p for m, p in zip(compact, phone, strict=True))
     # A run of stars standing for several digits: the visible ends must agree.

@@ -173,6 +173,7 @@ class BodyStatus(StrEnum):
     UNKNOWN = "unknown"  # no payment with its CheckoutRequestID yet: kept for its push
     UNCONFIRMED = "unconfirmed"
     RECEIPT = "receipt"  # a late callback filled in the receipt of a payment settled by query
+    OVERPAID = "overpaid"  # a late success for a push given up on, of an order paid meanwhile
     REFUSED = "refused"  # could not be parsed: waits for a fix and a replay
     FAILED = "failed"  # parsed, but settling it failed: waits for a fix and a replay
     NOTED = "noted"  # kept for the record, nothing to settle (C2B validation, Pull notices)

@@ -6,7 +6,9 @@ from checkout.domain.callbacks import (
     MENU_HELP,
     MENU_HISTORY,
     MENU_LANGUAGE,
+    MENU_ORDERS,
     MENU_PAY,
+    MENU_PLANS,
     MENU_STATUS,
     RETRY,
     already_paid_data,
@@ -14,22 +16,29 @@ from checkout.domain.callbacks import (
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Button
 from checkout.i18n.texts import t
+from checkout.i18n.ussd_care import u
 
 
 def menu_buttons(
-    language: Language, *, channel: Channel = Channel.TELEGRAM
+    language: Language, *, channel: Channel = Channel.TELEGRAM, plans: bool = False
 ) -> tuple[tuple[Button, ...], ...]:
     """The main menu: "Pay an order", "My payments", "Help", one per row for small screens.
 
-    USSD offers "Pay an order", "My last payment" and "Language / Lugha" instead: its
-    screens have no room for help, and a feature phone has no other way to switch language.
+    USSD offers "Pay an order", "My last payment", "Language / Lugha", "My open orders" and,
+    to a caller with a plan (``plans``), "My plans" instead: its screens have no room for
+    help, and a feature phone has no other way to switch language or reach ``/orders`` and
+    ``/plans``. The first three keep their numbers, which callers type from habit.
     """
     if channel is Channel.USSD:
-        return (
+        rows: tuple[tuple[Button, ...], ...] = (
             (Button(t(language, "button_pay_order"), MENU_PAY),),
             (Button(t(language, "ussd_button_my_last_payment"), MENU_STATUS),),
             (Button(t(language, "ussd_button_language"), MENU_LANGUAGE),),
+            (Button(u(language, "button_my_orders"), MENU_ORDERS),),
         )
+        if plans:
+            rows = (*rows, (Button(u(language, "button_my_plans"), MENU_PLANS),))
+        return rows
     return (
         (Button(t(language, "button_pay_order"), MENU_PAY),),
         (Button(t(language, "button_my_payments"), MENU_HISTORY),),

@@ -13,6 +13,7 @@ from checkout.domain.records import Language
 from checkout.domain.time import NAIROBI
 from checkout.i18n.texts import t
 from checkout.i18n.times import clock_time
+from checkout.i18n.ways_out import cancel_hold_text, other_way_text
 from checkout.payments.limits import PushRefused, RefusalReason
 
 REFUSAL_KEYS = {
@@ -32,8 +33,26 @@ def wait_text(language: Language, seconds: float) -> str:
     return t(language, "wait_hours", count=math.ceil(minutes / 60))
 
 
-def refusal_text(language: Language, refused: PushRefused) -> str:
-    """One sentence telling the customer why no prompt was sent and how long to wait."""
+def refusal_text(language: Language, refused: PushRefused, *, sms: bool = False) -> str:
+    """One sentence telling the customer why no prompt was sent and how long to wait.
+
+    An order held after two cancelled prompts says so, with the other way to pay it
+    meanwhile where there is one (``sms``: in the GSM alphabet, for USSD and SMS).
+    """
+    if refused.reason is RefusalReason.ORDER_PAUSED and refused.order_reference is not None:
+        text = cancel_hold_text(language, refused.order_reference, refused.retry_at)
+        offer = refused.offer
+        if offer is None:
+            return text
+        other = other_way_text(
+            language,
+            till=offer.pay_to.till,
+            number=offer.pay_to.number,
+            account=offer.order_reference,
+            amount=offer.amount,
+            sms=sms,
+        )
+        return f"{text}\n{other}"
     return t(
         language,
         REFUSAL_KEYS[refused.reason],

@@ -7,7 +7,10 @@ pushes a person asks for (through a chat, USSD, or later the web) are therefore 
 - per sender (a Telegram user, a USSD caller): ``per_sender`` in ``sender_window`` (10 an hour);
 - a number whose last ``cancels_in_a_row`` prompts were cancelled on the phone (result code
   1032, one after the other, whoever asked for them) is paused for ``pause`` after the last
-  cancellation; any other outcome in between (paid, failed, expired) breaks the run.
+  cancellation; any other outcome in between (paid, failed, expired) breaks the run;
+- an order whose last two prompts were cancelled gets no prompt for an hour, to any number
+  (:func:`checkout.payments.other_way.cancel_hold_until`): "Try again" from another number,
+  or the order paid again from another chat, is held back too, with the other way to pay.
 
 A refused push is not counted. The first time a sender runs into the per-sender limit the
 staff are told, once per sender ever, through the outbox.
@@ -35,6 +38,7 @@ from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.i18n import texts
+from checkout.payments.other_way import OtherWayOffer
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,15 +50,23 @@ class RefusalReason(StrEnum):
     PHONE_LIMIT = "phone_limit"  # too many pushes to this number lately
     SENDER_LIMIT = "sender_limit"  # this person asked for too many pushes lately
     PHONE_PAUSED = "phone_paused"  # the number's last prompts were all cancelled
+    # The order's last two prompts were cancelled: none for it for an hour, from any number.
+    ORDER_PAUSED = "order_paused"
 
 
 @dataclass(frozen=True, slots=True)
 class PushRefused:
-    """A push a limit held back ``at``; asking again after ``retry_at`` can pass."""
+    """A push a limit held back ``at``; asking again after ``retry_at`` can pass.
+
+    A push held back for its order (``ORDER_PAUSED``) names the order and, where the business
+    has a paybill or till, the other way to pay it meanwhile.
+    """
 
     reason: RefusalReason
     retry_at: datetime
     at: datetime
+    order_reference: str | None = None
+    offer: OtherWayOffer | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,16 @@ class PaymentRepository(Protocol):
         """Settle several pending payments in one statement; the ids that were pending."""
         ...
 
+    async def settle_late_success(
+        self, payment_id: int, settlement: Settlement, *, now: datetime
+    ) -> bool:
+        """Make an expired or failed payment paid: a late success proved its money arrived.
+
+        One conditional UPDATE (expired or failed, no receipt yet) is the claim, so a second
+        late answer or another process finds nothing to claim and returns False.
+        """
+        ...
+
     async def fill_in_receipt(
         self, payment_id: int, details: ReceiptDetails, *, now: datetime
     ) -> PaymentStatus | None:

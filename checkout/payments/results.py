@@ -32,6 +32,9 @@ class SettleOutcome(StrEnum):
     UNKNOWN = "unknown"  # no payment with this CheckoutRequestID (yet): recorded
     UNCONFIRMED = "unconfirmed"  # a success Daraja could not confirm yet: kept for later
     RECEIPT = "receipt"  # a late callback gave a payment settled by query its receipt
+    # A late success for an expired or failed push of an order paid meanwhile (by paybill):
+    # recorded as paid, the order overpaid by it, the staff told and offered the refund.
+    OVERPAID = "overpaid"
 
 
 def log_settled(payment: Payment, status: PaymentStatus, code: int | None) -> None:

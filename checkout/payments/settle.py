@@ -29,6 +29,7 @@ from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.payments.callback_bodies import CallbackBodies
 from checkout.payments.gateway import PaymentGateway, PaymentResult, PushFailed
+from checkout.payments.late import settle_late_success
 from checkout.payments.notices import SettlementNotices
 from checkout.payments.ports import ReceiptDetails, Settlement
 from checkout.payments.results import (
@@ -445,6 +446,9 @@ class SettlementService:
                 return await self._receipt_filled_in(unit, payment.id, result)
         current = await unit.payments.get(payment.id)
         assert current is not None
+        # A success for a push given up on, of an order paid meanwhile: money paid twice.
+        if late := await settle_late_success(unit, current, result, self._staff, self._clock()):
+            return late
         if current.status is status or (
             current.status is PaymentStatus.EXPIRED and status is not PaymentStatus.PAID
         ):

@@ -33,8 +33,8 @@ from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n import payment_messages as say
 from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed
-from checkout.payments.limits import PushLimiter, PushRefused
-from checkout.payments.other_way import OtherWay
+from checkout.payments.limits import PushLimiter, PushRefused, RefusalReason
+from checkout.payments.other_way import OtherWay, OtherWayOffer, cancel_hold_until
 from checkout.payments.ports import NewPayment, Settlement
 from checkout.payments.results import result_from_json
 from checkout.payments.settle import SettlementService
@@ -169,6 +169,10 @@ class PaymentService:
         """
         now = self._clock()
         async with self._units() as unit:
+            if sender is not None:
+                held = await self._order_held(unit, request.order_reference, now)
+                if held is not None:
+                    return held
             if self._limiter is not None and sender is not None:
                 refused = await self._limiter.admit(
                     unit, phone=request.phone, sender=sender, now=now
@@ -230,6 +234,28 @@ class PaymentService:
                 await link(unit, payment)
             await unit.commit()
         return payment
+
+    async def _order_held(
+        self, unit: UnitOfWork, reference: str, now: datetime
+    ) -> PushRefused | None:
+        """The refusal of a push for an order whose last two prompts were cancelled (the hour
+        after the second), whichever number or chat asks; None when the order is not held.
+
+        The pause is the order's, not only the phone's: otherwise "Try again" after choosing
+        another number, or the order paid from another chat, would prompt again at once.
+        """
+        history = await unit.order_book.payments_for_order(reference)
+        until = cancel_hold_until(history, now)
+        if until is None:
+            return None
+        order = await unit.orders.get(reference)
+        offer = None
+        if self._other_way is not None and order is not None and order.balance > 0:
+            offer = OtherWayOffer(order.reference, order.balance, self._other_way.pay_to)
+        log.info("push for order %s held back until %s", reference, until.isoformat())
+        return PushRefused(
+            RefusalReason.ORDER_PAUSED, until, now, order_reference=reference, offer=offer
+        )
 
     async def _push(self, payment: Payment) -> list[Reply]:
         sent = await self.send(payment)

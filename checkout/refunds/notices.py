@@ -18,7 +18,10 @@ from checkout.payments.unit import UnitOfWork
 
 PRESS_PREFIX: Final = "refund:"
 # Channels a customer can be told on by a message (the payment page and the log have no chat).
-_CUSTOMER_CHANNELS: Final = frozenset({Channel.TELEGRAM, Channel.WHATSAPP, Channel.USSD})
+# The chats a customer reads (the demo's terminal is one: `lipa demo --refund` shows it).
+_CUSTOMER_CHANNELS: Final = frozenset(
+    {Channel.TELEGRAM, Channel.WHATSAPP, Channel.USSD, Channel.DEMO}
+)
 
 
 def press_data(action: str, refund_id: int) -> str:

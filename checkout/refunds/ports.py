@@ -235,9 +235,16 @@ class RefundGateway(Protocol):
         ...
 
     async def ask_status(
-        self, *, transaction_id: str, originator_id: str | None, remarks: str
+        self,
+        *,
+        transaction_id: str | None,
+        originator_id: str | None,
+        remarks: str,
+        by_call: str | None = None,
     ) -> CallAnswer:
-        """Ask Transaction Status about a refund whose result never came."""
+        """Ask Transaction Status about a refund whose result never came: of
+        ``transaction_id``, or (None) of the call whose OriginatorConversationID is
+        ``by_call`` (a B2C payment, which has no transaction id until its Result)."""
         ...
 
 

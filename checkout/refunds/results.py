@@ -117,10 +117,11 @@ class RefundResults:
         """Transaction Status about a refund whose own result never came."""
         if result.result_code != 0:
             # Daraja knows no such transaction: the refund never ran. Staff may ask again.
+            dropped = refund.result_code == QUEUE_TIMEOUT
             done = await self._effects.fail(
                 unit,
                 refund,
-                failure=RefundFailure.UNANSWERED,
+                failure=RefundFailure.TIMED_OUT if dropped else RefundFailure.UNANSWERED,
                 code=result.code,
                 description=result.description,
             )

@@ -235,10 +235,14 @@ class RefundSender:
                 await self._effects.unknown(unit, refund)
                 await unit.commit()
             return
+        # A B2C payment has no transaction id until its Result: ask about its call. (The
+        # customer's receipt would only say that payment still stands.)
+        b2c = refund.method is RefundMethod.B2C and not refund.transaction_id
         answer = await self._gateway.ask_status(
-            transaction_id=refund.transaction_id or refund.receipt,
+            transaction_id=None if b2c else refund.transaction_id or refund.receipt,
             originator_id=refund.originator_id,
             remarks=remarks_for(refund),
+            by_call=refund.originator_id if b2c else None,
         )
         async with self._units() as unit:
             await unit.refunds.schedule_check(

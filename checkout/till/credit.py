@@ -97,6 +97,7 @@ class TillCredits:
         self._language: Language = language
         self._sms = sms
         self._match_window = match_window
+        self.match_window = match_window  # what a waiting confirmation is matched within
         self.notices = TillNotices(clock=clock, staff=staff)
 
     async def record(
@@ -166,7 +167,7 @@ class TillCredits:
             return await self._again(unit, payment, order_reference, by, customer)
         chat = await self._asking_chat(unit, customer)
         match = await find_match(
-            unit, payment, now=now, window=self._match_window, pending_window=_PENDING_WINDOW
+            unit, payment, now=now, window=self._match_window, pending_window=PENDING_WINDOW
         )
         # An STK payment's own money is never credited again, even to an order named here.
         if order_reference is not None and match.kind not in _STK_KINDS:
@@ -372,7 +373,7 @@ class TillCredits:
 
 
 # How long before a transaction an STK push may have been sent and still be its own.
-_PENDING_WINDOW = timedelta(minutes=15)
+PENDING_WINDOW = timedelta(minutes=15)
 # Matches that make a transaction the money of an STK payment Lipa asked for.
 _STK_KINDS = frozenset({MatchKind.RECEIPT, MatchKind.RECEIPTLESS, MatchKind.PENDING})
 

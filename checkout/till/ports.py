@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from checkout.domain.records import Channel, Language, Order, Payment
 from checkout.payments.unit import UnitOfWork
@@ -139,6 +139,7 @@ class TillRepository(Protocol):
         ...
 
 
+@runtime_checkable
 class TillUnitOfWork(UnitOfWork, Protocol):
     """A payments unit of work with the till's ledger."""
 

@@ -92,6 +92,8 @@ class InitiatorSimulator:
         self._rng = rng
         self._sequence = itertools.count(1)
         self._b2c_ids: set[str] = set()
+        # Each B2C payment that ran, by its OriginatorConversationID (Transaction Status).
+        self._b2c_paid: dict[str, str] = {}
 
     def time_out_next(self, times: int = 1) -> None:
         """Send the next ``times`` answers to QueueTimeOutURL instead of ResultURL."""
@@ -201,7 +203,10 @@ class InitiatorSimulator:
         initiator_ok = self._initiator_ok(body, "Initiator")
         if body.get("CommandID") != "TransactionStatusQuery":
             raise invalid("CommandID")
-        transaction_id = _text(body, "TransactionID", limit=32)
+        # A B2C payment whose Result never came is named by its call instead of its id.
+        original = body.get("OriginalConversationID")
+        by_call = "TransactionID" not in body and isinstance(original, str) and bool(original)
+        transaction_id = "" if by_call else _text(body, "TransactionID", limit=32)
         party_a = digits(body, "PartyA")
         if party_a not in self.settings.passkeys and party_a not in self.settings.tills:
             raise invalid("PartyA")
@@ -218,9 +223,10 @@ class InitiatorSimulator:
         def outcome() -> tuple[Code, list[dict[str, Any]], str | None]:
             if not initiator_ok:
                 return INITIATOR_INVALID, [], None
-            found = self._ledger.get(transaction_id)
+            asked = self._b2c_paid.get(str(original), "") if by_call else transaction_id
+            found = self._ledger.get(asked) if asked else None
             owner = self.settings.tills.get(party_a, party_a)
-            if found is None or found.shortcode not in self._owned(owner):
+            if found is None or (not by_call and found.shortcode not in self._owned(owner)):
                 return NO_SUCH_TRANSACTION, [], None
             return DONE, self._status_parameters(found, request), found.transaction_id
 
@@ -379,6 +385,7 @@ class InitiatorSimulator:
                 )
             )
             self._ledger.confirm_received(payment, self.settings.organisation_name)
+            self._b2c_paid[originator] = payment.transaction_id
             left = f"{self.float[party_a]:.2f}"
             parameters: list[dict[str, Any]] = [
                 {"Key": "TransactionAmount", "Value": amount},

@@ -147,6 +147,26 @@ _SETTLE = (
     )
 )
 _SETTLE_ONE = _SETTLE.returning(PAYMENTS.c.id)
+# A late success for a payment given up on (expired) or failed: the money did arrive.
+_SETTLE_LATE = (
+    update(PAYMENTS)
+    .where(
+        PAYMENTS.c.id == bindparam("b_payment_id"),
+        PAYMENTS.c.status.in_([PaymentStatus.EXPIRED.value, PaymentStatus.FAILED.value]),
+        PAYMENTS.c.receipt_number.is_(None),
+    )
+    .values(
+        status=bindparam("b_status"),
+        result_code=bindparam("b_result_code"),
+        result_code_text=bindparam("b_result_code_text"),
+        result_description=bindparam("b_result_description"),
+        receipt_number=bindparam("b_receipt_number"),
+        transaction_date=bindparam("b_transaction_date"),
+        reported_amount=bindparam("b_reported_amount"),
+        settled_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+)
 # The claim of a late callback's receipt: only a paid payment without one, so the first
 # callback (of any process) fills it in and a second finds nothing to claim.
 _FILL_IN_RECEIPT = (
@@ -307,6 +327,15 @@ class SqlPaymentRepository:
             .returning(PAYMENTS.c.id)
         )
         return set(updated)
+
+    async def settle_late_success(
+        self, payment_id: int, settlement: Settlement, *, now: datetime
+    ) -> bool:
+        """Make an expired or failed payment without a receipt paid (see the port)."""
+        result = await self._session.execute(
+            _SETTLE_LATE, _settle_parameters(payment_id, settlement, now)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def fill_in_receipt(
         self, payment_id: int, details: ReceiptDetails, *, now: datetime

@@ -23,7 +23,7 @@ from checkout.bnpl.rules import PAY_LATER, PlanRules, schedule
 from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import Button, ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.conversation.service import ConversationService
-from checkout.domain.records import Channel, Order, PaymentStatus
+from checkout.domain.records import Channel, Language, Order, PaymentStatus
 from checkout.domain.time import NAIROBI
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.limits import PushLimiter, PushLimits
@@ -152,6 +152,7 @@ def make_shop(
     offering: bool = True,
     gateway: FakeGateway | None = None,
     limits: PushLimits | None = None,
+    ussd_code: str = "",
 ) -> Shop:
     """The services wired as ``lipa.app.open_lipa`` wires them (with ``limits``, limited)."""
     clock = clock or SettableClock()
@@ -165,7 +166,7 @@ def make_shop(
     desk = PlanDesk(uow, pusher, ledger, clock=clock, offering=offering)
     flow_settings = FlowSettings("Wildwash", plans=rules if offering else None)
     chat = ConversationService(uow, payments, flow_settings, clock=clock, plans=desk)
-    collector = InstallmentCollector(uow, pusher, ledger, clock=clock)
+    collector = InstallmentCollector(uow, pusher, ledger, clock=clock, ussd_code=ussd_code)
     return Shop(uow, clock, gateway, settlement, payments, desk, chat, collector)
 
 
@@ -180,17 +181,24 @@ async def shop(uow: UowFactory) -> Shop:
 
 
 async def seed_active_plan(
-    uow: UowFactory, *, reference: str, chat_key: str, phone: str, taken_at: datetime
+    uow: UowFactory,
+    *,
+    reference: str,
+    chat_key: str,
+    phone: str,
+    taken_at: datetime,
+    channel: Channel = Channel.TELEGRAM,
+    language: Language = "en",
 ) -> None:
     """Store an order of KES 3,000 with an active plan of 3 taken at ``taken_at``, deposit paid."""
     option = schedule(BALANCE, RULES, 3, taken_at)
     assert option is not None
     async with uow() as unit:
         customer = await unit.customers.get_or_create(
-            Channel.TELEGRAM, chat_key, language="en", now=taken_at
+            channel, chat_key, language=language, now=taken_at
         )
         await unit.orders.create(reference, BALANCE, known=True)
-        new = NewPlan(reference, customer, "en", phone, option)
+        new = NewPlan(reference, customer, language, phone, option)
         plan = await unit.plans.create(new, now=taken_at)
         await unit.plans.set_status(plan.id, PlanStatus.ACTIVE, now=taken_at)
         for item in plan.installments:

@@ -44,6 +44,10 @@ class Context:
     def saved_phone(self) -> str | None:
         return self._saved_phone
 
+    @property
+    def has_open_plans(self) -> bool:
+        return False
+
 
 class Chat:
     def __init__(

@@ -69,6 +69,10 @@ class FakeContext:
     def saved_phone(self) -> str | None:
         return self._saved_phone
 
+    @property
+    def has_open_plans(self) -> bool:
+        return False
+
 
 class Chat:
     """One customer's conversation: keeps the state between events, as the service does."""
@@ -425,8 +429,21 @@ class TestPhoneStep:
         turn = await chat.text(typed)
         assert texts(turn) == [en(key)]
         assert "0712 345 678" in turn.replies[0].text
-        assert turn.replies[0].request_contact == "Share my number"
         assert chat.state.step is Step.PHONE
+
+    async def test_after_a_bad_number_only_the_reason_is_sent(self) -> None:
+        # The "Share my number" keyboard (with the saved number and Cancel) was sent with the
+        # question and is still on the screen: a mistake is answered with the reason alone.
+        chat = Chat(FakeContext(order("WW-1042", 2000, 500), saved_phone=SAVED))
+        await chat.reach(Step.PHONE)
+        for typed in ("0712 345 67", "020 2222222"):
+            (reply,) = (await chat.text(typed)).replies
+            assert reply.request_contact is None
+            assert reply.buttons == ()
+            assert not reply.remove_keyboard
+        # The keyboard's buttons still work after the mistakes.
+        await chat.text("Use 0712 345 678")
+        assert chat.state.step is Step.CONFIRM
 
     async def test_a_shared_own_contact_is_used(self, chat: Chat) -> None:
         await chat.reach(Step.PHONE)
@@ -438,6 +455,7 @@ class TestPhoneStep:
         await chat.reach(Step.PHONE)
         turn = await chat.contact("254722000111", own=False)
         assert texts(turn) == [en("phone_contact_not_own")]
+        assert turn.replies[0].request_contact is None
         assert chat.state.step is Step.PHONE
         assert "phone" not in chat.state.data
 

@@ -14,6 +14,8 @@ from checkout.conversation.model import (
     ConversationState,
     Event,
     RememberPhone,
+    ShowOrders,
+    ShowPlans,
     StartPayment,
     Step,
     TextMessage,
@@ -25,13 +27,24 @@ from checkout.domain.callbacks import (
     CHANGE_PHONE,
     HOME,
     MENU_LANGUAGE,
+    MENU_ORDERS,
     MENU_PAY,
+    MENU_PLANS,
     MENU_STATUS,
     PAY,
 )
 from checkout.domain.records import Channel
 from checkout.i18n.buttons import menu_buttons
 from tests.checkout.test_flow import SAVED, START, FakeContext, order
+
+
+class WithPlans(FakeContext):
+    """A caller with a plan still owing."""
+
+    @property
+    def has_open_plans(self) -> bool:
+        return True
+
 
 SETTINGS = FlowSettings(business_name="Wildwash")
 
@@ -64,8 +77,26 @@ class TestUssdWording:
         turn = await Chat(Channel.USSD).send(Command("start"))
         [reply] = turn.replies
         assert reply.text == "Wildwash - pay with M-Pesa"
-        assert [row[0].data for row in reply.buttons] == [MENU_PAY, MENU_STATUS, MENU_LANGUAGE]
+        # "My open orders" (the chat's /orders) too, after the three callers know (issue 21).
+        assert [row[0].data for row in reply.buttons] == [
+            MENU_PAY,
+            MENU_STATUS,
+            MENU_LANGUAGE,
+            MENU_ORDERS,
+        ]
         assert reply.buttons == menu_buttons("en", channel=Channel.USSD)
+
+    async def test_a_caller_with_a_plan_also_gets_my_plans(self) -> None:
+        chat = Chat(Channel.USSD)
+        chat.ctx = WithPlans(order("WW-1042", 2000, 500), saved_phone=SAVED)
+        turn = await chat.send(Command("start"))
+        [reply] = turn.replies
+        assert [row[0].data for row in reply.buttons][-2:] == [MENU_ORDERS, MENU_PLANS]
+        assert reply.buttons[-1][0].label == "My plans"
+        plans = await chat.send(ButtonPressed(MENU_PLANS))
+        assert plans.effects == (ShowPlans(),)
+        orders = await chat.send(ButtonPressed(MENU_ORDERS))
+        assert orders.effects == (ShowOrders(),)
 
     async def test_telegram_keeps_its_own_menu(self) -> None:
         turn = await Chat(Channel.TELEGRAM).send(Command("start"))

@@ -206,3 +206,37 @@ async def test_after_two_cancelled_prompts_the_web_page_says_so_instead_of_the_f
         assert "Umeghairi ombi la M-Pesa mara mbili" in html
         assert "Nambari ya akaunti: WW-1042" in html
         assert "<form" not in html
+
+
+async def test_try_again_from_another_number_in_the_paused_hour_sends_no_prompt(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    # The hour without prompts is the order's: "Try again" from an older message, with
+    # another number chosen, is answered with the hour and the paybill, and pushes nothing.
+    service = await start_service(service_settings(telegram, sqlite_url, mode="polling"))
+    await seed(service)
+    await reach_confirmation(telegram, CANCELS)
+    await fail_once(telegram, 1)
+    await telegram.user_presses_button(CUSTOMER, "retry")
+    await telegram.wait_for_message_to(CUSTOMER, "Pay KES 1,500 for order WW-1042")
+    await fail_once(telegram, 2)
+
+    mark = len(telegram.sent)
+    await telegram.user_presses_button(CUSTOMER, "retry")  # the first failure's button
+    await telegram.wait_for_message_to(CUSTOMER, "from 0700 000 002?", start=mark)
+    mark = len(telegram.sent)
+    await telegram.user_presses_button(CUSTOMER, "change_phone")
+    await telegram.wait_for_message_to(CUSTOMER, "M-Pesa number", start=mark)
+    await telegram.user_sends_text(CUSTOMER, "0712345678")
+    await telegram.wait_for_message_to(CUSTOMER, "from 0712 345 678?")
+    mark = len(telegram.sent)
+    await telegram.user_presses_button(CUSTOMER, "pay")
+    refused = await telegram.wait_for_message_to(
+        CUSTOMER, "cancelled the M-Pesa prompt twice", start=mark
+    )
+    assert "we will not send another for order WW-1042 for an hour" in refused.body
+    assert PAYBILL in refused.body
+    assert service.lipa is not None
+    async with service.lipa.units() as unit:
+        payments = await unit.order_book.payments_for_order("WW-1042")
+    assert [payment.phone for payment in payments] == ["254700000002", "254700000002"]

@@ -192,3 +192,35 @@ async def test_the_demo_shows_i_already_paid_with_the_code_the_phone_received(
     await shown("We received your M-Pesa payment of KES 1,500 for order WW-1042")
     typed.close()
     assert await asyncio.wait_for(demo, 30) == 0
+
+
+async def test_the_demo_refunds_the_payment_when_asked(tmp_path: Path) -> None:
+    out = io.StringIO()
+    status = await run_demo(
+        settings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        approve_after=0.1,
+        stdin=io.StringIO(PAY_WW_1042),
+        stdout=out,
+        refund=True,
+    )
+    text = out.getvalue()
+    assert status == 0, text
+    assert "M-Pesa receipt" in text
+    assert "[staff] user 1001 asked to refund KES 1,500" in text
+    assert "user 1002 approved" in text
+    tail = text[text.index("[staff]") :]
+    assert "KES 1,500 for order WW-1042 is on its way back to 0712 345 678" in tail, tail
+
+
+async def test_without_refund_the_demo_ends_with_the_payment(tmp_path: Path) -> None:
+    out = io.StringIO()
+    await run_demo(
+        settings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        approve_after=0.1,
+        stdin=io.StringIO(PAY_WW_1042),
+        stdout=out,
+    )
+    assert "[staff]" not in out.getvalue()
+    assert "on its way back" not in out.getvalue()

@@ -81,6 +81,11 @@ async def test_a_ready_deployment_passes_every_check(
         "Clock",
         "Transaction type",
         "Callback URL",
+        "C2B shortcode",
+        "C2B URLs",
+        "Initiator",
+        "Statement check (Pull)",
+        "B2C refunds",
         "Database",
         "Telegram token",
         "Telegram webhook",
@@ -127,7 +132,9 @@ async def test_each_failing_check_names_its_fix(
 ) -> None:
     values = {**good_values(daraja, telegram, sqlite_migrated), **change}
     found = await findings(**values)
-    assert [name for name, finding in found.items() if not finding.ok] == [failing]
+    # The C2B URLs share PUBLIC_BASE_URL and the secret with the callback: both fail.
+    shared = ["C2B URLs"] if failing == "Callback URL" else []
+    assert [name for name, finding in found.items() if not finding.ok] == [failing, *shared]
     line = found[failing].line()
     assert line.startswith(f"FAIL {failing}: ")
     assert words in line, line
@@ -205,10 +212,10 @@ async def test_the_doctor_command_exits_non_zero_when_a_check_fails(
     good = good_values(daraja, telegram, sqlite_migrated)
     status, lines = await run(**good)
     assert status == 0, lines
-    assert lines[-1] == "9 checks passed"
+    assert lines[-1] == "14 checks passed"  # five of them C2B, initiator, Pull and B2C
     status, lines = await run(**{**good, "mpesa_passkey": "wrong-passkey"})
     assert status == 1
-    assert lines[-1] == "9 checks, 1 failed"
+    assert lines[-1] == "14 checks, 1 failed"
 
 
 @pytest.fixture
@@ -218,3 +225,70 @@ def sqlite_migrated(tmp_path: Path) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'doctor.db'}"
     asyncio.run(_migrate(url))
     return url
+
+
+@pytest.mark.parametrize(
+    ("change", "failing", "words"),
+    [
+        ({"mpesa_initiator_name": "apiop"}, "Initiator", "MPESA_SECURITY_CREDENTIAL"),
+        ({"mpesa_security_credential": "abc=="}, "Initiator", "MPESA_INITIATOR_NAME"),
+        (
+            {
+                "mpesa_initiator_name": "apiop",
+                "mpesa_initiator_password": "pw",
+                "mpesa_certificate_path": "/nonexistent/ProductionCertificate.cer",
+            },
+            "Initiator",
+            "MPESA_CERTIFICATE_PATH cannot be read",
+        ),
+        ({"mpesa_pull_enabled": "true"}, "Statement check (Pull)", "register-pull"),
+        (
+            {"mpesa_pull_enabled": "true", "mpesa_pull_nominated_number": "0202222222"},
+            "Statement check (Pull)",
+            "MPESA_PULL_NOMINATED_NUMBER",
+        ),
+        ({"mpesa_b2c_shortcode": "600000"}, "B2C refunds", "MPESA_B2C_INITIATOR_NAME"),
+        ({"mpesa_b2c_shortcode": "12"}, "B2C refunds", "MPESA_B2C_SHORTCODE"),
+        (
+            {"mpesa_b2c_shortcode": "600000", "mpesa_b2c_initiator_name": "b2cop"},
+            "B2C refunds",
+            "MPESA_B2C_SECURITY_CREDENTIAL",
+        ),
+        ({"mpesa_business_shortcode": "17"}, "C2B shortcode", "MPESA_BUSINESS_SHORTCODE"),
+    ],
+)
+async def test_each_failing_c2b_initiator_pull_or_b2c_check_names_its_fix(
+    daraja: SimulatorServer,
+    telegram: FakeTelegram,
+    sqlite_migrated: str,
+    change: dict[str, str],
+    failing: str,
+    words: str,
+) -> None:
+    values = {**good_values(daraja, telegram, sqlite_migrated), **change}
+    found = await findings(**values)
+    assert failing in [name for name, finding in found.items() if not finding.ok]
+    line = found[failing].line()
+    assert line.startswith(f"FAIL {failing}: ")
+    assert words in line, line
+    assert "Fix:" in line
+
+
+async def test_a_configured_initiator_pull_and_b2c_pass(
+    daraja: SimulatorServer, telegram: FakeTelegram, sqlite_migrated: str
+) -> None:
+    values = {
+        **good_values(daraja, telegram, sqlite_migrated),
+        "mpesa_initiator_name": "apiop",
+        "mpesa_security_credential": "c2VjcmV0",
+        "mpesa_pull_enabled": "true",
+        "mpesa_pull_nominated_number": "0712345678",
+        "mpesa_b2c_shortcode": "600000",
+    }
+    found = await findings(**values)
+    assert [name for name, finding in found.items() if not finding.ok] == []
+    assert found["C2B URLs"].detail.startswith(
+        "https://pay.example.com/hooks/c2b/confirm/<MPESA_CALLBACK_SECRET>"
+    )
+    assert "register-urls" in found["C2B URLs"].line()
+    assert found["Initiator"].detail == "apiop, credential MPESA_SECURITY_CREDENTIAL"

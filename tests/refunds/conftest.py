@@ -43,7 +43,12 @@ class RecordingGateway:
         return answer
 
     async def ask_status(
-        self, *, transaction_id: str, originator_id: str | None, remarks: str
+        self,
+        *,
+        transaction_id: str | None,
+        originator_id: str | None,
+        remarks: str,
+        by_call: str | None = None,
     ) -> CallAnswer:
-        self.calls.append(("status", {"transaction_id": transaction_id}))
+        self.calls.append(("status", {"transaction_id": transaction_id, "by_call": by_call}))
         return self.status_answer

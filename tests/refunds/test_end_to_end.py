@@ -139,6 +139,34 @@ async def test_a_queue_timeout_is_asked_about_and_never_sent_again(
     assert view.order.status is OrderStatus.PAID
 
 
+async def test_a_b2c_queue_timeout_is_asked_about_by_its_call_and_never_sent_again(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    # A part refund goes by B2C; Daraja drops it from its queue. Transaction Status is asked
+    # about the B2C call itself (it has no transaction id), finds nothing, and the refund
+    # fails as dropped: one B2C request in all, no money moved.
+    service = await start(telegram, start_service, sqlite_url)
+    receipt = await paid_receipt(telegram, service)
+    assert service.lipa is not None
+    assert service.lipa.simulator is not None
+    simulator = service.lipa.simulator.daraja
+    simulator.initiator.time_out_next()
+    await telegram.user_sends_command(ASKER, "refund", f"{receipt} 500", chat_id=STAFF_CHAT)
+    await telegram.wait_for_message_to(STAFF_CHAT, "must approve it", timeout=10)
+    await telegram.user_presses_button(APPROVER, "refund:approve:1", chat_id=STAFF_CHAT)
+    failed = await telegram.wait_for_message_to(STAFF_CHAT, "failed", timeout=20)
+    assert "dropped the request from its queue" in failed.text
+    assert [t for t in simulator.ledger.all() if t.kind is Kind.B2C] == []
+    assert service.lipa.refunds is not None
+    view = await service.lipa.refunds.desk.get(1)
+    assert view is not None
+    assert view.refund.method is not None
+    assert view.refund.method.value == "b2c"
+    assert view.refund.attempts == 1
+    assert view.order is not None
+    assert view.order.status is OrderStatus.PAID
+
+
 async def test_too_little_b2c_float_fails_with_the_reason(
     telegram: FakeTelegram, start_service: StartService, sqlite_url: str
 ) -> None:

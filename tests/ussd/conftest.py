@@ -16,6 +16,7 @@ from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import RESUME_WINDOW, UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation import flow
+from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Language
 from checkout.payments.limits import PushLimiter, PushLimits
@@ -168,7 +169,8 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         settings = flow.FlowSettings(
             business, accept_unknown_orders=accept_unknown_orders, default_language=language
         )
-        chat = ConversationService(uow, payments, settings, clock=clock)
+        orders = OpenOrders(uow, clock=clock, business_name=business)
+        chat = ConversationService(uow, payments, settings, clock=clock, orders=orders)
         ussd = UssdService(
             uow, chat, clock=clock, default_language=language, resume_window=resume_window
         )

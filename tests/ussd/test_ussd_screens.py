@@ -14,9 +14,14 @@ from lipa_testing.gateway import paid
 from storage.models import PushRequestRow
 from tests.ussd.conftest import CALLER_KEY, MakeShop, UssdShop
 
-MENU_EN = "CON Wildwash - pay with M-Pesa\n1. Pay an order\n2. My last payment\n3. Language / Lugha"
+# "4. My open orders" is the chat's /orders (issue 21); "5. My plans" comes with a plan.
+MENU_EN = (
+    "CON Wildwash - pay with M-Pesa\n1. Pay an order\n2. My last payment\n3. Language / Lugha"
+    "\n4. My open orders"
+)
 MENU_SW = (
     "CON Wildwash - lipa kwa M-Pesa\n1. Lipia oda\n2. Malipo yangu ya mwisho\n3. Lugha / Language"
+    "\n4. Oda zangu zilizo wazi"
 )
 NAV_EN = "0. Back 00. Home"
 NAV_SW = "0. Rudi 00. Mwanzo"

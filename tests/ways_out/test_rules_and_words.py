@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checkout.channels.gsm import is_gsm7
-from checkout.domain.records import Channel, Order, OrderStatus, Payment, PaymentStatus
+from checkout.domain.records import Channel, Language, Order, OrderStatus, Payment, PaymentStatus
 from checkout.i18n.ways_out import WAYS_OUT, other_way_text
+from checkout.payments.limit_views import refusal_text
+from checkout.payments.limits import PushRefused, RefusalReason
 from checkout.payments.other_way import (
+    OtherWayOffer,
     PayTo,
     cancel_hold_until,
     offer_due,
@@ -129,3 +132,21 @@ def test_every_text_has_both_languages_with_the_same_placeholders() -> None:
     for key, english in WAYS_OUT["en"].items():
         assert _fields(english) == _fields(WAYS_OUT["sw"][key]), key
         assert not re.search(r"\s{2}", english), key
+
+
+@pytest.mark.parametrize("language", ["en", "sw"])
+def test_a_push_held_for_its_order_says_the_hour_and_the_other_way(language: Language) -> None:
+    offer = OtherWayOffer("WW-1042", 1500, PayTo("174379"))
+    refused = PushRefused(
+        RefusalReason.ORDER_PAUSED, NOW + timedelta(minutes=40), NOW, "WW-1042", offer
+    )
+    text = refusal_text(language, refused)
+    assert "WW-1042" in text
+    assert "174379" in text
+    assert "→" in text
+    sms = refusal_text(language, refused, sms=True)
+    assert is_gsm7(sms)
+    assert ">" in sms
+    without = refusal_text(language, PushRefused(RefusalReason.ORDER_PAUSED, NOW, NOW, "WW-1"))
+    assert "174379" not in without
+    assert "WW-1" in without

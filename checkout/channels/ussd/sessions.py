@@ -294,5 +294,5 @@ class UssdService:
         replies = answer.replies
         if answer.refused is not None:
             # The push limits held the payment back: say why and how long to wait.
-            replies = [*replies, Reply(refusal_text(answer.language, answer.refused))]
+            replies = [*replies, Reply(refusal_text(answer.language, answer.refused, sms=True))]
         return build_screen(replies, step=answer.step, language=answer.language)
