@@ -14,7 +14,7 @@ from bot.sending import ChatTurns, send_text
 from checkout.conversation.model import Button, Reply, reply_to_payload
 from checkout.domain.records import Channel
 from checkout.outbox.ports import DeliveryFailed
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 
 
 @pytest.fixture

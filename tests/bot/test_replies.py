@@ -18,8 +18,8 @@ from bot.replies import ReplySender
 from checkout.conversation.model import Button, Reply, reply_from_payload
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
-from lipa_testing import FakeTelegram, RateLimits
 from lipa_testing.clocks import SettableClock
+from lipa_testing.telegram_api import FakeTelegram, RateLimits
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnits
 
