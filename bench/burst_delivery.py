@@ -34,7 +34,7 @@ from lipa.cli import configure_logging
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram, RateLimits
+from lipa_testing.telegram_api import FakeTelegram, RateLimits
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.models import OutboxRow, PaymentRow

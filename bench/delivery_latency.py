@@ -26,7 +26,7 @@ from bench.common import cpu_seconds, database, percentile
 from bench.harness import running_service
 from bench.machine import machine_line
 from lipa.cli import configure_logging
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 
 FIRST_CHAT = 100_000  # bench.callback_ingestion.seed gives payment i the chat 100000 + i
 STAFF_CHAT = -1001

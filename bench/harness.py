@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from bench.common import child_server
 from bench.service_process import CALLBACK_SECRET
 from lipa.demo import free_port
-from lipa_testing import FakeTelegram, SentMessage
+from lipa_testing.telegram_api import FakeTelegram, SentMessage
 from storage.database import create_engine
 from storage.models import OrderRow
 

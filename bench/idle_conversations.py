@@ -26,7 +26,7 @@ from bench.common import cpu_seconds, database, rss_mib
 from bench.harness import Inbox, running_service, seed_orders
 from bench.machine import machine_line
 from lipa.cli import configure_logging
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 
 FIRST_CHAT = 300_000
 AMOUNT = 1500

@@ -28,7 +28,7 @@ from checkout.outbox.delivery import DeliveryPolicy
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.models import OrderRow, PaymentEventRow, PaymentRow

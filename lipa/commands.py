@@ -28,7 +28,9 @@ from daraja import (
 from daraja.simulator.server import DEFAULT_PORT, serve_forever
 from daraja.simulator.settings import DEFAULT_INITIATOR_PASSWORD, SimulatorSettings
 from lipa import till_commands
-from lipa.app import callback_secret, callback_url, daraja_config, open_lipa
+from lipa.app import open_lipa
+from lipa.build.credentials import callback_secret, daraja_config
+from lipa.build.policies import callback_url
 from lipa.cli import CommandError, ConfigurationProblems
 from lipa.demo import DEFAULT_DATABASE_URL, OUTCOMES, DemoError, run_demo
 from lipa.doctor import Doctor

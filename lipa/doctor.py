@@ -30,7 +30,7 @@ from daraja import (
 )
 from daraja.config import TransactionType
 from daraja.url_rules import callback_url_problems, is_public_host, refused_words
-from lipa.app import daraja_config
+from lipa.build.credentials import daraja_config
 from lipa.settings import (
     MissingSetting,
     MpesaEnvironment,

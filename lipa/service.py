@@ -41,7 +41,9 @@ from checkout.staff.refunds import RefundCommands
 from checkout.staff.unmatched import UnmatchedDesk
 from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
-from lipa.app import Lipa, open_lipa, source_check, utc_now, web_secret
+from lipa.app import Lipa, open_lipa, utc_now
+from lipa.build.credentials import web_secret
+from lipa.build.policies import source_check
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.refunds import RefundParts
 from lipa.safety import is_simulated

@@ -18,7 +18,8 @@ import httpx
 
 from daraja import DarajaError
 from daraja.url_rules import callback_url_problems
-from lipa.app import callback_secret, open_lipa
+from lipa.app import open_lipa
+from lipa.build.credentials import callback_secret
 from lipa.cli import CommandError
 from lipa.settings import MpesaEnvironment, Settings
 from lipa.statement import statement_check

@@ -1,31 +1,6 @@
-"""Local fakes of the outside services Lipa talks to, for tests and benchmarks."""
+"""Local fakes of the outside services Lipa talks to, for tests and benchmarks.
 
-from .telegram_api import (
-    CONFIGURED_SECRET,
-    DEFAULT_TOKEN,
-    OUTGOING_METHODS,
-    RATE_LIMITED_METHODS,
-    AnsweredCallbackQuery,
-    ChatActionRecord,
-    FakeTelegram,
-    InjectedUpdate,
-    RateLimits,
-    SentMessage,
-    WebhookConfig,
-    WebhookDelivery,
-)
-
-__all__ = [
-    "CONFIGURED_SECRET",
-    "DEFAULT_TOKEN",
-    "OUTGOING_METHODS",
-    "RATE_LIMITED_METHODS",
-    "AnsweredCallbackQuery",
-    "ChatActionRecord",
-    "FakeTelegram",
-    "InjectedUpdate",
-    "RateLimits",
-    "SentMessage",
-    "WebhookConfig",
-    "WebhookDelivery",
-]
+Each fake is imported from its own module: :mod:`lipa_testing.telegram_api` (the Bot API),
+:mod:`lipa_testing.whatsapp_api`, :mod:`lipa_testing.sms_api`, :mod:`lipa_testing.gateway`
+(a recording M-Pesa gateway), :mod:`lipa_testing.clocks` and :mod:`lipa_testing.local_server`.
+"""

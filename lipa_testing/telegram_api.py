@@ -1780,15 +1780,22 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: there is no text in the message to edit")
         if message["text"] == plain and message.get("reply_markup") == markup:
             raise _ApiError(400, _NOT_MODIFIED)
-        updated = {**message, "text": plain, "edit_date": int(time.time())}
+        updated = self._edited(chat_id, message_id, {**message, "text": plain}, markup)
+        self._record(
+            "editMessageText", chat_id, message_id, params, text=text, plain=plain, markup=markup
+        )
+        return updated
+
+    def _edited(
+        self, chat_id: int, message_id: int, message: dict[str, Any], markup: Any
+    ) -> dict[str, Any]:
+        """Store ``message`` as edited now, carrying ``markup`` (None: no keyboard)."""
+        updated = {**message, "edit_date": int(time.time())}
         if markup is None:
             updated.pop("reply_markup", None)
         else:
             updated["reply_markup"] = markup
         self._messages[(chat_id, message_id)] = updated
-        self._record(
-            "editMessageText", chat_id, message_id, params, text=text, plain=plain, markup=markup
-        )
         return updated
 
     async def _edit_message_reply_markup(self, params: _Params) -> Any:
@@ -1799,12 +1806,7 @@ class FakeTelegram:
         chat_id, message_id, message = target
         if message.get("reply_markup") == markup:
             raise _ApiError(400, _NOT_MODIFIED)
-        updated = {**message, "edit_date": int(time.time())}
-        if markup is None:
-            updated.pop("reply_markup", None)
-        else:
-            updated["reply_markup"] = markup
-        self._messages[(chat_id, message_id)] = updated
+        updated = self._edited(chat_id, message_id, message, markup)
         self._record(
             "editMessageReplyMarkup", chat_id, message_id, params,
             plain=updated.get("text") or updated.get("caption"), markup=markup,

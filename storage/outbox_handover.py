@@ -21,14 +21,19 @@ if TYPE_CHECKING:
 class OutboxHandOver:
     """Hands the messages each commit queues to ``delivery``; tells other processes of the rest.
 
-    ``delivery`` may be set once the process's outbox sender exists (it needs the units
-    first). ``origin`` marks the PostgreSQL notifications, so this process's own listener can
-    tell them from other processes'.
+    ``delivery`` is the process's outbox sender (or the slot it takes its place in once built,
+    as it needs the units first). ``origin`` marks the PostgreSQL notifications, so this
+    process's own listener can tell them from other processes'.
     """
 
     def __init__(self, origin: str, delivery: OutboxDelivery | None = None) -> None:
         self.origin = origin
-        self.delivery = delivery
+        self._delivery = delivery
+
+    @property
+    def delivery(self) -> OutboxDelivery | None:
+        """Where committed messages are handed (None: no sender in this process)."""
+        return self._delivery
 
     def attach(self, unit: SqlUnitOfWork) -> None:
         """Run :meth:`before_commit` in every commit of ``unit``."""
@@ -36,7 +41,7 @@ class OutboxHandOver:
 
     async def before_commit(self, unit: SqlUnitOfWork) -> None:
         """Write the queued messages (claimed for the sender) and arrange their hand-over."""
-        delivery = self.delivery
+        delivery = self._delivery
         claimed = await unit.outbox.flush(
             claim_until=delivery.lease_until() if delivery is not None else None
         )

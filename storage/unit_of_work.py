@@ -153,8 +153,9 @@ class SqlUnits:
     """Makes a fresh unit of work per use, all on one session factory, with ``hooks`` attached.
 
     ``hand_over`` is the outbox's commit step (always attached: on PostgreSQL it wakes other
-    processes); its ``delivery`` is the process's sender, set once that exists (the sender
-    needs the units first). ``origin`` marks this process's PostgreSQL notifications.
+    processes); it hands each commit's messages to ``delivery``, the process's sender (a
+    :class:`checkout.outbox.handoff.SenderSlot` when the sender is built after the units).
+    ``origin`` marks this process's PostgreSQL notifications.
     """
 
     def __init__(
@@ -166,16 +167,12 @@ class SqlUnits:
         self._sessions = sessions
         self.origin = secrets.token_hex(8)
         self.hand_over = OutboxHandOver(self.origin, delivery)
-        self.hooks: list[UnitHook] = [self.hand_over.attach, *hooks]
+        self.hooks: tuple[UnitHook, ...] = (self.hand_over.attach, *hooks)
 
     @property
     def delivery(self) -> OutboxDelivery | None:
         """The sender commits hand the messages they queue to (None: none in this process)."""
         return self.hand_over.delivery
-
-    @delivery.setter
-    def delivery(self, delivery: OutboxDelivery | None) -> None:
-        self.hand_over.delivery = delivery
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions, self.hooks)

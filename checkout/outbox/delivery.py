@@ -17,6 +17,7 @@ from typing import Any
 
 from checkout.domain.records import Channel, OutboxMessage
 from checkout.domain.time import Clock
+from checkout.outbox.handoff import SenderSlot
 from checkout.outbox.ports import DeliveryFailed, MessageSender, OutboxUnitOfWorkFactory
 from checkout.runtime.leased_worker import WakeableLoop, drain, seconds_until
 
@@ -46,7 +47,11 @@ class DeliveryPolicy:
 
 
 class OutboxSender:
-    """Delivers the outbox through one :class:`MessageSender` per channel."""
+    """Delivers the outbox through one :class:`MessageSender` per channel.
+
+    Given a ``slot`` (the one the process's units of work hand their commits' messages to),
+    the sender takes its place there as it is built.
+    """
 
     def __init__(
         self,
@@ -55,6 +60,7 @@ class OutboxSender:
         *,
         clock: Clock,
         policy: DeliveryPolicy | None = None,
+        slot: SenderSlot | None = None,
     ) -> None:
         self._units = units
         self._senders = dict(senders)
@@ -66,6 +72,8 @@ class OutboxSender:
         self._limit = asyncio.Semaphore(self._policy.concurrency)
         self._marks = _SentMarks(units, clock)
         self._flight: _Flight | None = None
+        if slot is not None:
+            slot.take_place(self)
 
     def wake(self) -> None:
         """Ask the running loop to look at the outbox now (called after a commit queues work)."""

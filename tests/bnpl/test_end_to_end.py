@@ -13,8 +13,7 @@ from datetime import UTC, datetime, timedelta
 from checkout.bnpl.records import PlanStatus
 from checkout.domain.records import OrderStatus
 from lipa.service import Service
-from lipa_testing import FakeTelegram
-from lipa_testing.telegram_api import SentMessage
+from lipa_testing.telegram_api import FakeTelegram, SentMessage
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import unit_of_work_factory

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot, ReplyKeyboardMarkup
+from telegram import ReplyKeyboardMarkup
 
 from bot.notifier import TelegramSender
 from bot.rendering import render
@@ -14,19 +14,18 @@ from bot.sending import ChatTurns, send_text
 from checkout.conversation.model import Button, Reply, reply_to_payload
 from checkout.domain.records import Channel
 from checkout.outbox.ports import DeliveryFailed
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_request import RecordingRequest
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as telegram:
-        yield telegram
+def fake() -> RecordingRequest:
+    """Telegram answered in-process: what the sender sends, and how it takes refusals."""
+    return RecordingRequest()
 
 
 @pytest.fixture
-async def sender(fake: FakeTelegram) -> AsyncIterator[TelegramSender]:
-    bot = Bot(fake.token, base_url=fake.base_url)
-    async with bot:
+async def sender(fake: RecordingRequest) -> AsyncIterator[TelegramSender]:
+    async with fake.bot() as bot:
         yield TelegramSender(bot)
 
 
@@ -34,7 +33,7 @@ PAYLOAD = reply_to_payload(Reply("Paid", buttons=((Button("Try again", "retry"),
 
 
 async def test_a_message_is_delivered_with_its_buttons(
-    fake: FakeTelegram, sender: TelegramSender
+    fake: RecordingRequest, sender: TelegramSender
 ) -> None:
     await sender.send(Channel.TELEGRAM, "42", PAYLOAD)
     message = await fake.wait_for_message_to(42, "Paid")
@@ -42,7 +41,7 @@ async def test_a_message_is_delivered_with_its_buttons(
 
 
 async def test_a_429_asks_to_retry_after_telegrams_delay(
-    fake: FakeTelegram, sender: TelegramSender
+    fake: RecordingRequest, sender: TelegramSender
 ) -> None:
     fake.flood_next(1, retry_after=7)
     with pytest.raises(DeliveryFailed) as caught:
@@ -50,14 +49,14 @@ async def test_a_429_asks_to_retry_after_telegrams_delay(
     assert caught.value.retry_after == 7
 
 
-async def test_a_blocked_bot_is_not_retried(fake: FakeTelegram, sender: TelegramSender) -> None:
+async def test_a_blocked_bot_is_not_retried(fake: RecordingRequest, sender: TelegramSender) -> None:
     fake.block_bot(42)
     with pytest.raises(DeliveryFailed) as caught:
         await sender.send(Channel.TELEGRAM, "42", PAYLOAD)
     assert caught.value.retry_after is None
 
 
-async def test_telegram_down_is_retried(fake: FakeTelegram, sender: TelegramSender) -> None:
+async def test_telegram_down_is_retried(fake: RecordingRequest, sender: TelegramSender) -> None:
     await fake.go_down("502")
     with pytest.raises(DeliveryFailed) as caught:
         await sender.send(Channel.TELEGRAM, "42", PAYLOAD)
@@ -86,11 +85,11 @@ def test_a_contact_request_with_inline_buttons_is_one_message_with_one_keyboard(
     assert message.markup.one_time_keyboard is True
 
 
-async def test_an_outbox_message_waits_for_the_chat_s_turn(fake: FakeTelegram) -> None:
+async def test_an_outbox_message_waits_for_the_chat_s_turn(fake: RecordingRequest) -> None:
     # While an update's handler holds chat 42's turn (sending its replies), the outbox's
     # message to 42 waits; another chat's does not.
     turns = ChatTurns()
-    async with Bot(fake.token, base_url=fake.base_url) as bot:
+    async with fake.bot() as bot:
         sender = TelegramSender(bot, turns)
         async with turns.of(42):
             waiting = asyncio.create_task(sender.send(Channel.TELEGRAM, "42", PAYLOAD))
@@ -103,11 +102,11 @@ async def test_an_outbox_message_waits_for_the_chat_s_turn(fake: FakeTelegram) -
     assert [message.text for message in fake.sent_to(42)] == ["Enter your PIN", "Paid"]
 
 
-async def test_an_outbox_message_does_not_wait_for_a_turn_forever(fake: FakeTelegram) -> None:
+async def test_an_outbox_message_does_not_wait_for_a_turn_forever(fake: RecordingRequest) -> None:
     # An update stuck on a hanging Daraja push holds its chat's turn; the outbox message
     # goes out anyway after a bounded wait (well inside its lease, so it is never sent twice).
     turns = ChatTurns()
-    async with Bot(fake.token, base_url=fake.base_url) as bot:
+    async with fake.bot() as bot:
         sender = TelegramSender(bot, turns, turn_wait_seconds=0.1)
         async with turns.of(42):
             await asyncio.wait_for(sender.send(Channel.TELEGRAM, "42", PAYLOAD), timeout=5)

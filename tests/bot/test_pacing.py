@@ -12,7 +12,7 @@ from telegram.ext import ExtBot
 
 from bot.notifier import retry_after_seconds
 from bot.pacing import ChatPacer
-from lipa_testing import FakeTelegram, RateLimits
+from lipa_testing.telegram_api import FakeTelegram, RateLimits
 
 CUSTOMER = 42
 GROUP = -1001

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from telegram.ext import ExtBot
 
 from bot.notifier import TelegramSender
@@ -18,10 +17,9 @@ from bot.replies import ReplySender
 from checkout.conversation.model import Button, Reply, reply_from_payload
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
-from lipa_testing import FakeTelegram, RateLimits
 from lipa_testing.clocks import SettableClock
-from storage.models import OutboxRow
-from storage.unit_of_work import SqlUnits
+from lipa_testing.memory_outbox import MemoryOutboxUnits
+from lipa_testing.telegram_api import FakeTelegram, RateLimits
 
 CUSTOMER = 42
 CONFIRM = Reply(
@@ -49,17 +47,21 @@ async def bot(fake: FakeTelegram) -> AsyncIterator[ExtBot[float]]:
         yield bot
 
 
-async def queued(uow: SqlUnits) -> list[dict[str, Any]]:
+@pytest.fixture
+def uow() -> MemoryOutboxUnits:
+    """The outbox on the in-memory unit of work (``tests/contracts/`` hold it to the databases'
+    behaviour): these tests are of the replies and the sender, not of the database."""
+    return MemoryOutboxUnits()
+
+
+async def queued(uow: MemoryOutboxUnits) -> list[dict[str, Any]]:
     """The payloads in the outbox not yet sent, oldest first."""
-    async with uow() as unit:
-        rows = await unit.session.execute(
-            select(OutboxRow.payload).where(OutboxRow.sent_at.is_(None)).order_by(OutboxRow.id)
-        )
-        return [payload for (payload,) in rows]
+    entries = sorted(uow.store.entries.values(), key=lambda entry: entry.id)
+    return [entry.payload for entry in entries if entry.sent_at is None]
 
 
 async def test_a_reply_answered_429_is_sent_again_once_retry_after_has_passed(
-    fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
+    fake: FakeTelegram, bot: ExtBot[float], uow: MemoryOutboxUnits
 ) -> None:
     fake.flood_next(1, retry_after=1)
     started = time.monotonic()
@@ -71,7 +73,7 @@ async def test_a_reply_answered_429_is_sent_again_once_retry_after_has_passed(
 
 
 async def test_replies_held_back_beyond_the_bound_go_to_the_outbox_and_out_when_free(
-    fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
+    fake: FakeTelegram, bot: ExtBot[float], uow: MemoryOutboxUnits
 ) -> None:
     clock = SettableClock(NOW)
     fake.flood_next(1, retry_after=30)
@@ -105,7 +107,7 @@ async def test_replies_held_back_beyond_the_bound_go_to_the_outbox_and_out_when_
 
 
 async def test_the_replies_after_one_held_back_follow_it_into_the_outbox(
-    fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
+    fake: FakeTelegram, bot: ExtBot[float], uow: MemoryOutboxUnits
 ) -> None:
     # Telegram counts this chat stricter than the pacer knows (another process sent to it):
     # the second reply is answered "retry after 29" and handed over with the third.
@@ -120,7 +122,7 @@ async def test_the_replies_after_one_held_back_follow_it_into_the_outbox(
 
 
 async def test_a_wait_longer_than_the_bound_hands_over_without_sleeping_it_out(
-    fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
+    fake: FakeTelegram, bot: ExtBot[float], uow: MemoryOutboxUnits
 ) -> None:
     fake.flood_next(1, retry_after=3)
     started = time.monotonic()
@@ -133,7 +135,7 @@ async def test_a_wait_longer_than_the_bound_hands_over_without_sleeping_it_out(
 
 
 async def test_telegram_unreachable_hands_the_replies_to_the_outbox(
-    fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
+    fake: FakeTelegram, bot: ExtBot[float], uow: MemoryOutboxUnits
 ) -> None:
     await fake.go_down("502")
     started = time.monotonic()
@@ -144,7 +146,7 @@ async def test_telegram_unreachable_hands_the_replies_to_the_outbox(
 
 
 async def test_a_customer_who_blocked_the_bot_gets_nothing_queued(
-    fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
+    fake: FakeTelegram, bot: ExtBot[float], uow: MemoryOutboxUnits
 ) -> None:
     fake.block_bot(CUSTOMER)
     sent = await ReplySender(uow, clock=SettableClock(NOW)).send(bot, CUSTOMER, [CONFIRM, PIN])
@@ -153,7 +155,7 @@ async def test_a_customer_who_blocked_the_bot_gets_nothing_queued(
 
 
 async def test_a_plain_reply_goes_out_with_the_next_as_one_message(
-    fake: FakeTelegram, bot: ExtBot[float], uow: SqlUnits
+    fake: FakeTelegram, bot: ExtBot[float], uow: MemoryOutboxUnits
 ) -> None:
     fake.enforce_rate_limits()
     menu = Reply("Welcome to Wildwash.", buttons=((Button("Pay an order", "pay_order"),),))

@@ -13,7 +13,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot.request import AiohttpRequest
 from lipa.demo import free_port
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import Forbidden
 
 from bot.sending import send_text
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 
 
 @pytest.fixture

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
-from checkout.outbox.ports import DeliveryFailed
+from checkout.outbox.ports import DeliveryFailed, OutboxUnitOfWorkFactory
 from lipa_testing.clocks import SettableClock
-from storage.unit_of_work import SqlUnitOfWork
+from lipa_testing.memory_outbox import MemoryOutboxUnits
 
-UowFactory = Callable[[], SqlUnitOfWork]
+UowFactory = OutboxUnitOfWorkFactory
+
+
+@pytest.fixture
+def uow() -> MemoryOutboxUnits:
+    """The outbox on the in-memory unit of work: these tests are the sender's, and the
+    outbox's own rules are checked on every database by ``tests/contracts/``."""
+    return MemoryOutboxUnits()
 
 
 @dataclass

@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.domain.records import Channel, OutboxMessage
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
+from checkout.outbox.handoff import SenderSlot
 from lipa_testing.clocks import SettableClock
+from storage.database import session_factory
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnits
 from tests.checkout.test_delivery import GatedSender, RecordingSender, queue
@@ -52,6 +56,11 @@ async def running(sender: OutboxSender) -> AsyncIterator[None]:
             await task
 
 
+def handing_over(engine: AsyncEngine, delivery: Handed) -> SqlUnits:
+    """Units of work whose commits hand their messages to ``delivery`` (built first)."""
+    return SqlUnits(session_factory(engine), delivery)
+
+
 async def rows(units: SqlUnits) -> list[tuple[int, datetime | None]]:
     """Each outbox row's attempts and when it was sent, oldest first."""
     async with units() as unit:
@@ -62,14 +71,15 @@ async def rows(units: SqlUnits) -> list[tuple[int, datetime | None]]:
 
 
 async def test_a_commit_hands_its_messages_over_claimed_and_they_are_sent_once(
-    uow: SqlUnits,
+    uow: SqlUnits, engine: AsyncEngine
 ) -> None:
     clock = SettableClock()
     sender = GatedSender(slow_chat="none")
     outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
-    handed = uow.delivery = Handed(outbox)
+    handed = Handed(outbox)
+    committing = handing_over(engine, handed)
     async with running(outbox), asyncio.timeout(5):
-        await queue(uow, clock, ("42", 1), ("42", 2), ("43", 3))
+        await queue(committing, clock, ("42", 1), ("42", 2), ("43", 3))
         await sender.wait_for(("43", 3))
         await sender.wait_for(("42", 2))
         # The marks commit after the sends; the database has no event to wait on.
@@ -83,17 +93,18 @@ async def test_a_commit_hands_its_messages_over_claimed_and_they_are_sent_once(
 
 
 async def test_a_chat_with_an_earlier_message_undelivered_is_left_to_the_claim_in_order(
-    uow: SqlUnits,
+    uow: SqlUnits, engine: AsyncEngine
 ) -> None:
     clock = SettableClock()
     sender = GatedSender(slow_chat="-100")  # a staff group waiting for Telegram's limit
     # No polling within the test's time: only the end of the first delivery can wake it.
     patient = DeliveryPolicy(idle_poll_seconds=60, held_back_poll_seconds=60)
     outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock, policy=patient)
-    handed = uow.delivery = Handed(outbox)
+    handed = Handed(outbox)
+    committing = handing_over(engine, handed)
     async with running(outbox), asyncio.timeout(5):
-        await queue(uow, clock, ("-100", 1))
-        await queue(uow, clock, ("-100", 2), ("42", 3))
+        await queue(committing, clock, ("-100", 1))
+        await queue(committing, clock, ("-100", 2), ("42", 3))
         await sender.wait_for(("42", 3))
         assert handed.taken == [[1], [3]]
         assert handed.waits == [{(Channel.TELEGRAM, "-100")}]
@@ -103,11 +114,14 @@ async def test_a_chat_with_an_earlier_message_undelivered_is_left_to_the_claim_i
     assert sender.delivered == [("42", 3), ("-100", 1), ("-100", 2)]
 
 
-async def test_nothing_is_claimed_for_a_sender_that_is_not_running(uow: SqlUnits) -> None:
+async def test_nothing_is_claimed_for_a_sender_that_is_not_running(
+    uow: SqlUnits, engine: AsyncEngine
+) -> None:
     clock, sender = SettableClock(), RecordingSender()
     outbox = OutboxSender(uow, {Channel.TELEGRAM: sender}, clock=clock)
-    handed = uow.delivery = Handed(outbox)
-    await queue(uow, clock, ("42", 1))
+    handed = Handed(outbox)
+    committing = handing_over(engine, handed)
+    await queue(committing, clock, ("42", 1))
     assert handed.taken == []
     assert handed.waits == [{(Channel.TELEGRAM, "42")}]
     assert await outbox.run_once() == 1
@@ -115,19 +129,18 @@ async def test_nothing_is_claimed_for_a_sender_that_is_not_running(uow: SqlUnits
 
 
 async def test_messages_handed_to_a_sender_that_stopped_are_sent_after_the_lease(
-    uow: SqlUnits,
+    uow: SqlUnits, engine: AsyncEngine
 ) -> None:
     clock, lease_seconds = SettableClock(), 60.0
     stuck = GatedSender(slow_chat="42")  # the process stops while this send hangs
     policy = DeliveryPolicy(lease_seconds=lease_seconds)
     outbox = OutboxSender(uow, {Channel.TELEGRAM: stuck}, clock=clock, policy=policy)
-    uow.delivery = Handed(outbox)
+    committing = handing_over(engine, Handed(outbox))
     async with running(outbox):
-        await queue(uow, clock, ("42", 1))
+        await queue(committing, clock, ("42", 1))
         await asyncio.sleep(0.05)
     assert stuck.delivered == []
 
-    uow.delivery = None
     other = RecordingSender()
     after = OutboxSender(uow, {Channel.TELEGRAM: other}, clock=clock, policy=policy)
     assert await after.run_once() == 0  # still leased to the stopped sender
@@ -137,7 +150,7 @@ async def test_messages_handed_to_a_sender_that_stopped_are_sent_after_the_lease
 
 
 async def test_a_full_flight_takes_nothing_more_and_claims_it_when_there_is_room(
-    uow: SqlUnits,
+    uow: SqlUnits, engine: AsyncEngine
 ) -> None:
     # In a burst, messages handed over beyond the flight could outwait their lease (and be
     # claimed and sent twice): past ``batch_size`` chats in flight nothing more is claimed.
@@ -152,12 +165,29 @@ async def test_a_full_flight_takes_nothing_more_and_claims_it_when_there_is_room
 
     patient = DeliveryPolicy(batch_size=2, idle_poll_seconds=60, held_back_poll_seconds=60)
     outbox = OutboxSender(uow, {Channel.TELEGRAM: Held("none")}, clock=clock, policy=patient)
-    handed = uow.delivery = Handed(outbox)
+    handed = Handed(outbox)
+    committing = handing_over(engine, handed)
     async with running(outbox), asyncio.timeout(5):
         for chat, number in (("1", 1), ("2", 2), ("3", 3)):
-            await queue(uow, clock, (chat, number))
+            await queue(committing, clock, (chat, number))
         assert handed.taken == [[1], [2]]
         assert handed.waits == [{(Channel.TELEGRAM, "3")}]
         blocked.set()
         await sender.wait_for(("3", 3))
     assert sorted(sender.delivered) == [("1", 1), ("2", 2), ("3", 3)]
+
+
+async def test_units_built_before_their_sender_hand_over_to_it_through_its_slot(
+    engine: AsyncEngine,
+) -> None:
+    # The process's units need the sender and the sender needs units: the slot comes first.
+    clock, sender = SettableClock(), GatedSender(slow_chat="none")
+    slot = SenderSlot()
+    units = SqlUnits(session_factory(engine), slot)
+    assert slot.lease_until() is None  # empty: nothing is claimed for a sender not built
+    outbox = OutboxSender(units, {Channel.TELEGRAM: sender}, clock=clock, slot=slot)
+    async with running(outbox), asyncio.timeout(5):
+        await queue(units, clock, ("42", 1))
+        await sender.wait_for(("42", 1))
+    with pytest.raises(RuntimeError, match="already holds a sender"):
+        OutboxSender(units, {Channel.TELEGRAM: sender}, clock=clock, slot=slot)

@@ -12,7 +12,7 @@ from checkout.outbox.delivery import DeliveryPolicy
 from daraja.simulator.settings import SimulatorSettings
 from lipa.service import Service
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from lipa_testing.whatsapp_api import FakeWhatsApp
 
 WEBHOOK_SECRET = "telegram-webhook-secret-for-tests"

@@ -13,7 +13,7 @@ import httpx
 from checkout.initiator.desk import InitiatorPolicy
 from daraja.simulator.settings import DEFAULT_PASSKEY, DEFAULT_SHORTCODE, SimulatorSettings
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import reach_confirmation
 

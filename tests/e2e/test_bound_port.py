@@ -6,7 +6,7 @@ import aiohttp
 
 from lipa.service import with_bound_port
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from checkout.i18n.texts import contact_us, set_business_contact
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 
 

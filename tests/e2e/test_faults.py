@@ -26,7 +26,7 @@ from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import utc_now
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from storage.models import OutboxRow, PaymentRow
 from tests.e2e.callback_relay import CallbackRelay
 from tests.e2e.conftest import StartService, service_settings

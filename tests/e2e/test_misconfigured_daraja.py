@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import STAFF_CHAT, seed
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from checkout.domain.records import Channel, PaymentStatus
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, STAFF_CHAT
 from tests.staff.seeding import Seed, seed

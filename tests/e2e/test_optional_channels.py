@@ -18,8 +18,8 @@ from checkout.domain.records import PaymentStatus
 from lipa.channels import NoCustomerChannel
 from lipa.service import Service
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
 from lipa_testing.sms_api import FakeSmsApi
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import seed
 from tests.e2e.test_ussd_checkout import CALLER, PAY_WW_1042, Handset, wait_for_status

@@ -11,8 +11,8 @@ import asyncio
 import aiohttp
 
 from checkout.domain.records import PaymentStatus
-from lipa_testing import FakeTelegram
 from lipa_testing.sms_api import FakeSmsApi
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed
 from tests.e2e.test_ussd_checkout import PAY_WW_1042, Handset, sms_api, ussd_settings

@@ -22,7 +22,7 @@ from checkout.domain.records import Channel
 from checkout.payments.ports import NewPayment
 from lipa.demo import free_port
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory
 

@@ -6,7 +6,7 @@ import pytest
 
 from daraja.simulator.settings import SimulatorSettings
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 
 CUSTOMER = 5001

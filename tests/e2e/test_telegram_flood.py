@@ -11,7 +11,7 @@ import asyncio
 from collections import Counter
 
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 
 CUSTOMERS = 20

@@ -19,8 +19,8 @@ from checkout.domain.records import Channel, PaymentStatus
 from daraja.simulator.faults import Endpoint, Fault
 from daraja.simulator.settings import SimulatorSettings
 from lipa.service import Service
-from lipa_testing import FakeTelegram
 from lipa_testing.sms_api import FakeSmsApi
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, STAFF_CHAT, reach_confirmation, seed
 

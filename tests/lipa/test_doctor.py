@@ -24,7 +24,7 @@ from daraja.simulator.settings import (
 from daraja.url_rules import refused_words, url_safe_secret
 from lipa.doctor import Doctor, Finding
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 _SETTING_NAMES = {name.upper() for name in Settings.model_fields}

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from checkout.payments.limits import PushLimits
 from daraja.transport import HttpTransport
-from lipa.app import push_limits
+from lipa.build.policies import push_limits
 from lipa.cli import describe_validation_error
 from lipa.settings import MissingSetting, MpesaEnvironment, Settings, require
 from storage.database import SqliteDriver

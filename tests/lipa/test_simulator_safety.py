@@ -17,7 +17,7 @@ import aiohttp
 from lipa.demo import free_port
 from lipa.safety import SIMULATED_MARK
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 _SETTING_NAMES = {name.upper() for name in Settings.model_fields}

@@ -12,10 +12,10 @@ import pytest
 
 from checkout.domain.phones import mask_phone
 from checkout.runtime.log_context import log_fields
-from lipa.app import callback_secret
+from lipa.build.credentials import callback_secret
 from lipa.logs import ContextTextFormatter, JsonFormatter, Redactor, mask_phones, secret_values
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed
 

@@ -15,7 +15,7 @@ from checkout.domain.records import Channel
 from checkout.domain.summaries import OutboxBacklog
 from checkout.payments.settle import SettlementService
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from storage.unit_of_work import SqlUnitOfWork
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed

@@ -14,7 +14,7 @@ from checkout.domain.refunds import RefundState
 from daraja.simulator.ledger import Kind
 from daraja.simulator.settings import DEFAULT_B2C_SHORTCODE, SimulatorSettings
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from storage.models import PaymentRow
 from tests.e2e.conftest import StartService, service_settings
 from tests.e2e.test_telegram_checkout import reach_confirmation, seed

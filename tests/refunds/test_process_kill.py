@@ -27,7 +27,7 @@ from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
 from lipa.demo import free_port
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory
 from tests.e2e.test_process_kill import ROOT, ServeProcess

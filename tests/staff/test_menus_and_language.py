@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 from tests.staff.test_staff_commands import CUSTOMER, OTHER_STAFF, STAFF, STAFF_CHAT, command
 

@@ -16,8 +16,8 @@ from checkout.domain.records import PaymentStatus
 from checkout.domain.time import NAIROBI
 from checkout.payments.unit import UnitOfWorkFactory
 from lipa.service import Service
-from lipa_testing import FakeTelegram, SentMessage
 from lipa_testing.sms_api import FakeSmsApi
+from lipa_testing.telegram_api import FakeTelegram, SentMessage
 from tests.e2e.conftest import StartService, service_settings
 from tests.staff.seeding import Seed, seed
 

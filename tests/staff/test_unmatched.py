@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from checkout.till.records import LedgerSource, LedgerState, TillPayment
 from lipa.service import Service
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
 
 STAFF = 7001

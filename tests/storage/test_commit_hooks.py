@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.database import session_factory
 from storage.unit_of_work import SqlUnitOfWork, SqlUnits
 
 
@@ -29,7 +32,7 @@ async def test_a_rollback_forgets_the_after_commit_callbacks(uow: SqlUnits) -> N
     assert seen == []
 
 
-async def test_hooks_register_before_commit_steps_on_every_new_unit(uow: SqlUnits) -> None:
+async def test_hooks_register_before_commit_steps_on_every_new_unit(engine: AsyncEngine) -> None:
     steps: list[int] = []
 
     def hook(unit: SqlUnitOfWork) -> None:
@@ -39,7 +42,7 @@ async def test_hooks_register_before_commit_steps_on_every_new_unit(uow: SqlUnit
 
         unit.before_commit(step)
 
-    uow.hooks.append(hook)
+    uow = SqlUnits(session_factory(engine), hooks=[hook])
     async with uow() as unit:
         await unit.commit()
     async with uow() as unit:

@@ -9,7 +9,7 @@ import aiohttp
 from pypdf import PdfReader
 
 from checkout.domain.records import PaymentStatus
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings, sqlite_url, start_service, telegram
 from tests.e2e.test_telegram_checkout import CUSTOMER, reach_confirmation, seed
 

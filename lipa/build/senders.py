@@ -1,0 +1,83 @@
+"""One outbox sender per channel, from the settings (WhatsApp's is built with its channel)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from checkout.domain.records import Channel
+from checkout.domain.time import Clock
+from checkout.outbox.ports import MessageSender
+from checkout.platform.events import EventPublisher
+from lipa.channels import StaffLogSender
+from lipa.settings import Settings, require
+from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
+from web.live import PaymentWatch, WebNotices
+from webhook.events import EventWebhookSender
+
+# Each event POST to the platform; a slow receiver is retried later rather than waited for.
+EVENT_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSenders:
+    """The senders, and the parts of them other components share."""
+
+    senders: Mapping[Channel, MessageSender]
+    events: EventPublisher | None  # EVENT_WEBHOOK_URLS: the platform's events
+    web_watch: PaymentWatch | None  # WEB_CHECKOUT_ENABLED: its pages' wake-ups
+
+
+def channel_senders(
+    settings: Settings,
+    stack: contextlib.AsyncExitStack,
+    *,
+    given: Mapping[Channel, MessageSender] | None,
+    clock: Clock,
+    text_mark: str,
+) -> ChannelSenders:
+    """The ``given`` senders (Telegram's, or tests'), plus those the settings turn on for the
+    channels ``given`` has no sender for; their HTTP clients are closed by ``stack``."""
+    senders: dict[Channel, MessageSender] = dict(given or {})
+    events = None
+    if settings.event_webhook_urls:
+        events = EventPublisher(settings.event_webhook_urls, clock=clock)
+        hooks = httpx.AsyncClient(timeout=httpx.Timeout(EVENT_TIMEOUT_SECONDS))
+        stack.push_async_callback(hooks.aclose)
+        senders.setdefault(
+            Channel.EVENTS,
+            EventWebhookSender(
+                hooks,
+                require(settings, "event_webhook_secret", "the secret that signs events"),
+                settings.event_webhook_urls,
+            ),
+        )
+    if settings.sms_enabled:
+        senders.setdefault(Channel.USSD, sms_sender(settings, stack, mark=text_mark))
+    # Without Telegram, staff notices are delivered to the log (see lipa.channels).
+    senders.setdefault(Channel.LOG, StaffLogSender())
+    web_watch = None
+    if settings.web_checkout_enabled:
+        # A web payment's outcome is read by its page; delivering it wakes the page.
+        web_watch = PaymentWatch()
+        senders.setdefault(Channel.WEB, WebNotices(web_watch))
+    return ChannelSenders(senders, events, web_watch)
+
+
+def sms_sender(
+    settings: Settings, stack: contextlib.AsyncExitStack, *, mark: str = ""
+) -> SmsSender:
+    """The SMS sender for USSD customers, on an HTTP client ``stack`` closes.
+
+    ``mark`` starts every SMS (``[SIMULATED] `` when ``lipa serve`` runs on the simulator)."""
+    http = build_sms_http_client(settings.at_api_base_url)
+    stack.push_async_callback(http.aclose)
+    config = SmsConfig(
+        username=require(settings, "at_username", "the Africa's Talking username for SMS"),
+        api_key=require(settings, "at_api_key", "the Africa's Talking API key for SMS"),
+        sender_id=settings.at_sender_id or None,
+    )
+    return SmsSender(AfricasTalkingSms(http, config), mark=mark)
