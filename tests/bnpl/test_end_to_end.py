@@ -114,7 +114,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     assert len(report.pushes) == 1
     await chat.expect("Installment 1 of 3")
     progress = await chat.expect("Plan: KES 1,500 paid, KES 1,500 left")
-    await chat.staff("PAID: KES 750 for order WW-1042", "PAID KES 750 WW-1042")
+    await chat.staff("paid KES 750 for WW-1042", "PAID KES 750 WW-1042")  # issue 22 wording
 
     # Installment 2: paid ahead of its date from the "Pay now" button.
     chat.since_now()
