@@ -96,7 +96,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     await chat.expect("deposit of KES 750")
     active = await chat.expect("Your plan is active")
     assert "Next: KES 750" in active.text
-    await chat.staff("BNPL plan active: order WW-1042", "BNPL ACTIVE KES 3,000 WW-1042")
+    await chat.staff("paid the KES 750 deposit for WW-1042", "BNPL ACTIVE KES 3,000 WW-1042")
     async with lipa.units() as unit:
         plan = await unit.plans.get(1)
     assert plan is not None
@@ -128,9 +128,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     assert len(report.pushes) == 1
     done = await chat.expect("Your plan is complete")
     assert "fully paid" in done.text
-    await chat.staff(
-        "BNPL plan complete: order WW-1042 is fully paid", "BNPL COMPLETED KES 3,000 WW-1042"
-    )
+    await chat.staff("WW-1042 is now fully paid", "BNPL COMPLETED KES 3,000 WW-1042")
     async with lipa.units() as unit:
         order = await unit.orders.get("WW-1042")
         plan = await unit.plans.get(1)
