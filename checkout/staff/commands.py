@@ -13,12 +13,12 @@ from typing import Final
 
 from checkout.conversation.links import pay_link, web_pay_link, whatsapp_pay_link
 from checkout.domain.money import AmountError, parse_amount
-from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
+from checkout.domain.phones import PhoneError, display_phone, normalise_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import FoundPayment
 from checkout.domain.time import NAIROBI
-from checkout.i18n import texts
+from checkout.i18n import staff_answers as answers
 from checkout.i18n.menus import STAFF_COMMANDS
 from checkout.i18n.refunds import rt
 from checkout.i18n.staff import st
@@ -57,6 +57,7 @@ class _Asked:
 
     request: StaffRequest
     language: Language
+    full_phones: bool = False  # a private chat with STAFF_SEE_FULL_PHONES on: whole numbers
 
     def say(self, key: str, **params: object) -> str:
         return st(self.language, key, **params)
@@ -90,10 +91,14 @@ class StaffDesk:
         receipt_link: ReceiptLink | None = None,
         whatsapp_number: str | None = None,
         unmatched: UnmatchedDesk | None = None,
+        full_phones: bool = True,
     ) -> None:
         """``business_name`` heads the printable QR card of /neworder. ``languages`` keeps
         each staff user's language; without it all answers are in ``language``.
-        ``whatsapp_number``: the business's WhatsApp number; new orders get its link too."""
+        ``whatsapp_number``: the business's WhatsApp number; new orders get its link too.
+        ``full_phones`` (STAFF_SEE_FULL_PHONES): answers in a staff user's private chat with
+        the bot show customers' whole numbers; a group's answers stay masked."""
+        self._full_phones = full_phones
         self._orders = orders
         self._whatsapp_number = whatsapp_number
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
@@ -133,7 +138,15 @@ class StaffDesk:
         language = self._language
         if self._languages is not None and request.user_id is not None:
             language = await self._languages.of(request.user_id)
-        return await command(_Asked(request, language))
+        return await command(_Asked(request, language, self.full_phones_for(request)))
+
+    def full_phones_for(self, request: StaffRequest) -> bool:
+        """Whether ``request``'s answer may show whole numbers: in a private chat only.
+
+        Telegram's private chat with a user has the user's own id; a group's id differs.
+        """
+        private = request.user_id is not None and request.chat_id == request.user_id
+        return self._full_phones and private
 
     def say(self, key: str, **params: object) -> str:
         """A staff text in the default language (for answers to no one in particular)."""
@@ -145,7 +158,7 @@ class StaffDesk:
 
     @staticmethod
     def _status(language: Language, status: PaymentStatus) -> str:
-        return texts.t(language, f"payment_status_{status.value}")
+        return answers.status_word(language, status)
 
     # --- /help
 
@@ -239,9 +252,7 @@ class StaffDesk:
             return TextAnswer(asked.say("sendlink_paid", order=reference))
         link = web_pay_link(self._web_base_url, reference)
         # The customer reads the SMS in the business's default language.
-        text = texts.t(
-            self._language, "web_link_sms", order=reference, balance=order.balance, link=link
-        )
+        text = answers.web_link_sms(self._language, reference, order.balance, link)
         await self._text_customer(phone, text)
         return TextAnswer(asked.say("sendlink_sent", order=reference, phone=display_phone(phone)))
 
@@ -287,14 +298,7 @@ class StaffDesk:
         else:
             lines.append(asked.say("pending_header", count=summary.pending_count))
             lines += [
-                asked.say(
-                    "pending_line",
-                    id=str(payment.id),
-                    time=self._time(asked.language, payment.created_at),
-                    amount=payment.amount,
-                    order=payment.order_reference,
-                    phone=mask_phone(payment.phone),
-                )
+                answers.pending_line(asked.language, payment, self._time, full=asked.full_phones)
                 for payment in summary.pending
             ]
             if summary.pending_count > len(summary.pending):
@@ -339,34 +343,13 @@ class StaffDesk:
         return TextAnswer("\n\n".join(self._found(asked, item, links) for item in found))
 
     def _found(self, asked: _Asked, item: FoundPayment, links: Mapping[int, str]) -> str:
-        payment = item.payment
-        lines = [
-            asked.say(
-                "find_payment",
-                id=str(payment.id),
-                status=self._status(asked.language, payment.status),
-                amount=payment.amount,
-                order=payment.order_reference,
-                phone=mask_phone(payment.phone),
-                receipt=payment.receipt_number or "-",
-                time=self._time(asked.language, payment.created_at),
-                channel=payment.channel.value,
-            )
-        ]
-        for entry in item.audit:
-            key = "find_event_note" if entry.note else "find_event"
-            lines.append(
-                asked.say(
-                    key,
-                    time=self._time(asked.language, entry.received_at),
-                    kind=entry.kind,
-                    note=(entry.note or "")[:120],
-                )
-            )
-        link = links.get(payment.id)
-        if link is not None:
-            lines.insert(1, asked.say("find_receipt_link", link=link))
-        return "\n".join(lines)
+        return answers.found_payment(
+            asked.language,
+            item,
+            self._time,
+            full=asked.full_phones,
+            link=links.get(item.payment.id),
+        )
 
     # --- /report [week|month]
 
