@@ -98,6 +98,17 @@ def found_payment(
     return "\n".join(lines)
 
 
+_REFUND_BUTTON: Final[Mapping[Language, str]] = {
+    "en": "Refund {receipt} (KES {amount})",
+    "sw": "Rejesha {receipt} (KES {amount})",
+}
+
+
+def refund_button(language: Language, receipt: str, amount: int) -> str:
+    """The label of the "Refund" button under a paid payment (it types ``/refund <receipt>``)."""
+    return _REFUND_BUTTON[language].format(receipt=receipt, amount=format_number(amount))
+
+
 class VerifySaid(StrEnum):
     """What the ``/verify`` desk answers at once (M-Pesa's own answer follows on its own)."""
 

@@ -25,6 +25,8 @@ from checkout.i18n.staff import st
 from checkout.i18n.times import clock_time
 from checkout.platform.orders import OrderInputError, OrderService, order_request
 from checkout.staff.answers import (
+    ButtonMessage,
+    ButtonsAnswer,
     ChartAnswer,
     DocumentAnswer,
     QrAnswer,
@@ -92,6 +94,7 @@ class StaffDesk:
         whatsapp_number: str | None = None,
         unmatched: UnmatchedDesk | None = None,
         full_phones: bool = True,
+        refunds: bool = False,
     ) -> None:
         """``business_name`` heads the printable QR card of /neworder. ``languages`` keeps
         each staff user's language; without it all answers are in ``language``.
@@ -99,6 +102,8 @@ class StaffDesk:
         ``full_phones`` (STAFF_SEE_FULL_PHONES): answers in a staff user's private chat with
         the bot show customers' whole numbers; a group's answers stay masked."""
         self._full_phones = full_phones
+        # With refunds on: /find puts a "Refund" button under each paid payment.
+        self._refunds = refunds
         self._orders = orders
         self._whatsapp_number = whatsapp_number
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
@@ -340,7 +345,11 @@ class StaffDesk:
             for item in found:
                 if item.payment.status is PaymentStatus.PAID:
                     links[item.payment.id] = await self._receipt_link(item.payment)
-        return TextAnswer("\n\n".join(self._found(asked, item, links) for item in found))
+        texts = [self._found(asked, item, links) for item in found]
+        if not (self._refunds and any(_refundable(item) for item in found)):
+            return TextAnswer("\n\n".join(texts))
+        payments = [item.payment for item in found]
+        return answers_with_refund_buttons(asked.language, texts, payments)
 
     def _found(self, asked: _Asked, item: FoundPayment, links: Mapping[int, str]) -> str:
         return answers.found_payment(
@@ -427,9 +436,41 @@ class StaffDesk:
 def _unmatched_command(desk: UnmatchedDesk) -> Callable[[_Asked], Awaitable[StaffAnswer]]:
     async def command(asked: _Asked) -> StaffAnswer:
         by = f"telegram:{asked.request.user_id}" if asked.request.user_id else "staff"
-        return await desk.handle(asked.request.argument, asked.language, by)
+        return await desk.handle(asked.request.argument, asked.language, by, full=asked.full_phones)
 
     return command
+
+
+def _refundable(item: FoundPayment) -> bool:
+    """A paid payment with its M-Pesa receipt: what ``/refund <receipt>`` takes."""
+    return item.payment.status is PaymentStatus.PAID and item.payment.receipt_number is not None
+
+
+def answers_with_refund_buttons(
+    language: Language, texts: list[str], payments: list[Payment]
+) -> ButtonsAnswer:
+    """``/find``'s payments with a "Refund" button (``/refund <receipt>``) under each paid one.
+
+    One message while it fits Telegram's 4,096 characters, else one message a payment.
+    """
+    buttons = [
+        (answers.refund_button(language, p.receipt_number, p.amount), f"/refund {p.receipt_number}")
+        for p in payments
+        if p.status is PaymentStatus.PAID and p.receipt_number
+    ]
+    joined = "\n\n".join(texts)
+    if len(joined) <= _MESSAGE_LIMIT:
+        return ButtonsAnswer((ButtonMessage(joined, tuple(buttons)),))
+    messages = []
+    for text, payment in zip(texts, payments, strict=True):
+        mine = tuple(b for b in buttons if b[1] == f"/refund {payment.receipt_number}")
+        messages.append(
+            ButtonMessage(text[:_MESSAGE_LIMIT], mine if payment.receipt_number else ())
+        )
+    return ButtonsAnswer(tuple(messages))
+
+
+_MESSAGE_LIMIT: Final = 4000
 
 
 def _day(value: date) -> str:
