@@ -1,6 +1,6 @@
 """What the staff are told about payments, in sentences a person would say (English, Swahili).
 
-"Wanjiku paid KES 1,500 for WW-1042 - receipt QAB12CD3EF. KES 500 left.", not "PAID: ...
+"Wanjiku paid KES 1,500 for WW-1042 — receipt QAB12CD3EF. KES 500 left.", not "PAID: ...
 Receipt -. Result code 1032.": a notice names who paid (their name where Telegram or M-Pesa
 gave one, and their number), what, for which order, and what the order owes after it; it says
 when an order becomes fully paid. A value nobody knows is left out of the sentence, never shown
@@ -40,7 +40,7 @@ _EN: Final[Mapping[str, str]] = {
     "someone": "The customer",
     "named": "{name} ({phone})",
     "paid": "{who} paid KES {amount} for {order}",
-    "receipt": " - receipt {receipt}",
+    "receipt": " — receipt {receipt}",
     "via": " (on {channel})",
     "left": "KES {balance} left.",
     "fully_paid": "{order} is now fully paid (KES {due}).",
@@ -115,7 +115,7 @@ _SW: Final[Mapping[str, str]] = {
     "someone": "Mteja",
     "named": "{name} ({phone})",
     "paid": "{who} amelipa KES {amount} kwa {order}",
-    "receipt": " - risiti {receipt}",
+    "receipt": " — risiti {receipt}",
     "via": " (kupitia {channel})",
     "left": "Zimebaki KES {balance}.",
     "fully_paid": "{order} sasa imelipwa yote (KES {due}).",

@@ -25,7 +25,7 @@ TILL_EN: Final[Mapping[str, str]] = {
     "customer_balance": "Still to pay for order {order}: KES {balance}.",
     "customer_paid": "Order {order} is fully paid.",
     "staff_credited": (
-        "{payer} paid KES {amount} straight to M-Pesa for {order} - code {code} ({how})."
+        "{payer} paid KES {amount} straight to M-Pesa for {order} — code {code} ({how})."
     ),
     "staff_left": "KES {balance} left.",
     "staff_fully_paid": "{order} is now fully paid (KES {paid}).",
@@ -76,7 +76,7 @@ TILL_SW: Final[Mapping[str, str]] = {
     "customer_balance": "Kiasi kilichobaki kwa oda {order}: KES {balance}.",
     "customer_paid": "Oda {order} imelipwa kikamilifu.",
     "staff_credited": (
-        "{payer} amelipa KES {amount} moja kwa moja kwa M-Pesa kwa {order} - msimbo {code} ({how})."
+        "{payer} amelipa KES {amount} moja kwa moja kwa M-Pesa kwa {order} — msimbo {code} ({how})."
     ),
     "staff_left": "Zimebaki KES {balance}.",
     "staff_fully_paid": "{order} sasa imelipwa yote (KES {paid}).",

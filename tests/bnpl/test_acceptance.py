@@ -63,7 +63,7 @@ async def test_the_plan_becomes_active_when_the_deposit_is_paid(shop: Shop) -> N
     ]
     staff = [m["text"] for m in messages if m["chat"] == STAFF]
     assert any("paid the KES 750 deposit for WW-1042" in text for text in staff)
-    assert any("paid KES 750 for WW-1042 - receipt RCPT1" in text for text in staff)  # issue 22
+    assert any("paid KES 750 for WW-1042 — receipt RCPT1" in text for text in staff)  # issue 22
 
 
 async def test_the_staff_hear_that_a_plan_was_chosen(shop: Shop) -> None:
