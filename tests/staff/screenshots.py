@@ -78,7 +78,7 @@ def notices(language: Language) -> list[tuple[str, str]]:
         receipt_number=None,
     )
     texts = [
-        ("10:02", staff_notices.settled(staff, cancelled, None, None, name="Wanjiku")),
+        ("10:02", staff_notices.settled(staff, cancelled, None, None)),
         (
             "10:04",
             staff_notices.settled(
