@@ -81,9 +81,7 @@ def notices(language: Language) -> list[tuple[str, str]]:
         ("10:02", staff_notices.settled(staff, cancelled, None, None)),
         (
             "10:04",
-            staff_notices.settled(
-                staff, PAYMENT, _order("WW-1042", 1500, 3000), 1500, name="Wanjiku"
-            ),
+            staff_notices.settled(staff, PAYMENT, _order("WW-1042", 1500, 3000), 1500),
         ),
         (
             "10:31",
@@ -96,9 +94,7 @@ def notices(language: Language) -> list[tuple[str, str]]:
     texts.append(
         (
             "12:20",
-            staff_notices.settled(
-                staff, second, _order("WW-1042", 3000, 3000), 1500, name="Wanjiku"
-            ),
+            staff_notices.settled(staff, second, _order("WW-1042", 3000, 3000), 1500),
         )
     )
     return texts
