@@ -41,9 +41,9 @@ _EN: Final[Mapping[str, str]] = {
     "named": "{name} ({phone})",
     "paid": "{who} paid KES {amount} for {order}",
     "receipt": " — receipt {receipt}",
-    "via": " (on {channel})",
+    "via": " via {channel}",
     "left": "KES {balance} left.",
-    "fully_paid": "{order} is now fully paid (KES {due}).",
+    "fully_paid": "The order is now fully paid (KES {due}).",
     "receipt_later": "M-Pesa's receipt follows.",
     "receipt_came": "M-Pesa's receipt for {who}'s KES {amount} for {order}: {receipt}.",
     "cancelled": "{who} cancelled the KES {amount} prompt for {order} on the phone.",
@@ -116,9 +116,9 @@ _SW: Final[Mapping[str, str]] = {
     "named": "{name} ({phone})",
     "paid": "{who} amelipa KES {amount} kwa {order}",
     "receipt": " — risiti {receipt}",
-    "via": " (kupitia {channel})",
+    "via": " kupitia {channel}",
     "left": "Zimebaki KES {balance}.",
-    "fully_paid": "{order} sasa imelipwa yote (KES {due}).",
+    "fully_paid": "Oda sasa imelipwa yote (KES {due}).",
     "receipt_later": "Risiti ya M-Pesa itafuata.",
     "receipt_came": "Risiti ya M-Pesa ya KES {amount} za {who} kwa {order}: {receipt}.",
     "cancelled": "{who} alighairi ombi la KES {amount} la {order} kwenye simu.",
@@ -271,10 +271,10 @@ def _paid(
 ) -> str:
     language = staff.language
     head = _say(language, "paid", who=person, amount=payment.amount, order=payment.order_reference)
-    if payment.receipt_number:
-        head += _say(language, "receipt", receipt=payment.receipt_number)
     if channel:
         head += _say(language, "via", channel=channel)
+    if payment.receipt_number:
+        head += _say(language, "receipt", receipt=payment.receipt_number)
     parts = [head + "."]
     if not payment.receipt_number:
         parts.append(_say(language, "receipt_later"))

@@ -28,7 +28,7 @@ TILL_EN: Final[Mapping[str, str]] = {
         "{payer} paid KES {amount} straight to M-Pesa for {order} — code {code} ({how})."
     ),
     "staff_left": "KES {balance} left.",
-    "staff_fully_paid": "{order} is now fully paid (KES {paid}).",
+    "staff_fully_paid": "The order is now fully paid (KES {paid}).",
     "how_account": "matched by the account number typed",
     "how_phone": "matched by phone and amount",
     "how_staff": "credited by {by}",
@@ -79,7 +79,7 @@ TILL_SW: Final[Mapping[str, str]] = {
         "{payer} amelipa KES {amount} moja kwa moja kwa M-Pesa kwa {order} — msimbo {code} ({how})."
     ),
     "staff_left": "Zimebaki KES {balance}.",
-    "staff_fully_paid": "{order} sasa imelipwa yote (KES {paid}).",
+    "staff_fully_paid": "Oda sasa imelipwa yote (KES {paid}).",
     "how_account": "imelingana kwa namba ya akaunti iliyoandikwa",
     "how_phone": "imelingana kwa simu na kiasi",
     "how_staff": "yamewekwa na {by}",

@@ -57,11 +57,11 @@ def test_a_part_payment_says_who_paid_what_with_the_receipt_and_what_is_left() -
 
 def test_the_payment_that_completes_an_order_says_it_is_fully_paid() -> None:
     text = notices.settled(GROUP, PAYMENT, order(3000), 1500)
-    assert text.endswith("WW-1042 is now fully paid (KES 3,000).")
+    assert text.endswith("WW-1042 — receipt QAB12CD3EF. The order is now fully paid (KES 3,000).")
     sw = notices.settled(GROUP_SW, PAYMENT, order(3000), 1500)
     assert sw == (
         "2547****5678 amelipa KES 1,500 kwa WW-1042 — risiti QAB12CD3EF. "
-        "WW-1042 sasa imelipwa yote (KES 3,000)."
+        "Oda sasa imelipwa yote (KES 3,000)."
     )
 
 
@@ -157,7 +157,7 @@ def test_a_till_credit_says_who_paid_and_when_the_order_is_fully_paid() -> None:
     text = till_texts.staff_credited(GROUP, _Till(), order(3000), "account")
     assert text == (
         "WANJIKU 2547****5678 paid KES 1,500 straight to M-Pesa for WW-1042 — code RKTQDM7W6S "
-        "(matched by the account number typed). WW-1042 is now fully paid (KES 3,000)."
+        "(matched by the account number typed). The order is now fully paid (KES 3,000)."
     )
     private = till_texts.staff_credited(PRIVATE, _Till(), order(2000), "account")
     assert private.startswith("WANJIKU 0712 345 678 paid")
