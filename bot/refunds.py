@@ -30,6 +30,8 @@ from checkout.staff.refunds import RefundCommands
 
 log = logging.getLogger(__name__)
 
+# The data of the "Refund" button under a paid payment: the command it types.
+REFUND_BUTTON = "/refund "
 # Telegram shows at most 200 characters on a button's answer.
 _ALERT_LIMIT = 200
 
@@ -68,6 +70,11 @@ class RefundHandlers:
         application.add_handler(
             CallbackQueryHandler(self.on_press, pattern=f"^{PRESS_PREFIX}"), group=STAFF_GROUP
         )
+        # The "Refund" button under a paid payment in /find and /verify: /refund <receipt>.
+        application.add_handler(
+            CallbackQueryHandler(self.on_refund_button, pattern=f"^{REFUND_BUTTON}"),
+            group=STAFF_GROUP,
+        )
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/refund <receipt> [amount] [reason]``."""
@@ -77,15 +84,36 @@ class RefundHandlers:
         if message is None or chat is None or user is None or message.text is None:
             raise ApplicationHandlerStop
         _, _, argument = message.text.partition(" ")
-        with log_fields(conversation=f"telegram:{chat.id}", command="refund"):
+        await self._refund(context, chat.id, argument, user.id)
+        raise ApplicationHandlerStop
+
+    async def _refund(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, argument: str, user_id: int
+    ) -> None:
+        """Ask for the refund ``argument`` names and say in the chat what became of it."""
+        with log_fields(conversation=f"telegram:{chat_id}", command="refund"):
             try:
-                text = await self._commands.refund(argument.strip(), user_id=user.id)
+                text = await self._commands.refund(argument.strip(), user_id=user_id)
             except Exception:
                 log.exception("staff command /refund failed")
                 text = "Sorry, that failed on our side. Please try again."
             for chunk in split_text(text):
                 with contextlib.suppress(TelegramError):
-                    await context.bot.send_message(chat.id, chunk)
+                    await context.bot.send_message(chat_id, chunk)
+
+    async def on_refund_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A "Refund" button: the same request, and the same refusals, as typing its command."""
+        query = update.callback_query
+        user = update.effective_user
+        chat = update.effective_chat
+        if query is None or user is None or chat is None or query.data is None:
+            raise ApplicationHandlerStop
+        with contextlib.suppress(TelegramError):
+            if self._answer_presses:
+                await query.answer()
+        if user.id not in self._users:
+            raise ApplicationHandlerStop
+        await self._refund(context, chat.id, query.data.removeprefix(REFUND_BUTTON), user.id)
         raise ApplicationHandlerStop
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

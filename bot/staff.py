@@ -120,9 +120,10 @@ class StaffHandlers:
             ),
             group=STAFF_GROUP,
         )
-        # Staff answers' buttons (/unmatched's) carry the command they stand for.
+        # Staff answers' buttons (/unmatched's) carry the command they stand for; "Refund"
+        # buttons (/refund <receipt>) are the refund handlers' (bot/refunds.py).
         application.add_handler(
-            CallbackQueryHandler(self.on_button, pattern=r"^/", block=True),
+            CallbackQueryHandler(self.on_button, pattern=r"^/(?!refund )", block=True),
             group=STAFF_GROUP,
         )
 

@@ -100,14 +100,21 @@ def channels_on(settings: Settings) -> Channels:
 def staff_chat(settings: Settings) -> StaffChat | None:
     """Where staff notices go: STAFF_CHAT_ID in Telegram, the log without Telegram.
 
-    With Telegram on and no STAFF_CHAT_ID the staff asked for no notices: None.
+    With Telegram on and no STAFF_CHAT_ID the staff asked for no notices: None. Notices to a
+    staff user's private chat show whole numbers when STAFF_SEE_FULL_PHONES is on; the log's
+    and a group's stay masked.
     """
     language = settings.default_language
     if not telegram_enabled(settings):
         return StaffChat(STAFF_LOG_CHAT, channel=Channel.LOG, language=language)
     if settings.staff_chat_id is None:
         return None
-    return StaffChat(str(settings.staff_chat_id), language=language)
+    # STAFF_CHAT_ID naming a staff user is that user's private chat with the bot (a group's id
+    # is negative, never a user's):
+    # a staff user's own chat may show whole numbers (STAFF_SEE_FULL_PHONES).
+    private = settings.staff_chat_id in settings.staff_user_ids
+    full = private and settings.staff_see_full_phones
+    return StaffChat(str(settings.staff_chat_id), language=language, full_phones=full)
 
 
 class StaffLogSender:

@@ -282,6 +282,8 @@ class Service:
                     whatsapp_number=whatsapp_number(settings),
                     business_name=settings.business_name,
                     unmatched=UnmatchedDesk(lipa.till),
+                    full_phones=settings.staff_see_full_phones,
+                    refunds=lipa.refunds is not None,
                     languages=StaffLanguages(
                         lipa.units, default=settings.default_language, clock=utc_now
                     ),

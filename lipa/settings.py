@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     staff_chat_id: int | None = None
     staff_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Staff in a private chat with the bot see customers' whole numbers (and names where
+    # Telegram or M-Pesa gave one) to call them back; groups and logs stay masked.
+    staff_see_full_phones: bool = True
     # Sends per second to Telegram overall (about 30 for a bot; more with paid broadcasts).
     telegram_max_messages_per_second: int = Field(default=30, ge=1, le=1000)
 

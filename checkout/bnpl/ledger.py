@@ -351,7 +351,7 @@ class PlanLedger:
     ) -> None:
         if self._staff is None:
             return
-        text = plan_staff_text(self._staff.language, key, plan, **extra)
+        text = plan_staff_text(self._staff, key, plan, **extra)
         payload: dict[str, Any] = {
             **reply_to_payload(Reply(text)),
             "digest": True,

@@ -27,9 +27,10 @@ from checkout.bnpl.rules import (
 )
 from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.records import Language
+from checkout.domain.records import Language, StaffChat
 from checkout.domain.replies import Button, Reply
 from checkout.i18n.buttons import menu_buttons
+from checkout.i18n.staff_notices import staff_phone
 from checkout.i18n.texts import receipt, t
 from checkout.i18n.times import clock_time
 from checkout.i18n.ussd_care import u
@@ -325,16 +326,16 @@ def capped_amount(installments: tuple[Installment, ...]) -> tuple[Installment, .
 # --- staff ----------------------------------------------------------------------------------
 
 
-def plan_staff_text(language: Language, key: str, plan: Plan, **extra: object) -> str:
-    """A staff notice about ``plan`` (``staff_plan_*``), the phone masked."""
+def plan_staff_text(staff: StaffChat, key: str, plan: Plan, **extra: object) -> str:
+    """A staff notice about ``plan`` (``staff_plan_*``), the phone as ``staff``'s chat shows it."""
     params: dict[str, object] = {
         "order": plan.order_reference,
         "total": plan.total,
         "amount": plan.deposit.amount,
         "count": plan.count,
-        "phone": mask_phone(plan.phone),
+        "phone": staff_phone(staff, plan.phone),
     }
-    return t(language, key, **(params | extra))
+    return t(staff.language, key, **(params | extra))
 
 
 def plan_staff_line(event: str, plan: Plan) -> str:

@@ -207,8 +207,14 @@ class KeptBody:
 
 @dataclass(frozen=True, slots=True)
 class StaffChat:
-    """Where staff notifications go, and in which language."""
+    """Where staff notifications go, in which language, and whether they show whole phones.
+
+    ``full_phones`` is true only for a staff user's private chat with the bot when
+    STAFF_SEE_FULL_PHONES is on: there the customer's whole number (and name, when Telegram or
+    M-Pesa gave one) helps to call them back; a group, the log and every log line stay masked.
+    """
 
     chat_key: str
     channel: Channel = Channel.TELEGRAM
     language: Language = "en"
+    full_phones: bool = False

@@ -13,10 +13,10 @@ from typing import Final
 from checkout.domain.money import format_number
 from checkout.domain.outcomes import NextStep, PaymentOutcome, PaymentRefused, PushProblem, Refusal
 from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
-from checkout.i18n import texts
+from checkout.i18n import staff_notices, texts
 from checkout.i18n.buttons import already_paid_button, retry_button
 from checkout.i18n.order_closed import order_cancelled
 from checkout.i18n.times import clock_time
@@ -219,13 +219,6 @@ def history_line(language: Language, payment: Payment) -> str:
 # --- the staff ----------------------------------------------------------------------------------
 
 
-def display_code(payment: Payment) -> str:
-    """Daraja's result code for people: the number, the code in words, or ``-``."""
-    if payment.result_code_text is not None:
-        return payment.result_code_text
-    return "-" if payment.result_code is None else str(payment.result_code)
-
-
 def staff_line(payment: Payment) -> str:
     """A settled payment in one short line, for digests (``PAID KES 1,500 WW-1042 …``)."""
     parts = [
@@ -239,75 +232,54 @@ def staff_line(payment: Payment) -> str:
     return " ".join(parts)
 
 
-def staff_text(language: Language, payment: Payment, reported: int | None) -> str:
-    """The staff notification for a settled payment; ``reported`` is the amount Daraja gave."""
-    return texts.t(
-        language,
-        "staff_settled",
-        outcome=payment.status.value.upper(),
-        order=payment.order_reference,
-        amount=format_number(payment.amount),
-        phone=mask_phone(payment.phone),
-        receipt=payment.receipt_number or "-",
-        channel=texts.channel_name(payment.channel),
-        code=display_code(payment),
-        reported=format_number(reported) if reported is not None else "-",
+def staff_text(
+    staff: StaffChat,
+    payment: Payment,
+    order: Order | None,
+    reported: int | None,
+    *,
+    name: str | None = None,
+) -> str:
+    """The staff notice of a settled payment, in sentences (see :mod:`staff_notices`)."""
+    return staff_notices.settled(
+        staff, payment, order, reported, name=name, channel=_other_channel(payment.channel)
     )
+
+
+def _other_channel(channel: Channel) -> str | None:
+    """The channel's name when it is worth saying (not the usual Telegram chat)."""
+    return None if channel is Channel.TELEGRAM else texts.channel_name(channel)
+
+
+def receipt_came_text(staff: StaffChat, payment: Payment, *, name: str | None = None) -> str:
+    """The receipt of a payment the query settled, come with its late callback."""
+    return staff_notices.receipt_came(staff, payment, name=name)
 
 
 def setup_refused_text(language: Language, payment: Payment) -> str:
     """Daraja refused the shortcode's setup (a code in words): say where to look."""
-    return texts.t(
-        language,
-        "staff_setup_refused",
-        order=payment.order_reference,
-        code=payment.result_code_text,
-        description=payment.result_description or "-",
-    )
+    return staff_notices.setup_refused(language, payment)
 
 
-def forged_text(language: Language, payment: Payment, code: int | None) -> str:
+def forged_text(staff: StaffChat, payment: Payment, code: int | None) -> str:
     """A success callback that Daraja's own query contradicts (result ``code``)."""
-    return texts.t(
-        language,
-        "staff_forged",
-        order=payment.order_reference,
-        amount=format_number(payment.amount),
-        phone=mask_phone(payment.phone),
-        code=str(code),
-    )
+    return staff_notices.forged(staff, payment, code)
 
 
 def conflict_text(
-    language: Language, settled: Payment, reported: PaymentStatus, receipt: str | None
+    staff: StaffChat, settled: Payment, reported: PaymentStatus, receipt: str | None
 ) -> str:
     """A later answer that contradicts how a payment already settled."""
-    return texts.t(
-        language,
-        "staff_conflict",
-        order=settled.order_reference,
-        amount=format_number(settled.amount),
-        phone=mask_phone(settled.phone),
-        settled=settled.status.value,
-        reported=reported.value,
-        receipt=receipt or "-",
-    )
+    return staff_notices.conflict(staff, settled, reported, receipt)
 
 
 def unmatched_text(
-    language: Language, request: str, amount: int | None, receipt: str | None, code: str
+    language: Language, request: str, amount: int | None, receipt: str | None
 ) -> str:
     """A success nobody can match to a payment."""
-    return texts.t(
-        language,
-        "staff_unmatched",
-        request=request,
-        amount="-" if amount is None else format_number(amount),
-        receipt=receipt or "-",
-        code=code,
-    )
+    return staff_notices.unmatched(language, request, amount, receipt)
 
 
 def misconfigured_text(language: Language, code: str | None) -> str:
     """Daraja refuses our shortcode and passkey."""
-    return texts.t(language, "staff_misconfigured", code=code or "-")
+    return staff_notices.misconfigured(language, code)

@@ -117,21 +117,21 @@ PLAN_EN: Final[Mapping[str, str]] = {
     "weekday_6": "Sun",
     # staff (Telegram only)
     "staff_plan_accepted": (
-        "BNPL plan chosen: order {order}, KES {total} as a deposit of KES {amount} and {count} "
-        "installments, from {phone}. Waiting for the deposit."
+        "{phone} chose to pay {order} (KES {total}) in parts: a deposit of KES {amount} and "
+        "{count} installments. Waiting for the deposit."
     ),
     "staff_plan_active": (
-        "BNPL plan active: order {order}, KES {total}; deposit of KES {amount} paid, {count} "
-        "installments to come, from {phone}."
+        "{phone} paid the KES {amount} deposit for {order} (KES {total} in all): the plan is "
+        "active, {count} installments to come."
     ),
     "staff_plan_overdue": (
-        "BNPL overdue: order {order}, installment {number} of {count}, KES {amount}, from "
-        "{phone}, unpaid after {attempts} tries. The customer was asked politely to pay."
+        "{phone} has not paid installment {number} of {count} for {order} (KES {amount}) "
+        "after {attempts} tries. They were asked politely to pay."
     ),
     "staff_plan_completed": (
-        "BNPL plan complete: order {order} is fully paid (KES {total}), from {phone}."
+        "{order} is now fully paid (KES {total}): {phone} paid the plan's last installment."
     ),
-    "staff_plan_dropped": "BNPL plan dropped before its deposit: order {order}, from {phone}.",
+    "staff_plan_dropped": "{phone} dropped the plan for {order} before paying its deposit.",
     # the grace period, "Move this date" and "Add to next payment" (once per plan each)
     "plan_offer_grace": (
         "If a payment is missed, you have {grace} days to pay it before it is late."
@@ -175,13 +175,12 @@ PLAN_EN: Final[Mapping[str, str]] = {
         "Together they would be more than M-Pesa takes at once (KES 250,000), so they stay apart."
     ),
     "staff_plan_moved": (
-        "BNPL date moved by the customer: order {order}, installment {number} of {count}, "
-        "KES {amount}, from {old} to {new}, from {phone}."
+        "{phone} moved installment {number} of {count} for {order} (KES {amount}) from {old} "
+        "to {new}."
     ),
     "staff_plan_rolled": (
-        "BNPL missed installment added to the next by the customer: order {order}, installment "
-        "{number} (KES {amount}) into installment {next_number}, now KES {next_amount}, "
-        "from {phone}."
+        "{phone} added missed installment {number} for {order} (KES {amount}) to installment "
+        "{next_number}, now KES {next_amount}."
     ),
 }
 
@@ -296,23 +295,21 @@ PLAN_SW: Final[Mapping[str, str]] = {
     "weekday_6": "Jumapili",
     # staff (Telegram only)
     "staff_plan_accepted": (
-        "Mpango wa BNPL umechaguliwa: oda {order}, KES {total} kama malipo ya awali ya "
-        "KES {amount} na awamu {count}, kutoka {phone}. Inasubiri malipo ya awali."
+        "{phone} amechagua kulipa {order} (KES {total}) kwa awamu: malipo ya awali ya "
+        "KES {amount} na awamu {count}. Inasubiri malipo ya awali."
     ),
     "staff_plan_active": (
-        "Mpango wa BNPL umeanza: oda {order}, KES {total}; malipo ya awali ya KES {amount} "
-        "yamelipwa, awamu {count} zinafuata, kutoka {phone}."
+        "{phone} amelipa malipo ya awali ya KES {amount} kwa {order} (jumla KES {total}): "
+        "mpango umeanza, awamu {count} zinafuata."
     ),
     "staff_plan_overdue": (
-        "BNPL imechelewa: oda {order}, awamu {number} kati ya {count}, KES {amount}, kutoka "
-        "{phone}, haijalipwa baada ya majaribio {attempts}. Mteja ameombwa kwa upole alipe."
+        "{phone} hajalipa awamu {number} kati ya {count} ya {order} (KES {amount}) baada ya "
+        "majaribio {attempts}. Ameombwa kwa upole alipe."
     ),
     "staff_plan_completed": (
-        "Mpango wa BNPL umekamilika: oda {order} imelipwa yote (KES {total}), kutoka {phone}."
+        "{order} sasa imelipwa yote (KES {total}): {phone} amelipa awamu ya mwisho ya mpango."
     ),
-    "staff_plan_dropped": (
-        "Mpango wa BNPL umeachwa kabla ya malipo ya awali: oda {order}, kutoka {phone}."
-    ),
+    "staff_plan_dropped": "{phone} ameacha mpango wa {order} kabla ya kulipa malipo ya awali.",
     # the grace period, "Move this date" and "Add to next payment" (once per plan each)
     "plan_offer_grace": (
         "Ukikosa kulipa tarehe, una siku {grace} za kulipa kabla haijahesabiwa kuchelewa."
@@ -360,12 +357,11 @@ PLAN_SW: Final[Mapping[str, str]] = {
         "zinabaki tofauti."
     ),
     "staff_plan_moved": (
-        "Tarehe ya BNPL imesogezwa na mteja: oda {order}, awamu {number} kati ya {count}, "
-        "KES {amount}, kutoka {old} hadi {new}, kutoka {phone}."
+        "{phone} amesogeza awamu {number} kati ya {count} ya {order} (KES {amount}) kutoka "
+        "{old} hadi {new}."
     ),
     "staff_plan_rolled": (
-        "Awamu ya BNPL iliyokosa imeongezwa kwenye inayofuata na mteja: oda {order}, awamu "
-        "{number} (KES {amount}) kwenye awamu {next_number}, sasa KES {next_amount}, kutoka "
-        "{phone}."
+        "{phone} ameongeza awamu iliyokosa {number} ya {order} (KES {amount}) kwenye awamu "
+        "{next_number}, sasa KES {next_amount}."
     ),
 }

@@ -69,13 +69,14 @@ _EN: Final[Mapping[str, str]] = {
     "reference_taken": "The reference is used by another refund.",
     # after sending
     "completed_staff": (
-        "Refund #{id} completed: KES {amount} for order {order} went back to {phone} "
-        "(M-Pesa reference {transaction}). The order's balance is now KES {balance}."
+        "Refund #{id} completed: KES {amount} for {order} went back to {phone}{transaction}. "
+        "{order}'s balance is now KES {balance}."
     ),
+    "completed_reference": " (M-Pesa reference {transaction})",
     "failed_staff": (
-        "Refund #{id} of KES {amount} (order {order}, asked by {requester}, approved by "
-        "{approver}) failed: {why}"
+        "Refund #{id} of KES {amount} for {order} (asked by {requester}{approver}) failed: {why}"
     ),
+    "failed_approver": ", approved by {approver}",
     "unknown_staff": (
         "Refund #{id} of KES {amount}: M-Pesa has not said what became of it. It will not be "
         "sent again; check the M-Pesa org portal for the payment {receipt}."
@@ -101,6 +102,8 @@ _EN: Final[Mapping[str, str]] = {
     "why_no_phone": "M-Pesa gave only a masked number for this payment, so B2C cannot reach it.",
     "why_not_set_up": "no M-Pesa initiator is configured (MPESA_INITIATOR_NAME).",
     "why_refused": "M-Pesa refused it (code {code}: {description}).",
+    "why_refused_bare": "M-Pesa refused it.",
+    "why_refused_code": "M-Pesa refused it (code {code}).",
     "why_unanswered": "M-Pesa never answered; check the org portal before asking again.",
     "why_timed_out": (
         "M-Pesa dropped the request from its queue without running it, so nothing was sent. "
@@ -172,13 +175,15 @@ _SW: Final[Mapping[str, str]] = {
     "decided": "Urejeshaji #{id} tayari ni {state}: hakuna kilichobadilika.",
     "reference_taken": "Rejea hiyo inatumiwa na urejeshaji mwingine.",
     "completed_staff": (
-        "Urejeshaji #{id} umekamilika: KES {amount} za oda {order} zimerudishwa kwa {phone} "
-        "(rejea ya M-Pesa {transaction}). Salio la oda sasa ni KES {balance}."
+        "Urejeshaji #{id} umekamilika: KES {amount} za {order} zimerudishwa kwa "
+        "{phone}{transaction}. {order} sasa inadaiwa KES {balance}."
     ),
+    "completed_reference": " (rejea ya M-Pesa {transaction})",
     "failed_staff": (
-        "Urejeshaji #{id} wa KES {amount} (oda {order}, ulioombwa na {requester}, "
-        "kuidhinishwa na {approver}) umeshindikana: {why}"
+        "Urejeshaji #{id} wa KES {amount} kwa {order} (ulioombwa na {requester}{approver}) "
+        "umeshindikana: {why}"
     ),
+    "failed_approver": ", kuidhinishwa na {approver}",
     "unknown_staff": (
         "Urejeshaji #{id} wa KES {amount}: M-Pesa haijasema kilichotokea. Hautatumwa tena; "
         "kagua malipo {receipt} katika M-Pesa org portal."
@@ -205,6 +210,8 @@ _SW: Final[Mapping[str, str]] = {
     ),
     "why_not_set_up": "hakuna initiator wa M-Pesa aliyewekwa (MPESA_INITIATOR_NAME).",
     "why_refused": "M-Pesa imeukataa (msimbo {code}: {description}).",
+    "why_refused_bare": "M-Pesa imeukataa.",
+    "why_refused_code": "M-Pesa imeukataa (msimbo {code}).",
     "why_unanswered": "M-Pesa haikujibu; kagua org portal kabla ya kuomba tena.",
     "why_timed_out": (
         "M-Pesa iliondoa ombi kwenye foleni yake bila kulitekeleza, kwa hivyo hakuna "
@@ -285,7 +292,11 @@ def request_text(language: Language, view: RefundView) -> str:
 def why(language: Language, failure: RefundFailure | None, code: str, description: str) -> str:
     """Why a refund failed, in plain words from the result code."""
     key = f"why_{(failure or RefundFailure.REFUSED).value}"
-    return rt(language, key, code=code or "-", description=description or "-")
+    if key == "why_refused" and not code:
+        return rt(language, "why_refused_bare")
+    if key == "why_refused" and not description:
+        return rt(language, "why_refused_code", code=code)
+    return rt(language, key, code=code, description=description)
 
 
 def outcome_text(
@@ -318,17 +329,20 @@ def outcome_text(
     return rt(language, key, **params)
 
 
-def completed_staff_text(language: Language, view: RefundView) -> str:
-    """The staff's notice of a completed refund."""
+def completed_staff_text(language: Language, view: RefundView, *, full: bool = False) -> str:
+    """The staff's notice of a completed refund (the whole number when ``full``)."""
     refund = view.refund
+    transaction = refund.transaction_id
     return rt(
         language,
         "completed_staff",
         id=refund.id,
         amount=refund.amount,
         order=refund.order_reference,
-        phone=shown_phone(view.payment.phone),
-        transaction=refund.transaction_id or "-",
+        phone=customer_phone(view.payment.phone) if full else shown_phone(view.payment.phone),
+        transaction=rt(language, "completed_reference", transaction=transaction)
+        if transaction
+        else "",
         balance=view.order.balance if view.order is not None else 0,
     )
 
@@ -356,7 +370,9 @@ def failed_staff_text(language: Language, view: RefundView) -> str:
         amount=refund.amount,
         order=refund.order_reference,
         requester=who(language, refund.requested_by),
-        approver=who(language, refund.approved_by),
+        approver=rt(language, "failed_approver", approver=who(language, refund.approved_by))
+        if refund.approved_by
+        else "",
         why=why(
             language, refund.failure, refund.result_code or "", refund.result_description or ""
         ),

@@ -82,6 +82,9 @@ _EN: Final[Mapping[str, str]] = {
         "#{id} {status}: KES {amount}, order {order}, {phone}, receipt {receipt}, "
         "{time} ({channel})"
     ),
+    "find_payment_no_receipt": (
+        "#{id} {status}: KES {amount}, order {order}, {phone}, {time} ({channel})"
+    ),
     "find_receipt_link": "  Receipt: {link}",
     "find_event": "  {time} {kind}",
     "find_event_note": "  {time} {kind}: {note}",
@@ -177,6 +180,9 @@ _SW: Final[Mapping[str, str]] = {
     "find_none": "Hakuna malipo yanayolingana na {query}.",
     "find_payment": (
         "#{id} {status}: KES {amount}, oda {order}, {phone}, risiti {receipt}, {time} ({channel})"
+    ),
+    "find_payment_no_receipt": (
+        "#{id} {status}: KES {amount}, oda {order}, {phone}, {time} ({channel})"
     ),
     "find_receipt_link": "  Risiti: {link}",
     "find_event": "  {time} {kind}",

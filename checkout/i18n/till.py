@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Final, Protocol
 
 from checkout.domain.money import format_number
-from checkout.domain.phones import mask_phone
-from checkout.domain.records import Language, Order
+from checkout.domain.phones import display_phone, mask_phone, msisdn_phone
+from checkout.domain.records import Language, Order, StaffChat
 from checkout.domain.time import NAIROBI
 from checkout.i18n.times import clock_time
 
@@ -25,17 +25,22 @@ TILL_EN: Final[Mapping[str, str]] = {
     "customer_balance": "Still to pay for order {order}: KES {balance}.",
     "customer_paid": "Order {order} is fully paid.",
     "staff_credited": (
-        "Till payment credited: KES {amount} to order {order} ({how}), code {code}, from {payer}."
+        "{payer} paid KES {amount} straight to M-Pesa for {order} — code {code} ({how})."
     ),
-    "how_account": "account number typed",
-    "how_phone": "same phone and amount",
+    "staff_left": "KES {balance} left.",
+    "staff_fully_paid": "The order is now fully paid (KES {paid}).",
+    "how_account": "matched by the account number typed",
+    "how_phone": "matched by phone and amount",
     "how_staff": "credited by {by}",
+    "how_staff_nobody": "credited by a staff user",
     "how_status": "checked with M-Pesa",
-    "staff_queued": (
-        "Unmatched M-Pesa payment: KES {amount}, code {code}, from {payer}, account "
-        '"{account}", {time}. See /unmatched to credit it to an order.'
+    "staff_queued": "{payer} paid KES {amount} straight to M-Pesa (code {code})",
+    "staff_queued_account": ' with account "{account}"',
+    "staff_queued_time": " on {time}",
+    "staff_queued_tail": (
+        ", and Lipa cannot tell which order it is for. /unmatched credits it to an order."
     ),
-    "staff_not_ours": "Code {code} (KES {amount}) marked not ours by {by}.",
+    "staff_not_ours": "{by} set M-Pesa code {code} (KES {amount}) aside as not ours.",
     "daily_line": (
         "M-Pesa {day}: {count} transactions, KES {amount}; "
         "Lipa: {matched} matched, {unmatched} unmatched"
@@ -60,6 +65,7 @@ TILL_EN: Final[Mapping[str, str]] = {
     "state_unmatched": "unmatched",
     "state_not_ours": "not ours",
     "unknown_payer": "an unknown number",
+    "someone": "Someone",
 }
 
 TILL_SW: Final[Mapping[str, str]] = {
@@ -70,18 +76,20 @@ TILL_SW: Final[Mapping[str, str]] = {
     "customer_balance": "Kiasi kilichobaki kwa oda {order}: KES {balance}.",
     "customer_paid": "Oda {order} imelipwa kikamilifu.",
     "staff_credited": (
-        "Malipo ya till yamewekwa: KES {amount} kwa oda {order} ({how}), msimbo {code}, "
-        "kutoka {payer}."
+        "{payer} amelipa KES {amount} moja kwa moja kwa M-Pesa kwa {order} — msimbo {code} ({how})."
     ),
-    "how_account": "namba ya akaunti iliyoandikwa",
-    "how_phone": "simu na kiasi sawa",
+    "staff_left": "Zimebaki KES {balance}.",
+    "staff_fully_paid": "Oda sasa imelipwa yote (KES {paid}).",
+    "how_account": "imelingana kwa namba ya akaunti iliyoandikwa",
+    "how_phone": "imelingana kwa simu na kiasi",
     "how_staff": "yamewekwa na {by}",
+    "how_staff_nobody": "yamewekwa na mfanyakazi",
     "how_status": "yamethibitishwa na M-Pesa",
-    "staff_queued": (
-        "Malipo ya M-Pesa yasiyolingana: KES {amount}, msimbo {code}, kutoka {payer}, "
-        'akaunti "{account}", {time}. Angalia /unmatched kuyaweka kwa oda.'
-    ),
-    "staff_not_ours": "Msimbo {code} (KES {amount}) umewekwa si wetu na {by}.",
+    "staff_queued": "{payer} amelipa KES {amount} moja kwa moja kwa M-Pesa (msimbo {code})",
+    "staff_queued_account": ' kwa akaunti "{account}"',
+    "staff_queued_time": " {time}",
+    "staff_queued_tail": (", na Lipa haiwezi kujua ni ya oda ipi. /unmatched inayaweka kwa oda."),
+    "staff_not_ours": "{by} ameweka msimbo wa M-Pesa {code} (KES {amount}) kando kama si wetu.",
     "daily_line": (
         "M-Pesa {day}: miamala {count}, KES {amount}; "
         "Lipa: {matched} imelingana, {unmatched} haijalingana"
@@ -106,6 +114,7 @@ TILL_SW: Final[Mapping[str, str]] = {
     "state_unmatched": "haujalingana",
     "state_not_ours": "si wetu",
     "unknown_payer": "namba isiyojulikana",
+    "someone": "Mtu",
 }
 
 
@@ -134,11 +143,22 @@ def tt(language: Language, key: str, **params: object) -> str:
     return _TABLES[language][key].format(**params)
 
 
-def payer(language: Language, payment: Paid) -> str:
-    """Who paid, as staff may read it: M-Pesa's name and a masked number (never a full one)."""
-    number = _masked(payment.msisdn)
-    parts = [part for part in (payment.payer_name, number) if part]
-    return " ".join(parts) if parts else tt(language, "unknown_payer")
+def payer(
+    language: Language, payment: Paid, *, full: bool = False, unknown: str = "unknown_payer"
+) -> str:
+    """Who paid, as staff may read it: M-Pesa's name and the number, masked unless ``full``.
+
+    ``full`` is for a staff user's private chat (STAFF_SEE_FULL_PHONES): the number spaced out
+    when M-Pesa gave all of it.
+    """
+    number = _shown(payment.msisdn) if full else None
+    parts = [part for part in (payment.payer_name, number or _masked(payment.msisdn)) if part]
+    return " ".join(parts) if parts else tt(language, unknown)
+
+
+def _shown(msisdn: str | None) -> str | None:
+    phone = msisdn_phone(msisdn)
+    return display_phone(phone) if phone is not None else None
 
 
 def _masked(msisdn: str | None) -> str | None:
@@ -183,31 +203,47 @@ def customer_credited(language: Language, payment: Paid, order: Order) -> str:
 
 
 def staff_credited(
-    language: Language, payment: Paid, order: Order, how: str, by: str | None = None
+    staff: StaffChat, payment: Paid, order: Order, how: str, by: str | None = None
 ) -> str:
     """The staff's notice of a credit; ``how`` is account, phone, staff or status."""
-    return tt(
-        language,
-        "staff_credited",
-        amount=format_number(payment.amount),
-        order=order.reference,
-        how=tt(language, f"how_{how}", by=by or "-"),
-        code=payment.transaction_id,
-        payer=payer(language, payment),
-    )
+    language = staff.language
+    if how == "staff" and not by:
+        how = "staff_nobody"
+    parts = [
+        tt(
+            language,
+            "staff_credited",
+            payer=payer(language, payment, full=staff.full_phones, unknown="someone"),
+            amount=format_number(payment.amount),
+            order=order.reference,
+            code=payment.transaction_id,
+            how=tt(language, f"how_{how}", by=by),
+        )
+    ]
+    if order.is_fully_paid:
+        paid = format_number(order.amount_paid)
+        parts.append(tt(language, "staff_fully_paid", order=order.reference, paid=paid))
+    elif order.balance > 0:
+        parts.append(tt(language, "staff_left", balance=format_number(order.balance)))
+    return " ".join(parts)
 
 
-def staff_queued(language: Language, payment: Paid) -> str:
-    """The staff's notice of a transaction nobody could match."""
-    return tt(
+def staff_queued(staff: StaffChat, payment: Paid) -> str:
+    """The staff's notice of a transaction nobody could match (what is unknown left out)."""
+    language = staff.language
+    text = tt(
         language,
         "staff_queued",
+        payer=payer(language, payment, full=staff.full_phones, unknown="someone"),
         amount=format_number(payment.amount),
         code=payment.transaction_id,
-        payer=payer(language, payment),
-        account=(payment.account or "").strip()[:40],
-        time=when(language, payment.paid_at),
     )
+    account = (payment.account or "").strip()[:40]
+    if account:
+        text += tt(language, "staff_queued_account", account=account)
+    if payment.paid_at is not None:
+        text += tt(language, "staff_queued_time", time=when(language, payment.paid_at))
+    return text + tt(language, "staff_queued_tail")
 
 
 def staff_not_ours(language: Language, payment: Paid, by: str) -> str:
@@ -221,14 +257,14 @@ def staff_not_ours(language: Language, payment: Paid, by: str) -> str:
     )
 
 
-def unmatched_line(language: Language, payment: Paid) -> str:
-    """One queued transaction in the ``/unmatched`` list."""
+def unmatched_line(language: Language, payment: Paid, *, full: bool = False) -> str:
+    """One queued transaction in the ``/unmatched`` list (whole numbers when ``full``)."""
     return tt(
         language,
         "unmatched_line",
         code=payment.transaction_id,
         amount=format_number(payment.amount),
-        payer=payer(language, payment),
+        payer=payer(language, payment, full=full),
         account=(payment.account or "").strip()[:40],
         time=when(language, payment.paid_at),
     )

@@ -48,7 +48,7 @@ class SettlementNotices:
             return
         await self._staff_notice(
             unit,
-            say.staff_text(self._staff.language, payment, reported),
+            say.staff_text(self._staff, payment, order, reported),
             f"payment:{payment.id}:staff",
             line=say.staff_line(payment),
         )
@@ -66,6 +66,12 @@ class SettlementNotices:
         await self._customer(
             unit, payment, say.receipt_reply(payment), f"payment:{payment.id}:receipt"
         )
+        if self._staff is not None and payment.receipt_number:
+            await self._staff_notice(
+                unit,
+                say.receipt_came_text(self._staff, payment),
+                f"payment:{payment.id}:staff:receipt",
+            )
 
     async def mismatched_late(
         self, unit: UnitOfWork, payment: Payment, reported: int | None
@@ -76,7 +82,7 @@ class SettlementNotices:
         if self._staff is not None:
             await self._staff_notice(
                 unit,
-                say.staff_text(self._staff.language, payment, reported),
+                say.staff_text(self._staff, payment, None, reported),
                 f"payment:{payment.id}:staff:mismatched",
                 line=say.staff_line(payment),
             )
@@ -91,14 +97,14 @@ class SettlementNotices:
         """A later answer contradicts how the payment already settled."""
         if self._staff is None:
             return
-        text = say.conflict_text(self._staff.language, settled, reported, receipt)
+        text = say.conflict_text(self._staff, settled, reported, receipt)
         await self._staff_notice(unit, text, f"payment:{settled.id}:conflict:{reported.value}")
 
     async def forged(self, unit: UnitOfWork, payment: Payment, code: int | None) -> None:
         """Daraja's query contradicts a success callback for ``payment``."""
         if self._staff is None:
             return
-        text = say.forged_text(self._staff.language, payment, code)
+        text = say.forged_text(self._staff, payment, code)
         await self._staff_notice(unit, text, f"payment:{payment.id}:forged")
 
     async def misconfigured(self, unit: UnitOfWork, code: str | None) -> None:
@@ -116,7 +122,6 @@ class SettlementNotices:
             result.checkout_request_id,
             result.amount,
             result.receipt_number,
-            result.result_code_text or str(result.result_code),
         )
         await self._staff_notice(unit, text, f"unmatched:{result.checkout_request_id}")
 

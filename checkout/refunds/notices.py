@@ -91,7 +91,9 @@ class RefundNotices:
                 dedupe_key=f"refund:{view.refund.id}:customer",
             )
         if self._staff is not None:
-            text = say.completed_staff_text(self._staff.language, view)
+            text = say.completed_staff_text(
+                self._staff.language, view, full=self._staff.full_phones
+            )
             await self._to_staff(
                 unit, reply_to_payload(Reply(text)), f"refund:{view.refund.id}:completed"
             )

@@ -13,18 +13,20 @@ from typing import Final
 
 from checkout.conversation.links import pay_link, web_pay_link, whatsapp_pay_link
 from checkout.domain.money import AmountError, parse_amount
-from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
+from checkout.domain.phones import PhoneError, display_phone, normalise_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.summaries import FoundPayment
 from checkout.domain.time import NAIROBI
-from checkout.i18n import texts
+from checkout.i18n import staff_answers as answers
 from checkout.i18n.menus import STAFF_COMMANDS
 from checkout.i18n.refunds import rt
 from checkout.i18n.staff import st
 from checkout.i18n.times import clock_time
 from checkout.platform.orders import OrderInputError, OrderService, order_request
 from checkout.staff.answers import (
+    ButtonMessage,
+    ButtonsAnswer,
     ChartAnswer,
     DocumentAnswer,
     QrAnswer,
@@ -57,6 +59,7 @@ class _Asked:
 
     request: StaffRequest
     language: Language
+    full_phones: bool = False  # a private chat with STAFF_SEE_FULL_PHONES on: whole numbers
 
     def say(self, key: str, **params: object) -> str:
         return st(self.language, key, **params)
@@ -90,10 +93,17 @@ class StaffDesk:
         receipt_link: ReceiptLink | None = None,
         whatsapp_number: str | None = None,
         unmatched: UnmatchedDesk | None = None,
+        full_phones: bool = True,
+        refunds: bool = False,
     ) -> None:
         """``business_name`` heads the printable QR card of /neworder. ``languages`` keeps
         each staff user's language; without it all answers are in ``language``.
-        ``whatsapp_number``: the business's WhatsApp number; new orders get its link too."""
+        ``whatsapp_number``: the business's WhatsApp number; new orders get its link too.
+        ``full_phones`` (STAFF_SEE_FULL_PHONES): answers in a staff user's private chat with
+        the bot show customers' whole numbers; a group's answers stay masked."""
+        self._full_phones = full_phones
+        # With refunds on: /find puts a "Refund" button under each paid payment.
+        self._refunds = refunds
         self._orders = orders
         self._whatsapp_number = whatsapp_number
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
@@ -133,7 +143,15 @@ class StaffDesk:
         language = self._language
         if self._languages is not None and request.user_id is not None:
             language = await self._languages.of(request.user_id)
-        return await command(_Asked(request, language))
+        return await command(_Asked(request, language, self.full_phones_for(request)))
+
+    def full_phones_for(self, request: StaffRequest) -> bool:
+        """Whether ``request``'s answer may show whole numbers: in a private chat only.
+
+        Telegram's private chat with a user has the user's own id; a group's id differs.
+        """
+        private = request.user_id is not None and request.chat_id == request.user_id
+        return self._full_phones and private
 
     def say(self, key: str, **params: object) -> str:
         """A staff text in the default language (for answers to no one in particular)."""
@@ -145,7 +163,7 @@ class StaffDesk:
 
     @staticmethod
     def _status(language: Language, status: PaymentStatus) -> str:
-        return texts.t(language, f"payment_status_{status.value}")
+        return answers.status_word(language, status)
 
     # --- /help
 
@@ -239,9 +257,7 @@ class StaffDesk:
             return TextAnswer(asked.say("sendlink_paid", order=reference))
         link = web_pay_link(self._web_base_url, reference)
         # The customer reads the SMS in the business's default language.
-        text = texts.t(
-            self._language, "web_link_sms", order=reference, balance=order.balance, link=link
-        )
+        text = answers.web_link_sms(self._language, reference, order.balance, link)
         await self._text_customer(phone, text)
         return TextAnswer(asked.say("sendlink_sent", order=reference, phone=display_phone(phone)))
 
@@ -287,14 +303,7 @@ class StaffDesk:
         else:
             lines.append(asked.say("pending_header", count=summary.pending_count))
             lines += [
-                asked.say(
-                    "pending_line",
-                    id=str(payment.id),
-                    time=self._time(asked.language, payment.created_at),
-                    amount=payment.amount,
-                    order=payment.order_reference,
-                    phone=mask_phone(payment.phone),
-                )
+                answers.pending_line(asked.language, payment, self._time, full=asked.full_phones)
                 for payment in summary.pending
             ]
             if summary.pending_count > len(summary.pending):
@@ -336,37 +345,20 @@ class StaffDesk:
             for item in found:
                 if item.payment.status is PaymentStatus.PAID:
                     links[item.payment.id] = await self._receipt_link(item.payment)
-        return TextAnswer("\n\n".join(self._found(asked, item, links) for item in found))
+        texts = [self._found(asked, item, links) for item in found]
+        if not (self._refunds and any(_refundable(item) for item in found)):
+            return TextAnswer("\n\n".join(texts))
+        payments = [item.payment for item in found]
+        return answers_with_refund_buttons(asked.language, texts, payments)
 
     def _found(self, asked: _Asked, item: FoundPayment, links: Mapping[int, str]) -> str:
-        payment = item.payment
-        lines = [
-            asked.say(
-                "find_payment",
-                id=str(payment.id),
-                status=self._status(asked.language, payment.status),
-                amount=payment.amount,
-                order=payment.order_reference,
-                phone=mask_phone(payment.phone),
-                receipt=payment.receipt_number or "-",
-                time=self._time(asked.language, payment.created_at),
-                channel=payment.channel.value,
-            )
-        ]
-        for entry in item.audit:
-            key = "find_event_note" if entry.note else "find_event"
-            lines.append(
-                asked.say(
-                    key,
-                    time=self._time(asked.language, entry.received_at),
-                    kind=entry.kind,
-                    note=(entry.note or "")[:120],
-                )
-            )
-        link = links.get(payment.id)
-        if link is not None:
-            lines.insert(1, asked.say("find_receipt_link", link=link))
-        return "\n".join(lines)
+        return answers.found_payment(
+            asked.language,
+            item,
+            self._time,
+            full=asked.full_phones,
+            link=links.get(item.payment.id),
+        )
 
     # --- /report [week|month]
 
@@ -444,9 +436,41 @@ class StaffDesk:
 def _unmatched_command(desk: UnmatchedDesk) -> Callable[[_Asked], Awaitable[StaffAnswer]]:
     async def command(asked: _Asked) -> StaffAnswer:
         by = f"telegram:{asked.request.user_id}" if asked.request.user_id else "staff"
-        return await desk.handle(asked.request.argument, asked.language, by)
+        return await desk.handle(asked.request.argument, asked.language, by, full=asked.full_phones)
 
     return command
+
+
+def _refundable(item: FoundPayment) -> bool:
+    """A paid payment with its M-Pesa receipt: what ``/refund <receipt>`` takes."""
+    return item.payment.status is PaymentStatus.PAID and item.payment.receipt_number is not None
+
+
+def answers_with_refund_buttons(
+    language: Language, texts: list[str], payments: list[Payment]
+) -> ButtonsAnswer:
+    """``/find``'s payments with a "Refund" button (``/refund <receipt>``) under each paid one.
+
+    One message while it fits Telegram's 4,096 characters, else one message a payment.
+    """
+    buttons = [
+        (answers.refund_button(language, p.receipt_number, p.amount), f"/refund {p.receipt_number}")
+        for p in payments
+        if p.status is PaymentStatus.PAID and p.receipt_number
+    ]
+    joined = "\n\n".join(texts)
+    if len(joined) <= _MESSAGE_LIMIT:
+        return ButtonsAnswer((ButtonMessage(joined, tuple(buttons)),))
+    messages = []
+    for text, payment in zip(texts, payments, strict=True):
+        mine = tuple(b for b in buttons if b[1] == f"/refund {payment.receipt_number}")
+        messages.append(
+            ButtonMessage(text[:_MESSAGE_LIMIT], mine if payment.receipt_number else ())
+        )
+    return ButtonsAnswer(tuple(messages))
+
+
+_MESSAGE_LIMIT: Final = 4000
 
 
 def _day(value: date) -> str:

@@ -33,11 +33,16 @@ class UnmatchedDesk:
     def __init__(self, credits: TillCredits) -> None:
         self._credits = credits
 
-    async def handle(self, argument: str, language: Language, by: str) -> ButtonsAnswer:
-        """List the queue, or act on one transaction (``<code> <order>``, ``<code> notours``)."""
+    async def handle(
+        self, argument: str, language: Language, by: str, *, full: bool = False
+    ) -> ButtonsAnswer:
+        """List the queue, or act on one transaction (``<code> <order>``, ``<code> notours``).
+
+        ``full``: the list shows payers' whole numbers (a staff user's private chat).
+        """
         words = argument.split()
         if not words:
-            return await self._listing(language)
+            return await self._listing(language, full=full)
         if len(words) != 2:
             return _text(say.tt(language, "unmatched_usage"))
         code, target = words[0].upper(), words[1]
@@ -47,7 +52,7 @@ class UnmatchedDesk:
             result = await self._credits.credit_to_order(code, target, by=by)
         return _text(_said(language, code, target, result.outcome, result.entry))
 
-    async def _listing(self, language: Language) -> ButtonsAnswer:
+    async def _listing(self, language: Language, *, full: bool) -> ButtonsAnswer:
         queue, count = await self._credits.unmatched(limit=SHOWN)
         if count == 0:
             return _text(say.tt(language, "unmatched_none"))
@@ -65,7 +70,9 @@ class UnmatchedDesk:
             not_ours = say.tt(language, "unmatched_button_not_ours")
             buttons.append((not_ours, f"{BUTTON_PREFIX}{code} {NOT_OURS_WORD}"))
             messages.append(
-                ButtonMessage(say.unmatched_line(language, entry.payment), tuple(buttons))
+                ButtonMessage(
+                    say.unmatched_line(language, entry.payment, full=full), tuple(buttons)
+                )
             )
         if count > len(queue):
             messages.append(

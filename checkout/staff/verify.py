@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from checkout.domain.records import Channel, Language
 from checkout.domain.references import parse_order_reference
-from checkout.i18n.texts import t
+from checkout.i18n.staff_answers import VerifySaid, verify_text
 from checkout.staff.answers import StaffAnswer, StaffRequest, TextAnswer
 from checkout.staff.commands import StaffDesk
 from checkout.staff.languages import StaffLanguages
@@ -56,13 +56,13 @@ class StaffVerify:
             return await self._credit(pressed, language, request.user_id)
         words = request.argument.split()
         if not words or len(words) > 2 or request.chat_id is None:
-            return TextAnswer(t(language, "staff_verify_usage"))
+            return TextAnswer(verify_text(language, VerifySaid.USAGE))
         code = parse_code(words[0])
         if code is None:
-            return TextAnswer(t(language, "staff_verify_invalid", text=words[0][:20]))
+            return TextAnswer(verify_text(language, VerifySaid.INVALID, text=words[0][:20]))
         order = parse_order_reference(words[1]) if len(words) > 1 else None
         if len(words) > 1 and order is None:
-            return TextAnswer(t(language, "staff_verify_usage"))
+            return TextAnswer(verify_text(language, VerifySaid.USAGE))
         asked = await self._verify.ask_for_staff(
             code,
             chat=(Channel.TELEGRAM, str(request.chat_id)),
@@ -72,9 +72,9 @@ class StaffVerify:
         )
         if asked.outcome is not VerifyOutcome.CHECKING:
             # Given up at once: the request's handler is saying why in this chat.
-            reason = asked.reason or "-"
-            return TextAnswer(t(language, "staff_verify_unavailable", code=code, reason=reason))
-        return TextAnswer(t(language, "staff_verify_checking", code=code))
+            said = VerifySaid.UNAVAILABLE
+            return TextAnswer(verify_text(language, said, code=code, reason=asked.reason or ""))
+        return TextAnswer(verify_text(language, VerifySaid.CHECKING, code=code))
 
     async def _credit(
         self, pressed: tuple[int, str], language: Language, user_id: int | None
@@ -85,21 +85,15 @@ class StaffVerify:
         done = await self._verify.credit_for_staff(request_id, order, by=by)
         if done.outcome is VerifyOutcome.CREDITED:
             amount = done.facts.amount if done.facts is not None else None
+            said = VerifySaid.CREDITED
             return TextAnswer(
-                t(
-                    language,
-                    "staff_verify_credited",
-                    code=done.code,
-                    amount=amount or 0,
-                    order=order,
-                )
+                verify_text(language, said, code=done.code, amount=amount, order=order)
             )
         if done.outcome is VerifyOutcome.UNAVAILABLE:
-            return TextAnswer(t(language, "staff_verify_expired", code=done.code))
+            return TextAnswer(verify_text(language, VerifySaid.EXPIRED, code=done.code))
         reason = staff_reason(language, done.outcome, code=done.code, order=order)
-        return TextAnswer(
-            t(language, "staff_verify_not_credited", code=done.code, order=order, reason=reason)
-        )
+        said = VerifySaid.NOT_CREDITED
+        return TextAnswer(verify_text(language, said, code=done.code, order=order, reason=reason))
 
     async def _language_of(self, user_id: int | None) -> Language:
         if self._languages is not None and user_id is not None:

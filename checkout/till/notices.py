@@ -49,13 +49,13 @@ class TillNotices:
                 dedupe_key=f"till:{code}:customer",
             )
         if self._staff is not None:
-            text = say.staff_credited(self._staff.language, payment, order, how, by)
+            text = say.staff_credited(self._staff, payment, order, how, by)
             await self._staff_notice(unit, text, f"till:{code}:staff")
 
     async def queued(self, unit: UnitOfWork, payment: TillPayment) -> None:
         """A transaction nobody could match waits in the staff's queue."""
         if self._staff is not None:
-            text = say.staff_queued(self._staff.language, payment)
+            text = say.staff_queued(self._staff, payment)
             await self._staff_notice(unit, text, f"till:{payment.transaction_id}:queued")
 
     async def not_ours(self, unit: UnitOfWork, payment: TillPayment, by: str) -> None:

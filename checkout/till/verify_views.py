@@ -11,12 +11,13 @@ from typing import Final
 
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
-from checkout.domain.records import Language, Payment
+from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
+from checkout.i18n import staff_answers
 from checkout.i18n.texts import t
 from checkout.i18n.times import clock_time
-from checkout.till.records import LedgerEntry
+from checkout.till.records import LedgerEntry, LedgerState
 from checkout.till.status import TransactionFacts, VerifyOutcome
 
 # A staff "Credit to order …" button carries the command it stands for (staff buttons run
@@ -146,4 +147,23 @@ def staff_report(
             )
             for order in orders
         )
+    refund = refund_button(language, code, facts, known)
+    if refund is not None:
+        buttons = (*buttons, (refund,))
     return Reply("\n".join(lines), buttons=buttons)
+
+
+def refund_button(
+    language: Language, code: str, facts: TransactionFacts, known: LedgerEntry | Payment | None
+) -> Button | None:
+    """ "Refund" for a code Lipa counted as paid (a paid payment or a credited till payment):
+    it types ``/refund <code>``, so the refund desk checks it as it checks the command."""
+    if isinstance(known, Payment):
+        counted = known.status is PaymentStatus.PAID
+        amount = known.amount
+    else:
+        counted = known is not None and known.state is LedgerState.CREDITED
+        amount = facts.amount or 0
+    if not counted:
+        return None
+    return Button(staff_answers.refund_button(language, code, amount), f"/refund {code}")

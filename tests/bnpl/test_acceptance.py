@@ -62,16 +62,16 @@ async def test_the_plan_becomes_active_when_the_deposit_is_paid(shop: Shop) -> N
         "Next: KES 750 on Sat 05/12."
     ]
     staff = [m["text"] for m in messages if m["chat"] == STAFF]
-    assert any(text.startswith("BNPL plan active: order WW-1042") for text in staff)
-    assert any(text.startswith("PAID: KES 750 for order WW-1042") for text in staff)
+    assert any("paid the KES 750 deposit for WW-1042" in text for text in staff)
+    assert any("paid KES 750 for WW-1042 — receipt RCPT1" in text for text in staff)  # issue 22
 
 
 async def test_the_staff_hear_that_a_plan_was_chosen(shop: Shop) -> None:
     await take_plan(shop, 2, pay_deposit=False)
     staff = [m["text"] for m in await shop.messages() if m["chat"] == STAFF]
     assert staff == [
-        "BNPL plan chosen: order WW-1042, KES 3,000 as a deposit of KES 750 and 2 installments, "
-        "from 2547****5678. Waiting for the deposit."
+        "2547****5678 chose to pay WW-1042 (KES 3,000) in parts: a deposit of KES 750 and "
+        "2 installments. Waiting for the deposit."
     ]
 
 
@@ -112,7 +112,7 @@ class TestDepositNotPaid:
         )
         assert (await shop.plan()).status is PlanStatus.CANCELLED
         staff = [m["text"] for m in await shop.messages() if m["chat"] == STAFF]
-        assert staff == ["BNPL plan dropped before its deposit: order WW-1042, from 2547****5678."]
+        assert staff == ["2547****5678 dropped the plan for WW-1042 before paying its deposit."]
         listed = await shop.say(Command("plans"))
         assert listed[-1].text.startswith("You have no payment plans.")
 

@@ -94,8 +94,9 @@ class TestAWholePlan:
             "order is fully paid. Thank you!"
         ]
         assert (
-            "BNPL plan complete: order WW-1042 is fully paid (KES 3,000), from 2547****5678."
-            in (texts_for(paid, STAFF))
+            # issue 22: staff notices in sentences
+            "WW-1042 is now fully paid (KES 3,000): 2547****5678 paid the plan's last "
+            "installment." in (texts_for(paid, STAFF))
         )
         assert shop.pushed_amounts() == [750, 750, 750, 750]
         plan = await shop.plan()
@@ -159,7 +160,7 @@ class TestRetries:
         )
         assert button_data(overdue) == ["plan:next:1"]
         assert any(
-            text.startswith("BNPL overdue: order WW-1042, installment 1 of 3, KES 750")
+            text.startswith("2547****5678 has not paid installment 1 of 3 for WW-1042 (KES 750)")
             and "after 4 tries" in text
             for text in texts_for(messages, STAFF)
         )
@@ -312,7 +313,7 @@ class TestPayingEarly:
         assert order.status is OrderStatus.PAID
         messages = await shop.messages()
         assert texts_for(messages, CHAT)[-1].startswith("Paid: KES 2,250 for order WW-1042")
-        assert any(text.startswith("BNPL plan complete") for text in texts_for(messages, STAFF))
+        assert any("is now fully paid" in text for text in texts_for(messages, STAFF))
         assert (await shop.collect(nairobi(THIRD))).pushes == ()
 
     async def test_everything_above_mpesas_limit_is_paid_in_parts_and_said_so(

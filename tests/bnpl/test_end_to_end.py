@@ -95,7 +95,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     await chat.expect("deposit of KES 750")
     active = await chat.expect("Your plan is active")
     assert "Next: KES 750" in active.text
-    await chat.staff("BNPL plan active: order WW-1042", "BNPL ACTIVE KES 3,000 WW-1042")
+    await chat.staff("paid the KES 750 deposit for WW-1042", "BNPL ACTIVE KES 3,000 WW-1042")
     async with lipa.units() as unit:
         plan = await unit.plans.get(1)
     assert plan is not None
@@ -113,7 +113,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     assert len(report.pushes) == 1
     await chat.expect("Installment 1 of 3")
     progress = await chat.expect("Plan: KES 1,500 paid, KES 1,500 left")
-    await chat.staff("PAID: KES 750 for order WW-1042", "PAID KES 750 WW-1042")
+    await chat.staff("paid KES 750 for WW-1042", "PAID KES 750 WW-1042")  # issue 22 wording
 
     # Installment 2: paid ahead of its date from the "Pay now" button.
     chat.since_now()
@@ -127,9 +127,7 @@ async def test_no_balance_then_a_plan_then_every_installment_by_pin_then_paid(
     assert len(report.pushes) == 1
     done = await chat.expect("Your plan is complete")
     assert "fully paid" in done.text
-    await chat.staff(
-        "BNPL plan complete: order WW-1042 is fully paid", "BNPL COMPLETED KES 3,000 WW-1042"
-    )
+    await chat.staff("WW-1042 is now fully paid", "BNPL COMPLETED KES 3,000 WW-1042")
     async with lipa.units() as unit:
         order = await unit.orders.get("WW-1042")
         plan = await unit.plans.get(1)

@@ -86,6 +86,16 @@ class TestSettledByQuery:
             f"M-Pesa receipt {RECEIPT} for your payment of KES 1,500 for order WW-1042."
         )
 
+    async def test_the_staff_hear_the_receipt_once_it_is_known_and_only_once(
+        self, world: World
+    ) -> None:
+        await settled_by_query(world)
+        before = len(await world.outbox())
+        await world.settlement.settle(late_callback(), source="callback")
+        await world.settlement.settle(late_callback(), source="callback")
+        new = [m["text"] for m in (await world.outbox())[before:] if m["chat"] == "-100"]
+        assert new == [f"M-Pesa's receipt for 2547****5678's KES 1,500 for WW-1042: {RECEIPT}."]
+
     async def test_staff_find_and_the_orders_api_find_the_filled_in_receipt(
         self, world: World
     ) -> None:
@@ -115,9 +125,10 @@ class TestSettledByQuery:
         assert order.amount_paid == 0  # a mismatched amount pays nothing
         new = (await world.outbox())[before:]
         (alert,) = [m["text"] for m in new if m["chat"] == "-100"]
-        assert alert.startswith("MISMATCHED")
-        assert f"Receipt {RECEIPT}" in alert
-        assert "M-Pesa reported KES 1." in alert
+        # Issue 22 worded staff notices as sentences: the check, the amounts, the receipt.
+        assert alert.startswith("Check WW-1042: M-Pesa took KES 1 from 2547****5678")
+        assert f"The receipt is {RECEIPT}." in alert
+        assert "but KES 1,500 was asked" in alert
         (told,) = [m["text"] for m in new if m["chat"] == "42"]
         assert "not the amount asked" in told
 
@@ -151,7 +162,7 @@ class TestMismatched:
             1,
         )
         (alert,) = [m["text"] for m in await world.outbox() if m["chat"] == "-100"]
-        assert f"Receipt {RECEIPT}" in alert
+        assert f"The receipt is {RECEIPT}." in alert  # issue 22: notices in sentences
 
 
 async def test_two_processes_fill_in_a_late_receipt_once(pg_database_url: str) -> None:
@@ -173,7 +184,8 @@ async def test_two_processes_fill_in_a_late_receipt_once(pg_database_url: str) -
             )
         )
         assert sorted(outcomes) == sorted([SettleOutcome.RECEIPT] + [SettleOutcome.DUPLICATE] * 5)
-        assert len(await first.outbox()) == before + 1
+        # Once each: the customer's receipt and (issue 22) the staff's notice of it.
+        assert len(await first.outbox()) == before + 2
     finally:
         for engine in engines:
             await engine.dispose()

@@ -144,7 +144,7 @@ class TestReconciling:
             [{"label": "Try again", "data": "retry"}],
             [{"label": "I already paid", "data": "paid:WW-1042"}],
         ]
-        assert "EXPIRED" in messages[1]["text"]
+        assert "did not answer" in messages[1]["text"]  # issue 22: notices in sentences
 
     async def test_daraja_down_keeps_the_payment_pending_and_retries(self, world: World) -> None:
         payment_id = await world.pending()

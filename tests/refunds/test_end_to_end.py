@@ -208,3 +208,33 @@ async def test_in_webhook_mode_a_refused_press_is_said_in_the_chat(
     await telegram.user_presses_button(ASKER, "refund:approve:1", chat_id=STAFF_CHAT)
     refused = await telegram.wait_for_message_to(STAFF_CHAT, "yourself", timeout=10)
     assert "another staff user must approve it" in refused.text
+
+
+async def test_the_refund_button_in_find_asks_as_the_command_does_and_is_refused_the_same(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    # Issue 15: a "Refund" button under a paid payment in /find starts /refund <receipt>.
+    service = await start(telegram, start_service, sqlite_url)
+    receipt = await paid_receipt(telegram, service)
+    await telegram.user_sends_command(ASKER, "find", receipt)
+    found = await telegram.wait_for_message_to(ASKER, receipt, timeout=10)
+    assert found.callback_data == [f"/refund {receipt}"]
+    assert found.inline_keyboard[0][0]["text"] == f"Refund {receipt} (KES 1,500)"
+
+    await telegram.user_presses_button(
+        ASKER, f"/refund {receipt}", message_id=found.message_id, chat_id=ASKER
+    )
+    request = await telegram.wait_for_message_to(STAFF_CHAT, "must approve it", timeout=10)
+    assert request.callback_data == ["refund:approve:1", "refund:reject:1"]
+    await telegram.wait_for_message_to(ASKER, "waiting for another staff user", timeout=10)
+
+    # A second press is refused with the command's own reason: nothing more to refund.
+    start_at = len(telegram.sent)
+    await telegram.user_presses_button(
+        APPROVER, f"/refund {receipt}", message_id=found.message_id, chat_id=ASKER
+    )
+    again = await telegram.wait_for(lambda m: m.chat_id == ASKER, 10, start=start_at)
+    assert "asked for already" in again.text or "more than can go back" in again.text
+    assert service.lipa is not None
+    assert service.lipa.refunds is not None
+    assert await service.lipa.refunds.desk.get(2) is None

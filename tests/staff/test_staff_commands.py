@@ -262,7 +262,8 @@ async def test_pending_lists_waiting_payments_and_partly_paid_orders(
     answer = await command(telegram, "/pending")
 
     assert "Payments waiting for M-Pesa: 1" in answer.body
-    assert "KES 640, order W-1, 2547****7766" in answer.body
+    # Issue 22: in a staff user's private chat the whole number, to call the customer back.
+    assert "KES 640, order W-1, 0799 887 766" in answer.body
     assert "Orders paid in part: 1" in answer.body
     assert "HALF-1: KES 500 of 2,000 paid, KES 1,500 left" in answer.body
 
@@ -284,7 +285,7 @@ async def test_find_shows_matching_payments_with_their_events(
 
     by_phone = await command(telegram, "/find 0711 000 111")
     assert "order F-2" in by_phone.body
-    assert "2547****0111" in by_phone.body
+    assert "0711 000 111" in by_phone.body  # issue 22: whole in a private chat
 
     by_order = await command(telegram, "/find f-1")
     assert "NLJ7RT61SV" in by_order.body
@@ -388,3 +389,37 @@ async def test_export_explains_bad_dates(
     answer = await command(telegram, f"/export {argument}")
     assert answer.method == "sendMessage"
     assert expected in answer.body
+
+
+async def test_whole_numbers_only_in_a_private_chat_and_only_with_staff_see_full_phones(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    service = await start(telegram, start_service, sqlite_url)
+    now = datetime.now(UTC)
+    await seed(units(service), Seed("W-9", 640, PaymentStatus.PENDING, now, phone="254799887766"))
+
+    in_private = await command(telegram, "/find W-9")
+    assert "0799 887 766" in in_private.body
+    in_group = await command(telegram, "/find W-9", chat=STAFF_CHAT)
+    assert "2547****7766" in in_group.body
+    assert "887 766" not in in_group.body
+    pending_in_group = await command(telegram, "/pending", chat=STAFF_CHAT)
+    assert "2547****7766" in pending_in_group.body
+
+
+async def test_staff_see_full_phones_off_keeps_private_chats_masked(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    settings = service_settings(
+        telegram,
+        sqlite_url,
+        mode="polling",
+        staff_user_ids=[STAFF, OTHER_STAFF],
+        staff_see_full_phones=False,
+    )
+    service = await start_service(settings)
+    now = datetime.now(UTC)
+    await seed(units(service), Seed("W-9", 640, PaymentStatus.PENDING, now, phone="254799887766"))
+    answer = await command(telegram, "/find 0799887766")
+    assert "2547****7766" in answer.body
+    assert "887 766" not in answer.body

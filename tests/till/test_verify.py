@@ -229,6 +229,29 @@ class TestStaffVerify:
         assert again.outcome is VerifyOutcome.ALREADY_USED
         assert (await world.order_now("WW-1042")).amount_paid == 1500
 
+    async def test_a_code_lipa_counted_offers_a_refund_button_that_types_refund(
+        self, world: VerifyWorld
+    ) -> None:
+        # Issue 15: "Refund" under a payment in /verify, as /refund <receipt> would ask.
+        await world.order("WW-1042", 2000)
+        await world.verify.ask_for_staff(
+            CODE, chat=(Channel.TELEGRAM, "-100"), language="en", user="7"
+        )
+        request = await world.desk.take_answer(status_answer("AG_2026_0001", CODE, 1500))
+        assert request is not None
+        first = [m for m in await world.outbox() if m["chat"] == "-100"]
+        assert all("/refund" not in str(m.get("buttons")) for m in first)  # not counted yet
+        credited = await world.verify.credit_for_staff(request.id, "WW-1042", by="7")
+        assert credited.outcome is VerifyOutcome.CREDITED
+        await world.verify.ask_for_staff(
+            CODE, chat=(Channel.TELEGRAM, "-100"), language="sw", user="7"
+        )
+        await world.desk.take_answer(status_answer("AG_2026_0002", CODE, 1500))
+        report = [m for m in await world.outbox() if m["chat"] == "-100"][-1]
+        assert report["buttons"] == [
+            [{"label": f"Rejesha {CODE} (KES 1,500)", "data": f"/refund {CODE}"}]
+        ]
+
     async def test_a_code_paid_elsewhere_offers_no_button(self, world: VerifyWorld) -> None:
         await world.order("WW-1042", 2000)
         await world.verify.ask_for_staff(
