@@ -1,4 +1,4 @@
-""""Pay later" is shown only to customers who may have a plan (issue 22 item 13).
+"""Where "Pay later" is shown: only customers who may have a plan (issue 22 item 13).
 
 A brand-new customer, while the rules ask for a paid payment first, sees no "Pay later" at the
 amount step or the confirmation; after a paid payment (from the chat, or from the phone the
