@@ -34,6 +34,7 @@ from checkout.payments.other_way import (
 )
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import UnitOfWorkFactory
+from web.plans import WebPlans
 from web.ports import ReceiptTokens
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits
@@ -50,6 +51,8 @@ class OrderPage:
     other_way: OtherWayOffer | None = None
     # After two cancelled prompts in a row: no "Try again" until then.
     held_until: datetime | None = None
+    # "Pay later" beside "Pay with M-Pesa": plans are on and the order may have one.
+    pay_later: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +86,12 @@ class WebCheckout:
         *,
         clock: Clock,
         pay_to: PayTo | None = None,
+        plans: WebPlans | None = None,
     ) -> None:
-        """``pay_to``: the paybill or till a customer whose tries failed is told about."""
+        """``pay_to``: the paybill or till a customer whose tries failed is told about;
+        ``plans``: "Pay later" through the chat's plan desk (None: plans are off)."""
         self._units = units
+        self.plans = plans
         self._pay_to = pay_to
         self._payments = payments
         self._receipts = receipts
@@ -104,6 +110,7 @@ class WebCheckout:
                 # typed is theirs alone.
                 return None
             payments = await unit.order_book.payments_for_order(reference)
+            later = self.plans is not None and await self.plans.shown(unit, order)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         latest = payments[-1] if payments else None
         other_way = held_until = None
@@ -112,7 +119,8 @@ class WebCheckout:
             if self._pay_to is not None:
                 other_way = other_way_for(order, latest, payments, self._pay_to)
             held_until = cancel_hold_until(payments, self._clock())
-        return OrderPage(order, latest, paid[-1] if paid else None, other_way, held_until)
+        last_paid = paid[-1] if paid else None
+        return OrderPage(order, latest, last_paid, other_way, held_until, pay_later=later)
 
     def check(
         self, language: Language, order: Order, amount_text: str, phone_text: str
@@ -132,6 +140,13 @@ class WebCheckout:
         if amount_error is not None or phone_error is not None:
             return FieldErrors(amount_error, phone_error)
         return amount, phone
+
+    def check_phone(self, language: Language, phone_text: str) -> str | FieldErrors:
+        """The normalised phone, or the chat's message for what is wrong with it."""
+        try:
+            return normalise_phone(phone_text)
+        except PhoneError as error:
+            return FieldErrors(phone=texts.t(language, f"phone_{error.reason.value}"))
 
     async def pay(
         self, order: Order, amount: int, phone: str, language: Language, *, sender: str

@@ -1,0 +1,45 @@
+"""The web page's words for plans: "Pay later" on the page, the offer page, and a plan's
+schedule on the PDF receipt, in English and Swahili.
+
+The offer itself (its options, dates, amounts, terms and fees) is the chat's own
+(:func:`checkout.bnpl.views.offer_reply`); only what exists on a page or a receipt alone is
+here. The web adapter merges these into its page texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+WEB_PLAN_EN: Final[Mapping[str, str]] = {
+    "pay_later": "Pay later",
+    "pay_later_hint": "Pay later: type your M-Pesa number above to see your plan.",
+    "plan_title": "Pay later: order {order}",
+    "plan_choose": "Choose {count} installments",
+    "plan_back": "Back to the order",
+    # the plan's schedule on a PDF receipt
+    "receipt_plan": "Payment plan {plan}",
+    "receipt_plan_deposit": "Deposit",
+    "receipt_plan_installment": "Installment {number}",
+    "receipt_plan_paid": "paid",
+    "receipt_plan_due": "due",
+    "receipt_plan_cancelled": "cancelled",
+    "receipt_plan_fee": "incl. late fee KES {fee}",
+    "receipt_plan_left": "Still to pay on the plan: KES {left}",
+}
+
+WEB_PLAN_SW: Final[Mapping[str, str]] = {
+    "pay_later": "Lipa baadaye",
+    "pay_later_hint": "Lipa baadaye: andika namba yako ya M-Pesa hapo juu uone mpango wako.",
+    "plan_title": "Lipa baadaye: oda {order}",
+    "plan_choose": "Chagua awamu {count}",
+    "plan_back": "Rudi kwenye oda",
+    "receipt_plan": "Mpango wa malipo {plan}",
+    "receipt_plan_deposit": "Malipo ya awali",
+    "receipt_plan_installment": "Awamu ya {number}",
+    "receipt_plan_paid": "imelipwa",
+    "receipt_plan_due": "inadaiwa",
+    "receipt_plan_cancelled": "imefutwa",
+    "receipt_plan_fee": "pamoja na faini ya KES {fee}",
+    "receipt_plan_left": "Kilichobaki kwenye mpango: KES {left}",
+}
