@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakValueDictionary
 
+from checkout.bnpl.ports import with_plans
+from checkout.bnpl.records import Plan
 from checkout.conversation.model import StartPayment
 from checkout.conversation.paying_steps import amount_rule_text
 from checkout.domain.money import AmountError, parse_amount
@@ -38,6 +41,9 @@ from web.plans import WebPlans
 from web.ports import ReceiptTokens
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits
+SHORT_TOKEN_LENGTH = 22  # the same 128 bits in base64url (secrets.token_urlsafe(16))
+_HEX = frozenset("0123456789abcdef")
+_BASE64URL = frozenset(string.ascii_letters + string.digits + "-_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,15 @@ class Receipt:
 
     payment: Payment
     order: Order
+    plan: Plan | None = None  # the plan the payment belongs to, if any
+
+
+def receipt_token_shape(token: str) -> bool:
+    """Whether ``token`` looks like a receipt token: 128 bits as 32 hex digits (the page's and
+    chats' links) or as 22 base64url characters (the short ``/r/<token>`` links in SMS)."""
+    if len(token) == RECEIPT_TOKEN_BYTES * 2:
+        return all(c in _HEX for c in token)
+    return len(token) == SHORT_TOKEN_LENGTH and all(c in _BASE64URL for c in token)
 
 
 class WebCheckout:
@@ -188,7 +203,7 @@ class WebCheckout:
 
     async def receipt(self, token: str) -> Receipt | None:
         """The paid payment a token opens, with its order; None for any other token."""
-        if len(token) != RECEIPT_TOKEN_BYTES * 2 or not all(c in "0123456789abcdef" for c in token):
+        if not receipt_token_shape(token):
             return None
         payment_id = await self._receipts.payment_for(token)
         if payment_id is None:
@@ -198,6 +213,10 @@ class WebCheckout:
             if payment is None or payment.status is not PaymentStatus.PAID:
                 return None
             order = await unit.orders.get(payment.order_reference)
+            # A plan's payment: its receipt shows the plan's schedule and what is paid of it.
+            plans = with_plans(unit).plans
+            link = await plans.link_for(payment.id)
+            plan = await plans.get(link.plan_id) if link is not None else None
         if order is None:
             return None
-        return Receipt(payment, order)
+        return Receipt(payment, order, plan)

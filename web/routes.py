@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 PAY_PATH: Final = "/pay/{reference}"
 RECEIPT_PATH: Final = "/receipts/{token}"
+# The short form SMS links use (a 22-character token): the same receipt.
+SHORT_RECEIPT_PATH: Final = "/r/{token}"
 STATIC_PATH: Final = "/web/static/{name}"
 LANGUAGE_COOKIE: Final = "lang"
 EVENT_STREAM_SECONDS: Final = 180.0  # an STK prompt is long over by then; the page polls after
@@ -87,6 +89,7 @@ class WebRoutes:
         app.router.add_get(PAY_PATH + "/status", self._guarded(self.status))
         app.router.add_get(PAY_PATH + "/events", self._guarded(self.events))
         app.router.add_get(RECEIPT_PATH, self._guarded(self.receipt))
+        app.router.add_get(SHORT_RECEIPT_PATH, self._guarded(self.receipt))
         app.router.add_get(STATIC_PATH, self.static)
 
     # --- handlers -------------------------------------------------------------------------

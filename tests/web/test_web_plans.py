@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
+
+from pypdf import PdfReader
 
 from checkout.domain.records import PaymentStatus
 from checkout.i18n import texts
 from tests.web.conftest import HOLDS, HOLDS_KEY, ORDER, StartShop, WebShop
 
+_RECEIPT = re.compile(r'href="(/receipts/[0-9a-f]{32})\?lang=en"')
 _CHOICE = re.compile(r'name="choice" value="([^"]+)"')
 
 
@@ -78,6 +82,23 @@ async def test_pay_later_shows_the_chats_offer_then_pushes_the_deposit(
     # The order has its plan now: no second "Pay later" on its page.
     _, html, _ = await shop.get(f"/pay/{ORDER}?lang=en")
     assert 'id="pay-later"' not in html
+    # The deposit's receipt shows the plan's schedule: what is paid, what is due and when.
+    link = _RECEIPT.search(html)
+    assert link is not None
+    async with shop.http.get(shop.base + link.group(1)) as response:
+        pdf = PdfReader(io.BytesIO(await response.read())).pages[0].extract_text()
+    assert "Payment plan #" in pdf
+    assert "Deposit" in pdf
+    assert "KES 750" in pdf
+    assert "paid" in pdf
+    assert "Installment 1" in pdf
+    assert "Installment 3" in pdf
+    assert "due" in pdf
+    assert "Still to pay on the plan: KES 2,250" in pdf
+    async with shop.http.get(shop.base + link.group(1) + "?lang=sw") as response:
+        pdf = PdfReader(io.BytesIO(await response.read())).pages[0].extract_text()
+    assert "Mpango wa malipo" in pdf
+    assert "Awamu ya 1" in pdf
 
 
 async def test_a_customer_who_may_not_have_a_plan_is_told_why_and_offered_nothing(
