@@ -1,7 +1,10 @@
-"""The receipt link under a paid payment's message in Telegram (and other chat channels).
+"""The receipt link under a paid payment's message in Telegram, WhatsApp and SMS.
 
-Not in the SMS of USSD customers: their outcome must stay one SMS (160 GSM characters), which
-the link would overflow, and a feature phone has no browser to open it.
+USSD customers get the link in their SMS outcome in its short form, ``/r/<token>`` with the
+token's 128 bits in 22 base64url characters, on a line of its own: the SMS sender sends the
+outcome and the link as one SMS when they fit 160 GSM characters together (most amounts and
+references), else as two SMS, the link right after the outcome (:func:`sms.sender.sms_parts`).
+The web page shows its own "Download receipt".
 
 Chained after the plan ledger's hook inside the settling transaction: the payment's receipt
 token is stored in that same transaction, so the link in the queued message always opens.
@@ -17,12 +20,15 @@ from checkout.conversation.model import Reply
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus
 from checkout.domain.time import Clock
 from checkout.i18n import texts
+from checkout.i18n.web_plans import sms_receipt_text
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 from storage.repositories.receipts import token_in
 from storage.unit_of_work import SqlUnitOfWork
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
-_WITHOUT_LINK = frozenset({Channel.WEB, Channel.USSD})
+_WITHOUT_LINK = frozenset({Channel.WEB})
+# The line break the SMS sender may split an SMS at.
+SMS_PARAGRAPH = "\n"
 
 
 class ReceiptLinks:
@@ -44,10 +50,17 @@ class ReceiptLinks:
         """The inner hook's reply, with the receipt link when the payment was paid."""
         if self._inner is not None:
             reply = await self._inner.settled_reply(unit, payment, order, reply)
-        # The page shows its own "Download receipt"; USSD's SMS has no room (see above).
+        # The page shows its own "Download receipt".
         if payment.status is not PaymentStatus.PAID or payment.channel in _WITHOUT_LINK:
             return reply
         assert isinstance(unit, SqlUnitOfWork)  # the token is stored with the settlement
+        if payment.channel is Channel.USSD:
+            offered = secrets.token_urlsafe(RECEIPT_TOKEN_BYTES)
+            token = await token_in(unit.session, payment.id, offered, now=self._clock())
+            # No "?lang=": the receipt follows the phone browser's language, and every
+            # character counts in an SMS.
+            short = sms_receipt_text(payment.language, f"{self._base}/r/{token}")
+            return replace(reply, text=f"{reply.text}{SMS_PARAGRAPH}{short}")
         token = await token_in(
             unit.session, payment.id, secrets.token_hex(RECEIPT_TOKEN_BYTES), now=self._clock()
         )

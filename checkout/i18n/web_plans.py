@@ -3,13 +3,16 @@ schedule on the PDF receipt, in English and Swahili.
 
 The offer itself (its options, dates, amounts, terms and fees) is the chat's own
 (:func:`checkout.bnpl.views.offer_reply`); only what exists on a page or a receipt alone is
-here. The web adapter merges these into its page texts.
+here. The web adapter merges these into its page texts. Also the line that carries the
+receipt link in a USSD customer's SMS, kept short so that the outcome and the link fit one SMS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Final
+
+from checkout.domain.records import Language
 
 WEB_PLAN_EN: Final[Mapping[str, str]] = {
     "pay_later": "Pay later",
@@ -43,3 +46,14 @@ WEB_PLAN_SW: Final[Mapping[str, str]] = {
     "receipt_plan_fee": "pamoja na faini ya KES {fee}",
     "receipt_plan_left": "Kilichobaki kwenye mpango: KES {left}",
 }
+
+# The receipt link under a USSD customer's SMS outcome (GSM alphabet, as short as it can be).
+_SMS_RECEIPT: Final[Mapping[Language, str]] = {
+    "en": "Receipt: {link}",
+    "sw": "Risiti: {link}",
+}
+
+
+def sms_receipt_text(language: Language, link: str) -> str:
+    """The line with a paid payment's short receipt link, for the SMS of a USSD customer."""
+    return _SMS_RECEIPT[language].format(link=link)
