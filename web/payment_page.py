@@ -125,7 +125,7 @@ class WebCheckout:
                 # typed is theirs alone.
                 return None
             payments = await unit.order_book.payments_for_order(reference)
-            later = self.plans is not None and await self.plans.shown(unit, order)
+            later = self.plans is not None and await self.plans.shown(unit, order, payments)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         latest = payments[-1] if payments else None
         other_way = held_until = None

@@ -14,6 +14,7 @@ balance is refused as in the chat.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from checkout.bnpl.desk import PlanDesk
@@ -21,7 +22,7 @@ from checkout.bnpl.ports import with_plans
 from checkout.bnpl.records import Plan
 from checkout.bnpl.rules import PLAN_PREFIX, PlanChoice, parse_plan_argument
 from checkout.conversation.model import AcceptPlan, OfferPlan
-from checkout.domain.records import Channel, Customer, Language, Order
+from checkout.domain.records import Channel, Customer, Language, Order, Payment, PaymentStatus
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
@@ -75,7 +76,7 @@ class WebPlans:
         self._desk = desk
         self._clock = clock
 
-    async def shown(self, unit: UnitOfWork, order: Order) -> bool:
+    async def shown(self, unit: UnitOfWork, order: Order, payments: Sequence[Payment]) -> bool:
         """Whether the page shows "Pay later" before a phone is typed (read in ``unit``).
 
         The customer is not known yet: only what holds for every customer is asked (plans are
@@ -86,8 +87,12 @@ class WebPlans:
         eligibility = self._desk.eligibility
         if not order.known or eligibility.order_refusal(order.balance, now) is not None:
             return False
-        existing: Plan | None = await with_plans(unit).plans.open_for_order(order.reference)
-        has_plan = existing is not None and existing.status.is_owing
+        # A plan being paid has its deposit paid: an order without a paid payment has none,
+        # and its page is shown without asking for plans (most pages, on every view).
+        has_plan = False
+        if any(payment.status is PaymentStatus.PAID for payment in payments):
+            existing: Plan | None = await with_plans(unit).plans.open_for_order(order.reference)
+            has_plan = existing is not None and existing.status.is_owing
         return eligibility.order_refusal(order.balance, now, order_has_plan=has_plan) is None
 
     async def offer(self, order: Order, phone: str, language: Language) -> PlanPage:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from checkout.bnpl.ports import PlanUnitOfWork
-from checkout.bnpl.rules import PlanRules, Refusal, Standing, refusal, schedules
+from checkout.bnpl.rules import PlanRules, Refusal, Standing, refusal, split
 
 
 class PlanEligibility:
@@ -39,7 +39,7 @@ class PlanEligibility:
 
     def order_refusal(
         self, balance: int, now: datetime, *, order_has_plan: bool = False
-    ) -> Refusal | None:
+    ) -> Refusal | None:  # ``now``: kept for rules that may come to depend on the day
         """Why no customer at all may have a plan for ``balance``; None if some customer may.
 
         What can be said before the customer is known (the web page before a phone is typed):
@@ -52,7 +52,9 @@ class PlanEligibility:
             return Refusal.EXISTS
         if balance < rules.min_order:
             return Refusal.MINIMUM
-        if not schedules(balance, rules, now):
+        # Whether any option's parts are amounts M-Pesa takes: the split alone decides, so the
+        # dates of every option need not be built (the web page asks this on every view).
+        if all(split(balance, rules.deposit_percent, count) is None for count in rules.options):
             return Refusal.TOO_SMALL
         return None
 
