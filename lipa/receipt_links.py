@@ -12,21 +12,26 @@ token is stored in that same transaction, so the link in the queued message alwa
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Sequence
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from checkout.conversation.model import Reply
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus
+from checkout.domain.replies import Button
 from checkout.domain.time import Clock
 from checkout.i18n import texts
-from checkout.i18n.web_plans import sms_receipt_text
+from checkout.i18n.web_plans import receipt_button_label, sms_receipt_text
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 from storage.repositories.receipts import token_in
 from storage.unit_of_work import SqlUnitOfWork
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
 _WITHOUT_LINK = frozenset({Channel.WEB})
+# A URL button sends no data; this names it for anything that reads the stored reply.
+RECEIPT_BUTTON_DATA = "receipt"
 # The line break the SMS sender may split an SMS at.
 SMS_PARAGRAPH = "\n"
 
@@ -37,6 +42,9 @@ class ReceiptLinks:
     def __init__(self, inner: SettledReplyHook | None, base_url: str, *, clock: Clock) -> None:
         self._inner = inner
         self._base = base_url.rstrip("/")
+        # Telegram refuses a message whose URL button points at a local address (a quick
+        # start's http://localhost): the button only for an address the world can open.
+        self._button = public_address(self._base)
         self._clock = clock
 
     async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
@@ -66,4 +74,23 @@ class ReceiptLinks:
         )
         link = f"{self._base}/receipts/{token}?lang={payment.language}"
         text = texts.t(payment.language, "receipt_link", link=link)
-        return replace(reply, text=f"{reply.text}\n{text}")
+        reply = replace(reply, text=f"{reply.text}\n{text}")
+        if payment.channel is Channel.TELEGRAM and self._button:
+            # Telegram can show a button that opens the PDF: "Receipt (PDF)" under the rest.
+            label = receipt_button_label(payment.language)
+            button = Button(label, RECEIPT_BUTTON_DATA, url=link)
+            reply = replace(reply, buttons=(*reply.buttons, (button,)))
+        return reply
+
+
+def public_address(base_url: str) -> bool:
+    """Whether ``base_url`` is one Telegram takes in a URL button: http(s) to a public host."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host or host == "localhost":
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and not host.endswith((".local", ".localhost", ".internal"))
+    return address.is_global

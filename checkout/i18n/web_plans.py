@@ -47,6 +47,15 @@ WEB_PLAN_SW: Final[Mapping[str, str]] = {
     "receipt_plan_left": "Kilichobaki kwenye mpango: KES {left}",
 }
 
+# The label of the URL button under a paid payment's Telegram message.
+_RECEIPT_BUTTON: Final[Mapping[Language, str]] = {"en": "Receipt (PDF)", "sw": "Risiti (PDF)"}
+
+
+def receipt_button_label(language: Language) -> str:
+    """The "Receipt" button's label under a paid payment's message in Telegram."""
+    return _RECEIPT_BUTTON[language]
+
+
 # The receipt link under a USSD customer's SMS outcome (GSM alphabet, as short as it can be).
 _SMS_RECEIPT: Final[Mapping[Language, str]] = {
     "en": "Receipt: {link}",
