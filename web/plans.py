@@ -69,7 +69,7 @@ def choice_of(data: str, reference: str) -> PlanChoice | None:
 
 
 class WebPlans:
-    """ "Pay later" for the web page, through the chat's plan desk."""
+    """The web page's Pay later, through the chat's plan desk."""
 
     def __init__(self, units: UnitOfWorkFactory, desk: PlanDesk, *, clock: Clock) -> None:
         self._units = units

@@ -139,7 +139,7 @@ class WebRoutes:
         raise web.HTTPSeeOther(f"/pay/{order.reference}?lang={language}")
 
     async def later(self, request: web.Request) -> web.StreamResponse:
-        """ "Pay later": the chat's offer for the phone typed, or why there is none."""
+        """Pay later: the chat's offer for the phone typed, or why there is none."""
         checked = await self._plan_form(request)
         if isinstance(checked, web.StreamResponse):
             return checked

@@ -74,7 +74,7 @@ async def take(folder: Path) -> None:
 
 
 async def pay_later(shop: WebShop, page: Page, folder: Path, scratch: Path) -> Path:
-    """ "Pay later" on a second order: the offer in both languages, then a plan's receipt."""
+    """Pay later on a second order: the offer in both languages, then a plan's receipt."""
     await shop.lipa.orders.open(
         OrderRequest(amount=3000, reference="WW-1043", description="Duvets, 2")
     )

@@ -1,4 +1,4 @@
-""" "Pay later" in a real browser at 360 by 640: the offer, a choice, the deposit's status page."""
+"""Paying later in a real browser at 360 by 640: the offer, a choice, the deposit's status."""
 
 from __future__ import annotations
 

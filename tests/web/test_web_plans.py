@@ -1,4 +1,4 @@
-""" "Pay later" on the payment link page: the chat's offer and plan desk, for the typed phone."""
+"""Pay later on the payment link page: the chat's offer and plan desk, for the typed phone."""
 
 from __future__ import annotations
 
