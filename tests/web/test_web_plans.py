@@ -150,3 +150,17 @@ async def test_a_tampered_or_foreign_choice_changes_nothing(
         assert status in (200, 403)
     assert await shop.payments() == []
     assert await _plans(shop) == []
+
+
+async def test_a_double_press_on_an_option_sends_one_deposit_push(
+    start_shop: StartShop, sqlite_url: str
+) -> None:
+    shop = await start_shop(sqlite_url, bnpl_require_paid_history=False)
+    await shop.order(3000)
+    _, offer = await _later(shop, HOLDS)
+    choice = _CHOICE.findall(offer)[0]
+    answers = await asyncio.gather(_choose(shop, choice), _choose(shop, choice))
+    assert sorted(status for status, _, _ in answers)[-1] in (200, 303)
+    [deposit] = await shop.payments()
+    assert deposit.amount == 750
+    assert len(shop.daraja.prompts) == 1
