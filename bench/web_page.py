@@ -3,7 +3,8 @@
 The service runs in a child process (the in-process Daraja simulator, only the orders API and
 the web checkout on) over a SQLite database holding ``--orders`` orders; ``--concurrency``
 clients each fetch ``GET /pay/<reference>`` of random orders, one after another, for
-``--seconds``. Printed: requests per second and the latency percentiles of the whole answer.
+``--seconds``. Printed: requests per second, the latency percentiles of the whole answer, and
+the service process's CPU time per page (after the machine line with the reference workload).
 
     python -m bench.web_page [--orders 1000] [--concurrency 50] [--seconds 10]
 """
@@ -17,7 +18,7 @@ import time
 
 import aiohttp
 
-from bench.common import child_server, database, percentile
+from bench.common import child_server, cpu_seconds, database, percentile
 from bench.harness import seed_orders
 from bench.machine import machine_line
 from bench.service_process import CALLBACK_SECRET, run_service
@@ -85,15 +86,19 @@ async def run(orders: int, concurrency: int, seconds: float, rate: float | None)
         port = free_port()
         async with child_server(
             "bench.web_page", "serve", "--database-url", url, "--port", str(port), port=port
-        ):
+        ) as pid:
+            # The service's own CPU time per page (the load generator's is not counted): on a
+            # shared machine latency moves with the neighbours' work, this much less.
+            before = cpu_seconds(pid)
             latencies = await load(port, references, concurrency, seconds, rate)
+            cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(1, len(latencies))
     ms = [latency * 1000 for latency in latencies]
     print(
         f"web page, SQLite, {concurrency} concurrent{f' at {rate:.0f}/s' if rate else ''}, "
         f"{len(ms)} requests in {seconds:.0f} s "
         f"({len(ms) / seconds:.0f}/s): p50 {percentile(ms, 0.5):.1f} ms, "
         f"p90 {percentile(ms, 0.9):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
-        f"max {max(ms):.1f} ms"
+        f"max {max(ms):.1f} ms; service CPU {cpu_ms:.2f} ms a page"
     )
 
 

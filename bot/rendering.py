@@ -55,7 +55,12 @@ def render(reply: Reply) -> TelegramMessage:
     if reply.buttons:
         inline = InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+                [
+                    InlineKeyboardButton(button.label, url=button.url)
+                    if button.url
+                    else InlineKeyboardButton(button.label, callback_data=button.data)
+                    for button in row
+                ]
                 for row in reply.buttons
             ]
         )

@@ -200,6 +200,7 @@ async def open_lipa(
             clock=clock,
             listeners=[events] if events is not None else [],
             main_initiator=refund_initiator(settings, simulator_initiator(mpesa.simulator)),
+            sms=Channel.USSD in sender_map,
         )
         yield Lipa(
             refunds=refunds,

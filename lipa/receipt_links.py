@@ -1,7 +1,10 @@
-"""The receipt link under a paid payment's message in Telegram (and other chat channels).
+"""The receipt link under a paid payment's message in Telegram, WhatsApp and SMS.
 
-Not in the SMS of USSD customers: their outcome must stay one SMS (160 GSM characters), which
-the link would overflow, and a feature phone has no browser to open it.
+USSD customers get the link in their SMS outcome in its short form, ``/r/<token>`` with the
+token's 128 bits in 22 base64url characters, on a line of its own: the SMS sender sends the
+outcome and the link as one SMS when they fit 160 GSM characters together (most amounts and
+references), else as two SMS, the link right after the outcome (:func:`sms.sender.sms_parts`).
+The web page shows its own "Download receipt".
 
 Chained after the plan ledger's hook inside the settling transaction: the payment's receipt
 token is stored in that same transaction, so the link in the queued message always opens.
@@ -9,20 +12,28 @@ token is stored in that same transaction, so the link in the queued message alwa
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Sequence
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from checkout.conversation.model import Reply
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus
+from checkout.domain.replies import Button
 from checkout.domain.time import Clock
 from checkout.i18n import texts
+from checkout.i18n.web_plans import receipt_button_label, sms_receipt_text
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 from storage.repositories.receipts import token_in
 from storage.unit_of_work import SqlUnitOfWork
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
-_WITHOUT_LINK = frozenset({Channel.WEB, Channel.USSD})
+_WITHOUT_LINK = frozenset({Channel.WEB})
+# A URL button sends no data; this names it for anything that reads the stored reply.
+RECEIPT_BUTTON_DATA = "receipt"
+# The line break the SMS sender may split an SMS at.
+SMS_PARAGRAPH = "\n"
 
 
 class ReceiptLinks:
@@ -31,6 +42,9 @@ class ReceiptLinks:
     def __init__(self, inner: SettledReplyHook | None, base_url: str, *, clock: Clock) -> None:
         self._inner = inner
         self._base = base_url.rstrip("/")
+        # Telegram refuses a message whose URL button points at a local address (a quick
+        # start's http://localhost): the button only for an address the world can open.
+        self._button = public_address(self._base)
         self._clock = clock
 
     async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
@@ -44,13 +58,39 @@ class ReceiptLinks:
         """The inner hook's reply, with the receipt link when the payment was paid."""
         if self._inner is not None:
             reply = await self._inner.settled_reply(unit, payment, order, reply)
-        # The page shows its own "Download receipt"; USSD's SMS has no room (see above).
+        # The page shows its own "Download receipt".
         if payment.status is not PaymentStatus.PAID or payment.channel in _WITHOUT_LINK:
             return reply
         assert isinstance(unit, SqlUnitOfWork)  # the token is stored with the settlement
+        if payment.channel is Channel.USSD:
+            offered = secrets.token_urlsafe(RECEIPT_TOKEN_BYTES)
+            token = await token_in(unit.session, payment.id, offered, now=self._clock())
+            # No "?lang=": the receipt follows the phone browser's language, and every
+            # character counts in an SMS.
+            short = sms_receipt_text(payment.language, f"{self._base}/r/{token}")
+            return replace(reply, text=f"{reply.text}{SMS_PARAGRAPH}{short}")
         token = await token_in(
             unit.session, payment.id, secrets.token_hex(RECEIPT_TOKEN_BYTES), now=self._clock()
         )
         link = f"{self._base}/receipts/{token}?lang={payment.language}"
         text = texts.t(payment.language, "receipt_link", link=link)
-        return replace(reply, text=f"{reply.text}\n{text}")
+        reply = replace(reply, text=f"{reply.text}\n{text}")
+        if payment.channel is Channel.TELEGRAM and self._button:
+            # Telegram can show a button that opens the PDF: "Receipt (PDF)" under the rest.
+            label = receipt_button_label(payment.language)
+            button = Button(label, RECEIPT_BUTTON_DATA, url=link)
+            reply = replace(reply, buttons=(*reply.buttons, (button,)))
+        return reply
+
+
+def public_address(base_url: str) -> bool:
+    """Whether ``base_url`` is one Telegram takes in a URL button: http(s) to a public host."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host or host == "localhost":
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and not host.endswith((".local", ".localhost", ".internal"))
+    return address.is_global

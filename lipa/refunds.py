@@ -243,9 +243,12 @@ def refund_parts(
     clock: Clock,
     listeners: Sequence[RefundListener] = (),
     main_initiator: Initiator | None = None,
+    sms: bool = False,
 ) -> RefundParts:
-    """Build the refunds: rules, notices, gateway, desk, sender (woken on approval), results."""
-    notices = RefundNotices(clock=clock, staff=staff)
+    """Build the refunds: rules, notices, gateway, desk, sender (woken on approval), results.
+
+    ``sms``: SMS is configured (a web page's payer is told of their refund by SMS)."""
+    notices = RefundNotices(clock=clock, staff=staff, sms=sms)
     effects = RefundEffects(clock=clock, notices=notices, listeners=listeners)
     base = public_base_url.rstrip("/")
     gateway = DarajaRefundGateway(

@@ -51,6 +51,7 @@ from lipa.settings import Settings, TelegramMode, require
 from lipa.statement import statement_check
 from lipa.ways_out import pay_to
 from web.payment_page import RECEIPT_TOKEN_BYTES, WebCheckout
+from web.plans import WebPlans
 from web.routes import WebRoutes
 from web.security import AddressLimiter, FormTokens
 from webhook.api import OrdersApi
@@ -444,8 +445,15 @@ def web_routes(lipa: Lipa) -> WebRoutes | None:
     settings = lipa.settings
     if lipa.web_watch is None or lipa.receipts is None:
         return None
+    # "Pay later" on the page goes through the chat's plan desk (no plans offered: none).
+    plans = WebPlans(lipa.units, lipa.plans, clock=utc_now) if settings.bnpl_enabled else None
     checkout = WebCheckout(
-        lipa.units, lipa.payments, lipa.receipts, clock=utc_now, pay_to=pay_to(lipa.settings)
+        lipa.units,
+        lipa.payments,
+        lipa.receipts,
+        clock=utc_now,
+        pay_to=pay_to(lipa.settings),
+        plans=plans,
     )
     return WebRoutes(
         checkout,

@@ -31,15 +31,34 @@ class SmsSender:
         """Send the payload's text to the chat's phone; raise DeliveryFailed when not accepted."""
         if not chat_key.isdigit():
             raise DeliveryFailed(f"not a phone number: {mask_phone(chat_key)}", retry_after=None)
-        text = to_gsm7(self._mark + reply_from_payload(payload).text)
-        if gsm7_length(text) > SCREEN_LENGTH:
+        parts = sms_parts(self._mark, reply_from_payload(payload).text)
+        if any(gsm7_length(part) > SCREEN_LENGTH for part in parts):
             # Still sent: the phone joins the parts, but each part costs an SMS.
             log.warning("SMS to %s takes more than one message", mask_phone(chat_key))
-        try:
-            sent = await self._client.send(f"+{chat_key}", text)
-        except SmsRejected as error:
-            raise DeliveryFailed(error.detail, retry_after=None) from error
-        except SmsUnavailable as error:
-            # 0: the outbox's own backoff decides when to try again.
-            raise DeliveryFailed(error.detail, retry_after=0.0) from error
-        log.info("SMS %s sent to %s", sent.message_id or "-", mask_phone(chat_key))
+        for text in parts:
+            try:
+                sent = await self._client.send(f"+{chat_key}", text)
+            except SmsRejected as error:
+                raise DeliveryFailed(error.detail, retry_after=None) from error
+            except SmsUnavailable as error:
+                # 0: the outbox's own backoff decides when to try again.
+                raise DeliveryFailed(error.detail, retry_after=0.0) from error
+            log.info("SMS %s sent to %s", sent.message_id or "-", mask_phone(chat_key))
+
+
+def sms_parts(mark: str, text: str) -> list[str]:
+    """The SMS a message goes out as, in the GSM alphabet, each starting with ``mark``.
+
+    One SMS when it fits 160 GSM characters. A longer one whose last line (a receipt link
+    under an outcome) and what comes before it each fit goes out as those two SMS, in order,
+    rather than as a joined message that costs as much and may be shown cut in the middle;
+    anything else goes out whole.
+    """
+    whole = to_gsm7(mark + text)
+    if gsm7_length(whole) <= SCREEN_LENGTH:
+        return [whole]
+    head, _, last = text.rstrip().rpartition("\n")
+    parts = [to_gsm7(mark + head.strip()), to_gsm7(mark + last.strip())]
+    if head.strip() and all(gsm7_length(part) <= SCREEN_LENGTH for part in parts):
+        return parts
+    return [whole]

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakValueDictionary
 
+from checkout.bnpl.ports import with_plans
+from checkout.bnpl.records import Plan
 from checkout.conversation.model import StartPayment
 from checkout.conversation.paying_steps import amount_rule_text
 from checkout.domain.money import AmountError, parse_amount
@@ -34,9 +37,13 @@ from checkout.payments.other_way import (
 )
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import UnitOfWorkFactory
+from web.plans import WebPlans
 from web.ports import ReceiptTokens
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits
+SHORT_TOKEN_LENGTH = 22  # the same 128 bits in base64url (secrets.token_urlsafe(16))
+_HEX = frozenset("0123456789abcdef")
+_BASE64URL = frozenset(string.ascii_letters + string.digits + "-_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,8 @@ class OrderPage:
     other_way: OtherWayOffer | None = None
     # After two cancelled prompts in a row: no "Try again" until then.
     held_until: datetime | None = None
+    # "Pay later" beside "Pay with M-Pesa": plans are on and the order may have one.
+    pay_later: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,15 @@ class Receipt:
 
     payment: Payment
     order: Order
+    plan: Plan | None = None  # the plan the payment belongs to, if any
+
+
+def receipt_token_shape(token: str) -> bool:
+    """Whether ``token`` looks like a receipt token: 128 bits as 32 hex digits (the page's and
+    chats' links) or as 22 base64url characters (the short ``/r/<token>`` links in SMS)."""
+    if len(token) == RECEIPT_TOKEN_BYTES * 2:
+        return all(c in _HEX for c in token)
+    return len(token) == SHORT_TOKEN_LENGTH and all(c in _BASE64URL for c in token)
 
 
 class WebCheckout:
@@ -83,9 +101,12 @@ class WebCheckout:
         *,
         clock: Clock,
         pay_to: PayTo | None = None,
+        plans: WebPlans | None = None,
     ) -> None:
-        """``pay_to``: the paybill or till a customer whose tries failed is told about."""
+        """``pay_to``: the paybill or till a customer whose tries failed is told about;
+        ``plans``: "Pay later" through the chat's plan desk (None: plans are off)."""
         self._units = units
+        self.plans = plans
         self._pay_to = pay_to
         self._payments = payments
         self._receipts = receipts
@@ -104,6 +125,7 @@ class WebCheckout:
                 # typed is theirs alone.
                 return None
             payments = await unit.order_book.payments_for_order(reference)
+            later = self.plans is not None and await self.plans.shown(unit, order, payments)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         latest = payments[-1] if payments else None
         other_way = held_until = None
@@ -112,7 +134,8 @@ class WebCheckout:
             if self._pay_to is not None:
                 other_way = other_way_for(order, latest, payments, self._pay_to)
             held_until = cancel_hold_until(payments, self._clock())
-        return OrderPage(order, latest, paid[-1] if paid else None, other_way, held_until)
+        last_paid = paid[-1] if paid else None
+        return OrderPage(order, latest, last_paid, other_way, held_until, pay_later=later)
 
     def check(
         self, language: Language, order: Order, amount_text: str, phone_text: str
@@ -132,6 +155,13 @@ class WebCheckout:
         if amount_error is not None or phone_error is not None:
             return FieldErrors(amount_error, phone_error)
         return amount, phone
+
+    def check_phone(self, language: Language, phone_text: str) -> str | FieldErrors:
+        """The normalised phone, or the chat's message for what is wrong with it."""
+        try:
+            return normalise_phone(phone_text)
+        except PhoneError as error:
+            return FieldErrors(phone=texts.t(language, f"phone_{error.reason.value}"))
 
     async def pay(
         self, order: Order, amount: int, phone: str, language: Language, *, sender: str
@@ -173,7 +203,7 @@ class WebCheckout:
 
     async def receipt(self, token: str) -> Receipt | None:
         """The paid payment a token opens, with its order; None for any other token."""
-        if len(token) != RECEIPT_TOKEN_BYTES * 2 or not all(c in "0123456789abcdef" for c in token):
+        if not receipt_token_shape(token):
             return None
         payment_id = await self._receipts.payment_for(token)
         if payment_id is None:
@@ -183,6 +213,10 @@ class WebCheckout:
             if payment is None or payment.status is not PaymentStatus.PAID:
                 return None
             order = await unit.orders.get(payment.order_reference)
+            # A plan's payment: its receipt shows the plan's schedule and what is paid of it.
+            plans = with_plans(unit).plans
+            link = await plans.link_for(payment.id)
+            plan = await plans.get(link.plan_id) if link is not None else None
         if order is None:
             return None
-        return Receipt(payment, order)
+        return Receipt(payment, order, plan)

@@ -23,12 +23,13 @@ import jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from checkout.domain.records import Language, OrderStatus
+from checkout.domain.records import Language, Order, OrderStatus
 from checkout.i18n import texts
 from checkout.i18n.order_closed import order_cancelled, order_cancelled_title
 from checkout.i18n.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
 from web.payment_page import FieldErrors, OrderPage, WebCheckout
+from web.plans import PlanPage, WebPlans, choice_of
 from web.presenter import State, balance_text, status_view
 from web.receipt_pdf import render_receipt
 from web.security import SECURITY_HEADERS, AddressLimiter, FormTokens, client_address
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 PAY_PATH: Final = "/pay/{reference}"
 RECEIPT_PATH: Final = "/receipts/{token}"
+# The short form SMS links use (a 22-character token): the same receipt.
+SHORT_RECEIPT_PATH: Final = "/r/{token}"
 STATIC_PATH: Final = "/web/static/{name}"
 LANGUAGE_COOKIE: Final = "lang"
 EVENT_STREAM_SECONDS: Final = 180.0  # an STK prompt is long over by then; the page polls after
@@ -82,9 +85,12 @@ class WebRoutes:
         app.middlewares.append(security_middleware)
         app.router.add_get(PAY_PATH, self._guarded(self.page))
         app.router.add_post(PAY_PATH, self._guarded(self.pay))
+        app.router.add_post(PAY_PATH + "/later", self._guarded(self.later))
+        app.router.add_post(PAY_PATH + "/plan", self._guarded(self.choose))
         app.router.add_get(PAY_PATH + "/status", self._guarded(self.status))
         app.router.add_get(PAY_PATH + "/events", self._guarded(self.events))
         app.router.add_get(RECEIPT_PATH, self._guarded(self.receipt))
+        app.router.add_get(SHORT_RECEIPT_PATH, self._guarded(self.receipt))
         app.router.add_get(STATIC_PATH, self.static)
 
     # --- handlers -------------------------------------------------------------------------
@@ -132,6 +138,37 @@ class WebRoutes:
                 request, language, found, errors=refused, typed=(amount_text, phone_text)
             )
         raise web.HTTPSeeOther(f"/pay/{order.reference}?lang={language}")
+
+    async def later(self, request: web.Request) -> web.StreamResponse:
+        """Pay later: the chat's offer for the phone typed, or why there is none."""
+        checked = await self._plan_form(request)
+        if isinstance(checked, web.StreamResponse):
+            return checked
+        language, found, form, plans = checked
+        phone = self._checkout.check_phone(language, _field(form, "phone"))
+        if isinstance(phone, FieldErrors):
+            typed = (_field(form, "amount"), _field(form, "phone"))
+            return await self._page(request, language, found, errors=phone, typed=typed)
+        shown = await plans.offer(found.order, phone, language)
+        return self._plan(request, language, found.order, shown)
+
+    async def choose(self, request: web.Request) -> web.StreamResponse:
+        """Take an option of the offer: the plan is stored and its deposit pushed, then the
+        order's page follows the deposit like any payment."""
+        checked = await self._plan_form(request)
+        if isinstance(checked, web.StreamResponse):
+            return checked
+        language, found, form, plans = checked
+        choice = choice_of(_field(form, "choice"), found.order.reference)
+        if choice is None:
+            return self._expired(request, language)
+        before = found.latest.id if found.latest is not None else None
+        shown = await plans.accept(found.order, choice, language)
+        after = await self._checkout.page(found.order.reference)
+        if after is not None and after.latest is not None and after.latest.id != before:
+            # The deposit's push went out (or was refused): the status page says which.
+            raise web.HTTPSeeOther(f"/pay/{found.order.reference}?lang={language}")
+        return self._plan(request, language, found.order, shown)
 
     async def status(self, request: web.Request) -> web.StreamResponse:
         """The latest payment's state as JSON (what the page polls without event streams)."""
@@ -274,9 +311,53 @@ class WebRoutes:
             follow=pending,
             ways_out=ways_out,
             held=found.held_until is not None,
+            pay_later=found.pay_later,
         )
         status = 422 if errors else 200
         return self._render(request, "pay.html", context, language, status=status)
+
+    async def _plan_form(
+        self, request: web.Request
+    ) -> web.StreamResponse | tuple[Language, OrderPage, Any, WebPlans]:
+        """A plan form's language, order, fields and the plans; or the page to answer instead."""
+        form = await request.post()
+        language = as_language(_field(form, "lang")) or self._language(request)
+        found = await self._checkout.page(request.match_info["reference"])
+        if found is None:
+            return self._unknown(request, language)
+        if not self._forms.check(found.order.reference, _field(form, "csrf")):
+            log.info("web plan form for %s refused: bad or expired token", found.order.reference)
+            return self._expired(request, language)
+        plans = self._checkout.plans
+        if plans is None or found.order.is_fully_paid:
+            return await self._page(request, language, found)
+        return language, found, form, plans
+
+    def _plan(
+        self, request: web.Request, language: Language, order: Order, shown: PlanPage
+    ) -> web.StreamResponse:
+        title = w(language, "plan_title", order=order.reference)
+        context = self._context(request, language, title)
+        context.update(
+            paragraphs=shown.paragraphs,
+            options=[
+                (option.data, w(language, "plan_choose", count=option.count))
+                for option in shown.options
+            ],
+            base=f"/pay/{order.reference}",
+            csrf=self._forms.issue(order.reference),
+            back_url=f"/pay/{order.reference}?lang={language}",
+        )
+        return self._render(request, "plan.html", context, language, status=200)
+
+    def _expired(self, request: web.Request, language: Language) -> web.StreamResponse:
+        return self._plain(
+            request,
+            language,
+            w(language, "form_expired_title"),
+            w(language, "form_expired_body"),
+            status=403,
+        )
 
     def _unknown(self, request: web.Request, language: Language) -> web.StreamResponse:
         reference = request.match_info.get("reference", "")[:12]

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Final
 
 from checkout.domain.records import LANGUAGES, Language
+from checkout.i18n.web_plans import WEB_PLAN_EN, WEB_PLAN_SW
 
-WEB_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
+_PAGE_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
     "en": {
         "title": "Pay order {order}",
         "order": "Order",
@@ -81,6 +82,13 @@ WEB_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
         "receipt_to_follow": "itafuata",
         "receipt_footer": "Asante kwa malipo yako.",
     },
+}
+
+
+# With the plan texts (checkout.i18n.web_plans): "Pay later", the offer page, the receipt's plan.
+WEB_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
+    "en": {**_PAGE_TEXTS["en"], **WEB_PLAN_EN},
+    "sw": {**_PAGE_TEXTS["sw"], **WEB_PLAN_SW},
 }
 
 

@@ -10,10 +10,10 @@ the offer as it stands now, since the dates and amounts they agree to must be th
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime
 
 from checkout.bnpl.changes import PlanChanges
+from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
@@ -78,6 +78,8 @@ class PlanDesk:
         self._changes = PlanChanges(units, ledger, clock=clock)
         # Off: no new plans are offered, but existing ones are still shown and paid.
         self._offering = offering
+        # The one question every channel asks before "Pay later" (the flow asks it too).
+        self.eligibility = PlanEligibility(self._rules, offering=offering)
 
     async def handle(
         self, customer: Customer, language: Language, effect: PlanEffect, *, at_once: bool = False
@@ -135,10 +137,9 @@ class PlanDesk:
     async def _standing(
         self, unit: PlanUnitOfWork, customer: Customer, phone: str, reference: str
     ) -> Standing:
-        standing = await unit.plans.standing(customer_id=customer.id, phone=phone)
-        existing = await unit.plans.open_for_order(reference)
-        # A plan still waiting for its deposit may be replaced by a new choice.
-        return replace(standing, order_has_plan=existing is not None and existing.status.is_owing)
+        return await self.eligibility.standing(
+            unit, customer_id=customer.id, phone=phone, order_reference=reference
+        )
 
     # --- accepting -------------------------------------------------------------------------
 

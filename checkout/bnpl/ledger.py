@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from checkout.bnpl.care_views import grace_extra
+from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan, PlanPayment, PlanStatus
 from checkout.bnpl.rules import (
@@ -26,7 +27,6 @@ from checkout.bnpl.rules import (
     grace_reminder_at,
     late_fee,
     next_attempt,
-    refusal,
     retry_kind,
 )
 from checkout.bnpl.views import (
@@ -65,6 +65,8 @@ class PlanLedger:
         self._rules = rules
         self._offering = offering
         self._staff = staff
+        # The one question every channel asks before showing "Pay later".
+        self._eligibility = PlanEligibility(rules, offering=offering)
 
     @property
     def rules(self) -> PlanRules:
@@ -275,15 +277,17 @@ class PlanLedger:
 
     async def _may_have_plan(self, unit: PlanUnitOfWork, payment: Payment) -> bool:
         """Whether the customer of a payment that found no balance may have a plan for its order."""
-        if not self._offering:
-            return False
         order = await unit.orders.get(payment.order_reference)
         if order is None:
             return False
-        standing = await unit.plans.standing(customer_id=payment.customer_id, phone=payment.phone)
-        if await unit.plans.open_for_order(order.reference) is not None:
-            standing = replace(standing, order_has_plan=True)
-        return refusal(self._rules, standing, order.balance, self._clock()) is None
+        return await self._eligibility.may_have_plan(
+            unit,
+            customer_id=payment.customer_id,
+            phone=payment.phone,
+            order_reference=order.reference,
+            balance=order.balance,
+            now=self._clock(),
+        )
 
     async def align(self, unit: PlanUnitOfWork, plan: Plan, order: Order) -> None:
         """Shorten a plan to what the order still owes after a payment made outside it.

@@ -59,6 +59,12 @@ class FlowContext(Protocol):
         """Whether the customer has a plan still owing (USSD's menu offers "My plans")."""
         ...
 
+    async def may_have_plan(self, order_reference: str, balance: int, phone: str | None) -> bool:
+        """Whether this customer, paying from ``phone``, may have a plan for ``balance`` of the
+        order (:class:`checkout.bnpl.eligibility.PlanEligibility`, the question every channel
+        asks before showing "Pay later")."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Draft:

@@ -250,7 +250,7 @@ async def _back(call: Call, _: str) -> Turn:
     if step is Step.LANGUAGE:
         return await _reprompt(_resumed(call, call.language), "")
     if step is Step.AMOUNT and draft.typing_amount:
-        return ask_amount(call, replace(draft, typing_amount=False))
+        return await ask_amount(call, replace(draft, typing_amount=False))
     if step is Step.AMOUNT:
         return await ask_order(call, "")
     if step is Step.PHONE and call.ussd:

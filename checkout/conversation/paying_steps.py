@@ -71,7 +71,7 @@ async def receive_order(call: Call, text: str) -> Turn:
     found = await look_up(call, reference)
     if isinstance(found, Turn):
         return found
-    return ask_amount(call, found)
+    return await ask_amount(call, found)
 
 
 async def look_up(call: Call, reference: str) -> Draft | Turn:
@@ -99,7 +99,9 @@ async def look_up(call: Call, reference: str) -> Draft | Turn:
     return Draft(order_reference=reference, order_known=True, balance=order.balance)
 
 
-def ask_amount(call: Call, draft: Draft, text: str | None = None, *, typing: bool = False) -> Turn:
+async def ask_amount(
+    call: Call, draft: Draft, text: str | None = None, *, typing: bool = False
+) -> Turn:
     """Ask for the amount (or say ``text``), offering the whole balance of a known order."""
     if call.ussd:
         return ask_amount_ussd(call, draft, text, typing=typing)
@@ -110,7 +112,7 @@ def ask_amount(call: Call, draft: Draft, text: str | None = None, *, typing: boo
         offer = min(draft.balance, MAX_AMOUNT)
         pay_all = call.button("button_pay_amount", amount_data(offer), amount=offer)
         rows = ((pay_all,), *rows)
-        if offers_plans(call, draft.balance):
+        if await offers_plans(call, draft.order_reference, draft.balance):
             rows = (rows[0], (call.button("button_pay_later", PAY_LATER),), *rows[1:])
     else:
         question = call.say("amount_ask_unknown", order=draft.order_reference)
@@ -147,14 +149,14 @@ async def ask_amount_typed(call: Call, _: str) -> Turn:
     draft = call.draft
     if draft.order_reference is None:
         return await ask_order(call, "")
-    return ask_amount(call, draft, typing=True)
+    return await ask_amount(call, draft, typing=True)
 
 
 async def ask_amount_again(call: Call, _: str) -> Turn:
     draft = call.draft
     if draft.order_reference is None:
         return await ask_order(call, "")
-    return ask_amount(call, draft)
+    return await ask_amount(call, draft)
 
 
 async def receive_amount(call: Call, text: str) -> Turn:
@@ -165,7 +167,7 @@ async def receive_amount(call: Call, text: str) -> Turn:
     try:
         amount = parse_amount(text, draft.balance)
     except AmountError as error:
-        return ask_amount(call, draft, amount_rule(call, error), typing=draft.typing_amount)
+        return await ask_amount(call, draft, amount_rule(call, error), typing=draft.typing_amount)
     return await after_amount(call, replace(draft, amount=amount, typing_amount=False))
 
 
@@ -288,7 +290,9 @@ async def confirm(call: Call, draft: Draft, effects: tuple[Effect, ...] = ()) ->
     if call.ussd:
         # "1. Pay 2. Cancel" first, as USSD customers expect; another number comes third.
         rows = (rows[0], rows[2], rows[1])
-    elif not draft.order_known and offers_plans(call, draft.amount):
+    elif not draft.order_known and await offers_plans(
+        call, draft.order_reference, draft.amount, draft.phone
+    ):
         # The amount typed for an order the business did not know is its balance: the
         # confirmation is where such an order can be paid later.
         rows = (rows[0], (call.button("button_pay_later", PAY_LATER),), *rows[1:])
@@ -336,19 +340,26 @@ async def retry(call: Call, _: str) -> Turn:
     try:
         check_amount(draft.amount, found.balance)
     except AmountError as error:
-        return ask_amount(call, found, amount_rule(call, error))
+        return await ask_amount(call, found, amount_rule(call, error))
     return await confirm(call, replace(found, amount=draft.amount, phone=draft.phone))
 
 
-def offers_plans(call: Call, balance: int | None) -> bool:
-    """Whether to show "Pay later" for ``balance``: plans are offered and the order is big enough.
+async def offers_plans(
+    call: Call, reference: str | None, balance: int | None, phone: str | None = None
+) -> bool:
+    """Whether to show "Pay later" for ``balance``: plans are offered, the order is big enough,
+    and this customer may have one (a brand-new customer may not while the rules ask for a
+    paid payment first). The customer is the chat's, paying from ``phone`` or the number the
+    chat remembers.
 
     Not on USSD, whose screens have no room for a plan's schedule.
     """
     rules = call.settings.plans
-    return (
-        rules is not None and not call.ussd and balance is not None and balance >= rules.min_order
-    )
+    if rules is None or call.ussd or reference is None or balance is None:
+        return False
+    if balance < rules.min_order:
+        return False
+    return await call.ctx.may_have_plan(reference, balance, phone or call.ctx.saved_phone)
 
 
 async def offer(call: Call, draft: Draft, effects: tuple[Effect, ...] = ()) -> Turn:

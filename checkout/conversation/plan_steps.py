@@ -47,7 +47,7 @@ async def pay_later(call: Call, _: str) -> Turn:
     # A known order's plan is for its balance; another's for the amount the customer typed.
     amount = draft.balance if draft.order_known else draft.amount
     if amount is None:
-        return ask_amount(call, draft)
+        return await ask_amount(call, draft)
     return await after_amount(call, replace(draft, amount=amount))
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from weakref import WeakValueDictionary
 
 from checkout.bnpl.desk import PlanDesk
-from checkout.bnpl.ports import with_plans
+from checkout.bnpl.eligibility import PlanEligibility
+from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import PlanStatus
 from checkout.conversation import flow
 from checkout.conversation.call import FlowSettings
@@ -68,9 +70,26 @@ class _Lookups:
     orders: OrderRepository
     saved_phone: str | None
     has_open_plans: bool = False
+    customer_id: int | None = None
+    now: datetime | None = None
+    # The plans' view of this event's unit and the eligibility question (None: no plans).
+    plans: PlanUnitOfWork | None = None
+    eligibility: PlanEligibility | None = None
 
     async def find_order(self, reference: str) -> Order | None:
         return await self.orders.get(reference)
+
+    async def may_have_plan(self, order_reference: str, balance: int, phone: str | None) -> bool:
+        if self.plans is None or self.eligibility is None or self.now is None:
+            return False
+        return await self.eligibility.may_have_plan(
+            self.plans,
+            customer_id=self.customer_id,
+            phone=phone,
+            order_reference=order_reference,
+            balance=balance,
+            now=self.now,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +265,13 @@ class ConversationService:
                     else ConversationState(language=customer.language, updated_at=now)
                 )
                 lookups = _Lookups(
-                    unit.orders, customer.phone, await self._has_open_plans(unit, customer)
+                    unit.orders,
+                    customer.phone,
+                    await self._has_open_plans(unit, customer),
+                    customer.id,
+                    now,
+                    with_plans(unit) if self._plans is not None else None,
+                    self._plans.eligibility if self._plans is not None else None,
                 )
                 turn = await flow.handle(
                     state, event, lookups, self._settings, now, channel=channel

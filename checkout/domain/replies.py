@@ -15,10 +15,15 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button: a label for the customer and data for the flow."""
+    """An inline button: a label for the customer and data for the flow.
+
+    A button with a ``url`` opens that address instead (Telegram's URL button, e.g. a
+    receipt's PDF); only channels that can show one are given one.
+    """
 
     label: str
     data: str
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +51,7 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
     """A JSON-safe dict of a reply, as stored in the outbox."""
     payload: dict[str, Any] = {"text": reply.text}
     if reply.buttons:
-        payload["buttons"] = [
-            [{"label": button.label, "data": button.data} for button in row]
-            for row in reply.buttons
-        ]
+        payload["buttons"] = [[_button_payload(button) for button in row] for row in reply.buttons]
     if reply.request_contact:
         payload["request_contact"] = reply.request_contact
     if reply.remove_keyboard:
@@ -63,9 +65,19 @@ def reply_from_payload(payload: dict[str, Any]) -> Reply:
     return Reply(
         text=str(payload.get("text", "")),
         buttons=tuple(
-            tuple(Button(str(button["label"]), str(button["data"])) for button in row)
+            tuple(
+                Button(str(button["label"]), str(button["data"]), str(button.get("url", "")))
+                for button in row
+            )
             for row in rows
         ),
         request_contact=payload.get("request_contact"),
         remove_keyboard=bool(payload.get("remove_keyboard", False)),
     )
+
+
+def _button_payload(button: Button) -> dict[str, str]:
+    payload = {"label": button.label, "data": button.data}
+    if button.url:
+        payload["url"] = button.url
+    return payload

@@ -42,9 +42,12 @@ def parse_press(data: str) -> tuple[str, int] | None:
 class RefundNotices:
     """Queues the staff's and the customer's messages about refunds."""
 
-    def __init__(self, *, clock: Clock, staff: StaffChat | None) -> None:
+    def __init__(self, *, clock: Clock, staff: StaffChat | None, sms: bool = False) -> None:
+        """``sms``: SMS is configured, so a customer who paid on the web page (which has no
+        chat to write to) is told by SMS at the number that paid."""
         self._clock = clock
         self._staff = staff
+        self._sms = sms
 
     @property
     def staff(self) -> StaffChat | None:
@@ -84,6 +87,17 @@ class RefundNotices:
             await unit.outbox.add(
                 channel=payment.channel,
                 chat_key=payment.chat_key,
+                payload=reply_to_payload(
+                    Reply(say.completed_customer_text(payment.language, view))
+                ),
+                now=self._clock(),
+                dedupe_key=f"refund:{view.refund.id}:customer",
+            )
+        elif payment.channel is Channel.WEB and self._sms and payment.phone.isdigit():
+            # The page's customer is known by the phone that paid: SMS goes out as USSD's do.
+            await unit.outbox.add(
+                channel=Channel.USSD,
+                chat_key=payment.phone,
                 payload=reply_to_payload(
                     Reply(say.completed_customer_text(payment.language, view))
                 ),

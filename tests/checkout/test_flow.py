@@ -73,6 +73,10 @@ class FakeContext:
     def has_open_plans(self) -> bool:
         return False
 
+    async def may_have_plan(self, order_reference: str, balance: int, phone: str | None) -> bool:
+        # The service's eligibility answer; these tests are about the flow, so "yes".
+        return True
+
 
 class Chat:
     """One customer's conversation: keeps the state between events, as the service does."""

@@ -7,6 +7,7 @@ the fake Africa's Talking SMS API, whatever Daraja and the SMS gateway do meanwh
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -132,8 +133,13 @@ async def test_a_customer_pays_by_ussd_and_gets_the_receipt_by_sms(
     receipt = await sms_api.wait_for(CALLER, "receipt")
     assert receipt.sender == "WILDWASH"
     assert receipt.message.startswith("Paid: KES 1,500 for order WW-1042. M-Pesa receipt ")
-    assert receipt.message.endswith("The order is fully paid. Thank you!")
+    # Issue 16: the outcome carries the receipt's short link, on its own line, in one SMS.
+    outcome, link = receipt.message.split("\nReceipt: ")
+    assert outcome.endswith("The order is fully paid. Thank you!")
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/r/[A-Za-z0-9_-]{22}", link)
     one_sms(receipt.message)
+    async with aiohttp.ClientSession() as http, http.get(link) as opened:
+        assert opened.headers["Content-Type"] == "application/pdf"
     staff = await telegram.wait_for_message_to(STAFF_CHAT, "via USSD", timeout=10)
     assert "WW-1042" in staff.text
     assert "2547****5678" in staff.text

@@ -1,4 +1,5 @@
-"""Screenshots of the payment link page (English and Swahili) and of a receipt, for the README.
+"""Screenshots of the payment link page (English and Swahili), of "Pay later"'s offer (both
+languages) and of receipts (a payment's, and a plan deposit's with its schedule), for the README.
 
     python -m tests.web.screenshots docs
 
@@ -16,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import aiohttp
+from playwright.async_api import Page
 
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.platform.orders import OrderRequest
@@ -28,7 +30,11 @@ from tests.web.conftest import HOLDS, HOLDS_KEY, ORDER, WebShop, web_settings
 async def take(folder: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         service = Service(
-            web_settings(f"sqlite+aiosqlite:///{Path(scratch) / 'lipa.db'}"),
+            # Plans for any customer, so "Pay later" shows on a fresh database.
+            web_settings(
+                f"sqlite+aiosqlite:///{Path(scratch) / 'lipa.db'}",
+                bnpl_require_paid_history=False,
+            ),
             simulator_settings=SimulatorSettings(callback_delay=0.2, seed=7),
             delivery=DeliveryPolicy(first_backoff_seconds=0.05, idle_poll_seconds=0.5),
         )
@@ -60,17 +66,46 @@ async def take(folder: Path) -> None:
                     download = await waiting.value
                     pdf = Path(scratch) / "receipt.pdf"
                     await download.save_as(pdf)
+                    plan_pdf = await pay_later(shop, page, folder, Path(scratch))
         finally:
             await service.stop()
-        converter = shutil.which("pdftoppm")
-        if converter is None:
-            print("pdftoppm not found (apt-get install poppler-utils): no receipt PNG")
-            return
-        process = await asyncio.create_subprocess_exec(
-            converter, "-png", "-r", "60", "-singlefile", str(pdf), str(folder / "receipt")
-        )
-        if await process.wait() != 0:
-            raise SystemExit("pdftoppm could not convert the receipt")
+        await png(pdf, folder / "receipt")
+        await png(plan_pdf, folder / "receipt-plan")
+
+
+async def pay_later(shop: WebShop, page: Page, folder: Path, scratch: Path) -> Path:
+    """Pay later on a second order: the offer in both languages, then a plan's receipt."""
+    await shop.lipa.orders.open(
+        OrderRequest(amount=3000, reference="WW-1043", description="Duvets, 2")
+    )
+    for language, label in (("sw", "Namba ya M-Pesa"), ("en", "M-Pesa number")):
+        await page.goto(f"{shop.base}/pay/WW-1043?lang={language}")
+        await page.get_by_label(label).fill(HOLDS)
+        await page.locator("#pay-later").click()
+        await page.locator("#plan").wait_for()
+        await page.screenshot(path=str(folder / f"web-plan-{language}.png"), full_page=True)
+    await page.get_by_role("button", name="Choose 3 installments").click()
+    await page.locator("#status.pending").wait_for()
+    await shop.daraja.settle_phone(HOLDS_KEY, 0)
+    await page.locator("#receipt").wait_for()
+    async with page.expect_download() as waiting:
+        await page.locator("#receipt").click()
+    pdf = scratch / "receipt-plan.pdf"
+    await (await waiting.value).save_as(pdf)
+    return pdf
+
+
+async def png(pdf: Path, stem: Path) -> None:
+    """The PDF's page as ``<stem>.png`` (needs pdftoppm)."""
+    converter = shutil.which("pdftoppm")
+    if converter is None:
+        print("pdftoppm not found (apt-get install poppler-utils): no receipt PNG")
+        return
+    process = await asyncio.create_subprocess_exec(
+        converter, "-png", "-r", "60", "-singlefile", str(pdf), str(stem)
+    )
+    if await process.wait() != 0:
+        raise SystemExit("pdftoppm could not convert the receipt")
 
 
 if __name__ == "__main__":

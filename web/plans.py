@@ -1,0 +1,125 @@
+"""Pay later from the web page: the chat's plan desk, for the customer the typed phone names.
+
+No second path: the offer, who may have it, the stored plan and its deposit's push are all
+:class:`checkout.bnpl.desk.PlanDesk`'s, exactly as a chat's "Pay later", and the deposit is
+then followed on the order's status page like any payment. The page's customer is the web
+channel's "chat" of the order (keyed by its reference), known to the plan rules by that record
+and by the M-Pesa number typed on the page.
+
+A plan's options are the chat's buttons: each carries the chat's own callback data
+(``plan:<count>:<balance>:<day>:<order>:<phone>``), posted back by the page and read with
+:func:`checkout.bnpl.rules.parse_plan_argument`, so a choice on another day or for a changed
+balance is refused as in the chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from checkout.bnpl.desk import PlanDesk
+from checkout.bnpl.ports import with_plans
+from checkout.bnpl.records import Plan
+from checkout.bnpl.rules import PLAN_PREFIX, PlanChoice, parse_plan_argument
+from checkout.conversation.model import AcceptPlan, OfferPlan
+from checkout.domain.records import Channel, Customer, Language, Order, Payment, PaymentStatus
+from checkout.domain.replies import Reply
+from checkout.domain.time import Clock
+from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOption:
+    """One option of the offer as the page shows it: its count and the chat's callback data."""
+
+    count: int
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPage:
+    """What the plan page shows: the desk's words in paragraphs, and the options to choose."""
+
+    paragraphs: tuple[str, ...]
+    options: tuple[PlanOption, ...]
+
+
+def plan_page(replies: list[Reply], reference: str) -> PlanPage:
+    """The desk's replies as a page: every paragraph, and the options for this order only."""
+    paragraphs: list[str] = []
+    options: list[PlanOption] = []
+    for reply in replies:
+        paragraphs += [part for part in reply.text.split("\n\n") if part.strip()]
+        for row in reply.buttons:
+            for button in row:
+                choice = choice_of(button.data, reference)
+                if choice is not None:
+                    options.append(PlanOption(choice.count, button.data))
+    return PlanPage(tuple(paragraphs), tuple(options))
+
+
+def choice_of(data: str, reference: str) -> PlanChoice | None:
+    """The plan option a posted ``choice`` names, if it is one for this order."""
+    if not data.startswith(PLAN_PREFIX):
+        return None
+    choice = parse_plan_argument(data.removeprefix(PLAN_PREFIX))
+    if not isinstance(choice, PlanChoice) or choice.order != reference:
+        return None
+    return choice
+
+
+class WebPlans:
+    """The web page's Pay later, through the chat's plan desk."""
+
+    def __init__(self, units: UnitOfWorkFactory, desk: PlanDesk, *, clock: Clock) -> None:
+        self._units = units
+        self._desk = desk
+        self._clock = clock
+
+    async def shown(self, unit: UnitOfWork, order: Order, payments: Sequence[Payment]) -> bool:
+        """Whether the page shows "Pay later" before a phone is typed (read in ``unit``).
+
+        The customer is not known yet: only what holds for every customer is asked (plans are
+        on, the order is big enough, it has no plan being paid). Who may have the plan is
+        asked of the typed phone when "Pay later" is pressed, with the chat's reason if not.
+        """
+        now = self._clock()
+        eligibility = self._desk.eligibility
+        if not order.known or eligibility.order_refusal(order.balance, now) is not None:
+            return False
+        # A plan being paid has its deposit paid: an order without a paid payment has none,
+        # and its page is shown without asking for plans (most pages, on every view).
+        has_plan = False
+        if any(payment.status is PaymentStatus.PAID for payment in payments):
+            existing: Plan | None = await with_plans(unit).plans.open_for_order(order.reference)
+            has_plan = existing is not None and existing.status.is_owing
+        return eligibility.order_refusal(order.balance, now, order_has_plan=has_plan) is None
+
+    async def offer(self, order: Order, phone: str, language: Language) -> PlanPage:
+        """The chat's offer for the order with prompts to ``phone``, or why there is none."""
+        customer = await self._customer(order, language)
+        effect = OfferPlan(order.reference, True, None, phone)
+        return plan_page(await self._desk.offer(customer, language, effect), order.reference)
+
+    async def accept(self, order: Order, choice: PlanChoice, language: Language) -> PlanPage:
+        """Take the option: store the plan and push its deposit (or say why not, as the chat)."""
+        customer = await self._customer(order, language)
+        effect = AcceptPlan(
+            order_reference=order.reference,
+            order_known=True,
+            amount=None,
+            phone=choice.phone,
+            count=choice.count,
+            balance=choice.balance,
+            offered_on=choice.day,
+        )
+        replies = await self._desk.accept(customer, language, effect)
+        return plan_page(replies, order.reference)
+
+    async def _customer(self, order: Order, language: Language) -> Customer:
+        async with self._units() as unit:
+            customer = await unit.customers.get_or_create(
+                Channel.WEB, order.reference, language=language, now=self._clock()
+            )
+            await unit.commit()
+        return customer
