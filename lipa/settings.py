@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     mpesa_party_b: str | None = None
     mpesa_callback_secret: SecretStr | None = None
     mpesa_timeout_seconds: float = Field(default=30.0, gt=0)
-    # What carries Daraja's requests: the aiohttp transport or httpx's own.
+    # What carries Daraja's (and the SMS API's) requests: the aiohttp transport or httpx's own.
     daraja_http_transport: HttpTransport = HttpTransport.AIOHTTP
     mpesa_callback_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mpesa_callback_trusted_header: str | None = None
