@@ -46,7 +46,6 @@ from checkout.payments.start import PaymentService
 from checkout.payments.unit import SettlementListener
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
-from checkout.runtime.foreground import Foreground
 from checkout.staff.reports import ReportService
 from checkout.till.credit import TillCredits
 from checkout.till.daily import DailyLine
@@ -126,8 +125,6 @@ class Lipa:
     daily: DailyLine
     daraja: DarajaClient
     simulator: SimulatorServer | None = None
-    # The requests in progress (counted by the web server), which the outbox gives way to.
-    foreground: Foreground = field(default_factory=Foreground)
     # Extra background work this database needs (PostgreSQL: listening for other processes).
     background: tuple[Callable[[], Awaitable[None]], ...] = ()
     senders: dict[Channel, MessageSender] = field(default_factory=dict)
@@ -520,11 +517,7 @@ async def open_lipa(
                 units, clock=clock, business_name=settings.business_name, staff=staff
             ),
         )
-        # The web server counts its requests in progress here; the outbox gives way to them.
-        foreground = Foreground()
-        outbox = OutboxSender(
-            units, sender_map, clock=clock, policy=delivery, foreground=foreground
-        )
+        outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery)
         units.delivery = outbox  # commits hand the messages they queue to this sender
         reconciler = Reconciler(
             units,
@@ -566,7 +559,6 @@ async def open_lipa(
             payments=payments,
             conversations=conversations,
             outbox=outbox,
-            foreground=foreground,
             reconciler=reconciler,
             gateway=gateway,
             callback_secret=secret,

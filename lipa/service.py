@@ -195,7 +195,6 @@ class Service:
                 ),
                 ussd=ussd_handler(lipa),
                 api=orders_api(lipa, bot_username),
-                foreground=lipa.foreground,
                 metrics=MetricsRoute(
                     lipa.metrics, functools.partial(outbox_backlog, lipa), utc_now
                 ),

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from checkout.payments.batching import Settler
-from checkout.runtime.foreground import Foreground
 from webhook.api import API_PREFIX, OrdersApi
 from webhook.initiator import InitiatorResultHandler
 from webhook.limits import ClientLimits, client_limits_middleware
@@ -56,8 +55,6 @@ class WebhookConfig:
     # The initiator APIs' Result and QueueTimeOut routes (Transaction Status, ...).
     initiator: InitiatorResultHandler | None = None
     till: TillHooks | None = None  # the C2B validation and confirmation routes
-    # Counts the requests in progress, which the outbox's sends give way to.
-    foreground: Foreground | None = None
 
 
 def create_app(config: WebhookConfig) -> web.Application:
@@ -65,9 +62,7 @@ def create_app(config: WebhookConfig) -> web.Application:
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         # Outermost: a slow or greedy client is refused before anything else runs.
-        middlewares=[
-            client_limits_middleware(config.limits, config.sources.caller, config.foreground)
-        ],
+        middlewares=[client_limits_middleware(config.limits, config.sources.caller)],
     )
     callbacks = MpesaCallbackHandler(config.settlement, config.callback_secret, config.sources)
     for path in CALLBACK_PATHS:  # /hooks/stk/<secret>, and the first deployments' path

@@ -21,8 +21,6 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from checkout.runtime.foreground import Foreground
-
 log = logging.getLogger(__name__)
 
 BODY_SECONDS: Final = 10.0  # a callback, update or USSD form is a few KB: under a second
@@ -39,16 +37,10 @@ class ClientLimits:
 
 
 def client_limits_middleware(
-    limits: ClientLimits,
-    caller: Callable[[web.Request], str | None],
-    foreground: Foreground | None = None,
+    limits: ClientLimits, caller: Callable[[web.Request], str | None]
 ) -> Middleware:
-    """The middleware enforcing ``limits``; ``caller`` names a request's client address.
-
-    Every request it lets in is counted in ``foreground`` until answered, so that background
-    work (the outbox's sends) gives way to it."""
+    """The middleware enforcing ``limits``; ``caller`` names a request's client address."""
     in_progress: Counter[str] = Counter()
-    requests = foreground or Foreground()
 
     @web.middleware
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -61,7 +53,6 @@ def client_limits_middleware(
             )
             return await _answer_and_close(request, 429, "Too many requests at once")
         in_progress[address] += 1
-        requests.enter()
         try:
             if request.content_type == _MULTIPART:
                 # Parsed as it streams in: the handler itself runs under the deadline.
@@ -77,7 +68,6 @@ def client_limits_middleware(
         else:
             return await handler(request)
         finally:
-            requests.leave()
             in_progress[address] -= 1
             if not in_progress[address]:
                 del in_progress[address]

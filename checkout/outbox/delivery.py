@@ -18,7 +18,6 @@ from typing import Any
 from checkout.domain.records import Channel, OutboxMessage
 from checkout.domain.time import Clock
 from checkout.outbox.ports import DeliveryFailed, MessageSender, OutboxUnitOfWorkFactory
-from checkout.runtime.foreground import Foreground
 from checkout.runtime.leased_worker import WakeableLoop, drain, seconds_until
 
 log = logging.getLogger(__name__)
@@ -56,10 +55,7 @@ class OutboxSender:
         *,
         clock: Clock,
         policy: DeliveryPolicy | None = None,
-        foreground: Foreground | None = None,
     ) -> None:
-        """``foreground``: the requests in progress, which each send gives way to (see
-        :mod:`checkout.runtime.foreground`); None sends at full concurrency always."""
         self._units = units
         self._senders = dict(senders)
         self._clock = clock
@@ -70,7 +66,6 @@ class OutboxSender:
         self._limit = asyncio.Semaphore(self._policy.concurrency)
         self._marks = _SentMarks(units, clock)
         self._flight: _Flight | None = None
-        self._foreground = foreground or _NEVER_BUSY
 
     def wake(self) -> None:
         """Ask the running loop to look at the outbox now (called after a commit queues work)."""
@@ -202,14 +197,7 @@ class OutboxSender:
         return delivered
 
     async def _deliver_parcel(self, parcel: list[OutboxMessage]) -> tuple[int, datetime | None]:
-        """Send one message or one digest: how many went out, and when a retry is due.
-
-        While requests are in progress, a parcel waits for a background turn: their answers
-        never queue behind a burst of sends."""
-        async with self._foreground.background_turn():
-            return await self._send_parcel(parcel)
-
-    async def _send_parcel(self, parcel: list[OutboxMessage]) -> tuple[int, datetime | None]:
+        """Send one message or one digest: how many went out, and when a retry is due."""
         first = parcel[0]
         sender = self._senders.get(first.channel)
         if sender is None:
@@ -264,10 +252,6 @@ class OutboxSender:
             for message in messages:
                 await unit.outbox.retry_later(message.id, at=at, error="waiting for an earlier one")
             await unit.commit()
-
-
-# Without a foreground to give way to (tests, the demo, one-off commands) nothing ever is busy.
-_NEVER_BUSY = Foreground()
 
 
 def _by_chat(batch: Sequence[OutboxMessage]) -> dict[tuple[Channel, str], list[OutboxMessage]]:
