@@ -23,7 +23,7 @@ from bench.callback_servers import SECRET
 from bench.common import child_server, database, percentile
 from bench.machine import machine_line
 from lipa.demo import free_port
-from storage.database import SqliteDriver, create_engine
+from storage.database import create_engine
 from storage.models import OrderRow, PaymentRow
 
 
@@ -135,16 +135,14 @@ async def drive(port: int, count: int, concurrency: int) -> tuple[float, list[fl
     return elapsed, latencies, failures
 
 
-async def run_one(
-    kind: str, count: int, concurrency: int, driver: SqliteDriver = SqliteDriver.LIPA
-) -> list[str]:
+async def run_one(kind: str, count: int, concurrency: int) -> list[str]:
     rows = []
     results = {}
     for server in ("baseline", "lipa"):
         async with database(kind) as url:
             await seed(url, count)
             port = free_port()
-            arguments = (server, url, str(port), driver.value)
+            arguments = (server, url, str(port))
             async with child_server("bench.callback_servers", *arguments, port=port):
                 elapsed, latencies, failures = await drive(port, count, concurrency)
             if server == "lipa":
@@ -161,16 +159,12 @@ async def run_one(
     return rows
 
 
-async def main_async(
-    count: int, concurrency: int, kinds: list[str], driver: SqliteDriver = SqliteDriver.LIPA
-) -> None:
+async def main_async(count: int, concurrency: int, kinds: list[str]) -> None:
     print(f"callback ingestion: {count} callbacks, {concurrency} at a time")
-    if "sqlite" in kinds:
-        print(f"SQLite driver: {driver.value}")
     print("| database | server | callbacks/s | p50 ack ms | p99 ack ms | non-200 |")
     print("| --- | --- | --- | --- | --- | --- |")
     for kind in kinds:
-        for row in await run_one(kind, count, concurrency, driver):
+        for row in await run_one(kind, count, concurrency):
             print(row, flush=True)
 
 
@@ -179,14 +173,10 @@ def main() -> None:
     parser.add_argument("--callbacks", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument(
-        "--sqlite-driver", choices=[driver.value for driver in SqliteDriver], default="lipa"
-    )
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     print(machine_line(), flush=True)
-    driver = SqliteDriver(args.sqlite_driver)
-    asyncio.run(main_async(args.callbacks, args.concurrency, kinds, driver))
+    asyncio.run(main_async(args.callbacks, args.concurrency, kinds))
 
 
 if __name__ == "__main__":

@@ -4,9 +4,7 @@
 outbox rows, acknowledgement). ``baseline``: a bare aiohttp handler that parses the same JSON
 and does one INSERT and COMMIT on the same database engine.
 
-    python -m bench.callback_servers lipa|baseline DATABASE_URL PORT [SQLITE_DRIVER]
-
-``SQLITE_DRIVER`` (``lipa``, the default, or ``aiosqlite``) is the engine's SQLite driver.
+    python -m bench.callback_servers lipa|baseline DATABASE_URL PORT
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.settle import SettlementService, StaffChat
 from lipa.heap import freeze_startup_heap
-from storage.database import SqliteDriver, create_engine, session_factory
+from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory
 from webhook.app import WebhookConfig, create_app
 
@@ -40,16 +38,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def lipa_app(url: str, driver: SqliteDriver) -> web.Application:
-    engine = create_engine(url, pool_size=20, sqlite_driver=driver)
+async def lipa_app(url: str) -> web.Application:
+    engine = create_engine(url, pool_size=20)
     units = unit_of_work_factory(session_factory(engine))
     settlement = SettlementService(units, clock=utc_now, staff=StaffChat("-1001"))
     batcher = SettlementBatcher(settlement)
     return create_app(WebhookConfig(settlement=batcher, callback_secret=SECRET))
 
 
-async def baseline_app(url: str, driver: SqliteDriver) -> web.Application:
-    engine = create_engine(url, pool_size=20, sqlite_driver=driver)
+async def baseline_app(url: str) -> web.Application:
+    engine = create_engine(url, pool_size=20)
     async with engine.begin() as connection:
         await connection.run_sync(BASELINE.metadata.create_all)
 
@@ -74,12 +72,11 @@ async def baseline_app(url: str, driver: SqliteDriver) -> web.Application:
 
 async def started(
     url: str,
-    factory: Callable[[str, SqliteDriver], Awaitable[web.Application]],
-    driver: SqliteDriver,
+    factory: Callable[[str], Awaitable[web.Application]],
 ) -> web.Application:
     """The server's application, set to freeze the start-up heap once started, as ``lipa serve``
     does (both servers alike, so the ratio compares the work per callback)."""
-    app = await factory(url, driver)
+    app = await factory(url)
 
     async def freeze(_app: web.Application) -> None:
         freeze_startup_heap()
@@ -90,11 +87,8 @@ async def started(
 
 def main() -> None:
     kind, url, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    driver = SqliteDriver(sys.argv[4]) if len(sys.argv) > 4 else SqliteDriver.LIPA
     factory = lipa_app if kind == "lipa" else baseline_app
-    web.run_app(
-        started(url, factory, driver), host="127.0.0.1", port=port, access_log=None, print=None
-    )
+    web.run_app(started(url, factory), host="127.0.0.1", port=port, access_log=None, print=None)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import secrets
 import statistics
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -52,11 +52,21 @@ async def _migrate(url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def child_server(module: str, *args: str, port: int) -> AsyncIterator[int]:
-    """Run ``python -m module args`` until it answers ``/healthz`` on ``port``; yield its pid."""
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+async def child_server(
+    module: str,
+    *args: str,
+    port: int,
+    env: Mapping[str, str] | None = None,
+    output: Path | None = None,
+) -> AsyncIterator[int]:
+    """Run ``python -m module args`` until it answers ``/healthz`` on ``port``; yield its pid.
+
+    ``env`` adds environment variables; ``output`` takes the child's stdout and stderr (its
+    logs) instead of this process's."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    log = output.open("ab") if output is not None else None
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, *args, env=environment
+        sys.executable, "-m", module, *args, env=environment, stdout=log, stderr=log
     )
     try:
         async with asyncio.timeout(60), aiohttp.ClientSession() as session:
@@ -75,6 +85,8 @@ async def child_server(module: str, *args: str, port: int) -> AsyncIterator[int]
         except TimeoutError:  # a child that hangs on its way out must not hang the benchmark
             process.kill()
             await process.wait()
+        if log is not None:
+            log.close()
 
 
 def cpu_seconds(pid: int, thread: int | None = None) -> float:

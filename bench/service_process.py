@@ -13,6 +13,7 @@ and memory are its own.
         --telegram-base-url URL --telegram-token TOKEN --mpesa-base-url URL \\
         [--max-messages-per-second 30] [--staff-chat-id ID]
     python -m bench.service_process simulator --port N [--callback-delay 0.05]
+        [--callback-copies 1]
 """
 
 from __future__ import annotations
@@ -78,9 +79,14 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def run_simulator(port: int, callback_delay: float) -> None:
-    """Serve the Daraja simulator (every non-test phone pays) until SIGTERM."""
-    app = create_simulator_app(SimulatorSettings(callback_delay=callback_delay, seed=1))
+def run_simulator(port: int, callback_delay: float, callback_copies: int = 1) -> None:
+    """Serve the Daraja simulator (every non-test phone pays) until SIGTERM.
+
+    ``callback_copies`` 0: no push's callback is sent (the benchmark sends its own)."""
+    settings = SimulatorSettings(
+        callback_delay=callback_delay, callback_copies=callback_copies, seed=1
+    )
+    app = create_simulator_app(settings)
     app.router.add_get("/healthz", healthz)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
@@ -99,9 +105,10 @@ def main() -> None:
     simulator = commands.add_parser("simulator")
     simulator.add_argument("--port", type=int, required=True)
     simulator.add_argument("--callback-delay", type=float, default=0.05)
+    simulator.add_argument("--callback-copies", type=int, default=1)
     arguments = parser.parse_args()
     if arguments.command == "simulator":
-        run_simulator(arguments.port, arguments.callback_delay)
+        run_simulator(arguments.port, arguments.callback_delay, arguments.callback_copies)
         return
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging("WARNING")

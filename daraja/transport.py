@@ -44,8 +44,8 @@ def build_http_client(
     ``http_transport`` is :attr:`HttpTransport.HTTPX` or the environment names a proxy for
     ``base_url`` (httpx honours ``HTTPS_PROXY``/``NO_PROXY``).
     """
-    if transport is None and http_transport == HttpTransport.AIOHTTP and not _proxied(base_url):
-        transport = AiohttpTransport(limits)
+    if transport is None:
+        transport = cheap_transport(base_url, http_transport, limits)
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=timeout,
@@ -55,6 +55,21 @@ def build_http_client(
         follow_redirects=False,
         headers={"Accept": "application/json"},
     )
+
+
+def cheap_transport(
+    base_url: str,
+    http_transport: HttpTransport = HttpTransport.AIOHTTP,
+    limits: httpx.Limits = DEFAULT_LIMITS,
+) -> AiohttpTransport | None:
+    """:class:`AiohttpTransport` for requests to ``base_url``, or None for httpx's own transport
+    (asked for by ``http_transport``, or a proxy is configured for ``base_url``).
+
+    One transport keeps one aiohttp session: its connections stay open between requests.
+    Also used for the SMS API, whose sends cost the outbox as much CPU as Daraja's pushes."""
+    if http_transport == HttpTransport.AIOHTTP and not _proxied(base_url):
+        return AiohttpTransport(limits)
+    return None
 
 
 def _proxied(url: str) -> bool:

@@ -132,7 +132,7 @@ async def open_lipa(
     # "Contact us" texts say how, wherever they are composed (one business per process).
     set_business_contact(settings.business_contact)
     async with contextlib.AsyncExitStack() as stack:
-        engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
+        engine = create_engine(settings.database_url)
         stack.push_async_callback(engine.dispose)
         if is_sqlite(settings.database_url):
             await upgrade(engine)

@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from daraja.config import TransactionType
 from daraja.transport import HttpTransport
 from daraja.url_rules import refused_words
-from storage.database import SqliteDriver
 
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "your-", "<", "xxx")
 MIN_SECRET_LENGTH = 16  # bearer tokens and signing secrets: long enough not to be guessed
@@ -63,8 +62,6 @@ class Settings(BaseSettings):
 
     # --- the business and the server
     database_url: str = "sqlite+aiosqlite:///./lipa.db"
-    # How SQLite statements reach aiosqlite's thread: Lipa's one-trip driver or SQLAlchemy's own.
-    sqlite_driver: SqliteDriver = SqliteDriver.LIPA
     business_name: str = "Wildwash"
     # Phone or WhatsApp number given wherever a text tells customers to contact the business.
     business_contact: str | None = Field(default=None, max_length=40)
@@ -105,7 +102,7 @@ class Settings(BaseSettings):
     mpesa_party_b: str | None = None
     mpesa_callback_secret: SecretStr | None = None
     mpesa_timeout_seconds: float = Field(default=30.0, gt=0)
-    # What carries Daraja's requests: the aiohttp transport or httpx's own.
+    # What carries Daraja's (and the SMS API's) requests: the aiohttp transport or httpx's own.
     daraja_http_transport: HttpTransport = HttpTransport.AIOHTTP
     mpesa_callback_allowed_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mpesa_callback_trusted_header: str | None = None

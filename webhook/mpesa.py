@@ -202,7 +202,10 @@ class MpesaCallbackHandler:
         body = received.body
         taken = await take_callback(self._settlement, body, received)
         if taken.outcome is not None:
-            log.info("callback for %s: %s", taken.checkout_request_id, taken.outcome.value)
+            # A settled payment has its own line ("payment … settled …"): one INFO line per
+            # callback is enough; the other outcomes (duplicate, conflict, …) are worth one here.
+            level = logging.DEBUG if taken.outcome is SettleOutcome.SETTLED else logging.INFO
+            log.log(level, "callback for %s: %s", taken.checkout_request_id, taken.outcome.value)
             return web.json_response(ACCEPTED)
         assert taken.status is not None
         assert taken.reason is not None

@@ -21,6 +21,13 @@ from storage.repositories.conversations import remember_preloaded, stored_from
 _CUSTOMERS = cast(Table, CustomerRow.__table__)
 _CONVERSATIONS = cast(Table, ConversationRow.__table__)
 # The customer with their conversation, if any: every update needs both, in one statement.
+_WITH_PHONE = (
+    select(_CUSTOMERS)
+    .where(
+        _CUSTOMERS.c.channel == bindparam("b_channel"), _CUSTOMERS.c.phone == bindparam("b_phone")
+    )
+    .order_by(_CUSTOMERS.c.id)
+)
 _BY_CHAT = (
     select(
         _CUSTOMERS,
@@ -151,10 +158,10 @@ class SqlCustomerRepository:
 
     async def with_phone(self, channel: Channel, phone: str) -> Sequence[Customer]:
         """The customers on ``channel`` whose remembered phone is ``phone``, oldest first."""
-        rows = await self._session.scalars(
-            select(CustomerRow)
-            .where(CustomerRow.channel == channel.value, CustomerRow.phone == phone)
-            .order_by(CustomerRow.id)
+        # A Core statement built once: every settled USSD payment asks (for its Telegram
+        # copies), and the ORM's per-statement work cost more than the lookup itself.
+        rows = await self._session.execute(
+            _WITH_PHONE, {"b_channel": channel.value, "b_phone": phone}
         )
         return [to_customer(row) for row in rows]
 

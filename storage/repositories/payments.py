@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from checkout.domain.records import Channel, Language, Payment, PaymentMethod, PaymentStatus
 from checkout.payments.ports import NewPayment, ReceiptDetails, Settlement
@@ -193,6 +195,48 @@ _FILL_IN_RECEIPT = (
 )
 
 
+_SETTLED_COLUMNS = (
+    "status",
+    "result_code",
+    "result_code_text",
+    "result_description",
+    "receipt_number",
+    "transaction_date",
+    "reported_amount",
+)
+
+
+@functools.lru_cache(maxsize=128)
+def _settle_many(size: int) -> ReturningUpdate[Any]:
+    """The UPDATE settling ``size`` pending payments at once, built once per size.
+
+    Each column is a CASE on the payment's id over bound parameters ``b_<column>_<n>`` (and
+    ``b_payment_id_<n>``), so the statement and its compiled form are reused: building the
+    CASE of literals anew for every batch cost more than running it.
+    """
+    ids = [bindparam(f"b_payment_id_{n}", type_=PAYMENTS.c.id.type) for n in range(size)]
+
+    def per_id(column: str) -> Any:
+        typed = PAYMENTS.c[column].type
+        return case(
+            *(
+                (PAYMENTS.c.id == ids[n], bindparam(f"b_{column}_{n}", type_=typed))
+                for n in range(size)
+            )
+        )
+
+    return (
+        update(PAYMENTS)
+        .where(PAYMENTS.c.id.in_(ids), PAYMENTS.c.status == PaymentStatus.PENDING.value)
+        .values(
+            **{column: per_id(column) for column in _SETTLED_COLUMNS},
+            settled_at=bindparam("b_now"),
+            updated_at=bindparam("b_now"),
+        )
+        .returning(PAYMENTS.c.id)
+    )
+
+
 def _settle_parameters(payment_id: int, settlement: Settlement, now: datetime) -> dict[str, Any]:
     return {
         "b_payment_id": payment_id,
@@ -296,36 +340,12 @@ class SqlPaymentRepository:
             parameters = _settle_parameters(payment_id, settlement, now)
             return set(await self._session.scalars(_SETTLE_ONE, parameters))
 
-        def per_id(value: Callable[[Settlement], object]) -> Any:
-            return case(
-                {payment_id: value(s) for payment_id, s in settlements.items()},
-                value=PAYMENTS.c.id,
-            )
-
-        updated = await self._session.scalars(
-            update(PAYMENTS)
-            .where(
-                PAYMENTS.c.id.in_(list(settlements)),
-                PAYMENTS.c.status == PaymentStatus.PENDING.value,
-            )
-            .values(
-                status=per_id(lambda s: s.status.value),
-                result_code=per_id(lambda s: s.result_code),
-                result_code_text=per_id(lambda s: s.result_code_text),
-                result_description=per_id(lambda s: s.result_description),
-                receipt_number=per_id(lambda s: s.receipt_number),
-                # Typed binds: a column of NULLs alone would be sent as text to PostgreSQL.
-                transaction_date=per_id(
-                    lambda s: literal(s.transaction_date, PAYMENTS.c.transaction_date.type)
-                ),
-                reported_amount=per_id(
-                    lambda s: literal(s.reported_amount, PAYMENTS.c.reported_amount.type)
-                ),
-                settled_at=now,
-                updated_at=now,
-            )
-            .returning(PAYMENTS.c.id)
-        )
+        parameters = {"b_now": now}
+        for n, (payment_id, settlement) in enumerate(settlements.items()):
+            for name, value in _settle_parameters(payment_id, settlement, now).items():
+                if name != "b_now":
+                    parameters[f"{name}_{n}"] = value
+        updated = await self._session.scalars(_settle_many(len(settlements)), parameters)
         return set(updated)
 
     async def settle_late_success(

@@ -21,6 +21,7 @@ _NEW = {
         created_at=bindparam("b_now"),
     )
     .on_conflict_do_nothing(index_elements=["payment_id"])
+    .returning(_TOKENS.c.token)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _BY_PAYMENT = select(_TOKENS.c.token).where(_TOKENS.c.payment_id == bindparam("b_payment_id"))
@@ -28,15 +29,17 @@ _BY_TOKEN = select(_TOKENS.c.payment_id).where(_TOKENS.c.token == bindparam("b_t
 
 
 async def token_in(session: AsyncSession, payment_id: int, offered: str, *, now: datetime) -> str:
-    """The payment's token, stored in ``session``'s transaction: ``offered`` if it had none."""
-    existing = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
-    if existing is not None:
-        return str(existing)
+    """The payment's token, stored in ``session``'s transaction: ``offered`` if it had none.
+
+    One statement when the payment had none (every settlement: the token is made as the
+    payment is settled paid), a second to read the one it had otherwise."""
     dialect = session.get_bind().dialect.name
-    await session.execute(
+    stored = await session.scalar(
         _NEW[dialect], {"b_payment_id": payment_id, "b_token": offered, "b_now": now}
     )
-    return str(await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id}))
+    if stored is None:  # it had one already: the conflict kept it
+        stored = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
+    return str(stored)
 
 
 class SqlReceiptTokens:

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Interval, cast, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Interval,
+    Select,
+    cast,
+    func,
+    literal,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.bnpl.records import InstallmentStatus, PlanStatus
@@ -155,19 +165,26 @@ class SqlReportRepository:
     async def find_payments(
         self, *, receipt: str | None, reference: str | None, phone: str | None, limit: int
     ) -> Sequence[Payment]:
-        """Payments with this receipt number, order reference or phone, newest first."""
-        matches: list[ColumnElement[bool]] = []
+        """Payments with this receipt number, order reference or phone, newest first.
+
+        Each reading is its own indexed lookup, joined by UNION: one ``WHERE a OR b OR c``
+        ordered by id let the databases walk the whole table backwards by id looking for
+        matches (0.2 s at a million payments, growing with every one)."""
+        found: list[Select[tuple[int]]] = []
         if receipt is not None:
-            matches.append(_PAYMENT.receipt_number == receipt)
+            found.append(select(_PAYMENT.id).where(_PAYMENT.receipt_number == receipt))
         if reference is not None:
             order_id = select(ORDERS.c.id).where(ORDERS.c.reference == reference)
-            matches.append(_PAYMENT.order_id == order_id.scalar_subquery())
+            found.append(select(_PAYMENT.id).where(_PAYMENT.order_id == order_id.scalar_subquery()))
         if phone is not None:
-            matches.append(_PAYMENT.phone == phone)
-        if not matches:
+            found.append(select(_PAYMENT.id).where(_PAYMENT.phone == phone))
+        if not found:
             return []
+        ids = union(*found) if len(found) > 1 else found[0]
         rows = await self._session.execute(
-            PAYMENTS_WITH_REFERENCE.where(or_(*matches)).order_by(_PAYMENT.id.desc()).limit(limit)
+            PAYMENTS_WITH_REFERENCE.where(_PAYMENT.id.in_(ids))
+            .order_by(_PAYMENT.id.desc())
+            .limit(limit)
         )
         return to_payments(rows)
 

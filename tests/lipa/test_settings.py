@@ -14,7 +14,6 @@ from daraja.transport import HttpTransport
 from lipa.build.policies import push_limits
 from lipa.cli import describe_validation_error
 from lipa.settings import MissingSetting, MpesaEnvironment, Settings, require
-from storage.database import SqliteDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,16 +138,8 @@ def test_the_infrastructure_switches_default_to_the_fast_paths_and_read_the_othe
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     defaults = settings()
-    assert (defaults.sqlite_driver, defaults.daraja_http_transport) == (
-        SqliteDriver.LIPA,
-        HttpTransport.AIOHTTP,
-    )
-    monkeypatch.setenv("SQLITE_DRIVER", "aiosqlite")
+    assert defaults.daraja_http_transport == HttpTransport.AIOHTTP
     monkeypatch.setenv("DARAJA_HTTP_TRANSPORT", "httpx")
-    switched = settings()
-    assert (switched.sqlite_driver, switched.daraja_http_transport) == (
-        SqliteDriver.AIOSQLITE,
-        HttpTransport.HTTPX,
-    )
-    with pytest.raises(ValidationError, match="sqlite_driver"):
-        settings(sqlite_driver="sqlite3")
+    assert settings().daraja_http_transport == HttpTransport.HTTPX
+    with pytest.raises(ValidationError, match="daraja_http_transport"):
+        settings(daraja_http_transport="urllib")

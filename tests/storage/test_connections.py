@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import SqliteDriver, create_engine
+from storage.database import create_engine
 
 
 async def _terminate_other_backends(url: str) -> int:
@@ -86,10 +86,10 @@ async def numbers(engine: AsyncEngine) -> str:
 
 
 async def test_sqlite_writers_take_turns_and_readers_never_wait(
-    tmp_path: Path, sqlite_driver: SqliteDriver
+    tmp_path: Path,
 ) -> None:
     order: list[str] = []
-    async with sqlite_with_table(tmp_path / "turns.db", sqlite_driver=sqlite_driver) as engine:
+    async with sqlite_with_table(tmp_path / "turns.db") as engine:
         first_wrote = asyncio.Event()
         release_first = asyncio.Event()
 
@@ -129,11 +129,9 @@ async def test_sqlite_writers_take_turns_and_readers_never_wait(
 
 
 async def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locked(
-    tmp_path: Path, sqlite_driver: SqliteDriver
+    tmp_path: Path,
 ) -> None:
-    async with sqlite_with_table(
-        tmp_path / "locked.db", sqlite_write_wait_seconds=0.2, sqlite_driver=sqlite_driver
-    ) as engine:
+    async with sqlite_with_table(tmp_path / "locked.db", sqlite_write_wait_seconds=0.2) as engine:
         async with engine.connect() as holder:
             await holder.execute(text("INSERT INTO t VALUES (1)"))  # holds its turn
             with pytest.raises(OperationalError, match="database is locked"):
