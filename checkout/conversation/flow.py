@@ -120,7 +120,7 @@ from checkout.domain.callbacks import (
 from checkout.domain.records import LANGUAGES, Channel, Language
 from checkout.domain.references import DEEP_LINK_PREFIX
 from checkout.domain.replies import Reply
-from checkout.i18n.texts import t
+from checkout.i18n.chat import chat_text
 
 # Steps whose question is answered by typing; in the others only the offered choices count.
 TEXT_STEPS: Final = frozenset({Step.ORDER, Step.AMOUNT, Step.PHONE, Step.CODE})
@@ -157,7 +157,7 @@ async def handle(
         # PAYING asked the customer nothing, so starting over there needs no explanation;
         # every USSD session starts at the menu anyway.
         if current.step is not Step.PAYING and channel is not Channel.USSD:
-            before = (Reply(t(language, "idle_restarted")),)
+            before = (Reply(chat_text(language, "idle_restarted")),)
         current = ConversationState(language=language, updated_at=state.updated_at)
     turn = await _dispatch(Call(current, ctx, settings, now, channel), event)
     replies = (*before, *turn.replies)

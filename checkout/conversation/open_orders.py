@@ -23,8 +23,9 @@ from checkout.domain.money import format_number
 from checkout.domain.records import Channel, Customer, Language, Order, StaffChat
 from checkout.domain.replies import Button, Reply, reply_to_payload
 from checkout.domain.time import Clock
+from checkout.i18n.refusals import shown_sender
 from checkout.i18n.ways_out import held_time, w
-from checkout.payments.limits import sender_of, shown_sender
+from checkout.payments.limits import sender_of
 from checkout.payments.other_way import cancel_hold_until
 from checkout.payments.unit import UnitOfWork
 

@@ -13,7 +13,7 @@ from typing import Final
 from checkout.domain.money import format_number
 from checkout.domain.outcomes import NextStep, PaymentOutcome, PaymentRefused, PushProblem, Refusal
 from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.records import Language, Payment, PaymentStatus
+from checkout.domain.records import BodyStatus, Language, Payment, PaymentStatus
 from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
@@ -308,3 +308,10 @@ def unmatched_text(
 def misconfigured_text(language: Language, code: str | None) -> str:
     """Daraja refuses our shortcode and passkey."""
     return texts.t(language, "staff_misconfigured", code=code or "-")
+
+
+def callback_kept_text(language: Language, body_id: int, status: BodyStatus, reason: str) -> str:
+    """The staff's alert about a callback body kept unsettled, with the command to replay it."""
+    return texts.t(
+        language, "staff_callback_kept", id=str(body_id), status=status.value, reason=reason
+    )

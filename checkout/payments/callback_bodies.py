@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n import texts
+from checkout.i18n import payment_messages as say
 from checkout.payments.unit import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -52,13 +52,7 @@ class CallbackBodies:
                 received, status=status, note=reason, checkout_request_id=checkout_request_id
             )
             if self._staff is not None:
-                text = texts.t(
-                    self._staff.language,
-                    "staff_callback_kept",
-                    id=str(body_id),
-                    status=status.value,
-                    reason=reason,
-                )
+                text = say.callback_kept_text(self._staff.language, body_id, status, reason)
                 await unit.outbox.add(
                     channel=self._staff.channel,
                     chat_key=self._staff.chat_key,

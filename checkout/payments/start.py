@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from checkout.conversation.model import StartPayment
-from checkout.domain.outcomes import PaymentRefused, PushProblem, Refusal
+from checkout.domain.outcomes import PaymentRefused, PushProblem, PushRefused, Refusal
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import (
     AuditKind,
@@ -33,7 +33,7 @@ from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n import payment_messages as say
 from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed
-from checkout.payments.limits import PushLimiter, PushRefused
+from checkout.payments.limits import PushLimiter
 from checkout.payments.other_way import OtherWay
 from checkout.payments.ports import NewPayment, Settlement
 from checkout.payments.results import result_from_json

@@ -28,9 +28,10 @@ from checkout.conversation.model import (
     TextMessage,
 )
 from checkout.conversation.service import ConversationService
+from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.records import Channel, Customer, PaymentStatus
-from checkout.payments.limit_views import refusal_text
-from checkout.payments.limits import PushLimiter, PushLimits, PushRefused, RefusalReason
+from checkout.i18n.refusals import refusal_text
+from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
