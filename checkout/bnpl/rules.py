@@ -149,7 +149,7 @@ def schedules(balance: int, rules: PlanRules, now: datetime) -> tuple[Schedule, 
 
 
 class Refusal(StrEnum):
-    """Why a customer is not offered a plan; each is one sentence in :mod:`checkout.i18n.texts`."""
+    """Why a customer is not offered a plan; each is one sentence in :mod:`checkout.i18n.plans`."""
 
     DISABLED = "disabled"
     MINIMUM = "minimum"

@@ -18,6 +18,7 @@ from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
 from checkout.i18n.buttons import already_paid_button, retry_button
+from checkout.i18n.outcomes import outcome_key
 from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.
@@ -69,7 +70,7 @@ def customer_reply(outcome: PaymentOutcome) -> Reply:
     if payment.status is PaymentStatus.EXPIRED:
         key = "outcome_expired"
     else:
-        key = texts.outcome_key(payment.result_code if payment.result_code is not None else -1)
+        key = outcome_key(payment.result_code if payment.result_code is not None else -1)
     text = texts.t(
         language,
         key,

@@ -8,6 +8,7 @@ and filled in here, from the ``ussd_`` and ``sms_`` texts of the catalogue.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Final
 
 from checkout.domain.money import format_number
@@ -27,34 +28,20 @@ _SMS_KEYS: Final[Mapping[PushProblem, str]] = {
 _LATE_KEY: Final = "sms_push_late"
 
 
-def more_label(language: Language) -> str:
-    """The label of the "98" choice that turns a long screen's page."""
-    return t(language, "ussd_more")
+class UssdLine(StrEnum):
+    """A fixed line of the USSD channel's: its screen furniture and its refusals."""
+
+    MORE = "ussd_more"  # the label of "98", which turns a long screen's page
+    NAVIGATION = "ussd_navigation"  # under a screen: how to go back or home
+    SORRY = "something_went_wrong"  # a request that could not be handled
+    PHONE_UNSUPPORTED = "ussd_phone_unsupported"  # a number M-Pesa cannot pay from
+    TOO_MANY_INPUTS = "ussd_too_many_inputs"  # more inputs than any honest session sends
+    INVALID_CHOICE = "ussd_invalid_choice"  # an answer that matched none of the choices
 
 
-def navigation_line(language: Language) -> str:
-    """The line under a screen saying how to go back or home."""
-    return t(language, "ussd_navigation")
-
-
-def sorry_text(language: Language) -> str:
-    """A request that could not be handled."""
-    return t(language, "something_went_wrong")
-
-
-def phone_unsupported_text(language: Language) -> str:
-    """A caller whose number M-Pesa cannot pay from."""
-    return t(language, "ussd_phone_unsupported")
-
-
-def too_many_inputs_text(language: Language) -> str:
-    """A session that sent more inputs than any honest one does."""
-    return t(language, "ussd_too_many_inputs")
-
-
-def invalid_choice_text(language: Language) -> str:
-    """The notice above a screen whose answer matched none of its choices."""
-    return t(language, "ussd_invalid_choice")
+def line(language: Language, which: UssdLine) -> str:
+    """The fixed line ``which`` in ``language``."""
+    return t(language, which.value)
 
 
 def resume_texts(language: Language, order: str | None, amount: int | None) -> tuple[str, str, str]:

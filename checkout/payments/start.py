@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checkout.conversation.model import StartPayment
 from checkout.domain.outcomes import PaymentRefused, PushProblem, PushRefused, Refusal
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import (
@@ -36,6 +35,7 @@ from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed
 from checkout.payments.limits import PushLimiter
 from checkout.payments.other_way import OtherWay
 from checkout.payments.ports import NewPayment, Settlement
+from checkout.payments.requests import StartPayment
 from checkout.payments.results import result_from_json
 from checkout.payments.settle import SettlementService
 from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory

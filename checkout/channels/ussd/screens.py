@@ -22,6 +22,7 @@ from checkout.domain.callbacks import RESUME
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply
 from checkout.i18n import ussd_words as say
+from checkout.i18n.ussd_words import UssdLine
 
 MORE: Final = "98"  # the next page
 BACK: Final = "0"  # the previous page, else the previous question
@@ -69,8 +70,8 @@ class Screen:
 
     def pages(self) -> list[str]:
         """Every page's full answer text, ``CON``/``END`` included; each fits one screen."""
-        more = f"{MORE}. {say.more_label(self.language)}"
-        tail = [say.navigation_line(self.language)] if self.navigable else []
+        more = f"{MORE}. {say.line(self.language, UssdLine.MORE)}"
+        tail = [say.line(self.language, UssdLine.NAVIGATION)] if self.navigable else []
         budget = SCREEN_LENGTH - len(CONTINUE)
         lines = self._lines()
         if _size([*lines, *tail]) > budget:

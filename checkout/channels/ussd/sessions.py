@@ -53,6 +53,7 @@ from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n import ussd_words as say
 from checkout.i18n.refusals import refusal_text
+from checkout.i18n.ussd_words import UssdLine
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class UssdService:
 
     def sorry(self) -> UssdAnswer:
         """The END answer for a request that could not be handled."""
-        return UssdAnswer(END + say.sorry_text(self._default_language))
+        return UssdAnswer(END + say.line(self._default_language, UssdLine.SORRY))
 
     async def answer(
         self, request: UssdRequest, *, proceed: Callable[[], bool] = _always
@@ -147,7 +148,7 @@ class UssdService:
             phone = normalise_phone(request.phone)
         except PhoneError:
             log.info("USSD request from a number M-Pesa cannot pay from refused")
-            return UssdAnswer(END + say.phone_unsupported_text(self._default_language))
+            return UssdAnswer(END + say.line(self._default_language, UssdLine.PHONE_UNSUPPORTED))
         if input_count(request.text) > MAX_INPUTS:
             log.warning(
                 "USSD session %s of %s sent %d inputs (at most %d); ended",
@@ -156,7 +157,7 @@ class UssdService:
                 input_count(request.text),
                 MAX_INPUTS,
             )
-            return UssdAnswer(END + say.too_many_inputs_text(self._default_language))
+            return UssdAnswer(END + say.line(self._default_language, UssdLine.TOO_MANY_INPUTS))
         for _attempt in range(MAX_ATTEMPTS):
             async with self._units() as unit:
                 stored = await unit.ussd_sessions.get(request.session_id)
@@ -286,7 +287,7 @@ class UssdService:
         elif screen.takes_text and answer:
             event = TextMessage(answer)
         else:
-            return screen.with_notice(say.invalid_choice_text(screen.language)), 0
+            return screen.with_notice(say.line(screen.language, UssdLine.INVALID_CHOICE)), 0
         return await self._event(phone, event), 0
 
     async def _event(self, phone: str, event: Event) -> Screen:
