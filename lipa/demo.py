@@ -38,7 +38,7 @@ from checkout.domain.phones import display_phone
 from checkout.domain.records import Channel, Language, PaymentStatus
 from checkout.domain.replies import Button, Reply, reply_from_payload
 from checkout.domain.time import Clock
-from checkout.i18n.refusals import refusal_text
+from checkout.i18n.payments.refusals import refusal_text
 from checkout.outbox.delivery import DeliveryPolicy
 from daraja.config import TransactionType
 from daraja.result_codes import ResultCode

@@ -24,7 +24,7 @@ from checkout.domain.references import parse_order_reference
 from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.i18n.chat import amount_rule_text
-from checkout.i18n.refusals import refusal_text
+from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.other_way import (
     OtherWayOffer,
     PayTo,

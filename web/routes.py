@@ -25,7 +25,7 @@ from aiohttp_sse import sse_response
 
 from checkout.domain.records import Language
 from checkout.i18n import texts
-from checkout.i18n.ways_out import cancel_hold_text, other_way_text
+from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
 from web.payment_page import FieldErrors, OrderPage, WebCheckout
 from web.presenter import State, balance_text, status_view

@@ -21,7 +21,7 @@ from aiohttp import web
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody, TransactionFacts
 from checkout.initiator.desk import InitiatorDesk
 from checkout.initiator.records import InitiatorAnswer
-from checkout.payments.callback_bodies import CallbackBodies
+from checkout.payments.settling.callback_bodies import CallbackBodies
 from daraja import CallbackError
 from daraja.results import (
     InitiatorResult,

@@ -52,7 +52,7 @@ from checkout.bnpl.views import (
 from checkout.domain.records import Customer, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.payment_messages import push_failed_reply
+from checkout.i18n.payments.messages import push_failed_reply
 
 log = logging.getLogger(__name__)
 

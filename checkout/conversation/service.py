@@ -16,7 +16,6 @@ from weakref import WeakValueDictionary
 
 from checkout.bnpl.desk import PlanDesk
 from checkout.conversation import flow
-from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import (
     ChangeLanguage,
     ConversationState,
@@ -36,12 +35,13 @@ from checkout.conversation.model import (
 from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.ports import ConversationUnitOfWorkFactory
 from checkout.conversation.resume import Unfinished, unfinished
+from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.outcomes import PushRefused, VerifyOutcome
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n import payment_messages as say
-from checkout.i18n.verify_messages import customer_text, verify_off_text
+from checkout.i18n.payments import messages as say
+from checkout.i18n.till.verify import customer_text, verify_off_text
 from checkout.payments.limits import sender_of
 from checkout.payments.ports import OrderRepository
 from checkout.payments.start import PaymentService
@@ -74,7 +74,7 @@ class Answer:
     """What one event led to: the replies to show, and where the conversation now stands.
 
     ``refused`` is a push the limits held back: the channel's presenter says it in words
-    (:func:`checkout.i18n.refusals.refusal_text`) after the replies.
+    (:func:`checkout.i18n.payments.refusals.refusal_text`) after the replies.
     """
 
     replies: list[Reply] = field(default_factory=list)

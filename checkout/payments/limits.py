@@ -19,7 +19,7 @@ Counting and recording happen in the transaction that stores the payment, after 
 repository's ``hold`` (a lock per phone and sender on PostgreSQL,
 SQLite's one write lock): two processes cannot both take the last slot. The service returns
 a :class:`PushRefused`; each channel's presenter says it in words
-(:func:`checkout.i18n.refusals.refusal_text`).
+(:func:`checkout.i18n.payments.refusals.refusal_text`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
-from checkout.i18n import refusals as say
+from checkout.i18n.payments import refusals as say
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)

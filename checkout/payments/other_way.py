@@ -27,7 +27,7 @@ from checkout.domain.records import Channel, Order, Payment, PaymentStatus
 from checkout.domain.replies import Reply
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
-from checkout.i18n.ways_out import cancel_hold_text, other_way_text
+from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 
 # Result codes after which the prompt provably never reached the phone.

@@ -31,7 +31,7 @@ from checkout.domain.records import (
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n.verify_messages import (
+from checkout.i18n.till.verify import (
     customer_text,
     staff_customer_refused_text,
     staff_customer_unanswered_text,

@@ -1,6 +1,6 @@
 """The data of the staff's "Credit to order …" buttons, and where Lipa has a code already.
 
-The words of "I already paid" and /verify are :mod:`checkout.i18n.verify_messages`'s.
+The words of "I already paid" and /verify are :mod:`checkout.i18n.till.verify`'s.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 from checkout.domain.records import Payment
-from checkout.i18n.verify_messages import staff_reason as staff_reason
+from checkout.i18n.till.verify import staff_reason as staff_reason
 from checkout.till.records import LedgerEntry
 
 # A staff "Credit to order …" button carries the command it stands for (staff buttons run

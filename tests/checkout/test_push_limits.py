@@ -30,9 +30,9 @@ from checkout.conversation.model import (
 from checkout.conversation.service import ConversationService
 from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.records import Channel, Customer, PaymentStatus
-from checkout.i18n.refusals import refusal_text
+from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.limits import PushLimiter, PushLimits
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid

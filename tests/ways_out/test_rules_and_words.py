@@ -11,7 +11,7 @@ import pytest
 
 from checkout.channels.gsm import is_gsm7
 from checkout.domain.records import Channel, Order, OrderStatus, Payment, PaymentStatus
-from checkout.i18n.ways_out import WAYS_OUT, other_way_text
+from checkout.i18n.payments.ways_out import WAYS_OUT, other_way_text
 from checkout.payments.other_way import (
     PayTo,
     cancel_hold_until,

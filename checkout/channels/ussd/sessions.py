@@ -52,7 +52,7 @@ from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n import ussd_words as say
-from checkout.i18n.refusals import refusal_text
+from checkout.i18n.payments.refusals import refusal_text
 from checkout.i18n.ussd_words import UssdLine
 
 log = logging.getLogger(__name__)

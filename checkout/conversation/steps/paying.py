@@ -12,12 +12,6 @@ from dataclasses import replace
 from checkout.bnpl.rules import (
     PAY_LATER,
 )
-from checkout.conversation.call import (
-    Call,
-    Draft,
-    displayable,
-    menu,
-)
 from checkout.conversation.model import (
     Effect,
     OfferPlan,
@@ -26,6 +20,12 @@ from checkout.conversation.model import (
     StartPayment,
     Step,
     Turn,
+)
+from checkout.conversation.steps.call import (
+    Call,
+    Draft,
+    displayable,
+    menu,
 )
 from checkout.domain.callbacks import (
     AMOUNT_OTHER,

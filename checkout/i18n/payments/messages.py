@@ -1,6 +1,6 @@
 """The words about payments: what the payment services decided, told to customers and staff.
 
-:mod:`checkout.payments.settle` and :mod:`checkout.payments.start` decide what happened (a
+:mod:`checkout.payments.settling.settle` and :mod:`checkout.payments.start` decide what happened (a
 :class:`~checkout.domain.outcomes.PaymentOutcome`, a refusal, a failed push, the payments of
 a chat); the functions here write the sentences and buttons, in the reader's language.
 """
@@ -18,7 +18,7 @@ from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import texts
 from checkout.i18n.buttons import already_paid_button, retry_button
-from checkout.i18n.outcomes import outcome_key
+from checkout.i18n.catalogue.outcomes import outcome_key
 from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.

@@ -1,6 +1,6 @@
 """The words of "I already paid" and /verify: outcomes and M-Pesa's answer, as replies.
 
-The texts are in :mod:`checkout.i18n.verify`; this module picks them for a
+The texts are in :mod:`checkout.i18n.catalogue.verify`; this module picks them for a
 :class:`~checkout.domain.outcomes.VerifyOutcome` or M-Pesa's facts and fills them in. The
 services (:mod:`checkout.till.verify`, the conversation's "I already paid") decide; they never
 choose a sentence.

@@ -2,7 +2,7 @@
 
 :mod:`checkout.i18n.texts` merges these into its tables, so the usual checks (both languages,
 same placeholders, GSM alphabet, one screen) apply. :func:`outcome_key` picks the failure text
-for a Daraja result code; :mod:`checkout.i18n.payment_messages` fills it in.
+for a Daraja result code; :mod:`checkout.i18n.payments.messages` fills it in.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Kept callback bodies: the ones that could not be settled, the staff's alert, replays.
 
 The callback route keeps every body it receives with the right secret. One that settles is
-stored in the settlement's own transaction (see :mod:`checkout.payments.settle`); one that cannot be
-parsed or settled is stored here, with one staff alert naming its id, so that
+stored in the settlement's own transaction (see :mod:`checkout.payments.settling.settle`); one
+that cannot be parsed or settled is stored here, with one staff alert naming its id, so that
 ``lipa callbacks replay ID`` can run it again once the cause is fixed.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n import payment_messages as say
+from checkout.i18n.payments import messages as say
 from checkout.payments.unit import UnitOfWorkFactory
 
 if TYPE_CHECKING:
