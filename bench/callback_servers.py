@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
 
 from checkout.payments.batching import SettlementBatcher
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from lipa.heap import freeze_startup_heap
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory

@@ -39,7 +39,7 @@ from bench.common import database, rss_mib
 from bench.machine import machine_line
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.payments.batching import SettlementBatcher
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.staff.reports import SearchTerms
 from lipa.cli import configure_logging
 from lipa.demo import free_port

@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit
 
 from checkout.conversation.service import Answer
 from checkout.domain.replies import Reply
-from checkout.payments.limit_views import refusal_text
+from checkout.i18n.payments.refusals import refusal_text
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 

@@ -30,7 +30,7 @@ from checkout.outbox.handoff import SenderSlot
 from checkout.outbox.ports import MessageSender
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.reconcile import Reconciler
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.payments.start import PaymentService
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService

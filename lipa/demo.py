@@ -38,8 +38,8 @@ from checkout.domain.phones import display_phone
 from checkout.domain.records import Channel, Language, PaymentStatus
 from checkout.domain.replies import Button, Reply, reply_from_payload
 from checkout.domain.time import Clock
+from checkout.i18n.payments.refusals import refusal_text
 from checkout.outbox.delivery import DeliveryPolicy
-from checkout.payments.limit_views import refusal_text
 from daraja.config import TransactionType
 from daraja.result_codes import ResultCode
 from daraja.simulator.settings import SimulatorSettings

@@ -19,15 +19,15 @@ from weakref import WeakValueDictionary
 from checkout.bnpl.ports import with_plans
 from checkout.bnpl.records import Plan
 from checkout.conversation.model import StartPayment
-from checkout.conversation.paying_steps import amount_rule_text
 from checkout.domain.money import AmountError, parse_amount
+from checkout.domain.outcomes import PushRefused
 from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.time import Clock
 from checkout.i18n import texts
-from checkout.payments.limit_views import refusal_text
-from checkout.payments.limits import PushRefused
+from checkout.i18n.chat import amount_rule_text
+from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.other_way import (
     OtherWayOffer,
     PayTo,

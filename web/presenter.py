@@ -1,7 +1,7 @@
 """The web presenter: turns what the payment service stored into what the page says.
 
 Every sentence about a payment is the chat's own (:mod:`checkout.i18n.texts` through
-:func:`checkout.i18n.payment_messages.customer_reply` and its ``PROBLEM_TEXT``),
+:func:`checkout.i18n.payments.messages.customer_reply` and its ``PROBLEM_TEXT``),
 so the page, Telegram and USSD tell a customer the same thing.
 """
 
@@ -15,7 +15,7 @@ from checkout.domain.outcomes import PaymentOutcome, PushProblem
 from checkout.domain.phones import PhoneError, display_phone
 from checkout.domain.records import Language, Order, Payment, PaymentStatus
 from checkout.i18n import texts
-from checkout.i18n.payment_messages import PROBLEM_TEXT, customer_reply
+from checkout.i18n.payments.messages import PROBLEM_TEXT, customer_reply
 
 # How a push that never reached the phone is recorded (checkout.payments.start.record_push_failure).
 _PUSH_FAILURE_PREFIX = "push "

@@ -25,8 +25,8 @@ from aiohttp_sse import sse_response
 
 from checkout.domain.records import Language, Order, OrderStatus
 from checkout.i18n import texts
-from checkout.i18n.order_closed import order_cancelled, order_cancelled_title
-from checkout.i18n.ways_out import cancel_hold_text, other_way_text
+from checkout.i18n.payments.order_closed import order_cancelled, order_cancelled_title
+from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
 from web.payment_page import FieldErrors, OrderPage, WebCheckout
 from web.plans import PlanPage, WebPlans, choice_of

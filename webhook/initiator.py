@@ -18,11 +18,10 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
-from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
+from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody, TransactionFacts
 from checkout.initiator.desk import InitiatorDesk
 from checkout.initiator.records import InitiatorAnswer
-from checkout.payments.callback_bodies import CallbackBodies
-from checkout.till.status import TransactionFacts
+from checkout.payments.settling.callback_bodies import CallbackBodies
 from daraja import CallbackError
 from daraja.results import (
     InitiatorResult,

@@ -25,7 +25,7 @@ from aiohttp import web
 from checkout.domain.records import BodyStatus, ReceivedBody
 from checkout.payments.batching import Settler
 from checkout.payments.gateway import PaymentResult
-from checkout.payments.results import SettleOutcome
+from checkout.payments.settling.results import SettleOutcome
 from daraja import CallbackError, StkCallback, load_callback, parse_callback, storable_json
 from daraja.callback import storable_text
 

@@ -17,7 +17,7 @@ import logging
 from aiohttp import web
 
 from checkout.domain.records import BodyStatus
-from checkout.payments.callback_bodies import CallbackBodies
+from checkout.payments.settling.callback_bodies import CallbackBodies
 from checkout.till.credit import TillCredits
 from checkout.till.records import LedgerSource, TillPayment
 from checkout.till.validate import TillValidation, Verdict

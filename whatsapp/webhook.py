@@ -30,7 +30,7 @@ from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import Clock
 from checkout.i18n import texts
-from checkout.payments.limit_views import refusal_text
+from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.unit import UnitOfWorkFactory
 from checkout.runtime.log_context import log_fields
 from whatsapp.client import CloudApi, WhatsAppError, WhatsAppUnavailable

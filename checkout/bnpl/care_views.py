@@ -16,18 +16,11 @@ from checkout.bnpl.rules import FEE_CAP_PERCENT, Action, PlanRules, action_data,
 from checkout.domain.money import format_number
 from checkout.domain.records import Language
 from checkout.domain.replies import Button, Reply
-from checkout.domain.time import NAIROBI
-from checkout.i18n.texts import t
-
-
-def plan_date(language: Language, moment: datetime) -> str:
-    """A due date as customers read it: the Nairobi weekday and ``dd/mm`` (``Fri 05/12``)."""
-    local = moment.astimezone(NAIROBI)
-    return f"{t(language, f'weekday_{local.weekday()}')} {local:%d/%m}"
+from checkout.i18n.chat import plan_date, plan_text
 
 
 def _row(language: Language, key: str, data: str, **params: object) -> tuple[Button, ...]:
-    return (Button(t(language, key, **params), data),)
+    return (Button(plan_text(language, key, **params), data),)
 
 
 def care_rows(plan: Plan, now: datetime) -> tuple[tuple[Button, ...], ...]:
@@ -44,11 +37,11 @@ def offer_care_lines(language: Language, rules: PlanRules, balance: int) -> list
     """The offer's lines on the grace period, the two once-per-plan changes, and the fee cap."""
     lines = []
     if rules.grace_days > 0:
-        lines.append(t(language, "plan_offer_grace", grace=rules.grace_days))
-    lines.append(t(language, "plan_offer_choices"))
+        lines.append(plan_text(language, "plan_offer_grace", grace=rules.grace_days))
+    lines.append(plan_text(language, "plan_offer_choices"))
     if rules.late_fee > 0:
         cap = balance * FEE_CAP_PERCENT // 100
-        lines.append(t(language, "plan_offer_fee_cap", cap=format_number(cap)))
+        lines.append(plan_text(language, "plan_offer_fee_cap", cap=format_number(cap)))
     return lines
 
 
@@ -61,7 +54,7 @@ def missed_reminder_reply(
 ) -> Reply:
     """The one polite reminder of a grace period: not paid yet, and until when it may be."""
     language = plan.language
-    text = t(
+    text = plan_text(
         language,
         "plan_missed_reminder",
         amount=installment.amount,
@@ -76,13 +69,13 @@ def missed_reminder_reply(
 
 def grace_extra(language: Language, until: datetime) -> str:
     """Said under a failed last try when the grace period still runs."""
-    return t(language, "plan_retry_grace", until=plan_date(language, until))
+    return plan_text(language, "plan_retry_grace", until=plan_date(language, until))
 
 
 def move_options_reply(plan: Plan, installment: Installment, limit: int) -> Reply:
     """Which day the upcoming installment may move to: one button per day, up to ``limit``."""
     language = plan.language
-    text = t(
+    text = plan_text(
         language,
         "plan_move_ask",
         number=installment.number,
@@ -106,7 +99,7 @@ def move_options_reply(plan: Plan, installment: Installment, limit: int) -> Repl
 def moved_reply(plan: Plan, installment: Installment) -> Reply:
     """The installment's new date, confirmed."""
     language = plan.language
-    text = t(
+    text = plan_text(
         language,
         "plan_moved",
         number=installment.number,
@@ -121,7 +114,7 @@ def moved_reply(plan: Plan, installment: Installment) -> Reply:
 def rolled_reply(plan: Plan, missed: Installment, following: Installment) -> Reply:
     """The missed installment was added to the next one: what is due, and when."""
     language = plan.language
-    text = t(
+    text = plan_text(
         language,
         "plan_rolled",
         amount=missed.amount,
@@ -144,4 +137,4 @@ class ChangeAnswer(StrEnum):
 
 def change_answer_reply(language: Language, answer: ChangeAnswer) -> Reply:
     """Why the change was not made, in one sentence."""
-    return Reply(t(language, f"plan_{answer.value}"))
+    return Reply(plan_text(language, f"plan_{answer.value}"))

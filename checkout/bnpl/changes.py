@@ -19,7 +19,6 @@ from checkout.bnpl.care_views import (
     change_answer_reply,
     move_options_reply,
     moved_reply,
-    plan_date,
     rolled_reply,
 )
 from checkout.bnpl.ledger import PlanLedger
@@ -30,6 +29,7 @@ from checkout.domain.money import MAX_AMOUNT
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
+from checkout.i18n.chat import plan_date
 
 log = logging.getLogger(__name__)
 

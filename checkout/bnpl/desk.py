@@ -1,6 +1,6 @@
 """Plans in the conversation: the offer, accepting it, ``/plans`` and the buttons on a plan.
 
-The flow asks for these through effects (:class:`checkout.conversation.model.OfferPlan` and
+The flow asks for these through effects (:class:`checkout.bnpl.requests.OfferPlan` and
 friends); :class:`PlanDesk` answers with replies. Who may have a plan is decided here, on the
 stored payments and plans, and decided again when an option is taken. An option taken on
 another day, or for a balance that has changed since, is not accepted: the customer is shown
@@ -18,6 +18,13 @@ from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import NewPlan, Plan, PlanStatus
+from checkout.bnpl.requests import (
+    AcceptPlan,
+    ActOnPlan,
+    OfferPlan,
+    PlanEffect,
+    ShowPlans,
+)
 from checkout.bnpl.rules import (
     Action,
     Refusal,
@@ -43,17 +50,10 @@ from checkout.bnpl.views import (
     refusal_reply,
     ussd_plans_replies,
 )
-from checkout.conversation.model import (
-    AcceptPlan,
-    ActOnPlan,
-    OfferPlan,
-    PlanEffect,
-    ShowPlans,
-)
 from checkout.domain.records import Channel, Customer, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.payment_messages import push_failed_reply
+from checkout.i18n.payments.messages import push_failed_reply
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,13 @@ from enum import StrEnum
 
 from checkout.bnpl.ports import PlanUnitOfWorkFactory, with_plans
 from checkout.bnpl.records import Plan, PlanPayment
-from checkout.conversation.model import StartPayment
-from checkout.domain.outcomes import PushProblem
+from checkout.domain.outcomes import PushProblem, PushRefused
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, Payment
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.payments.gateway import PushFailed
-from checkout.payments.limits import PushRefused
+from checkout.payments.requests import StartPayment
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import UnitOfWork
 

@@ -149,7 +149,8 @@ def schedules(balance: int, rules: PlanRules, now: datetime) -> tuple[Schedule, 
 
 
 class Refusal(StrEnum):
-    """Why a customer is not offered a plan; each is one sentence in :mod:`checkout.i18n.texts`."""
+    """Why a customer is not offered a plan; each is one sentence in the plan texts
+    (:mod:`checkout.i18n.catalogue.plans`)."""
 
     DISABLED = "disabled"
     MINIMUM = "minimum"

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, time
 from enum import StrEnum
 
-from checkout.bnpl.care_views import care_rows, offer_care_lines, plan_date
+from checkout.bnpl.care_views import care_rows, offer_care_lines
 from checkout.bnpl.records import Installment, Plan, PlanStatus
 from checkout.bnpl.rules import (
     PAY_LATER,
@@ -30,10 +30,10 @@ from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language, StaffChat
 from checkout.domain.replies import Button, Reply
 from checkout.i18n.buttons import menu_buttons
+from checkout.i18n.chat import plan_date, plan_text, receipt_text
 from checkout.i18n.staff_notices import staff_phone
-from checkout.i18n.texts import receipt, t
 from checkout.i18n.times import clock_time
-from checkout.i18n.ussd_care import u
+from checkout.i18n.ussd.care import u
 
 
 def hour_text(language: Language, rules: PlanRules) -> str:
@@ -42,7 +42,7 @@ def hour_text(language: Language, rules: PlanRules) -> str:
 
 
 def _button(language: Language, key: str, data: str, **params: object) -> tuple[Button, ...]:
-    return (Button(t(language, key, **params), data),)
+    return (Button(plan_text(language, key, **params), data),)
 
 
 def pay_now_row(language: Language, plan: Plan) -> tuple[Button, ...]:
@@ -56,14 +56,14 @@ def pay_now_row(language: Language, plan: Plan) -> tuple[Button, ...]:
 def schedule_lines(language: Language, option: Schedule) -> list[str]:
     """One option as lines: its size, the deposit today, each installment's date, the total."""
     lines = [
-        t(language, "plan_option", count=option.count),
-        t(language, "plan_part_deposit", amount=option.deposit.amount),
+        plan_text(language, "plan_option", count=option.count),
+        plan_text(language, "plan_part_deposit", amount=option.deposit.amount),
     ]
     lines += [
         f"{plan_date(language, part.due_at)}: KES {format_number(part.amount)}"
         for part in option.installments
     ]
-    lines.append(t(language, "plan_part_total", total=option.total))
+    lines.append(plan_text(language, "plan_part_total", total=option.total))
     return lines
 
 
@@ -77,7 +77,7 @@ def offer_reply(
 ) -> Reply:
     """The offer: every option's exact schedule and total, the terms, and a button per option."""
     blocks = [
-        t(
+        plan_text(
             language,
             "plan_offer",
             order=order,
@@ -87,7 +87,7 @@ def offer_reply(
     ]
     blocks += ["\n".join(schedule_lines(language, option)) for option in options]
     terms = "plan_offer_terms_fee" if rules.late_fee > 0 else "plan_offer_terms"
-    blocks.append(t(language, terms, hour=hour_text(language, rules), fee=rules.late_fee))
+    blocks.append(plan_text(language, terms, hour=hour_text(language, rules), fee=rules.late_fee))
     blocks.append(" ".join(offer_care_lines(language, rules, options[0].balance)))
     rows = [
         _button(
@@ -105,7 +105,7 @@ def offer_reply(
 
 def refusal_reply(language: Language, refusal: Refusal, *, order: str, rules: PlanRules) -> Reply:
     """Why no plan is offered, in one sentence, with the menu to carry on."""
-    text = t(
+    text = plan_text(
         language,
         f"plan_refused_{refusal.value}",
         order=order,
@@ -121,7 +121,9 @@ def refusal_reply(language: Language, refusal: Refusal, *, order: str, rules: Pl
 def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
     """One plan: paid so far, what is left and the next date, with buttons to pay ahead."""
     if plan.status is PlanStatus.PENDING_DEPOSIT:
-        text = t(language, "plans_pending", order=plan.order_reference, amount=plan.deposit.amount)
+        text = plan_text(
+            language, "plans_pending", order=plan.order_reference, amount=plan.deposit.amount
+        )
         rows = (
             _button(language, "button_plan_deposit", action_data(Action.DEPOSIT, plan.id)),
             _button(language, "button_plan_drop", action_data(Action.DROP, plan.id)),
@@ -132,7 +134,7 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
     key = "plans_overdue" if upcoming.due_at <= now else "plans_active"
     if upcoming.is_missed and upcoming.overdue_at is not None:
         key = "plans_missed"
-    text = t(
+    text = plan_text(
         language,
         key,
         order=plan.order_reference,
@@ -180,9 +182,9 @@ def plans_replies(language: Language, plans: list[Plan], now: datetime) -> list[
     # A started plan with nothing left is being completed: there is nothing to show of it.
     shown = [p for p in plans if p.status is PlanStatus.PENDING_DEPOSIT or p.next_unpaid]
     if not shown:
-        return [Reply(t(language, "plans_none"))]
+        return [Reply(plan_text(language, "plans_none"))]
     replies = [plan_reply(language, plan, now) for plan in shown]
-    return [Reply(t(language, "plans_header")), *replies]
+    return [Reply(plan_text(language, "plans_header")), *replies]
 
 
 # --- collecting -------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def reminder_reply(
     """The reminder sent the day before an installment's date, with "Pay now" (and "Move this
     date" while the plan may use it)."""
     language = plan.language
-    text = t(
+    text = plan_text(
         language,
         "plan_reminder",
         amount=installment.amount,
@@ -243,7 +245,7 @@ def ussd_reminder_reply(
 def due_reply(plan: Plan, installment: Installment) -> Reply:
     """Sent with an installment's push on its date: what it is for, and to enter the PIN."""
     return Reply(
-        t(
+        plan_text(
             plan.language,
             "plan_due",
             number=installment.number,
@@ -257,7 +259,7 @@ def due_reply(plan: Plan, installment: Installment) -> Reply:
 def overdue_reply(plan: Plan, installment: Installment, fee: int) -> Reply:
     """The polite message for an installment past its retries, with "Pay now"."""
     language = plan.language
-    text = t(
+    text = plan_text(
         language,
         "plan_overdue",
         number=installment.number,
@@ -266,7 +268,7 @@ def overdue_reply(plan: Plan, installment: Installment, fee: int) -> Reply:
         amount=installment.amount,
     )
     if fee > 0:
-        text = f"{text} {t(language, 'plan_overdue_fee', fee=fee)}"
+        text = f"{text} {plan_text(language, 'plan_overdue_fee', fee=fee)}"
     return Reply(text, buttons=(pay_now_row(language, plan),))
 
 
@@ -285,24 +287,24 @@ def deposit_rows(language: Language, plan: Plan) -> tuple[tuple[Button, ...], ..
 
 def paid_reply(plan: Plan, amount: int, receipt_number: str | None, *, deposit: bool) -> Reply:
     """A plan payment received: the plan's progress and its next date, or its completion."""
-    receipt_text = receipt(plan.language, receipt_number)
+    shown_receipt = receipt_text(plan.language, receipt_number)
     language = plan.language
     upcoming = plan.next_unpaid
     if upcoming is None:
-        text = t(
+        text = plan_text(
             language,
             "plan_completed",
             amount=amount,
             order=plan.order_reference,
-            receipt=receipt_text,
+            receipt=shown_receipt,
         )
         return Reply(text)
-    text = t(
+    text = plan_text(
         language,
         "plan_deposit_paid" if deposit else "plan_paid",
         amount=amount,
         order=plan.order_reference,
-        receipt=receipt_text,
+        receipt=shown_receipt,
         paid=plan.paid,
         left=plan.left,
         next_amount=upcoming.amount,
@@ -335,7 +337,7 @@ def plan_staff_text(staff: StaffChat, key: str, plan: Plan, **extra: object) -> 
         "count": plan.count,
         "phone": staff_phone(staff, plan.phone),
     }
-    return t(staff.language, key, **(params | extra))
+    return plan_text(staff.language, key, **(params | extra))
 
 
 def plan_staff_line(event: str, plan: Plan) -> str:
@@ -373,28 +375,28 @@ _RETRY_TEXT = {
 
 def answer_reply(language: Language, answer: PlanAnswer) -> Reply:
     """The desk's answer in one sentence."""
-    return Reply(t(language, _ANSWER_TEXT[answer]))
+    return Reply(plan_text(language, _ANSWER_TEXT[answer]))
 
 
 def order_paid_reply(language: Language, order: str) -> Reply:
     """No plan for an order with nothing left to pay."""
-    return Reply(t(language, "order_paid", order=order))
+    return Reply(plan_text(language, "order_paid", order=order))
 
 
 def dropped_reply(language: Language, plan: Plan) -> Reply:
     """The plan waiting for its deposit was dropped."""
-    return Reply(t(language, "plan_dropped", order=plan.order_reference))
+    return Reply(plan_text(language, "plan_dropped", order=plan.order_reference))
 
 
 def all_capped_reply(language: Language, amount: int) -> Reply:
     """ "Pay all" asked more than one push may carry: this much comes first."""
-    return Reply(t(language, "plan_all_capped", amount=amount))
+    return Reply(plan_text(language, "plan_all_capped", amount=amount))
 
 
 def push_sent_reply(language: Language, plan: Plan, amount: int, *, deposit: bool) -> Reply:
     """The prompt for a plan's deposit or installments is on the phone."""
     key = "plan_deposit_sent" if deposit else "push_sent"
-    text = t(
+    text = plan_text(
         language,
         key,
         amount=format_number(amount),
@@ -406,23 +408,23 @@ def push_sent_reply(language: Language, plan: Plan, amount: int, *, deposit: boo
 
 def deposit_unpaid_reply(reply: Reply, plan: Plan) -> Reply:
     """A failed deposit's message, with the plan's deposit buttons."""
-    extra = t(plan.language, "plan_deposit_unpaid")
+    extra = plan_text(plan.language, "plan_deposit_unpaid")
     return with_plan_buttons(reply, extra, deposit_rows(plan.language, plan))
 
 
 def pay_when_ready_reply(reply: Reply, plan: Plan) -> Reply:
     """A failed installment the customer pushed: pay when ready."""
-    extra = t(plan.language, "plan_pay_when_ready")
+    extra = plan_text(plan.language, "plan_pay_when_ready")
     return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
 
 
 def retry_reply(reply: Reply, plan: Plan, kind: Retry, rules: PlanRules) -> Reply:
     """A failed automatic attempt's message, with when the next one comes."""
-    extra = t(plan.language, _RETRY_TEXT[kind], hour=hour_text(plan.language, rules))
+    extra = plan_text(plan.language, _RETRY_TEXT[kind], hour=hour_text(plan.language, rules))
     return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
 
 
 def with_pay_later(reply: Reply, language: Language) -> Reply:
     """A payment that found no balance, with "Pay later" under it."""
-    later = (Button(t(language, "button_pay_later"), PAY_LATER),)
+    later = (Button(plan_text(language, "button_pay_later"), PAY_LATER),)
     return replace(reply, buttons=(*reply.buttons, later))

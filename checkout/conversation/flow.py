@@ -6,12 +6,12 @@ beyond awaiting the read-only lookups of a :class:`FlowContext`.
 
 Steps: IDLE → ORDER → AMOUNT → PHONE → CONFIRM → PAYING. Pressing "Pay" turns CONFIRM into
 PAYING with a :class:`StartPayment` effect and no reply: the service answers once it has sent
-the push (``push_sent_reply`` and friends in :mod:`checkout.i18n.payment_messages`), because
+the push (``push_sent_reply`` and friends in :mod:`checkout.i18n.payments.messages`), because
 only it knows whether Daraja took the request.
 
-The steps live by area: :mod:`checkout.conversation.paying_steps` (order, amount, phone,
-confirm, pay), :mod:`checkout.conversation.plan_steps` (pay later) over
-:mod:`checkout.conversation.call` (the event in hand and the order in progress). Buttons
+The steps live by area: :mod:`checkout.conversation.steps.paying` (order, amount, phone,
+confirm, pay), :mod:`checkout.conversation.steps.plans` (pay later) over
+:mod:`checkout.conversation.steps.call` (the event in hand and the order in progress). Buttons
 carry short callback data (:mod:`checkout.domain.callbacks`); they are dispatched through
 tables (``_BUTTONS``, ``_PREFIXED``, ``_COMMANDS``, ``_ANSWERS``) so a new choice is one
 handler and one table entry.
@@ -48,14 +48,6 @@ from checkout.bnpl.rules import (
     PLAN_PHONE,
     PLAN_PREFIX,
 )
-from checkout.conversation.call import (
-    Call,
-    FlowContext,
-    FlowSettings,
-    Handler,
-    menu,
-    show_menu,
-)
 from checkout.conversation.model import (
     ButtonPressed,
     ChangeLanguage,
@@ -68,8 +60,16 @@ from checkout.conversation.model import (
     Step,
     Turn,
 )
-from checkout.conversation.order_steps import ORDERS_PREFIX, order_button, orders
-from checkout.conversation.paying_steps import (
+from checkout.conversation.steps.call import (
+    Call,
+    FlowContext,
+    FlowSettings,
+    Handler,
+    menu,
+    show_menu,
+)
+from checkout.conversation.steps.orders import ORDERS_PREFIX, order_button, orders
+from checkout.conversation.steps.paying import (
     ask_amount,
     ask_amount_again,
     ask_amount_typed,
@@ -88,7 +88,7 @@ from checkout.conversation.paying_steps import (
     retry,
     use_saved_phone,
 )
-from checkout.conversation.plan_steps import (
+from checkout.conversation.steps.plans import (
     decline_plan,
     offer_again,
     pay_later,
@@ -96,7 +96,7 @@ from checkout.conversation.plan_steps import (
     plan_phone,
     plans,
 )
-from checkout.conversation.verify_steps import already_paid, ask_code_again, receive_code
+from checkout.conversation.steps.verify import already_paid, ask_code_again, receive_code
 from checkout.domain.callbacks import (
     AMOUNT_OTHER,
     AMOUNT_PREFIX,
@@ -122,7 +122,7 @@ from checkout.domain.callbacks import (
 from checkout.domain.records import LANGUAGES, Channel, Language
 from checkout.domain.references import DEEP_LINK_PREFIX
 from checkout.domain.replies import Reply
-from checkout.i18n.texts import t
+from checkout.i18n.chat import chat_text
 
 # Steps whose question is answered by typing; in the others only the offered choices count.
 TEXT_STEPS: Final = frozenset({Step.ORDER, Step.AMOUNT, Step.PHONE, Step.CODE})
@@ -159,7 +159,7 @@ async def handle(
         # PAYING asked the customer nothing, so starting over there needs no explanation;
         # every USSD session starts at the menu anyway.
         if current.step is not Step.PAYING and channel is not Channel.USSD:
-            before = (Reply(t(language, "idle_restarted")),)
+            before = (Reply(chat_text(language, "idle_restarted")),)
         current = ConversationState(language=language, updated_at=state.updated_at)
     turn = await _dispatch(Call(current, ctx, settings, now, channel), event)
     replies = (*before, *turn.replies)

@@ -9,15 +9,21 @@ checkout service carries out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from checkout.bnpl.requests import AcceptPlan as AcceptPlan
+from checkout.bnpl.requests import ActOnPlan as ActOnPlan
+from checkout.bnpl.requests import OfferPlan as OfferPlan
+from checkout.bnpl.requests import PlanEffect as PlanEffect
+from checkout.bnpl.requests import ShowPlans as ShowPlans
 from checkout.domain.records import Language
 from checkout.domain.replies import Button as Button
 from checkout.domain.replies import Reply as Reply
 from checkout.domain.replies import reply_from_payload as reply_from_payload
 from checkout.domain.replies import reply_to_payload as reply_to_payload
+from checkout.payments.requests import StartPayment as StartPayment
 
 # --- events --------------------------------------------------------------------------------
 
@@ -58,21 +64,6 @@ Event = TextMessage | Command | ContactShared | ButtonPressed
 
 
 @dataclass(frozen=True, slots=True)
-class StartPayment:
-    """Send an STK push for ``amount`` shillings against ``order_reference`` from ``phone``.
-
-    ``phone`` is already normalised to ``2547XXXXXXXX``/``2541XXXXXXXX``. ``order_known`` is
-    false for a reference the business did not know (allowed by ``ACCEPT_UNKNOWN_ORDERS``);
-    the service then creates the order with the amount as its balance.
-    """
-
-    order_reference: str
-    amount: int
-    phone: str
-    order_known: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ChangeLanguage:
     """Remember the customer's language."""
 
@@ -106,60 +97,11 @@ class ReportOrderPaid:
 
 
 @dataclass(frozen=True, slots=True)
-class OfferPlan:
-    """Offer a Buy-Now-Pay-Later plan for the order, its prompts going to ``phone``.
-
-    ``amount`` is what the customer typed for an order the business did not know (it becomes
-    the order's balance); a known order's balance is read when the offer is made.
-    """
-
-    order_reference: str
-    order_known: bool
-    amount: int | None
-    phone: str
-
-
-@dataclass(frozen=True, slots=True)
-class AcceptPlan:
-    """Take the offered plan of ``count`` installments and send its deposit's push.
-
-    ``balance`` and ``offered_on`` are what the offer was made for: if either has changed,
-    the customer is shown the new offer instead.
-    """
-
-    order_reference: str
-    order_known: bool
-    amount: int | None
-    phone: str
-    count: int
-    balance: int
-    offered_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class ShowPlans:
-    """Show the customer's plans with what is paid, what is left and the next date."""
-
-
-@dataclass(frozen=True, slots=True)
-class ActOnPlan:
-    """Act on one of the customer's plans: ``action`` is a :class:`checkout.bnpl.rules.Action`
-    value."""
-
-    action: str
-    plan_id: int
-    days: int = 0  # "move by days" (``moveto``)
-
-
-@dataclass(frozen=True, slots=True)
 class VerifyPayment:
     """ "I already paid": ask M-Pesa whether ``code`` paid ``order_reference`` (and credit it)."""
 
     order_reference: str
     code: str
-
-
-PlanEffect = OfferPlan | AcceptPlan | ShowPlans | ActOnPlan
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,14 @@ from typing import Final, Protocol, runtime_checkable
 
 from checkout.bnpl.ports import with_plans
 from checkout.conversation.model import DeclineOrder, OrdersEffect
-from checkout.conversation.order_steps import NOT_MINE_ACTION, PAY_ACTION, orders_data
+from checkout.conversation.steps.orders import NOT_MINE_ACTION, PAY_ACTION, orders_data
 from checkout.domain.money import format_number
 from checkout.domain.records import Channel, Customer, Language, Order, StaffChat
 from checkout.domain.replies import Button, Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n.ways_out import held_time, w
-from checkout.payments.limits import sender_of, shown_sender
+from checkout.i18n.payments.refusals import shown_sender
+from checkout.i18n.payments.ways_out import held_time, w
+from checkout.payments.limits import sender_of
 from checkout.payments.other_way import cancel_hold_until
 from checkout.payments.unit import UnitOfWork
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from checkout.conversation.call import Draft
 from checkout.conversation.model import ConversationState, Step
+from checkout.conversation.steps.call import Draft
 from checkout.domain.records import Language, Order
 
 # The steps a dropped session can be continued at: each asks about an order already chosen.

@@ -20,7 +20,6 @@ from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import PlanStatus
 from checkout.conversation import flow
-from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import (
     ChangeLanguage,
     ConversationState,
@@ -40,17 +39,17 @@ from checkout.conversation.model import (
 from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.ports import ConversationUnitOfWork, ConversationUnitOfWorkFactory
 from checkout.conversation.resume import Unfinished, unfinished
+from checkout.conversation.steps.call import FlowSettings
+from checkout.domain.outcomes import PushRefused, VerifyOutcome
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n import payment_messages as say
-from checkout.i18n.texts import t
-from checkout.payments.limits import PushRefused, sender_of
+from checkout.i18n.payments import messages as say
+from checkout.i18n.till.verify import customer_text, verify_off_text
+from checkout.payments.limits import sender_of
 from checkout.payments.ports import OrderRepository
 from checkout.payments.start import PaymentService
-from checkout.till.status import VerifyOutcome
 from checkout.till.verify import VerifyService
-from checkout.till.verify_views import customer_text
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ class Answer:
     """What one event led to: the replies to show, and where the conversation now stands.
 
     ``refused`` is a push the limits held back: the channel's presenter says it in words
-    (:func:`checkout.payments.limit_views.refusal_text`) after the replies.
+    (:func:`checkout.i18n.payments.refusals.refusal_text`) after the replies.
     """
 
     replies: list[Reply] = field(default_factory=list)
@@ -223,7 +222,7 @@ class ConversationService:
     ) -> list[Reply]:
         """Ask M-Pesa about the code (queued for the next pass on channels that cannot wait)."""
         if self._verify is None:
-            return [Reply(t(language, "verify_off", code=effect.code))]
+            return [Reply(verify_off_text(language, effect.code))]
         verified = await self._verify.ask_for_customer(
             customer, language, effect.order_reference, effect.code, send_now=not at_once
         )

@@ -8,6 +8,7 @@ language. The services never choose a sentence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from checkout.domain.records import Order, Payment, PaymentStatus
@@ -72,3 +73,64 @@ class PushProblem(StrEnum):
     # Daraja refused our shortcode/passkey (or consumer key): no push can succeed until the
     # operator fixes the configuration; the staff are told.
     MISCONFIGURED = "misconfigured"
+
+
+class RefusalReason(StrEnum):
+    """Which push limit held a push back (see :mod:`checkout.payments.limits`)."""
+
+    PHONE_LIMIT = "phone_limit"  # too many pushes to this number lately
+    SENDER_LIMIT = "sender_limit"  # this person asked for too many pushes lately
+    PHONE_PAUSED = "phone_paused"  # the number's last prompts were all cancelled
+    # The order's last two prompts were cancelled: none for it for an hour, from any number.
+    ORDER_PAUSED = "order_paused"
+
+
+@dataclass(frozen=True, slots=True)
+class PayTo:
+    """Where a customer can pay from their phone's M-Pesa menu: a paybill or a till number."""
+
+    number: str
+    till: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OtherWayOffer:
+    """The other way to pay an order: ``amount`` (its balance) to ``pay_to``."""
+
+    order_reference: str
+    amount: int
+    pay_to: PayTo
+
+
+@dataclass(frozen=True, slots=True)
+class PushRefused:
+    """A push a limit held back ``at``; asking again after ``retry_at`` can pass.
+
+    A push held back for its order (``ORDER_PAUSED``) names the order and, where the business
+    has a paybill or till, the other way to pay it meanwhile.
+    """
+
+    reason: RefusalReason
+    retry_at: datetime
+    at: datetime
+    order_reference: str | None = None
+    offer: OtherWayOffer | None = None
+
+
+class VerifyOutcome(StrEnum):
+    """What Lipa made of an "I already paid" code (or of a staff user's /verify)."""
+
+    CHECKING = "checking"  # asked M-Pesa; the answer follows
+    ALREADY_CHECKING = "already_checking"  # a check of this code is under way
+    CREDITED = "credited"  # the order was credited with it
+    ALREADY_USED = "already_used"  # the code was counted before (a payment or a credit)
+    COUNTED = "counted"  # it is the money of the customer's own prompt, counted as that payment
+    OTHER_SHORTCODE = "other_shortcode"  # the money went to another business
+    TOO_SMALL = "too_small"  # less than the order's balance
+    NOT_FOUND = "not_found"  # M-Pesa does not know the code (for this business)
+    NOT_COMPLETED = "not_completed"  # M-Pesa knows it, but the money did not move
+    ORDER_PAID = "order_paid"  # nothing is left to pay on the order
+    NO_SUCH_ORDER = "no_such_order"
+    UNAVAILABLE = "unavailable"  # M-Pesa could not be asked, or never answered
+    TOO_MANY = "too_many"  # the chat had many codes checked in the last hour: wait
+    REPORTED = "reported"  # staff: what M-Pesa says was shown

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 Language = Literal["en", "sw"]
 LANGUAGES: tuple[Language, ...] = ("en", "sw")
@@ -218,3 +218,34 @@ class StaffChat:
     channel: Channel = Channel.TELEGRAM
     language: Language = "en"
     full_phones: bool = False
+
+
+# M-Pesa's word for a transaction that went through.
+COMPLETED: Final = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFacts:
+    """M-Pesa's answer about one transaction code, as Lipa needs it.
+
+    ``found`` is false when M-Pesa did not answer with the transaction (an unknown code, or
+    one this shortcode may not see); the rest is then mostly None. ``credit_shortcode`` is
+    the shortcode (or till) the money went to, ``payer_name`` as M-Pesa gives it.
+    """
+
+    found: bool
+    receipt: str | None = None
+    amount: int | None = None
+    status: str | None = None  # "Completed", ...
+    payer_name: str | None = None
+    debit_phone: str | None = None  # as given: full, masked or absent
+    credit_shortcode: str | None = None
+    credit_name: str | None = None
+    finalised_at: datetime | None = None
+    result_code: int | None = None
+    result_description: str = ""
+
+    @property
+    def completed(self) -> bool:
+        """Whether M-Pesa says the money moved."""
+        return self.found and (self.status or "").strip().lower() == COMPLETED

@@ -16,7 +16,7 @@ from checkout.domain.callbacks import (
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Button
 from checkout.i18n.texts import t
-from checkout.i18n.ussd_care import u
+from checkout.i18n.ussd.care import u
 
 
 def menu_buttons(

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from checkout.domain.records import ReceivedBody
-from checkout.payments.callback_bodies import CallbackBodies
 from checkout.payments.gateway import PaymentResult
-from checkout.payments.results import SettleOutcome
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.callback_bodies import CallbackBodies
+from checkout.payments.settling.results import SettleOutcome
+from checkout.payments.settling.settle import SettlementService
 
 log = logging.getLogger(__name__)
 

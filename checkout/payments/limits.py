@@ -22,7 +22,7 @@ Counting and recording happen in the transaction that stores the payment, after 
 repository's ``hold`` (a lock per phone and sender on PostgreSQL,
 SQLite's one write lock): two processes cannot both take the last slot. The service returns
 a :class:`PushRefused`; each channel's presenter says it in words
-(:func:`checkout.payments.limit_views.refusal_text`).
+(:func:`checkout.i18n.payments.refusals.refusal_text`).
 """
 
 from __future__ import annotations
@@ -30,43 +30,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
+from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
-from checkout.i18n import texts
-from checkout.payments.other_way import OtherWayOffer
+from checkout.i18n.payments import refusals as say
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-class RefusalReason(StrEnum):
-    """Which limit held a push back."""
-
-    PHONE_LIMIT = "phone_limit"  # too many pushes to this number lately
-    SENDER_LIMIT = "sender_limit"  # this person asked for too many pushes lately
-    PHONE_PAUSED = "phone_paused"  # the number's last prompts were all cancelled
-    # The order's last two prompts were cancelled: none for it for an hour, from any number.
-    ORDER_PAUSED = "order_paused"
-
-
-@dataclass(frozen=True, slots=True)
-class PushRefused:
-    """A push a limit held back ``at``; asking again after ``retry_at`` can pass.
-
-    A push held back for its order (``ORDER_PAUSED``) names the order and, where the business
-    has a paybill or till, the other way to pay it meanwhile.
-    """
-
-    reason: RefusalReason
-    retry_at: datetime
-    at: datetime
-    order_reference: str | None = None
-    offer: OtherWayOffer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +60,6 @@ def sender_of(customer: Customer) -> str:
     if customer.channel is Channel.TELEGRAM and customer.telegram_user_id is not None:
         return f"{customer.channel.value}:{customer.telegram_user_id}"
     return f"{customer.channel.value}:{customer.chat_key}"
-
-
-def shown_sender(sender: str) -> str:
-    """A sender as staff read it: the channel's name and the id, a USSD caller's number masked."""
-    channel, _, key = sender.partition(":")
-    if channel in (Channel.USSD.value, Channel.WHATSAPP.value):
-        # Both are keyed by the customer's phone number (a wa_id is one).
-        return f"{texts.channel_name(Channel(channel))} {mask_phone(key)}"
-    if channel == Channel.TELEGRAM.value:
-        return f"{texts.channel_name(Channel.TELEGRAM)} {key}"
-    return sender
 
 
 class PushLimiter:
@@ -163,13 +126,12 @@ class PushLimiter:
         if self._staff is None:
             return
         staff = self._staff
-        text = texts.t(
+        text = say.push_abuse_text(
             staff.language,
-            "staff_push_abuse",
-            sender=shown_sender(sender),
+            sender=sender,
             count=self.limits.per_sender,
             minutes=_minutes(self.limits.sender_window),
-            phone=mask_phone(phone),
+            phone=phone,
         )
         payload: dict[str, Any] = {**reply_to_payload(Reply(text))}
         await unit.outbox.add(

@@ -23,11 +23,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final, Protocol, runtime_checkable
 
+from checkout.domain.outcomes import OtherWayOffer, PayTo
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus
 from checkout.domain.replies import Reply
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
-from checkout.i18n.ways_out import cancel_hold_text, other_way_text
+from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 
 # Result codes after which the prompt provably never reached the phone.
@@ -45,23 +46,6 @@ CANCEL_HOLD: Final = timedelta(hours=1)
 TRIES_BEFORE_OFFER: Final = 2
 
 _FAILED: Final = frozenset({PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED})
-
-
-@dataclass(frozen=True, slots=True)
-class PayTo:
-    """Where a customer can pay from their phone's M-Pesa menu: a paybill or a till number."""
-
-    number: str
-    till: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class OtherWayOffer:
-    """The other way to pay an order: ``amount`` (its balance) to ``pay_to``."""
-
-    order_reference: str
-    amount: int
-    pay_to: PayTo
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from checkout.domain.records import Payment
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.payments.gateway import PaymentGateway, PushFailed
-from checkout.payments.results import SettleOutcome, result_from_json
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.results import SettleOutcome, result_from_json
+from checkout.payments.settling.settle import SettlementService
 from checkout.payments.unit import UnitOfWorkFactory
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every

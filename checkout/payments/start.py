@@ -1,7 +1,7 @@
 """Starting payments, and looking up a chat's payments (``/status``, ``/history``).
 
 The service decides (a push sent, refused, failed; the payments asked about); the words are
-:mod:`checkout.i18n.payment_messages`'.
+:mod:`checkout.i18n.payments.messages`'.
 
 A payment row is stored (pending) and committed before the STK push is sent, so a callback
 that arrives before the push call returns still finds it once its CheckoutRequestID is known.
@@ -17,8 +17,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checkout.conversation.model import StartPayment
-from checkout.domain.outcomes import PaymentRefused, PushProblem, Refusal
+from checkout.domain.outcomes import (
+    PaymentRefused,
+    PushProblem,
+    PushRefused,
+    Refusal,
+    RefusalReason,
+)
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import (
     AuditKind,
@@ -31,13 +36,14 @@ from checkout.domain.records import (
 )
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n import payment_messages as say
+from checkout.i18n.payments import messages as say
 from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed
-from checkout.payments.limits import PushLimiter, PushRefused, RefusalReason
+from checkout.payments.limits import PushLimiter
 from checkout.payments.other_way import OtherWay, OtherWayOffer, cancel_hold_until
 from checkout.payments.ports import NewPayment, Settlement
-from checkout.payments.results import result_from_json
-from checkout.payments.settle import SettlementService
+from checkout.payments.requests import StartPayment
+from checkout.payments.settling.results import result_from_json
+from checkout.payments.settling.settle import SettlementService
 from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from checkout.conversation.model import Reply
 from checkout.domain.records import Order, Payment
+from checkout.domain.replies import Reply
 from checkout.outbox.ports import OutboxUnitOfWork
 from checkout.payments.ports import (
     AuditRepository,

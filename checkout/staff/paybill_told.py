@@ -13,8 +13,8 @@ from datetime import datetime
 from checkout.domain.money import format_number
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language
+from checkout.i18n.payments.ways_out import w
 from checkout.i18n.staff import st
-from checkout.i18n.ways_out import w
 from checkout.staff.reports import PendingSummary
 
 

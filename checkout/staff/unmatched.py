@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from checkout.domain.records import Language
-from checkout.i18n import till as say
+from checkout.i18n.till import credits as say
 from checkout.staff.answers import ButtonMessage, ButtonsAnswer
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.records import LedgerEntry

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from checkout.domain.records import Language
 from checkout.domain.time import NAIROBI, Clock
-from checkout.i18n import till as say
+from checkout.i18n.till import credits as say
 from checkout.runtime.periodic import run_every
 from checkout.till.notices import TillNotices
 from checkout.till.ports import LedgerTotals, TillUnitOfWorkFactory

@@ -11,7 +11,7 @@ from typing import Any
 from checkout.domain.records import Channel, Order, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n import till as say
+from checkout.i18n.till import credits as say
 from checkout.payments.unit import UnitOfWork
 from checkout.till.ports import PayerChat
 from checkout.till.records import TillPayment

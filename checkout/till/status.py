@@ -9,18 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Final
 
+from checkout.domain.outcomes import VerifyOutcome as VerifyOutcome
 from checkout.domain.records import Order
+from checkout.domain.records import TransactionFacts as TransactionFacts
 from checkout.till.records import TillPayment
 
 # M-Pesa's transaction codes: ten letters and digits (``QK12ABC3DE``).
 CODE_LENGTH: Final = 10
 _CODE = re.compile(r"[A-Z0-9]{10}")
-# M-Pesa's word for a transaction that went through.
-COMPLETED: Final = "completed"
 
 
 def parse_code(text: str) -> str | None:
@@ -38,52 +36,6 @@ def parse_code(text: str) -> str | None:
     if len(cleaned) > len(first) and _CODE.fullmatch(first) and not first.isdigit():
         return first
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class TransactionFacts:
-    """M-Pesa's answer about one transaction code, as Lipa needs it.
-
-    ``found`` is false when M-Pesa did not answer with the transaction (an unknown code, or
-    one this shortcode may not see); the rest is then mostly None. ``credit_shortcode`` is
-    the shortcode (or till) the money went to, ``payer_name`` as M-Pesa gives it.
-    """
-
-    found: bool
-    receipt: str | None = None
-    amount: int | None = None
-    status: str | None = None  # "Completed", ...
-    payer_name: str | None = None
-    debit_phone: str | None = None  # as given: full, masked or absent
-    credit_shortcode: str | None = None
-    credit_name: str | None = None
-    finalised_at: datetime | None = None
-    result_code: int | None = None
-    result_description: str = ""
-
-    @property
-    def completed(self) -> bool:
-        """Whether M-Pesa says the money moved."""
-        return self.found and (self.status or "").strip().lower() == COMPLETED
-
-
-class VerifyOutcome(StrEnum):
-    """What Lipa made of an "I already paid" code (or of a staff user's /verify)."""
-
-    CHECKING = "checking"  # asked M-Pesa; the answer follows
-    ALREADY_CHECKING = "already_checking"  # a check of this code is under way
-    CREDITED = "credited"  # the order was credited with it
-    ALREADY_USED = "already_used"  # the code was counted before (a payment or a credit)
-    COUNTED = "counted"  # it is the money of the customer's own prompt, counted as that payment
-    OTHER_SHORTCODE = "other_shortcode"  # the money went to another business
-    TOO_SMALL = "too_small"  # less than the order's balance
-    NOT_FOUND = "not_found"  # M-Pesa does not know the code (for this business)
-    NOT_COMPLETED = "not_completed"  # M-Pesa knows it, but the money did not move
-    ORDER_PAID = "order_paid"  # nothing is left to pay on the order
-    NO_SUCH_ORDER = "no_such_order"
-    UNAVAILABLE = "unavailable"  # M-Pesa could not be asked, or never answered
-    TOO_MANY = "too_many"  # the chat had many codes checked in the last hour: wait
-    REPORTED = "reported"  # staff: what M-Pesa says was shown
 
 
 def answer_reason(facts: TransactionFacts) -> str:

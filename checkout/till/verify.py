@@ -19,11 +19,26 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import timedelta
 from typing import Any, Final
 
-from checkout.domain.records import Channel, Customer, Language, Payment, StaffChat
+from checkout.domain.outcomes import VerifyOutcome
+from checkout.domain.records import (
+    Channel,
+    Customer,
+    Language,
+    Payment,
+    StaffChat,
+    TransactionFacts,
+)
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n.texts import t
+from checkout.i18n.till.verify import (
+    customer_text,
+    staff_customer_refused_text,
+    staff_customer_unanswered_text,
+    staff_reason,
+    staff_report,
+    staff_unavailable_text,
+)
 from checkout.initiator.desk import InitiatorDesk
 from checkout.initiator.ports import InitiatorGateway
 from checkout.initiator.records import (
@@ -37,14 +52,12 @@ from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.ports import TillUnitOfWorkFactory
 from checkout.till.records import LedgerEntry, LedgerSource
 from checkout.till.status import (
-    TransactionFacts,
     Verified,
-    VerifyOutcome,
     answer_reason,
     decide,
     till_payment,
 )
-from checkout.till.verify_views import customer_text, staff_reason, staff_report
+from checkout.till.verify_views import credit_data, known_where, refund_button
 
 log = logging.getLogger(__name__)
 
@@ -229,20 +242,14 @@ class VerifyService:
         language = _language(context)
         if request.purpose == STAFF:
             if request.attempts > 0:  # at the first ask, /verify's own answer says why
-                text = t(language, "staff_verify_unavailable", code=code, reason=reason)
+                text = staff_unavailable_text(language, code, reason)
                 await self._tell(context, Reply(text), f"verify:{request.id}")
             return VerifyOutcome.UNAVAILABLE.value
         order = str(context.get("order", ""))
         text = customer_text(language, VerifyOutcome.UNAVAILABLE, code=code, order=order)
         await self._tell(context, Reply(text), f"verify:{request.id}")
         if self._staff is not None:
-            staff = t(
-                self._staff.language,
-                "staff_verify_customer_unanswered",
-                code=code,
-                order=order,
-                reason=reason,
-            )
+            staff = staff_customer_unanswered_text(self._staff.language, code, order, reason)
             await self._tell_staff(staff, f"verify:{request.id}:staff")
         return VerifyOutcome.UNAVAILABLE.value
 
@@ -282,13 +289,7 @@ class VerifyService:
         await self._tell(context, Reply(text), f"verify:{request.id}")
         if outcome in _TELL_STAFF and self._staff is not None:
             reason = staff_reason(self._staff.language, outcome, code=code, order=reference)
-            staff = t(
-                self._staff.language,
-                "staff_verify_customer_refused",
-                code=code,
-                order=reference,
-                reason=reason,
-            )
+            staff = staff_customer_refused_text(self._staff.language, code, reference, reason)
             await self._tell_staff(staff, f"verify:{request.id}:staff")
         log.info("code %s not credited to order %s: %s", code, reference, outcome.value)
         return outcome
@@ -301,14 +302,18 @@ class VerifyService:
             # Unpaid orders whose balance is the amount are the likely ones.
             suggested = await self._credits.suggestions(facts.amount, limit=SUGGESTED)
             orders += [reference for reference in suggested if reference not in orders]
+        known = await self._credits.known(code)
+        language = _language(context)
         reply = staff_report(
-            _language(context),
+            language,
             code,
             facts,
             ours=facts.credit_shortcode in self._shortcodes,
-            known=await self._credits.known(code),
+            where=known_where(known),
+            credit_data=credit_data,
             request_id=request.id,
             orders=orders,
+            refund=refund_button(language, code, facts, known),
         )
         await self._tell(context, reply, f"verify:{request.id}")
 

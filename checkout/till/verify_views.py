@@ -1,24 +1,18 @@
-"""The words of "I already paid" and /verify: outcomes and M-Pesa's answer, as replies.
+"""The data of the staff's "Credit to order …" buttons, and where Lipa has a code already.
 
-The texts are in :mod:`checkout.i18n.verify`; this module picks them for an outcome and fills
-them in, and builds the staff's "Credit to order …" buttons.
+The words of "I already paid" and /verify are :mod:`checkout.i18n.till.verify`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Final
 
-from checkout.domain.money import format_number
-from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
-from checkout.domain.replies import Button, Reply
-from checkout.domain.time import NAIROBI
+from checkout.domain.replies import Button
 from checkout.i18n import staff_answers
-from checkout.i18n.texts import t
-from checkout.i18n.times import clock_time
+from checkout.i18n.till.verify import staff_reason as staff_reason
 from checkout.till.records import LedgerEntry, LedgerState
-from checkout.till.status import TransactionFacts, VerifyOutcome
+from checkout.till.status import TransactionFacts
 
 # A staff "Credit to order …" button carries the command it stands for (staff buttons run
 # their command as if typed by the presser): ``/verify credit <request id> <order>``.
@@ -45,68 +39,6 @@ def parse_credit_data(data: str) -> tuple[int, str] | None:
     return parse_credit_argument(data.removeprefix("/verify "))
 
 
-def customer_text(
-    language: Language,
-    outcome: VerifyOutcome,
-    *,
-    code: str,
-    order: str,
-    amount: int | None = None,
-    balance: int | None = None,
-) -> str:
-    """What the customer is told of their code (a credit is told by the crediting itself)."""
-    return t(
-        language,
-        f"verify_{outcome.value}",
-        code=code,
-        order=order,
-        amount=format_number(amount) if amount is not None else "-",
-        balance=format_number(balance) if balance is not None else "-",
-    )
-
-
-def staff_reason(language: Language, outcome: VerifyOutcome, *, code: str, order: str) -> str:
-    """Why a code was not credited, for the staff (the customer's words serve)."""
-    text = customer_text(language, outcome, code=code, order=order)
-    return text.rstrip(".")
-
-
-def facts_lines(language: Language, code: str, facts: TransactionFacts) -> list[str]:
-    """What M-Pesa says of a code, for the staff: status, amount, payer, time, shortcode."""
-    if not facts.found:
-        return [
-            t(
-                language,
-                "staff_verify_not_found",
-                code=code,
-                result="-" if facts.result_code is None else str(facts.result_code),
-                description=facts.result_description or "-",
-            )
-        ]
-    when = "-"
-    if facts.finalised_at is not None:
-        local = facts.finalised_at.astimezone(NAIROBI)
-        when = f"{local:%d/%m/%Y} {clock_time(language, local.time())}"
-    payer = facts.payer_name or "-"
-    if facts.debit_phone:
-        payer = f"{payer} ({mask_phone(facts.debit_phone)})"
-    shortcode = facts.credit_shortcode or "-"
-    if facts.credit_name:
-        shortcode = f"{shortcode} {facts.credit_name}"
-    return [
-        t(
-            language,
-            "staff_verify_report",
-            code=code,
-            status=facts.status or "-",
-            amount=format_number(facts.amount) if facts.amount is not None else "-",
-            payer=payer,
-            time=when,
-            shortcode=shortcode,
-        )
-    ]
-
-
 def known_where(known: LedgerEntry | Payment | None) -> str | None:
     """Where Lipa has a code already, in a few words (None: nowhere)."""
     if known is None:
@@ -115,42 +47,6 @@ def known_where(known: LedgerEntry | Payment | None) -> str | None:
         return f"STK payment {known.id}, order {known.order_reference} ({known.status.value})"
     order = f", order {known.order_reference}" if known.order_reference else ""
     return f"{known.source.value} {known.state.value}{order}"
-
-
-def staff_report(
-    language: Language,
-    code: str,
-    facts: TransactionFacts,
-    *,
-    ours: bool,
-    known: LedgerEntry | Payment | None,
-    request_id: int,
-    orders: Sequence[str],
-) -> Reply:
-    """The staff's answer to /verify: M-Pesa's facts, where Lipa has the code, and buttons."""
-    lines = facts_lines(language, code, facts)
-    where = known_where(known)
-    creditable = facts.completed and ours and where is None
-    if facts.found and not ours:
-        lines.append(t(language, "staff_verify_elsewhere"))
-    if where is not None:
-        lines.append(t(language, "staff_verify_known", where=where))
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    if creditable:
-        lines.append(t(language, "staff_verify_pick", code=code))
-        buttons = tuple(
-            (
-                Button(
-                    t(language, "button_credit_to_order", order=order),
-                    credit_data(request_id, order),
-                ),
-            )
-            for order in orders
-        )
-    refund = refund_button(language, code, facts, known)
-    if refund is not None:
-        buttons = (*buttons, (refund,))
-    return Reply("\n".join(lines), buttons=buttons)
 
 
 def refund_button(

@@ -20,7 +20,7 @@ from checkout.bnpl.pushes import PlanPusher
 from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
-from checkout.conversation.call import FlowSettings
+from checkout.conversation.steps.call import FlowSettings
 from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import StaffChat
@@ -30,7 +30,7 @@ from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter
 from checkout.payments.other_way import ChainedReplyHooks
 from checkout.payments.reconcile import Reconciler
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import SettlementListener
 from checkout.platform.events import EventPublisher

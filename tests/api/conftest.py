@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.platform.orders import OrderService
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.api import OrdersApi

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from checkout.domain.records import Channel, PaymentStatus
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.platform.desk import OrderBlocked, OrderDesk
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService

@@ -20,14 +20,14 @@ from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.pushes import PlanPusher
 from checkout.bnpl.records import InstallmentStatus, NewPlan, Plan, PlanStatus
 from checkout.bnpl.rules import PAY_LATER, PlanRules, schedule
-from checkout.conversation.call import FlowSettings
 from checkout.conversation.model import Button, ButtonPressed, Command, Event, Reply, TextMessage
 from checkout.conversation.service import ConversationService
+from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import Channel, Language, Order, PaymentStatus
 from checkout.domain.time import NAIROBI
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.limits import PushLimiter, PushLimits
-from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from checkout.payments.settling.settle import SettlementService, SettleOutcome, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid

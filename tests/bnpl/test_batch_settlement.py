@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from checkout.bnpl.records import InstallmentStatus, PlanPayment, PlanStatus
 from checkout.domain.records import Channel, PaymentStatus
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettleOutcome
+from checkout.payments.settling.settle import SettleOutcome
 from lipa_testing.gateway import paid
 from tests.bnpl.conftest import CHAT, ORDER, START, Shop, UowFactory, take_plan
 

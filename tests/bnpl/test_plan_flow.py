@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 
 from checkout.bnpl.rules import PAY_LATER, PLAN_NO, PLAN_PHONE
-from checkout.conversation.call import FlowSettings
 from checkout.conversation.flow import handle
 from checkout.conversation.model import (
     AcceptPlan,
@@ -22,6 +21,7 @@ from checkout.conversation.model import (
     TextMessage,
     Turn,
 )
+from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import Channel, Order, OrderStatus
 from tests.bnpl.conftest import RULES, START, data_of
 

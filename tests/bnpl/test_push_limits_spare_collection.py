@@ -11,8 +11,9 @@ from datetime import date, timedelta
 
 from checkout.bnpl.pushes import PlanPushOutcome
 from checkout.conversation.model import StartPayment
+from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.records import Channel
-from checkout.payments.limits import PushLimits, PushRefused, RefusalReason
+from checkout.payments.limits import PushLimits
 from tests.bnpl.conftest import CHAT, START, Shop, UowFactory, make_shop, nairobi, take_plan
 
 PLAN_PHONE = "254712345678"

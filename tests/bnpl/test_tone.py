@@ -9,7 +9,7 @@ import pytest
 
 from checkout.conversation.model import ButtonPressed, Command
 from checkout.domain.records import LANGUAGES, Language
-from checkout.i18n.plans import PLAN_EN, PLAN_SW
+from checkout.i18n.catalogue.plans import PLAN_EN, PLAN_SW
 from checkout.i18n.texts import TEXTS
 from tests.bnpl.conftest import Shop, nairobi, offer, take_plan
 

@@ -13,7 +13,7 @@ from checkout.domain.records import Channel, PaymentStatus
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.ports import NewPayment, Settlement
-from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from checkout.payments.settling.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.gateway import failed, paid
 from storage.unit_of_work import SqlUnitOfWork
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from checkout.conversation.call import FlowSettings
 from checkout.conversation.flow import handle
 from checkout.conversation.model import (
     ButtonPressed,
@@ -27,6 +26,7 @@ from checkout.conversation.model import (
     TextMessage,
     Turn,
 )
+from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.callbacks import (
     CANCEL,
     CHANGE_PHONE,

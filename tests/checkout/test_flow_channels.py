@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from checkout.conversation.call import FlowSettings
 from checkout.conversation.flow import handle
 from checkout.conversation.model import (
     ButtonPressed,
@@ -21,6 +20,7 @@ from checkout.conversation.model import (
     TextMessage,
     Turn,
 )
+from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.callbacks import (
     AMOUNT_OTHER,
     BACK,

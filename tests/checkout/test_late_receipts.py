@@ -10,7 +10,7 @@ import pytest
 
 from checkout.domain.records import BodyStatus, Payment, PaymentStatus
 from checkout.payments.gateway import PaymentResult, QueryAnswer
-from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from checkout.payments.settling.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.gateway import paid
 from storage.database import create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory

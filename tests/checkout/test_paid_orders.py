@@ -13,9 +13,9 @@ from checkout.conversation.service import ConversationService
 from checkout.domain.callbacks import MENU_PAY, PAY
 from checkout.domain.outcomes import PaymentRefused, Refusal
 from checkout.domain.records import Channel, OrderStatus
-from checkout.i18n.payment_messages import refusal_reply
+from checkout.i18n.payments.messages import refusal_reply
 from checkout.payments.gateway import PaymentResult
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, paid

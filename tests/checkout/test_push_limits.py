@@ -28,10 +28,11 @@ from checkout.conversation.model import (
     TextMessage,
 )
 from checkout.conversation.service import ConversationService
+from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.records import Channel, Customer, PaymentStatus
-from checkout.payments.limit_views import refusal_text
-from checkout.payments.limits import PushLimiter, PushLimits, PushRefused, RefusalReason
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.i18n.payments.refusals import refusal_text
+from checkout.payments.limits import PushLimiter, PushLimits
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid

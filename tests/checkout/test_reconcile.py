@@ -15,7 +15,7 @@ from checkout.domain.records import Channel, PaymentStatus
 from checkout.payments.gateway import PushFailed, QueryAnswer
 from checkout.payments.ports import NewPayment
 from checkout.payments.reconcile import CheckResult, ReconcilePolicy, Reconciler
-from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from checkout.payments.settling.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid
 from storage.unit_of_work import SqlUnitOfWork

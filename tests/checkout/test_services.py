@@ -17,7 +17,7 @@ from checkout.conversation.service import ConversationService
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel, OrderStatus, PaymentStatus
 from checkout.payments.gateway import PushFailed, QueryAnswer
-from checkout.payments.settle import SettlementService, SettleOutcome, StaffChat
+from checkout.payments.settling.settle import SettlementService, SettleOutcome, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid

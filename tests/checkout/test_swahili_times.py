@@ -9,7 +9,7 @@ import pytest
 from checkout.bnpl.rules import PlanRules
 from checkout.bnpl.views import hour_text
 from checkout.domain.records import Channel, Payment, PaymentStatus
-from checkout.i18n.payment_messages import history_line
+from checkout.i18n.payments.messages import history_line
 from checkout.i18n.texts import t
 from checkout.i18n.times import clock_time, part_of_day, swahili_time
 

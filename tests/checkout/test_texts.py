@@ -7,14 +7,8 @@ import pytest
 from checkout.domain.money import AmountReason
 from checkout.domain.phones import PhoneReason
 from checkout.domain.records import LANGUAGES, Language, PaymentStatus
-from checkout.i18n.texts import (
-    OUTCOME_EXPIRED,
-    OUTCOME_FAILED,
-    TEXTS,
-    outcome_key,
-    placeholders,
-    t,
-)
+from checkout.i18n.catalogue.outcomes import OUTCOME_EXPIRED, OUTCOME_FAILED, outcome_key
+from checkout.i18n.texts import TEXTS, placeholders, t
 
 # The GSM 03.38 basic alphabet: what an SMS or USSD screen shows at one character per byte.
 GSM_BASIC = set(

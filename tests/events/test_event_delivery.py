@@ -18,7 +18,7 @@ from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.platform.events import EventPublisher, EventType
 from lipa_testing.clocks import SettableClock
 from storage.unit_of_work import SqlUnitOfWork

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from checkout.domain.records import BodyStatus, Channel, PaymentStatus, ReceivedBody
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from lipa.settings import Settings
 from storage.unit_of_work import SqlUnits
 

@@ -13,7 +13,7 @@ from pytest_aiohttp import AiohttpClient
 
 from checkout.domain.records import Channel
 from checkout.domain.summaries import OutboxBacklog
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from lipa.service import Service
 from lipa_testing.telegram_api import FakeTelegram
 from storage.unit_of_work import SqlUnitOfWork

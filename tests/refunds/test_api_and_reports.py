@@ -16,7 +16,7 @@ from pytest_aiohttp import AiohttpClient
 
 from checkout.domain.records import Channel, PaymentStatus
 from checkout.domain.time import NAIROBI
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.platform.events import EventPublisher
 from checkout.platform.orders import OrderService
 from checkout.refunds.desk import RefundDesk

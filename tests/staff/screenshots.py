@@ -28,7 +28,7 @@ from checkout.domain.records import (
     StaffChat,
 )
 from checkout.i18n import staff_notices
-from checkout.i18n import till as till_texts
+from checkout.i18n.till import credits as till_texts
 from tests.web.browser import chromium
 
 MOMENT = datetime(2026, 12, 4, 7, 12, tzinfo=UTC)

@@ -20,7 +20,7 @@ from checkout.domain.records import (
     StaffChat,
 )
 from checkout.i18n import staff_notices as notices
-from checkout.i18n import till as till_texts
+from checkout.i18n.till import credits as till_texts
 from checkout.i18n.staff_notices import _EN, _SW
 from checkout.i18n.texts import placeholders
 from lipa.channels import staff_chat

@@ -15,8 +15,8 @@ import pytest
 
 from checkout.domain.records import Channel, PaymentStatus, StaffChat
 from checkout.payments.ports import NewPayment
-from checkout.payments.results import SettleOutcome
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.results import SettleOutcome
+from checkout.payments.settling.settle import SettlementService
 from checkout.till.credit import CreditOutcome
 from checkout.till.records import LedgerSource, TillPayment
 from lipa_testing.gateway import failed, paid

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from checkout.i18n.till import TILL_EN, TILL_SW
+from checkout.i18n.till.credits import TILL_EN, TILL_SW
 
 
 def placeholders(text: str) -> set[str]:

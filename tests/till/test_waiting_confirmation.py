@@ -14,7 +14,7 @@ import pytest
 from checkout.domain.records import BodyStatus, Channel, PaymentStatus, ReceivedBody, StaffChat
 from checkout.domain.time import NAIROBI
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.till.credit import CreditOutcome
 from checkout.till.records import LedgerSource
 from checkout.till.waiting import WaitingConfirmations

@@ -20,7 +20,7 @@ from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Language
 from checkout.payments.limits import PushLimiter, PushLimits
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checkout.channels.gsm import is_gsm7
+from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.records import Channel, Language, Order, OrderStatus, Payment, PaymentStatus
-from checkout.i18n.ways_out import WAYS_OUT, other_way_text
-from checkout.payments.limit_views import refusal_text
-from checkout.payments.limits import PushRefused, RefusalReason
+from checkout.i18n.payments.refusals import refusal_text
+from checkout.i18n.payments.ways_out import WAYS_OUT, other_way_text
 from checkout.payments.other_way import (
     OtherWayOffer,
     PayTo,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkout.i18n.order_closed import order_cancelled
+from checkout.i18n.payments.order_closed import order_cancelled
 from tests.web.conftest import HOLDS, ORDER, WebShop
 
 

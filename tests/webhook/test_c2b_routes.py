@@ -15,7 +15,7 @@ from pytest_aiohttp import AiohttpClient
 
 from checkout.domain.records import BodyStatus, OrderStatus, ReceivedBody, StaffChat
 from checkout.payments.batching import SettlementBatcher
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from checkout.till.credit import TillCredits
 from checkout.till.records import LedgerState
 from checkout.till.validate import TillValidation

@@ -25,7 +25,7 @@ from checkout.domain.records import (
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from checkout.payments.unit import UnitOfWork
 from storage.models import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork

@@ -16,7 +16,7 @@ from pytest_aiohttp import AiohttpClient
 from checkout.domain.records import Channel
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app
 

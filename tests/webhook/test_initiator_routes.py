@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.domain.records import BodyStatus
 from checkout.payments.batching import SettlementBatcher
-from checkout.payments.settle import SettlementService, StaffChat
+from checkout.payments.settling.settle import SettlementService, StaffChat
 from storage.database import session_factory
 from storage.models import CallbackBodyRow
 from tests.till.verify_world import VerifyWorld

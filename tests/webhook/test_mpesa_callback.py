@@ -13,7 +13,7 @@ from pytest_aiohttp import AiohttpClient
 
 from checkout.domain.records import Channel, PaymentStatus
 from checkout.payments.ports import NewPayment
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app
 

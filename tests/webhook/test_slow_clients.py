@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 
-from checkout.payments.settle import SettlementService
+from checkout.payments.settling.settle import SettlementService
 from storage.unit_of_work import SqlUnitOfWork
 from webhook.app import WebhookConfig, create_app
 from webhook.limits import ClientLimits

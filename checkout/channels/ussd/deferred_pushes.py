@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
 from checkout.channels.ussd.telegram_copies import TelegramCopies
-from checkout.domain.money import format_number
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n import texts
+from checkout.i18n.ussd import words as say
 from checkout.payments.gateway import PushAccepted, PushFailed
 from checkout.payments.ports import PushOutcome, QueuedPush
 from checkout.payments.start import PaymentService
@@ -43,15 +42,6 @@ _RETRYABLE: Final = frozenset(
     {PushProblem.BUSY, PushProblem.UNAVAILABLE, PushProblem.SUBSCRIBER_LOCKED}
 )
 # The SMS telling a USSD customer why their push failed and what to do.
-_SMS_KEYS: Final[Mapping[PushProblem, str]] = {
-    PushProblem.REFUSED: "sms_push_refused",
-    PushProblem.INVALID: "sms_push_refused",
-    PushProblem.SUBSCRIBER_LOCKED: "sms_push_subscriber_locked",
-    PushProblem.BUSY: "sms_push_unavailable",
-    PushProblem.UNAVAILABLE: "sms_push_unavailable",
-    PushProblem.MISCONFIGURED: "sms_push_unavailable",
-}
-_LATE_KEY: Final = "sms_push_late"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,21 +216,19 @@ class PushWorker:
         push's end are written in one transaction.
         """
         now = self._clock()
+        problem = failure.problem if failure is not None else None
         if failure is None:
             failure = PushFailed(PushProblem.UNAVAILABLE, "not sent in time")
-            key, outcome = _LATE_KEY, PushOutcome.LATE
+            outcome = PushOutcome.LATE
         else:
-            key, outcome = _SMS_KEYS.get(failure.problem, "sms_push_refused"), PushOutcome.FAILED
+            outcome = PushOutcome.FAILED
         log.warning(
             "push %s for %s given up: %s", push.id, mask_phone(payment.phone), failure.detail
         )
 
         def text(language: Language) -> str:
-            return texts.t(
-                language,
-                key,
-                amount=format_number(payment.amount),
-                order=payment.order_reference,
+            return say.push_given_up_sms(
+                language, problem, amount=payment.amount, order=payment.order_reference
             )
 
         async with self._units() as unit:

@@ -21,7 +21,8 @@ from checkout.domain.callbacks import HOME as HOME_DATA
 from checkout.domain.callbacks import RESUME
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply
-from checkout.i18n.texts import t
+from checkout.i18n.ussd import words as say
+from checkout.i18n.ussd.words import UssdLine
 
 MORE: Final = "98"  # the next page
 BACK: Final = "0"  # the previous page, else the previous question
@@ -69,8 +70,8 @@ class Screen:
 
     def pages(self) -> list[str]:
         """Every page's full answer text, ``CON``/``END`` included; each fits one screen."""
-        more = f"{MORE}. {t(self.language, 'ussd_more')}"
-        tail = [t(self.language, "ussd_navigation")] if self.navigable else []
+        more = f"{MORE}. {say.line(self.language, UssdLine.MORE)}"
+        tail = [say.line(self.language, UssdLine.NAVIGATION)] if self.navigable else []
         budget = SCREEN_LENGTH - len(CONTINUE)
         lines = self._lines()
         if _size([*lines, *tail]) > budget:
@@ -176,15 +177,12 @@ def resume_screen(left: Unfinished) -> Screen:
     "Continue paying" carries on at the step the customer was at; "Start over" is the menu.
     """
     language = left.language
-    if left.amount is not None:
-        label = t(language, "ussd_resume_continue", order=left.order_reference, amount=left.amount)
-    else:
-        label = t(language, "ussd_resume_continue_order", order=left.order_reference)
+    ask, label, start_over = say.resume_texts(language, left.order_reference, left.amount)
     return Screen(
-        body=to_gsm7(t(language, "ussd_resume_ask")),
+        body=to_gsm7(ask),
         choices=(
             ScreenChoice(to_gsm7(label), RESUME),
-            ScreenChoice(to_gsm7(t(language, "ussd_resume_start_over")), HOME_DATA),
+            ScreenChoice(to_gsm7(start_over), HOME_DATA),
         ),
         language=language,
     )

@@ -51,8 +51,9 @@ from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.texts import t
-from checkout.payments.limit_views import refusal_text
+from checkout.i18n.ussd import words as say
+from checkout.i18n.payments.refusals import refusal_text
+from checkout.i18n.ussd.words import UssdLine
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class UssdService:
 
     def sorry(self) -> UssdAnswer:
         """The END answer for a request that could not be handled."""
-        return UssdAnswer(END + t(self._default_language, "something_went_wrong"))
+        return UssdAnswer(END + say.line(self._default_language, UssdLine.SORRY))
 
     async def answer(
         self, request: UssdRequest, *, proceed: Callable[[], bool] = _always
@@ -147,7 +148,7 @@ class UssdService:
             phone = normalise_phone(request.phone)
         except PhoneError:
             log.info("USSD request from a number M-Pesa cannot pay from refused")
-            return UssdAnswer(END + t(self._default_language, "ussd_phone_unsupported"))
+            return UssdAnswer(END + say.line(self._default_language, UssdLine.PHONE_UNSUPPORTED))
         if input_count(request.text) > MAX_INPUTS:
             log.warning(
                 "USSD session %s of %s sent %d inputs (at most %d); ended",
@@ -156,7 +157,7 @@ class UssdService:
                 input_count(request.text),
                 MAX_INPUTS,
             )
-            return UssdAnswer(END + t(self._default_language, "ussd_too_many_inputs"))
+            return UssdAnswer(END + say.line(self._default_language, UssdLine.TOO_MANY_INPUTS))
         for _attempt in range(MAX_ATTEMPTS):
             async with self._units() as unit:
                 stored = await unit.ussd_sessions.get(request.session_id)
@@ -286,7 +287,7 @@ class UssdService:
         elif screen.takes_text and answer:
             event = TextMessage(answer)
         else:
-            return screen.with_notice(t(screen.language, "ussd_invalid_choice")), 0
+            return screen.with_notice(say.line(screen.language, UssdLine.INVALID_CHOICE)), 0
         return await self._event(phone, event), 0
 
     async def _event(self, phone: str, event: Event) -> Screen:

@@ -14,7 +14,7 @@ from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n.payment_messages import customer_reply
+from checkout.i18n.payments.messages import customer_reply
 from checkout.payments.unit import UnitOfWork
 
 

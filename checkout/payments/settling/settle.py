@@ -4,7 +4,7 @@ The callback route and the status query share this one code path, so a payment s
 way whichever answer arrives first, exactly once. The customer's and the staff's messages are
 queued in the outbox in the same transaction as the settlement: a crash loses none, and a
 duplicate callback queues none. The settlement decides what happened; who is told what is
-:mod:`checkout.payments.notices`, and the words :mod:`checkout.i18n.payment_messages`'.
+:mod:`checkout.payments.settling.notices`, and the words :mod:`checkout.i18n.payments.messages`'.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from checkout.domain.records import (
 )
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
-from checkout.payments.callback_bodies import CallbackBodies
 from checkout.payments.gateway import PaymentGateway, PaymentResult, PushFailed
-from checkout.payments.late import settle_late_success
-from checkout.payments.notices import SettlementNotices
+from checkout.payments.settling.late import settle_late_success
 from checkout.payments.ports import ReceiptDetails, Settlement
-from checkout.payments.results import (
+from checkout.payments.settling.callback_bodies import CallbackBodies
+from checkout.payments.settling.notices import SettlementNotices
+from checkout.payments.settling.results import (
     ADOPTION_WINDOW,
     SettleOutcome,
     log_settled,

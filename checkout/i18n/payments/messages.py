@@ -1,6 +1,6 @@
 """The words about payments: what the payment services decided, told to customers and staff.
 
-:mod:`checkout.payments.settle` and :mod:`checkout.payments.start` decide what happened (a
+:mod:`checkout.payments.settling.settle` and :mod:`checkout.payments.start` decide what happened (a
 :class:`~checkout.domain.outcomes.PaymentOutcome`, a refusal, a failed push, the payments of
 a chat); the functions here write the sentences and buttons, in the reader's language.
 """
@@ -13,12 +13,21 @@ from typing import Final
 from checkout.domain.money import format_number
 from checkout.domain.outcomes import NextStep, PaymentOutcome, PaymentRefused, PushProblem, Refusal
 from checkout.domain.phones import display_phone, mask_phone
-from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus, StaffChat
+from checkout.domain.records import (
+    BodyStatus,
+    Channel,
+    Language,
+    Order,
+    Payment,
+    PaymentStatus,
+    StaffChat,
+)
 from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import staff_notices, texts
 from checkout.i18n.buttons import already_paid_button, retry_button
-from checkout.i18n.order_closed import order_cancelled
+from checkout.i18n.payments.order_closed import order_cancelled
+from checkout.i18n.catalogue.outcomes import outcome_key
 from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.
@@ -70,7 +79,7 @@ def customer_reply(outcome: PaymentOutcome) -> Reply:
     if payment.status is PaymentStatus.EXPIRED:
         key = "outcome_expired"
     else:
-        key = texts.outcome_key(payment.result_code if payment.result_code is not None else -1)
+        key = outcome_key(payment.result_code if payment.result_code is not None else -1)
     text = texts.t(
         language,
         key,
@@ -283,3 +292,10 @@ def unmatched_text(
 def misconfigured_text(language: Language, code: str | None) -> str:
     """Daraja refuses our shortcode and passkey."""
     return staff_notices.misconfigured(language, code)
+
+
+def callback_kept_text(language: Language, body_id: int, status: BodyStatus, reason: str) -> str:
+    """The staff's alert about a callback body kept unsettled, with the command to replay it."""
+    return texts.t(
+        language, "staff_callback_kept", id=str(body_id), status=status.value, reason=reason
+    )

@@ -17,7 +17,7 @@ from checkout.domain.result_codes import ResultCode
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.ports import Settlement
 
-log = logging.getLogger("checkout.payments.settle")
+log = logging.getLogger("checkout.payments.settling.settle")
 
 # How old an unanswered push may be for a success callback to be matched to it.
 ADOPTION_WINDOW = timedelta(minutes=5)

@@ -1,7 +1,7 @@
 """What customers and staff read when a push limit holds a payment back, in English and Swahili.
 
 :mod:`checkout.i18n.texts` merges these into its tables, so the usual checks (both languages, same
-placeholders, GSM alphabet, one screen) apply; :mod:`checkout.payments.limit_views` puts a
+placeholders, GSM alphabet, one screen) apply; :mod:`checkout.i18n.payments.refusals` puts a
 refusal into these words. Keys start with ``push_refused_``, ``wait_`` or ``staff_push_``.
 """
 

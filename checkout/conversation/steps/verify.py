@@ -8,8 +8,8 @@ like. The service then asks M-Pesa (:class:`VerifyPayment`) and answers.
 
 from __future__ import annotations
 
-from checkout.conversation.call import Call, show_menu
 from checkout.conversation.model import Step, Turn, VerifyPayment
+from checkout.conversation.steps.call import Call, show_menu
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Reply
 from checkout.till.status import parse_code

@@ -17,9 +17,9 @@ from checkout.domain.phones import mask_phone
 from checkout.domain.records import Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
-from checkout.i18n.overpaid import overpaid_text
+from checkout.i18n.payments.overpaid import overpaid_text
 from checkout.payments.gateway import PaymentResult
-from checkout.payments.results import SettleOutcome, settlement_for
+from checkout.payments.settling.results import SettleOutcome, settlement_for
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)

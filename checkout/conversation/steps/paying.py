@@ -7,18 +7,10 @@ makes (:class:`OfferPlan`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Final
 
 from checkout.bnpl.rules import (
     PAY_LATER,
-)
-from checkout.conversation.call import (
-    Call,
-    Draft,
-    displayable,
-    menu,
 )
 from checkout.conversation.model import (
     Effect,
@@ -29,6 +21,12 @@ from checkout.conversation.model import (
     Step,
     Turn,
 )
+from checkout.conversation.steps.call import (
+    Call,
+    Draft,
+    displayable,
+    menu,
+)
 from checkout.domain.callbacks import (
     AMOUNT_OTHER,
     CHANGE_PHONE,
@@ -36,20 +34,13 @@ from checkout.domain.callbacks import (
     PHONE_SAVED,
     amount_data,
 )
-from checkout.domain.money import MAX_AMOUNT, AmountError, AmountReason, check_amount, parse_amount
+from checkout.domain.money import MAX_AMOUNT, AmountError, check_amount, parse_amount
 from checkout.domain.phones import PhoneError, normalise_phone
-from checkout.domain.records import Language, OrderStatus
+from checkout.domain.records import OrderStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Button, Reply
-from checkout.i18n.order_closed import order_cancelled
-from checkout.i18n.texts import t
-
-# The placeholder each amount rule's text gives its bound.
-_AMOUNT_BOUND: Final[Mapping[AmountReason, str]] = {
-    AmountReason.TOO_SMALL: "minimum",
-    AmountReason.TOO_LARGE: "maximum",
-    AmountReason.ABOVE_BALANCE: "balance",
-}
+from checkout.i18n.chat import amount_rule_text
+from checkout.i18n.payments.order_closed import order_cancelled
 
 
 async def ask_order(call: Call, _: str) -> Turn:
@@ -184,20 +175,7 @@ async def after_amount(call: Call, draft: Draft) -> Turn:
 
 def amount_rule(call: Call, error: AmountError) -> str:
     """The rule an amount broke, with its bound under the name the text uses."""
-    key, bound = _amount_rule_key(error)
-    return call.say(key, **bound)
-
-
-def amount_rule_text(language: Language, error: AmountError) -> str:
-    """What every channel says about a refused amount (the web page puts it by the field)."""
-    key, bound = _amount_rule_key(error)
-    return t(language, key, **bound)
-
-
-def _amount_rule_key(error: AmountError) -> tuple[str, dict[str, int]]:
-    name = _AMOUNT_BOUND.get(error.reason)
-    bound = {name: error.limit} if name is not None and error.limit is not None else {}
-    return f"amount_{error.reason.value}", bound
+    return amount_rule_text(call.language, error, ussd=call.ussd)
 
 
 def ask_phone(call: Call, draft: Draft, text: str | None = None) -> Turn:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from checkout.conversation.call import Call, menu
 from checkout.conversation.model import DeclineOrder, ShowOrders, Turn
-from checkout.conversation.paying_steps import pay
+from checkout.conversation.steps.call import Call, menu
+from checkout.conversation.steps.paying import pay
 from checkout.domain.references import parse_order_reference
 
 ORDERS_PREFIX: Final = "orders:"

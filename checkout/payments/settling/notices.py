@@ -2,7 +2,7 @@
 
 Each is queued in the outbox inside the settling transaction, so a crash loses none and a
 duplicate answer queues none (every one has a dedupe key). What each says is written by
-:mod:`checkout.i18n.payment_messages`; this module decides who is told what, and when.
+:mod:`checkout.i18n.payments.messages`; this module decides who is told what, and when.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import NAIROBI, Clock
-from checkout.i18n import payment_messages as say
+from checkout.i18n.payments import messages as say
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 

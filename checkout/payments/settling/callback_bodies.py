@@ -1,8 +1,8 @@
 """Kept callback bodies: the ones that could not be settled, the staff's alert, replays.
 
 The callback route keeps every body it receives with the right secret. One that settles is
-stored in the settlement's own transaction (see :mod:`checkout.payments.settle`); one that cannot be
-parsed or settled is stored here, with one staff alert naming its id, so that
+stored in the settlement's own transaction (see :mod:`checkout.payments.settling.settle`); one
+that cannot be parsed or settled is stored here, with one staff alert naming its id, so that
 ``lipa callbacks replay ID`` can run it again once the cause is fixed.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
-from checkout.i18n import texts
+from checkout.i18n.payments import messages as say
 from checkout.payments.unit import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -52,13 +52,7 @@ class CallbackBodies:
                 received, status=status, note=reason, checkout_request_id=checkout_request_id
             )
             if self._staff is not None:
-                text = texts.t(
-                    self._staff.language,
-                    "staff_callback_kept",
-                    id=str(body_id),
-                    status=status.value,
-                    reason=reason,
-                )
+                text = say.callback_kept_text(self._staff.language, body_id, status, reason)
                 await unit.outbox.add(
                     channel=self._staff.channel,
                     chat_key=self._staff.chat_key,

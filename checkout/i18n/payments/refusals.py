@@ -1,7 +1,8 @@
 """A push refused by a limit, in words: why, how long to wait, and until when (Nairobi time).
 
-Each channel's presenter (Telegram, USSD, the demo) says a
-:class:`checkout.payments.limits.PushRefused` with :func:`refusal_text`; the services never do.
+Each channel's presenter (Telegram, USSD, WhatsApp, the web page, the demo) says a
+:class:`checkout.domain.outcomes.PushRefused` with :func:`refusal_text`; the services never do.
+The staff's alert about a sender over the limit is written here too.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from checkout.domain.records import Language
+from checkout.domain.outcomes import PushRefused, RefusalReason
+from checkout.domain.phones import mask_phone
+from checkout.domain.records import Channel, Language
 from checkout.domain.time import NAIROBI
-from checkout.i18n.texts import t
+from checkout.i18n.texts import channel_name, t
 from checkout.i18n.times import clock_time
-from checkout.i18n.ways_out import cancel_hold_text, other_way_text
-from checkout.payments.limits import PushRefused, RefusalReason
+from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 
 REFUSAL_KEYS = {
     RefusalReason.PHONE_LIMIT: "push_refused_phone_limit",
@@ -65,3 +67,28 @@ def _minute_after(moment: datetime) -> datetime:
     """``moment`` rounded up to a whole minute: trying at the time shown is never too early."""
     whole = moment.replace(second=0, microsecond=0)
     return whole if whole == moment else whole + timedelta(minutes=1)
+
+
+def shown_sender(sender: str) -> str:
+    """A sender as staff read it: the channel's name and the id, a USSD caller's number masked."""
+    channel, _, key = sender.partition(":")
+    if channel in (Channel.USSD.value, Channel.WHATSAPP.value):
+        # Both are keyed by the customer's phone number (a wa_id is one).
+        return f"{channel_name(Channel(channel))} {mask_phone(key)}"
+    if channel == Channel.TELEGRAM.value:
+        return f"{channel_name(Channel.TELEGRAM)} {key}"
+    return sender
+
+
+def push_abuse_text(
+    language: Language, *, sender: str, count: int, minutes: int, phone: str
+) -> str:
+    """The staff's alert: ``sender`` asked for more than ``count`` pushes in ``minutes``."""
+    return t(
+        language,
+        "staff_push_abuse",
+        sender=shown_sender(sender),
+        count=count,
+        minutes=minutes,
+        phone=mask_phone(phone),
+    )

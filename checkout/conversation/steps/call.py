@@ -28,7 +28,7 @@ from checkout.domain.phones import PhoneError, display_phone
 from checkout.domain.records import Channel, Language, Order
 from checkout.domain.replies import Button, Reply
 from checkout.i18n.buttons import menu_buttons
-from checkout.i18n.texts import TEXTS, t
+from checkout.i18n.chat import chat_text
 
 
 @dataclass(frozen=True)
@@ -143,9 +143,7 @@ class Call:
 
     def say(self, key: str, **params: object) -> str:
         """A text in the customer's language; on USSD its ``ussd_`` wording, if it has one."""
-        if self.ussd and f"ussd_{key}" in TEXTS[self.language]:
-            key = f"ussd_{key}"
-        return t(self.language, key, **params)
+        return chat_text(self.language, key, ussd=self.ussd, **params)
 
     def button(self, key: str, data: str, **params: object) -> Button:
         """A button labelled in the customer's language."""

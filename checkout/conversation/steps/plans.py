@@ -10,13 +10,6 @@ from checkout.bnpl.rules import (
     PlanButton,
     parse_plan_argument,
 )
-from checkout.conversation.call import (
-    Call,
-    Draft,
-    displayable,
-    menu,
-    show_menu,
-)
 from checkout.conversation.model import (
     AcceptPlan,
     ActOnPlan,
@@ -24,7 +17,14 @@ from checkout.conversation.model import (
     Step,
     Turn,
 )
-from checkout.conversation.paying_steps import (
+from checkout.conversation.steps.call import (
+    Call,
+    Draft,
+    displayable,
+    menu,
+    show_menu,
+)
+from checkout.conversation.steps.paying import (
     after_amount,
     ask_amount,
     ask_order,

@@ -1,0 +1,58 @@
+"""The chat's words: a message the conversation or the plan desk chose (a key and its
+parameters), worded for its reader and channel.
+
+The flow's steps and the plan replies of :mod:`checkout.bnpl` choose what to say by key
+(``order_ask``, ``amount_too_small`` with its bound, ``plan_moved`` with the plan's figures);
+this module turns the choice into the customer's language, using a text's ``ussd_`` wording
+on USSD where it has one (a screen holds fewer characters), and writes the dates and receipts
+those messages show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
+
+from checkout.domain.money import AmountError, AmountReason
+from checkout.domain.records import Language
+from checkout.domain.time import NAIROBI
+from checkout.i18n.texts import TEXTS, receipt, t
+
+# The placeholder each amount rule's text gives its bound.
+_AMOUNT_BOUND: Final[Mapping[AmountReason, str]] = {
+    AmountReason.TOO_SMALL: "minimum",
+    AmountReason.TOO_LARGE: "maximum",
+    AmountReason.ABOVE_BALANCE: "balance",
+}
+
+
+def chat_text(language: Language, key: str, *, ussd: bool = False, **params: object) -> str:
+    """The text ``key`` in ``language``; on USSD its ``ussd_`` wording, if it has one."""
+    if ussd and f"ussd_{key}" in TEXTS[language]:
+        key = f"ussd_{key}"
+    return t(language, key, **params)
+
+
+def plan_text(language: Language, key: str, **params: object) -> str:
+    """A plan message the desk, the ledger or the collector chose (``plan_``, ``plans_``,
+    ``button_plan`` and the few chat texts a plan shares, such as ``push_sent``)."""
+    return t(language, key, **params)
+
+
+def amount_rule_text(language: Language, error: AmountError, *, ussd: bool = False) -> str:
+    """What every channel says about a refused amount (the web page puts it by the field)."""
+    name = _AMOUNT_BOUND.get(error.reason)
+    bound = {name: error.limit} if name is not None and error.limit is not None else {}
+    return chat_text(language, f"amount_{error.reason.value}", ussd=ussd, **bound)
+
+
+def plan_date(language: Language, moment: datetime) -> str:
+    """A due date as customers read it: the Nairobi weekday and ``dd/mm`` (``Fri 05/12``)."""
+    local = moment.astimezone(NAIROBI)
+    return f"{t(language, f'weekday_{local.weekday()}')} {local:%d/%m}"
+
+
+def receipt_text(language: Language, receipt_number: str | None) -> str:
+    """The receipt as a customer reads it: the number, or "to follow" while it is unknown."""
+    return receipt(language, receipt_number)
