@@ -38,7 +38,7 @@ from checkout.staff.reports import ReportService
 from checkout.till.credit import TillCredits
 from checkout.till.daily import DailyLine
 from checkout.till.validate import TillValidation
-from checkout.till.verify import VerifyService
+from checkout.till.verify.service import VerifyService
 from daraja import DarajaClient
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings

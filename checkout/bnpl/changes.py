@@ -14,17 +14,17 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from checkout.bnpl.care_views import (
+from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
+from checkout.bnpl.records import InstallmentStatus, Plan
+from checkout.bnpl.views.care import (
     ChangeAnswer,
     change_answer_reply,
     move_options_reply,
     moved_reply,
     rolled_reply,
 )
-from checkout.bnpl.ledger import PlanLedger
-from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
-from checkout.bnpl.records import InstallmentStatus, Plan
-from checkout.bnpl.views import PlanAnswer, answer_reply
+from checkout.bnpl.views.plans import PlanAnswer, answer_reply
 from checkout.domain.money import MAX_AMOUNT
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply

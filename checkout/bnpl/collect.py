@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from checkout.bnpl.care_views import missed_reminder_reply
 from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
-from checkout.bnpl.views import due_reply, pay_now_row, reminder_reply, ussd_reminder_reply
+from checkout.bnpl.views.care import missed_reminder_reply
+from checkout.bnpl.views.plans import due_reply, pay_now_row, reminder_reply, ussd_reminder_reply
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel
 from checkout.domain.time import NAIROBI, Clock

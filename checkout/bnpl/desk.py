@@ -35,7 +35,7 @@ from checkout.bnpl.rules import (
     schedule,
     schedules,
 )
-from checkout.bnpl.views import (
+from checkout.bnpl.views.plans import (
     PlanAnswer,
     all_capped_reply,
     answer_reply,

@@ -17,7 +17,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from checkout.bnpl.care_views import grace_extra
 from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan, PlanPayment, PlanStatus
@@ -29,7 +28,8 @@ from checkout.bnpl.rules import (
     next_attempt,
     retry_kind,
 )
-from checkout.bnpl.views import (
+from checkout.bnpl.views.care import grace_extra
+from checkout.bnpl.views.plans import (
     deposit_unpaid_reply,
     overdue_reply,
     paid_reply,

@@ -49,7 +49,7 @@ from checkout.i18n.till.verify import customer_text, verify_off_text
 from checkout.payments.limits import sender_of
 from checkout.payments.ports import OrderRepository
 from checkout.payments.start import PaymentService
-from checkout.till.verify import VerifyService
+from checkout.till.verify.service import VerifyService
 
 log = logging.getLogger(__name__)
 

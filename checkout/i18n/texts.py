@@ -22,9 +22,9 @@ from checkout.domain.records import Channel, Language
 from checkout.i18n.catalogue.outcomes import OUTCOME_EN, OUTCOME_SW
 from checkout.i18n.catalogue.plans import PLAN_EN, PLAN_SW
 from checkout.i18n.catalogue.push_limits import LIMIT_EN, LIMIT_SW
-from checkout.i18n.staff_notices import NOTICE_EN, NOTICE_SW
 from checkout.i18n.catalogue.ussd import USSD_EN, USSD_SW
 from checkout.i18n.catalogue.verify import VERIFY_EN, VERIFY_SW
+from checkout.i18n.staff_notices import NOTICE_EN, NOTICE_SW
 
 _EN: Final[Mapping[str, str]] = {
     # menu, help and housekeeping

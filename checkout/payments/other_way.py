@@ -23,7 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final, Protocol, runtime_checkable
 
-from checkout.domain.outcomes import OtherWayOffer, PayTo
+# The offer and its number are plain outcomes (the domain's); named here too for their users.
+from checkout.domain.outcomes import OtherWayOffer as OtherWayOffer
+from checkout.domain.outcomes import PayTo as PayTo
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus
 from checkout.domain.replies import Reply
 from checkout.domain.result_codes import ResultCode

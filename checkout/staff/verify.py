@@ -15,9 +15,9 @@ from checkout.i18n.staff_answers import VerifySaid, verify_text
 from checkout.staff.answers import StaffAnswer, StaffRequest, TextAnswer
 from checkout.staff.commands import StaffDesk
 from checkout.staff.languages import StaffLanguages
-from checkout.till.status import VerifyOutcome, parse_code
-from checkout.till.verify import VerifyService
-from checkout.till.verify_views import parse_credit_argument, staff_reason
+from checkout.till.verify.service import VerifyService
+from checkout.till.verify.status import VerifyOutcome, parse_code
+from checkout.till.verify.views import parse_credit_argument, staff_reason
 
 VERIFY = "verify"
 

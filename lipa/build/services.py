@@ -20,9 +20,9 @@ from checkout.bnpl.pushes import PlanPusher
 from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
-from checkout.conversation.steps.call import FlowSettings
 from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.service import ConversationService
+from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import StaffChat
 from checkout.domain.time import Clock
 from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
@@ -39,7 +39,7 @@ from checkout.staff.reports import ReportService
 from checkout.till.credit import TillCredits
 from checkout.till.daily import DailyLine
 from checkout.till.validate import TillValidation
-from checkout.till.verify import VerifyService
+from checkout.till.verify.service import VerifyService
 from checkout.till.waiting import WaitingConfirmations
 from lipa.build.mpesa import Mpesa
 from lipa.build.policies import (

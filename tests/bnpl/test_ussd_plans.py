@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from checkout.bnpl.views import ussd_reminder_reply
+from checkout.bnpl.views.plans import ussd_reminder_reply
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
 from checkout.channels.ussd.sessions import UssdService
-from checkout.conversation.steps.call import FlowSettings
 from checkout.conversation.open_orders import OpenOrders
 from checkout.conversation.service import ConversationService
+from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import Channel, Language
 from checkout.i18n.ussd.care import u
 from tests.bnpl.conftest import (

@@ -13,8 +13,8 @@ from checkout.conversation.model import ButtonPressed, Step, TextMessage
 from checkout.domain.callbacks import MENU_PAY, PAY
 from checkout.domain.outcomes import PaymentRefused, Refusal
 from checkout.domain.records import Channel, OrderStatus
-from checkout.i18n.payments.order_closed import order_cancelled
 from checkout.i18n.payments.messages import refusal_reply
+from checkout.i18n.payments.order_closed import order_cancelled
 from checkout.till.matching import MatchKind, find_match
 from checkout.till.records import TillPayment
 from checkout.till.validate import TillValidation, Verdict

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 import pytest
 
 from checkout.bnpl.rules import PlanRules
-from checkout.bnpl.views import hour_text
+from checkout.bnpl.views.plans import hour_text
 from checkout.domain.records import Channel, Payment, PaymentStatus
 from checkout.i18n.payments.messages import history_line
 from checkout.i18n.texts import t

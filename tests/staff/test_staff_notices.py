@@ -20,9 +20,9 @@ from checkout.domain.records import (
     StaffChat,
 )
 from checkout.i18n import staff_notices as notices
-from checkout.i18n.till import credits as till_texts
 from checkout.i18n.staff_notices import _EN, _SW
 from checkout.i18n.texts import placeholders
+from checkout.i18n.till import credits as till_texts
 from lipa.channels import staff_chat
 from lipa.settings import Settings
 

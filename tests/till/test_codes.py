@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkout.till.status import parse_code
+from checkout.till.verify.status import parse_code
 
 
 @pytest.mark.parametrize(

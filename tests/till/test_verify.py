@@ -9,8 +9,8 @@ from checkout.domain.records import Channel, OrderStatus, PaymentStatus
 from checkout.initiator.ports import InitiatorRefused
 from checkout.initiator.records import RequestState
 from checkout.till.records import LedgerSource
-from checkout.till.status import VerifyOutcome
-from checkout.till.verify_views import parse_credit_data
+from checkout.till.verify.status import VerifyOutcome
+from checkout.till.verify.views import parse_credit_data
 from storage.database import session_factory
 from tests.till.verify_world import VerifyWorld, status_answer, timeout_answer
 from tests.till.world import UowFactory

@@ -12,7 +12,7 @@ from checkout.domain.time import NAIROBI
 from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.initiator.ports import InitiatorRefused
 from checkout.initiator.records import InitiatorAccepted, InitiatorAnswer
-from checkout.till.verify import VerifyService
+from checkout.till.verify.service import VerifyService
 from storage.repositories.initiator_requests import SqlInitiatorRequestStore
 from tests.till.world import PHONE, TillWorld, UowFactory
 from webhook.initiator import transaction_facts

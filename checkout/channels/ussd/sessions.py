@@ -51,8 +51,8 @@ from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.ussd import words as say
 from checkout.i18n.payments.refusals import refusal_text
+from checkout.i18n.ussd import words as say
 from checkout.i18n.ussd.words import UssdLine
 
 log = logging.getLogger(__name__)

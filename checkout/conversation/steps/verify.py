@@ -12,7 +12,7 @@ from checkout.conversation.model import Step, Turn, VerifyPayment
 from checkout.conversation.steps.call import Call, show_menu
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Reply
-from checkout.till.status import parse_code
+from checkout.till.verify.status import parse_code
 
 _ORDER_KEY = "order_reference"
 

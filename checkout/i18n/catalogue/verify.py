@@ -3,7 +3,7 @@
 :mod:`checkout.i18n.texts` merges these into its tables, so :func:`checkout.i18n.texts.t`
 finds them and the same checks apply: customers' texts (``verify_``) fit one SMS in the GSM
 alphabet; the staff's (``staff_verify_``) go to Telegram only. Each ``verify_<outcome>`` text
-says why a code was or was not counted (:class:`checkout.till.status.VerifyOutcome`).
+says why a code was or was not counted (:class:`checkout.till.verify.status.VerifyOutcome`).
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
 from checkout.i18n import staff_notices, texts
 from checkout.i18n.buttons import already_paid_button, retry_button
-from checkout.i18n.payments.order_closed import order_cancelled
 from checkout.i18n.catalogue.outcomes import outcome_key
+from checkout.i18n.payments.order_closed import order_cancelled
 from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.

@@ -14,9 +14,9 @@ from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import NAIROBI
+from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from checkout.i18n.texts import channel_name, t
 from checkout.i18n.times import clock_time
-from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 
 REFUSAL_KEYS = {
     RefusalReason.PHONE_LIMIT: "push_refused_phone_limit",

@@ -2,8 +2,8 @@
 
 The texts are in :mod:`checkout.i18n.catalogue.verify`; this module picks them for a
 :class:`~checkout.domain.outcomes.VerifyOutcome` or M-Pesa's facts and fills them in. The
-services (:mod:`checkout.till.verify`, the conversation's "I already paid") decide; they never
-choose a sentence.
+services (:mod:`checkout.till.verify.service`, the conversation's "I already paid") decide;
+they never choose a sentence.
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ from checkout.domain.records import (
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.payments.gateway import PaymentGateway, PaymentResult, PushFailed
-from checkout.payments.settling.late import settle_late_success
 from checkout.payments.ports import ReceiptDetails, Settlement
 from checkout.payments.settling.callback_bodies import CallbackBodies
+from checkout.payments.settling.late import settle_late_success
 from checkout.payments.settling.notices import SettlementNotices
 from checkout.payments.settling.results import (
     ADOPTION_WINDOW,

@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import datetime, time
 from enum import StrEnum
 
-from checkout.bnpl.care_views import care_rows, offer_care_lines
 from checkout.bnpl.records import Installment, Plan, PlanStatus
 from checkout.bnpl.rules import (
     PAY_LATER,
@@ -25,6 +24,7 @@ from checkout.bnpl.rules import (
     action_data,
     choice_data,
 )
+from checkout.bnpl.views.care import care_rows, offer_care_lines
 from checkout.domain.money import MAX_AMOUNT, format_number
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language, StaffChat

@@ -51,13 +51,13 @@ from checkout.initiator.records import (
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.ports import TillUnitOfWorkFactory
 from checkout.till.records import LedgerEntry, LedgerSource
-from checkout.till.status import (
+from checkout.till.verify.status import (
     Verified,
     answer_reason,
     decide,
     till_payment,
 )
-from checkout.till.verify_views import credit_data, known_where, refund_button
+from checkout.till.verify.views import credit_data, known_where, refund_button
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from checkout.domain.replies import Button
 from checkout.i18n import staff_answers
 from checkout.i18n.till.verify import staff_reason as staff_reason
 from checkout.till.records import LedgerEntry, LedgerState
-from checkout.till.status import TransactionFacts
+from checkout.till.verify.status import TransactionFacts
 
 # A staff "Credit to order …" button carries the command it stands for (staff buttons run
 # their command as if typed by the presser): ``/verify credit <request id> <order>``.
