@@ -44,8 +44,8 @@ from bench.harness import Inbox, seed_orders
 from bench.machine import machine_line
 from lipa.cli import configure_logging
 from lipa.demo import free_port
-from lipa_testing import FakeTelegram
 from lipa_testing.sms_api import FakeSmsApi
+from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine
 from storage.models import OrderRow, OutboxRow, PaymentRow
 

@@ -45,7 +45,7 @@ from lipa.cli import configure_logging
 from lipa.demo import free_port
 from lipa.service import Service
 from lipa.settings import Settings
-from lipa_testing import FakeTelegram
+from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine, session_factory
 from storage.models import OrderRow, PaymentRow
 from storage.unit_of_work import unit_of_work_factory
