@@ -149,6 +149,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         limits: PushLimits | None = None,
         answer_seconds: float = ANSWER_SECONDS,
         resume_window: timedelta = RESUME_WINDOW,
+        push_policy: PushPolicy | None = None,
     ) -> UssdShop:
         clock = SettableClock()
         gateway = FakeGateway()
@@ -174,7 +175,9 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
         ussd = UssdService(
             uow, chat, clock=clock, default_language=language, resume_window=resume_window
         )
-        pushes = PushWorker(uow, payments, clock=clock, copies=copies, policy=PushPolicy())
+        pushes = PushWorker(
+            uow, payments, clock=clock, copies=copies, policy=push_policy or PushPolicy()
+        )
         woken.append(pushes)
         app = create_app(
             WebhookConfig(

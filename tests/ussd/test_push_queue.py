@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from checkout.channels.gsm import gsm7_length, is_gsm7
+from checkout.channels.ussd.deferred_pushes import PushPolicy
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel, Payment, PaymentStatus
 from checkout.payments.gateway import PushFailed
@@ -75,13 +76,17 @@ class TestSending:
         assert len(after.gateway.pushes) == 1
 
     async def test_the_running_worker_sends_a_push_as_soon_as_it_is_queued(
-        self, shop: UssdShop
+        self, make_shop: MakeShop
     ) -> None:
+        # An idle poll of an hour: only the wake-up on queueing can send the push in time (a
+        # loaded CI machine may take seconds, so the wait below is generous without letting
+        # the poll pass for a wake-up).
+        shop = await make_shop(push_policy=PushPolicy(idle_poll_seconds=3600.0))
         worker = asyncio.create_task(shop.pushes.run_forever())
         try:
-            await asyncio.sleep(0.05)  # the worker is idle, waiting up to 5 s
+            await asyncio.sleep(0.05)  # the worker is idle, waiting up to an hour
             await queue_payment(shop)
-            async with asyncio.timeout(2):
+            async with asyncio.timeout(30):
                 # The in-memory gateway has no event to wait on: poll it.
                 while not shop.gateway.pushes:  # noqa: ASYNC110
                     await asyncio.sleep(0.01)
