@@ -34,6 +34,7 @@ from webhook.api_common import (
     encode_position,
     error_response,
     json_object,
+    page_limit,
     parse_time,
     single_query,
 )
@@ -201,14 +202,7 @@ class OrdersApi:
             since = parse_time(query["since"])
         except ValueError:
             raise ApiError(400, "since", "must be an ISO 8601 time with its zone") from None
-        limit = DEFAULT_PAGE
-        if "limit" in query:
-            try:
-                limit = int(query["limit"])
-            except ValueError:
-                limit = 0
-            if not 1 <= limit <= MAX_PAGE:
-                raise ApiError(400, "limit", f"must be a whole number from 1 to {MAX_PAGE}")
+        limit = page_limit(query, default=DEFAULT_PAGE, maximum=MAX_PAGE)
         after = None
         if "cursor" in query:
             try:

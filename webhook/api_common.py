@@ -117,3 +117,17 @@ def single_query(request: web.Request, allowed: frozenset[str]) -> dict[str, str
     if repeated:
         raise ApiError(400, repeated[0], "is given more than once")
     return {name: query[name] for name in query}
+
+
+def page_limit(query: dict[str, str], *, default: int, maximum: int) -> int:
+    """The ``limit`` query parameter: ``default`` when absent, else a whole number from 1 to
+    ``maximum`` (:class:`ApiError` 400 naming ``limit`` otherwise)."""
+    if "limit" not in query:
+        return default
+    try:
+        limit = int(query["limit"])
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= maximum:
+        raise ApiError(400, "limit", f"must be a whole number from 1 to {maximum}")
+    return limit

@@ -32,6 +32,7 @@ from webhook.api_common import (
     decode_position,
     encode_position,
     json_object,
+    page_limit,
     parse_time,
     single_query,
 )
@@ -80,14 +81,7 @@ def order_filter(request: web.Request) -> tuple[OrderFilter, OrderCursor | None,
                 times[name] = parse_time(query[name])
             except ValueError:
                 raise ApiError(400, name, "must be an ISO 8601 time with its zone") from None
-    limit = DEFAULT_PAGE
-    if "limit" in query:
-        try:
-            limit = int(query["limit"])
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= MAX_ORDER_PAGE:
-            raise ApiError(400, "limit", f"must be a whole number from 1 to {MAX_ORDER_PAGE}")
+    limit = page_limit(query, default=DEFAULT_PAGE, maximum=MAX_ORDER_PAGE)
     after = None
     if "cursor" in query:
         try:
