@@ -1,7 +1,7 @@
 # Lipa in a container: `docker build -t lipa .`, then `docker run --env-file .env -p 8080:8080 lipa`
 # (or `docker compose up`, with PostgreSQL). The image runs `lipa serve` as the user `lipa`.
 # PYTHON_IMAGE: any image with Python 3.11 as `python` and pip (CI passes one made from
-# Debian's packages where no registry can be reached: deploy/docker-smoke.sh).
+# Debian's packages where no registry can be reached: .ci/docker-smoke).
 ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE}
 
