@@ -72,7 +72,13 @@ async def seed(url: str, count: int) -> None:
                 for index in range(count)
             ],
         )
-        ids = dict((await connection.execute(select(OrderRow.reference, OrderRow.id))).all())
+        ids = dict(
+            (
+                await connection.execute(
+                    select(OrderRow.reference, OrderRow.id).where(OrderRow.reference.like("BN-%"))
+                )
+            ).all()
+        )
         await connection.execute(
             insert(PaymentRow),
             [
