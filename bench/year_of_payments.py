@@ -51,6 +51,7 @@ STAFF = 7001
 PACING_SECONDS = 1.1
 API_TOKEN = "bench-api-token-0123456789abcdef0123456789"
 SETTLED_FOR_COST = 2000
+SETTLE_ROUNDS = 3
 TARGET_COMMAND_S = 0.3
 TARGET_PASS_S = 0.1
 TARGET_RSS_MIB = 50
@@ -58,13 +59,14 @@ TARGET_SETTLE_RATIO = 1.2
 TARGET_RUN_S = 300
 
 
-async def settle_cost(url: str) -> float:
-    """The process's CPU ms per settlement, for SETTLED_FOR_COST fresh pending payments."""
-    await seed(url, SETTLED_FOR_COST)
+async def settle_cost(url: str, first: int) -> float:
+    """The process's CPU ms per settlement, for SETTLED_FOR_COST fresh pending payments
+    (their indexes from ``first``)."""
+    await seed(url, SETTLED_FOR_COST, first)
     engine = create_engine(url, pool_size=20)
     units = unit_of_work_factory(session_factory(engine))
     batcher = SettlementBatcher(SettlementService(units, clock=lambda: datetime.now(UTC)))
-    bodies = [callback_body(index, 100) for index in range(SETTLED_FOR_COST)]
+    bodies = [callback_body(first + index, 100) for index in range(SETTLED_FOR_COST)]
     gate = asyncio.Semaphore(50)
 
     async def one(body: bytes) -> None:
@@ -72,11 +74,22 @@ async def settle_cost(url: str) -> float:
             taken = await take_callback(batcher, body, None)
             assert taken.outcome is not None, taken
 
+    gc.collect()
     started = time.process_time()
     await asyncio.gather(*(one(body) for body in bodies))
     cpu = time.process_time() - started
     await engine.dispose()
     return cpu * 1000 / SETTLED_FOR_COST
+
+
+async def settle_costs(full_url: str, empty_url: str) -> tuple[float, float]:
+    """The cheapest of SETTLE_ROUNDS settle costs on each database, taken in turns (one
+    measurement moves by a quarter with what else the machine does)."""
+    full, empty = [], []
+    for round_ in range(SETTLE_ROUNDS):
+        empty.append(await settle_cost(empty_url, round_ * SETTLED_FOR_COST))
+        full.append(await settle_cost(full_url, round_ * SETTLED_FOR_COST))
+    return min(full), min(empty)
 
 
 @contextlib.asynccontextmanager
@@ -148,9 +161,7 @@ async def run(kind: str, count: int) -> list[str]:
         rows.append(f"| {kind} | {figure} | {value} | {target}{verdict} |")
 
     run_started = time.perf_counter()
-    async with database(kind) as empty_url:
-        empty_cost = await settle_cost(empty_url)
-    async with database(kind) as url:
+    async with database(kind) as empty_url, database(kind) as url:
         started = time.perf_counter()
         receipt, phone = await fill(url, count)
         written = time.perf_counter() - started
@@ -158,10 +169,10 @@ async def run(kind: str, count: int) -> list[str]:
             f"{kind}: {count:,} payments (and plans, refunds) made in {written:.1f} s", flush=True
         )
         row(f"{count:,} payments made by the database s", f"{written:.1f}", "")
-        full_cost = await settle_cost(url)
+        full_cost, empty_cost = await settle_costs(url, empty_url)
         ratio = full_cost / empty_cost
         row(
-            "settle CPU ms per callback (this database / empty)",
+            f"settle CPU ms per callback (this database / empty, best of {SETTLE_ROUNDS})",
             f"{full_cost:.2f} / {empty_cost:.2f} = **{ratio:.2f}×**",
             f"≤ {TARGET_SETTLE_RATIO}×",
             ratio <= TARGET_SETTLE_RATIO,

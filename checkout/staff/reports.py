@@ -276,11 +276,19 @@ class ReportService:
     """Answers staff questions about payments from the database's aggregates."""
 
     def __init__(
-        self, units: ReportUnitOfWorkFactory, *, clock: Clock, zone: tzinfo = NAIROBI
+        self,
+        units: ReportUnitOfWorkFactory,
+        *,
+        clock: Clock,
+        zone: tzinfo = NAIROBI,
+        export_chunk: int = EXPORT_CHUNK,
+        export_in_memory_bytes: int = EXPORT_IN_MEMORY_BYTES,
     ) -> None:
         self._units = units
         self._clock = clock
         self._zone = zone
+        self._export_chunk = export_chunk
+        self._export_in_memory = export_in_memory_bytes
 
     def today(self) -> date:
         """Today's date where the business is."""
@@ -358,13 +366,13 @@ class ReportService:
             raise ExportRangeError("too_long")
         start = day_start(first, self._zone)
         end = day_start(last + timedelta(days=1), self._zone)
-        file: IO[bytes] = tempfile.SpooledTemporaryFile(EXPORT_IN_MEMORY_BYTES)  # noqa: SIM115 - the Export owns it
+        file: IO[bytes] = tempfile.SpooledTemporaryFile(self._export_in_memory)  # noqa: SIM115 - the Export owns it
         count = paid_count = paid_amount = 0
         try:
             file.write(csv_lines([CSV_COLUMNS]))
             async with self._units() as unit:
                 refunds = await unit.refunds.completed_between(start=start, end=end)
-                chunks = unit.reports.payment_lines(start=start, end=end, chunk=EXPORT_CHUNK)
+                chunks = unit.reports.payment_lines(start=start, end=end, chunk=self._export_chunk)
                 async with contextlib.aclosing(chunks):
                     async for payments in chunks:
                         # Thousands of rows take milliseconds to write: not on the event loop.
