@@ -67,30 +67,31 @@ def print_figures(rows: Sequence[str]) -> None:
 
 @contextlib.asynccontextmanager
 async def staff_service(
-    url: str, telegram: FakeTelegram, staff: int, **settings: Any
-) -> AsyncIterator[Service]:
-    """The real service in this process on ``url``, talking to ``telegram``; ``staff`` may
-    use the staff commands. ``settings`` add to or replace the benchmark's defaults."""
-    port = free_port()
-    defaults: dict[str, Any] = {
-        "database_url": url,
-        "telegram_bot_token": telegram.token,
-        "telegram_api_base_url": telegram.base_url,
-        "mpesa_environment": "simulator",
-        "mpesa_callback_secret": "bench-callback-secret",
-        "port": port,
-        "public_base_url": f"http://127.0.0.1:{port}",
-        "staff_user_ids": [staff],
-    }
-    service = Service(
-        Settings(_env_file=None, **{**defaults, **settings}),
-        delivery=DeliveryPolicy(idle_poll_seconds=0.5),
-    )
-    await service.start()
-    try:
-        yield service
-    finally:
-        await service.stop()
+    url: str, staff: int, **settings: Any
+) -> AsyncIterator[tuple[Service, FakeTelegram]]:
+    """The real service in this process on ``url`` and the fake Bot API it talks to; the user
+    ``staff`` may use the staff commands. ``settings`` add to or replace the defaults."""
+    async with FakeTelegram() as telegram:
+        port = free_port()
+        defaults: dict[str, Any] = {
+            "database_url": url,
+            "telegram_bot_token": telegram.token,
+            "telegram_api_base_url": telegram.base_url,
+            "mpesa_environment": "simulator",
+            "mpesa_callback_secret": "bench-callback-secret",
+            "port": port,
+            "public_base_url": f"http://127.0.0.1:{port}",
+            "staff_user_ids": [staff],
+        }
+        service = Service(
+            Settings(_env_file=None, **{**defaults, **settings}),
+            delivery=DeliveryPolicy(idle_poll_seconds=0.5),
+        )
+        await service.start()
+        try:
+            yield service, telegram
+        finally:
+            await service.stop()
 
 
 async def _migrate(url: str) -> None:

@@ -142,18 +142,11 @@ async def run(count: int, database: str) -> None:
     receipt, phone = await fill(url, count)
     print(f"{count:,} payments written to {database} in {time.perf_counter() - started:.1f} s")
     try:
-        async with (
-            FakeTelegram() as telegram,
-            staff_service(
-                url,
-                telegram,
-                STAFF,
-                # The seeded pending payments are history: keep the reconciler off them, so
-                # the figures are the commands' own.
-                reconcile_after_seconds=10**8,
-                payment_expiry_seconds=2 * 10**8,
-            ),
-        ):
+        # The seeded pending payments are history: keep the reconciler off them, so the
+        # figures are the commands' own.
+        async with staff_service(
+            url, STAFF, reconcile_after_seconds=10**8, payment_expiry_seconds=2 * 10**8
+        ) as (_service, telegram):
             commands = [
                 "/today",
                 "/pending",
