@@ -266,7 +266,9 @@ async def _plans_and_refunds(connection: AsyncConnection, count: int) -> None:
     orders = (
         await connection.execute(text(_PLAN_ORDERS), {"every": max(count // 3 // plans, 1)})
     ).all()
-    customer_rows, plan_rows, installment_rows = [], [], []
+    customer_rows: list[dict[str, Any]] = []
+    plan_rows: list[dict[str, Any]] = []
+    installment_rows: list[dict[str, Any]] = []
     for number, (order_id, due) in enumerate(orders[:plans], start=1):
         created = now - timedelta(days=rng.randrange(2, 365), seconds=rng.randrange(86_400))
         young = now - created < timedelta(days=90)

@@ -169,7 +169,7 @@ async def run(kind: str, count: int) -> list[str]:
             lipa = service.lipa
             reports = lipa.reports
             await command_seconds(telegram, "/help")  # the staff check and first statements
-            work = {
+            work: dict[str, Callable[[], Any]] = {
                 "/today": reports.day,
                 "/pending": reports.pending,
                 "/find <receipt>": functools.partial(reports.find, _terms(receipt)),
