@@ -185,6 +185,13 @@ async def run(kind: str, count: int) -> list[str]:
                     "< 0.3",
                     seconds < TARGET_COMMAND_S,
                 )
+            seeded = SETTLE_ROUNDS * SETTLED_FOR_COST
+            generated = (await reports.day()).count - seeded
+            row(
+                "payments `/today` counts: generated + the settle measurement's",
+                f"{generated:,} + {seeded:,}",
+                "",
+            )
             # Last month, whole: ``/export 2026-11-01 2026-11-30``.
             last = reports.today().replace(day=1) - timedelta(days=1)
             gc.collect()
