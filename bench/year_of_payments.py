@@ -7,9 +7,10 @@ own). Then, with the real service running in this process against a fake Bot API
 - settling a callback: the process's CPU per settlement (through the real settlement service
   and its batcher, 50 at a time) on this database and on an empty one, same run;
 - the staff commands ``/today``, ``/pending``, ``/find <receipt>``, ``/find <phone>``: the
-  service's work for each (the report service's call, timed), and in brackets the time from
-  sending the command to the answer reaching the fake Bot API (which includes the service
-  keeping the staff member's chat to Telegram's one message a second);
+  service's work for each (the report service's call, timed three times: the median and the
+  worst), and in brackets the time from sending the command to the answer reaching the fake
+  Bot API (which includes the service keeping the staff member's chat to Telegram's one
+  message a second);
 - ``/export`` of last month: the work's time (rows read in chunks, written to a temporary
   file), and this process's resident memory growth;
 - ``GET /api/payments``: the first page, and the 50th page reached through the cursors;
@@ -178,12 +179,14 @@ async def run(kind: str, count: int) -> list[str]:
             for shown, call in work.items():
                 command = shown.replace("<receipt>", receipt).replace("<phone>", phone)
                 in_chat = await command_seconds(telegram, command)
-                seconds = await timed(call)
+                # The work three times: a pass of a background worker on the same event loop
+                # now and then holds one call up; the median is what staff wait, the worst shown.
+                times = sorted([await timed(call) for _ in range(3)])
                 row(
-                    f"`{shown}` s: the work (the answer in chat)",
-                    f"{seconds:.3f} ({in_chat:.2f})",
+                    f"`{shown}` s: the work, median (worst) [the answer in chat]",
+                    f"{times[1]:.3f} ({times[-1]:.3f}) [{in_chat:.2f}]",
                     "< 0.3",
-                    seconds < TARGET_COMMAND_S,
+                    times[1] < TARGET_COMMAND_S,
                 )
             seeded = SETTLE_ROUNDS * SETTLED_FOR_COST
             generated = (await reports.day()).count - seeded
