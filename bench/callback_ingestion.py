@@ -52,8 +52,9 @@ def callback_body(index: int, amount: int) -> bytes:
     ).encode()
 
 
-async def seed(url: str, count: int) -> None:
-    """``count`` orders, each with one pending payment whose push Daraja accepted."""
+async def seed(url: str, count: int, first: int = 0) -> None:
+    """``count`` orders, each with one pending payment whose push Daraja accepted; their
+    indexes (for :func:`callback_body`) start at ``first``."""
     engine = create_engine(url)
     now = datetime.now(UTC)
     async with engine.begin() as connection:
@@ -69,10 +70,16 @@ async def seed(url: str, count: int) -> None:
                     "created_at": now,
                     "updated_at": now,
                 }
-                for index in range(count)
+                for index in range(first, first + count)
             ],
         )
-        ids = dict((await connection.execute(select(OrderRow.reference, OrderRow.id))).all())
+        ids = dict(
+            (
+                await connection.execute(
+                    select(OrderRow.reference, OrderRow.id).where(OrderRow.reference.like("BN-%"))
+                )
+            ).all()
+        )
         await connection.execute(
             insert(PaymentRow),
             [
@@ -90,7 +97,7 @@ async def seed(url: str, count: int) -> None:
                     "updated_at": now,
                     "check_attempts": 0,
                 }
-                for index in range(count)
+                for index in range(first, first + count)
             ],
         )
     await engine.dispose()

@@ -1,4 +1,5 @@
-"""Shared pieces of the benchmarks: throwaway databases, child servers, percentiles."""
+"""Shared pieces of the benchmarks: throwaway databases, child servers, the service in this
+process with staff commands, percentiles, the figures' table."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
 
+from checkout.outbox.delivery import DeliveryPolicy
+from lipa.demo import free_port
+from lipa.service import Service
+from lipa.settings import Settings
+from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine
 from storage.migrate import upgrade
 
@@ -43,6 +50,48 @@ async def database(kind: str) -> AsyncIterator[str]:
         connection = await asyncpg.connect(POSTGRES)
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await connection.close()
+
+
+def database_kinds(choice: str) -> list[str]:
+    """The databases a ``--database`` choice names: sqlite, postgresql, or both."""
+    return ["sqlite", "postgresql"] if choice == "both" else [choice]
+
+
+def print_figures(rows: Sequence[str]) -> None:
+    """The figures as a Markdown table: database, figure, result, target."""
+    print("| database | figure | result | target |")
+    print("| --- | --- | --- | --- |")
+    for row in rows:
+        print(row)
+
+
+@contextlib.asynccontextmanager
+async def staff_service(
+    url: str, staff: int, **settings: Any
+) -> AsyncIterator[tuple[Service, FakeTelegram]]:
+    """The real service in this process on ``url`` and the fake Bot API it talks to; the user
+    ``staff`` may use the staff commands. ``settings`` add to or replace the defaults."""
+    async with FakeTelegram() as telegram:
+        port = free_port()
+        defaults: dict[str, Any] = {
+            "database_url": url,
+            "telegram_bot_token": telegram.token,
+            "telegram_api_base_url": telegram.base_url,
+            "mpesa_environment": "simulator",
+            "mpesa_callback_secret": "bench-callback-secret",
+            "port": port,
+            "public_base_url": f"http://127.0.0.1:{port}",
+            "staff_user_ids": [staff],
+        }
+        service = Service(
+            Settings(_env_file=None, **{**defaults, **settings}),
+            delivery=DeliveryPolicy(idle_poll_seconds=0.5),
+        )
+        await service.start()
+        try:
+            yield service, telegram
+        finally:
+            await service.stop()
 
 
 async def _migrate(url: str) -> None:

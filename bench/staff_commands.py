@@ -22,12 +22,9 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from bench.burst_delivery import drop_postgres, postgres_database
+from bench.common import staff_service
 from bench.machine import machine_line
 from checkout.domain.records import PaymentStatus
-from checkout.outbox.delivery import DeliveryPolicy
-from lipa.demo import free_port
-from lipa.service import Service
-from lipa.settings import Settings
 from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine
 from storage.migrate import upgrade
@@ -145,42 +142,25 @@ async def run(count: int, database: str) -> None:
     receipt, phone = await fill(url, count)
     print(f"{count:,} payments written to {database} in {time.perf_counter() - started:.1f} s")
     try:
-        async with FakeTelegram() as telegram:
-            port = free_port()
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                database_url=url,
-                telegram_bot_token=telegram.token,
-                telegram_api_base_url=telegram.base_url,
-                mpesa_environment="simulator",
-                mpesa_callback_secret="bench-callback-secret",
-                port=port,
-                public_base_url=f"http://127.0.0.1:{port}",
-                staff_user_ids=[STAFF],
-                # The seeded pending payments are history: keep the reconciler off them, so
-                # the figures are the commands' own.
-                reconcile_after_seconds=10**8,
-                payment_expiry_seconds=2 * 10**8,
-            )
-            service = Service(settings, delivery=DeliveryPolicy(idle_poll_seconds=0.5))
-            await service.start()
-            try:
-                commands = [
-                    "/today",
-                    "/pending",
-                    f"/find {receipt}",
-                    f"/find {phone}",
-                    "/find B0000042",
-                    "/report week",
-                    "/report month",
-                    "/export",
-                    "/neworder 1500 0712345678 Bench order",
-                ]
-                print(f"{'command':<28} {'seconds':>8}  answer")
-                for text in commands:
-                    await measure(telegram, text)
-            finally:
-                await service.stop()
+        # The seeded pending payments are history: keep the reconciler off them, so the
+        # figures are the commands' own.
+        async with staff_service(
+            url, STAFF, reconcile_after_seconds=10**8, payment_expiry_seconds=2 * 10**8
+        ) as (_service, telegram):
+            commands = [
+                "/today",
+                "/pending",
+                f"/find {receipt}",
+                f"/find {phone}",
+                "/find B0000042",
+                "/report week",
+                "/report month",
+                "/export",
+                "/neworder 1500 0712345678 Bench order",
+            ]
+            print(f"{'command':<28} {'seconds':>8}  answer")
+            for text in commands:
+                await measure(telegram, text)
     finally:
         if drop is not None:
             await drop_postgres(drop)

@@ -220,9 +220,10 @@ class StaffHandlers:
                 **wait,
             )
         elif isinstance(answer, DocumentAnswer):
-            await bot.send_document(
-                chat_id,
-                InputFile(answer.data, filename=answer.filename),
-                caption=caption(answer.caption),
-                **wait,
-            )
+            # A file is streamed to Telegram as it is read (not read into memory first).
+            document = InputFile(answer.data, filename=answer.filename, read_file_handle=False)
+            try:
+                await bot.send_document(chat_id, document, caption=caption(answer.caption), **wait)
+            finally:
+                if not isinstance(answer.data, bytes):
+                    answer.data.close()

@@ -8,6 +8,7 @@ these values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +44,14 @@ class ChartAnswer:
 
 @dataclass(frozen=True, slots=True)
 class DocumentAnswer:
-    """A file to send as a document, with ``caption``."""
+    """A file to send as a document, with ``caption``.
+
+    ``data`` is the bytes or an open file at its start (a large export on disk), which the
+    adapter streams and then closes."""
 
     caption: str
     filename: str
-    data: bytes
+    data: bytes | IO[bytes]
     mime_type: str
 
 

@@ -430,7 +430,7 @@ class StaffDesk:
             refunded = export.refunded
             line = rt(asked.language, "report_line", count=refunded.count, amount=refunded.amount)
             caption = f"{caption}\n{line}"
-        return DocumentAnswer(caption, export.filename, export.csv, "text/csv")
+        return DocumentAnswer(caption, export.filename, export.file, "text/csv")
 
 
 def _unmatched_command(desk: UnmatchedDesk) -> Callable[[_Asked], Awaitable[StaffAnswer]]:

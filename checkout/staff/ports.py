@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -62,8 +62,11 @@ class ReportRepository(Protocol):
         """The audit trail of these payments, oldest first."""
         ...
 
-    async def payments_between(self, *, start: datetime, end: datetime) -> Sequence[PaymentLine]:
-        """Every payment started in ``[start, end)`` as an export row, oldest first."""
+    def payment_lines(
+        self, *, start: datetime, end: datetime, chunk: int
+    ) -> AsyncGenerator[Sequence[PaymentLine], None]:
+        """Every payment started in ``[start, end)`` as export rows, oldest first, at most
+        ``chunk`` at a time, read from the database as they are wanted."""
         ...
 
     async def outbox_backlog(self) -> OutboxBacklog:

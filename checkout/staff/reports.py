@@ -2,20 +2,23 @@
 
 Days are Nairobi days. Every figure is aggregated by the database (see
 :class:`checkout.staff.ports.ReportRepository`), so a report costs a few indexed queries whatever
-the number of payments; only the CSV export reads rows one by one.
+the number of payments; only the CSV export reads rows one by one, a chunk at a time, into a
+temporary file (a year of a busy business is a hundred megabytes of CSV).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from typing import Final, Literal
+from typing import IO, Final, Literal
 
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Order, Payment, PaymentStatus
@@ -27,6 +30,10 @@ from checkout.payments.other_way import ToldToPay, with_ways_out
 from checkout.staff.ports import ReportUnitOfWorkFactory
 
 MAX_EXPORT_DAYS: Final = 366
+# Rows read from the database and written to the file at a time.
+EXPORT_CHUNK: Final = 2000
+# An export smaller than this stays in memory; a larger one goes to a temporary file on disk.
+EXPORT_IN_MEMORY_BYTES: Final = 1 << 20
 CSV_COLUMNS: Final = (
     "payment_id",
     "created_at",
@@ -118,11 +125,14 @@ class Takings:
 
 @dataclass(frozen=True, slots=True)
 class Export:
-    """The payments of a range of days as CSV, with the figures a caption needs."""
+    """The payments of a range of days as CSV in a temporary file, with the caption's figures.
+
+    ``file`` is at its start; whoever sends it closes it (:meth:`close`), which removes it.
+    """
 
     first: date
     last: date
-    csv: bytes
+    file: IO[bytes]
     count: int
     paid_count: int
     paid_amount: int
@@ -134,6 +144,25 @@ class Export:
     def filename(self) -> str:
         """``payments-<first>-to-<last>.csv``."""
         return f"payments-{self.first.isoformat()}-to-{self.last.isoformat()}.csv"
+
+    @property
+    def csv(self) -> bytes:
+        """The whole CSV, read from the file (which is left at its start)."""
+        self.file.seek(0)
+        data = self.file.read()
+        self.file.seek(0)
+        return data
+
+    @property
+    def size(self) -> int:
+        """The CSV's length in bytes."""
+        end = self.file.seek(0, io.SEEK_END)
+        self.file.seek(0)
+        return end
+
+    def close(self) -> None:
+        """Close the file (a temporary file on disk is removed)."""
+        self.file.close()
 
 
 class ExportRangeError(ValueError):
@@ -159,39 +188,45 @@ def day_start(day: date, zone: tzinfo = NAIROBI) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-def payments_csv(
-    payments: Sequence[PaymentLine], zone: tzinfo = NAIROBI, refunds: Sequence[Refund] = ()
-) -> bytes:
-    """The payments as UTF-8 CSV with a header row; times in ``zone``, phones masked.
-
-    Completed refunds follow as rows of their own: status ``refunded``, the amount negative,
-    the receipt M-Pesa's reference of the money going back, the method how it went
-    (``reversal`` or ``b2c``).
-    """
+def csv_lines(rows: Iterable[Sequence[object]]) -> bytes:
+    """``rows`` as UTF-8 CSV lines."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for payment in payments:
-        writer.writerow(
-            (
-                payment.id,
-                payment.created_at.astimezone(zone).isoformat(timespec="seconds"),
-                payment.settled_at.astimezone(zone).isoformat(timespec="seconds")
-                if payment.settled_at
-                else "",
-                payment.order_reference,
-                payment.amount,
-                payment.status.value,
-                "" if payment.result_code is None else payment.result_code,
-                payment.receipt_number or "",
-                mask_phone(payment.phone),
-                payment.channel.value,
-                payment.method.value,
-            )
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def payment_rows(
+    payments: Iterable[PaymentLine], zone: tzinfo = NAIROBI
+) -> list[tuple[object, ...]]:
+    """The CSV rows of payments: times in ``zone``, phones masked."""
+    return [
+        (
+            payment.id,
+            payment.created_at.astimezone(zone).isoformat(timespec="seconds"),
+            payment.settled_at.astimezone(zone).isoformat(timespec="seconds")
+            if payment.settled_at
+            else "",
+            payment.order_reference,
+            payment.amount,
+            payment.status.value,
+            "" if payment.result_code is None else payment.result_code,
+            payment.receipt_number or "",
+            mask_phone(payment.phone),
+            payment.channel.value,
+            payment.method.value,
         )
+        for payment in payments
+    ]
+
+
+def refund_rows(refunds: Iterable[Refund], zone: tzinfo = NAIROBI) -> list[tuple[object, ...]]:
+    """Completed refunds as CSV rows of their own: status ``refunded``, the amount negative,
+    the receipt M-Pesa's reference of the money going back, the method how it went
+    (``reversal`` or ``b2c``)."""
+    rows: list[tuple[object, ...]] = []
     for refund in refunds:
         finished = refund.finished_at or refund.requested_at
-        writer.writerow(
+        rows.append(
             (
                 refund.payment_id,
                 refund.requested_at.astimezone(zone).isoformat(timespec="seconds"),
@@ -206,7 +241,11 @@ def payments_csv(
                 refund.method.value if refund.method else "",
             )
         )
-    return buffer.getvalue().encode()
+    return rows
+
+
+def _write_payments(file: IO[bytes], payments: Sequence[PaymentLine], zone: tzinfo) -> None:
+    file.write(csv_lines(payment_rows(payments, zone)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,11 +276,19 @@ class ReportService:
     """Answers staff questions about payments from the database's aggregates."""
 
     def __init__(
-        self, units: ReportUnitOfWorkFactory, *, clock: Clock, zone: tzinfo = NAIROBI
+        self,
+        units: ReportUnitOfWorkFactory,
+        *,
+        clock: Clock,
+        zone: tzinfo = NAIROBI,
+        export_chunk: int = EXPORT_CHUNK,
+        export_in_memory_bytes: int = EXPORT_IN_MEMORY_BYTES,
     ) -> None:
         self._units = units
         self._clock = clock
         self._zone = zone
+        self._export_chunk = export_chunk
+        self._export_in_memory = export_in_memory_bytes
 
     def today(self) -> date:
         """Today's date where the business is."""
@@ -319,18 +366,32 @@ class ReportService:
             raise ExportRangeError("too_long")
         start = day_start(first, self._zone)
         end = day_start(last + timedelta(days=1), self._zone)
-        async with self._units() as unit:
-            payments = await unit.reports.payments_between(start=start, end=end)
-            refunds = await unit.refunds.completed_between(start=start, end=end)
-        paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
-        # Tens of thousands of rows take a second to write: not on the event loop.
-        data = await asyncio.to_thread(payments_csv, payments, self._zone, refunds)
+        file: IO[bytes] = tempfile.SpooledTemporaryFile(self._export_in_memory)  # noqa: SIM115 - the Export owns it
+        count = paid_count = paid_amount = 0
+        try:
+            file.write(csv_lines([CSV_COLUMNS]))
+            async with self._units() as unit:
+                refunds = await unit.refunds.completed_between(start=start, end=end)
+                chunks = unit.reports.payment_lines(start=start, end=end, chunk=self._export_chunk)
+                async with contextlib.aclosing(chunks):
+                    async for payments in chunks:
+                        # Thousands of rows take milliseconds to write: not on the event loop.
+                        await asyncio.to_thread(_write_payments, file, payments, self._zone)
+                        paid = [p.amount for p in payments if p.status is PaymentStatus.PAID]
+                        count += len(payments)
+                        paid_count += len(paid)
+                        paid_amount += sum(paid)
+            file.write(csv_lines(refund_rows(refunds, self._zone)))
+            file.seek(0)
+        except BaseException:
+            file.close()
+            raise
         return Export(
             first=first,
             last=last,
-            csv=data,
-            count=len(payments),
-            paid_count=len(paid),
-            paid_amount=sum(payment.amount for payment in paid),
+            file=file,
+            count=count,
+            paid_count=paid_count,
+            paid_amount=paid_amount,
             refunded=RefundTotal(len(refunds), sum(refund.amount for refund in refunds)),
         )
