@@ -10,8 +10,8 @@ import pytest
 
 from lipa_testing.memory_units import MemoryUnit, MemoryUnits
 from storage.database import create_engine, session_factory
-from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork, SqlUnits
+from tests.conftest import _migrate
 
 # Both implementations of ``checkout.conversation.ports.ConversationUnitOfWork``.
 Units = Callable[[], MemoryUnit | SqlUnitOfWork]
@@ -26,16 +26,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
         url: str = request.getfixturevalue("pg_database_url")
         return url
     url = f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
-    asyncio.run(migrate(url))
+    asyncio.run(_migrate(url))
     return url
-
-
-async def migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture
