@@ -11,26 +11,17 @@ from typing import Any, Final
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT
 from checkout.platform.orders import MAX_DESCRIPTION, MAX_PAGE
 from webhook.openapi_orders import BLOCKER_CODES, ORDER_STATUSES, order_paths, order_schemas
+from webhook.openapi_parts import (
+    NULLABLE_TIME,
+    REFERENCE_PARAMETER,
+    REFERENCE_PATTERN,
+    TIME,
+    error,
+    json,
+    page_parameters,
+    time_parameter,
+)
 from webhook.refunds_api import refund_schemas
-
-_REFERENCE_PATTERN: Final = "^[A-Za-z0-9-]{1,12}$"
-_TIME: Final = {"type": "string", "format": "date-time"}
-_NULLABLE_TIME: Final = {"type": ["string", "null"], "format": "date-time"}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-def _json(description: str, schema: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-    }
-
 
 _SCHEMAS: Final[dict[str, Any]] = {
     "Error": {
@@ -66,7 +57,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
         "properties": {
             "reference": {
                 "type": ["string", "null"],
-                "pattern": _REFERENCE_PATTERN,
+                "pattern": REFERENCE_PATTERN,
                 "description": (
                     "Your reference (upper-cased; shown on the customer's M-Pesa prompt). "
                     "Creating is idempotent on it: the same request again answers 200 with the "
@@ -117,8 +108,8 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "receipt_number": {"type": ["string", "null"], "description": "M-Pesa receipt."},
             "phone": {"type": "string", "description": "The paying number (2547XXXXXXXX)."},
             "channel": {"type": "string"},
-            "created_at": _TIME,
-            "settled_at": _NULLABLE_TIME,
+            "created_at": TIME,
+            "settled_at": NULLABLE_TIME,
         },
     },
     "Order": {
@@ -186,9 +177,9 @@ _SCHEMAS: Final[dict[str, Any]] = {
                 "items": {"$ref": "#/components/schemas/Refund"},
                 "description": "Refunds of its payments, oldest first.",
             },
-            "created_at": _TIME,
-            "updated_at": _TIME,
-            "cancelled_at": _NULLABLE_TIME,
+            "created_at": TIME,
+            "updated_at": TIME,
+            "cancelled_at": NULLABLE_TIME,
         },
     },
     "PaymentPage": {
@@ -208,7 +199,7 @@ _SCHEMAS: Final[dict[str, Any]] = {
 
 def openapi_document(server_url: str) -> dict[str, Any]:
     """The OpenAPI document, with ``server_url`` (the public base URL) as its server."""
-    unauthorised = _error("Missing or wrong bearer token (API_TOKEN).")
+    unauthorised = error("Missing or wrong bearer token (API_TOKEN).")
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -240,11 +231,11 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "201": _json("The order was created.", "Order"),
-                        "200": _json("The same request was made before: the order.", "Order"),
-                        "400": _error("A field is missing, unknown or breaks a rule."),
+                        "201": json("The order was created.", "Order"),
+                        "200": json("The same request was made before: the order.", "Order"),
+                        "400": error("A field is missing, unknown or breaks a rule."),
                         "401": unauthorised,
-                        "409": _error("The reference belongs to an order with other terms."),
+                        "409": error("The reference belongs to an order with other terms."),
                     },
                 }
             },
@@ -252,19 +243,12 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "getOrder",
                     "summary": "An order: what is due and paid, and its payments.",
-                    "parameters": [
-                        {
-                            "name": "reference",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "pattern": _REFERENCE_PATTERN},
-                        }
-                    ],
+                    "parameters": [REFERENCE_PARAMETER],
                     "responses": {
-                        "200": _json("The order.", "Order"),
-                        "400": _error("Not a valid reference."),
+                        "200": json("The order.", "Order"),
+                        "400": error("Not a valid reference."),
                         "401": unauthorised,
-                        "404": _error("No order has this reference."),
+                        "404": error("No order has this reference."),
                     },
                 }
             },
@@ -273,35 +257,14 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     "operationId": "listSettledPayments",
                     "summary": "Settled payments (any final status), oldest settled first.",
                     "parameters": [
-                        {
-                            "name": "since",
-                            "in": "query",
-                            "required": True,
-                            "description": "Payments settled at or after this time.",
-                            "schema": {"type": "string", "format": "date-time"},
-                        },
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "required": False,
-                            "schema": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": MAX_PAGE,
-                                "default": 100,
-                            },
-                        },
-                        {
-                            "name": "cursor",
-                            "in": "query",
-                            "required": False,
-                            "description": "The next_cursor of the previous page.",
-                            "schema": {"type": "string"},
-                        },
+                        time_parameter(
+                            "since", "Payments settled at or after this time.", required=True
+                        ),
+                        *page_parameters(MAX_PAGE),
                     ],
                     "responses": {
-                        "200": _json("One page of settled payments.", "PaymentPage"),
-                        "400": _error("A parameter is missing, unknown or invalid."),
+                        "200": json("One page of settled payments.", "PaymentPage"),
+                        "400": error("A parameter is missing, unknown or invalid."),
                         "401": unauthorised,
                     },
                 }
@@ -321,6 +284,6 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             },
         },
     }
-    for path, operations in order_paths(_json, _error, unauthorised).items():
+    for path, operations in order_paths(unauthorised).items():
         document["paths"].setdefault(path, {}).update(operations)
     return document

@@ -13,17 +13,17 @@ from checkout.domain.records import OrderStatus
 from checkout.platform.desk import MAX_ORDER_PAGE
 from checkout.platform.orders import MAX_DESCRIPTION
 from checkout.platform.ports import Blocker
+from webhook.openapi_parts import (
+    NULLABLE_TIME,
+    REFERENCE_PARAMETER,
+    TIME,
+    error,
+    json,
+    page_parameters,
+    time_parameter,
+)
 from webhook.order_routes import MAX_ROW_ID
 
-REFERENCE_PATTERN: Final = "^[A-Za-z0-9-]{1,12}$"
-_TIME: Final = {"type": "string", "format": "date-time"}
-_NULLABLE_TIME: Final = {"type": ["string", "null"], "format": "date-time"}
-_REFERENCE_PARAMETER: Final = {
-    "name": "reference",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": REFERENCE_PATTERN},
-}
 BLOCKER_CODES: Final = [blocker.value for blocker in Blocker]
 ORDER_STATUSES: Final = [status.value for status in OrderStatus]
 
@@ -85,8 +85,8 @@ def order_schemas() -> dict[str, Any]:
                     "enum": ["due", "paid", "overdue", "cancelled", "rolled"],
                     "description": "rolled: missed and added to the next installment.",
                 },
-                "due_at": _TIME,
-                "paid_at": _NULLABLE_TIME,
+                "due_at": TIME,
+                "paid_at": NULLABLE_TIME,
                 "payment_id": {
                     "type": ["integer", "null"],
                     "description": "The latest payment made for it.",
@@ -122,7 +122,7 @@ def order_schemas() -> dict[str, Any]:
                 "fees": {"type": "integer", "description": "Late fees charged so far."},
                 "paid": {"type": "integer", "description": "Paid on the plan so far."},
                 "balance": {"type": "integer", "description": "Still owed on the plan."},
-                "created_at": _TIME,
+                "created_at": TIME,
                 "installments": {
                     "type": "array",
                     "items": {"$ref": "#/components/schemas/Installment"},
@@ -140,8 +140,8 @@ def order_schemas() -> dict[str, Any]:
     }
 
 
-def order_paths(json: Any, error: Any, unauthorised: dict[str, Any]) -> dict[str, Any]:
-    """The operations these routes add, by path (``json``/``error`` build responses).
+def order_paths(unauthorised: dict[str, Any]) -> dict[str, Any]:
+    """The operations these routes add, by path (``unauthorised``: the 401 response).
 
     ``/orders`` and ``/orders/{reference}`` hold other operations too: the caller merges.
     """
@@ -160,38 +160,9 @@ def order_paths(json: Any, error: Any, unauthorised: dict[str, Any]) -> dict[str
                         "required": False,
                         "schema": {"type": "string", "enum": ORDER_STATUSES},
                     },
-                    {
-                        "name": "since",
-                        "in": "query",
-                        "required": False,
-                        "description": "Orders created at or after this time.",
-                        "schema": {"type": "string", "format": "date-time"},
-                    },
-                    {
-                        "name": "before",
-                        "in": "query",
-                        "required": False,
-                        "description": "Orders created before this time.",
-                        "schema": {"type": "string", "format": "date-time"},
-                    },
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": MAX_ORDER_PAGE,
-                            "default": 100,
-                        },
-                    },
-                    {
-                        "name": "cursor",
-                        "in": "query",
-                        "required": False,
-                        "description": "The next_cursor of the previous page.",
-                        "schema": {"type": "string"},
-                    },
+                    time_parameter("since", "Orders created at or after this time."),
+                    time_parameter("before", "Orders created before this time."),
+                    *page_parameters(MAX_ORDER_PAGE),
                 ],
                 "responses": {
                     "200": json("One page of orders.", "OrderPage"),
@@ -204,7 +175,7 @@ def order_paths(json: Any, error: Any, unauthorised: dict[str, Any]) -> dict[str
             "patch": {
                 "operationId": "changeOrder",
                 "summary": "Change an order's amount and/or description while no money moved.",
-                "parameters": [_REFERENCE_PARAMETER],
+                "parameters": [REFERENCE_PARAMETER],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -224,7 +195,7 @@ def order_paths(json: Any, error: Any, unauthorised: dict[str, Any]) -> dict[str
             "post": {
                 "operationId": "cancelOrder",
                 "summary": "Cancel an order no money moved on (again: the cancelled order).",
-                "parameters": [_REFERENCE_PARAMETER],
+                "parameters": [REFERENCE_PARAMETER],
                 "responses": {
                     "200": json("The cancelled order.", "Order"),
                     "400": error("Not a valid reference."),
@@ -238,7 +209,7 @@ def order_paths(json: Any, error: Any, unauthorised: dict[str, Any]) -> dict[str
             "get": {
                 "operationId": "listOrderPlans",
                 "summary": "Every Buy-Now-Pay-Later plan made for an order, oldest first.",
-                "parameters": [_REFERENCE_PARAMETER],
+                "parameters": [REFERENCE_PARAMETER],
                 "responses": {
                     "200": json("The order's plans.", "PlanList"),
                     "400": error("Not a valid reference."),

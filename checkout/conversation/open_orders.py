@@ -21,10 +21,11 @@ from checkout.conversation.model import DeclineOrder, OrdersEffect
 from checkout.conversation.steps.orders import NOT_MINE_ACTION, PAY_ACTION, orders_data
 from checkout.domain.money import format_number
 from checkout.domain.records import Channel, Customer, Language, Order, StaffChat
-from checkout.domain.replies import Button, Reply, reply_to_payload
+from checkout.domain.replies import Button, Reply
 from checkout.domain.time import Clock
 from checkout.i18n.payments.refusals import shown_sender
 from checkout.i18n.payments.ways_out import held_time, w
+from checkout.outbox.replies import queue_reply
 from checkout.payments.limits import sender_of
 from checkout.payments.other_way import cancel_hold_until
 from checkout.payments.unit import UnitOfWork
@@ -171,10 +172,10 @@ class OpenOrders:
             balance=format_number(order.balance),
             who=shown_sender(sender_of(customer)),
         )
-        await unit.outbox.add(
-            channel=staff.channel,
-            chat_key=staff.chat_key,
-            payload=reply_to_payload(Reply(text)),
+        await queue_reply(
+            unit.outbox,
+            staff,
+            text,
             now=now,
             dedupe_key=f"order:{order.reference}:declined:{customer.id}",
         )

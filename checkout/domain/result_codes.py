@@ -1,7 +1,9 @@
 """M-Pesa Express result codes as the core names them, mirroring ``daraja.result_codes``.
 
-The core may not import daraja/, so it keeps this copy; a test holds the two equal. Payments
-store the code as a plain int, and an IntEnum member compares equal to it.
+This is the one enum Lipa's own code names result codes with; daraja/ keeps its own because
+it stands alone (the core may not import it, and it imports nothing of Lipa's), and a test
+(``tests/daraja/test_result_codes_agree.py``) holds the two equal. Payments store the code as
+a plain int, and an IntEnum member compares equal to it.
 """
 
 from __future__ import annotations

@@ -30,14 +30,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Customer, StaffChat
-from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.i18n.payments import refusals as say
+from checkout.outbox.replies import queue_reply
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -133,13 +132,8 @@ class PushLimiter:
             minutes=_minutes(self.limits.sender_window),
             phone=phone,
         )
-        payload: dict[str, Any] = {**reply_to_payload(Reply(text))}
-        await unit.outbox.add(
-            channel=staff.channel,
-            chat_key=staff.chat_key,
-            payload=payload,
-            now=now,
-            dedupe_key=f"push-abuse:{sender}"[:128],
+        await queue_reply(
+            unit.outbox, staff, text, now=now, dedupe_key=f"push-abuse:{sender}"[:128]
         )
 
 

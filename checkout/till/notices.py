@@ -6,12 +6,10 @@ transaction (confirmation twice, confirmation and statement) queues none.
 
 from __future__ import annotations
 
-from typing import Any
-
 from checkout.domain.records import Channel, Order, StaffChat
-from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n.till import credits as say
+from checkout.outbox.replies import queue_reply
 from checkout.payments.unit import UnitOfWork
 from checkout.till.ports import PayerChat
 from checkout.till.records import TillPayment
@@ -41,12 +39,8 @@ class TillNotices:
         code = payment.transaction_id
         if chat is not None and chat.channel in REACHABLE:
             text = say.customer_credited(chat.language, payment, order)
-            await unit.outbox.add(
-                channel=chat.channel,
-                chat_key=chat.chat_key,
-                payload=reply_to_payload(Reply(text)),
-                now=self._clock(),
-                dedupe_key=f"till:{code}:customer",
+            await queue_reply(
+                unit.outbox, chat, text, now=self._clock(), dedupe_key=f"till:{code}:customer"
             )
         if self._staff is not None:
             text = say.staff_credited(self._staff, payment, order, how, by)
@@ -71,11 +65,6 @@ class TillNotices:
     async def _staff_notice(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
         if self._staff is None:
             return
-        payload: dict[str, Any] = {**reply_to_payload(Reply(text)), "digest": True}
-        await unit.outbox.add(
-            channel=self._staff.channel,
-            chat_key=self._staff.chat_key,
-            payload=payload,
-            now=self._clock(),
-            dedupe_key=dedupe_key,
+        await queue_reply(
+            unit.outbox, self._staff, text, now=self._clock(), dedupe_key=dedupe_key, digest=True
         )

@@ -15,10 +15,16 @@ from checkout.payments.gateway import PaymentResult
 from checkout.payments.ports import NewPayment, Settlement
 from checkout.payments.settling.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.gateway import failed, paid
-from storage.unit_of_work import SqlUnitOfWork
+from lipa_testing.memory_units import MemoryUnit, MemoryUnits
 
-UowFactory = Callable[[], SqlUnitOfWork]
+UowFactory = Callable[[], MemoryUnit]
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def uow() -> MemoryUnits:
+    """The in-memory unit of work (held to the databases by tests/contracts/)."""
+    return MemoryUnits()
 
 
 async def pending(uow: UowFactory, count: int, *, order: str | None = None) -> None:

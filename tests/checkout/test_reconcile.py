@@ -18,15 +18,21 @@ from checkout.payments.reconcile import CheckResult, ReconcilePolicy, Reconciler
 from checkout.payments.settling.settle import SettlementService, SettleOutcome, StaffChat
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid
-from storage.unit_of_work import SqlUnitOfWork
+from lipa_testing.memory_units import MemoryUnit, MemoryUnits
 
-UowFactory = Callable[[], SqlUnitOfWork]
+UowFactory = Callable[[], MemoryUnit]
 POLICY = ReconcilePolicy(
     after=timedelta(seconds=60),
     expiry=timedelta(seconds=600),
     first_backoff=timedelta(seconds=15),
     max_backoff=timedelta(seconds=120),
 )
+
+
+@pytest.fixture
+def uow() -> MemoryUnits:
+    """The in-memory unit of work (held to the databases by tests/contracts/)."""
+    return MemoryUnits()
 
 
 class World:

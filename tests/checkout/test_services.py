@@ -1,4 +1,4 @@
-"""The checkout services on real storage (SQLite and PostgreSQL) with an in-memory gateway."""
+"""The checkout services on the in-memory unit of work with an in-memory gateway."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from checkout.payments.settling.settle import SettlementService, SettleOutcome, 
 from checkout.payments.start import PaymentService
 from lipa_testing.clocks import SettableClock
 from lipa_testing.gateway import FakeGateway, failed, paid
-from storage.unit_of_work import SqlUnitOfWork
+from lipa_testing.memory_units import MemoryUnit, MemoryUnits
 
-UowFactory = Callable[[], SqlUnitOfWork]
+UowFactory = Callable[[], MemoryUnit]
 
 
 @dataclass
@@ -49,6 +49,12 @@ class Shop:
                 now=self.clock() + timedelta(days=1), limit=100, lease_seconds=1
             )
         return [{"chat": m.chat_key, **m.payload} for m in claimed]
+
+
+@pytest.fixture
+def uow() -> MemoryUnits:
+    """The in-memory unit of work (held to the databases by tests/contracts/)."""
+    return MemoryUnits()
 
 
 @pytest.fixture

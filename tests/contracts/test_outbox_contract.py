@@ -7,56 +7,25 @@ outbox tests; these tests keep it honest: whatever it does, the real databases d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from checkout.domain.records import Channel
 from lipa_testing.clocks import SettableClock
 from lipa_testing.memory_outbox import MemoryOutboxUnit, MemoryOutboxUnits
-from storage.database import create_engine, session_factory
-from storage.migrate import upgrade
-from storage.unit_of_work import SqlUnitOfWork, SqlUnits
+from storage.unit_of_work import SqlUnitOfWork
 
 # Both implementations, so the hand-over's ``flush`` and ``unclaimed`` are tested too.
 Units = Callable[[], MemoryOutboxUnit | SqlUnitOfWork]
 T = Channel.TELEGRAM
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """Each implementation in turn: None (in memory), or a migrated, empty database's URL."""
-    if request.param == "memory":
-        return None
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("pg_database_url")
-        return url
-    url = f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
-    asyncio.run(migrate(url))
-    return url
-
-
-async def migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
-async def units(backend: str | None) -> AsyncIterator[Units]:
-    """Outbox units on the implementation under test."""
-    if backend is None:
-        yield MemoryOutboxUnits()
-        return
-    engine = create_engine(backend)
-    try:
-        yield SqlUnits(session_factory(engine))
-    finally:
-        await engine.dispose()
+def memory_units() -> MemoryOutboxUnits:
+    """The outbox alone in memory (``units`` and ``backend``: see conftest.py)."""
+    return MemoryOutboxUnits()
 
 
 async def add(units: Units, clock: SettableClock, *items: tuple[str, int | str]) -> None:

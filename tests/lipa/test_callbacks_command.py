@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from checkout.domain.records import BodyStatus, Channel, PaymentStatus, ReceivedBody
 from checkout.payments.ports import NewPayment
 from checkout.payments.settling.settle import SettlementService
-from lipa.settings import Settings
 from storage.unit_of_work import SqlUnits
+from tests.lipa.commands import lipa as run_lipa
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
-_SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
 # Refused by a Lipa that read only numeric result codes; settles once replayed today.
 OPERATOR_MISSING = {
@@ -33,19 +29,7 @@ OPERATOR_MISSING = {
 
 
 def lipa(*args: str, cwd: Path, database_url: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES
-    }
-    environment.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url)
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "lipa", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
+    return run_lipa(*args, cwd=cwd, DATABASE_URL=database_url)
 
 
 async def test_a_kept_body_is_listed_and_replayed_with_one_line_saying_what_happened(

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lipa.cli import main
-from lipa.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def lipa(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES
-    }
-    environment.update(PYTHONPATH=str(ROOT), **env)
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "lipa", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
-
-
-_SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+from tests.lipa.commands import lipa
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:

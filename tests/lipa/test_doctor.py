@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,9 +23,7 @@ from daraja.url_rules import refused_words, url_safe_secret
 from lipa.doctor import Doctor, Finding
 from lipa.settings import Settings
 from lipa_testing.telegram_api import FakeTelegram
-
-ROOT = Path(__file__).resolve().parents[2]
-_SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+from tests.lipa.commands import start_lipa
 
 
 @pytest.fixture
@@ -67,6 +63,15 @@ async def findings(**values: Any) -> dict[str, Finding]:
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     doctor = Doctor(settings) if clock is None else Doctor(settings, clock=clock)
     return {finding.name: finding for finding in await doctor.run()}
+
+
+def fix_line(found: dict[str, Finding], failing: str, words: str) -> str:
+    """The failing check's line, which names the fix in ``words``."""
+    line = found[failing].line()
+    assert line.startswith(f"FAIL {failing}: ")
+    assert words in line, line
+    assert "Fix:" in line
+    return line
 
 
 async def test_a_ready_deployment_passes_every_check(
@@ -135,10 +140,7 @@ async def test_each_failing_check_names_its_fix(
     # The C2B URLs share PUBLIC_BASE_URL and the secret with the callback: both fail.
     shared = ["C2B URLs"] if failing == "Callback URL" else []
     assert [name for name, finding in found.items() if not finding.ok] == [failing, *shared]
-    line = found[failing].line()
-    assert line.startswith(f"FAIL {failing}: ")
-    assert words in line, line
-    assert "Fix:" in line
+    line = fix_line(found, failing, words)
     assert telegram.token not in line
 
 
@@ -190,21 +192,7 @@ async def test_the_doctor_command_exits_non_zero_when_a_check_fails(
     daraja: SimulatorServer, telegram: FakeTelegram, sqlite_migrated: str, tmp_path: Path
 ) -> None:
     async def run(**values: str) -> tuple[int, list[str]]:
-        environment = {
-            key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES
-        }
-        environment.update(PYTHONPATH=str(ROOT))
-        environment.update({key.upper(): value for key, value in values.items()})
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "lipa",
-            "doctor",
-            cwd=tmp_path,
-            env=environment,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_lipa("doctor", cwd=tmp_path, **values)
         out, _ = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode is not None
         return process.returncode, out.decode().splitlines()
@@ -268,10 +256,7 @@ async def test_each_failing_c2b_initiator_pull_or_b2c_check_names_its_fix(
     values = {**good_values(daraja, telegram, sqlite_migrated), **change}
     found = await findings(**values)
     assert failing in [name for name, finding in found.items() if not finding.ok]
-    line = found[failing].line()
-    assert line.startswith(f"FAIL {failing}: ")
-    assert words in line, line
-    assert "Fix:" in line
+    fix_line(found, failing, words)
 
 
 async def test_a_configured_initiator_pull_and_b2c_pass(

@@ -7,41 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import aiohttp
 
 from lipa.demo import free_port
 from lipa.safety import SIMULATED_MARK
-from lipa.settings import Settings
 from lipa_testing.telegram_api import FakeTelegram
+from tests.lipa.commands import ROOT, start_lipa
 
-ROOT = Path(__file__).resolve().parents[2]
-_SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 CUSTOMER = 5550001
 STAFF = 5550002
 
 
 async def started(cwd: Path, **env: str) -> tuple[asyncio.subprocess.Process, str, int]:
     """Start `lipa serve` and return it once it serves, with its base URL and port."""
-    environment = {
-        key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES
-    }
     port = free_port()
-    environment.update(PYTHONPATH=str(ROOT), PORT=str(port), **env)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "lipa",
-        "serve",
-        cwd=cwd,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_lipa("serve", cwd=cwd, PORT=str(port), **env)
     assert process.stdout is not None
     async with asyncio.timeout(60):
         while b"Lipa is serving" not in (line := await process.stdout.readline()):
@@ -104,20 +87,7 @@ async def test_serve_on_the_simulator_marks_every_message_and_says_so_everywhere
 
 
 async def test_serve_refuses_to_start_when_mpesa_environment_is_not_set(tmp_path: Path) -> None:
-    environment = {
-        key: value for key, value in os.environ.items() if key.upper() not in _SETTING_NAMES
-    }
-    environment.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN="1:x")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "lipa",
-        "serve",
-        cwd=tmp_path,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_lipa("serve", cwd=tmp_path, TELEGRAM_BOT_TOKEN="1:x")
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2
     lines = stderr.decode().strip().splitlines()

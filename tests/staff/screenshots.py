@@ -19,32 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from checkout.domain.records import (
-    Channel,
     Language,
-    Order,
-    OrderStatus,
-    Payment,
     PaymentStatus,
     StaffChat,
 )
 from checkout.i18n import staff_notices
 from checkout.i18n.till import credits as till_texts
+from tests.staff.examples import paid_order, paid_payment
 from tests.web.browser import chromium
 
 MOMENT = datetime(2026, 12, 4, 7, 12, tzinfo=UTC)
-PAYMENT = Payment(
-    id=1,
-    order_reference="WW-1042",
-    customer_id=1,
-    channel=Channel.TELEGRAM,
-    chat_key="5001",
-    amount=1500,
-    phone="254712345678",
-    status=PaymentStatus.PAID,
-    created_at=MOMENT,
-    result_code=0,
-    receipt_number="QAB12CD3EF",
-)
+PAYMENT = paid_payment(chat_key="5001", at=MOMENT)
 
 
 class _TillCredit:
@@ -54,11 +39,6 @@ class _TillCredit:
     account = "WW-1043"
     msisdn = "254722000111"
     payer_name = "JOHN OTIENO"
-
-
-def _order(reference: str, paid: int, due: int) -> Order:
-    status = OrderStatus.PAID if paid >= due else OrderStatus.PARTLY_PAID
-    return Order(reference=reference, amount_due=due, amount_paid=paid, status=status)
 
 
 def notices(language: Language) -> list[tuple[str, str]]:
@@ -81,12 +61,12 @@ def notices(language: Language) -> list[tuple[str, str]]:
         ("10:02", staff_notices.settled(staff, cancelled, None, None)),
         (
             "10:04",
-            staff_notices.settled(staff, PAYMENT, _order("WW-1042", 1500, 3000), 1500),
+            staff_notices.settled(staff, PAYMENT, paid_order("WW-1042", 1500, 3000), 1500),
         ),
         (
             "10:31",
             till_texts.staff_credited(
-                staff, _TillCredit(), _order("WW-1043", 2000, 2000), "account"
+                staff, _TillCredit(), paid_order("WW-1043", 2000, 2000), "account"
             ),
         ),
         ("11:15", staff_notices.settled(staff, poor, None, None)),
@@ -94,7 +74,7 @@ def notices(language: Language) -> list[tuple[str, str]]:
     texts.append(
         (
             "12:20",
-            staff_notices.settled(staff, second, _order("WW-1042", 3000, 3000), 1500),
+            staff_notices.settled(staff, second, paid_order("WW-1042", 3000, 3000), 1500),
         )
     )
     return texts

@@ -12,10 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from checkout.domain.records import (
-    Channel,
     Order,
-    OrderStatus,
-    Payment,
     PaymentStatus,
     StaffChat,
 )
@@ -25,29 +22,17 @@ from checkout.i18n.texts import placeholders
 from checkout.i18n.till import credits as till_texts
 from lipa.channels import staff_chat
 from lipa.settings import Settings
+from tests.staff.examples import paid_order, paid_payment
 
 GROUP = StaffChat("-1001")
 GROUP_SW = StaffChat("-1001", language="sw")
 PRIVATE = StaffChat("7001", full_phones=True)
 NOW = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
-PAYMENT = Payment(
-    id=1,
-    order_reference="WW-1042",
-    customer_id=1,
-    channel=Channel.TELEGRAM,
-    chat_key="42",
-    amount=1500,
-    phone="254712345678",
-    status=PaymentStatus.PAID,
-    created_at=NOW,
-    result_code=0,
-    receipt_number="QAB12CD3EF",
-)
+PAYMENT = paid_payment(chat_key="42", at=NOW)
 
 
 def order(paid: int, due: int = 3000) -> Order:
-    status = OrderStatus.PAID if paid >= due else OrderStatus.PARTLY_PAID
-    return Order(reference="WW-1042", amount_due=due, amount_paid=paid, status=status)
+    return paid_order("WW-1042", paid, due)
 
 
 def test_a_part_payment_says_who_paid_what_with_the_receipt_and_what_is_left() -> None:

@@ -26,9 +26,9 @@ from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
-from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n.ussd import words as say
+from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PushAccepted, PushFailed
 from checkout.payments.ports import PushOutcome, QueuedPush
 from checkout.payments.start import PaymentService
@@ -239,12 +239,8 @@ class PushWorker:
                 if other_way is not None:
                     sms = f"{sms}\n{other_way}"
                 # The same key as a settled payment's message: the customer hears once.
-                await unit.outbox.add(
-                    channel=payment.channel,
-                    chat_key=payment.chat_key,
-                    payload=reply_to_payload(Reply(sms)),
-                    now=now,
-                    dedupe_key=f"payment:{payment.id}:customer",
+                await queue_reply(
+                    unit.outbox, payment, sms, now=now, dedupe_key=f"payment:{payment.id}:customer"
                 )
                 if self._copies is not None:
                     await self._copies.copy(unit, payment, text)

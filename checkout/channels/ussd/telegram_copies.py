@@ -12,9 +12,9 @@ from dataclasses import replace
 
 from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
-from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n.payments.messages import customer_reply
+from checkout.outbox.replies import queue_reply
 from checkout.payments.unit import UnitOfWork
 
 
@@ -49,10 +49,10 @@ class TelegramCopies:
         # A USSD chat is keyed by the caller's number: the copies go to whoever uses the bot
         # with that number, even when another number paid.
         for customer in await unit.customers.with_phone(Channel.TELEGRAM, payment.chat_key):
-            await unit.outbox.add(
-                channel=Channel.TELEGRAM,
-                chat_key=customer.chat_key,
-                payload=reply_to_payload(Reply(text(customer.language))),
+            await queue_reply(
+                unit.outbox,
+                customer,  # a Telegram chat: ``with_phone`` looked on Telegram
+                text(customer.language),
                 now=self._clock(),
                 dedupe_key=f"payment:{payment.id}:copy:{customer.id}",
             )

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
-from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n.payments import messages as say
+from checkout.outbox.replies import queue_reply
 from checkout.payments.unit import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -53,18 +53,16 @@ class CallbackBodies:
             )
             if self._staff is not None:
                 text = say.callback_kept_text(self._staff.language, body_id, status, reason)
-                await unit.outbox.add(
-                    channel=self._staff.channel,
-                    chat_key=self._staff.chat_key,
-                    payload={
-                        **reply_to_payload(Reply(text)),
-                        "digest": True,
-                        # Its line in a digest (a burst of bad bodies goes out as one message).
-                        "line": f"CALLBACK {body_id} {status.value.upper()}: "
-                        f"lipa callbacks replay {body_id}",
-                    },
+                await queue_reply(
+                    unit.outbox,
+                    self._staff,
+                    text,
                     now=self._clock(),
                     dedupe_key=f"callback_body:{body_id}",
+                    digest=True,
+                    # Its line in a digest (a burst of bad bodies goes out as one message).
+                    line=f"CALLBACK {body_id} {status.value.upper()}: "
+                    f"lipa callbacks replay {body_id}",
                 )
             await unit.commit()
         log.warning("callback body %s kept %s: %s", body_id, status.value, reason)

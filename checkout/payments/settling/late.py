@@ -15,9 +15,9 @@ from datetime import datetime
 
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Payment, PaymentStatus, StaffChat
-from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.i18n.payments.overpaid import overpaid_text
+from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.settling.results import SettleOutcome, settlement_for
 from checkout.payments.unit import UnitOfWork
@@ -70,11 +70,12 @@ async def settle_late_success(
             receipt=result.receipt_number,
             over=over,
         )
-        await unit.outbox.add(
-            channel=staff.channel,
-            chat_key=staff.chat_key,
-            payload={**reply_to_payload(Reply(text)), "digest": True},
+        await queue_reply(
+            unit.outbox,
+            staff,
+            text,
             now=now,
             dedupe_key=f"payment:{payment.id}:overpaid",
+            digest=True,
         )
     return SettleOutcome.OVERPAID

@@ -7,13 +7,12 @@ duplicate answer queues none (every one has a dedupe key). What each says is wri
 
 from __future__ import annotations
 
-from typing import Any
-
 from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Order, Payment, PaymentStatus, StaffChat
-from checkout.domain.replies import Reply, reply_to_payload
+from checkout.domain.replies import Reply
 from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n.payments import messages as say
+from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 
@@ -128,13 +127,7 @@ class SettlementNotices:
     async def _customer(
         self, unit: UnitOfWork, payment: Payment, reply: Reply, dedupe_key: str
     ) -> None:
-        await unit.outbox.add(
-            channel=payment.channel,
-            chat_key=payment.chat_key,
-            payload=reply_to_payload(reply),
-            now=self._clock(),
-            dedupe_key=dedupe_key,
-        )
+        await queue_reply(unit.outbox, payment, reply, now=self._clock(), dedupe_key=dedupe_key)
 
     async def _staff_notice(
         self, unit: UnitOfWork, text: str, dedupe_key: str, *, line: str | None = None
@@ -142,13 +135,12 @@ class SettlementNotices:
         """Queue a staff notice; ``line`` is its one-line form when it goes out in a digest."""
         if self._staff is None:
             return
-        payload: dict[str, Any] = {**reply_to_payload(Reply(text)), "digest": True}
-        if line is not None:
-            payload["line"] = line
-        await unit.outbox.add(
-            channel=self._staff.channel,
-            chat_key=self._staff.chat_key,
-            payload=payload,
+        await queue_reply(
+            unit.outbox,
+            self._staff,
+            text,
             now=self._clock(),
             dedupe_key=dedupe_key,
+            digest=True,
+            line=line,
         )

@@ -48,6 +48,7 @@ from checkout.initiator.records import (
     InitiatorRequest,
     NewInitiatorRequest,
 )
+from checkout.outbox.replies import queue_reply
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.ports import TillUnitOfWorkFactory
 from checkout.till.records import LedgerEntry, LedgerSource
@@ -336,12 +337,8 @@ class VerifyService:
         if self._staff is None:
             return
         async with self._units() as unit:
-            await unit.outbox.add(
-                channel=self._staff.channel,
-                chat_key=self._staff.chat_key,
-                payload=reply_to_payload(Reply(text)),
-                now=self._clock(),
-                dedupe_key=dedupe_key,
+            await queue_reply(
+                unit.outbox, self._staff, text, now=self._clock(), dedupe_key=dedupe_key
             )
             await unit.commit()
 

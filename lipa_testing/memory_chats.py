@@ -1,0 +1,96 @@
+"""Customers and saved conversations of the in-memory unit of work (``memory_units``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from checkout.conversation.model import ConversationState
+from checkout.conversation.ports import StoredConversation
+from checkout.domain.records import Channel, Customer, Language
+from lipa_testing.memory_tables import ConversationRow
+
+if TYPE_CHECKING:
+    from lipa_testing.memory_units import MemoryUnit
+
+
+class MemoryCustomerRepository:
+    """Implements ``checkout.payments.ports.CustomerRepository`` in memory."""
+
+    def __init__(self, unit: MemoryUnit) -> None:
+        self._unit = unit
+
+    def _find(self, channel: Channel, chat_key: str) -> Customer | None:
+        customers = self._unit.read().customers.values()
+        return next((c for c in customers if c.channel is channel and c.chat_key == chat_key), None)
+
+    async def get_or_create(
+        self,
+        channel: Channel,
+        chat_key: str,
+        *,
+        language: Language,
+        now: datetime,
+        telegram_user_id: int | None = None,
+        phone: str | None = None,
+    ) -> Customer:
+        found = self._find(channel, chat_key)
+        if found is not None:
+            return found
+        customers = (await self._unit.write()).customers
+        found = self._find(channel, chat_key)  # created by the writer before this unit
+        if found is not None:
+            return found
+        customer = Customer(self._unit.next_id("customers"), channel, chat_key, language, phone)
+        customer = replace(customer, telegram_user_id=telegram_user_id)
+        customers[customer.id] = customer
+        return customer
+
+    async def set_language(self, customer_id: int, language: Language, *, now: datetime) -> None:
+        customers = (await self._unit.write()).customers
+        if customer_id in customers:
+            customers[customer_id] = replace(customers[customer_id], language=language)
+
+    async def set_phone(self, customer_id: int, phone: str, *, now: datetime) -> None:
+        customers = (await self._unit.write()).customers
+        if customer_id in customers:
+            customers[customer_id] = replace(customers[customer_id], phone=phone)
+
+    async def with_phone(self, channel: Channel, phone: str) -> Sequence[Customer]:
+        customers = self._unit.read().customers.values()
+        found = [c for c in customers if c.channel is channel and c.phone == phone]
+        return sorted(found, key=lambda c: c.id)
+
+
+class MemoryConversationRepository:
+    """Implements ``checkout.conversation.ports.ConversationRepository`` in memory."""
+
+    def __init__(self, unit: MemoryUnit) -> None:
+        self._unit = unit
+
+    async def load(self, channel: Channel, chat_key: str) -> StoredConversation | None:
+        row = self._unit.read().conversations.get((channel, chat_key))
+        if row is None:
+            return None
+        return StoredConversation(row.restored(), row.version)
+
+    async def save(
+        self,
+        channel: Channel,
+        chat_key: str,
+        state: ConversationState,
+        *,
+        expected_version: int | None,
+        now: datetime,
+    ) -> bool:
+        conversations = (await self._unit.write()).conversations
+        stored = conversations.get((channel, chat_key))
+        version = stored.version if stored is not None else None
+        if version != expected_version:
+            return False
+        as_stored = json.loads(json.dumps(state.to_json()))  # as the JSON column gives it back
+        conversations[(channel, chat_key)] = ConversationRow(as_stored, (version or 0) + 1, now)
+        return True
