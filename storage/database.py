@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_
 
+from storage.sqlite_dialect import lazy_end_url
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
@@ -43,11 +45,13 @@ def create_engine(
     before it is handed out, and replaced if the server has dropped it. On SQLite a writer
     waits at most ``sqlite_write_wait_seconds`` for its turn (see :class:`SqliteWriters`).
     SQLite statements go through SQLAlchemy's own aiosqlite adapter (a hand-written one-trip
-    driver was measured no faster; docs/BENCHMARKS.md).
+    driver was measured no faster; docs/BENCHMARKS.md), whose dialect here skips ending a
+    transaction SQLite never began (:mod:`storage.sqlite_dialect`: a unit that only read
+    makes no ``ROLLBACK`` trip).
     """
     if is_sqlite(url):
         engine = create_async_engine(
-            url,
+            lazy_end_url(url),
             echo=echo,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,15 +28,37 @@ from storage.repositories.till import SqlTillRepository
 from storage.repositories.ussd_sessions import SqlUssdSessionRepository
 from storage.repositories.ways_out import SqlWaysOutRepository
 
+# Every repository of a unit, by attribute name: each is made on first use in the unit (a
+# page that reads one table makes one, not seventeen).
+_REPOSITORIES: Final[dict[str, Callable[[AsyncSession], object]]] = {
+    "orders": SqlOrderRepository,
+    "payments": SqlPaymentRepository,
+    "audit": SqlAuditRepository,
+    "callback_bodies": SqlCallbackBodyRepository,
+    "outbox": SqlOutboxRepository,
+    "conversations": SqlConversationRepository,
+    "customers": SqlCustomerRepository,
+    "reports": SqlReportRepository,
+    "order_book": SqlOrderBookRepository,
+    "ussd_sessions": SqlUssdSessionRepository,
+    "pushes": SqlPushRequestRepository,
+    "plans": SqlPlanRepository,
+    "push_limits": SqlPushLimitRepository,
+    "ways_out": SqlWaysOutRepository,
+    "refunds": SqlRefundRepository,
+    "till": SqlTillRepository,
+}
+
 
 class SqlUnitOfWork:
     """Implements ``checkout.payments.unit.UnitOfWork`` on one SQLAlchemy session.
 
-    Leaving the ``async with`` block without :meth:`commit` rolls back. Whoever needs to act
-    around a commit registers a step: :meth:`before_commit` steps run in the transaction
-    just before it commits (on every commit), :meth:`after_commit` callbacks once it has
-    committed (for that commit only). ``hooks`` register their steps on each new unit (the
-    outbox hand-over of :mod:`storage.outbox_handover` is one).
+    Its repositories are made on first use, on the unit's session. Leaving the ``async with``
+    block without :meth:`commit` rolls back. Whoever needs to act around a commit registers a
+    step: :meth:`before_commit` steps run in the transaction just before it commits (on every
+    commit), :meth:`after_commit` callbacks once it has committed (for that commit only).
+    ``hooks`` register their steps on each new unit (the outbox hand-over of
+    :mod:`storage.outbox_handover` is one).
     """
 
     orders: SqlOrderRepository
@@ -64,35 +86,38 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._hooks = tuple(hooks)
         self._session: AsyncSession | None = None
+        self._made: list[str] = []
         self._before_commit: list[Callable[[], Awaitable[None]]] = []
         self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> Self:
-        session = self._sessions()
-        self._session = session
-        self.orders = SqlOrderRepository(session)
-        self.payments = SqlPaymentRepository(session)
-        self.audit = SqlAuditRepository(session)
-        self.callback_bodies = SqlCallbackBodyRepository(session)
-        self.outbox = SqlOutboxRepository(session)
-        self.conversations = SqlConversationRepository(session)
-        self.customers = SqlCustomerRepository(session)
-        self.reports = SqlReportRepository(session)
-        self.order_book = SqlOrderBookRepository(session)
-        self.ussd_sessions = SqlUssdSessionRepository(session)
-        self.pushes = SqlPushRequestRepository(session)
-        self.plans = SqlPlanRepository(session)
-        self.push_limits = SqlPushLimitRepository(session)
-        self.ways_out = SqlWaysOutRepository(session)
-        self.refunds = SqlRefundRepository(session)
-        self.till = SqlTillRepository(session)
-        self._before_commit = [self.audit.flush, self.callback_bodies.flush]
+        self._session = self._sessions()
+        for name in self._made:  # a unit entered again starts with fresh repositories
+            del self.__dict__[name]
+        self._made = []
+        self._before_commit = [self._flush_kept]
         self._after_commit = []
         for hook in self._hooks:
             hook(self)
         # Whatever no hook wrote yet (no-op when a hook flushed the outbox already).
         self.before_commit(self._flush_outbox)
         return self
+
+    if not TYPE_CHECKING:  # to the type checker the repositories are the attributes above
+
+        def __getattr__(self, name: str) -> Any:
+            """A repository, made on first use on the open session (then an attribute)."""
+            make = _REPOSITORIES.get(name)
+            if make is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            repository = make(self.session)
+            setattr(self, name, repository)
+            self._made.append(name)
+            return repository
+
+    def _has(self, name: str) -> bool:
+        """Whether this unit has made the repository ``name`` (used it)."""
+        return name in self.__dict__
 
     async def __aexit__(
         self,
@@ -124,8 +149,16 @@ class SqlUnitOfWork:
         """Call ``callback`` once the next commit has succeeded (never if it rolls back)."""
         self._after_commit.append(callback)
 
+    async def _flush_kept(self) -> None:
+        # The audit trail and callback bodies a unit recorded are written as it commits.
+        if self._has("audit"):
+            await self.audit.flush()
+        if self._has("callback_bodies"):
+            await self.callback_bodies.flush()
+
     async def _flush_outbox(self) -> None:
-        await self.outbox.flush()
+        if self._has("outbox"):
+            await self.outbox.flush()
 
     async def commit(self) -> None:
         """Run the before-commit steps, commit, then call the after-commit callbacks."""
@@ -140,9 +173,9 @@ class SqlUnitOfWork:
         """Discard everything written in this unit."""
         await self.session.rollback()
         self._after_commit = []
-        self.audit.discard()
-        self.callback_bodies.discard()
-        self.outbox.discard()
+        for name in ("audit", "callback_bodies", "outbox"):
+            if self._has(name):
+                getattr(self, name).discard()
 
 
 UnitHook = Callable[[SqlUnitOfWork], None]

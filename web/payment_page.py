@@ -119,12 +119,13 @@ class WebCheckout:
         if reference is None:
             return None
         async with self._units() as unit:
-            order = await unit.orders.get(reference)
-            if order is None or not order.known:
+            # One statement: the order and its payments as one snapshot, in one trip.
+            found = await unit.order_book.order_with_payments(reference)
+            if found is None or not found[0].known:
                 # Only orders the business made have a page: a reference a chat customer
                 # typed is theirs alone.
                 return None
-            payments = await unit.order_book.payments_for_order(reference)
+            order, payments = found
             later = self.plans is not None and await self.plans.shown(unit, order, payments)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         latest = payments[-1] if payments else None

@@ -26,6 +26,7 @@ from checkout.bnpl.views.care import missed_reminder_reply
 from checkout.bnpl.views.plans import due_reply, pay_now_row, reminder_reply, ussd_reminder_reply
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel
+from checkout.domain.replies import Reply
 from checkout.domain.time import NAIROBI, Clock
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
@@ -71,11 +72,15 @@ class InstallmentCollector:
         clock: Clock,
         policy: CollectPolicy | None = None,
         ussd_code: str = "",
+        sms: bool = False,
     ) -> None:
         """``ussd_code`` (``USSD_CODE``) is named in USSD customers' reminders (by SMS), with
-        "My plans" to pay now, move the date or add a missed installment to the next one."""
+        "My plans" to pay now, move the date or add a missed installment to the next one.
+        ``sms``: SMS can be sent (USSD customers' channel), so a plan taken on the web page is
+        also reminded by SMS to its phone (the web channel only reaches a page left open)."""
         self._units = units
         self._ussd_code = ussd_code
+        self._sms = sms
         self._pusher = pusher
         self._ledger = ledger
         self._clock = clock
@@ -153,10 +158,18 @@ class InstallmentCollector:
                         day = installment.due_at.astimezone(NAIROBI).date()
                         key = f"installment:{installment.id}:reminder:{day:%Y%m%d}"
                     await self._ledger.tell(unit, plan, reply, key)
+                    if self._by_web_sms(plan):
+                        # The page's customer is known by the phone the plan collects from:
+                        # the chat's words (no buttons) by SMS, sent as USSD customers' are.
+                        await self._ledger.tell_by_sms(unit, plan, Reply(reply.text), key)
                     sent += 1
                 await unit.commit()
             if len(taken) < self._policy.batch_size:
                 return sent
+
+    def _by_web_sms(self, plan: Plan) -> bool:
+        """Whether a web plan's reminder also goes by SMS (SMS is on, the phone is a number)."""
+        return plan.channel is Channel.WEB and self._sms and plan.phone.isdigit()
 
     def _by_ussd(self, plan: Plan) -> bool:
         """Whether the plan's reminders go by SMS to a USSD caller who can be told the code."""

@@ -340,6 +340,19 @@ class PlanLedger:
             dedupe_key=dedupe_key,
         )
 
+    async def tell_by_sms(
+        self, unit: PlanUnitOfWork, plan: Plan, reply: Reply, dedupe_key: str
+    ) -> None:
+        """Queue ``reply`` as an SMS to the plan's phone (sent as USSD customers' SMS are),
+        once per ``dedupe_key``; for a plan whose own channel cannot reach the customer."""
+        await unit.outbox.add(
+            channel=Channel.USSD,
+            chat_key=plan.phone,
+            payload=reply_to_payload(reply),
+            now=self._clock(),
+            dedupe_key=f"{dedupe_key}:sms",
+        )
+
     async def notify_staff(
         self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str, **extra: object
     ) -> None:

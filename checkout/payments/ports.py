@@ -306,6 +306,11 @@ class OrderBookRepository(Protocol):
         """Every payment made against this order, oldest first."""
         ...
 
+    async def order_with_payments(self, reference: str) -> tuple[Order, Sequence[Payment]] | None:
+        """The order with this reference and every payment made against it (oldest first),
+        read together in one statement; None if there is no such order."""
+        ...
+
     async def settled_page(
         self, *, since: datetime, after: PaymentCursor | None, limit: int
     ) -> PaymentPage:

@@ -196,7 +196,7 @@ def checkout_services(
         conversations=conversations,
         plans=plans,
         collector=InstallmentCollector(
-            units, pusher, ledger, clock=clock, ussd_code=settings.ussd_code
+            units, pusher, ledger, clock=clock, ussd_code=settings.ussd_code, sms=sms
         ),
         till=till,
         validation=TillValidation(

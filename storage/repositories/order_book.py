@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +16,14 @@ from checkout.domain.records import Order, OrderStatus, Payment, PaymentStatus
 from checkout.domain.summaries import PaymentCursor, PaymentPage
 from checkout.platform.ports import Blocker, ListedOrder, OrderCursor, OrderFilter, OrderPage
 from storage.models import OrderRow, PlanRow
-from storage.repositories.orders import to_order
-from storage.repositories.payments import ORDERS, PAYMENTS, PAYMENTS_WITH_REFERENCE, to_payments
+from storage.repositories.orders import ORDER_FIELDS, to_labelled_order, to_order
+from storage.repositories.payments import (
+    ORDERS,
+    PAYMENTS,
+    PAYMENTS_WITH_REFERENCE,
+    to_payment,
+    to_payments,
+)
 
 _PAYMENT = PAYMENTS.c
 _ORDER = ORDERS.c
@@ -25,6 +31,17 @@ _PLANS = cast(Table, PlanRow.__table__)
 # Money moved on an order once one of its payments is paid (or paid another amount than
 # asked), and may move while one is pending: its prompt can still be answered.
 _MONEY_MOVED = (PaymentStatus.PAID.value, PaymentStatus.MISMATCHED.value)
+
+
+# An order's page in one statement: each of its payments' columns beside the order's (named
+# ``order_<column>``), oldest payment first; an order without payments is one row whose
+# payment columns are all NULL. Built once, so its cache key is computed once.
+_ORDER_WITH_PAYMENTS = (
+    select(*PAYMENTS.c, *(ORDERS.c[name].label(f"order_{name}") for name in ORDER_FIELDS))
+    .select_from(ORDERS.outerjoin(PAYMENTS, _PAYMENT.order_id == _ORDER.id))
+    .where(_ORDER.reference == bindparam("reference"))
+    .order_by(_PAYMENT.id)
+)
 
 
 def _payments_of_order(*statuses: str) -> ColumnElement[bool]:
@@ -101,6 +118,16 @@ class SqlOrderBookRepository:
             PAYMENTS_WITH_REFERENCE.where(ORDERS.c.reference == reference).order_by(_PAYMENT.id)
         )
         return to_payments(rows)
+
+    async def order_with_payments(self, reference: str) -> tuple[Order, Sequence[Payment]] | None:
+        """The order with this reference and every payment made against it (oldest first),
+        read together in one statement; None if there is no such order."""
+        rows = (await self._session.execute(_ORDER_WITH_PAYMENTS, {"reference": reference})).all()
+        if not rows:
+            return None
+        order = to_labelled_order(rows[0])
+        payments = [to_payment(row, order.reference) for row in rows if row.id is not None]
+        return order, payments
 
     async def settled_page(
         self, *, since: datetime, after: PaymentCursor | None, limit: int

@@ -25,6 +25,32 @@ def to_order(row: OrderRow | Row[Any]) -> Order:
     )
 
 
+# The columns an Order is made of, for statements that read them beside another table's
+# under the names ``order_<column>`` (see :func:`to_labelled_order`).
+ORDER_FIELDS = (
+    "reference",
+    "amount_due",
+    "amount_paid",
+    "status",
+    "known",
+    "description",
+    "customer_phone",
+)
+
+
+def to_labelled_order(row: Row[Any]) -> Order:
+    """The checkout record for a row holding the order's columns as ``order_<column>``."""
+    return Order(
+        reference=row.order_reference,
+        amount_due=row.order_amount_due,
+        amount_paid=row.order_amount_paid,
+        status=OrderStatus(row.order_status),
+        known=row.order_known,
+        description=row.order_description,
+        customer_phone=row.order_customer_phone,
+    )
+
+
 # Settling statements are Core on the table (no ORM bookkeeping per statement).
 _ORDERS = cast(Table, OrderRow.__table__)
 # What an UPDATE ... RETURNING gives back to build an Order without reading it again: every

@@ -153,6 +153,7 @@ def make_shop(
     gateway: FakeGateway | None = None,
     limits: PushLimits | None = None,
     ussd_code: str = "",
+    sms: bool = False,
 ) -> Shop:
     """The services wired as ``lipa.app.open_lipa`` wires them (with ``limits``, limited)."""
     clock = clock or SettableClock()
@@ -166,7 +167,7 @@ def make_shop(
     desk = PlanDesk(uow, pusher, ledger, clock=clock, offering=offering)
     flow_settings = FlowSettings("Wildwash", plans=rules if offering else None)
     chat = ConversationService(uow, payments, flow_settings, clock=clock, plans=desk)
-    collector = InstallmentCollector(uow, pusher, ledger, clock=clock, ussd_code=ussd_code)
+    collector = InstallmentCollector(uow, pusher, ledger, clock=clock, ussd_code=ussd_code, sms=sms)
     return Shop(uow, clock, gateway, settlement, payments, desk, chat, collector)
 
 

@@ -48,3 +48,22 @@ async def test_hooks_register_before_commit_steps_on_every_new_unit(engine: Asyn
     async with uow() as unit:
         await unit.commit()
     assert steps == [0, -1, 2, -1]
+
+
+async def test_a_unit_makes_the_repositories_it_uses_and_fresh_ones_each_time(
+    uow: SqlUnits,
+) -> None:
+    unit = uow()
+    async with unit:
+        await unit.orders.create("WW-1", 1500, known=True)
+        first = unit.orders
+        assert unit.orders is first  # made once in the unit
+        made = set(vars(unit))
+        await unit.commit()
+    assert "orders" in made
+    assert not {"payments", "plans", "outbox", "audit"} & made  # never used: never made
+    async with unit:  # entered again: a repository on the new session
+        assert unit.orders is not first
+        order = await unit.orders.get("WW-1")
+    assert order is not None
+    assert order.amount_due == 1500

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import create_engine
+from storage.database import create_engine, session_factory
 
 
 async def _terminate_other_backends(url: str) -> int:
@@ -141,3 +141,45 @@ async def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locke
         async with asyncio.timeout(5), engine.begin() as connection:
             await connection.execute(text("INSERT INTO t VALUES (3)"))
         assert await numbers(engine) == "1,3"
+
+
+async def test_a_sqlite_session_that_only_read_ends_without_a_trip_to_the_driver(
+    tmp_path: Path,
+) -> None:
+    # sqlite3 begins a transaction only before a write: ending one that only read did nothing
+    # but cost a trip to aiosqlite's thread, so none is made; a writer still commits or rolls
+    # back for real.
+    async with sqlite_with_table(tmp_path / "ends.db") as engine:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+        assert driver is not None
+        ended: list[str] = []
+
+        def counting(name: str) -> None:
+            real = getattr(driver, name)
+
+            async def end() -> None:
+                ended.append(name)
+                await real()
+
+            setattr(driver, name, end)
+
+        counting("commit")
+        counting("rollback")
+        sessions = session_factory(engine)
+        async with sessions() as session:  # read, then closed (rolled back)
+            assert await session.scalar(text("SELECT count(*) FROM t")) == 0
+        async with sessions() as session:  # read, then committed
+            await session.scalar(text("SELECT count(*) FROM t"))
+            await session.commit()
+        assert ended == []
+        async with sessions() as session:
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+            await session.commit()
+        async with sessions() as session:
+            await session.execute(text("INSERT INTO t VALUES (2)"))  # closed: rolled back
+        assert ended == ["commit", "rollback"]
+        assert await numbers(engine) == "1"
+        async with engine.connect() as connection:
+            assert (await connection.get_raw_connection()).driver_connection is driver

@@ -407,3 +407,58 @@ async def test_an_order_credited_with_a_payment_comes_back_whole(
     assert both["WW-7"].amount_paid == 600
     assert both["WW-8"].customer_phone == "254711000000"
     assert both["WW-8"].status is OrderStatus.PARTLY_PAID
+
+
+async def test_an_order_is_read_with_its_payments_in_one_statement(
+    uow: Callable[[], SqlUnitOfWork], engine: AsyncEngine
+) -> None:
+    # The payment page's read: the order and its payments, oldest first, as one snapshot.
+    first = await _order_and_payment(uow, amount=1000)
+    async with uow() as unit:
+        second = await unit.payments.create_pending(
+            NewPayment(
+                order_reference="WW-1042",
+                customer_id=None,
+                channel=Channel.WEB,
+                chat_key="WW-1042",
+                amount=500,
+                phone="254711000000",
+                language="sw",
+            ),
+            now=NOW + timedelta(minutes=1),
+        )
+        await unit.payments.settle(first, Settlement(PaymentStatus.PAID, 0, "ok", "R1"), now=NOW)
+        await unit.orders.record_paid("WW-1042", 1000)
+        await unit.orders.create("WW-2", 700, known=False, description="Duvet")
+        await unit.commit()
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with uow() as unit:
+            found = await unit.order_book.order_with_payments("WW-1042")
+            bare = await unit.order_book.order_with_payments("WW-2")
+            missing = await unit.order_book.order_with_payments("WW-3")
+            expected = await unit.order_book.payments_for_order("WW-1042")
+            order = await unit.orders.get("WW-1042")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) == 5  # one a read (the last two only to compare with)
+    assert found is not None
+    assert found == (order, expected)
+    assert [(p.id, p.status, p.amount) for p in found[1]] == [
+        (first, PaymentStatus.PAID, 1000),
+        (second.id, PaymentStatus.PENDING, 500),
+    ]
+    assert found[0].status is OrderStatus.PARTLY_PAID
+    assert bare is not None
+    assert (bare[0].reference, bare[0].known, bare[0].description, list(bare[1])) == (
+        "WW-2",
+        False,
+        "Duvet",
+        [],
+    )
+    assert missing is None
