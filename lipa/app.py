@@ -23,7 +23,7 @@ from checkout.channels.ussd.sessions import UssdService
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
-from checkout.i18n.texts import set_business_contact
+from checkout.i18n.contact import BusinessContact
 from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy, OutboxSender
 from checkout.outbox.handoff import SenderSlot
@@ -91,6 +91,8 @@ class Lipa:
     validation: TillValidation
     daily: DailyLine
     daraja: DarajaClient
+    # How the texts that send the customer to the business say to reach it (BUSINESS_CONTACT).
+    contact: BusinessContact
     simulator: SimulatorServer | None = None
     # Extra background work this database needs (PostgreSQL: listening for other processes).
     background: tuple[Callable[[], Awaitable[None]], ...] = ()
@@ -129,8 +131,6 @@ async def open_lipa(
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
     """
-    # "Contact us" texts say how, wherever they are composed (one business per process).
-    set_business_contact(settings.business_contact)
     async with contextlib.AsyncExitStack() as stack:
         engine = create_engine(settings.database_url)
         stack.push_async_callback(engine.dispose)
@@ -227,6 +227,7 @@ async def open_lipa(
             validation=services.validation,
             daily=services.daily,
             daraja=mpesa.client,
+            contact=services.contact,
             ussd=services.ussd,
             simulator=mpesa.simulator,
             senders=sender_map,

@@ -463,6 +463,7 @@ def web_routes(lipa: Lipa) -> WebRoutes | None:
         business_name=settings.business_name,
         default_language=settings.default_language,
         trusted_header=settings.mpesa_callback_trusted_header or None,
+        contact=lipa.contact,
     )
 
 

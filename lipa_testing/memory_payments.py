@@ -300,6 +300,12 @@ class MemoryOrderBookRepository:
             key=lambda p: p.id,
         )
 
+    async def order_with_payments(self, reference: str) -> tuple[Order, Sequence[Payment]] | None:
+        row = self._unit.read().orders.get(reference)
+        if row is None:
+            return None
+        return row.order, await self.payments_for_order(reference)
+
     async def settled_page(
         self, *, since: datetime, after: PaymentCursor | None, limit: int
     ) -> PaymentPage:

@@ -15,6 +15,7 @@ from checkout.domain.outcomes import PaymentOutcome, PushProblem
 from checkout.domain.phones import PhoneError, display_phone
 from checkout.domain.records import Language, Order, Payment, PaymentStatus
 from checkout.i18n import texts
+from checkout.i18n.contact import BusinessContact
 from checkout.i18n.payments.messages import PROBLEM_TEXT, customer_reply
 
 # How a push that never reached the phone is recorded (checkout.payments.start.record_push_failure).
@@ -53,8 +54,11 @@ class StatusView:
         }
 
 
-def status_view(language: Language, payment: Payment | None, order: Order) -> StatusView:
-    """What the page says about the order's latest payment."""
+def status_view(
+    language: Language, payment: Payment | None, order: Order, *, contact: BusinessContact
+) -> StatusView:
+    """What the page says about the order's latest payment (``contact``: how a payment M-Pesa
+    never confirmed tells the customer to reach the business)."""
     if payment is None:
         return StatusView(State.NONE, "")
     if payment.status is PaymentStatus.PENDING:
@@ -69,12 +73,14 @@ def status_view(language: Language, payment: Payment | None, order: Order) -> St
     if payment.status is PaymentStatus.PAID:
         # Written in the page's language, whatever language the payment was made in.
         shown = _in_language(payment, language)
-        return StatusView(State.PAID, customer_reply(PaymentOutcome(shown, order)).text, payment.id)
+        text = customer_reply(PaymentOutcome(shown, order), contact=contact).text
+        return StatusView(State.PAID, text, payment.id)
     problem = _push_problem(payment)
     if problem is not None:
         return StatusView(State.FAILED, texts.t(language, PROBLEM_TEXT[problem]), payment.id)
     shown = _in_language(payment, language)
-    return StatusView(State.FAILED, customer_reply(PaymentOutcome(shown, order)).text, payment.id)
+    text = customer_reply(PaymentOutcome(shown, order), contact=contact).text
+    return StatusView(State.FAILED, text, payment.id)
 
 
 def _in_language(payment: Payment, language: Language) -> Payment:

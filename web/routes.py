@@ -25,6 +25,7 @@ from aiohttp_sse import sse_response
 
 from checkout.domain.records import Language, Order, OrderStatus
 from checkout.i18n import texts
+from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.payments.order_closed import order_cancelled, order_cancelled_title
 from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
@@ -67,8 +68,11 @@ class WebRoutes:
         business_name: str,
         default_language: Language,
         trusted_header: str | None = None,
+        contact: BusinessContact = NO_CONTACT,
     ) -> None:
         self._checkout = checkout
+        # How a payment M-Pesa never confirmed tells the customer to reach the business.
+        self._contact = contact
         self._forms = forms
         self._watch = watch
         self._limiter = limiter
@@ -176,7 +180,7 @@ class WebRoutes:
         found = await self._checkout.page(request.match_info["reference"])
         if found is None:
             return web.json_response({"state": "unknown"}, status=404)
-        view = status_view(language, found.latest, found.order)
+        view = status_view(language, found.latest, found.order, contact=self._contact)
         return web.json_response(view.to_json(), headers={"Cache-Control": "no-store"})
 
     async def events(self, request: web.Request) -> web.StreamResponse:
@@ -192,7 +196,7 @@ class WebRoutes:
         async with sse_response(request, headers=headers) as stream:
             sent = None
             while True:
-                view = status_view(language, found.latest, found.order)
+                view = status_view(language, found.latest, found.order, contact=self._contact)
                 data = json.dumps(view.to_json())
                 if data != sent:
                     await stream.send(data)
@@ -280,7 +284,7 @@ class WebRoutes:
                 order_cancelled_title(language),
                 order_cancelled(language, order.reference),
             )
-        view = status_view(language, found.latest, order)
+        view = status_view(language, found.latest, order, contact=self._contact)
         amount, phone = typed if typed is not None else (str(order.balance), "")
         pending = view.state is State.PENDING
         ways_out = []

@@ -18,18 +18,18 @@ from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.records import InstallmentStatus, Plan
 from checkout.bnpl.views.care import (
-    ChangeAnswer,
     change_answer_reply,
     move_options_reply,
     moved_reply,
     rolled_reply,
 )
-from checkout.bnpl.views.plans import PlanAnswer, answer_reply
+from checkout.bnpl.views.plans import answer_reply
 from checkout.domain.money import MAX_AMOUNT
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n.chat import plan_date
+from checkout.i18n.plans.words import ChangeAnswer, PlanAnswer
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,6 @@ class PlanChanges:
             await self._ledger.notify_staff(
                 unit,
                 fresh,
-                "staff_plan_moved",
                 "moved",
                 number=moved.number,
                 amount=moved.amount,
@@ -120,7 +119,6 @@ class PlanChanges:
             await self._ledger.notify_staff(
                 unit,
                 fresh,
-                "staff_plan_rolled",
                 "rolled",
                 number=missed.number,
                 amount=missed.amount,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -118,54 +118,69 @@ class InstallmentCollector:
         """Collect every ``interval_seconds`` until cancelled."""
         await run_every(self._policy.interval_seconds, self.run_once, name="installment collection")
 
+    async def _each_claimed(
+        self,
+        claim: Callable[[PlanUnitOfWork], Awaitable[Sequence[Installment]]],
+        handle: Callable[[PlanUnitOfWork, Plan, Installment], Awaitable[bool]],
+    ) -> int:
+        """Hand every installment ``claim`` takes to ``handle`` with its plan, a batch per
+        transaction, until a batch comes short; how many ``handle`` said it did."""
+        done = 0
+        while True:
+            async with self._units() as unit:
+                taken = await claim(unit)
+                for installment in taken:
+                    plan = await unit.plans.get(installment.plan_id)
+                    if plan is not None and await handle(unit, plan, installment):
+                        done += 1
+                await unit.commit()
+            if len(taken) < self._policy.batch_size:
+                return done
+
     async def _remind(self, now: datetime) -> int:
         """Queue every reminder due at ``now``: the day before a date, or the one of a grace
         period; one that comes too late (the date or the grace end has come) is skipped."""
-        sent = 0
-        while True:
-            async with self._units() as unit:
-                taken = await unit.plans.claim_reminders(now=now, limit=self._policy.batch_size)
-                for installment in taken:
-                    plan = await unit.plans.get(installment.plan_id)
-                    if plan is None:
-                        continue
-                    if installment.overdue_at is not None:
-                        if now >= installment.overdue_at:
-                            continue
-                        pay_now = pay_now_row(plan.language, plan)
-                        reply = missed_reminder_reply(
-                            plan, installment, installment.overdue_at, pay_now, now
-                        )
-                        if self._by_ussd(plan):
-                            reply = ussd_reminder_reply(
-                                plan,
-                                installment,
-                                self._ledger.rules,
-                                now,
-                                self._ussd_code,
-                                until=installment.overdue_at,
-                            )
-                        key = f"installment:{installment.id}:grace"
-                    elif now >= installment.due_at:
-                        continue
-                    else:
-                        reply = reminder_reply(plan, installment, self._ledger.rules, now)
-                        if self._by_ussd(plan):
-                            reply = ussd_reminder_reply(
-                                plan, installment, self._ledger.rules, now, self._ussd_code
-                            )
-                        # Keyed by date too: a moved date is reminded again.
-                        day = installment.due_at.astimezone(NAIROBI).date()
-                        key = f"installment:{installment.id}:reminder:{day:%Y%m%d}"
-                    await self._ledger.tell(unit, plan, reply, key)
-                    if self._by_web_sms(plan):
-                        # The page's customer is known by the phone the plan collects from:
-                        # the chat's words (no buttons) by SMS, sent as USSD customers' are.
-                        await self._ledger.tell_by_sms(unit, plan, Reply(reply.text), key)
-                    sent += 1
-                await unit.commit()
-            if len(taken) < self._policy.batch_size:
-                return sent
+
+        async def claim(unit: PlanUnitOfWork) -> Sequence[Installment]:
+            return await unit.plans.claim_reminders(now=now, limit=self._policy.batch_size)
+
+        async def remind(unit: PlanUnitOfWork, plan: Plan, installment: Installment) -> bool:
+            if installment.overdue_at is not None:
+                if now >= installment.overdue_at:
+                    return False
+                pay_now = pay_now_row(plan.language, plan)
+                reply = missed_reminder_reply(
+                    plan, installment, installment.overdue_at, pay_now, now
+                )
+                if self._by_ussd(plan):
+                    reply = ussd_reminder_reply(
+                        plan,
+                        installment,
+                        self._ledger.rules,
+                        now,
+                        self._ussd_code,
+                        until=installment.overdue_at,
+                    )
+                key = f"installment:{installment.id}:grace"
+            elif now >= installment.due_at:
+                return False
+            else:
+                reply = reminder_reply(plan, installment, self._ledger.rules, now)
+                if self._by_ussd(plan):
+                    reply = ussd_reminder_reply(
+                        plan, installment, self._ledger.rules, now, self._ussd_code
+                    )
+                # Keyed by date too: a moved date is reminded again.
+                day = installment.due_at.astimezone(NAIROBI).date()
+                key = f"installment:{installment.id}:reminder:{day:%Y%m%d}"
+            await self._ledger.tell(unit, plan, reply, key)
+            if self._by_web_sms(plan):
+                # The page's customer is known by the phone the plan collects from:
+                # the chat's words (no buttons) by SMS, sent as USSD customers' are.
+                await self._ledger.tell_by_sms(unit, plan, Reply(reply.text), key)
+            return True
+
+        return await self._each_claimed(claim, remind)
 
     def _by_web_sms(self, plan: Plan) -> bool:
         """Whether a web plan's reminder also goes by SMS (SMS is on, the phone is a number)."""
@@ -177,22 +192,18 @@ class InstallmentCollector:
 
     async def _grace_ended(self, now: datetime) -> int:
         """Make overdue every missed installment whose grace ended with no try left."""
-        made = 0
-        while True:
-            async with self._units() as unit:
-                taken = await unit.plans.claim_grace_ended(now=now, limit=self._policy.batch_size)
-                for installment in taken:
-                    plan = await unit.plans.get(installment.plan_id)
-                    if plan is None:
-                        continue
-                    reply = await self._ledger.grace_ended(unit, plan, installment, now)
-                    if reply is not None:
-                        key = f"installment:{installment.id}:overdue"
-                        await self._ledger.tell(unit, plan, reply, key)
-                        made += 1
-                await unit.commit()
-            if len(taken) < self._policy.batch_size:
-                return made
+
+        async def claim(unit: PlanUnitOfWork) -> Sequence[Installment]:
+            return await unit.plans.claim_grace_ended(now=now, limit=self._policy.batch_size)
+
+        async def end_grace(unit: PlanUnitOfWork, plan: Plan, installment: Installment) -> bool:
+            reply = await self._ledger.grace_ended(unit, plan, installment, now)
+            if reply is None:
+                return False
+            await self._ledger.tell(unit, plan, reply, f"installment:{installment.id}:overdue")
+            return True
+
+        return await self._each_claimed(claim, end_grace)
 
     async def _collect(self, plan: Plan, now: datetime) -> Collected | None:
         """Push a claimed plan's earliest due installment (the claim is released after)."""

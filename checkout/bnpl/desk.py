@@ -36,7 +36,6 @@ from checkout.bnpl.rules import (
     schedules,
 )
 from checkout.bnpl.views.plans import (
-    PlanAnswer,
     all_capped_reply,
     answer_reply,
     capped_amount,
@@ -54,6 +53,7 @@ from checkout.domain.records import Channel, Customer, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n.payments.messages import push_failed_reply
+from checkout.i18n.plans.words import PlanAnswer
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class PlanDesk:
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
         if result.outcome in (PlanPushOutcome.SENT, PlanPushOutcome.QUEUED):
             async with self._units() as unit:
-                await self._ledger.notify_staff(unit, plan, "staff_plan_accepted", "accepted")
+                await self._ledger.notify_staff(unit, plan, "accepted")
                 await unit.commit()
         return self._pushed(language, plan, result, deposit=True)
 

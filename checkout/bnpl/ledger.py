@@ -28,23 +28,22 @@ from checkout.bnpl.rules import (
     next_attempt,
     retry_kind,
 )
-from checkout.bnpl.views.care import grace_extra
 from checkout.bnpl.views.plans import (
     deposit_unpaid_reply,
+    grace_reply,
     overdue_reply,
     paid_reply,
-    pay_now_row,
     pay_when_ready_reply,
     plan_staff_line,
     plan_staff_text,
     retry_reply,
     with_pay_later,
-    with_plan_buttons,
 )
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
+from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -60,11 +59,14 @@ class PlanLedger:
         rules: PlanRules,
         offering: bool = True,
         staff: StaffChat | None = None,
+        contact: BusinessContact = NO_CONTACT,
     ) -> None:
         self._clock = clock
         self._rules = rules
         self._offering = offering
         self._staff = staff
+        # How an overdue installment's message says to reach the business.
+        self._contact = contact
         # The one question every channel asks before showing "Pay later".
         self._eligibility = PlanEligibility(rules, offering=offering)
 
@@ -142,7 +144,7 @@ class PlanLedger:
                     item, next_attempt_at=item.due_at, remind_at=item.due_at - timedelta(days=1)
                 )
             )
-        await self._notify_staff(unit, plan, "staff_plan_active", "active")
+        await self._notify_staff(unit, plan, "active")
 
     async def _settle_status(self, unit: PlanUnitOfWork, plan: Plan, *, activated: bool) -> None:
         """Set the plan's status from its installments: completed, overdue or active."""
@@ -158,7 +160,7 @@ class PlanLedger:
         await unit.plans.set_status(plan.id, status, now=now)
         if status is PlanStatus.COMPLETED:
             log.info("plan %s for order %s completed", plan.id, plan.order_reference)
-            await self._notify_staff(unit, plan, "staff_plan_completed", "completed")
+            await self._notify_staff(unit, plan, "completed")
 
     # --- not paid --------------------------------------------------------------------------
 
@@ -200,8 +202,7 @@ class PlanLedger:
         if reply is None:
             return None
         if at is None:
-            extra = grace_extra(plan.language, ends)
-            return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
+            return grace_reply(reply, plan, ends)
         return retry_reply(reply, plan, kind, self._rules)
 
     async def grace_ended(
@@ -248,13 +249,12 @@ class PlanLedger:
         await self._notify_staff(
             unit,
             plan,
-            "staff_plan_overdue",
             f"overdue {installment.number}",
             number=installment.number,
             attempts=installment.attempts,
             amount=overdue.amount,
         )
-        return overdue_reply(plan, overdue, fee)
+        return overdue_reply(plan, overdue, fee, contact=self._contact)
 
     # --- payments outside a plan -----------------------------------------------------------
 
@@ -326,7 +326,7 @@ class PlanLedger:
     async def drop(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Drop a plan whose deposit was not paid; staff are told."""
         await self._cancel(unit, plan)
-        await self._notify_staff(unit, plan, "staff_plan_dropped", "dropped")
+        await self._notify_staff(unit, plan, "dropped")
 
     # --- messages --------------------------------------------------------------------------
 
@@ -354,21 +354,21 @@ class PlanLedger:
         )
 
     async def notify_staff(
-        self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str, **extra: object
+        self, unit: PlanUnitOfWork, plan: Plan, event: str, **extra: object
     ) -> None:
-        """Queue a staff notice about ``plan`` (once per plan and event)."""
-        await self._notify_staff(unit, plan, key, event, **extra)
+        """Queue a staff notice of ``event`` about ``plan`` (once per plan and event)."""
+        await self._notify_staff(unit, plan, event, **extra)
 
     async def settle_status(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Set the plan's status from its installments after a change the customer made."""
         await self._settle_status(unit, await self._reloaded(unit, plan), activated=False)
 
     async def _notify_staff(
-        self, unit: PlanUnitOfWork, plan: Plan, key: str, event: str, **extra: object
+        self, unit: PlanUnitOfWork, plan: Plan, event: str, **extra: object
     ) -> None:
         if self._staff is None:
             return
-        text = plan_staff_text(self._staff, key, plan, **extra)
+        text = plan_staff_text(self._staff, event, plan, **extra)
         payload: dict[str, Any] = {
             **reply_to_payload(Reply(text)),
             "digest": True,

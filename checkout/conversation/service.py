@@ -44,6 +44,7 @@ from checkout.domain.outcomes import PushRefused, VerifyOutcome
 from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
+from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.payments import messages as say
 from checkout.i18n.till.verify import customer_text, verify_off_text
 from checkout.payments.limits import sender_of
@@ -118,6 +119,7 @@ class ConversationService:
         plans: PlanDesk | None = None,
         orders: OpenOrders | None = None,
         verify: VerifyService | None = None,
+        contact: BusinessContact = NO_CONTACT,
     ) -> None:
         self._units = units
         self._payments = payments
@@ -129,6 +131,8 @@ class ConversationService:
         self._orders = orders
         # "I already paid": codes checked with M-Pesa (None: no initiator configured).
         self._verify = verify
+        # How the answers that send the customer to the business say to reach it.
+        self._contact = contact
         # One event at a time per chat in this process; the version check covers the rest.
         self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
             WeakValueDictionary()
@@ -222,7 +226,7 @@ class ConversationService:
     ) -> list[Reply]:
         """Ask M-Pesa about the code (queued for the next pass on channels that cannot wait)."""
         if self._verify is None:
-            return [Reply(verify_off_text(language, effect.code))]
+            return [Reply(verify_off_text(language, effect.code, contact=self._contact))]
         verified = await self._verify.ask_for_customer(
             customer, language, effect.order_reference, effect.code, send_now=not at_once
         )
@@ -235,6 +239,7 @@ class ConversationService:
             code=effect.code,
             order=effect.order_reference,
             balance=balance,
+            contact=self._contact,
         )
         return [Reply(text)]
 

@@ -1,11 +1,10 @@
-"""The chat's words: a message the conversation or the plan desk chose (a key and its
-parameters), worded for its reader and channel.
+"""The chat's words: a message the conversation chose (a key and its parameters), worded for
+its reader and channel.
 
-The flow's steps and the plan replies of :mod:`checkout.bnpl` choose what to say by key
-(``order_ask``, ``amount_too_small`` with its bound, ``plan_moved`` with the plan's figures);
-this module turns the choice into the customer's language, using a text's ``ussd_`` wording
-on USSD where it has one (a screen holds fewer characters), and writes the dates and receipts
-those messages show.
+The flow's steps choose what to say by key (``order_ask``, ``amount_too_small`` with its
+bound); this module turns the choice into the customer's language, using a text's ``ussd_``
+wording on USSD where it has one (a screen holds fewer characters), and writes the dates and
+receipts the chat's and the plans' messages show (:mod:`checkout.i18n.plans`).
 """
 
 from __future__ import annotations
@@ -31,12 +30,6 @@ def chat_text(language: Language, key: str, *, ussd: bool = False, **params: obj
     """The text ``key`` in ``language``; on USSD its ``ussd_`` wording, if it has one."""
     if ussd and f"ussd_{key}" in TEXTS[language]:
         key = f"ussd_{key}"
-    return t(language, key, **params)
-
-
-def plan_text(language: Language, key: str, **params: object) -> str:
-    """A plan message the desk, the ledger or the collector chose (``plan_``, ``plans_``,
-    ``button_plan`` and the few chat texts a plan shares, such as ``push_sent``)."""
     return t(language, key, **params)
 
 

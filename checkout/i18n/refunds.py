@@ -271,18 +271,30 @@ def state_word(language: Language, view: RefundView) -> str:
     return rt(language, f"state_{view.refund.state.value}")
 
 
+def _about(language: Language, key: str, view: RefundView, **extra: object) -> str:
+    """The refund text ``key`` about ``view``'s refund: its number, amount and order, and
+    ``extra`` (each text takes the ones it shows)."""
+    refund = view.refund
+    return rt(
+        language, key, id=refund.id, amount=refund.amount, order=refund.order_reference, **extra
+    )
+
+
+def press_label(language: Language, action: str) -> str:
+    """The label of the staff's ``approve`` or ``reject`` button under a request."""
+    return rt(language, f"button_{action}")
+
+
 def request_text(language: Language, view: RefundView) -> str:
     """The staff chat's message asking for approval (sent with Approve / Reject)."""
     refund = view.refund
-    return rt(
+    return _about(
         language,
         "request",
-        id=refund.id,
+        view,
         requester=who(language, refund.requested_by),
-        amount=refund.amount,
         receipt=refund.receipt,
         paid=view.payment.amount,
-        order=refund.order_reference,
         phone=shown_phone(view.payment.phone),
         reason=refund.reason or rt(language, "no_reason"),
         balance=view.balance_after,
@@ -331,14 +343,11 @@ def outcome_text(
 
 def completed_staff_text(language: Language, view: RefundView, *, full: bool = False) -> str:
     """The staff's notice of a completed refund (the whole number when ``full``)."""
-    refund = view.refund
-    transaction = refund.transaction_id
-    return rt(
+    transaction = view.refund.transaction_id
+    return _about(
         language,
         "completed_staff",
-        id=refund.id,
-        amount=refund.amount,
-        order=refund.order_reference,
+        view,
         phone=customer_phone(view.payment.phone) if full else shown_phone(view.payment.phone),
         transaction=rt(language, "completed_reference", transaction=transaction)
         if transaction
@@ -349,26 +358,22 @@ def completed_staff_text(language: Language, view: RefundView, *, full: bool = F
 
 def completed_customer_text(language: Language, view: RefundView) -> str:
     """The customer's message: the money is on its way back."""
-    refund = view.refund
-    return rt(
+    return _about(
         language,
         "customer_completed",
-        amount=refund.amount,
-        order=refund.order_reference,
+        view,
         phone=customer_phone(view.payment.phone),
-        transaction=refund.transaction_id or "-",
+        transaction=view.refund.transaction_id or "-",
     )
 
 
 def failed_staff_text(language: Language, view: RefundView) -> str:
     """The notice of a failed refund, naming who asked and who approved, and why."""
     refund = view.refund
-    return rt(
+    return _about(
         language,
         "failed_staff",
-        id=refund.id,
-        amount=refund.amount,
-        order=refund.order_reference,
+        view,
         requester=who(language, refund.requested_by),
         approver=rt(language, "failed_approver", approver=who(language, refund.approved_by))
         if refund.approved_by
@@ -381,8 +386,7 @@ def failed_staff_text(language: Language, view: RefundView) -> str:
 
 def unknown_staff_text(language: Language, view: RefundView) -> str:
     """M-Pesa never said what became of a sent refund: the staff must look."""
-    refund = view.refund
-    return rt(language, "unknown_staff", id=refund.id, amount=refund.amount, receipt=refund.receipt)
+    return _about(language, "unknown_staff", view, receipt=view.refund.receipt)
 
 
 def number(value: int) -> str:

@@ -296,33 +296,6 @@ def channel_name(channel: Channel) -> str:
     return CHANNEL_NAMES.get(channel, channel.value)
 
 
-# How texts that send the customer to the business reach it (BUSINESS_CONTACT): set once at
-# start-up by the composition root, like the catalogue itself a fact of the whole process
-# (one business per process), so every text that says "contact us" ("wasiliana nasi") says
-# how, wherever it is composed, without each caller passing it. None: "contact us" alone.
-_business_contact: str | None = None
-
-
-def set_business_contact(contact: str | None) -> None:
-    """Set the phone or WhatsApp number that "contact us" texts give (None: no number)."""
-    global _business_contact
-    _business_contact = contact.strip() if contact and contact.strip() else None
-
-
-def contact_us(language: Language) -> str:
-    """ "contact us on 0712 345 678" (or "contact us" while no BUSINESS_CONTACT is set)."""
-    if _business_contact is None:
-        return CONTACT_US[language]
-    return CONTACT_US_ON[language].format(contact=_business_contact)
-
-
-CONTACT_US: Final[Mapping[Language, str]] = {"en": "contact us", "sw": "wasiliana nasi"}
-CONTACT_US_ON: Final[Mapping[Language, str]] = {
-    "en": "contact us on {contact}",
-    "sw": "wasiliana nasi kwa {contact}",
-}
-
-
 def t(language: Language, key: str, **params: object) -> str:
     """The text ``key`` in ``language`` with ``params`` filled in.
 
@@ -336,11 +309,7 @@ def t(language: Language, key: str, **params: object) -> str:
         else value
         for name, value in params.items()
     }
-    text = TEXTS[language][key].format(**shown)
-    if _business_contact is not None:
-        # Every "contact us" of the catalogue says how (a test holds each text to the phrase).
-        text = text.replace(CONTACT_US[language], contact_us(language))
-    return text
+    return TEXTS[language][key].format(**shown)
 
 
 def receipt(language: Language, receipt_number: str | None) -> str:

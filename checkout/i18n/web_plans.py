@@ -2,8 +2,8 @@
 schedule on the PDF receipt, in English and Swahili.
 
 The offer itself (its options, dates, amounts, terms and fees) is the chat's own
-(:func:`checkout.bnpl.views.plans.offer_reply`); only what exists on a page or a receipt alone is
-here. The web adapter merges these into its page texts. Also the line that carries the
+(:func:`checkout.i18n.plans.words.offer_text`); only what exists on a page or a receipt alone
+is here. The web adapter merges these into its page texts. Also the line that carries the
 receipt link in a USSD customer's SMS, kept short so that the outcome and the link fit one SMS.
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from checkout.domain.records import AuditKind
 from checkout.domain.refunds import Refund, RefundFailure, RefundState, RefundView
@@ -77,18 +78,16 @@ class RefundEffects:
         payment = await unit.payments.get(done.payment_id)
         if payment is None:  # payments are never deleted
             raise LookupError(f"refund {done.id}: no payment {done.payment_id}")
-        await unit.audit.record(
-            kind=AuditKind.REFUND_COMPLETED,
-            payload={
-                "refund_id": done.id,
-                "amount": done.amount,
-                "method": done.method.value if done.method else None,
-                "transaction_id": done.transaction_id,
-                "order_paid": order.amount_paid,
-            },
+        await _audit(
+            unit,
+            done,
+            AuditKind.REFUND_COMPLETED,
+            f"refund #{done.id}: KES {done.amount} back, M-Pesa {done.transaction_id}",
             now=now,
-            payment_id=done.payment_id,
-            note=f"refund #{done.id}: KES {done.amount} back, M-Pesa {done.transaction_id}",
+            amount=done.amount,
+            method=done.method.value if done.method else None,
+            transaction_id=done.transaction_id,
+            order_paid=order.amount_paid,
         )
         view = RefundView(done, payment, order)
         await self._notices.completed(unit, view)
@@ -118,23 +117,50 @@ class RefundEffects:
         )
         if done is None:
             return None
-        await unit.audit.record(
-            kind=AuditKind.REFUND_FAILED,
-            payload={"refund_id": done.id, "failure": failure.value, "code": code},
+        await _audit(
+            unit,
+            done,
+            AuditKind.REFUND_FAILED,
+            f"refund #{done.id} failed: {failure.value} {code} {description}"[:300],
             now=now,
-            payment_id=done.payment_id,
-            note=f"refund #{done.id} failed: {failure.value} {code} {description}"[:300],
+            failure=failure.value,
+            code=code,
         )
-        payment = await unit.payments.get(done.payment_id)
-        if payment is not None:
-            order = await unit.orders.get(done.order_reference)
-            await self._notices.failed(unit, RefundView(done, payment, order))
+        view = await _view(unit, done)
+        if view is not None:
+            await self._notices.failed(unit, view)
         log.warning("refund %s failed: %s (%s)", done.id, failure.value, code)
         return done
 
     async def unknown(self, unit: RefundUnitOfWork, refund: Refund) -> None:
         """M-Pesa never said what became of it: the staff are told to look (once)."""
-        payment = await unit.payments.get(refund.payment_id)
-        if payment is not None:
-            order = await unit.orders.get(refund.order_reference)
-            await self._notices.unknown(unit, RefundView(refund, payment, order))
+        view = await _view(unit, refund)
+        if view is not None:
+            await self._notices.unknown(unit, view)
+
+
+async def _audit(
+    unit: RefundUnitOfWork,
+    refund: Refund,
+    kind: AuditKind,
+    note: str,
+    *,
+    now: datetime,
+    **details: object,
+) -> None:
+    """Put the refund's end in its payment's audit trail (``details`` after its number)."""
+    await unit.audit.record(
+        kind=kind,
+        payload={"refund_id": refund.id, **details},
+        now=now,
+        payment_id=refund.payment_id,
+        note=note,
+    )
+
+
+async def _view(unit: RefundUnitOfWork, refund: Refund) -> RefundView | None:
+    """The refund with its payment and order (None without the payment)."""
+    payment = await unit.payments.get(refund.payment_id)
+    if payment is None:
+        return None
+    return RefundView(refund, payment, await unit.orders.get(refund.order_reference))

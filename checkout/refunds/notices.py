@@ -7,9 +7,9 @@ words are :mod:`checkout.i18n.refunds`'; the staff's buttons carry ``refund:appr
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
-from checkout.domain.records import Channel, StaffChat
+from checkout.domain.records import Channel, Payment, StaffChat
 from checkout.domain.refunds import RefundOutcome, RefundView
 from checkout.domain.replies import Button, Reply, reply_to_payload
 from checkout.domain.time import Clock
@@ -60,94 +60,76 @@ class RefundNotices:
             return
         language = self._staff.language
         refund_id = view.refund.id
-        reply = Reply(
-            say.request_text(language, view),
-            buttons=(
-                (
-                    Button(say.rt(language, "button_approve"), press_data("approve", refund_id)),
-                    Button(say.rt(language, "button_reject"), press_data("reject", refund_id)),
-                ),
-            ),
+        buttons = tuple(
+            Button(say.press_label(language, action), press_data(action, refund_id))
+            for action in ("approve", "reject")
         )
-        await self._to_staff(unit, reply_to_payload(reply), f"refund:{refund_id}:requested")
+        reply = Reply(say.request_text(language, view), buttons=(buttons,))
+        await self._to_staff(unit, reply, f"refund:{refund_id}:requested")
 
     async def decided(self, unit: UnitOfWork, outcome: RefundOutcome, view: RefundView) -> None:
         """An approval, a rejection or an expiry, told in the staff chat."""
         if self._staff is None:
             return
         text = say.outcome_text(self._staff.language, outcome, view)
-        await self._to_staff(
-            unit, reply_to_payload(Reply(text)), f"refund:{view.refund.id}:{outcome.value}"
-        )
+        await self._to_staff(unit, Reply(text), f"refund:{view.refund.id}:{outcome.value}")
 
     async def completed(self, unit: UnitOfWork, view: RefundView) -> None:
         """The money went back: the customer (in their language, on their channel), the staff."""
-        payment = view.payment
-        if payment.channel in _CUSTOMER_CHANNELS:
-            await unit.outbox.add(
-                channel=payment.channel,
-                chat_key=payment.chat_key,
-                payload=reply_to_payload(
-                    Reply(say.completed_customer_text(payment.language, view))
-                ),
-                now=self._clock(),
-                dedupe_key=f"refund:{view.refund.id}:customer",
-            )
-        elif payment.channel is Channel.WEB and self._sms and payment.phone.isdigit():
-            # The page's customer is known by the phone that paid: SMS goes out as USSD's do.
-            await unit.outbox.add(
-                channel=Channel.USSD,
-                chat_key=payment.phone,
-                payload=reply_to_payload(
-                    Reply(say.completed_customer_text(payment.language, view))
-                ),
-                now=self._clock(),
-                dedupe_key=f"refund:{view.refund.id}:customer",
-            )
+        chat = self._customer_chat(view.payment)
+        if chat is not None:
+            text = say.completed_customer_text(view.payment.language, view)
+            await self._queue(unit, chat, Reply(text), f"refund:{view.refund.id}:customer")
         if self._staff is not None:
             text = say.completed_staff_text(
                 self._staff.language, view, full=self._staff.full_phones
             )
-            await self._to_staff(
-                unit, reply_to_payload(Reply(text)), f"refund:{view.refund.id}:completed"
-            )
+            await self._to_staff(unit, Reply(text), f"refund:{view.refund.id}:completed")
+
+    def _customer_chat(self, payment: Payment) -> tuple[Channel, str] | None:
+        """Where the customer who made ``payment`` is told (None: nowhere)."""
+        if payment.channel in _CUSTOMER_CHANNELS:
+            return payment.channel, payment.chat_key
+        if payment.channel is Channel.WEB and self._sms and payment.phone.isdigit():
+            # The page's customer is known by the phone that paid: SMS goes out as USSD's do.
+            return Channel.USSD, payment.phone
+        return None
 
     async def failed(self, unit: UnitOfWork, view: RefundView) -> None:
         """The refund failed: the staff chat, and the requester and approver in private."""
         refund = view.refund
-        if self._staff is not None:
-            text = say.failed_staff_text(self._staff.language, view)
-            await self._to_staff(unit, reply_to_payload(Reply(text)), f"refund:{refund.id}:failed")
-        if self._staff is None or self._staff.channel is not Channel.TELEGRAM:
+        if self._staff is None:
             return
-        language = self._staff.language
+        text = say.failed_staff_text(self._staff.language, view)
+        await self._to_staff(unit, Reply(text), f"refund:{refund.id}:failed")
+        if self._staff.channel is not Channel.TELEGRAM:
+            return
         for role, actor in (("requester", refund.requested_by), ("approver", refund.approved_by)):
             kind, _, user = (actor or "").partition(":")
             if kind != "telegram" or not user or user == self._staff.chat_key:
                 continue
-            await unit.outbox.add(
-                channel=Channel.TELEGRAM,
-                chat_key=user,
-                payload=reply_to_payload(Reply(say.failed_staff_text(language, view))),
-                now=self._clock(),
-                dedupe_key=f"refund:{refund.id}:failed:{role}",
-            )
+            chat = (Channel.TELEGRAM, user)
+            await self._queue(unit, chat, Reply(text), f"refund:{refund.id}:failed:{role}")
 
     async def unknown(self, unit: UnitOfWork, view: RefundView) -> None:
         """M-Pesa never said what became of a sent refund."""
         if self._staff is None:
             return
         text = say.unknown_staff_text(self._staff.language, view)
-        await self._to_staff(
-            unit, reply_to_payload(Reply(text)), f"refund:{view.refund.id}:unknown"
-        )
+        await self._to_staff(unit, Reply(text), f"refund:{view.refund.id}:unknown")
 
-    async def _to_staff(self, unit: UnitOfWork, payload: dict[str, Any], dedupe_key: str) -> None:
+    async def _to_staff(self, unit: UnitOfWork, reply: Reply, dedupe_key: str) -> None:
         assert self._staff is not None
+        await self._queue(unit, (self._staff.channel, self._staff.chat_key), reply, dedupe_key)
+
+    async def _queue(
+        self, unit: UnitOfWork, chat: tuple[Channel, str], reply: Reply, dedupe_key: str
+    ) -> None:
+        channel, chat_key = chat
         await unit.outbox.add(
-            channel=self._staff.channel,
-            chat_key=self._staff.chat_key,
-            payload=payload,
+            channel=channel,
+            chat_key=chat_key,
+            payload=reply_to_payload(reply),
             now=self._clock(),
             dedupe_key=dedupe_key,
         )

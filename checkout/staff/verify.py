@@ -91,7 +91,9 @@ class StaffVerify:
             )
         if done.outcome is VerifyOutcome.UNAVAILABLE:
             return TextAnswer(verify_text(language, VerifySaid.EXPIRED, code=done.code))
-        reason = staff_reason(language, done.outcome, code=done.code, order=order)
+        reason = staff_reason(
+            language, done.outcome, code=done.code, order=order, contact=self._verify.contact
+        )
         said = VerifySaid.NOT_CREDITED
         return TextAnswer(verify_text(language, said, code=done.code, order=order, reason=reason))
 

@@ -25,11 +25,13 @@ from checkout.conversation.service import ConversationService
 from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import StaffChat
 from checkout.domain.time import Clock
+from checkout.i18n.contact import BusinessContact
 from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter
 from checkout.payments.other_way import ChainedReplyHooks
 from checkout.payments.reconcile import Reconciler
+from checkout.payments.settling.notices import SettlementNotices
 from checkout.payments.settling.settle import SettlementService
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import SettlementListener
@@ -80,6 +82,8 @@ class CheckoutServices:
     orders: OrderService
     reports: ReportService
     ussd: UssdService
+    # How the texts that send the customer to the business say to reach it (BUSINESS_CONTACT).
+    contact: BusinessContact
 
 
 def checkout_services(
@@ -96,17 +100,21 @@ def checkout_services(
     initiator_policy: InitiatorPolicy | None,
 ) -> CheckoutServices:
     """Build the services; ``sms``: whether USSD customers can be sent an SMS."""
+    # "Contact us" texts say how, given to every service whose presenters write one.
+    contact = BusinessContact.of(settings.business_contact)
     listeners: list[SettlementListener] = [metrics]
     copies = None
     if telegram_enabled(settings):
         # USSD outcomes are copied to the caller's Telegram chats, if they use the bot too.
-        copies = TelegramCopies(clock=clock)
+        copies = TelegramCopies(clock=clock, contact=contact)
         listeners.append(copies)
     if events is not None:
         listeners.append(events)
     rules = plan_rules(settings)
     # Plans are settled with their payments; with BNPL off, existing ones are still kept.
-    ledger = PlanLedger(clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff)
+    ledger = PlanLedger(
+        clock=clock, rules=rules, offering=settings.bnpl_enabled, staff=staff, contact=contact
+    )
     elsewhere = other_way(settings, clock=clock)
     till = TillCredits(
         units,
@@ -119,20 +127,22 @@ def checkout_services(
     # A C2B confirmation that waited for a push of the same phone and amount is credited
     # once that push ends without money.
     waiting = WaitingConfirmations(till, kept_confirmation)
+    # With the web checkout on, a paid payment's Telegram message carries its receipt link.
+    reply_hook = ChainedReplyHooks(
+        ReceiptLinks(ledger, mpesa.public_base_url, clock=clock)
+        if settings.web_checkout_enabled
+        else ledger,
+        # After a failed try: the other way to pay, or an hour without "Try again".
+        elsewhere,
+    )
     settlement = SettlementService(
         units,
         clock=clock,
         staff=staff,
         confirm=mpesa.timed if settings.confirm_with_query else None,
         listeners=[*listeners, waiting],
-        # With the web checkout on, a paid payment's Telegram message carries its receipt link.
-        reply_hook=ChainedReplyHooks(
-            ReceiptLinks(ledger, mpesa.public_base_url, clock=clock)
-            if settings.web_checkout_enabled
-            else ledger,
-            # After a failed try: the other way to pay, or an hour without "Try again".
-            elsewhere,
-        ),
+        reply_hook=reply_hook,
+        notices=SettlementNotices(reply_hook, clock=clock, staff=staff, contact=contact),
     )
     # Set when a USSD push is queued: wakes the push worker, built after the payments.
     push_queued = asyncio.Event()
@@ -175,6 +185,7 @@ def checkout_services(
         shortcodes=business_shortcodes(settings),
         clock=clock,
         staff=staff,
+        contact=contact,
     )
     conversations = ConversationService(
         units,
@@ -184,6 +195,7 @@ def checkout_services(
         plans=plans,
         verify=verify,
         orders=OpenOrders(units, clock=clock, business_name=settings.business_name, staff=staff),
+        contact=contact,
     )
     return CheckoutServices(
         settlement=settlement,
@@ -221,4 +233,5 @@ def checkout_services(
             default_language=settings.default_language,
             resume_window=timedelta(minutes=settings.ussd_resume_minutes),
         ),
+        contact=contact,
     )

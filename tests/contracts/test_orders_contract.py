@@ -130,6 +130,8 @@ async def test_the_order_book_lists_an_orders_payments_and_pages_settled_ones(
         await unit.commit()
     async with units() as unit:
         of_order = await unit.order_book.payments_for_order("WW-1")
+        together = await unit.order_book.order_with_payments("WW-1")
+        nothing = await unit.order_book.order_with_payments("WW-404")
         first = await unit.order_book.settled_page(
             since=clock() - timedelta(minutes=5), after=None, limit=2
         )
@@ -141,6 +143,10 @@ async def test_the_order_book_lists_an_orders_payments_and_pages_settled_ones(
             since=clock(), after=PaymentCursor(clock(), ids[1]), limit=5
         )
     assert [p.id for p in of_order] == [ids[0], ids[2], ids[3]]
+    assert together is not None
+    assert together[0].reference == "WW-1"
+    assert [p.id for p in together[1]] == [ids[0], ids[2], ids[3]]
+    assert nothing is None
     assert [p.id for p in first.payments] == sorted([ids[3], ids[0]])
     assert [p.id for p in rest.payments] == [ids[1]]
     assert rest.next_cursor is None

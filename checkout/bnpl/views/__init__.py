@@ -1,2 +1,2 @@
 """What plans look like to customers and staff: the offer, schedules, reminders and the
-plan-care choices, as replies with their buttons (the words come from checkout.i18n)."""
+plan-care choices, as replies with their buttons (the words come from checkout.i18n.plans)."""

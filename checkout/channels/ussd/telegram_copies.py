@@ -13,6 +13,7 @@ from dataclasses import replace
 from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
 from checkout.domain.time import Clock
+from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.payments.messages import customer_reply
 from checkout.outbox.replies import queue_reply
 from checkout.payments.unit import UnitOfWork
@@ -25,8 +26,9 @@ class TelegramCopies:
     copied in the transaction that settles it.
     """
 
-    def __init__(self, *, clock: Clock) -> None:
+    def __init__(self, *, clock: Clock, contact: BusinessContact = NO_CONTACT) -> None:
         self._clock = clock
+        self._contact = contact  # how an outcome that sends the customer to the business says to
 
     async def payment_settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None
@@ -36,7 +38,8 @@ class TelegramCopies:
             return
 
         def text(language: Language) -> str:
-            return customer_reply(PaymentOutcome(replace(payment, language=language), order)).text
+            outcome = PaymentOutcome(replace(payment, language=language), order)
+            return customer_reply(outcome, contact=self._contact).text
 
         await self.copy(unit, payment, text)
 

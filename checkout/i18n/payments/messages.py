@@ -27,6 +27,7 @@ from checkout.domain.time import NAIROBI
 from checkout.i18n import staff_notices, texts
 from checkout.i18n.buttons import already_paid_button, retry_button
 from checkout.i18n.catalogue.outcomes import outcome_key
+from checkout.i18n.contact import BusinessContact
 from checkout.i18n.payments.order_closed import order_cancelled
 from checkout.i18n.times import clock_time
 
@@ -49,8 +50,9 @@ UNCONFIRMED: Final = frozenset(
 # --- the customer: a payment settled ---------------------------------------------------------
 
 
-def customer_reply(outcome: PaymentOutcome) -> Reply:
-    """The message telling a customer how their payment ended, with a way forward."""
+def customer_reply(outcome: PaymentOutcome, *, contact: BusinessContact) -> Reply:
+    """The message telling a customer how their payment ended, with a way forward
+    (``contact``: how one that M-Pesa never confirmed tells them to reach the business)."""
     payment = outcome.payment
     language = payment.language
     amount = format_number(payment.amount)
@@ -80,7 +82,7 @@ def customer_reply(outcome: PaymentOutcome) -> Reply:
         key = "outcome_expired"
     else:
         key = outcome_key(payment.result_code if payment.result_code is not None else -1)
-    text = texts.t(
+    text = contact.t(
         language,
         key,
         amount=amount,

@@ -16,6 +16,7 @@ from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, TransactionFacts
 from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
+from checkout.i18n.contact import BusinessContact
 from checkout.i18n.texts import t
 from checkout.i18n.times import clock_time
 
@@ -28,9 +29,11 @@ def customer_text(
     order: str,
     amount: int | None = None,
     balance: int | None = None,
+    contact: BusinessContact,
 ) -> str:
-    """What the customer is told of their code (a credit is told by the crediting itself)."""
-    return t(
+    """What the customer is told of their code (a credit is told by the crediting itself);
+    ``contact`` says how the answers that send them to the business do."""
+    return contact.t(
         language,
         f"verify_{outcome.value}",
         code=code,
@@ -40,9 +43,11 @@ def customer_text(
     )
 
 
-def staff_reason(language: Language, outcome: VerifyOutcome, *, code: str, order: str) -> str:
+def staff_reason(
+    language: Language, outcome: VerifyOutcome, *, code: str, order: str, contact: BusinessContact
+) -> str:
     """Why a code was not credited, for the staff (the customer's words serve)."""
-    text = customer_text(language, outcome, code=code, order=order)
+    text = customer_text(language, outcome, code=code, order=order, contact=contact)
     return text.rstrip(".")
 
 
@@ -123,9 +128,9 @@ def staff_report(
     return Reply("\n".join(lines), buttons=buttons)
 
 
-def verify_off_text(language: Language, code: str) -> str:
+def verify_off_text(language: Language, code: str, *, contact: BusinessContact) -> str:
     """The customer's answer to a code while this business cannot ask M-Pesa about codes."""
-    return t(language, "verify_off", code=code)
+    return contact.t(language, "verify_off", code=code)
 
 
 def staff_unavailable_text(language: Language, code: str, reason: str) -> str:

@@ -11,6 +11,7 @@ from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Reply
 from checkout.domain.time import NAIROBI, Clock
+from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.payments import messages as say
 from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
@@ -21,25 +22,28 @@ class SettlementNotices:
     """Queues the customer's and the staff's messages about settled payments.
 
     Without ``staff`` the staff are told nothing; ``reply_hook`` reshapes the customer's
-    message (a plan's installment gets the plan's own words).
+    message (a plan's installment gets the plan's own words); ``contact`` is how an outcome
+    that tells the customer to contact the business says to.
     """
 
     def __init__(
         self,
+        reply_hook: SettledReplyHook | None = None,
         *,
         clock: Clock,
         staff: StaffChat | None = None,
-        reply_hook: SettledReplyHook | None = None,
+        contact: BusinessContact = NO_CONTACT,
     ) -> None:
         self._clock = clock
         self._staff = staff
         self._reply_hook = reply_hook
+        self._contact = contact
 
     async def settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None, reported: int | None
     ) -> None:
         """A payment settled: the customer's outcome, the staff's notice (and digest line)."""
-        reply = say.customer_reply(PaymentOutcome(payment, order))
+        reply = say.customer_reply(PaymentOutcome(payment, order), contact=self._contact)
         if self._reply_hook is not None:
             reply = await self._reply_hook.settled_reply(unit, payment, order, reply)
         await self._customer(unit, payment, reply, f"payment:{payment.id}:customer")
@@ -76,7 +80,7 @@ class SettlementNotices:
         self, unit: UnitOfWork, payment: Payment, reported: int | None
     ) -> None:
         """A late callback reports another amount than the query-settled payment asked."""
-        reply = say.customer_reply(PaymentOutcome(payment))
+        reply = say.customer_reply(PaymentOutcome(payment), contact=self._contact)
         await self._customer(unit, payment, reply, f"payment:{payment.id}:mismatched")
         if self._staff is not None:
             await self._staff_notice(

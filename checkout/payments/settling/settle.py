@@ -57,7 +57,7 @@ class SettlementService:
 
     With ``confirm`` set (``MPESA_CONFIRM_WITH_QUERY``), a success callback counts only once
     an STK Push Query agrees: Safaricom does not sign callbacks, so a forged success for a
-    real pending payment is never paid.
+    real pending payment is never paid. ``notices``: who is told what (made here by default).
     """
 
     def __init__(
@@ -69,6 +69,7 @@ class SettlementService:
         confirm: PaymentGateway | None = None,
         listeners: Sequence[SettlementListener] = (),
         reply_hook: SettledReplyHook | None = None,
+        notices: SettlementNotices | None = None,
     ) -> None:
         self._units = units
         self._clock = clock
@@ -78,7 +79,7 @@ class SettlementService:
         self._listeners = tuple(listeners)
         # Shapes the customer's message (a plan's installment gets the plan's own words).
         self._reply_hook = reply_hook
-        self._notices = SettlementNotices(clock=clock, staff=staff, reply_hook=reply_hook)
+        self._notices = notices or SettlementNotices(reply_hook, clock=clock, staff=staff)
         # Callback bodies that could not be settled, and their replays.
         self.bodies = CallbackBodies(units, clock=clock, staff=staff)
 

@@ -31,6 +31,7 @@ from checkout.domain.records import (
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
+from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.till.verify import (
     customer_text,
     staff_customer_refused_text,
@@ -99,6 +100,7 @@ class VerifyService:
         clock: Clock,
         staff: StaffChat | None = None,
         checks_per_hour: int = CHECKS_PER_HOUR,
+        contact: BusinessContact = NO_CONTACT,
     ) -> None:
         self._desk = desk
         self._units = units
@@ -109,6 +111,8 @@ class VerifyService:
         self._clock = clock
         self._staff = staff
         self._checks_per_hour = checks_per_hour
+        # How the answers that send the customer to the business say to reach it.
+        self.contact = contact
         desk.register(CUSTOMER, self)
         desk.register(STAFF, self)
 
@@ -247,7 +251,9 @@ class VerifyService:
                 await self._tell(context, Reply(text), f"verify:{request.id}")
             return VerifyOutcome.UNAVAILABLE.value
         order = str(context.get("order", ""))
-        text = customer_text(language, VerifyOutcome.UNAVAILABLE, code=code, order=order)
+        text = customer_text(
+            language, VerifyOutcome.UNAVAILABLE, code=code, order=order, contact=self.contact
+        )
         await self._tell(context, Reply(text), f"verify:{request.id}")
         if self._staff is not None:
             staff = staff_customer_unanswered_text(self._staff.language, code, order, reason)
@@ -285,11 +291,19 @@ class VerifyService:
         language = _language(context)
         balance = order.balance if order is not None else None
         text = customer_text(
-            language, outcome, code=code, order=reference, amount=facts.amount, balance=balance
+            language,
+            outcome,
+            code=code,
+            order=reference,
+            amount=facts.amount,
+            balance=balance,
+            contact=self.contact,
         )
         await self._tell(context, Reply(text), f"verify:{request.id}")
         if outcome in _TELL_STAFF and self._staff is not None:
-            reason = staff_reason(self._staff.language, outcome, code=code, order=reference)
+            reason = staff_reason(
+                self._staff.language, outcome, code=code, order=reference, contact=self.contact
+            )
             staff = staff_customer_refused_text(self._staff.language, code, reference, reason)
             await self._tell_staff(staff, f"verify:{request.id}:staff")
         log.info("code %s not credited to order %s: %s", code, reference, outcome.value)
