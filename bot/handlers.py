@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -77,20 +77,26 @@ class CheckoutHandlers:
         if event is None or chat is None or user is None or chat.type != "private":
             return
         async with self._turns.of(chat.id):
-            await self._converse(update, context, chat.id, user.id, event)
+            await self._converse(update, context, chat.id, user, event)
 
     async def _converse(
         self,
         update: Update,
         context: ContextTypes.DEFAULT_TYPE,
         chat_id: int,
-        user_id: int,
+        user: User,
         event: Event,
     ) -> None:
-        """Feed the event to the conversation and send its replies (holding the chat's turn)."""
+        """Feed the event to the conversation and send its replies (holding the chat's turn).
+
+        The user's first name is kept for the staff (their private chat with the bot only)."""
         try:
             answer = await self._conversations.answer(
-                Channel.TELEGRAM, str(chat_id), event, telegram_user_id=user_id
+                Channel.TELEGRAM,
+                str(chat_id),
+                event,
+                telegram_user_id=user.id,
+                name=user.first_name,
             )
             replies = present(answer)
         except ConversationBusy:

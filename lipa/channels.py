@@ -101,8 +101,8 @@ def staff_chat(settings: Settings) -> StaffChat | None:
     """Where staff notices go: STAFF_CHAT_ID in Telegram, the log without Telegram.
 
     With Telegram on and no STAFF_CHAT_ID the staff asked for no notices: None. Notices to a
-    staff user's private chat show whole numbers when STAFF_SEE_FULL_PHONES is on; the log's
-    and a group's stay masked.
+    staff user's private chat show whole numbers when STAFF_SEE_FULL_PHONES is on and follow
+    that user's own language; the log's and a group's stay masked, in DEFAULT_LANGUAGE.
     """
     language = settings.default_language
     if not telegram_enabled(settings):
@@ -114,7 +114,11 @@ def staff_chat(settings: Settings) -> StaffChat | None:
     # a staff user's own chat may show whole numbers (STAFF_SEE_FULL_PHONES).
     private = settings.staff_chat_id in settings.staff_user_ids
     full = private and settings.staff_see_full_phones
-    return StaffChat(str(settings.staff_chat_id), language=language, full_phones=full)
+    # A staff user's own chat reads notices in that user's language (their /lugha).
+    reader = settings.staff_chat_id if private else None
+    return StaffChat(
+        str(settings.staff_chat_id), language=language, full_phones=full, user_id=reader
+    )
 
 
 class StaffLogSender:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from checkout.conversation.model import ConversationState
 from checkout.conversation.ports import StoredConversation
-from checkout.domain.records import Channel, Customer, Language
+from checkout.domain.records import Channel, Customer, Language, person_name
 from lipa_testing.memory_tables import ConversationRow
 
 if TYPE_CHECKING:
@@ -36,18 +36,42 @@ class MemoryCustomerRepository:
         now: datetime,
         telegram_user_id: int | None = None,
         phone: str | None = None,
+        name: str | None = None,
     ) -> Customer:
+        name = person_name(name)
         found = self._find(channel, chat_key)
-        if found is not None:
-            return found
+        if found is None:
+            customers = (await self._unit.write()).customers
+            found = self._find(channel, chat_key)  # created by the writer before this unit
+            if found is None:
+                customer = Customer(
+                    self._unit.next_id("customers"), channel, chat_key, language, phone
+                )
+                customer = replace(customer, telegram_user_id=telegram_user_id, name=name)
+                customers[customer.id] = customer
+                return customer
+        if name is not None and found.name != name:
+            # People rename themselves: a different name replaces the stored one.
+            await self.set_name(found.id, name, now=now)
+            found = replace(found, name=name)
+        return found
+
+    async def find(self, channel: Channel, chat_key: str) -> Customer | None:
+        return self._find(channel, chat_key)
+
+    async def set_name(self, customer_id: int, name: str, *, now: datetime) -> None:
+        cleaned = person_name(name)
         customers = (await self._unit.write()).customers
-        found = self._find(channel, chat_key)  # created by the writer before this unit
-        if found is not None:
-            return found
-        customer = Customer(self._unit.next_id("customers"), channel, chat_key, language, phone)
-        customer = replace(customer, telegram_user_id=telegram_user_id)
-        customers[customer.id] = customer
-        return customer
+        if cleaned is not None and customer_id in customers:
+            customers[customer_id] = replace(customers[customer_id], name=cleaned)
+
+    async def names(self, customer_ids: Collection[int]) -> Mapping[int, str]:
+        customers = self._unit.read().customers
+        return {
+            customer_id: name
+            for customer_id in set(customer_ids)
+            if customer_id in customers and (name := customers[customer_id].name) is not None
+        }
 
     async def set_language(self, customer_id: int, language: Language, *, now: datetime) -> None:
         customers = (await self._unit.write()).customers

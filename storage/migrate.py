@@ -28,6 +28,12 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await connection.run_sync(_upgrade, revision)
 
 
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the database's schema back down to ``revision`` (tests, an operator's rollback)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade, revision)
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None if it was never migrated."""
     from alembic.runtime.migration import MigrationContext
@@ -43,3 +49,9 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)

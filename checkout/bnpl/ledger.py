@@ -44,6 +44,7 @@ from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -368,7 +369,8 @@ class PlanLedger:
     ) -> None:
         if self._staff is None:
             return
-        text = plan_staff_text(self._staff, event, plan, **extra)
+        staff = await read_by(unit, self._staff)
+        text = plan_staff_text(staff, event, plan, **extra)
         payload: dict[str, Any] = {
             **reply_to_payload(Reply(text)),
             "digest": True,

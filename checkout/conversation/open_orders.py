@@ -28,6 +28,7 @@ from checkout.i18n.payments.ways_out import held_time, w
 from checkout.outbox.replies import queue_reply
 from checkout.payments.limits import sender_of
 from checkout.payments.other_way import cancel_hold_until
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 
 LIST_LIMIT: Final = 10  # a WhatsApp list holds 10 rows
@@ -164,7 +165,7 @@ class OpenOrders:
     ) -> None:
         if self._staff is None:
             return
-        staff = self._staff
+        staff = await read_by(unit, self._staff)
         text = w(
             staff.language,
             "staff_declined",

@@ -106,6 +106,15 @@ class Answer:
     refused: PushRefused | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """Who sent an event, as the channel knows them (kept on the customer record)."""
+
+    telegram_user_id: int | None = None
+    phone: str | None = None
+    name: str | None = None
+
+
 class ConversationService:
     """Feeds events to the checkout flow and carries out what it decides."""
 
@@ -146,10 +155,11 @@ class ConversationService:
         *,
         telegram_user_id: int | None = None,
         phone: str | None = None,
+        name: str | None = None,
     ) -> list[Reply]:
         """Apply one event from a chat and return its replies (a refused push: :meth:`answer`)."""
         answer = await self.answer(
-            channel, chat_key, event, telegram_user_id=telegram_user_id, phone=phone
+            channel, chat_key, event, telegram_user_id=telegram_user_id, phone=phone, name=name
         )
         return answer.replies
 
@@ -161,11 +171,16 @@ class ConversationService:
         *,
         telegram_user_id: int | None = None,
         phone: str | None = None,
+        name: str | None = None,
     ) -> Answer:
-        """Apply one event from a chat: the replies, and the step the conversation is now in."""
+        """Apply one event from a chat: the replies, and the step the conversation is now in.
+
+        ``name`` (the sender's Telegram first name) is remembered for the staff."""
         lock = self._chat_locks.setdefault((channel, chat_key), asyncio.Lock())
         async with lock:
-            customer, turn = await self._step(channel, chat_key, event, telegram_user_id, phone)
+            customer, turn = await self._step(
+                channel, chat_key, event, _Sender(telegram_user_id, phone, name)
+            )
         replies = list(turn.replies)
         language = turn.state.language
         at_once = channel in ANSWER_AT_ONCE
@@ -248,8 +263,7 @@ class ConversationService:
         channel: Channel,
         chat_key: str,
         event: Event,
-        telegram_user_id: int | None,
-        phone: str | None,
+        sender: _Sender,
     ) -> tuple[Customer, Turn]:
         for _attempt in range(MAX_ATTEMPTS):
             now = self._clock()
@@ -259,8 +273,9 @@ class ConversationService:
                     chat_key,
                     language=self._settings.default_language,
                     now=now,
-                    telegram_user_id=telegram_user_id,
-                    phone=phone,
+                    telegram_user_id=sender.telegram_user_id,
+                    phone=sender.phone,
+                    name=sender.name,
                 )
                 stored = await unit.conversations.load(channel, chat_key)
                 state = (

@@ -6,6 +6,8 @@ Money is whole Kenyan shillings (``int``); times are timezone-aware.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -93,6 +95,35 @@ class Customer:
     language: Language
     phone: str | None = None
     telegram_user_id: int | None = None
+    name: str | None = None  # as Telegram or M-Pesa gave it (see person_name): staff only
+
+
+# The longest customer name kept (customers.name); a longer one is cut, not refused.
+NAME_LIMIT: Final = 64
+
+
+def person_name(given: str | None) -> str | None:
+    """A name Telegram or M-Pesa gave, fit to store and show: None when nothing is left.
+
+    Names are user data: control and format characters (newlines, bidirectional overrides,
+    zero-width joiners) are dropped, runs of spaces become one, and the result is cut to
+    :data:`NAME_LIMIT` characters. A name M-Pesa masked (``J*** D***``) is no name.
+    """
+    if not given:
+        return None
+    kept = "".join(
+        " " if char.isspace() else char
+        for char in given
+        if char.isspace() or unicodedata.category(char)[0] != "C"
+    )
+    cleaned = " ".join(kept.split())[:NAME_LIMIT].strip()
+    if not cleaned or _MASKED_NAME.search(cleaned):
+        return None
+    return cleaned
+
+
+# M-Pesa's masked names: a letter, then stars ("J*** D***").
+_MASKED_NAME: Final = re.compile(r"\w\*{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,12 +243,16 @@ class StaffChat:
     ``full_phones`` is true only for a staff user's private chat with the bot when
     STAFF_SEE_FULL_PHONES is on: there the customer's whole number (and name, when Telegram or
     M-Pesa gave one) helps to call them back; a group, the log and every log line stay masked.
+    ``user_id`` is the staff user whose private chat this is (None for a group or the log):
+    notices to it follow that user's own language (``checkout.payments.staff_reader``), and
+    ``language`` is only the default for a user who never chose.
     """
 
     chat_key: str
     channel: Channel = Channel.TELEGRAM
     language: Language = "en"
     full_phones: bool = False
+    user_id: int | None = None
 
 
 # M-Pesa's word for a transaction that went through.

@@ -54,6 +54,7 @@ class FoundPayment:
 
     payment: Payment
     audit: tuple[AuditEntrySummary, ...] = ()
+    name: str | None = None  # the customer's name, where Telegram or M-Pesa gave one
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ STAFF_COMMANDS: Final[Mapping[Language, tuple[MenuEntry, ...]]] = {
         ("verify", "What M-Pesa says of a code: /verify QK12ABC3DE"),
         ("unmatched", "M-Pesa payments nobody matched: credit or not ours"),
         ("refund", "Give money back (another staff user approves): /refund NLJ7RT61SV 500"),
-        ("language", "My language for staff answers: /language sw"),
+        ("language", "My language for staff answers and notices: /language sw"),
         ("help", "The staff commands"),
     ),
     "sw": (
@@ -60,7 +60,7 @@ STAFF_COMMANDS: Final[Mapping[Language, tuple[MenuEntry, ...]]] = {
         ("verify", "M-Pesa inasema nini kuhusu msimbo: /verify QK12ABC3DE"),
         ("unmatched", "Malipo ya M-Pesa yasiyolingana: weka kwa oda au si wetu"),
         ("refund", "Rudisha pesa (mfanyakazi mwingine anaidhinisha): /refund NLJ7RT61SV 500"),
-        ("lugha", "Lugha yangu ya majibu ya wafanyakazi: /lugha en"),
+        ("lugha", "Lugha yangu ya majibu na taarifa za wafanyakazi: /lugha en"),
         ("help", "Amri za wafanyakazi"),
     ),
 }

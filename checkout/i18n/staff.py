@@ -25,7 +25,7 @@ _EN: Final[Mapping[str, str]] = {
     ),
     "language_usage": "Usage: /language en or /language sw (also /lugha sw).",
     "language_fixed": "Staff answers here are in the business's default language.",
-    "language_set": "Done: staff answers to you are now in English.",
+    "language_set": "Done: staff answers and notices to you are now in English.",
     # /neworder
     "neworder_usage": (
         "Usage: /neworder <amount> [customer phone] [description]\n"
@@ -123,7 +123,7 @@ _SW: Final[Mapping[str, str]] = {
     ),
     "language_usage": "Matumizi: /lugha sw au /lugha en (pia /language en).",
     "language_fixed": "Majibu ya wafanyakazi hapa ni kwa lugha ya kawaida ya biashara.",
-    "language_set": "Tayari: majibu ya wafanyakazi kwako sasa ni kwa Kiswahili.",
+    "language_set": "Tayari: majibu na taarifa za wafanyakazi kwako sasa ni kwa Kiswahili.",
     # /neworder
     "neworder_usage": (
         "Matumizi: /neworder <kiasi> [simu ya mteja] [maelezo]\n"

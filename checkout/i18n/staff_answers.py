@@ -3,8 +3,9 @@ replies, and the texts the desk sends for the staff (English and Swahili).
 
 The staff services (:mod:`checkout.staff.commands`, :mod:`checkout.staff.verify`) decide what
 happened; these presenters say it, so no staff module needs the text catalogue itself. A
-customer's number is whole (``0712 345 678``) only when ``full`` is set: a staff user's
-private chat with the bot and STAFF_SEE_FULL_PHONES on; anywhere else it is masked.
+customer's number is whole (``0712 345 678``), with their name where Telegram or M-Pesa gave
+one, only when ``full`` is set: a staff user's private chat with the bot and
+STAFF_SEE_FULL_PHONES on; anywhere else the number is masked and the name left out.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ def phone_for_staff(phone: str, *, full: bool) -> str:
     return phone if "*" in phone else mask_phone(phone)
 
 
+def customer_for_staff(phone: str, name: str | None, *, full: bool) -> str:
+    """The customer in a staff answer: "Wanjiku (0712 345 678)" when ``full``, else masked.
+
+    A name (cleaned and capped when stored) is shown only with the whole number: a group
+    reads neither. Answers are plain text, so a name needs no escaping there.
+    """
+    shown = phone_for_staff(phone, full=full)
+    return f"{name} ({shown})" if full and name else shown
+
+
 def status_word(language: Language, status: PaymentStatus) -> str:
     """A payment's status as the customer texts name it ("Paid", "Cancelled")."""
     return texts.t(language, f"payment_status_{status.value}")
@@ -45,8 +56,15 @@ def web_link_sms(language: Language, reference: str, balance: int, link: str) ->
     return texts.t(language, "web_link_sms", order=reference, balance=balance, link=link)
 
 
-def pending_line(language: Language, payment: Payment, time_of: TimeOf, *, full: bool) -> str:
-    """A payment waiting for M-Pesa, one line of ``/pending``."""
+def pending_line(
+    language: Language,
+    payment: Payment,
+    time_of: TimeOf,
+    *,
+    full: bool,
+    name: str | None = None,
+) -> str:
+    """A payment waiting for M-Pesa, one line of ``/pending`` (``name``: its customer's)."""
     return st(
         language,
         "pending_line",
@@ -54,7 +72,7 @@ def pending_line(language: Language, payment: Payment, time_of: TimeOf, *, full:
         time=time_of(language, payment.created_at),
         amount=payment.amount,
         order=payment.order_reference,
-        phone=phone_for_staff(payment.phone, full=full),
+        phone=customer_for_staff(payment.phone, name, full=full),
     )
 
 
@@ -77,7 +95,7 @@ def found_payment(
             status=status_word(language, payment.status),
             amount=payment.amount,
             order=payment.order_reference,
-            phone=phone_for_staff(payment.phone, full=full),
+            phone=customer_for_staff(payment.phone, item.name, full=full),
             receipt=payment.receipt_number or "",
             time=time_of(language, payment.created_at),
             channel=payment.channel.value,

@@ -37,6 +37,7 @@ from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.result_codes import ResultCode
 from checkout.i18n.payments import refusals as say
 from checkout.outbox.replies import queue_reply
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class PushLimiter:
         """Tell the staff about a sender over the limit; the outbox keeps it to one per sender."""
         if self._staff is None:
             return
-        staff = self._staff
+        staff = await read_by(unit, self._staff)
         text = say.push_abuse_text(
             staff.language,
             sender=sender,

@@ -3,7 +3,7 @@ callback bodies, customers, the order book, deferred pushes and push limits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -270,8 +270,22 @@ class CustomerRepository(Protocol):
         now: datetime,
         telegram_user_id: int | None = None,
         phone: str | None = None,
+        name: str | None = None,
     ) -> Customer:
-        """The customer of this chat, created on first contact."""
+        """The customer of this chat, created on first contact; ``name`` (Telegram's first
+        name) is stored, replacing a different one."""
+        ...
+
+    async def find(self, channel: Channel, chat_key: str) -> Customer | None:
+        """The customer of this chat, or None (nothing is created)."""
+        ...
+
+    async def set_name(self, customer_id: int, name: str, *, now: datetime) -> None:
+        """Remember the name Telegram or M-Pesa gave (cleaned with ``person_name``)."""
+        ...
+
+    async def names(self, customer_ids: Collection[int]) -> Mapping[int, str]:
+        """The stored names of these customers (those without one left out)."""
         ...
 
     async def set_language(self, customer_id: int, language: Language, *, now: datetime) -> None:

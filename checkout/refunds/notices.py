@@ -7,6 +7,7 @@ words are :mod:`checkout.i18n.refunds`'; the staff's buttons carry ``refund:appr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from checkout.domain.records import Channel, Payment, StaffChat
@@ -14,6 +15,7 @@ from checkout.domain.refunds import RefundOutcome, RefundView
 from checkout.domain.replies import Button, Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n import refunds as say
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 
 PRESS_PREFIX: Final = "refund:"
@@ -58,7 +60,7 @@ class RefundNotices:
         """The request, with Approve and Reject, in the staff chat."""
         if self._staff is None:
             return
-        language = self._staff.language
+        language = (await read_by(unit, self._staff)).language
         refund_id = view.refund.id
         buttons = tuple(
             Button(say.press_label(language, action), press_data(action, refund_id))
@@ -71,7 +73,8 @@ class RefundNotices:
         """An approval, a rejection or an expiry, told in the staff chat."""
         if self._staff is None:
             return
-        text = say.outcome_text(self._staff.language, outcome, view)
+        staff = await read_by(unit, self._staff)
+        text = say.outcome_text(staff.language, outcome, view)
         await self._to_staff(unit, Reply(text), f"refund:{view.refund.id}:{outcome.value}")
 
     async def completed(self, unit: UnitOfWork, view: RefundView) -> None:
@@ -81,9 +84,8 @@ class RefundNotices:
             text = say.completed_customer_text(view.payment.language, view)
             await self._queue(unit, chat, Reply(text), f"refund:{view.refund.id}:customer")
         if self._staff is not None:
-            text = say.completed_staff_text(
-                self._staff.language, view, full=self._staff.full_phones
-            )
+            staff = await read_by(unit, self._staff)
+            text = say.completed_staff_text(staff.language, view, full=staff.full_phones)
             await self._to_staff(unit, Reply(text), f"refund:{view.refund.id}:completed")
 
     def _customer_chat(self, payment: Payment) -> tuple[Channel, str] | None:
@@ -100,14 +102,19 @@ class RefundNotices:
         refund = view.refund
         if self._staff is None:
             return
-        text = say.failed_staff_text(self._staff.language, view)
+        staff = await read_by(unit, self._staff)
+        text = say.failed_staff_text(staff.language, view)
         await self._to_staff(unit, Reply(text), f"refund:{refund.id}:failed")
         if self._staff.channel is not Channel.TELEGRAM:
             return
         for role, actor in (("requester", refund.requested_by), ("approver", refund.approved_by)):
             kind, _, user = (actor or "").partition(":")
-            if kind != "telegram" or not user or user == self._staff.chat_key:
+            if kind != "telegram" or not user.isdigit() or user == self._staff.chat_key:
                 continue
+            # Their private chat: in their own language (the default if they never chose).
+            private = replace(self._staff, chat_key=user, user_id=int(user))
+            language = (await read_by(unit, private)).language
+            text = say.failed_staff_text(language, view)
             chat = (Channel.TELEGRAM, user)
             await self._queue(unit, chat, Reply(text), f"refund:{refund.id}:failed:{role}")
 
@@ -115,7 +122,8 @@ class RefundNotices:
         """M-Pesa never said what became of a sent refund."""
         if self._staff is None:
             return
-        text = say.unknown_staff_text(self._staff.language, view)
+        staff = await read_by(unit, self._staff)
+        text = say.unknown_staff_text(staff.language, view)
         await self._to_staff(unit, Reply(text), f"refund:{view.refund.id}:unknown")
 
     async def _to_staff(self, unit: UnitOfWork, reply: Reply, dedupe_key: str) -> None:

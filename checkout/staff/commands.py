@@ -303,7 +303,13 @@ class StaffDesk:
         else:
             lines.append(asked.say("pending_header", count=summary.pending_count))
             lines += [
-                answers.pending_line(asked.language, payment, self._time, full=asked.full_phones)
+                answers.pending_line(
+                    asked.language,
+                    payment,
+                    self._time,
+                    full=asked.full_phones,
+                    name=summary.name_of(payment),
+                )
                 for payment in summary.pending
             ]
             if summary.pending_count > len(summary.pending):
@@ -326,7 +332,12 @@ class StaffDesk:
             if summary.partly_paid_count > len(summary.partly_paid):
                 extra = summary.partly_paid_count - len(summary.partly_paid)
                 lines.append(asked.say("more", count=extra))
-        lines += told_lines(asked.language, summary, lambda at: self._time(asked.language, at))
+        lines += told_lines(
+            asked.language,
+            summary,
+            lambda at: self._time(asked.language, at),
+            full=asked.full_phones,
+        )
         return TextAnswer("\n".join(lines))
 
     # --- /find <receipt | order | phone>

@@ -4,7 +4,9 @@ A staff user is a Telegram user: the customer record of their private chat with 
 (chat key = user id) already holds a language, which the customer flow's language button
 sets too (one language per person). Staff answers follow it wherever the staff user types,
 the staff group included; a staff user who never chose reads the business's default
-language. Staff notices to the group are not anyone's answer: they stay in the default.
+language. Notices to a staff user's own chat (STAFF_CHAT_ID naming them) follow it too
+(:mod:`checkout.payments.staff_reader` reads it when a notice is written). Staff notices to
+the group are not anyone's answer: they stay in the default.
 """
 
 from __future__ import annotations

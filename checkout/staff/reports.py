@@ -14,7 +14,7 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -95,6 +95,12 @@ class PendingSummary:
     # Orders whose customer was told to pay by paybill, still owing (latest told first).
     told_count: int = 0
     told: tuple[ToldToPay, ...] = ()
+    # The names Telegram or M-Pesa gave the pending payments' customers, by customer id.
+    names: Mapping[int, str] = field(default_factory=dict)
+
+    def name_of(self, payment: Payment) -> str | None:
+        """The name of ``payment``'s customer, if one was given."""
+        return self.names.get(payment.customer_id) if payment.customer_id else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,13 +317,15 @@ class ReportService:
     async def pending(self, *, limit: int = 10) -> PendingSummary:
         """The payments still pending and the orders partly paid, with the first ``limit``."""
         async with self._units() as unit:
+            pending = tuple(await unit.reports.pending_payments(limit=limit))
             return PendingSummary(
                 pending_count=await unit.reports.count_pending(),
-                pending=tuple(await unit.reports.pending_payments(limit=limit)),
+                pending=pending,
                 partly_paid_count=await unit.reports.count_partly_paid(),
                 partly_paid=tuple(await unit.reports.partly_paid_orders(limit=limit)),
                 told_count=await with_ways_out(unit).ways_out.count_told_to_pay(),
                 told=tuple(await with_ways_out(unit).ways_out.told_to_pay(limit=limit)),
+                names=await unit.customers.names(_customer_ids(pending)),
             )
 
     async def find(self, terms: SearchTerms, *, limit: int = 10) -> tuple[FoundPayment, ...]:
@@ -327,10 +335,12 @@ class ReportService:
                 receipt=terms.receipt, reference=terms.reference, phone=terms.phone, limit=limit
             )
             audit = await unit.reports.audit_for([payment.id for payment in payments])
+            names = await unit.customers.names(_customer_ids(payments))
         return tuple(
             FoundPayment(
                 payment,
                 tuple(entry for entry in audit if entry.payment_id == payment.id),
+                name=names.get(payment.customer_id) if payment.customer_id else None,
             )
             for payment in payments
         )
@@ -395,3 +405,7 @@ class ReportService:
             paid_amount=paid_amount,
             refunded=RefundTotal(len(refunds), sum(refund.amount for refund in refunds)),
         )
+
+
+def _customer_ids(payments: Iterable[Payment]) -> set[int]:
+    return {payment.customer_id for payment in payments if payment.customer_id is not None}

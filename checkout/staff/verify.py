@@ -69,6 +69,7 @@ class StaffVerify:
             language=language,
             user=None if request.user_id is None else str(request.user_id),
             order_reference=order,
+            full_phones=self._desk.full_phones_for(request),
         )
         if asked.outcome is not VerifyOutcome.CHECKING:
             # Given up at once: the request's handler is saying why in this chat.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from checkout.domain.phones import mask_phone, msisdn_phone
@@ -356,6 +356,8 @@ class TillCredits:
             by=by,
         )
         credited = await unit.orders.record_paid(order.reference, paid.amount)
+        if chat is not None and chat.customer_id is not None and paid.payer_name:
+            await _remember_name(unit, chat.customer_id, paid.payer_name, now)
         await self.notices.credited(unit, paid, credited, chat, how=how, by=by)
         for listener in self._listeners:
             await listener.payment_settled(unit, payment, credited)
@@ -370,6 +372,12 @@ class TillCredits:
         return await unit.till.chat_of(channel, chat_key) or PayerChat(
             channel, chat_key, self._language
         )
+
+
+async def _remember_name(unit: TillUnitOfWork, customer_id: int, name: str, now: datetime) -> None:
+    """M-Pesa's name for a payer who has none yet (the name they gave Telegram stays)."""
+    if customer_id not in await unit.customers.names([customer_id]):
+        await unit.customers.set_name(customer_id, name, now=now)
 
 
 # How long before a transaction an STK push may have been sent and still be its own.

@@ -31,16 +31,15 @@ class DailyLine:
         *,
         clock: Clock,
         hour: int,
-        language: Language = "en",
         statement: bool = False,
     ) -> None:
         """``statement``: the statement is checked (MPESA_PULL_ENABLED), so a day without
-        transactions is worth a line too; otherwise only a day with some gets one."""
+        transactions is worth a line too; otherwise only a day with some gets one. The line
+        is in the language of the staff chat's reader (see ``TillNotices.staff_line``)."""
         self._units = units
         self._notices = notices
         self._clock = clock
         self._hour = hour
-        self._language: Language = language
         self._statement = statement
         self._sent_for: date | None = None
 
@@ -62,16 +61,19 @@ class DailyLine:
         self._sent_for = today
         if totals.count == 0 and not self._statement:
             return False
-        text = say.daily_line(
-            self._language,
-            day.strftime("%d/%m/%Y"),
-            totals.count,
-            totals.amount,
-            totals.matched,
-            totals.unmatched,
-        )
+
+        def line(language: Language) -> str:
+            return say.daily_line(
+                language,
+                day.strftime("%d/%m/%Y"),
+                totals.count,
+                totals.amount,
+                totals.matched,
+                totals.unmatched,
+            )
+
         async with self._units() as unit:
-            await self._notices.staff_line(unit, text, f"till:daily:{day.isoformat()}")
+            await self._notices.staff_line(unit, line, f"till:daily:{day.isoformat()}")
             await unit.commit()
         return True
 

@@ -6,10 +6,13 @@ transaction (confirmation twice, confirmation and statement) queues none.
 
 from __future__ import annotations
 
-from checkout.domain.records import Channel, Order, StaffChat
+from collections.abc import Callable
+
+from checkout.domain.records import Channel, Language, Order, StaffChat
 from checkout.domain.time import Clock
 from checkout.i18n.till import credits as say
 from checkout.outbox.replies import queue_reply
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 from checkout.till.ports import PayerChat
 from checkout.till.records import TillPayment
@@ -43,24 +46,30 @@ class TillNotices:
                 unit.outbox, chat, text, now=self._clock(), dedupe_key=f"till:{code}:customer"
             )
         if self._staff is not None:
-            text = say.staff_credited(self._staff, payment, order, how, by)
+            staff = await read_by(unit, self._staff)
+            text = say.staff_credited(staff, payment, order, how, by)
             await self._staff_notice(unit, text, f"till:{code}:staff")
 
     async def queued(self, unit: UnitOfWork, payment: TillPayment) -> None:
         """A transaction nobody could match waits in the staff's queue."""
         if self._staff is not None:
-            text = say.staff_queued(self._staff, payment)
+            text = say.staff_queued(await read_by(unit, self._staff), payment)
             await self._staff_notice(unit, text, f"till:{payment.transaction_id}:queued")
 
     async def not_ours(self, unit: UnitOfWork, payment: TillPayment, by: str) -> None:
         """Someone marked a queued transaction not ours."""
         if self._staff is not None:
-            text = say.staff_not_ours(self._staff.language, payment, by)
+            staff = await read_by(unit, self._staff)
+            text = say.staff_not_ours(staff.language, payment, by)
             await self._staff_notice(unit, text, f"till:{payment.transaction_id}:not_ours")
 
-    async def staff_line(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
-        """A line for the staff (the daily statement line)."""
-        await self._staff_notice(unit, text, dedupe_key)
+    async def staff_line(
+        self, unit: UnitOfWork, write: Callable[[Language], str], dedupe_key: str
+    ) -> None:
+        """A line for the staff (the daily statement line), ``write`` in the reader's language."""
+        if self._staff is not None:
+            staff = await read_by(unit, self._staff)
+            await self._staff_notice(unit, write(staff.language), dedupe_key)
 
     async def _staff_notice(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
         if self._staff is None:

@@ -220,7 +220,6 @@ def checkout_services(
             clock=clock,
             hour=settings.reconcile_report_hour,
             statement=settings.mpesa_pull_enabled,
-            language=staff.language if staff is not None else settings.default_language,
         ),
         initiators=initiators,
         verify=verify,

@@ -35,6 +35,8 @@ class CustomerRow(Base):
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     phone: Mapped[str | None] = mapped_column(String(16), index=True)
     language: Mapped[str] = mapped_column(String(2), default="en")
+    # The name Telegram or M-Pesa gave (cleaned, at most NAME_LIMIT characters): staff only.
+    name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -11,7 +12,7 @@ from sqlalchemy import Row, Table, Update, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from checkout.domain.records import Channel, Customer, Language
+from checkout.domain.records import Channel, Customer, Language, person_name
 from storage.models import ConversationRow, CustomerRow
 from storage.repositories.conversations import remember_preloaded, stored_from
 
@@ -56,6 +57,7 @@ _NEW = {
         chat_key=bindparam("b_chat_key"),
         telegram_user_id=bindparam("b_telegram_user_id"),
         phone=bindparam("b_phone"),
+        name=bindparam("b_name"),
         language=bindparam("b_language"),
         created_at=bindparam("b_now"),
         updated_at=bindparam("b_now"),
@@ -85,6 +87,7 @@ def to_customer(row: CustomerRow | Row[Any]) -> Customer:
         language="sw" if row.language == "sw" else "en",
         phone=row.phone,
         telegram_user_id=row.telegram_user_id,
+        name=row.name,
     )
 
 
@@ -103,12 +106,15 @@ class SqlCustomerRepository:
         now: datetime,
         telegram_user_id: int | None = None,
         phone: str | None = None,
+        name: str | None = None,
     ) -> Customer:
         """The customer of this chat, created on first contact (safe under concurrency).
 
         The insert skips a customer another request created a moment ago (one statement, no
-        savepoint); that customer is then read.
+        savepoint); that customer is then read. ``name`` (cleaned by ``person_name``) is
+        stored on creation and replaces a different stored name: people rename themselves.
         """
+        name = person_name(name)
         found = await self._find(channel, chat_key)
         if found is not None:
             # The conversation came with it: the conversation repository's load takes it.
@@ -122,7 +128,11 @@ class SqlCustomerRepository:
                     found.conversation_updated_at,
                 ),
             )
-            return to_customer(found)
+            customer = to_customer(found)
+            if name is not None and customer.name != name:
+                await self._set(customer.id, now, name=name)
+                customer = replace(customer, name=name)
+            return customer
         created_id = await self._session.scalar(
             _NEW[self._session.get_bind().dialect.name],
             {
@@ -130,6 +140,7 @@ class SqlCustomerRepository:
                 "b_chat_key": chat_key,
                 "b_telegram_user_id": telegram_user_id,
                 "b_phone": phone,
+                "b_name": name,
                 "b_language": language,
                 "b_now": now,
             },
@@ -142,6 +153,7 @@ class SqlCustomerRepository:
                 language=language,
                 phone=phone,
                 telegram_user_id=telegram_user_id,
+                name=name,
             )
         again = await self._find(channel, chat_key)
         if again is None:
@@ -155,6 +167,28 @@ class SqlCustomerRepository:
     async def set_phone(self, customer_id: int, phone: str, *, now: datetime) -> None:
         """Remember the customer's paying phone."""
         await self._set(customer_id, now, phone=phone)
+
+    async def set_name(self, customer_id: int, name: str, *, now: datetime) -> None:
+        """Remember the name Telegram or M-Pesa gave (cleaned; nothing left: no change)."""
+        cleaned = person_name(name)
+        if cleaned is not None:
+            await self._set(customer_id, now, name=cleaned)
+
+    async def find(self, channel: Channel, chat_key: str) -> Customer | None:
+        """The customer of this chat, or None (nothing is created)."""
+        found = await self._find(channel, chat_key)
+        return to_customer(found) if found is not None else None
+
+    async def names(self, customer_ids: Collection[int]) -> Mapping[int, str]:
+        """The stored names of these customers (those without one left out)."""
+        if not customer_ids:
+            return {}
+        rows = await self._session.execute(
+            select(_CUSTOMERS.c.id, _CUSTOMERS.c.name).where(
+                _CUSTOMERS.c.id.in_(sorted(set(customer_ids))), _CUSTOMERS.c.name.is_not(None)
+            )
+        )
+        return {row.id: row.name for row in rows}
 
     async def with_phone(self, channel: Channel, phone: str) -> Sequence[Customer]:
         """The customers on ``channel`` whose remembered phone is ``phone``, oldest first."""

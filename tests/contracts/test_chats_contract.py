@@ -40,6 +40,29 @@ async def test_a_customer_is_created_once_per_chat_and_remembers_language_and_ph
     assert nobody == []
 
 
+async def test_a_customer_keeps_the_latest_clean_name_it_was_given(units: Units) -> None:
+    clock = SettableClock()
+    async with units() as unit:
+        amina = await unit.customers.get_or_create(
+            T, "42", language="en", now=clock(), name="Amina\n"
+        )
+        plain = await unit.customers.get_or_create(T, "43", language="en", now=clock())
+        renamed = await unit.customers.get_or_create(
+            T, "42", language="en", now=clock(), name="Wanjiku"
+        )
+        await unit.customers.set_name(plain.id, "J*** D***", now=clock())  # masked: no name
+        await unit.commit()
+    async with units() as unit:
+        found = await unit.customers.find(T, "42")
+        missing = await unit.customers.find(T, "44")
+        names = await unit.customers.names([amina.id, plain.id])
+    assert (amina.name, renamed.name, renamed.id) == ("Amina", "Wanjiku", amina.id)
+    assert found is not None
+    assert found.name == "Wanjiku"
+    assert missing is None
+    assert names == {amina.id: "Wanjiku"}
+
+
 async def test_customers_created_at_once_are_one(units: Units) -> None:
     clock = SettableClock()
 

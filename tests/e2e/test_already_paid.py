@@ -6,12 +6,18 @@ the code from the SMS the simulated phone received, and types it under the faile
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 
 from checkout.initiator.desk import InitiatorPolicy
-from daraja.simulator.settings import DEFAULT_PASSKEY, DEFAULT_SHORTCODE, SimulatorSettings
+from daraja.simulator.settings import (
+    DEFAULT_PASSKEY,
+    DEFAULT_SHORTCODE,
+    MsisdnForm,
+    SimulatorSettings,
+)
 from lipa.service import Service
 from lipa_testing.telegram_api import FakeTelegram
 from tests.e2e.conftest import StartService, service_settings
@@ -191,3 +197,24 @@ async def test_staff_verify_shows_m_pesa_s_answer_and_credits_with_a_button(
     await telegram.user_presses_button(STAFF_USER, data, chat_id=STAFF_CHAT)
     await telegram.wait_for_message_to(STAFF_CHAT, "Done:", timeout=10)
     assert await paid_amount(service, "WW-1042") == 1500
+
+
+async def test_staff_verify_shows_the_payers_whole_number_only_in_a_private_chat(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    settings = service_settings(
+        telegram, sqlite_url, mode="polling", staff_user_ids=str(STAFF_USER)
+    )
+    # M-Pesa may give the payer's whole number (the simulator masks it unless told).
+    simulator = replace(SIMULATOR, c2b_msisdn_form=MsisdnForm.FULL)
+    service = await start_service(settings, simulator=simulator, initiator_policy=FAST)
+    await seed(service, "WW-1042", 2000)
+    code = await pay_paybill(service, 1500, phone="254712345678")
+
+    await telegram.user_sends_command(STAFF_USER, "verify", code)  # the staff user's own chat
+    private = await telegram.wait_for_message_to(STAFF_USER, f"M-Pesa on {code}", timeout=10)
+    assert "0712 345 678" in private.text
+    await telegram.user_sends_command(STAFF_USER, "verify", code, chat_id=STAFF_CHAT)
+    group = await telegram.wait_for_message_to(STAFF_CHAT, f"M-Pesa on {code}", timeout=10)
+    assert "2547****5678" in group.text
+    assert "345 678" not in group.text

@@ -162,3 +162,5 @@ def test_notices_to_a_staff_users_private_chat_show_whole_numbers() -> None:
     )
     assert off is not None
     assert not off.full_phones
+    # The private chat is read by its staff user, in their own language; a group by nobody.
+    assert (private.user_id, off.user_id, group.user_id) == (7001, 7001, None)

@@ -207,6 +207,27 @@ class TestTellingTheCustomer:
         assert "500" in messages["77"]
         assert "RKTQDM7W6S" in messages["-100"]
 
+    async def test_m_pesa_s_name_is_kept_for_a_payer_without_one_and_never_replaces_one(
+        self, world: TillWorld
+    ) -> None:
+        await world.order("WW-1042", 2000)
+        await world.order("WW-1043", 2000)
+        await world.customer(Channel.TELEGRAM, "77", PHONE)
+        await world.credits.record(
+            world.c2b("RKTQDM7W6S", 500, account="WW-1042"), source=LedgerSource.CONFIRMATION
+        )
+        assert await _name_of(world, "77") == "JOHN DOE"  # the confirmation's FirstName ...
+        async with world.uow() as unit:
+            customer = await unit.customers.get_or_create(
+                Channel.TELEGRAM, "77", language="en", now=world.clock(), name="Johnny"
+            )
+            await unit.commit()
+        await world.credits.record(
+            world.c2b("RKTQDM7W6T", 500, account="WW-1043"), source=LedgerSource.CONFIRMATION
+        )
+        assert customer.name == "Johnny"
+        assert await _name_of(world, "77") == "Johnny"  # the name they gave Telegram stays
+
     async def test_an_unknown_payer_gets_an_sms_when_sms_is_configured(
         self, uow: UowFactory
     ) -> None:
@@ -257,3 +278,10 @@ class TestNamedOrder:
         assert (result.payment.channel, result.payment.chat_key) == (Channel.TELEGRAM, "77")
         chats = [m["chat"] for m in await world.outbox()]
         assert "77" in chats
+
+
+async def _name_of(world: TillWorld, chat_key: str) -> str | None:
+    async with world.uow() as unit:
+        customer = await unit.customers.find(Channel.TELEGRAM, chat_key)
+    assert customer is not None
+    return customer.name

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from checkout.domain.money import format_number
 from checkout.domain.outcomes import VerifyOutcome
-from checkout.domain.phones import mask_phone
+from checkout.domain.phones import PhoneError, display_phone, mask_phone, normalise_phone
 from checkout.domain.records import Language, TransactionFacts
 from checkout.domain.replies import Button, Reply
 from checkout.domain.time import NAIROBI
@@ -51,8 +51,14 @@ def staff_reason(
     return text.rstrip(".")
 
 
-def facts_lines(language: Language, code: str, facts: TransactionFacts) -> list[str]:
-    """What M-Pesa says of a code, for the staff: status, amount, payer, time, shortcode."""
+def facts_lines(
+    language: Language, code: str, facts: TransactionFacts, *, full: bool = False
+) -> list[str]:
+    """What M-Pesa says of a code, for the staff: status, amount, payer, time, shortcode.
+
+    ``full`` (a staff user's private chat, STAFF_SEE_FULL_PHONES): the payer's whole number
+    when M-Pesa gave all of it; otherwise it is masked.
+    """
     if not facts.found:
         return [
             t(
@@ -69,7 +75,7 @@ def facts_lines(language: Language, code: str, facts: TransactionFacts) -> list[
         when = f"{local:%d/%m/%Y} {clock_time(language, local.time())}"
     payer = facts.payer_name or "-"
     if facts.debit_phone:
-        payer = f"{payer} ({mask_phone(facts.debit_phone)})"
+        payer = f"{payer} ({_payer_phone(facts.debit_phone, full=full)})"
     shortcode = facts.credit_shortcode or "-"
     if facts.credit_name:
         shortcode = f"{shortcode} {facts.credit_name}"
@@ -87,6 +93,18 @@ def facts_lines(language: Language, code: str, facts: TransactionFacts) -> list[
     ]
 
 
+def _payer_phone(phone: str, *, full: bool) -> str:
+    """M-Pesa's debit number as the chat may read it: whole (spaced out) only when ``full``."""
+    if "*" in phone:
+        return phone  # masked by M-Pesa already
+    if full:
+        try:
+            return display_phone(normalise_phone(phone))
+        except PhoneError:
+            return phone  # not a number Lipa can read: as M-Pesa gave it
+    return mask_phone(phone)
+
+
 def staff_report(
     language: Language,
     code: str,
@@ -98,14 +116,15 @@ def staff_report(
     request_id: int,
     orders: Sequence[str],
     refund: Button | None = None,
+    full: bool = False,
 ) -> Reply:
     """The staff's answer to /verify: M-Pesa's facts, where Lipa has the code, and buttons.
 
     ``where`` says where Lipa has the code already (None: nowhere); each order's "Credit to
     order" button carries ``credit_data(request_id, order)``; ``refund`` (a code Lipa counted
-    as paid) is offered last.
+    as paid) is offered last. ``full``: the payer's whole number (see :func:`facts_lines`).
     """
-    lines = facts_lines(language, code, facts)
+    lines = facts_lines(language, code, facts, full=full)
     creditable = facts.completed and ours and where is None
     if facts.found and not ours:
         lines.append(t(language, "staff_verify_elsewhere"))

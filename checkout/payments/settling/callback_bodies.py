@@ -16,6 +16,7 @@ from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.domain.time import Clock
 from checkout.i18n.payments import messages as say
 from checkout.outbox.replies import queue_reply
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -52,10 +53,11 @@ class CallbackBodies:
                 received, status=status, note=reason, checkout_request_id=checkout_request_id
             )
             if self._staff is not None:
-                text = say.callback_kept_text(self._staff.language, body_id, status, reason)
+                staff = await read_by(unit, self._staff)
+                text = say.callback_kept_text(staff.language, body_id, status, reason)
                 await queue_reply(
                     unit.outbox,
-                    self._staff,
+                    staff,
                     text,
                     now=self._clock(),
                     dedupe_key=f"callback_body:{body_id}",

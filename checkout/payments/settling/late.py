@@ -20,6 +20,7 @@ from checkout.i18n.payments.overpaid import overpaid_text
 from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.settling.results import SettleOutcome, settlement_for
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ async def settle_late_success(
         over,
     )
     if staff is not None:
+        staff = await read_by(unit, staff)
         text = overpaid_text(
             staff.language,
             order=payment.order_reference,

@@ -15,6 +15,7 @@ from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.payments import messages as say
 from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
+from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 
 
@@ -47,11 +48,13 @@ class SettlementNotices:
         if self._reply_hook is not None:
             reply = await self._reply_hook.settled_reply(unit, payment, order, reply)
         await self._customer(unit, payment, reply, f"payment:{payment.id}:customer")
-        if self._staff is None:
+        staff = await self._reader(unit)
+        if staff is None:
             return
+        name = await self._name(unit, staff, payment)
         await self._staff_notice(
             unit,
-            say.staff_text(self._staff, payment, order, reported),
+            say.staff_text(staff, payment, order, reported, name=name),
             f"payment:{payment.id}:staff",
             line=say.staff_line(payment),
         )
@@ -60,7 +63,7 @@ class SettlementNotices:
             # push fails the same way until the staff fix it, so say where to look.
             await self._staff_notice(
                 unit,
-                say.setup_refused_text(self._staff.language, payment),
+                say.setup_refused_text(staff.language, payment),
                 f"payment:{payment.id}:setup",
             )
 
@@ -69,10 +72,12 @@ class SettlementNotices:
         await self._customer(
             unit, payment, say.receipt_reply(payment), f"payment:{payment.id}:receipt"
         )
-        if self._staff is not None and payment.receipt_number:
+        staff = await self._reader(unit)
+        if staff is not None and payment.receipt_number:
+            name = await self._name(unit, staff, payment)
             await self._staff_notice(
                 unit,
-                say.receipt_came_text(self._staff, payment),
+                say.receipt_came_text(staff, payment, name=name),
                 f"payment:{payment.id}:staff:receipt",
             )
 
@@ -82,10 +87,12 @@ class SettlementNotices:
         """A late callback reports another amount than the query-settled payment asked."""
         reply = say.customer_reply(PaymentOutcome(payment), contact=self._contact)
         await self._customer(unit, payment, reply, f"payment:{payment.id}:mismatched")
-        if self._staff is not None:
+        staff = await self._reader(unit)
+        if staff is not None:
+            name = await self._name(unit, staff, payment)
             await self._staff_notice(
                 unit,
-                say.staff_text(self._staff, payment, None, reported),
+                say.staff_text(staff, payment, None, reported, name=name),
                 f"payment:{payment.id}:staff:mismatched",
                 line=say.staff_line(payment),
             )
@@ -98,35 +105,50 @@ class SettlementNotices:
         receipt: str | None,
     ) -> None:
         """A later answer contradicts how the payment already settled."""
-        if self._staff is None:
+        staff = await self._reader(unit)
+        if staff is None:
             return
-        text = say.conflict_text(self._staff, settled, reported, receipt)
+        text = say.conflict_text(staff, settled, reported, receipt)
         await self._staff_notice(unit, text, f"payment:{settled.id}:conflict:{reported.value}")
 
     async def forged(self, unit: UnitOfWork, payment: Payment, code: int | None) -> None:
         """Daraja's query contradicts a success callback for ``payment``."""
-        if self._staff is None:
+        staff = await self._reader(unit)
+        if staff is None:
             return
-        text = say.forged_text(self._staff, payment, code)
+        text = say.forged_text(staff, payment, code)
         await self._staff_notice(unit, text, f"payment:{payment.id}:forged")
 
     async def misconfigured(self, unit: UnitOfWork, code: str | None) -> None:
         """Daraja refuses our shortcode and passkey: told once a day (Nairobi)."""
-        if self._staff is None:
+        staff = await self._reader(unit)
+        if staff is None:
             return
         today = self._clock().astimezone(NAIROBI).date().isoformat()
-        text = say.misconfigured_text(self._staff.language, code)
+        text = say.misconfigured_text(staff.language, code)
         await self._staff_notice(unit, text, f"daraja:misconfigured:{today}")
 
     async def unmatched(self, unit: UnitOfWork, result: PaymentResult) -> None:
         """A success nobody can match to a payment."""
+        staff = await self._reader(unit)
         text = say.unmatched_text(
-            self._staff.language if self._staff else "en",
+            staff.language if staff else "en",
             result.checkout_request_id,
             result.amount,
             result.receipt_number,
         )
         await self._staff_notice(unit, text, f"unmatched:{result.checkout_request_id}")
+
+    async def _reader(self, unit: UnitOfWork) -> StaffChat | None:
+        """The staff chat in its reader's language (a staff user's own, in a private chat)."""
+        return await read_by(unit, self._staff) if self._staff is not None else None
+
+    @staticmethod
+    async def _name(unit: UnitOfWork, staff: StaffChat, payment: Payment) -> str | None:
+        """The customer's name, read only for a chat that may show it (whole numbers)."""
+        if not staff.full_phones or payment.customer_id is None:
+            return None
+        return (await unit.customers.names([payment.customer_id])).get(payment.customer_id)
 
     async def _customer(
         self, unit: UnitOfWork, payment: Payment, reply: Reply, dedupe_key: str

@@ -50,6 +50,7 @@ from checkout.initiator.records import (
     NewInitiatorRequest,
 )
 from checkout.outbox.replies import queue_reply
+from checkout.payments.staff_reader import read_by
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.ports import TillUnitOfWorkFactory
 from checkout.till.records import LedgerEntry, LedgerSource
@@ -169,13 +170,19 @@ class VerifyService:
         language: Language,
         user: str | None,
         order_reference: str | None = None,
+        full_phones: bool = False,
     ) -> Verified:
-        """A staff user's /verify: ask M-Pesa; the answer goes to ``chat`` with buttons."""
+        """A staff user's /verify: ask M-Pesa; the answer goes to ``chat`` with buttons.
+
+        ``full_phones`` (a staff user's private chat, STAFF_SEE_FULL_PHONES): the answer shows
+        the payer's whole number; elsewhere it is masked.
+        """
         context: dict[str, Any] = {
             "channel": chat[0].value,
             "chat": chat[1],
             "language": language,
             "user": user,
+            "full": full_phones,
         }
         if order_reference is not None:
             context["order"] = order_reference
@@ -255,9 +262,10 @@ class VerifyService:
             language, VerifyOutcome.UNAVAILABLE, code=code, order=order, contact=self.contact
         )
         await self._tell(context, Reply(text), f"verify:{request.id}")
-        if self._staff is not None:
-            staff = staff_customer_unanswered_text(self._staff.language, code, order, reason)
-            await self._tell_staff(staff, f"verify:{request.id}:staff")
+        await self._tell_staff(
+            lambda staff: staff_customer_unanswered_text(staff, code, order, reason),
+            f"verify:{request.id}:staff",
+        )
         return VerifyOutcome.UNAVAILABLE.value
 
     async def _settle_customer(
@@ -300,12 +308,15 @@ class VerifyService:
             contact=self.contact,
         )
         await self._tell(context, Reply(text), f"verify:{request.id}")
-        if outcome in _TELL_STAFF and self._staff is not None:
-            reason = staff_reason(
-                self._staff.language, outcome, code=code, order=reference, contact=self.contact
-            )
-            staff = staff_customer_refused_text(self._staff.language, code, reference, reason)
-            await self._tell_staff(staff, f"verify:{request.id}:staff")
+        if outcome in _TELL_STAFF:
+
+            def refused(staff: Language) -> str:
+                reason = staff_reason(
+                    staff, outcome, code=code, order=reference, contact=self.contact
+                )
+                return staff_customer_refused_text(staff, code, reference, reason)
+
+            await self._tell_staff(refused, f"verify:{request.id}:staff")
         log.info("code %s not credited to order %s: %s", code, reference, outcome.value)
         return outcome
 
@@ -329,6 +340,7 @@ class VerifyService:
             request_id=request.id,
             orders=orders,
             refund=refund_button(language, code, facts, known),
+            full=context.get("full") is True,
         )
         await self._tell(context, reply, f"verify:{request.id}")
 
@@ -347,12 +359,14 @@ class VerifyService:
             )
             await unit.commit()
 
-    async def _tell_staff(self, text: str, dedupe_key: str) -> None:
+    async def _tell_staff(self, write: Callable[[Language], str], dedupe_key: str) -> None:
+        """Queue the staff notice ``write`` words in its reader's language."""
         if self._staff is None:
             return
         async with self._units() as unit:
+            staff = await read_by(unit, self._staff)
             await queue_reply(
-                unit.outbox, self._staff, text, now=self._clock(), dedupe_key=dedupe_key
+                unit.outbox, staff, write(staff.language), now=self._clock(), dedupe_key=dedupe_key
             )
             await unit.commit()
 
