@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy
+from checkout.outbox.ports import DeliveryFailed
 from lipa.app import Lipa, open_lipa
 from lipa.delivery_thread import ThreadedDelivery
 from lipa.settings import Settings
@@ -144,6 +145,38 @@ async def test_the_thread_starts_and_takes_the_commits_of_the_server_s_loop(
         assert delivery.lease_until() is None  # stopped: nothing claimed for it any more
 
 
+async def test_another_process_s_notify_wakes_the_thread_on_postgresql(
+    pg_database_url: str,
+) -> None:
+    clock = SettableClock()
+    recorder = Recorder()
+    settings = Settings(_env_file=None, database_url=pg_database_url)  # type: ignore[call-arg]
+    async with (
+        open_lipa(
+            settings,
+            clock=clock,
+            senders={Channel.TELEGRAM: recorder},
+            delivery=DeliveryPolicy(idle_poll_seconds=NEVER),
+        ) as lipa,
+        delivering(lipa),
+    ):
+        # The thread listens (its first pass after connecting finds nothing yet): a commit
+        # of another process, with no sender of its own, tells it by NOTIFY.
+        await asyncio.sleep(0.5)
+        engine = create_engine(pg_database_url)
+        try:
+            async with SqlUnits(session_factory(engine))() as unit:
+                await unit.outbox.add(
+                    channel=Channel.TELEGRAM, chat_key="9", payload={"text": "pg"}, now=clock()
+                )
+                await unit.commit()
+        finally:
+            await engine.dispose()
+        await until_sent(recorder, 1)
+        await until_marked(lipa, "pg")
+        assert recorder.sent == ["pg"]
+
+
 async def test_a_wake_up_from_the_server_s_loop_reaches_the_thread(tmp_path: Path) -> None:
     clock = SettableClock()
     recorder = Recorder()
@@ -214,3 +247,31 @@ async def test_a_send_cut_off_by_the_stop_is_retried_after_its_lease_not_lost(
             await until_marked(lipa, "slow")
         assert recorder.sent == ["slow"]
         assert await sent_times(lipa) == {"slow": True}
+
+
+class Refusing:
+    """A Telegram sender whose chat is gone (the customer blocked the bot)."""
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        raise DeliveryFailed("forbidden: bot was blocked by the user", retry_after=None)
+
+
+async def test_a_refusal_on_the_server_s_loop_reaches_the_thread_s_sender(tmp_path: Path) -> None:
+    clock = SettableClock()
+    policy = DeliveryPolicy(idle_poll_seconds=NEVER)
+    async with open_lipa(
+        settings_for(tmp_path),
+        clock=clock,
+        senders={Channel.TELEGRAM: Refusing()},
+        delivery=policy,
+    ) as lipa:
+        async with delivering(lipa):
+            await queue(lipa, "blocked", clock)
+
+            async def given_up() -> bool:
+                async with lipa.engine.connect() as connection:
+                    failed = await connection.scalar(select(OutboxRow.failed_at))
+                return failed is not None
+
+            await eventually(given_up)
+        assert await sent_times(lipa) == {"blocked": False}
