@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import time
 from datetime import UTC, datetime
 
-import aiohttp
 from sqlalchemy import func, insert, select
 
 from bench.callback_servers import SECRET
-from bench.common import child_server, database, percentile
+from bench.callbacks import Acks, pending_payment, post_callbacks, success_callback
+from bench.common import add_database_option, child_server, database, databases_chosen, percentile
 from bench.machine import machine_line
 from lipa.demo import free_port
 from storage.database import create_engine
@@ -29,27 +27,13 @@ from storage.models import OrderRow, PaymentRow
 
 def callback_body(index: int, amount: int) -> bytes:
     """A success callback in Daraja's shape for the seeded payment ``index``."""
-    return json.dumps(
-        {
-            "Body": {
-                "stkCallback": {
-                    "MerchantRequestID": f"bench-m-{index}",
-                    "CheckoutRequestID": f"ws_CO_bench_{index}",
-                    "ResultCode": 0,
-                    "ResultDesc": "The service request is processed successfully.",
-                    "CallbackMetadata": {
-                        "Item": [
-                            {"Name": "Amount", "Value": float(amount)},
-                            {"Name": "MpesaReceiptNumber", "Value": f"B{index:09d}"},
-                            {"Name": "Balance"},
-                            {"Name": "TransactionDate", "Value": 20261128101500},
-                            {"Name": "PhoneNumber", "Value": 254712000000 + index},
-                        ]
-                    },
-                }
-            }
-        }
-    ).encode()
+    return success_callback(
+        merchant=f"bench-m-{index}",
+        checkout=f"ws_CO_bench_{index}",
+        amount=amount,
+        receipt=f"B{index:09d}",
+        phone=254712000000 + index,
+    )
 
 
 async def seed(url: str, count: int, first: int = 0) -> None:
@@ -83,20 +67,15 @@ async def seed(url: str, count: int, first: int = 0) -> None:
         await connection.execute(
             insert(PaymentRow),
             [
-                {
-                    "order_id": ids[f"BN-{index}"],
-                    "channel": "telegram",
-                    "chat_key": str(100_000 + index),
-                    "language": "en",
-                    "amount": 100,
-                    "phone": f"254712{index:06d}",
-                    "status": "pending",
-                    "merchant_request_id": f"bench-m-{index}",
-                    "checkout_request_id": f"ws_CO_bench_{index}",
-                    "created_at": now,
-                    "updated_at": now,
-                    "check_attempts": 0,
-                }
+                pending_payment(
+                    index,
+                    order_id=ids[f"BN-{index}"],
+                    channel="telegram",
+                    chat_key=str(100_000 + index),
+                    amount=100,
+                    phone=f"254712{index:06d}",
+                    now=now,
+                )
                 for index in range(first, first + count)
             ],
         )
@@ -111,35 +90,12 @@ async def paid_count(url: str) -> int:
     return int(count or 0)
 
 
-async def drive(port: int, count: int, concurrency: int) -> tuple[float, list[float], int]:
-    """POST the callbacks; return (seconds, latencies in ms, non-200 answers)."""
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(count):
-        queue.put_nowait(index)
-    latencies: list[float] = []
-    failures = 0
-    url = f"http://127.0.0.1:{port}/mpesa/callback/{SECRET}"
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            nonlocal failures
-            while not queue.empty():
-                index = queue.get_nowait()
-                body = callback_body(index, 100)
-                started = time.perf_counter()
-                async with session.post(
-                    url, data=body, headers={"Content-Type": "application/json;charset=UTF-8"}
-                ) as answer:
-                    await answer.read()
-                    if answer.status != 200:
-                        failures += 1
-                latencies.append((time.perf_counter() - started) * 1000)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return elapsed, latencies, failures
+async def drive(port: int, count: int, concurrency: int) -> Acks:
+    """POST the callbacks, ``concurrency`` at a time."""
+    bodies = [callback_body(index, 100) for index in range(count)]
+    return await post_callbacks(
+        f"http://127.0.0.1:{port}/mpesa/callback/{SECRET}", bodies, concurrency
+    )
 
 
 async def run_one(kind: str, count: int, concurrency: int) -> list[str]:
@@ -151,15 +107,14 @@ async def run_one(kind: str, count: int, concurrency: int) -> list[str]:
             port = free_port()
             arguments = (server, url, str(port))
             async with child_server("bench.callback_servers", *arguments, port=port):
-                elapsed, latencies, failures = await drive(port, count, concurrency)
+                acks = await drive(port, count, concurrency)
             if server == "lipa":
                 settled = await paid_count(url)
                 assert settled == count, f"only {settled} of {count} payments settled"
-        rate = count / elapsed
-        results[server] = rate
+        results[server] = acks.rate
         rows.append(
-            f"| {kind} | {server} | {rate:,.0f} | {percentile(latencies, 0.5):.1f} | "
-            f"{percentile(latencies, 0.99):.1f} | {failures} |"
+            f"| {kind} | {server} | {acks.rate:,.0f} | {percentile(acks.latencies, 0.5):.1f} | "
+            f"{percentile(acks.latencies, 0.99):.1f} | {acks.failures} |"
         )
     ratio = results["lipa"] / results["baseline"]
     rows.append(f"| {kind} | **Lipa / baseline** | **{ratio:.2f}** | | | |")
@@ -179,9 +134,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--callbacks", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    add_database_option(parser)
     args = parser.parse_args()
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    kinds = databases_chosen(args.database)
     print(machine_line(), flush=True)
     asyncio.run(main_async(args.callbacks, args.concurrency, kinds))
 

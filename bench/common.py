@@ -3,6 +3,7 @@ process with staff commands, percentiles, the figures' table."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -166,3 +167,22 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 def mean(values: Sequence[float]) -> float:
     """The arithmetic mean, or NaN for no values."""
     return statistics.fmean(values) if values else float("nan")
+
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """``--database sqlite|postgresql|both`` (both by default)."""
+    parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+
+
+def databases_chosen(choice: str) -> list[str]:
+    """The databases ``--database`` names, in the order they are run."""
+    return list(DATABASES) if choice == "both" else [choice]
+
+
+def print_rows(rows: Sequence[str]) -> None:
+    """Print a table's rows at once (a later database's failure must not lose them)."""
+    for row in rows:
+        print(row, flush=True)

@@ -26,12 +26,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,7 +37,16 @@ import aiohttp
 from sqlalchemy import func, insert, select
 
 from bench.callback_servers import SECRET as BASELINE_SECRET
-from bench.common import child_server, cpu_seconds, database, percentile
+from bench.callbacks import Acks, pending_payment, post_callbacks, success_callback
+from bench.common import (
+    add_database_option,
+    child_server,
+    cpu_seconds,
+    database,
+    databases_chosen,
+    percentile,
+    print_rows,
+)
 from bench.harness import Inbox, seed_orders
 from bench.machine import machine_line
 from lipa.cli import configure_logging
@@ -63,19 +70,6 @@ TARGET_CPU_MS = 2.0
 def reference(index: int) -> str:
     """The order customer ``index`` pays."""
     return f"WS-{index}"
-
-
-@dataclass(frozen=True, slots=True)
-class Acks:
-    """The acknowledgements of one burst of callbacks."""
-
-    seconds: float
-    latencies: list[float]
-    failures: int
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds
 
 
 def service_environment(
@@ -184,20 +178,15 @@ async def seed_pending(url: str, count: int) -> None:
         ids = dict((await connection.execute(select(OrderRow.reference, OrderRow.id))).all())
         paid_for = set((await connection.scalars(select(PaymentRow.order_id))).all())
         rows = [
-            {
-                "order_id": ids[reference(index)],
-                "channel": "telegram" if index % 2 == 0 else "ussd",
-                "chat_key": str(FIRST_CHAT + index) if index % 2 == 0 else ussd_phone(index),
-                "language": "en",
-                "amount": AMOUNT,
-                "phone": f"254711{index:06d}" if index % 2 == 0 else ussd_phone(index),
-                "status": "pending",
-                "merchant_request_id": f"bench-m-{index}",
-                "checkout_request_id": f"ws_CO_bench_{index}",
-                "created_at": now,
-                "updated_at": now,
-                "check_attempts": 0,
-            }
+            pending_payment(
+                index,
+                order_id=ids[reference(index)],
+                channel="telegram" if index % 2 == 0 else "ussd",
+                chat_key=str(FIRST_CHAT + index) if index % 2 == 0 else ussd_phone(index),
+                amount=AMOUNT,
+                phone=f"254711{index:06d}" if index % 2 == 0 else ussd_phone(index),
+                now=now,
+            )
             for index in range(count)
             if ids[reference(index)] not in paid_for
         ]
@@ -239,53 +228,16 @@ async def callback_bodies(url: str) -> list[bytes]:
         ).all()
     await engine.dispose()
     return [
-        json.dumps(
-            {
-                "Body": {
-                    "stkCallback": {
-                        "MerchantRequestID": merchant,
-                        "CheckoutRequestID": checkout,
-                        "ResultCode": 0,
-                        "ResultDesc": "The service request is processed successfully.",
-                        "CallbackMetadata": {
-                            "Item": [
-                                {"Name": "Amount", "Value": float(amount)},
-                                {"Name": "MpesaReceiptNumber", "Value": f"W{payment:09d}"},
-                                {"Name": "Balance"},
-                                {"Name": "TransactionDate", "Value": 20261204101500},
-                                {"Name": "PhoneNumber", "Value": int(phone)},
-                            ]
-                        },
-                    }
-                }
-            }
-        ).encode()
+        success_callback(
+            merchant=merchant,
+            checkout=checkout,
+            amount=amount,
+            receipt=f"W{payment:09d}",
+            phone=int(phone),
+            date=20261204101500,
+        )
         for payment, merchant, checkout, amount, phone in rows
     ]
-
-
-async def post_callbacks(url: str, bodies: list[bytes], concurrency: int) -> Acks:
-    """POST the bodies, ``concurrency`` at a time; each acknowledgement's time in ms."""
-    queue = list(reversed(bodies))
-    latencies: list[float] = []
-    failures = 0
-    headers = {"Content-Type": "application/json;charset=UTF-8"}
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            nonlocal failures
-            while queue:
-                body = queue.pop()
-                started = time.perf_counter()
-                async with session.post(url, data=body, headers=headers) as answer:
-                    await answer.read()
-                    failures += answer.status != 200
-                latencies.append((time.perf_counter() - started) * 1000)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Acks(time.perf_counter() - started, latencies, failures)
 
 
 def receipts(telegram: FakeTelegram, sms: FakeSmsApi) -> int:
@@ -428,13 +380,10 @@ async def main_async(
         f"bodies into the bare baseline",
         flush=True,
     )
-    rows = []
-    for kind in kinds:
-        rows += await run(kind, count, flows, concurrency, profile)
     print("| database | figure | result | target |")
     print("| --- | --- | --- | --- |")
-    for row in rows:
-        print(row)
+    for kind in kinds:
+        print_rows(await run(kind, count, flows, concurrency, profile))
 
 
 def main() -> None:
@@ -442,11 +391,11 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=5000)
     parser.add_argument("--through-flows", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    add_database_option(parser)
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
     configure_logging("ERROR")
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    kinds = databases_chosen(args.database)
     print(machine_line(), flush=True)
     started = time.monotonic()
     flows = min(args.through_flows, args.payments)

@@ -42,15 +42,17 @@ from checkout.till.verify.service import VerifyService
 from daraja import DarajaClient
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
+from lipa.build.delivery import threaded_delivery
 from lipa.build.mpesa import open_mpesa, simulator_initiator
 from lipa.build.senders import channel_senders
 from lipa.build.services import checkout_services
 from lipa.channels import staff_chat
+from lipa.delivery_thread import DeliveryWorker
 from lipa.gateway import DarajaGateway
 from lipa.refunds import RefundParts, refund_initiator, refund_parts
 from lipa.settings import Settings
 from lipa.whatsapp_channel import WhatsAppParts, whatsapp_parts
-from storage.database import create_engine, is_sqlite, session_factory
+from storage.database import SqliteWriters, create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
 from storage.notify import listen_forever
 from storage.repositories.receipts import SqlReceiptTokens
@@ -76,6 +78,9 @@ class Lipa:
     payments: PaymentService
     conversations: ConversationService
     outbox: OutboxSender
+    # The worker that delivers the outbox (run_forever) and wake(): the thread's
+    # (OUTBOX_IN_THREAD), or ``outbox`` itself on this loop.
+    delivery: DeliveryWorker
     reconciler: Reconciler
     gateway: DarajaGateway
     callback_secret: str
@@ -132,7 +137,9 @@ async def open_lipa(
     simulator is started. On SQLite the migrations are applied first.
     """
     async with contextlib.AsyncExitStack() as stack:
-        engine = create_engine(settings.database_url)
+        # The outbox's thread writes to the same SQLite file: its engine takes the same turns.
+        writers = SqliteWriters() if is_sqlite(settings.database_url) else None
+        engine = create_engine(settings.database_url, sqlite_writers=writers)
         stack.push_async_callback(engine.dispose)
         if is_sqlite(settings.database_url):
             await upgrade(engine)
@@ -177,9 +184,26 @@ async def open_lipa(
             sms=Channel.USSD in sender_map,
             initiator_policy=initiator_policy,
         )
-        outbox = OutboxSender(units, sender_map, clock=clock, policy=delivery, slot=slot)
+        threaded = None
+        if settings.outbox_in_thread:
+            threaded = threaded_delivery(
+                settings,
+                sender_map,
+                given=set(senders or {}),
+                clock=clock,
+                policy=delivery,
+                text_mark=text_mark,
+                origin=units.origin,
+                sqlite_writers=writers,
+            )
+            slot.take_place(threaded)
+        # With the thread delivering, this sender on the server's loop takes no hand-overs;
+        # it is there for one-off passes (run_once) and the demo's terminal.
+        outbox = OutboxSender(
+            units, sender_map, clock=clock, policy=delivery, slot=None if threaded else slot
+        )
         background: tuple[Callable[[], Awaitable[None]], ...] = ()
-        if not is_sqlite(settings.database_url):
+        if threaded is None and not is_sqlite(settings.database_url):
             # Its own commits woke the sender in-process: only other processes' count here.
             background = (
                 functools.partial(
@@ -213,6 +237,7 @@ async def open_lipa(
             payments=services.payments,
             conversations=services.conversations,
             outbox=outbox,
+            delivery=threaded if threaded is not None else outbox,
             reconciler=services.reconciler,
             gateway=mpesa.gateway,
             callback_secret=mpesa.callback_secret,

@@ -274,7 +274,7 @@ async def run_demo(
         clock=clock,
     ) as lipa:
         await seed_orders(lipa)
-        workers = [lipa.outbox.run_forever, lipa.reconciler.run_forever]
+        workers = [lipa.delivery.run_forever, lipa.reconciler.run_forever]
         results = None
         if lipa.initiators is not None:
             # "I already paid": Transaction Status answers come back to the result routes.

@@ -173,7 +173,7 @@ class Service:
                 callback_secret=lipa.callback_secret,
                 telegram=telegram,
                 workers=(
-                    lipa.outbox.run_forever,
+                    lipa.delivery.run_forever,
                     lipa.reconciler.run_forever,
                     lipa.pushes.run_forever,
                     lipa.collector.run_forever,

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # Requests one client address may have in progress at once (behind a proxy, the address
     # comes from MPESA_CALLBACK_TRUSTED_HEADER); more get 429.
     max_connections_per_address: int = Field(default=100, ge=1, le=100_000)
+    # The outbox is delivered on an event loop of its own, in a thread with its own database
+    # engine and HTTP clients, so callbacks are acknowledged on a loop that never runs delivery
+    # work (off: delivered on the server's loop, as before).
+    outbox_in_thread: bool = True
 
     # --- Telegram
     telegram_bot_token: SecretStr | None = None

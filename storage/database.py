@@ -6,6 +6,7 @@ import asyncio
 import collections
 import functools
 import sqlite3
+import threading
 import time
 from typing import Any
 
@@ -38,12 +39,14 @@ def create_engine(
     pool_size: int = 10,
     idle_ping_seconds: float = IDLE_PING_SECONDS,
     sqlite_write_wait_seconds: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
+    sqlite_writers: SqliteWriters | None = None,
 ) -> AsyncEngine:
     """An async engine; on SQLite every connection gets WAL, a busy timeout and foreign keys.
 
     On PostgreSQL a pooled connection idle for ``idle_ping_seconds`` or more is pinged
     before it is handed out, and replaced if the server has dropped it. On SQLite a writer
-    waits at most ``sqlite_write_wait_seconds`` for its turn (see :class:`SqliteWriters`).
+    waits at most ``sqlite_write_wait_seconds`` for its turn (see :class:`SqliteWriters`);
+    engines on one file in one process share one ``sqlite_writers`` (made here if not given).
     SQLite statements go through SQLAlchemy's own aiosqlite adapter (a hand-written one-trip
     driver was measured no faster; docs/BENCHMARKS.md), whose dialect here skips ending a
     transaction SQLite never began (:mod:`storage.sqlite_dialect`: a unit that only read
@@ -56,7 +59,7 @@ def create_engine(
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        writers = SqliteWriters(sqlite_write_wait_seconds)
+        writers = sqlite_writers or SqliteWriters(sqlite_write_wait_seconds)
         event.listen(engine.sync_engine, "before_cursor_execute", writers.before_execute)
         event.listen(engine.sync_engine, "checkin", writers.checkin)
         return engine
@@ -102,10 +105,14 @@ class SqliteWriters:
     SQLite has one write lock per database. A second writer that finds it taken waits in
     SQLite's busy handler, which sleeps in steps of up to 100 ms whatever the first does, so
     under load a write waited up to a second for a lock free after a millisecond. Here a
-    connection about to write first takes an asyncio lock, held until the connection goes
-    back to the pool (right after its commit or rollback): the next writer starts the moment
-    the lock is free, and readers, who never take it, are not held up. Other processes on
-    the same file (a one-off ``lipa`` command) still meet the busy timeout.
+    connection about to write first takes this lock, held until the connection goes back to
+    the pool (right after its commit or rollback): the next writer starts the moment the lock
+    is free, and readers, who never take it, are not held up. Other processes on the same
+    file (a one-off ``lipa`` command) still meet the busy timeout.
+
+    One lock may serve several engines on event loops of their own (the outbox sender's
+    thread, see :mod:`lipa.delivery_thread`): a turn is handed to a waiter on another loop
+    through that loop's ``call_soon_threadsafe``.
     """
 
     def __init__(self, timeout_seconds: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
@@ -114,18 +121,30 @@ class SqliteWriters:
         self._held = False
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._timeout = timeout_seconds
+        self._mutex = threading.Lock()  # the state above, between the loops' threads
+
+    @property
+    def waiting(self) -> int:
+        """How many writers wait for their turn."""
+        with self._mutex:
+            return sum(not turn.done() for turn in self._waiters)
 
     def before_execute(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         """Take the lock before a connection's first write of a transaction."""
         info = connection.info
         if info.get("writing") or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
-        if self._held:
+        turn = None
+        with self._mutex:
+            if self._held:
+                turn = asyncio.get_running_loop().create_future()
+                self._waiters.append(turn)
+            else:
+                self._held = True
+        if turn is not None:
             # Events are synchronous; SQLAlchemy runs them in the greenlet of an awaiting
             # coroutine, where await_ waits without blocking the event loop.
-            await_(self._wait_for_turn())
-        else:
-            self._held = True
+            await_(self._wait_for_turn(turn))
         info["writing"] = True
 
     def checkin(self, _dbapi_connection: Any, record: Any) -> None:
@@ -133,9 +152,7 @@ class SqliteWriters:
         if record.info.pop("writing", False):
             self._release()
 
-    async def _wait_for_turn(self) -> None:
-        turn = asyncio.get_running_loop().create_future()
-        self._waiters.append(turn)
+    async def _wait_for_turn(self, turn: asyncio.Future[None]) -> None:
         try:
             async with asyncio.timeout(self._timeout):
                 await turn
@@ -148,12 +165,34 @@ class SqliteWriters:
             raise
 
     def _release(self) -> None:
-        while self._waiters:
-            turn = self._waiters.popleft()
-            if not turn.done():
-                turn.set_result(None)  # the lock stays held, now by that waiter
-                return
-        self._held = False
+        with self._mutex:
+            while self._waiters:
+                turn = self._waiters.popleft()
+                if turn.done():
+                    continue  # it gave up waiting
+                if _running_loop() is turn.get_loop():
+                    turn.set_result(None)  # the lock stays held, now by that waiter
+                    return
+                try:
+                    turn.get_loop().call_soon_threadsafe(self._hand, turn)
+                except RuntimeError:
+                    continue  # that loop is closed: its waiter is gone
+                return  # held, on its way to that waiter
+            self._held = False
+
+    def _hand(self, turn: asyncio.Future[None]) -> None:
+        """Give a turn to a waiter of another loop, on its loop (or on, if it gave up meanwhile)."""
+        if turn.done():
+            self._release()
+        else:
+            turn.set_result(None)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -39,6 +39,10 @@ class DeliveryPolicy:
     # another process) are looked at again after this long, not in a busy loop.
     held_back_poll_seconds: float = 0.25
     max_digest_chars: int = 3500  # Telegram allows 4096 characters per message
+    # When the sender stops, the sends in flight have this long to finish (and be marked
+    # sent) before they are cancelled and left to their lease: a message Telegram already
+    # took is then not sent again after the lease.
+    stop_grace_seconds: float = 2.0
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the given number of failed attempts."""
@@ -147,8 +151,8 @@ class OutboxSender:
         try:
             await self._loop.run_forever(one_pass)
         finally:
-            self._flight = None
-            await flight.cancel()
+            self._flight = None  # no more hand-overs: commits leave new messages unclaimed
+            await flight.cancel(grace_seconds=self._policy.stop_grace_seconds)
 
     async def _dispatch(self, flight: _Flight) -> tuple[int, datetime | None]:
         """Claim what is due (while the flight has room) and start sending it, per chat.
@@ -321,12 +325,17 @@ class _Flight:
         if error is not None or task.result() < claimed:
             self._wake.set()  # a retry was scheduled: learn when it is due
 
-    async def cancel(self) -> None:
-        """Stop every delivery (claimed messages are retried after their lease)."""
+    async def cancel(self, *, grace_seconds: float = 0.0) -> None:
+        """Stop every delivery once the grace is over (claimed messages not sent by then are
+        retried after their lease)."""
         tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            if tasks and grace_seconds > 0:
+                await asyncio.wait(tasks, timeout=grace_seconds)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _SentMarks:

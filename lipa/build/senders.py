@@ -46,16 +46,8 @@ def channel_senders(
     events = None
     if settings.event_webhook_urls:
         events = EventPublisher(settings.event_webhook_urls, clock=clock)
-        hooks = httpx.AsyncClient(timeout=httpx.Timeout(EVENT_TIMEOUT_SECONDS))
-        stack.push_async_callback(hooks.aclose)
-        senders.setdefault(
-            Channel.EVENTS,
-            EventWebhookSender(
-                hooks,
-                require(settings, "event_webhook_secret", "the secret that signs events"),
-                settings.event_webhook_urls,
-            ),
-        )
+        if Channel.EVENTS not in senders:
+            senders[Channel.EVENTS] = event_sender(settings, stack)
     if settings.sms_enabled:
         senders.setdefault(Channel.USSD, sms_sender(settings, stack, mark=text_mark))
     # Without Telegram, staff notices are delivered to the log (see lipa.channels).
@@ -66,6 +58,17 @@ def channel_senders(
         web_watch = PaymentWatch()
         senders.setdefault(Channel.WEB, WebNotices(web_watch))
     return ChannelSenders(senders, events, web_watch)
+
+
+def event_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> EventWebhookSender:
+    """The platform's event webhooks' sender, on an HTTP client ``stack`` closes."""
+    hooks = httpx.AsyncClient(timeout=httpx.Timeout(EVENT_TIMEOUT_SECONDS))
+    stack.push_async_callback(hooks.aclose)
+    return EventWebhookSender(
+        hooks,
+        require(settings, "event_webhook_secret", "the secret that signs events"),
+        settings.event_webhook_urls,
+    )
 
 
 def sms_sender(

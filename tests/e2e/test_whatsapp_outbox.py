@@ -67,7 +67,7 @@ async def queue(service: Service, reply: Reply, key: str) -> None:
             dedupe_key=key,
         )
         await unit.commit()
-    service.lipa.outbox.wake()
+    service.lipa.delivery.wake()
 
 
 async def recorded_kinds(service: Service, count: int) -> list[str]:

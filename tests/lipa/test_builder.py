@@ -22,8 +22,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_the_units_hand_their_commits_to_the_process_s_outbox_sender(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'l.db'}")  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'l.db'}",
+        outbox_in_thread=False,  # the thread's hand-over: tests/lipa/test_delivery_thread.py
+    )
     async with open_lipa(settings, clock=SettableClock()) as lipa:
+        assert lipa.delivery is lipa.outbox
         delivery = lipa.units.delivery
         assert delivery is not None
         # Nothing is claimed for a sender that is not delivering...

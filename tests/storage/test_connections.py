@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import create_engine, session_factory
+from storage.database import SqliteWriters, create_engine, session_factory
 
 
 async def _terminate_other_backends(url: str) -> int:
@@ -183,3 +184,38 @@ async def test_a_sqlite_session_that_only_read_ends_without_a_trip_to_the_driver
         assert await numbers(engine) == "1"
         async with engine.connect() as connection:
             assert (await connection.get_raw_connection()).driver_connection is driver
+
+
+async def test_engines_on_two_event_loops_take_the_same_sqlite_turns(tmp_path: Path) -> None:
+    # The outbox's thread has an engine and a loop of its own on the server's file.
+    writers = SqliteWriters()
+    path = tmp_path / "two.db"
+    async with sqlite_with_table(path, sqlite_writers=writers) as engine:
+
+        async def write(number: int) -> None:
+            other = create_engine(f"sqlite+aiosqlite:///{path}", sqlite_writers=writers)
+            try:
+                async with other.begin() as connection:
+                    await connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": number})
+            finally:
+                await other.dispose()
+
+        thread = threading.Thread(target=asyncio.run, args=(write(2),))
+        try:
+            async with engine.connect() as holder:
+                await holder.execute(text("INSERT INTO t VALUES (1)"))  # holds the turn
+                thread.start()
+                # The other loop's writer waits for this turn (not in SQLite's busy handler)...
+                async with asyncio.timeout(10):
+                    while writers.waiting == 0:  # noqa: ASYNC110 - another loop's waiter
+                        await asyncio.sleep(0.01)
+                await holder.commit()
+            # ...and gets it once this loop's connection is back in the pool.
+        finally:
+            if thread.ident is not None:
+                await asyncio.to_thread(thread.join, 10)
+        assert not thread.is_alive()
+        assert writers.waiting == 0
+        async with asyncio.timeout(10), engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (3)"))  # the turn came back
+        assert await numbers(engine) == "1,2,3"
