@@ -106,16 +106,26 @@ class SqlWhatsAppLedger:
             row = await session.get(WhatsAppOutboundRow, message_id, with_for_update=True)
             if row is None or _RANK.get(row.status, 0) >= rank:
                 return None
-            await session.execute(
+            # The rank is checked again by the UPDATE itself: SQLite takes no row lock for the
+            # read above, so two statuses handled at once (a late "delivered" beside a
+            # "failed") could otherwise both pass the check and the lower one win.
+            lower = [name for name, value in _RANK.items() if value < rank]
+            result = await session.execute(
                 update(WhatsAppOutboundRow)
-                .where(WhatsAppOutboundRow.message_id == message_id)
+                .where(
+                    WhatsAppOutboundRow.message_id == message_id,
+                    WhatsAppOutboundRow.status.in_(lower),
+                )
                 .values(
                     status=status,
-                    error=error[:MAX_ERROR_LENGTH] if error else row.error,
+                    error=error[:MAX_ERROR_LENGTH] if error else WhatsAppOutboundRow.error,
                     updated_at=at,
                 )
+                .execution_options(synchronize_session=False)
             )
             await session.commit()
+            if not getattr(result, "rowcount", 0):
+                return None
             return SentRecord(row.message_id, row.wa_id, row.kind, row.text, status)
 
     async def sent_to(self, wa_id: str) -> list[SentRecord]:
