@@ -163,18 +163,25 @@ async def test_another_process_s_notify_wakes_the_thread_on_postgresql(
         # The thread listens (its first pass after connecting finds nothing yet): a commit
         # of another process, with no sender of its own, tells it by NOTIFY.
         await asyncio.sleep(0.5)
-        engine = create_engine(pg_database_url)
-        try:
-            async with SqlUnits(session_factory(engine))() as unit:
-                await unit.outbox.add(
-                    channel=Channel.TELEGRAM, chat_key="9", payload={"text": "pg"}, now=clock()
-                )
-                await unit.commit()
-        finally:
-            await engine.dispose()
+        await add_from_another_process(pg_database_url, "9", "pg", clock)
         await until_sent(recorder, 1)
         await until_marked(lipa, "pg")
         assert recorder.sent == ["pg"]
+
+
+async def add_from_another_process(
+    database_url: str, chat_key: str, text: str, clock: SettableClock
+) -> None:
+    """Queue a message as another process would: its own engine, no hand-over to a sender."""
+    engine = create_engine(database_url)
+    try:
+        async with SqlUnits(session_factory(engine))() as unit:
+            await unit.outbox.add(
+                channel=Channel.TELEGRAM, chat_key=chat_key, payload={"text": text}, now=clock()
+            )
+            await unit.commit()
+    finally:
+        await engine.dispose()
 
 
 async def test_a_wake_up_from_the_server_s_loop_reaches_the_thread(tmp_path: Path) -> None:
@@ -182,15 +189,7 @@ async def test_a_wake_up_from_the_server_s_loop_reaches_the_thread(tmp_path: Pat
     recorder = Recorder()
     async with lipa_with(tmp_path, recorder, clock) as lipa, delivering(lipa):
         # Another process's commit: written without a hand-over to this process's sender.
-        engine = create_engine(lipa.settings.database_url)
-        try:
-            async with SqlUnits(session_factory(engine))() as unit:
-                await unit.outbox.add(
-                    channel=Channel.TELEGRAM, chat_key="7", payload={"text": "hi"}, now=clock()
-                )
-                await unit.commit()
-        finally:
-            await engine.dispose()
+        await add_from_another_process(lipa.settings.database_url, "7", "hi", clock)
         lipa.delivery.wake()
         await until_sent(recorder, 1)
         assert recorder.sent == ["hi"]
