@@ -20,13 +20,14 @@ from checkout.bnpl.ports import with_plans
 from checkout.bnpl.records import Plan
 from checkout.conversation.model import StartPayment
 from checkout.domain.money import AmountError, parse_amount
-from checkout.domain.outcomes import PushRefused
+from checkout.domain.outcomes import PaymentRefused, PushRefused, Refusal
 from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.i18n.chat import amount_rule_text
+from checkout.i18n.payments.messages import refusal_reply
 from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.other_way import (
     OtherWayOffer,
@@ -182,19 +183,17 @@ class WebCheckout:
                     Channel.WEB, order.reference, language=language, now=self._clock()
                 )
                 await unit.commit()
-            replies = await self._payments.start(
+            started = await self._payments.start(
                 customer,
                 language,
                 StartPayment(order.reference, amount, phone, order_known=True),
                 sender=sender,
             )
-        if isinstance(replies, PushRefused):
-            return FieldErrors(form=refusal_text(language, replies))
-        # The balance may have shrunk since the page was shown: say so by the amount field.
-        above = texts.TEXTS[language]["amount_above_balance"].split("{")[0]
-        for reply in replies:
-            if reply.text.startswith(above):
-                return FieldErrors(amount=reply.text)
+        if isinstance(started, PushRefused):
+            return FieldErrors(form=refusal_text(language, started))
+        if isinstance(started, PaymentRefused) and started.reason is Refusal.ABOVE_BALANCE:
+            # The balance shrank since the page was shown: say so by the amount field.
+            return FieldErrors(amount=refusal_reply(language, started).text)
         return None
 
     async def receipt_token(self, payment: Payment) -> str:

@@ -52,7 +52,7 @@ from checkout.bnpl.views.plans import (
 from checkout.domain.records import Channel, Customer, Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.payments.messages import push_failed_reply
+from checkout.i18n.payments.messages import push_failed_reply, start_replies
 from checkout.i18n.plans.words import PlanAnswer
 
 log = logging.getLogger(__name__)
@@ -320,4 +320,4 @@ class PlanDesk:
         if result.failure is not None:
             rows = deposit_rows(language, plan) if deposit else (pay_now_row(language, plan),)
             return [push_failed_reply(language, result.failure.problem, retry=rows)]
-        return list(result.replies)
+        return start_replies(language, result.started) if result.started is not None else []

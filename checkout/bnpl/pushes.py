@@ -12,15 +12,14 @@ the same plan at once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from checkout.bnpl.ports import PlanUnitOfWorkFactory, with_plans
 from checkout.bnpl.records import Plan, PlanPayment
-from checkout.domain.outcomes import PushProblem, PushRefused
+from checkout.domain.outcomes import PaymentRefused, PushProblem, PushRefused, PushStarted
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, Payment
-from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.payments.gateway import PushFailed
 from checkout.payments.requests import StartPayment
@@ -34,7 +33,7 @@ class PlanPushOutcome(StrEnum):
     """How an attempt to push for a plan ended."""
 
     SENT = "sent"  # Daraja took the push: the prompt is on the phone
-    QUEUED = "queued"  # stored to push after the USSD session (or refused: see the replies)
+    QUEUED = "queued"  # stored to push after the USSD session (or refused: see ``started``)
     BUSY = "busy"  # another push for the plan is being sent or waits for its outcome
     REFUSED = "refused"  # the payment service refused it (e.g. the order is paid)
     FAILED = "failed"  # Daraja refused the push, or did not answer in time
@@ -43,12 +42,13 @@ class PlanPushOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PushResult:
-    """What pushing for a plan did; ``replies`` are the payment service's answer, if any."""
+    """What pushing for a plan did; ``started`` is the payment service's answer, if any
+    (the push queued, or refused for the order or the amount)."""
 
     outcome: PlanPushOutcome
     payment: Payment | None = None
     failure: PushFailed | None = None
-    replies: tuple[Reply, ...] = field(default=())
+    started: PushStarted | PaymentRefused | None = None
 
 
 class PlanPusher:
@@ -106,13 +106,13 @@ class PlanPusher:
 
             if at_once:
                 # No sender: a plan's pushes keep the plan's own rules, not the push limits.
-                replies = await self._payments.queue(plan.customer, language, request, link=link)
-                if isinstance(replies, PushRefused):
+                queued = await self._payments.queue(plan.customer, language, request, link=link)
+                if isinstance(queued, PushRefused):
                     return PushResult(PlanPushOutcome.REFUSED)
-                return PushResult(PlanPushOutcome.QUEUED, replies=tuple(replies))
+                return PushResult(PlanPushOutcome.QUEUED, started=queued)
             prepared = await self._payments.prepare(plan.customer, language, request, link=link)
             if not isinstance(prepared, Payment):
-                return PushResult(PlanPushOutcome.REFUSED, replies=tuple(prepared))
+                return PushResult(PlanPushOutcome.REFUSED, started=prepared)
             sent = await self._payments.send(prepared)
             if isinstance(sent, PushFailed):
                 await self._failed(prepared, sent)

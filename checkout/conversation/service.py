@@ -197,7 +197,7 @@ class ConversationService:
                 if isinstance(started, PushRefused):
                     refused = started
                 else:
-                    replies += started
+                    replies += say.start_replies(language, started)
             elif isinstance(effect, ReportStatus):
                 latest = await self._payments.status(channel, chat_key, ask_daraja=not at_once)
                 replies.append(say.status_reply(language, latest))

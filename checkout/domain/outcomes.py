@@ -117,6 +117,36 @@ class PushRefused:
     offer: OtherWayOffer | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PushStarted:
+    """A pending payment stored and its prompt sent to the phone.
+
+    ``queued``: stored with a request to push it once the USSD session has ended (the
+    session's answer cannot wait for Daraja), not sent yet.
+    """
+
+    payment: Payment
+    queued: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PushNotSent:
+    """A stored payment whose push Daraja did not take (or whose answer never came).
+
+    ``offer``: the other way to pay the order, when one was due after this failure (and was
+    recorded as told); a push whose outcome is unknown keeps its payment pending.
+    """
+
+    payment: Payment
+    problem: PushProblem
+    offer: OtherWayOffer | None = None
+
+
+# What asking for a push came to: sent (or queued), not sent, refused for the order or the
+# amount, or held back by a push limit.
+StartOutcome = PushStarted | PushNotSent | PaymentRefused | PushRefused
+
+
 class VerifyOutcome(StrEnum):
     """What Lipa made of an "I already paid" code (or of a staff user's /verify)."""
 

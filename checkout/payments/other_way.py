@@ -12,7 +12,7 @@ After the last two tries of an order were both cancelled on the phone (1032), th
 cancellation's message has no "Try again" and says that none is offered for an hour.
 
 :class:`OtherWay` shapes a settled payment's message (it is a ``SettledReplyHook``) and gives
-the words to add to a failed push's (:meth:`OtherWay.push_failed_text`); the decisions are
+the offer to add to a failed push's (:meth:`OtherWay.push_failed_offer`); the decisions are
 plain functions the web page uses too.
 """
 
@@ -26,11 +26,12 @@ from typing import Final, Protocol, runtime_checkable
 # The offer and its number are plain outcomes (the domain's); named here too for their users.
 from checkout.domain.outcomes import OtherWayOffer as OtherWayOffer
 from checkout.domain.outcomes import PayTo as PayTo
-from checkout.domain.records import Channel, Order, Payment, PaymentStatus
+from checkout.domain.records import Order, Payment, PaymentStatus
 from checkout.domain.replies import Reply
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
-from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
+from checkout.i18n.payments.ways_out import cancel_hold_text
+from checkout.i18n.payments.ways_out import offer_text as offer_text
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
 
 # Result codes after which the prompt provably never reached the phone.
@@ -138,18 +139,6 @@ def cancel_hold_until(
     return until if until > now else None
 
 
-def offer_text(payment: Payment, offer: OtherWayOffer) -> str:
-    """The other way in the payment's language; SMS-safe for a USSD customer."""
-    return other_way_text(
-        payment.language,
-        till=offer.pay_to.till,
-        number=offer.pay_to.number,
-        account=offer.order_reference,
-        amount=offer.amount,
-        sms=payment.channel is Channel.USSD,
-    )
-
-
 # Whether a payment is none of this module's business (a plan's installment, say).
 Exempt = Callable[[UnitOfWork, Payment], Awaitable[bool]]
 
@@ -183,13 +172,14 @@ class OtherWay:
             text = f"{text}\n\n{cancel_hold_text(payment.language, payment.order_reference, until)}"
         offered = await self._offer(unit, payment, order, history)
         if offered is not None:
-            text = f"{text}\n\n{offered}"
+            text = f"{text}\n\n{offer_text(payment, offered)}"
         return replace(reply, text=text, buttons=buttons)
 
-    async def push_failed_text(self, unit: UnitOfWork, payment: Payment) -> str | None:
+    async def push_failed_offer(self, unit: UnitOfWork, payment: Payment) -> OtherWayOffer | None:
         """The other way to pay after a push that never reached the phone, if due (recorded).
 
-        Call it after the payment was settled as failed, in the same transaction.
+        Call it after the payment was settled as failed, in the same transaction; the words
+        are :func:`offer_text`'s.
         """
         if await self._is_exempt(unit, payment):
             return None
@@ -199,7 +189,7 @@ class OtherWay:
 
     async def _offer(
         self, unit: UnitOfWork, payment: Payment, order: Order | None, history: Sequence[Payment]
-    ) -> str | None:
+    ) -> OtherWayOffer | None:
         if order is None:
             order = await unit.orders.get(payment.order_reference)
         offer = other_way_for(order, payment, history, self.pay_to)
@@ -208,7 +198,7 @@ class OtherWay:
         await with_ways_out(unit).ways_out.record_offer(
             payment, amount=offer.amount, now=self._clock()
         )
-        return offer_text(payment, offer)
+        return offer
 
     async def _is_exempt(self, unit: UnitOfWork, payment: Payment) -> bool:
         return self._exempt is not None and await self._exempt(unit, payment)

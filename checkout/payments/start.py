@@ -1,7 +1,8 @@
 """Starting payments, and looking up a chat's payments (``/status``, ``/history``).
 
-The service decides (a push sent, refused, failed; the payments asked about); the words are
-:mod:`checkout.i18n.payments.messages`'.
+The service decides (a push sent, refused, failed: a
+:data:`checkout.domain.outcomes.StartOutcome`; the payments asked about); the words are
+:mod:`checkout.i18n.payments.messages`' (:func:`~checkout.i18n.payments.messages.start_replies`).
 
 A payment row is stored (pending) and committed before the STK push is sent, so a callback
 that arrives before the push call returns still finds it once its CheckoutRequestID is known.
@@ -19,10 +20,13 @@ from datetime import datetime, timedelta
 
 from checkout.domain.outcomes import (
     PaymentRefused,
+    PushNotSent,
     PushProblem,
     PushRefused,
+    PushStarted,
     Refusal,
     RefusalReason,
+    StartOutcome,
 )
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import (
@@ -34,9 +38,7 @@ from checkout.domain.records import (
     Payment,
     PaymentStatus,
 )
-from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.payments import messages as say
 from checkout.payments.gateway import PaymentGateway, PushAccepted, PushFailed
 from checkout.payments.limits import PushLimiter
 from checkout.payments.other_way import OtherWay, OtherWayOffer, cancel_hold_until
@@ -100,12 +102,14 @@ class PaymentService:
         request: StartPayment,
         *,
         sender: str | None = None,
-    ) -> list[Reply] | PushRefused:
-        """Store a pending payment, send its push, and say what the customer should do.
+    ) -> StartOutcome:
+        """Store a pending payment and send its push: what came of it, for a presenter.
 
         ``sender`` is who asked for the push (:func:`checkout.payments.limits.sender_of`): the
-        push limits apply, and a push they hold back is returned as :class:`PushRefused`
-        for the channel to put into words. Pushes the business schedules pass no sender.
+        push limits apply, and a push they hold back is returned as :class:`PushRefused`.
+        Pushes the business schedules pass no sender. A refusal for the order or the amount
+        is a :class:`PaymentRefused` (nothing stored); a push Daraja did not take, a
+        :class:`PushNotSent`; a push sent, a :class:`PushStarted`.
         """
         prepared = await self._prepare(customer, language, request, sender=sender)
         if not isinstance(prepared, Payment):
@@ -119,12 +123,12 @@ class PaymentService:
         request: StartPayment,
         *,
         link: PaymentLink | None = None,
-    ) -> Payment | list[Reply]:
+    ) -> Payment | PaymentRefused:
         """Store a pending payment without pushing it (:meth:`send` pushes it).
 
         ``link`` runs in the transaction that stores the payment, so what it records about
-        the payment exists before any callback for it can arrive. Returns the replies
-        refusing the payment instead (paid already, more than the balance, in progress).
+        the payment exists before any callback for it can arrive. Returns why the payment
+        was refused instead (paid already, more than the balance, in progress).
         """
         prepared = await self._prepare(customer, language, request, link=link)
         # Without a sender no limit applies, so no refusal can come back.
@@ -139,7 +143,7 @@ class PaymentService:
         *,
         link: PaymentLink | None = None,
         sender: str | None = None,
-    ) -> list[Reply] | PushRefused:
+    ) -> PushStarted | PaymentRefused | PushRefused:
         """Store a pending payment and a request to push it after the USSD session has ended.
 
         Both are committed in one transaction before the answer, so a crash after the
@@ -154,7 +158,7 @@ class PaymentService:
         if self._on_queued is not None:
             self._on_queued()
         log.info("push %s queued for %s", prepared.id, mask_phone(prepared.phone))
-        return [say.push_queued_reply(language)]
+        return PushStarted(prepared, queued=True)
 
     async def _prepare(
         self,
@@ -165,8 +169,8 @@ class PaymentService:
         push_after: timedelta | None = None,
         link: PaymentLink | None = None,
         sender: str | None = None,
-    ) -> Payment | list[Reply] | PushRefused:
-        """The stored pending payment, or the replies refusing it (paid, too much, in progress).
+    ) -> Payment | PaymentRefused | PushRefused:
+        """The stored pending payment, or why it is refused (paid, too much, in progress).
 
         With ``push_after`` its push request is stored with it, due that long from now;
         ``link`` records what the payment is for, in the same transaction. With ``sender``
@@ -190,23 +194,21 @@ class PaymentService:
             order = await unit.orders.hold(request.order_reference)
             if order is None:
                 if request.order_known:
-                    return [say.refusal_reply(language, PaymentRefused(Refusal.ORDER_NOT_FOUND))]
+                    return PaymentRefused(Refusal.ORDER_NOT_FOUND)
                 order = await unit.orders.create(
                     request.order_reference, request.amount, known=False
                 )
             if order.status is OrderStatus.REFUNDED:
                 # Everything paid went back (a cancelled order): paying it again would
                 # charge the customer for an order the business gave up.
-                refusal = PaymentRefused(Refusal.ORDER_REFUNDED, order.reference)
-                return [say.refusal_reply(language, refusal)]
+                return PaymentRefused(Refusal.ORDER_REFUNDED, order.reference)
             if order.status is OrderStatus.CANCELLED:
                 # The business cancelled it through the orders API: nothing is owed any more.
-                refusal = PaymentRefused(Refusal.ORDER_CANCELLED, order.reference)
-                return [say.refusal_reply(language, refusal)]
+                return PaymentRefused(Refusal.ORDER_CANCELLED, order.reference)
             if order.is_fully_paid:
                 # A typed reference paid in full is closed like a listed order: paying it
                 # again must not raise its amount due.
-                return [say.refusal_reply(language, _paid(order.reference))]
+                return _paid(order.reference)
             if not order.known and request.amount > order.balance:
                 # A reference the business did not create: what the customer pays is what
                 # is due, so paying it again (or more) raises the amount due.
@@ -214,14 +216,12 @@ class PaymentService:
                     order.reference, order.amount_paid + request.amount
                 )
             if order.balance <= 0:
-                return [say.refusal_reply(language, _paid(order.reference))]
+                return _paid(order.reference)
             if request.amount > order.balance:
-                refusal = PaymentRefused(Refusal.ABOVE_BALANCE, order.reference, order.balance)
-                return [say.refusal_reply(language, refusal)]
+                return PaymentRefused(Refusal.ABOVE_BALANCE, order.reference, order.balance)
             for pending in await unit.payments.pending_for_order(order.reference):
                 if pending.phone == request.phone and now - pending.created_at < PENDING_GUARD:
-                    refusal = PaymentRefused(Refusal.ALREADY_PAYING, order.reference)
-                    return [say.refusal_reply(language, refusal)]
+                    return PaymentRefused(Refusal.ALREADY_PAYING, order.reference)
             payment = await unit.payments.create_pending(
                 NewPayment(
                     order_reference=order.reference,
@@ -263,11 +263,11 @@ class PaymentService:
             RefusalReason.ORDER_PAUSED, until, now, order_reference=reference, offer=offer
         )
 
-    async def _push(self, payment: Payment) -> list[Reply]:
+    async def _push(self, payment: Payment) -> PushStarted | PushNotSent:
         sent = await self.send(payment)
         if isinstance(sent, PushFailed):
             return await self._failed(payment, sent)
-        return [say.push_sent_reply(payment)]
+        return PushStarted(payment)
 
     async def send(self, payment: Payment) -> PushAccepted | PushFailed:
         """Send a stored pending payment's push and record Daraja's ids; failures are returned."""
@@ -303,24 +303,22 @@ class PaymentService:
                 unit, result_from_json(early["result"]), source="callback", raw=early.get("raw")
             )
 
-    async def _failed(self, payment: Payment, failure: PushFailed) -> list[Reply]:
+    async def _failed(self, payment: Payment, failure: PushFailed) -> PushNotSent:
         log.warning("push %s failed: %s", payment.id, failure.problem.value)
-        replies = [say.push_failed_reply(payment.language, failure.problem)]
+        offer = None
         if failure.problem is not PushProblem.OUTCOME_UNKNOWN:
             # Daraja proved nothing reached the phone: this payment is over.
             async with self._units() as unit:
                 if await self.record_failure(unit, payment, failure, now=self._clock()):
-                    other_way = await self.other_way_text(unit, payment)
-                    if other_way is not None:
-                        replies.append(Reply(other_way))
+                    offer = await self.other_way_offer(unit, payment)
                 await unit.commit()
-        return replies
+        return PushNotSent(payment, failure.problem, offer)
 
-    async def other_way_text(self, unit: UnitOfWork, payment: Payment) -> str | None:
+    async def other_way_offer(self, unit: UnitOfWork, payment: Payment) -> OtherWayOffer | None:
         """Where else to pay after ``payment``'s push failed, if due (and recorded as told)."""
         if self._other_way is None:
             return None
-        return await self._other_way.push_failed_text(unit, payment)
+        return await self._other_way.push_failed_offer(unit, payment)
 
     async def record_failure(
         self, unit: UnitOfWork, payment: Payment, failure: PushFailed, *, now: datetime

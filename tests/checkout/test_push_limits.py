@@ -23,12 +23,11 @@ from checkout.conversation.model import (
     ButtonPressed,
     Command,
     Event,
-    Reply,
     StartPayment,
     TextMessage,
 )
 from checkout.conversation.service import ConversationService
-from checkout.domain.outcomes import PushRefused, RefusalReason
+from checkout.domain.outcomes import PushRefused, RefusalReason, StartOutcome
 from checkout.domain.records import Channel, Customer, PaymentStatus
 from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.limits import PushLimiter, PushLimits
@@ -66,7 +65,7 @@ class Desk:
             await unit.commit()
         return customer
 
-    async def ask(self, phone: str = VICTIM, *, chat_key: str = "42") -> list[Reply] | PushRefused:
+    async def ask(self, phone: str = VICTIM, *, chat_key: str = "42") -> StartOutcome:
         """A person in chat ``chat_key`` asks for a push to ``phone`` for a new order."""
         customer = await self.customer(chat_key)
         request = StartPayment(f"T-{next(self.orders)}", 100, phone, order_known=False)

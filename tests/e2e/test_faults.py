@@ -17,14 +17,17 @@ import pytest
 from sqlalchemy import func, select
 
 from checkout.conversation.model import StartPayment
-from checkout.domain.records import Channel, PaymentStatus
+from checkout.domain.outcomes import PushRefused
+from checkout.domain.records import Channel, Customer, PaymentStatus
+from checkout.domain.replies import Reply
+from checkout.i18n.payments.messages import start_replies
 from daraja import parse_callback
 from daraja.errors import CallbackError
 from daraja.simulator.faults import Endpoint, Fault
 from daraja.simulator.phones import SimulatorPhone
 from daraja.simulator.server import SimulatorServer
 from daraja.simulator.settings import SimulatorSettings
-from lipa.app import utc_now
+from lipa.app import Lipa, utc_now
 from lipa.service import Service
 from lipa_testing.telegram_api import FakeTelegram
 from storage.models import OutboxRow, PaymentRow
@@ -76,6 +79,13 @@ async def start_payments(service: Service, phones: Sequence[str], amount: int = 
             for index, (customer, phone) in enumerate(zip(customers, phones, strict=True))
         )
     )
+
+
+async def started_replies(lipa: Lipa, customer: Customer, request: StartPayment) -> list[Reply]:
+    """Ask the payment service for a push, and what the chat says of it."""
+    started = await lipa.payments.start(customer, "en", request)
+    assert not isinstance(started, PushRefused)  # no sender: no push limit applies
+    return start_replies("en", started)
 
 
 async def wait_until_settled_and_sent(service: Service, within: float = 30.0) -> None:
@@ -280,15 +290,15 @@ class TestDarajaOutages:
                 Channel.TELEGRAM, "7000", language="en", now=utc_now()
             )
             await unit.commit()
-        replies = await lipa.payments.start(
-            customer, "en", StartPayment("F-0", 100, paying_phone(1), order_known=True)
+        replies = await started_replies(
+            lipa, customer, StartPayment("F-0", 100, paying_phone(1), order_known=True)
         )
         assert "busy" in replies[0].text.lower()
         assert "500.003" not in replies[0].text
         assert (await statuses(service))[paying_phone(1)] is PaymentStatus.FAILED
         simulator.daraja.faults.clear()
-        replies = await lipa.payments.start(
-            customer, "en", StartPayment("F-0", 100, paying_phone(1), order_known=True)
+        replies = await started_replies(
+            lipa, customer, StartPayment("F-0", 100, paying_phone(1), order_known=True)
         )
         assert "PIN" in replies[0].text
         await wait_until_settled_and_sent(service)

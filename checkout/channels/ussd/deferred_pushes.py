@@ -27,6 +27,7 @@ from checkout.domain.outcomes import PushProblem
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language, Payment, PaymentStatus
 from checkout.domain.time import Clock
+from checkout.i18n.payments.ways_out import offer_text
 from checkout.i18n.ussd import words as say
 from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PushAccepted, PushFailed
@@ -235,9 +236,9 @@ class PushWorker:
             if await self._payments.record_failure(unit, payment, failure, now=now):
                 sms = text(payment.language)
                 # After a second failed try: the other way to pay, in the same SMS.
-                other_way = await self._payments.other_way_text(unit, payment)
+                other_way = await self._payments.other_way_offer(unit, payment)
                 if other_way is not None:
-                    sms = f"{sms}\n{other_way}"
+                    sms = f"{sms}\n{offer_text(payment, other_way)}"
                 # The same key as a settled payment's message: the customer hears once.
                 await queue_reply(
                     unit.outbox, payment, sms, now=now, dedupe_key=f"payment:{payment.id}:customer"

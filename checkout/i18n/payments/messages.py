@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from typing import Final
 
 from checkout.domain.money import format_number
-from checkout.domain.outcomes import NextStep, PaymentOutcome, PaymentRefused, PushProblem, Refusal
+from checkout.domain.outcomes import (
+    NextStep,
+    PaymentOutcome,
+    PaymentRefused,
+    PushNotSent,
+    PushProblem,
+    PushStarted,
+    Refusal,
+)
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import (
     BodyStatus,
@@ -29,6 +37,7 @@ from checkout.i18n.buttons import already_paid_button, retry_button
 from checkout.i18n.catalogue.outcomes import outcome_key
 from checkout.i18n.contact import BusinessContact
 from checkout.i18n.payments.order_closed import order_cancelled
+from checkout.i18n.payments.ways_out import offer_text
 from checkout.i18n.times import clock_time
 
 # The customer's text for each way a push can fail.
@@ -160,6 +169,25 @@ def push_failed_reply(
     if problem is PushProblem.OUTCOME_UNKNOWN:
         return Reply(text)
     return Reply(text, buttons=retry if retry is not None else ((retry_button(language),),))
+
+
+def start_replies(
+    language: Language, outcome: PushStarted | PushNotSent | PaymentRefused
+) -> list[Reply]:
+    """What a chat says when asked for a push: look at your phone (or wait for the prompt
+    after the USSD session), why the prompt did not come (and where else to pay, when that
+    was due), or why no push was sent."""
+    if isinstance(outcome, PaymentRefused):
+        return [refusal_reply(language, outcome)]
+    if isinstance(outcome, PushStarted):
+        if outcome.queued:
+            return [push_queued_reply(language)]
+        return [push_sent_reply(outcome.payment)]
+    payment = outcome.payment
+    replies = [push_failed_reply(payment.language, outcome.problem)]
+    if outcome.offer is not None:
+        replies.append(Reply(offer_text(payment, outcome.offer)))
+    return replies
 
 
 def status_reply(language: Language, payment: Payment | None) -> Reply:

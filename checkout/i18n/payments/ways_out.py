@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from checkout.domain.money import format_number
-from checkout.domain.records import Language
+from checkout.domain.outcomes import OtherWayOffer
+from checkout.domain.records import Channel, Language, Payment
 from checkout.domain.time import NAIROBI
 from checkout.i18n.times import clock_time
 
@@ -132,6 +133,18 @@ def other_way_text(
     text = w(language, key, number=number, account=account, amount=format_number(amount))
     text = f"{text}\n{w(language, 'sim_tip')}"
     return text.replace(ARROW, SMS_ARROW) if sms else text
+
+
+def offer_text(payment: Payment, offer: OtherWayOffer) -> str:
+    """The other way in the payment's language; SMS-safe for a USSD customer."""
+    return other_way_text(
+        payment.language,
+        till=offer.pay_to.till,
+        number=offer.pay_to.number,
+        account=offer.order_reference,
+        amount=offer.amount,
+        sms=payment.channel is Channel.USSD,
+    )
 
 
 def cancel_hold_text(language: Language, order: str, until: datetime) -> str:
