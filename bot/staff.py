@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import MessageLimit
@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.charts import bar_chart_png
+from bot.documents import MEGABYTE, UPLOAD_LIMIT_BYTES, TooLarge, fit_document
 from bot.qr import qr_card_png, qr_png
 from bot.sending import wait_up_to
 from checkout.runtime.log_context import log_fields
@@ -99,10 +100,14 @@ class StaffHandlers:
         staff_user_ids: Collection[int],
         *,
         staff_chat_id: int | None = None,
+        upload_limit: int = UPLOAD_LIMIT_BYTES,
     ) -> None:
+        """``upload_limit``: the largest document the Bot API takes, in bytes (a file over it
+        is sent zipped; see :mod:`bot.documents`)."""
         self._desk = desk
         self._staff_user_ids = frozenset(staff_user_ids)
         self._staff_chat_id = staff_chat_id
+        self._upload_limit = upload_limit
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         """Register the staff commands (nothing, when no staff user is configured)."""
@@ -220,10 +225,39 @@ class StaffHandlers:
                 **wait,
             )
         elif isinstance(answer, DocumentAnswer):
+            await self._send_document(bot, chat_id, answer, wait)
+
+    async def _send_document(
+        self, bot: Bot, chat_id: int, answer: DocumentAnswer, wait: dict[str, Any]
+    ) -> None:
+        """Send a file as it is, zipped when over the upload limit, or say it is too large."""
+        fitted = None
+        try:
+            fitted = await asyncio.to_thread(
+                fit_document,
+                answer.data,
+                answer.filename,
+                answer.mime_type,
+                limit=self._upload_limit,
+            )
+            if isinstance(fitted, TooLarge):
+                log.warning(
+                    "document %s not sent: %d bytes zipped, over the %d-byte upload limit",
+                    answer.filename,
+                    fitted.size,
+                    fitted.limit,
+                )
+                text = self._desk.say(
+                    "document_too_large",
+                    size=max(1, round(fitted.size / MEGABYTE)),
+                    limit=fitted.limit // MEGABYTE,
+                )
+                await bot.send_message(chat_id, text, **wait)
+                return
             # A file is streamed to Telegram as it is read (not read into memory first).
-            document = InputFile(answer.data, filename=answer.filename, read_file_handle=False)
-            try:
-                await bot.send_document(chat_id, document, caption=caption(answer.caption), **wait)
-            finally:
-                if not isinstance(answer.data, bytes):
-                    answer.data.close()
+            document = InputFile(fitted.data, filename=fitted.filename, read_file_handle=False)
+            await bot.send_document(chat_id, document, caption=caption(answer.caption), **wait)
+        finally:
+            for data in (answer.data, getattr(fitted, "data", None)):
+                if data is not None and not isinstance(data, bytes):
+                    data.close()

@@ -23,6 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.application import build_application, feed_update
+from bot.documents import MEGABYTE
 from bot.handlers import CheckoutHandlers
 from bot.menus import register_command_menus
 from bot.notifier import TelegramSender
@@ -292,6 +293,7 @@ class Service:
             ),
             settings.staff_user_ids,
             staff_chat_id=settings.staff_chat_id,
+            upload_limit=settings.telegram_upload_limit_mb * MEGABYTE,
         ).install(application)
         if lipa.refunds is not None:
             refund_handlers(lipa, lipa.refunds, polling=polling).install(application)

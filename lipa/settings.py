@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     staff_see_full_phones: bool = True
     # Sends per second to Telegram overall (about 30 for a bot; more with paid broadcasts).
     telegram_max_messages_per_second: int = Field(default=30, ge=1, le=1000)
+    # The largest document the Bot API takes, in MB: 50 at api.telegram.org, up to 2,000 on a
+    # self-hosted Bot API server (TELEGRAM_API_BASE_URL). A larger /export is sent zipped.
+    telegram_upload_limit_mb: int = Field(default=50, ge=1, le=2000)
 
     # --- M-Pesa (Daraja); the MPESA_* names match the business's existing deployment
     mpesa_environment: MpesaEnvironment = MpesaEnvironment.SIMULATOR

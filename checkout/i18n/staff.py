@@ -15,6 +15,10 @@ from checkout.domain.records import Language
 
 _EN: Final[Mapping[str, str]] = {
     "failed": "Sorry, that failed on our side. Please try again.",
+    "document_too_large": (
+        "That file is too large for Telegram even zipped ({size} MB; Telegram takes at most"
+        " {limit} MB). Export fewer days at a time, e.g. one month: /export 2026-01-01 2026-01-31"
+    ),
     "more": "... and {count} more.",
     # /help
     "help_header": "Staff commands:",
@@ -110,6 +114,11 @@ _EN: Final[Mapping[str, str]] = {
 
 _SW: Final[Mapping[str, str]] = {
     "failed": "Samahani, hilo limeshindikana upande wetu. Tafadhali jaribu tena.",
+    "document_too_large": (
+        "Faili hili ni kubwa mno kwa Telegram hata likibanwa (MB {size}; Telegram hupokea hadi"
+        " MB {limit}). Toa siku chache kwa wakati mmoja, k.m. mwezi mmoja:"
+        " /export 2026-01-01 2026-01-31"
+    ),
     "more": "... na mengine {count}.",
     # /help
     "help_header": "Amri za wafanyakazi:",

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot
 
+from bot.staff import StaffHandlers
 from checkout.domain.time import NAIROBI
+from checkout.i18n.staff import st
+from checkout.staff.answers import DocumentAnswer, StaffAnswer, StaffRequest
 from checkout.staff.reports import CSV_COLUMNS, EXPORT_IN_MEMORY_BYTES, ReportService
 from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine
 from storage.models import OrderRow, PaymentRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.e2e.conftest import StartService
-from tests.staff.test_staff_commands import command, start
+from tests.e2e.conftest import StartService, service_settings
+from tests.staff.test_staff_commands import STAFF, command, start
 
 UowFactory = Callable[[], SqlUnitOfWork]
 # 10:00 in Nairobi on 28 November 2026; the month exported is November up to today.
@@ -123,3 +129,78 @@ async def test_the_bot_sends_an_export_larger_than_memory_holds_whole(
     rows = list(csv.DictReader(io.StringIO(answer.file.decode())))
     assert [int(row["payment_id"]) for row in rows] == list(range(2, count + 2))
     assert f"{count:,}" in answer.body
+
+
+async def test_an_export_over_telegrams_upload_limit_is_sent_zipped_whole(
+    telegram: FakeTelegram, start_service: StartService, sqlite_url: str
+) -> None:
+    # The limit at its least (1 MB): 12,000 rows of about 110 bytes are over it, zipped under.
+    settings = service_settings(
+        telegram,
+        sqlite_url,
+        mode="polling",
+        staff_user_ids=[STAFF],
+        telegram_upload_limit_mb=1,
+    )
+    service = await start_service(settings)
+    assert service.lipa is not None
+    count = 12_000
+    today = datetime.now(UTC).astimezone(NAIROBI).date()
+    first = datetime.combine(today, datetime.min.time(), tzinfo=NAIROBI)
+    engine = create_engine(sqlite_url)
+    try:
+        await insert_payments(engine, count, first, timedelta(seconds=1))
+    finally:
+        await engine.dispose()
+
+    answer = await command(telegram, f"/export {today.isoformat()} {today.isoformat()}")
+
+    assert answer.method == "sendDocument"
+    assert answer.file is not None
+    assert len(answer.file) <= 1024 * 1024
+    assert answer.filename == f"payments-{today.isoformat()}-to-{today.isoformat()}.zip"
+    with zipfile.ZipFile(io.BytesIO(answer.file)) as archive:
+        (name,) = archive.namelist()
+        csv_bytes = archive.read(name)
+    assert name == f"payments-{today.isoformat()}-to-{today.isoformat()}.csv"
+    assert len(csv_bytes) > 1024 * 1024
+    rows = list(csv.DictReader(io.StringIO(csv_bytes.decode())))
+    assert [int(row["payment_id"]) for row in rows] == list(range(2, count + 2))
+    assert f"{count:,}" in answer.body
+
+
+class OneFileDesk:
+    """A staff desk that answers every command with one file (the handlers' side is tested)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    @property
+    def commands(self) -> frozenset[str]:
+        return frozenset({"export"})
+
+    async def handle(self, request: StaffRequest) -> StaffAnswer:
+        return DocumentAnswer("November", "payments.csv", io.BytesIO(self.data), "text/csv")
+
+    def say(self, key: str, **params: object) -> str:
+        return st("en", key, **params)
+
+
+async def test_a_file_too_large_for_telegram_even_zipped_is_refused_with_what_to_do(
+    telegram: FakeTelegram,
+) -> None:
+    noise = io.BytesIO(os.urandom(300_000))  # random bytes do not compress
+    desk = OneFileDesk(noise.getvalue())
+    handlers = StaffHandlers(desk, [STAFF], upload_limit=200_000)
+    answer = await desk.handle(StaffRequest("export", "", "lipa_test_bot"))
+
+    async with Bot(telegram.token, base_url=telegram.base_url) as bot:
+        await handlers.send(bot, STAFF, answer)
+
+    (sent,) = telegram.sent
+    assert sent.method == "sendMessage"
+    assert "too large for Telegram even zipped" in sent.body
+    assert "/export 2026-01-01 2026-01-31" in sent.body
+    assert isinstance(answer, DocumentAnswer)
+    assert not isinstance(answer.data, bytes)
+    assert answer.data.closed  # the export's file is closed all the same
