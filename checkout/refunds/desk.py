@@ -32,10 +32,11 @@ log = logging.getLogger(__name__)
 MAX_REASON = 200  # the refunds.reason column
 
 
-# What a staff user's press moves a refund to, and how its audit trail names it.
+# What a press moves a refund to, and how its audit trail names it.
 _DECISIONS: dict[RefundOutcome, tuple[RefundState, AuditKind]] = {
     RefundOutcome.APPROVED: (RefundState.APPROVED, AuditKind.REFUND_APPROVED),
     RefundOutcome.REJECTED: (RefundState.REJECTED, AuditKind.REFUND_REJECTED),
+    RefundOutcome.EXPIRED: (RefundState.EXPIRED, AuditKind.REFUND_EXPIRED),
 }
 
 
@@ -216,13 +217,9 @@ class RefundDesk:
             return RefundAnswer(RefundOutcome.DECIDED, await self._view(unit, refund))
         if now - refund.requested_at <= self._rules.expiry:
             return refund
-        expired = await unit.refunds.decide(refund.id, state=RefundState.EXPIRED, by=None, now=now)
-        view = await self._view(unit, expired or refund)
-        if expired is not None:
-            await self._audit(unit, AuditKind.REFUND_EXPIRED, expired, now)
-            await self._notices.decided(unit, RefundOutcome.EXPIRED, view)
-            await unit.commit()
-        return RefundAnswer(RefundOutcome.EXPIRED, view)
+        # Expired by this press: said so even when another one got there first.
+        answer = await self._decide(unit, refund, RefundOutcome.EXPIRED, now, None)
+        return RefundAnswer(RefundOutcome.EXPIRED, answer.view)
 
     async def _decide(
         self,
@@ -230,13 +227,13 @@ class RefundDesk:
         refund: Refund,
         outcome: RefundOutcome,
         now: datetime,
-        by: str,
+        by: str | None,
         *,
         over_limit: bool = False,
     ) -> RefundAnswer:
-        """Record a press's ``outcome`` (approved or rejected), audit it, tell the staff and
-        commit; DECIDED (nothing done) when another press decided the refund since it was read.
-        """
+        """Record a press's ``outcome`` (approved, rejected, or expired with no one ``by``),
+        audit it, tell the staff and commit; DECIDED (nothing done) when another press decided
+        the refund since it was read."""
         state, kind = _DECISIONS[outcome]
         decided = await unit.refunds.decide(
             refund.id, state=state, by=by, now=now, over_limit=over_limit
