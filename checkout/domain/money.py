@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
@@ -88,6 +89,17 @@ def check_amount(amount: int, balance: int | None = None) -> int:
 def format_number(amount: int) -> str:
     """Digits grouped by commas: ``1500`` → ``"1,500"``."""
     return f"{amount:,}"
+
+
+def format_numbers(params: Mapping[str, object]) -> dict[str, object]:
+    """``params`` with every integer (not a bool) grouped by :func:`format_number`, the rest
+    as given: what a text's placeholders are filled with."""
+    return {
+        name: format_number(value)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in params.items()
+    }
 
 
 def format_kes(amount: int) -> str:

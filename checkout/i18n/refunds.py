@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from checkout.domain.money import format_number
+from checkout.domain.money import format_number, format_numbers
 from checkout.domain.phones import PhoneError, display_phone, mask_phone
 from checkout.domain.records import Language
 from checkout.domain.refunds import RefundFailure, RefundOutcome, RefundView
@@ -234,13 +234,7 @@ REFUND_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {"en": _EN, "sw": _S
 
 def rt(language: Language, key: str, **params: object) -> str:
     """The refund text ``key`` in ``language``; integers get thousands separators."""
-    shown = {
-        name: format_number(value)
-        if isinstance(value, int) and not isinstance(value, bool)
-        else value
-        for name, value in params.items()
-    }
-    return REFUND_TEXTS[language][key].format(**shown)
+    return REFUND_TEXTS[language][key].format(**format_numbers(params))
 
 
 def who(language: Language, actor: str | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from checkout.domain.money import format_number
+from checkout.domain.money import format_numbers
 from checkout.domain.records import Language
 
 _EN: Final[Mapping[str, str]] = {
@@ -221,10 +221,4 @@ STAFF_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {"en": _EN, "sw": _SW
 
 def st(language: Language, key: str, **params: object) -> str:
     """The staff text ``key`` in ``language``; integers get thousands separators."""
-    shown = {
-        name: format_number(value)
-        if isinstance(value, int) and not isinstance(value, bool)
-        else value
-        for name, value in params.items()
-    }
-    return STAFF_TEXTS[language][key].format(**shown)
+    return STAFF_TEXTS[language][key].format(**format_numbers(params))

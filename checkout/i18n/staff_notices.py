@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from checkout.domain.money import format_number
+from checkout.domain.money import format_numbers
 from checkout.domain.phones import PhoneError, display_phone, mask_phone
 from checkout.domain.records import Language, Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.result_codes import ResultCode
@@ -192,13 +192,7 @@ _NAMED_REASONS: Final = frozenset(int(code) for code in ResultCode) - {0, 4999}
 
 
 def _say(language: Language, key: str, **params: object) -> str:
-    shown = {
-        name: format_number(value)
-        if isinstance(value, int) and not isinstance(value, bool)
-        else value
-        for name, value in params.items()
-    }
-    return _TABLES[language][key].format(**shown)
+    return _TABLES[language][key].format(**format_numbers(params))
 
 
 def staff_phone(staff: StaffChat, phone: str) -> str:

@@ -17,7 +17,7 @@ import string
 from collections.abc import Mapping
 from typing import Final
 
-from checkout.domain.money import format_number
+from checkout.domain.money import format_numbers
 from checkout.domain.records import Channel, Language
 from checkout.i18n.catalogue.outcomes import OUTCOME_EN, OUTCOME_SW
 from checkout.i18n.catalogue.plans import PLAN_EN, PLAN_SW
@@ -303,13 +303,7 @@ def t(language: Language, key: str, **params: object) -> str:
     already formatted. Extra params are ignored, so one set can serve related texts; a
     missing one raises KeyError, as does an unknown key.
     """
-    shown = {
-        name: format_number(value)
-        if isinstance(value, int) and not isinstance(value, bool)
-        else value
-        for name, value in params.items()
-    }
-    return TEXTS[language][key].format(**shown)
+    return TEXTS[language][key].format(**format_numbers(params))
 
 
 def receipt(language: Language, receipt_number: str | None) -> str:

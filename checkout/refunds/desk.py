@@ -32,6 +32,14 @@ log = logging.getLogger(__name__)
 MAX_REASON = 200  # the refunds.reason column
 
 
+# What a press moves a refund to, and how its audit trail names it.
+_DECISIONS: dict[RefundOutcome, tuple[RefundState, AuditKind]] = {
+    RefundOutcome.APPROVED: (RefundState.APPROVED, AuditKind.REFUND_APPROVED),
+    RefundOutcome.REJECTED: (RefundState.REJECTED, AuditKind.REFUND_REJECTED),
+    RefundOutcome.EXPIRED: (RefundState.EXPIRED, AuditKind.REFUND_EXPIRED),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RefundAnswer:
     """What a request or a press did, with the refund as it is now (None when refused early).
@@ -143,12 +151,9 @@ class RefundDesk:
         approver = staff_actor(user_id)
         async with self._units() as unit:
             await unit.refunds.lock()
-            refund = await unit.refunds.get(refund_id)
-            if refund is None:
-                return RefundAnswer(RefundOutcome.NO_REFUND)
-            early = await self._undecidable(unit, refund, now)
-            if early is not None:
-                return early
+            refund = await self._pressable(unit, refund_id, now)
+            if isinstance(refund, RefundAnswer):
+                return refund
             if refund.requested_by == approver:
                 return RefundAnswer(RefundOutcome.OWN_REQUEST, await self._view(unit, refund))
             if not self._rules.may_approve(user_id):
@@ -160,41 +165,24 @@ class RefundDesk:
                 return RefundAnswer(
                     RefundOutcome.OVER_LIMIT, await self._view(unit, refund), left=left
                 )
-            decided = await unit.refunds.decide(
-                refund.id, state=RefundState.APPROVED, by=approver, now=now, over_limit=over
+            answer = await self._decide(
+                unit, refund, RefundOutcome.APPROVED, now, approver, over_limit=over
             )
-            if decided is None:  # decided by another press since we read it
-                return RefundAnswer(RefundOutcome.DECIDED, await self._view(unit, refund))
-            view = await self._view(unit, decided)
-            await self._audit(unit, AuditKind.REFUND_APPROVED, decided, now, approver)
-            await self._notices.decided(unit, RefundOutcome.APPROVED, view)
-            await unit.commit()
-        log.info("refund %s approved", refund_id)
-        if self._on_approved is not None:
-            self._on_approved()
-        return RefundAnswer(RefundOutcome.APPROVED, view)
+        if answer.outcome is RefundOutcome.APPROVED:
+            log.info("refund %s approved", refund_id)
+            if self._on_approved is not None:
+                self._on_approved()
+        return answer
 
     async def reject(self, refund_id: int, *, user_id: int) -> RefundAnswer:
         """A staff user's Reject (the requester may withdraw their own request so)."""
         now = self._clock()
         by = staff_actor(user_id)
         async with self._units() as unit:
-            refund = await unit.refunds.get(refund_id)
-            if refund is None:
-                return RefundAnswer(RefundOutcome.NO_REFUND)
-            early = await self._undecidable(unit, refund, now)
-            if early is not None:
-                return early
-            decided = await unit.refunds.decide(
-                refund.id, state=RefundState.REJECTED, by=by, now=now
-            )
-            if decided is None:
-                return RefundAnswer(RefundOutcome.DECIDED, await self._view(unit, refund))
-            view = await self._view(unit, decided)
-            await self._audit(unit, AuditKind.REFUND_REJECTED, decided, now, by)
-            await self._notices.decided(unit, RefundOutcome.REJECTED, view)
-            await unit.commit()
-        return RefundAnswer(RefundOutcome.REJECTED, view)
+            refund = await self._pressable(unit, refund_id, now)
+            if isinstance(refund, RefundAnswer):
+                return refund
+            return await self._decide(unit, refund, RefundOutcome.REJECTED, now, by)
 
     async def get(self, refund_id: int) -> RefundView | None:
         """A refund with its payment and order, or None."""
@@ -217,21 +205,46 @@ class RefundDesk:
             await unit.commit()
         return len(expired)
 
-    async def _undecidable(
-        self, unit: RefundUnitOfWork, refund: Refund, now: datetime
-    ) -> RefundAnswer | None:
-        """The answer for a press that can change nothing (decided, or expired now), or None."""
+    async def _pressable(
+        self, unit: RefundUnitOfWork, refund_id: int, now: datetime
+    ) -> Refund | RefundAnswer:
+        """The refund a press may decide, or the answer to a press that can change nothing
+        (no such refund, decided already, or expired now)."""
+        refund = await unit.refunds.get(refund_id)
+        if refund is None:
+            return RefundAnswer(RefundOutcome.NO_REFUND)
         if refund.state is not RefundState.REQUESTED:
             return RefundAnswer(RefundOutcome.DECIDED, await self._view(unit, refund))
         if now - refund.requested_at <= self._rules.expiry:
-            return None
-        expired = await unit.refunds.decide(refund.id, state=RefundState.EXPIRED, by=None, now=now)
-        view = await self._view(unit, expired or refund)
-        if expired is not None:
-            await self._audit(unit, AuditKind.REFUND_EXPIRED, expired, now)
-            await self._notices.decided(unit, RefundOutcome.EXPIRED, view)
-            await unit.commit()
-        return RefundAnswer(RefundOutcome.EXPIRED, view)
+            return refund
+        # Expired by this press: said so even when another one got there first.
+        answer = await self._decide(unit, refund, RefundOutcome.EXPIRED, now, None)
+        return RefundAnswer(RefundOutcome.EXPIRED, answer.view)
+
+    async def _decide(
+        self,
+        unit: RefundUnitOfWork,
+        refund: Refund,
+        outcome: RefundOutcome,
+        now: datetime,
+        by: str | None,
+        *,
+        over_limit: bool = False,
+    ) -> RefundAnswer:
+        """Record a press's ``outcome`` (approved, rejected, or expired with no one ``by``),
+        audit it, tell the staff and commit; DECIDED (nothing done) when another press decided
+        the refund since it was read."""
+        state, kind = _DECISIONS[outcome]
+        decided = await unit.refunds.decide(
+            refund.id, state=state, by=by, now=now, over_limit=over_limit
+        )
+        if decided is None:
+            return RefundAnswer(RefundOutcome.DECIDED, await self._view(unit, refund))
+        view = await self._view(unit, decided)
+        await self._audit(unit, kind, decided, now, by)
+        await self._notices.decided(unit, outcome, view)
+        await unit.commit()
+        return RefundAnswer(outcome, view)
 
     @staticmethod
     async def _view(unit: RefundUnitOfWork, refund: Refund) -> RefundView:

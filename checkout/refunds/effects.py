@@ -17,7 +17,7 @@ from checkout.domain.records import AuditKind
 from checkout.domain.refunds import Refund, RefundFailure, RefundState, RefundView
 from checkout.domain.time import Clock
 from checkout.refunds.notices import RefundNotices
-from checkout.refunds.ports import RefundListener, RefundUnitOfWork
+from checkout.refunds.ports import RefundEnd, RefundListener, RefundUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,8 @@ class RefundEffects:
     ) -> Refund | None:
         """Record the money as gone back; None (and nothing done) if it was finished already."""
         now = self._clock()
-        done = await unit.refunds.finish(
-            refund.id,
-            state=RefundState.COMPLETED,
-            now=now,
-            transaction_id=transaction_id,
-            result_code=code,
-            description=description,
-        )
+        end = RefundEnd(RefundState.COMPLETED, code, description, transaction_id=transaction_id)
+        done = await unit.refunds.finish(refund.id, end, now=now)
         if done is None:
             return None
         order = await unit.refunds.take_back(done.order_reference, done.amount, now=now)
@@ -107,14 +101,8 @@ class RefundEffects:
     ) -> Refund | None:
         """Record that the money did not go back, and why; None if finished already."""
         now = self._clock()
-        done = await unit.refunds.finish(
-            refund.id,
-            state=RefundState.FAILED,
-            now=now,
-            result_code=code,
-            description=description,
-            failure=failure,
-        )
+        end = RefundEnd(RefundState.FAILED, code, description, failure=failure)
+        done = await unit.refunds.finish(refund.id, end, now=now)
         if done is None:
             return None
         await _audit(

@@ -33,6 +33,17 @@ class NewRefund:
     api_reference: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RefundEnd:
+    """How a refund ended (``completed`` or ``failed``), in Daraja's words where it gave any."""
+
+    state: RefundState
+    result_code: str | None = None
+    description: str | None = None
+    transaction_id: str | None = None  # M-Pesa's reference of the money going back
+    failure: RefundFailure | None = None  # why it failed
+
+
 class RefundRepository(Protocol):
     """Refund requests in the ``refunds`` table; every state change is one conditional UPDATE."""
 
@@ -120,17 +131,7 @@ class RefundRepository(Protocol):
         """A reversal Daraja refused after all: back to ``approved`` for a B2C send."""
         ...
 
-    async def finish(
-        self,
-        refund_id: int,
-        *,
-        state: RefundState,
-        now: datetime,
-        transaction_id: str | None = None,
-        result_code: str | None = None,
-        description: str | None = None,
-        failure: RefundFailure | None = None,
-    ) -> Refund | None:
+    async def finish(self, refund_id: int, end: RefundEnd, *, now: datetime) -> Refund | None:
         """Complete or fail a refund still in flight (or approved); None if already finished."""
         ...
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.refunds import Refund, RefundFailure, RefundMethod
@@ -28,6 +30,7 @@ from checkout.refunds.ports import (
     CallAnswer,
     CallOutcome,
     RefundGateway,
+    RefundRepository,
     RefundUnitOfWorkFactory,
 )
 from checkout.runtime.leased_worker import WakeableLoop, seconds_until
@@ -46,6 +49,14 @@ class SendPolicy:
     check_every: timedelta = timedelta(minutes=10)
     max_checks: int = 3
     idle_poll_seconds: float = 60.0
+
+
+class _Claim(Protocol):
+    """One of the repository's claims: ``claim_approved`` or ``claim_checks``."""
+
+    async def __call__(
+        self, *, now: datetime, lease_seconds: float, limit: int
+    ) -> Sequence[Refund]: ...
 
 
 class Sent(StrEnum):
@@ -114,29 +125,28 @@ class RefundSender:
         for refund in moved:
             log.warning("refund %s: its sender's lease ran out (now %s)", refund.id, refund.state)
         while True:
-            async with self._units() as unit:
-                claimed = await unit.refunds.claim_approved(
-                    now=self._clock(),
-                    lease_seconds=self._policy.lease_seconds,
-                    limit=self._policy.batch_size,
-                )
-                await unit.commit()
+            claimed = await self._claim(lambda refunds: refunds.claim_approved)
             for refund in claimed:
                 await self.send(refund)
             if len(claimed) < self._policy.batch_size:
                 break
+        for refund in await self._claim(lambda refunds: refunds.claim_checks):
+            await self.check(refund)
         async with self._units() as unit:
-            checks = await unit.refunds.claim_checks(
+            due = await unit.refunds.next_due_at()
+        return seconds_until(due, self._clock(), at_most=self._policy.idle_poll_seconds)
+
+    async def _claim(self, which: Callable[[RefundRepository], _Claim]) -> Sequence[Refund]:
+        """A batch claimed by ``which`` of the repository's claims (for the policy's lease), in
+        a transaction of its own."""
+        async with self._units() as unit:
+            claimed = await which(unit.refunds)(
                 now=self._clock(),
                 lease_seconds=self._policy.lease_seconds,
                 limit=self._policy.batch_size,
             )
             await unit.commit()
-        for refund in checks:
-            await self.check(refund)
-        async with self._units() as unit:
-            due = await unit.refunds.next_due_at()
-        return seconds_until(due, self._clock(), at_most=self._policy.idle_poll_seconds)
+        return claimed
 
     async def send(self, refund: Refund) -> Sent:
         """Send one claimed refund: Reversal for a whole payment, else B2C (or fail)."""

@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from checkout.domain.records import Order, OrderStatus
 from checkout.domain.refunds import (
     Refund,
-    RefundFailure,
     RefundMethod,
     RefundState,
 )
-from checkout.refunds.ports import NewRefund
+from checkout.refunds.ports import NewRefund, RefundEnd
 from storage.models import OrderRow, RefundRow
 from storage.repositories.orders import to_order
 from storage.repositories.refund_reads import IN_FLIGHT, RefundReads, to_refund
@@ -260,17 +259,7 @@ class SqlRefundRepository(RefundReads):
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def finish(
-        self,
-        refund_id: int,
-        *,
-        state: RefundState,
-        now: datetime,
-        transaction_id: str | None = None,
-        result_code: str | None = None,
-        description: str | None = None,
-        failure: RefundFailure | None = None,
-    ) -> Refund | None:
+    async def finish(self, refund_id: int, end: RefundEnd, *, now: datetime) -> Refund | None:
         """Complete or fail a refund in flight (or approved); None if it was finished already."""
         row = await self._session.scalar(
             update(RefundRow)
@@ -279,14 +268,14 @@ class SqlRefundRepository(RefundReads):
                 RefundRow.state.in_((*IN_FLIGHT, RefundState.APPROVED.value)),
             )
             .values(
-                state=state.value,
+                state=end.state.value,
                 finished_at=now,
                 claimed_until=None,
                 next_check_at=None,
-                transaction_id=(transaction_id or "")[:32] or None,
-                result_code=(result_code or "")[:32] or None,
-                result_description=(description or "")[:MAX_TEXT] or None,
-                failure=failure.value if failure is not None else None,
+                transaction_id=(end.transaction_id or "")[:32] or None,
+                result_code=(end.result_code or "")[:32] or None,
+                result_description=(end.description or "")[:MAX_TEXT] or None,
+                failure=end.failure.value if end.failure is not None else None,
                 updated_at=now,
             )
             .returning(RefundRow)

@@ -66,24 +66,15 @@ def customer_reply(outcome: PaymentOutcome, *, contact: BusinessContact) -> Repl
     language = payment.language
     amount = format_number(payment.amount)
     if payment.status is PaymentStatus.PAID:
-        receipt = texts.receipt(language, payment.receipt_number)
-        if outcome.balance > 0:
-            text = texts.t(
-                language,
-                "outcome_paid",
-                amount=amount,
-                order=payment.order_reference,
-                receipt=receipt,
-                balance=format_number(outcome.balance),
-            )
-        else:
-            text = texts.t(
-                language,
-                "outcome_paid_in_full",
-                amount=amount,
-                order=payment.order_reference,
-                receipt=receipt,
-            )
+        # One set of params serves both texts: the paid-in-full one shows no balance.
+        text = texts.t(
+            language,
+            "outcome_paid" if outcome.balance > 0 else "outcome_paid_in_full",
+            amount=amount,
+            order=payment.order_reference,
+            receipt=texts.receipt(language, payment.receipt_number),
+            balance=format_number(outcome.balance),
+        )
         return Reply(text)
     if payment.status is PaymentStatus.MISMATCHED:
         return Reply(texts.t(language, "outcome_mismatched", order=payment.order_reference))

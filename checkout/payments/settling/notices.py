@@ -51,13 +51,7 @@ class SettlementNotices:
         staff = await self._reader(unit)
         if staff is None:
             return
-        name = await self._name(unit, staff, payment)
-        await self._staff_notice(
-            unit,
-            say.staff_text(staff, payment, order, reported, name=name),
-            f"payment:{payment.id}:staff",
-            line=say.staff_line(payment),
-        )
+        await self._settled_notice(unit, staff, payment, order, reported, "staff")
         if payment.result_code_text is not None:
             # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
             # push fails the same way until the staff fix it, so say where to look.
@@ -89,13 +83,7 @@ class SettlementNotices:
         await self._customer(unit, payment, reply, f"payment:{payment.id}:mismatched")
         staff = await self._reader(unit)
         if staff is not None:
-            name = await self._name(unit, staff, payment)
-            await self._staff_notice(
-                unit,
-                say.staff_text(staff, payment, None, reported, name=name),
-                f"payment:{payment.id}:staff:mismatched",
-                line=say.staff_line(payment),
-            )
+            await self._settled_notice(unit, staff, payment, None, reported, "staff:mismatched")
 
     async def conflict(
         self,
@@ -149,6 +137,24 @@ class SettlementNotices:
         if not staff.full_phones or payment.customer_id is None:
             return None
         return (await unit.customers.names([payment.customer_id])).get(payment.customer_id)
+
+    async def _settled_notice(
+        self,
+        unit: UnitOfWork,
+        staff: StaffChat,
+        payment: Payment,
+        order: Order | None,
+        reported: int | None,
+        key: str,
+    ) -> None:
+        """The staff's notice of how ``payment`` settled (deduped as ``payment:<id>:<key>``)."""
+        name = await self._name(unit, staff, payment)
+        await self._staff_notice(
+            unit,
+            say.staff_text(staff, payment, order, reported, name=name),
+            f"payment:{payment.id}:{key}",
+            line=say.staff_line(payment),
+        )
 
     async def _customer(
         self, unit: UnitOfWork, payment: Payment, reply: Reply, dedupe_key: str
