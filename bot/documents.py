@@ -3,7 +3,7 @@
 The Bot API takes documents of at most 50 MB (``api.telegram.org``; a self-hosted Bot API
 server takes up to 2,000 MB, hence ``TELEGRAM_UPLOAD_LIMIT_MB``). A year's ``/export`` of a
 large business is over 100 MB of CSV, which Telegram would refuse; an export compresses
-about sixfold (6.5× on 50,000 rows), so the file goes as a ``.zip`` holding it (opened by
+about sixfold (6.5 times on 50,000 rows), so the file goes as a ``.zip`` holding it (opened by
 every phone and computer) when it is over the limit. A file still over the limit zipped is
 not sent: the caller says so (export fewer days at a time) rather than letting Telegram
 refuse it.
