@@ -140,8 +140,9 @@ class _Till:
 
 def test_a_till_credit_says_who_paid_and_when_the_order_is_fully_paid() -> None:
     text = till_texts.staff_credited(GROUP, _Till(), order(3000), "account")
+    # A group shows no names (issue 22's rule): only the masked number says who paid.
     assert text == (
-        "WANJIKU 2547****5678 paid KES 1,500 straight to M-Pesa for WW-1042 — code RKTQDM7W6S "
+        "2547****5678 paid KES 1,500 straight to M-Pesa for WW-1042 — code RKTQDM7W6S "
         "(matched by the account number typed). The order is now fully paid (KES 3,000)."
     )
     private = till_texts.staff_credited(PRIVATE, _Till(), order(2000), "account")

@@ -198,6 +198,24 @@ class TestNoAnswer:
 
 
 class TestStaffVerify:
+    async def test_verify_in_a_staff_users_private_chat_shows_the_payers_name_and_number(
+        self, world: VerifyWorld
+    ) -> None:
+        await world.order("WW-1042", 2000)
+        await world.verify.ask_for_staff(
+            CODE,
+            chat=(Channel.TELEGRAM, "7"),
+            language="en",
+            user="7",
+            order_reference="WW-1042",
+            full_phones=True,
+        )
+        await world.desk.take_answer(status_answer("AG_2026_0001", CODE, 1500))
+        (report,) = [m for m in await world.outbox() if m["chat"] == "7"]
+        text = str(report["text"])
+        assert "JOHN DOE" in text
+        assert "2547****5678" not in text
+
     async def test_verify_shows_what_m_pesa_says_with_a_button_that_credits(
         self, world: VerifyWorld
     ) -> None:
@@ -215,7 +233,9 @@ class TestStaffVerify:
         text = str(report["text"])
         assert "Completed" in text
         assert "1,500" in text
-        assert "JOHN DOE" in text
+        # A group: M-Pesa's name of the payer is not shown, the number is masked.
+        assert "JOHN DOE" not in text
+        assert "2547****5678" in text
         (row,) = report["buttons"]
         (button,) = row
         assert button["label"] == "Credit to order WW-1042"

@@ -146,13 +146,15 @@ def tt(language: Language, key: str, **params: object) -> str:
 def payer(
     language: Language, payment: Paid, *, full: bool = False, unknown: str = "unknown_payer"
 ) -> str:
-    """Who paid, as staff may read it: M-Pesa's name and the number, masked unless ``full``.
+    """Who paid, as staff may read it: the number masked, or M-Pesa's name and the number.
 
-    ``full`` is for a staff user's private chat (STAFF_SEE_FULL_PHONES): the number spaced out
-    when M-Pesa gave all of it.
+    ``full`` is for a staff user's private chat (STAFF_SEE_FULL_PHONES): M-Pesa's name of the
+    payer and the number spaced out when M-Pesa gave all of it. Elsewhere (a group, the log
+    channel) only the masked number: a name is shown only where a whole number is.
     """
     number = _shown(payment.msisdn) if full else None
-    parts = [part for part in (payment.payer_name, number or _masked(payment.msisdn)) if part]
+    name = payment.payer_name if full else None
+    parts = [part for part in (name, number or _masked(payment.msisdn)) if part]
     return " ".join(parts) if parts else tt(language, unknown)
 
 

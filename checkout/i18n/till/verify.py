@@ -56,8 +56,8 @@ def facts_lines(
 ) -> list[str]:
     """What M-Pesa says of a code, for the staff: status, amount, payer, time, shortcode.
 
-    ``full`` (a staff user's private chat, STAFF_SEE_FULL_PHONES): the payer's whole number
-    when M-Pesa gave all of it; otherwise it is masked.
+    ``full`` (a staff user's private chat, STAFF_SEE_FULL_PHONES): the payer's name and whole
+    number when M-Pesa gave them; otherwise the number masked and no name.
     """
     if not facts.found:
         return [
@@ -73,7 +73,7 @@ def facts_lines(
     if facts.finalised_at is not None:
         local = facts.finalised_at.astimezone(NAIROBI)
         when = f"{local:%d/%m/%Y} {clock_time(language, local.time())}"
-    payer = facts.payer_name or "-"
+    payer = (facts.payer_name if full else None) or "-"
     if facts.debit_phone:
         payer = f"{payer} ({_payer_phone(facts.debit_phone, full=full)})"
     shortcode = facts.credit_shortcode or "-"
