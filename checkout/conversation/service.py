@@ -82,7 +82,7 @@ class _Lookups:
     async def may_have_plan(self, order_reference: str, balance: int, phone: str | None) -> bool:
         if self.plans is None or self.eligibility is None or self.now is None:
             return False
-        return await self.eligibility.may_have_plan(
+        refused = await self.eligibility.refusal(
             self.plans,
             customer_id=self.customer_id,
             phone=phone,
@@ -90,6 +90,7 @@ class _Lookups:
             balance=balance,
             now=self.now,
         )
+        return refused is None
 
 
 @dataclass(frozen=True, slots=True)
