@@ -28,13 +28,16 @@ def pending_lines(
     orders partly paid, then :func:`told_lines`.
 
     ``full`` (a staff user's private chat, STAFF_SEE_FULL_PHONES): whole numbers."""
+
+    def say(key: str, **params: object) -> str:
+        return st(language, key, **params)
+
     pending = [
         answers.pending_line(language, payment, time_of, full=full, name=summary.name_of(payment))
         for payment in summary.pending
     ]
     partly = [
-        st(
-            language,
+        say(
             "partly_line",
             order=order.reference,
             paid=order.amount_paid,
@@ -48,16 +51,16 @@ def pending_lines(
             language,
             pending,
             summary.pending_count,
-            none=st(language, "pending_none"),
-            header=st(language, "pending_header", count=summary.pending_count),
+            none=say("pending_none"),
+            header=say("pending_header", count=summary.pending_count),
         ),
         "",
         *_listed(
             language,
             partly,
             summary.partly_paid_count,
-            none=st(language, "partly_none"),
-            header=st(language, "partly_header", count=summary.partly_paid_count),
+            none=say("partly_none"),
+            header=say("partly_header", count=summary.partly_paid_count),
         ),
         *told_lines(language, summary, lambda at: time_of(language, at), full=full),
     ]
