@@ -98,24 +98,3 @@ class PlanEligibility:
             unit, customer_id=customer_id, phone=phone, order_reference=order_reference
         )
         return refusal(self._rules, standing, balance, now)
-
-    async def may_have_plan(
-        self,
-        unit: PlanUnitOfWork,
-        *,
-        customer_id: int | None,
-        phone: str | None,
-        order_reference: str | None,
-        balance: int,
-        now: datetime,
-    ) -> bool:
-        """Whether to show this customer "Pay later" for ``balance``."""
-        refused = await self.refusal(
-            unit,
-            customer_id=customer_id,
-            phone=phone,
-            order_reference=order_reference,
-            balance=balance,
-            now=now,
-        )
-        return refused is None

@@ -281,7 +281,7 @@ class PlanLedger:
         order = await unit.orders.get(payment.order_reference)
         if order is None:
             return False
-        return await self._eligibility.may_have_plan(
+        refused = await self._eligibility.refusal(
             unit,
             customer_id=payment.customer_id,
             phone=payment.phone,
@@ -289,6 +289,7 @@ class PlanLedger:
             balance=order.balance,
             now=self._clock(),
         )
+        return refused is None
 
     async def align(self, unit: PlanUnitOfWork, plan: Plan, order: Order) -> None:
         """Shorten a plan to what the order still owes after a payment made outside it.

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict, Unpack
 from weakref import WeakValueDictionary
 
 from checkout.bnpl.desk import PlanDesk
@@ -82,7 +83,7 @@ class _Lookups:
     async def may_have_plan(self, order_reference: str, balance: int, phone: str | None) -> bool:
         if self.plans is None or self.eligibility is None or self.now is None:
             return False
-        return await self.eligibility.may_have_plan(
+        refused = await self.eligibility.refusal(
             self.plans,
             customer_id=self.customer_id,
             phone=phone,
@@ -90,6 +91,7 @@ class _Lookups:
             balance=balance,
             now=self.now,
         )
+        return refused is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +108,13 @@ class Answer:
     refused: PushRefused | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Sender:
-    """Who sent an event, as the channel knows them (kept on the customer record)."""
+class Sender(TypedDict, total=False):
+    """Who sent an event, as the channel knows them (kept on the customer record); a channel
+    leaves out what it does not know. ``name`` is the sender's Telegram first name."""
 
-    telegram_user_id: int | None = None
-    phone: str | None = None
-    name: str | None = None
+    telegram_user_id: int | None
+    phone: str | None
+    name: str | None
 
 
 class ConversationService:
@@ -152,15 +154,10 @@ class ConversationService:
         channel: Channel,
         chat_key: str,
         event: Event,
-        *,
-        telegram_user_id: int | None = None,
-        phone: str | None = None,
-        name: str | None = None,
+        **who: Unpack[Sender],
     ) -> list[Reply]:
         """Apply one event from a chat and return its replies (a refused push: :meth:`answer`)."""
-        answer = await self.answer(
-            channel, chat_key, event, telegram_user_id=telegram_user_id, phone=phone, name=name
-        )
+        answer = await self.answer(channel, chat_key, event, **who)
         return answer.replies
 
     async def answer(
@@ -168,19 +165,14 @@ class ConversationService:
         channel: Channel,
         chat_key: str,
         event: Event,
-        *,
-        telegram_user_id: int | None = None,
-        phone: str | None = None,
-        name: str | None = None,
+        **who: Unpack[Sender],
     ) -> Answer:
         """Apply one event from a chat: the replies, and the step the conversation is now in.
 
-        ``name`` (the sender's Telegram first name) is remembered for the staff."""
+        ``who`` sent it is remembered on the customer record (the name for the staff)."""
         lock = self._chat_locks.setdefault((channel, chat_key), asyncio.Lock())
         async with lock:
-            customer, turn = await self._step(
-                channel, chat_key, event, _Sender(telegram_user_id, phone, name)
-            )
+            customer, turn = await self._step(channel, chat_key, event, who)
         replies = list(turn.replies)
         language = turn.state.language
         at_once = channel in ANSWER_AT_ONCE
@@ -263,7 +255,7 @@ class ConversationService:
         channel: Channel,
         chat_key: str,
         event: Event,
-        sender: _Sender,
+        who: Sender,
     ) -> tuple[Customer, Turn]:
         for _attempt in range(MAX_ATTEMPTS):
             now = self._clock()
@@ -273,9 +265,7 @@ class ConversationService:
                     chat_key,
                     language=self._settings.default_language,
                     now=now,
-                    telegram_user_id=sender.telegram_user_id,
-                    phone=sender.phone,
-                    name=sender.name,
+                    **who,
                 )
                 stored = await unit.conversations.load(channel, chat_key)
                 state = (

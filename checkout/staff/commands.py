@@ -36,7 +36,7 @@ from checkout.staff.answers import (
 )
 from checkout.staff.languages import StaffLanguages
 from checkout.staff.order_input import WrongPhone, phone_and_description
-from checkout.staff.paybill_told import told_lines
+from checkout.staff.pending import pending_lines
 from checkout.staff.reports import (
     ExportRangeError,
     Period,
@@ -297,47 +297,7 @@ class StaffDesk:
     async def pending(self, asked: _Asked) -> StaffAnswer:
         """Payments still pending and orders partly paid, the first few of each listed."""
         summary = await self._reports.pending()
-        lines: list[str] = []
-        if summary.pending_count == 0:
-            lines.append(asked.say("pending_none"))
-        else:
-            lines.append(asked.say("pending_header", count=summary.pending_count))
-            lines += [
-                answers.pending_line(
-                    asked.language,
-                    payment,
-                    self._time,
-                    full=asked.full_phones,
-                    name=summary.name_of(payment),
-                )
-                for payment in summary.pending
-            ]
-            if summary.pending_count > len(summary.pending):
-                lines.append(asked.say("more", count=summary.pending_count - len(summary.pending)))
-        lines.append("")
-        if summary.partly_paid_count == 0:
-            lines.append(asked.say("partly_none"))
-        else:
-            lines.append(asked.say("partly_header", count=summary.partly_paid_count))
-            lines += [
-                asked.say(
-                    "partly_line",
-                    order=order.reference,
-                    paid=order.amount_paid,
-                    due=order.amount_due,
-                    balance=order.balance,
-                )
-                for order in summary.partly_paid
-            ]
-            if summary.partly_paid_count > len(summary.partly_paid):
-                extra = summary.partly_paid_count - len(summary.partly_paid)
-                lines.append(asked.say("more", count=extra))
-        lines += told_lines(
-            asked.language,
-            summary,
-            lambda at: self._time(asked.language, at),
-            full=asked.full_phones,
-        )
+        lines = pending_lines(asked.language, summary, self._time, full=asked.full_phones)
         return TextAnswer("\n".join(lines))
 
     # --- /find <receipt | order | phone>
