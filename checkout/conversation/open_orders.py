@@ -18,13 +18,11 @@ from typing import Final, Protocol, runtime_checkable
 
 from checkout.bnpl.ports import with_plans
 from checkout.conversation.model import DeclineOrder, OrdersEffect
-from checkout.conversation.steps.orders import NOT_MINE_ACTION, PAY_ACTION, orders_data
 from checkout.domain.money import format_number
-from checkout.domain.records import Channel, Customer, Language, Order, StaffChat
-from checkout.domain.replies import Button, Reply
+from checkout.domain.records import Channel, Customer, Order, StaffChat
 from checkout.domain.time import Clock
 from checkout.i18n.payments.refusals import shown_sender
-from checkout.i18n.payments.ways_out import held_time, w
+from checkout.i18n.payments.ways_out import w
 from checkout.outbox.replies import queue_reply
 from checkout.payments.limits import sender_of
 from checkout.payments.other_way import cancel_hold_until
@@ -81,6 +79,26 @@ class OpenOrder:
         return self.order.known and self.order.amount_paid == 0 and not self.on_plan
 
 
+@dataclass(frozen=True, slots=True)
+class OrdersListed:
+    """``/orders``: the customer's open orders, newest first (none: an empty tuple)."""
+
+    orders: tuple[OpenOrder, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDeclined:
+    """A "Not mine" press for ``reference``: ``accepted`` (recorded now or before), or refused
+    because the order is not one the customer may decline (paid on, on a plan, not theirs)."""
+
+    reference: str
+    accepted: bool
+
+
+# What the open orders' service did, for :mod:`checkout.conversation.orders_view` to say.
+OrdersOutcome = OrdersListed | OrderDeclined
+
+
 class OpenOrders:
     """Lists a customer's open orders and records "Not mine"."""
 
@@ -94,16 +112,15 @@ class OpenOrders:
     ) -> None:
         self._units = units
         self._clock = clock
-        self._business = business_name
+        # Named in the answers to "Not mine" (the business made the order).
+        self.business_name = business_name
         self._staff = staff
 
-    async def handle(
-        self, customer: Customer, language: Language, effect: OrdersEffect
-    ) -> list[Reply]:
-        """The reply to ``/orders`` or to a "Not mine" press."""
+    async def handle(self, customer: Customer, effect: OrdersEffect) -> OrdersOutcome:
+        """``/orders`` (the open orders) or a "Not mine" press (whether it was recorded)."""
         if isinstance(effect, DeclineOrder):
-            return [await self.decline(customer, language, effect.order_reference)]
-        return [await self.show(customer, language)]
+            return await self.decline(customer, effect.order_reference)
+        return await self.show(customer)
 
     async def open_for(self, unit: UnitOfWork, customer: Customer) -> list[OpenOrder]:
         """The customer's open orders, newest first, with their plan and pause."""
@@ -121,44 +138,25 @@ class OpenOrders:
             listed.append(OpenOrder(order, plan is not None, cancel_hold_until(history, now)))
         return listed
 
-    async def show(self, customer: Customer, language: Language) -> Reply:
-        """The open orders with "Pay" and "Not mine", or that there are none."""
+    async def show(self, customer: Customer) -> OrdersListed:
+        """The customer's open orders, with whether each may be paid or declined."""
         async with self._units() as unit:
-            listed = await self.open_for(unit, customer)
-        if not listed:
-            return Reply(w(language, "orders_none"))
-        lines = [w(language, "orders_header")]
-        rows: list[tuple[Button, ...]] = []
-        for item in listed:
-            lines.append(_line(language, item))
-            row = []
-            reference = item.order.reference
-            if item.payable:
-                label = w(language, "button_orders_pay", order=reference)
-                row.append(Button(label, orders_data(PAY_ACTION, reference)))
-            if item.declinable:
-                label = w(language, "button_orders_not_mine", order=reference)
-                row.append(Button(label, orders_data(NOT_MINE_ACTION, reference)))
-            if row:
-                rows.append(tuple(row))
-        return Reply("\n".join(lines), buttons=tuple(rows))
+            return OrdersListed(tuple(await self.open_for(unit, customer)))
 
-    async def decline(self, customer: Customer, language: Language, reference: str) -> Reply:
+    async def decline(self, customer: Customer, reference: str) -> OrderDeclined:
         """Record "Not mine" for an order the customer may decline, and tell the staff."""
         now = self._clock()
         async with self._units() as unit:
             listed = await self.open_for(unit, customer)
             item = next((i for i in listed if i.order.reference == reference), None)
             if item is None or not item.declinable:
-                return Reply(
-                    w(language, "orders_decline_refused", order=reference, business=self._business)
-                )
+                return OrderDeclined(reference, accepted=False)
             if await _with_orders(unit).ways_out.decline(
                 reference, customer.channel, customer.chat_key, now=now
             ):
                 await self._tell_staff(unit, customer, item.order, now)
             await unit.commit()
-        return Reply(w(language, "orders_declined", order=reference, business=self._business))
+        return OrderDeclined(reference, accepted=True)
 
     async def _tell_staff(
         self, unit: UnitOfWork, customer: Customer, order: Order, now: datetime
@@ -186,25 +184,3 @@ def _with_orders(unit: UnitOfWork) -> OpenOrdersUnitOfWork:
     if not isinstance(unit, OpenOrdersUnitOfWork):
         raise TypeError("this unit of work holds no open orders")
     return unit
-
-
-def _line(language: Language, item: OpenOrder) -> str:
-    order = item.order
-    if item.held_until is not None:
-        state = w(language, "orders_state_held", time=held_time(language, item.held_until))
-    elif item.on_plan:
-        state = w(language, "orders_state_plan")
-    elif order.amount_paid > 0:
-        state = w(language, "orders_state_part", paid=format_number(order.amount_paid))
-    else:
-        state = w(language, "orders_state_unpaid")
-    line = w(
-        language,
-        "orders_line",
-        order=order.reference,
-        balance=format_number(order.balance),
-        state=state,
-    )
-    if order.description:
-        line += w(language, "orders_description", description=order.description)
-    return line

@@ -38,6 +38,7 @@ from checkout.conversation.model import (
     VerifyPayment,
 )
 from checkout.conversation.open_orders import OpenOrders
+from checkout.conversation.orders_view import orders_replies
 from checkout.conversation.ports import ConversationUnitOfWork, ConversationUnitOfWorkFactory
 from checkout.conversation.resume import Unfinished, unfinished
 from checkout.conversation.steps.call import FlowSettings
@@ -204,7 +205,8 @@ class ConversationService:
             elif isinstance(effect, PlanEffect) and self._plans is not None:
                 replies += await self._plans.handle(customer, language, effect, at_once=at_once)
             elif isinstance(effect, ShowOrders | DeclineOrder) and self._orders is not None:
-                replies += await self._orders.handle(customer, language, effect)
+                listed = await self._orders.handle(customer, effect)
+                replies += orders_replies(language, listed, business=self._orders.business_name)
         return Answer(replies, turn.state.step, language, refused)
 
     async def unfinished(self, channel: Channel, chat_key: str) -> Unfinished | None:
