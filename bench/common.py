@@ -58,6 +58,11 @@ def database_kinds(choice: str) -> list[str]:
     return ["sqlite", "postgresql"] if choice == "both" else [choice]
 
 
+def verdict(met: bool) -> str:
+    """A target's verdict as the tables print it: **met** or **not met**."""
+    return "**met**" if met else "**not met**"
+
+
 def print_figures(rows: Sequence[str]) -> None:
     """The figures as a Markdown table: database, figure, result, target."""
     print("| database | figure | result | target |")

@@ -22,11 +22,14 @@ import signal
 import time
 from dataclasses import dataclass
 
-from bench.common import cpu_seconds, database, rss_mib
+from bench.common import cpu_seconds, database, rss_mib, verdict
 from bench.harness import Inbox, running_service, seed_orders
 from bench.machine import machine_line
 from lipa.cli import configure_logging
 from lipa_testing.telegram_api import FakeTelegram
+
+# The target: resident memory growth for 10,000 idle conversations, in MB.
+GROWTH_TARGET_MB = 50.0
 
 FIRST_CHAT = 300_000
 AMOUNT = 1500
@@ -110,6 +113,12 @@ async def run(kind: str, count: int, warm_up: int, concurrency: int, press_amoun
     print(f"| after {count} more customers (after) | {after_rss:.1f} |")
     print(f"| after a full garbage collection | {collected_rss:.1f} |")
     print(f"| **growth for {count} idle conversations** | **{growth:+.1f}** |")
+    # The target is for 10,000 customers; a smaller run's growth is mostly warm-up noise.
+    target = f"target: under {GROWTH_TARGET_MB:.0f} MB for 10,000"
+    if count >= 10_000:
+        print(f"{target}: {verdict(growth < GROWTH_TARGET_MB)}")
+    else:
+        print(f"{target}: not judged on {count:,} customers")
     print(f"| growth since start-up | {collected_rss - started_rss:+.1f} |")
 
 
