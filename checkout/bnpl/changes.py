@@ -28,7 +28,6 @@ from checkout.domain.money import MAX_AMOUNT
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.chat import plan_date
 from checkout.i18n.plans.words import ChangeAnswer, PlanAnswer
 
 log = logging.getLogger(__name__)
@@ -78,15 +77,15 @@ class PlanChanges:
                 remind_at=remind if remind > now else None,
             )
             await unit.plans.save_installment(moved)
-            staff = fresh.language
+            # The dates are written in the staff reader's language, by the notice's words.
             await self._ledger.notify_staff(
                 unit,
                 fresh,
                 "moved",
                 number=moved.number,
                 amount=moved.amount,
-                old=plan_date(staff, upcoming.due_at),
-                new=plan_date(staff, new_date),
+                old=upcoming.due_at,
+                new=new_date,
             )
             await unit.plans.release(plan.id)
             await unit.commit()

@@ -9,7 +9,16 @@ from datetime import date, timedelta
 from checkout.bnpl.records import InstallmentStatus
 from checkout.conversation.model import ButtonPressed, Command
 from checkout.i18n.texts import TEXTS
-from tests.bnpl.conftest import RULES, Shop, UowFactory, data_of, make_shop, nairobi, take_plan
+from tests.bnpl.conftest import (
+    RULES,
+    STAFF,
+    Shop,
+    UowFactory,
+    data_of,
+    make_shop,
+    nairobi,
+    take_plan,
+)
 
 FIRST = date(2026, 12, 5)
 
@@ -68,3 +77,16 @@ async def test_the_changes_read_in_swahili(shop: Shop) -> None:
     (choices,) = await shop.say(ButtonPressed("plan:move:1"))
     assert choices.text.startswith("Sogeza awamu 1 kati ya 3 ya oda WW-1042")
     assert next(b.label for row in choices.buttons for b in row) == "Hadi Jumapili 06/12"
+
+
+async def test_a_swahili_customers_moved_date_reaches_the_english_staff_in_english(
+    shop: Shop,
+) -> None:
+    await shop.say(Command("lugha"), ButtonPressed("lang:sw"))
+    await take_plan(shop, 3)
+    await shop.messages()  # what taking the plan queued
+    await shop.say(ButtonPressed("plan:moveto:1:1"))
+    (notice,) = [m for m in await shop.messages() if m["chat"] == STAFF]
+    # The staff group reads English (its default): the dates too, not the customer's Swahili.
+    assert " from Sat 05/12 to Sun 06/12." in str(notice["text"])
+    assert "Jumamosi" not in str(notice["text"])

@@ -399,7 +399,8 @@ class PlanShown:
 
 def staff_text(staff: StaffChat, event: str, plan: PlanShown, **extra: object) -> str:
     """The staff's notice of ``event`` (``active``, ``overdue 2``, ``moved`` ...) about
-    ``plan``, the phone as ``staff``'s chat shows it."""
+    ``plan``, the phone as ``staff``'s chat shows it; a date in ``extra`` is written in the
+    staff reader's language (not the plan customer's)."""
     params: dict[str, object] = {
         "order": plan.order,
         "total": plan.total,
@@ -407,7 +408,11 @@ def staff_text(staff: StaffChat, event: str, plan: PlanShown, **extra: object) -
         "count": plan.count,
         "phone": staff_phone(staff, plan.phone),
     }
-    return t(staff.language, f"staff_plan_{event.split()[0]}", **(params | extra))
+    dated = {
+        key: plan_date(staff.language, value) if isinstance(value, datetime) else value
+        for key, value in extra.items()
+    }
+    return t(staff.language, f"staff_plan_{event.split()[0]}", **(params | dated))
 
 
 def staff_line(event: str, plan: PlanShown) -> str:
