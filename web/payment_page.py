@@ -137,8 +137,10 @@ class WebCheckout:
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         latest = payments[-1] if payments else None
         other_way = held_until = None
-        if latest is not None and failed_try(latest):
-            # What the chats add under a failed try: the other way, or an hour's pause.
+        if latest is not None and failed_try(latest) and plan is None:
+            # What the chats add under a failed try: the other way, or an hour's pause. Not
+            # with an open plan: its pushes are the plan's, neither paused nor paid otherwise
+            # (the chats leave them to the plan's own messages too).
             if self._pay_to is not None:
                 other_way = other_way_for(order, latest, payments, self._pay_to)
             held_until = cancel_hold_until(payments, self.clock())

@@ -302,3 +302,23 @@ async def test_a_double_press_sends_one_push(start_shop: StartShop, sqlite_url: 
     assert len(shop.daraja.prompts) == before + 1
     pending = [p for p in await shop.payments() if p.status is PaymentStatus.PENDING]
     assert len(pending) == 1
+
+
+async def test_cancelled_installment_prompts_leave_the_plans_buttons(
+    start_shop: StartShop, sqlite_url: str
+) -> None:
+    shop = await _shop(start_shop, sqlite_url)
+    plan = await shop.take_plan()
+    for _ in range(2):  # two cancelled prompts in a row pause the free form, not the plan
+        status, _, _ = await _press(shop, "next", plan.id)
+        assert status == 303
+        await shop.daraja.settle_phone(HOLDS_KEY, 1032)
+        await shop.settled((await shop.payments())[-1].id)
+    _, html, _ = await shop.get(f"/pay/{ORDER}?lang=en")
+    assert 'class="status failed"' in html
+    assert 'id="plan-next"' in html
+    assert 'id="other-way"' not in html
+    before = len(shop.daraja.prompts)
+    status, _, _ = await _press(shop, "next", plan.id)
+    assert status == 303
+    assert await _pushed_after(shop, before) == [(750, HOLDS_KEY)]
