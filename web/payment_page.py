@@ -60,6 +60,8 @@ class OrderPage:
     held_until: datetime | None = None
     # "Pay later" beside "Pay with M-Pesa": plans are on and the order may have one.
     pay_later: bool = False
+    # The order's open plan (waiting for its deposit, or being paid), if plans are on.
+    plan: Plan | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ class WebCheckout:
         self._pay_to = pay_to
         self._payments = payments
         self._receipts = receipts
-        self._clock = clock
+        self.clock = clock
         self._order_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
     async def page(self, raw_reference: str) -> OrderPage | None:
@@ -127,17 +129,30 @@ class WebCheckout:
                 # typed is theirs alone.
                 return None
             order, payments = found
-            later = self.plans is not None and await self.plans.shown(unit, order, payments)
+            plan: Plan | None = None
+            later = False
+            if self.plans is not None:
+                plan = await self.plans.open_plan(unit, order, payments)
+                later = self.plans.shown(order, plan)
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         latest = payments[-1] if payments else None
         other_way = held_until = None
-        if latest is not None and failed_try(latest):
-            # What the chats add under a failed try: the other way, or an hour's pause.
+        if latest is not None and failed_try(latest) and plan is None:
+            # What the chats add under a failed try: the other way, or an hour's pause. Not
+            # with an open plan: its pushes are the plan's, neither paused nor paid otherwise
+            # (the chats leave them to the plan's own messages too).
             if self._pay_to is not None:
                 other_way = other_way_for(order, latest, payments, self._pay_to)
-            held_until = cancel_hold_until(payments, self._clock())
+            held_until = cancel_hold_until(payments, self.clock())
         last_paid = paid[-1] if paid else None
-        return OrderPage(order, latest, last_paid, other_way, held_until, pay_later=later)
+        return OrderPage(
+            order, latest, last_paid, other_way, held_until, pay_later=later, plan=plan
+        )
+
+    def turn(self, reference: str) -> asyncio.Lock:
+        """The lock presses for one order take turns on in this process (a chat's updates do
+        too): a second press finds the first one's push in flight."""
+        return self._order_locks.setdefault(reference, asyncio.Lock())
 
     def check(
         self, language: Language, order: Order, amount_text: str, phone_text: str
@@ -176,11 +191,10 @@ class WebCheckout:
         already in flight, the order paid meanwhile, a push refused by Daraja) is stored, and
         the page reads it from the order's latest payment.
         """
-        lock = self._order_locks.setdefault(order.reference, asyncio.Lock())
-        async with lock:
+        async with self.turn(order.reference):
             async with self._units() as unit:
                 customer = await unit.customers.get_or_create(
-                    Channel.WEB, order.reference, language=language, now=self._clock()
+                    Channel.WEB, order.reference, language=language, now=self.clock()
                 )
                 await unit.commit()
             started = await self._payments.start(
@@ -199,7 +213,7 @@ class WebCheckout:
     async def receipt_token(self, payment: Payment) -> str:
         """The token that opens a paid payment's receipt, made on first use."""
         offered = secrets.token_hex(RECEIPT_TOKEN_BYTES)
-        return await self._receipts.token_for(payment.id, offered, now=self._clock())
+        return await self._receipts.token_for(payment.id, offered, now=self.clock())
 
     async def receipt(self, token: str) -> Receipt | None:
         """The paid payment a token opens, with its order; None for any other token."""

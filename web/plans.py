@@ -10,6 +10,13 @@ A plan's options are the chat's buttons: each carries the chat's own callback da
 (``plan:<count>:<balance>:<day>:<order>:<phone>``), posted back by the page and read with
 :func:`checkout.bnpl.rules.parse_plan_argument`, so a choice on another day or for a changed
 balance is refused as in the chat.
+
+An order with an open plan is paid from its page with the plan's own buttons ("Pay the next
+installment now", "Pay everything left now", "Pay the deposit"), carried out by
+:meth:`checkout.bnpl.desk.PlanDesk.act` exactly as the chat's: the same pusher, one push per
+plan at a time. The desk acts only for a plan's own customer; the page acts for the customer
+record of the order's open plan (whichever channel took it), and only on that plan, so a
+press never reaches a plan of another order.
 """
 
 from __future__ import annotations
@@ -20,11 +27,12 @@ from dataclasses import dataclass
 from checkout.bnpl.desk import PlanDesk
 from checkout.bnpl.ports import with_plans
 from checkout.bnpl.records import Plan
-from checkout.bnpl.rules import PLAN_PREFIX, PlanChoice, parse_plan_argument
-from checkout.conversation.model import AcceptPlan, OfferPlan
-from checkout.domain.records import Channel, Customer, Language, Order, Payment, PaymentStatus
+from checkout.bnpl.rules import PLAN_PREFIX, Action, PlanChoice, parse_plan_argument
+from checkout.conversation.model import AcceptPlan, ActOnPlan, OfferPlan
+from checkout.domain.records import Channel, Customer, Language, Order, Payment
 from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
+from checkout.i18n.plans.words import plans_choose_text, plans_header_text, plans_none_text
 from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
 
 
@@ -76,24 +84,33 @@ class WebPlans:
         self._desk = desk
         self._clock = clock
 
-    async def shown(self, unit: UnitOfWork, order: Order, payments: Sequence[Payment]) -> bool:
-        """Whether the page shows "Pay later" before a phone is typed (read in ``unit``).
+    async def open_plan(
+        self, unit: UnitOfWork, order: Order, payments: Sequence[Payment]
+    ) -> Plan | None:
+        """The order's open plan, if any (read in ``unit``).
+
+        A plan's deposit is a payment of the order: an order without payments has no plan,
+        and its page is shown without asking for plans (most pages, on every view).
+        """
+        if not payments:
+            return None
+        return await with_plans(unit).plans.open_for_order(order.reference)
+
+    def shown(self, order: Order, plan: Plan | None) -> bool:
+        """Whether the page shows "Pay later" before a phone is typed (``plan``: the order's
+        open plan).
 
         The customer is not known yet: only what holds for every customer is asked (plans are
         on, the order is big enough, it has no plan being paid). Who may have the plan is
         asked of the typed phone when "Pay later" is pressed, with the chat's reason if not.
         """
-        now = self._clock()
-        eligibility = self._desk.eligibility
-        if not order.known or eligibility.order_refusal(order.balance, now) is not None:
+        if not order.known:
             return False
-        # A plan being paid has its deposit paid: an order without a paid payment has none,
-        # and its page is shown without asking for plans (most pages, on every view).
-        has_plan = False
-        if any(payment.status is PaymentStatus.PAID for payment in payments):
-            existing: Plan | None = await with_plans(unit).plans.open_for_order(order.reference)
-            has_plan = existing is not None and existing.status.is_owing
-        return eligibility.order_refusal(order.balance, now, order_has_plan=has_plan) is None
+        has_plan = plan is not None and plan.status.is_owing
+        refusal = self._desk.eligibility.order_refusal(
+            order.balance, self._clock(), order_has_plan=has_plan
+        )
+        return refusal is None
 
     async def offer(self, order: Order, phone: str, language: Language) -> PlanPage:
         """The chat's offer for the order with prompts to ``phone``, or why there is none."""
@@ -116,6 +133,33 @@ class WebPlans:
         replies = await self._desk.accept(customer, language, effect)
         return plan_page(replies, order.reference)
 
+    async def act(
+        self, order: Order, plan_id: str, action: str, language: Language
+    ) -> PlanPage | None:
+        """Press a plan button of the order's page: the next installment, everything left, or
+        the deposit, through the plan desk; what the desk says (nothing: the order's page says
+        it); None if ``plan_id`` is not the order's open plan or ``action`` not one its state
+        offers (nothing is done).
+
+        The desk acts for the plan's own customer record: a plan taken in a chat is paid from
+        the page as from its chat, its prompt going to the plan's phone.
+        """
+        async with self._units() as unit:
+            plan = await with_plans(unit).plans.open_for_order(order.reference)
+        if plan is None or str(plan.id) != plan_id or action not in _offered(plan):
+            return None
+        replies = await self._desk.act(plan.customer, language, ActOnPlan(action, plan.id))
+        listing = {
+            plans_header_text(language),
+            plans_none_text(language),
+            plans_choose_text(language),
+        }
+        if replies and replies[0].text in listing:
+            # The plan changed under the press (paid off, or its deposit paid): the desk
+            # listed the customer's plans, which may be of other orders. Not for this page.
+            return PlanPage((), ())
+        return plan_page(replies, order.reference)
+
     async def _customer(self, order: Order, language: Language) -> Customer:
         async with self._units() as unit:
             customer = await unit.customers.get_or_create(
@@ -123,3 +167,11 @@ class WebPlans:
             )
             await unit.commit()
         return customer
+
+
+def _offered(plan: Plan) -> frozenset[str]:
+    """The actions the page offers for ``plan``: the deposit until it is paid, then the next
+    installment or everything left."""
+    if plan.status.is_owing:
+        return frozenset({Action.NEXT.value, Action.ALL.value})
+    return frozenset({Action.DEPOSIT.value})

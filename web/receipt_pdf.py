@@ -10,6 +10,7 @@ from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language
 from checkout.domain.time import NAIROBI
 from web.payment_page import Receipt
+from web.plan_view import part_label
 from web.texts import w
 
 # Helvetica covers Latin-1 only: typographic characters become their plain look-alikes.
@@ -66,11 +67,7 @@ def plan_rows(plan: Plan, language: Language) -> list[tuple[str, str, str, str]]
     """A plan's schedule as the receipt shows it: each part, its date, amount and state."""
     rows = []
     for item in plan.installments:
-        label = (
-            w(language, "receipt_plan_deposit")
-            if item.number == 0
-            else w(language, "receipt_plan_installment", number=item.number)
-        )
+        label = part_label(language, item)
         if item.status is InstallmentStatus.PAID:
             state = w(language, "receipt_plan_paid")
         elif item.status.is_unpaid:

@@ -5,6 +5,8 @@ the same address pays through the chat's payment service and answers with a redi
 (post, redirect, get: the page then follows the payment itself). With JavaScript the page
 follows ``/pay/<reference>/events`` (Server-Sent Events) or polls ``/pay/<reference>/status``
 every 3 s; without it, a page with a pending payment refreshes itself every 3 s.
+An order with an open plan shows its schedule, and the plan's buttons post to
+``/pay/<reference>/installment``: the plan desk pushes, and the page follows that payment.
 ``GET /receipts/<token>`` serves a paid payment's PDF receipt. Anything not found, expired
 or refused gets a plain page in the customer's language, never an error page.
 """
@@ -23,13 +25,14 @@ import jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from checkout.domain.records import Language, Order, OrderStatus
+from checkout.domain.records import Language, Order, OrderStatus, PaymentStatus
 from checkout.i18n import texts
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.payments.order_closed import order_cancelled, order_cancelled_title
 from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
 from web.payment_page import FieldErrors, OrderPage, WebCheckout
+from web.plan_view import plan_section
 from web.plans import PlanPage, WebPlans, choice_of
 from web.presenter import State, balance_text, status_view
 from web.receipt_pdf import render_receipt
@@ -99,6 +102,7 @@ class WebRoutes:
         app.router.add_post(PAY_PATH, self._guarded(self.pay))
         app.router.add_post(PAY_PATH + "/later", self._guarded(self.later))
         app.router.add_post(PAY_PATH + "/plan", self._guarded(self.choose))
+        app.router.add_post(PAY_PATH + "/installment", self._guarded(self.installment))
         app.router.add_get(PAY_PATH + "/status", self._guarded(self.status))
         app.router.add_get(PAY_PATH + "/events", self._guarded(self.events))
         app.router.add_get(RECEIPT_PATH, self._guarded(self.receipt))
@@ -174,12 +178,33 @@ class WebRoutes:
         choice = choice_of(_field(form, "choice"), found.order.reference)
         if choice is None:
             return self._expired(request, language)
-        before = found.latest.id if found.latest is not None else None
         shown = await plans.accept(found.order, choice, language)
-        after = await self._checkout.page(found.order.reference)
-        if after is not None and after.latest is not None and after.latest.id != before:
-            # The deposit's push went out (or was refused): the status page says which.
-            raise web.HTTPSeeOther(f"/pay/{found.order.reference}?lang={language}")
+        # The deposit's push went out (or was refused): the status page says which.
+        await self._follow_new_payment(found, language)
+        return self._plan(request, language, found.order, shown)
+
+    async def installment(self, request: web.Request) -> web.StreamResponse:
+        """A plan's button on the order's page (the next installment, everything left, the
+        deposit): the plan desk pushes as for the chat's button, then the order's page follows
+        that payment like any other. A press while a payment of the order is in flight shows
+        that one (one push); a plan or action the page did not offer changes nothing."""
+        checked = await self._plan_form(request)
+        if isinstance(checked, web.StreamResponse):
+            return checked
+        language, found, form, plans = checked
+        reference = found.order.reference
+        async with self._checkout.turn(reference):
+            found = await self._checkout.page(reference) or found
+            if found.latest is not None and found.latest.status is PaymentStatus.PENDING:
+                raise web.HTTPSeeOther(f"/pay/{reference}?lang={language}")
+            plan_id, action = _field(form, "plan"), _field(form, "action")
+            shown = await plans.act(found.order, plan_id, action, language)
+        if shown is None:
+            log.info("web plan button for %s refused: not its plan or action", reference)
+            return self._expired(request, language)
+        await self._follow_new_payment(found, language)
+        if not shown.paragraphs and not shown.options:
+            raise web.HTTPSeeOther(f"/pay/{reference}?lang={language}")
         return self._plan(request, language, found.order, shown)
 
     async def status(self, request: web.Request) -> web.StreamResponse:
@@ -324,9 +349,18 @@ class WebRoutes:
             ways_out=ways_out,
             held=found.held_until is not None,
             pay_later=found.pay_later,
+            plan=plan_section(language, found.plan, self._checkout.clock()),
         )
         status = 422 if errors else 200
         return self._render(request, "pay.html", context, language, status=status)
+
+    async def _follow_new_payment(self, before: OrderPage, language: Language) -> None:
+        """Redirect to the order's page (its status) if a payment was made since ``before``."""
+        reference = before.order.reference
+        earlier = before.latest.id if before.latest is not None else None
+        after = await self._checkout.page(reference)
+        if after is not None and after.latest is not None and after.latest.id != earlier:
+            raise web.HTTPSeeOther(f"/pay/{reference}?lang={language}")
 
     async def _plan_form(
         self, request: web.Request

@@ -46,6 +46,14 @@ _PAGE_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
         "receipt_balance": "Balance left",
         "receipt_to_follow": "to follow",
         "receipt_footer": "Thank you for your payment.",
+        # an order with an open plan: its schedule and the plan desk's buttons
+        "plan_heading": "Your plan",
+        "plan_state_missed": "missed",
+        "plan_state_awaited": "awaited",
+        "plan_state_rolled": "added to the next",
+        "plan_pay_next": "Pay the next installment now (KES {amount})",
+        "plan_pay_all": "Pay everything left now (KES {amount})",
+        "plan_pay_deposit": "Pay the deposit (KES {amount})",
     },
     "sw": {
         "title": "Lipa oda {order}",
@@ -81,6 +89,13 @@ _PAGE_TEXTS: Final[Mapping[Language, Mapping[str, str]]] = {
         "receipt_balance": "Kiasi kilichobaki",
         "receipt_to_follow": "itafuata",
         "receipt_footer": "Asante kwa malipo yako.",
+        "plan_heading": "Mpango wako",
+        "plan_state_missed": "imechelewa",
+        "plan_state_awaited": "inasubiriwa",
+        "plan_state_rolled": "imeongezwa kwenye inayofuata",
+        "plan_pay_next": "Lipa awamu inayofuata sasa (KES {amount})",
+        "plan_pay_all": "Lipa kiasi chote kilichobaki sasa (KES {amount})",
+        "plan_pay_deposit": "Lipa malipo ya awali (KES {amount})",
     },
 }
 

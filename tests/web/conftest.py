@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from checkout.bnpl.records import Plan
+from checkout.domain.records import Payment, PaymentStatus
 from checkout.outbox.delivery import DeliveryPolicy
 from checkout.platform.orders import OrderRequest
 from daraja.simulator.engine import SimulatedDaraja
@@ -23,6 +26,7 @@ DESCRIPTION = "Laundry, 6 kg"
 HOLDS = "0700 000 006"  # the simulator's customer who keeps the prompt open until told
 HOLDS_KEY = "254700000006"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_CHOICE = re.compile(r'name="choice" value="([^"]+)"')
 
 
 @dataclass
@@ -70,6 +74,52 @@ class WebShop:
             f"{self.base}/pay/{reference}", data=fields, allow_redirects=False
         ) as response:
             return response.status, await response.text(), response
+
+    async def later(self, phone: str, lang: str = "en") -> tuple[int, str]:
+        """Press "Pay later" on the order's page with ``phone`` typed: the offer page."""
+        token = await self.form_token()
+        async with self.http.post(
+            f"{self.base}/pay/{ORDER}/later",
+            data={"csrf": token, "lang": lang, "amount": "3000", "phone": phone},
+            allow_redirects=False,
+        ) as response:
+            return response.status, await response.text()
+
+    async def choose(self, choice: str) -> tuple[int, str, str]:
+        """Take an option of the offer (its ``choice`` data): status, page, redirect."""
+        token = await self.form_token()
+        async with self.http.post(
+            f"{self.base}/pay/{ORDER}/plan",
+            data={"csrf": token, "lang": "en", "choice": choice},
+            allow_redirects=False,
+        ) as response:
+            return response.status, await response.text(), response.headers.get("Location", "")
+
+    async def take_plan(self, deposit_result: int = 0, count: int = 3) -> Plan:
+        """Take a plan of ``count`` installments on the page with prompts to ``HOLDS``, and
+        answer its deposit's prompt with ``deposit_result`` (0: paid); the plan once settled."""
+        _, offer = await self.later(HOLDS)
+        [choice] = [c for c in _CHOICE.findall(offer) if c.split(":")[1] == str(count)]
+        status, _, _ = await self.choose(choice)
+        assert status == 303
+        await self.daraja.settle_phone(HOLDS_KEY, deposit_result)
+        [deposit] = await self.payments()
+        await self.settled(deposit.id)
+        async with self.lipa.units() as unit:
+            plan = await unit.plans.open_for_order(ORDER)
+        assert plan is not None
+        return plan
+
+    async def settled(self, payment_id: int) -> Payment:
+        """The payment once its simulated callback has settled it."""
+        for _ in range(200):
+            async with self.lipa.units() as unit:
+                payment = await unit.payments.get(payment_id)
+            assert payment is not None
+            if payment.status is not PaymentStatus.PENDING:
+                return payment
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"payment {payment_id} was not settled")
 
     async def payments(self, reference: str = ORDER) -> list[Any]:
         async with self.lipa.units() as unit:

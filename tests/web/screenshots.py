@@ -1,5 +1,6 @@
-"""Screenshots of the payment link page (English and Swahili), of "Pay later"'s offer (both
-languages) and of receipts (a payment's, and a plan deposit's with its schedule), for the README.
+"""Screenshots of the payment link page (English and Swahili), of "Pay later"'s offer and of
+an order's page with its plan (both languages each) and of receipts (a payment's, and a plan
+deposit's with its schedule), for the README.
 
     python -m tests.web.screenshots docs
 
@@ -92,6 +93,11 @@ async def pay_later(shop: WebShop, page: Page, folder: Path, scratch: Path) -> P
         await page.locator("#receipt").click()
     pdf = scratch / "receipt-plan.pdf"
     await (await waiting.value).save_as(pdf)
+    # The order's page with its plan: the schedule and the plan's own buttons.
+    for language in ("en", "sw"):
+        await page.goto(f"{shop.base}/pay/WW-1043?lang={language}")
+        await page.locator("#my-plan").wait_for()
+        await page.screenshot(path=str(folder / f"web-plan-page-{language}.png"), full_page=True)
     return pdf
 
 

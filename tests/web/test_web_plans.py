@@ -16,26 +16,6 @@ _RECEIPT = re.compile(r'href="(/receipts/[0-9a-f]{32})\?lang=en"')
 _CHOICE = re.compile(r'name="choice" value="([^"]+)"')
 
 
-async def _later(shop: WebShop, phone: str, lang: str = "en") -> tuple[int, str]:
-    token = await shop.form_token()
-    async with shop.http.post(
-        f"{shop.base}/pay/{ORDER}/later",
-        data={"csrf": token, "lang": lang, "amount": "3000", "phone": phone},
-        allow_redirects=False,
-    ) as response:
-        return response.status, await response.text()
-
-
-async def _choose(shop: WebShop, choice: str) -> tuple[int, str, str]:
-    token = await shop.form_token()
-    async with shop.http.post(
-        f"{shop.base}/pay/{ORDER}/plan",
-        data={"csrf": token, "lang": "en", "choice": choice},
-        allow_redirects=False,
-    ) as response:
-        return response.status, await response.text(), response.headers.get("Location", "")
-
-
 async def _plans(shop: WebShop) -> list[object]:
     async with shop.lipa.units() as unit:
         plan = await unit.plans.open_for_order(ORDER)
@@ -51,7 +31,7 @@ async def test_pay_later_shows_the_chats_offer_then_pushes_the_deposit(
     assert 'id="pay-later"' in html
     assert 'formaction="/pay/WW-1042/later"' in html
 
-    status, offer = await _later(shop, HOLDS)
+    status, offer = await shop.later(HOLDS)
     assert status == 200
     # The chat's own offer: every option with its deposit, dates, amounts, total and terms.
     assert "Pay later for order WW-1042: KES 3,000 in parts" in offer
@@ -62,7 +42,7 @@ async def test_pay_later_shows_the_chats_offer_then_pushes_the_deposit(
     assert [choice.split(":")[1] for choice in choices] == ["2", "3", "4"]
     assert "Choose 3 installments" in offer
 
-    status, _, location = await _choose(shop, choices[1])
+    status, _, location = await shop.choose(choices[1])
     assert (status, location) == (303, f"/pay/{ORDER}?lang=en")
     [deposit] = await shop.payments()
     assert (deposit.amount, deposit.status) == (750, PaymentStatus.PENDING)
@@ -106,7 +86,7 @@ async def test_a_customer_who_may_not_have_a_plan_is_told_why_and_offered_nothin
 ) -> None:
     shop = await start_shop(sqlite_url)  # plans need a paid payment first (the default)
     await shop.order(3000)
-    status, html = await _later(shop, "0712 345 678", lang="sw")
+    status, html = await shop.later("0712 345 678", lang="sw")
     assert status == 200
     assert "waliokwisha kutulipa kwa M-Pesa" in html
     assert not _CHOICE.findall(html)
@@ -118,7 +98,7 @@ async def test_a_bad_phone_gets_the_chats_message_and_no_offer(
 ) -> None:
     shop = await start_shop(sqlite_url, bnpl_require_paid_history=False)
     await shop.order(3000)
-    status, html = await _later(shop, "0712 34")
+    status, html = await shop.later("0712 34")
     assert status == 422
     assert texts.t("en", "phone_invalid") in html
     assert not _CHOICE.findall(html)
@@ -143,10 +123,10 @@ async def test_a_tampered_or_foreign_choice_changes_nothing(
     shop = await start_shop(sqlite_url, bnpl_require_paid_history=False)
     await shop.order(3000)
     await shop.order(3000, reference="WW-7")
-    _, offer = await _later(shop, HOLDS)
+    _, offer = await shop.later(HOLDS)
     choice = _CHOICE.findall(offer)[0]
     for bad in (choice.replace(ORDER, "WW-7"), choice.replace(":3000:", ":30:"), "plan:x"):
-        status, _, _ = await _choose(shop, bad)
+        status, _, _ = await shop.choose(bad)
         assert status in (200, 403)
     assert await shop.payments() == []
     assert await _plans(shop) == []
@@ -157,9 +137,9 @@ async def test_a_double_press_on_an_option_sends_one_deposit_push(
 ) -> None:
     shop = await start_shop(sqlite_url, bnpl_require_paid_history=False)
     await shop.order(3000)
-    _, offer = await _later(shop, HOLDS)
+    _, offer = await shop.later(HOLDS)
     choice = _CHOICE.findall(offer)[0]
-    answers = await asyncio.gather(_choose(shop, choice), _choose(shop, choice))
+    answers = await asyncio.gather(shop.choose(choice), shop.choose(choice))
     assert sorted(status for status, _, _ in answers)[-1] in (200, 303)
     [deposit] = await shop.payments()
     assert deposit.amount == 750
