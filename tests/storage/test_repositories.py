@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from checkout.conversation.model import ConversationState, Step
 from checkout.domain.records import Channel, OrderStatus, PaymentStatus
 from checkout.payments.ports import NewPayment, Settlement
+from storage.repositories.receipts import token_in, tokens_in
 from storage.unit_of_work import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -462,3 +463,50 @@ async def test_an_order_is_read_with_its_payments_in_one_statement(
         [],
     )
     assert missing is None
+
+
+async def test_receipt_tokens_are_stored_for_a_batch_in_one_statement_keeping_earlier_ones(
+    engine: AsyncEngine, uow: UowFactory
+) -> None:
+    first = await _order_and_payment(uow)
+    async with uow() as unit:
+        second = (
+            await unit.payments.create_pending(
+                NewPayment(
+                    order_reference="WW-1042",
+                    customer_id=None,
+                    channel=Channel.USSD,
+                    chat_key="254712345678",
+                    amount=1500,
+                    phone="254712345678",
+                    language="en",
+                ),
+                now=NOW,
+            )
+        ).id
+        await token_in(unit.session, first, "kept-first", now=NOW)
+        await unit.commit()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        statements.append(sql)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with uow() as unit:
+            tokens = await tokens_in(
+                unit.session, {second: "new-second", first: "offered-first"}, now=NOW
+            )
+            none = await tokens_in(unit.session, {}, now=NOW)
+            await unit.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    writes = [sql for sql in statements if sql.lstrip().upper().startswith(("INSERT", "SELECT"))]
+    assert tokens == {first: "kept-first", second: "new-second"}
+    assert none == {}
+    assert len(writes) == 2  # one INSERT for both, one read of the token kept
+    async with uow() as unit:
+        again = await tokens_in(unit.session, {second: "other"}, now=NOW)
+        alone = await token_in(unit.session, second, "another", now=NOW)
+    assert again == {second: "new-second"}
+    assert alone == "new-second"

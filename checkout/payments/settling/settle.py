@@ -165,17 +165,17 @@ class SettlementService:
                 {payment_id: entry[2] for payment_id, entry in fast.items()}, now=now
             )
             orders = await self._record_paid_orders(unit, [fast[i] for i in sorted(settled)])
-            if self._reply_hook is not None and settled:
-                await self._reply_hook.prepare(
-                    unit, [fast[payment_id][1] for payment_id in sorted(settled)]
-                )
+            copies = {
+                payment_id: settled_copy(fast[payment_id][1], fast[payment_id][2], now)
+                for payment_id in sorted(settled)
+            }
+            await self._prepare(unit, list(copies.values()))
             for payment_id, (index, payment, settlement, result) in sorted(
                 fast.items(), key=lambda item: item[1][0]
             ):
                 if payment_id in settled:
                     order = orders.get(payment_id)
-                    copy = settled_copy(payment, settlement, now)
-                    await self._queue_messages(unit, copy, order, result)
+                    await self._queue_messages(unit, copies[payment_id], order, result)
                     log_settled(payment, settlement.status, result.result_code)
                     outcomes[index] = SettleOutcome.SETTLED
                 else:  # settled elsewhere since we read it
@@ -193,6 +193,16 @@ class SettlementService:
                 result, source, raw = items[index]
                 outcomes[index] = await self._recheck_unknown(result, source, raw)
         return [outcomes[index] for index in range(len(items))]
+
+    async def _prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Let the reply hook and the listeners look a batch's settled payments up at once
+        (``payments`` as settled: their new status), before each is told of its own."""
+        if not payments:
+            return
+        if self._reply_hook is not None:
+            await self._reply_hook.prepare(unit, payments)
+        for listener in self._listeners:
+            await listener.prepare(unit, payments)
 
     async def _keep(
         self,
