@@ -27,8 +27,8 @@ _NUMERIC_CODE = re.compile(r"[-+]?\d+")
 _TEXT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 # Characters no database column takes: NUL, and the surrogates JSON can smuggle in alone.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# In a body: an escape, an exponent, or a number long enough to overflow a float.
-_NOT_PLAIN = re.compile(rb"\\|[0-9][eE]|[0-9]{309}")
+# In a body: an exponent, or a number long enough to overflow a float (309 digits).
+_OVERFLOWING = re.compile(rb"[0-9](?:[eE]|[0-9]{308})")
 
 # Bounds: the columns these land in, with room above anything Daraja sends.
 MAX_ID_LENGTH = 64  # MerchantRequestID, CheckoutRequestID (ws_CO_… is about 40)
@@ -211,7 +211,7 @@ def storable_as_loaded(body: bytes) -> bool:
     callback seen so far. Anything else (even in a string) says False, and is copied.
     """
     brackets = body.count(b"{") + body.count(b"[")
-    return brackets <= MAX_DEPTH and _NOT_PLAIN.search(body) is None
+    return brackets <= MAX_DEPTH and b"\\" not in body and _OVERFLOWING.search(body) is None
 
 
 def storable_json(data: Any, *, depth: int = 0) -> Any:
