@@ -15,10 +15,12 @@ go, 50 at a time, into benchmark 1's bare baseline (one INSERT and COMMIT per ca
 fresh database of the same kind.
 
     python -m bench.whole_service [--payments 5000] [--through-flows 1000] [--concurrency 50]
-        [--database both] [--profile DIR]
+        [--database both] [--profile DIR [--profile-gil]]
 
 ``--profile DIR`` records the service with py-spy (if installed) during the callbacks and the
-deliveries, one flame graph per database.
+deliveries, one flame graph per database; with ``--profile-gil`` only the thread holding the
+interpreter lock is sampled: where the CPU goes, without the threads waiting for the lock
+(which py-spy otherwise counts as busy, in whatever call released it: a socket write, say).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ MAX_MESSAGES_PER_SECOND = 1000
 TARGET_P99_MS = 50.0
 TARGET_RATIO = 0.5
 TARGET_CPU_MS = 2.0
+# ``--profile-gil``: py-spy samples only the thread holding the interpreter lock.
+PROFILE_GIL_ONLY = False
 
 
 def reference(index: int) -> str:
@@ -259,7 +263,8 @@ async def unsent(url: str) -> int:
 
 @contextlib.asynccontextmanager
 async def profiled(pid: int, folder: Path | None, name: str) -> AsyncIterator[None]:
-    """py-spy recording ``pid`` meanwhile, when asked for and installed."""
+    """py-spy recording ``pid`` meanwhile, when asked for and installed (only the thread
+    holding the interpreter lock when :data:`PROFILE_GIL_ONLY` is set)."""
     spy = shutil.which("py-spy")
     if folder is None or spy is None:
         yield
@@ -268,6 +273,7 @@ async def profiled(pid: int, folder: Path | None, name: str) -> AsyncIterator[No
     process = await asyncio.create_subprocess_exec(
         spy, "record", "--pid", str(pid), "--rate", "200", "--format", "speedscope",
         "--output", str(folder / f"{name}.speedscope.json"), "--nonblocking",
+        *(["--gil"] if PROFILE_GIL_ONLY else []),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -393,7 +399,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     add_database_option(parser)
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument("--profile-gil", action="store_true")
     args = parser.parse_args()
+    global PROFILE_GIL_ONLY  # a command-line switch, set once before running
+    PROFILE_GIL_ONLY = args.profile_gil
     configure_logging("ERROR")
     kinds = databases_chosen(args.database)
     print(machine_line(), flush=True)

@@ -108,3 +108,60 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """Close the session and its connections."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+class AiohttpForms:
+    """Posts forms to one API through one aiohttp session, without httpx's client around them.
+
+    For a client whose every request is one form POST to a fixed base URL (the SMS API's):
+    what httpx's client does per request (merging the URL, building the request, cookies,
+    the auth and redirect steps) cost the outbox about as much CPU as the aiohttp request
+    itself. The answer is still an ``httpx.Response``, the failures the same httpx errors
+    as :class:`AiohttpTransport` raises, timeouts and limits are httpx's, and redirects are
+    never followed. ``headers`` go with every request, under each request's own.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: httpx.Timeout,
+        limits: httpx.Limits,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._pool = AiohttpTransport(limits)  # its session, opened on first use, in the loop
+        self._headers = dict(headers or {})
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeout.pool,  # waiting for a pooled connection, and connecting
+            sock_connect=timeout.connect,
+            sock_read=timeout.read,
+        )
+
+    async def post(
+        self, path: str, *, data: dict[str, str], headers: dict[str, str]
+    ) -> httpx.Response:
+        """POST ``data`` as a form to ``path``; the whole answer, or an httpx error."""
+        url = self._base + path
+        try:
+            async with self._pool._client().post(
+                url,
+                data=data,
+                headers={**self._headers, **headers},
+                allow_redirects=False,
+                timeout=self._timeout,
+            ) as answer:
+                content = await answer.read()
+                status = answer.status
+                content_type = answer.headers.get("Content-Type")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            # Built only on failure: the error names the request, as httpx's do.
+            with _as_httpx_errors(httpx.Request("POST", url)):
+                raise error
+        response_headers = {"Content-Type": content_type} if content_type else None
+        return httpx.Response(status, headers=response_headers, content=content)
+
+    async def aclose(self) -> None:
+        """Close the session and its connections."""
+        await self._pool.aclose()

@@ -27,6 +27,8 @@ _NUMERIC_CODE = re.compile(r"[-+]?\d+")
 _TEXT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 # Characters no database column takes: NUL, and the surrogates JSON can smuggle in alone.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# In a body: an exponent, or a number long enough to overflow a float (309 digits).
+_OVERFLOWING = re.compile(rb"[0-9](?:[eE]|[0-9]{308})")
 
 # Bounds: the columns these land in, with room above anything Daraja sends.
 MAX_ID_LENGTH = 64  # MerchantRequestID, CheckoutRequestID (ws_CO_… is about 40)
@@ -197,6 +199,19 @@ def _parse(data: Any) -> StkCallback:
         phone=_phone(items.get("PhoneNumber")),
         result_code_text=code_text,
     )
+
+
+def storable_as_loaded(body: bytes) -> bool:
+    """Whether the JSON :func:`load_callback` reads from ``body`` is already what
+    :func:`storable_json` makes of it, so that a callback needs no storable copy.
+
+    True only for a body with no escape sequence (strict JSON read from UTF-8 holds a NUL or
+    a lone surrogate only through one), no exponent and no 309-digit run (the only numbers
+    that read as infinity), and too few brackets to nest past ``MAX_DEPTH``: every Daraja
+    callback seen so far. Anything else (even in a string) says False, and is copied.
+    """
+    brackets = body.count(b"{") + body.count(b"[")
+    return brackets <= MAX_DEPTH and b"\\" not in body and _OVERFLOWING.search(body) is None
 
 
 def storable_json(data: Any, *, depth: int = 0) -> Any:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from daraja.aiohttp_transport import AiohttpTransport
+from daraja.aiohttp_transport import AiohttpForms, AiohttpTransport
 
 # A push waits for Daraja to reach the phone network, so reads get more time than connects.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
@@ -69,6 +69,21 @@ def cheap_transport(
     Also used for the SMS API, whose sends cost the outbox as much CPU as Daraja's pushes."""
     if http_transport == HttpTransport.AIOHTTP and not _proxied(base_url):
         return AiohttpTransport(limits)
+    return None
+
+
+def cheap_forms(
+    base_url: str,
+    http_transport: HttpTransport,
+    *,
+    timeout: httpx.Timeout,
+    headers: dict[str, str],
+    limits: httpx.Limits = DEFAULT_LIMITS,
+) -> AiohttpForms | None:
+    """:class:`AiohttpForms` for an API at ``base_url`` that takes one form POST per request
+    (the SMS API), or None where :func:`cheap_transport` keeps httpx's own transport."""
+    if http_transport == HttpTransport.AIOHTTP and not _proxied(base_url):
+        return AiohttpForms(base_url, timeout=timeout, limits=limits, headers=headers)
     return None
 
 

@@ -25,7 +25,7 @@ from checkout.domain.time import Clock
 from checkout.i18n import texts
 from checkout.i18n.web_plans import receipt_button_label, sms_receipt_text
 from checkout.payments.unit import SettledReplyHook, UnitOfWork
-from storage.repositories.receipts import token_in
+from storage.repositories.receipts import token_in, tokens_in
 from storage.unit_of_work import SqlUnitOfWork
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
@@ -34,6 +34,9 @@ _WITHOUT_LINK = frozenset({Channel.WEB})
 RECEIPT_BUTTON_DATA = "receipt"
 # The line break the SMS sender may split an SMS at.
 SMS_PARAGRAPH = "\n"
+# Where :meth:`ReceiptLinks.prepare` leaves a settling batch's tokens: the session's own
+# ``info``, so that they live and die with the transaction that stored them.
+_PREPARED = "lipa.receipt_tokens"
 
 
 class ReceiptLinks:
@@ -48,9 +51,22 @@ class ReceiptLinks:
         self._clock = clock
 
     async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
-        """Let the inner hook look its payments up at once."""
+        """Let the inner hook look its payments up at once; store the tokens of those paid.
+
+        ``payments`` are as they settle (a settling batch's): the paid ones' tokens are
+        stored in one statement here, and :meth:`settled_reply` takes each from the unit's
+        session instead of storing it on its own."""
         if self._inner is not None:
             await self._inner.prepare(unit, payments)
+        offered = {
+            payment.id: _offer(payment.channel)
+            for payment in payments
+            if payment.status is PaymentStatus.PAID and payment.channel not in _WITHOUT_LINK
+        }
+        if offered:
+            assert isinstance(unit, SqlUnitOfWork)  # the tokens are stored with the settlement
+            tokens = await tokens_in(unit.session, offered, now=self._clock())
+            unit.session.info.setdefault(_PREPARED, {}).update(tokens)
 
     async def settled_reply(
         self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
@@ -62,16 +78,15 @@ class ReceiptLinks:
         if payment.status is not PaymentStatus.PAID or payment.channel in _WITHOUT_LINK:
             return reply
         assert isinstance(unit, SqlUnitOfWork)  # the token is stored with the settlement
-        if payment.channel is Channel.USSD:
-            offered = secrets.token_urlsafe(RECEIPT_TOKEN_BYTES)
+        token = unit.session.info.get(_PREPARED, {}).pop(payment.id, None)
+        if token is None:
+            offered = _offer(payment.channel)
             token = await token_in(unit.session, payment.id, offered, now=self._clock())
+        if payment.channel is Channel.USSD:
             # No "?lang=": the receipt follows the phone browser's language, and every
             # character counts in an SMS.
             short = sms_receipt_text(payment.language, f"{self._base}/r/{token}")
             return replace(reply, text=f"{reply.text}{SMS_PARAGRAPH}{short}")
-        token = await token_in(
-            unit.session, payment.id, secrets.token_hex(RECEIPT_TOKEN_BYTES), now=self._clock()
-        )
         link = f"{self._base}/receipts/{token}?lang={payment.language}"
         text = texts.t(payment.language, "receipt_link", link=link)
         reply = replace(reply, text=f"{reply.text}\n{text}")
@@ -81,6 +96,13 @@ class ReceiptLinks:
             button = Button(label, RECEIPT_BUTTON_DATA, url=link)
             reply = replace(reply, buttons=(*reply.buttons, (button,)))
         return reply
+
+
+def _offer(channel: Channel) -> str:
+    """A new token for a payment of ``channel``: short (base64url) in an SMS, hex elsewhere."""
+    if channel is Channel.USSD:
+        return secrets.token_urlsafe(RECEIPT_TOKEN_BYTES)
+    return secrets.token_hex(RECEIPT_TOKEN_BYTES)
 
 
 def public_address(base_url: str) -> bool:

@@ -88,6 +88,9 @@ class MemoryCustomerRepository:
         found = [c for c in customers if c.channel is channel and c.phone == phone]
         return sorted(found, key=lambda c: c.id)
 
+    async def preload_phones(self, channel: Channel, phones: Collection[str]) -> None:
+        """Nothing to learn ahead: :meth:`with_phone` reads memory."""
+
 
 class MemoryConversationRepository:
     """Implements ``checkout.conversation.ports.ConversationRepository`` in memory."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import httpx
 
@@ -87,10 +87,21 @@ def build_sms_http_client(
     )
 
 
+class FormPoster(Protocol):
+    """What posts the SMS form: an ``httpx.AsyncClient`` on the API's base URL, or a lighter
+    poster with the same answers and errors (``daraja.aiohttp_transport.AiohttpForms``)."""
+
+    async def post(
+        self, url: str, *, data: dict[str, str], headers: dict[str, str]
+    ) -> httpx.Response:
+        """POST the form to ``url`` (a path under the API's base URL); raise httpx's errors."""
+        ...
+
+
 class AfricasTalkingSms:
     """Sends SMS through Africa's Talking with the given client (its base URL and timeouts)."""
 
-    def __init__(self, http: httpx.AsyncClient, config: SmsConfig) -> None:
+    def __init__(self, http: FormPoster, config: SmsConfig) -> None:
         self._http = http
         self._config = config
 

@@ -8,7 +8,7 @@ read from the database when Prometheus scrapes, so they are true for every proce
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -103,6 +103,9 @@ class LipaMetrics:
             for status in ("paid", "failed", "cancelled", "expired", "mismatched")
         }
         self._callback_results: dict[str, Counter] = {}
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Nothing to look up: each payment is counted on its own."""
 
     async def payment_settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None

@@ -223,7 +223,7 @@ class OutboxSender:
         except Exception as error:  # an unexpected bug in a sender: retry, never lose
             log.exception("sender crashed on outbox message %s", first.id)
             return 0, await self._record_failures(parcel, type(error).__name__, 0.0)
-        await self._marks.record([message.id for message in parcel])
+        await self._marks.record(parcel)
         return len(parcel), None
 
     async def _record_failures(
@@ -343,18 +343,20 @@ class _SentMarks:
 
     A delivery waits until its mark has committed (as if it had committed alone), but while
     one transaction is committing, the marks that arrive meanwhile are gathered for the next.
+    Each committed transaction is one INFO line: how many messages went out, per channel
+    (the channels' senders log each message at DEBUG).
     """
 
     def __init__(self, units: OutboxUnitOfWorkFactory, clock: Clock) -> None:
         self._units = units
         self._clock = clock
-        self._queued: list[tuple[list[int], asyncio.Future[None]]] = []
+        self._queued: list[tuple[Sequence[OutboxMessage], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def record(self, message_ids: list[int]) -> None:
+    async def record(self, messages: Sequence[OutboxMessage]) -> None:
         """Mark the messages sent; return once that is committed."""
         done = asyncio.get_running_loop().create_future()
-        self._queued.append((message_ids, done))
+        self._queued.append((messages, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
         await asyncio.shield(done)
@@ -364,9 +366,12 @@ class _SentMarks:
             batch, self._queued = self._queued, []
             try:
                 async with self._units() as unit:
-                    ids = [message_id for message_ids, _ in batch for message_id in message_ids]
-                    await unit.outbox.mark_all_sent(ids, now=self._clock())
+                    sent = [message for messages, _ in batch for message in messages]
+                    await unit.outbox.mark_all_sent(
+                        [message.id for message in sent], now=self._clock()
+                    )
                     await unit.commit()
+                _log_sent(sent)
             except BaseException as error:
                 for _, done in batch:
                     if done.done():
@@ -381,6 +386,14 @@ class _SentMarks:
                 for _, done in batch:
                     if not done.done():
                         done.set_result(None)
+
+
+def _log_sent(sent: Sequence[OutboxMessage]) -> None:
+    """One INFO line for a committed mark: how many messages went out, per channel."""
+    if log.isEnabledFor(logging.INFO):
+        channels = Counter(message.channel.value for message in sent)
+        counts = ", ".join(f"{channel} {count}" for channel, count in sorted(channels.items()))
+        log.info("outbox: %d sent (%s)", len(sent), counts)
 
 
 def digest_parcels(messages: list[OutboxMessage], max_chars: int) -> list[list[OutboxMessage]]:

@@ -300,6 +300,14 @@ class CustomerRepository(Protocol):
         """The customers on ``channel`` whose remembered phone is ``phone`` (normalised)."""
         ...
 
+    async def preload_phones(self, channel: Channel, phones: Collection[str]) -> None:
+        """Learn in one lookup which of these phones no customer on ``channel`` has.
+
+        For the rest of the unit, :meth:`with_phone` answers those without asking the
+        database (until a customer is written).
+        """
+        ...
+
 
 class OrderBookRepository(Protocol):
     """Orders and payments as staff and the business's platform create and read them."""

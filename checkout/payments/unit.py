@@ -78,6 +78,11 @@ class SettlementListener(Protocol):
         """React to ``payment`` having settled; ``order`` is given when it was paid."""
         ...
 
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Called before :meth:`payment_settled` for several payments (as they settle), to
+        look them up at once."""
+        ...
+
 
 class SettledReplyHook(Protocol):
     """Shapes the customer's message about a settled payment, inside the settling transaction.

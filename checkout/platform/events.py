@@ -87,6 +87,9 @@ class EventPublisher:
             )
         return str(event["id"])
 
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Nothing to look up ahead: each payment's events are queued on their own."""
+
     async def payment_settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None
     ) -> None:

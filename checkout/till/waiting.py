@@ -13,7 +13,7 @@ unless ``MPESA_PULL_ENABLED``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Final
 
@@ -42,6 +42,9 @@ class WaitingConfirmations:
     def __init__(self, credits: TillCredits, parse: ParseConfirmation) -> None:
         self._credits = credits
         self._parse = parse
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Nothing to look up ahead: the waiting confirmations are read per payment."""
 
     async def payment_settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None

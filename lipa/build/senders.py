@@ -12,10 +12,12 @@ from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.outbox.ports import MessageSender
 from checkout.platform.events import EventPublisher
-from daraja.transport import cheap_transport
+from daraja.aiohttp_transport import AiohttpForms
+from daraja.transport import cheap_forms
 from lipa.channels import StaffLogSender
 from lipa.settings import Settings, require
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
+from sms.client import DEFAULT_TIMEOUT as SMS_TIMEOUT
 from web.live import PaymentWatch, WebNotices
 from webhook.events import EventWebhookSender
 
@@ -77,11 +79,17 @@ def sms_sender(
     """The SMS sender for USSD customers, on an HTTP client ``stack`` closes.
 
     ``mark`` starts every SMS (``[SIMULATED] `` when ``lipa serve`` runs on the simulator).
-    The client sends through aiohttp's keep-alive pool as Daraja's does (httpx's own transport
+    The client posts through aiohttp's keep-alive pool, as Daraja's does (httpx's own transport
     cost the outbox 43 % of the event loop's busy time in the whole-service benchmark), unless
-    ``DARAJA_HTTP_TRANSPORT=httpx`` or a proxy is configured."""
-    transport = cheap_transport(settings.at_api_base_url, settings.daraja_http_transport)
-    http = build_sms_http_client(settings.at_api_base_url, transport=transport)
+    ``DARAJA_HTTP_TRANSPORT=httpx`` or a proxy is configured: then through httpx's client."""
+    # Each SMS is one form POST: the aiohttp pool posts it without httpx's client, whose
+    # per-request work cost as much CPU as the request (benchmark 5, session 8).
+    http: AiohttpForms | httpx.AsyncClient = cheap_forms(
+        settings.at_api_base_url,
+        settings.daraja_http_transport,
+        timeout=SMS_TIMEOUT,
+        headers={"Accept": "application/json"},
+    ) or build_sms_http_client(settings.at_api_base_url)
     stack.push_async_callback(http.aclose)
     config = SmsConfig(
         username=require(settings, "at_username", "the Africa's Talking username for SMS"),

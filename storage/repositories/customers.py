@@ -29,6 +29,15 @@ _WITH_PHONE = (
     )
     .order_by(_CUSTOMERS.c.id)
 )
+# The phones of several (a settling batch's USSD callers) that have a customer on a channel.
+_PHONES_PRESENT = (
+    select(_CUSTOMERS.c.phone)
+    .where(
+        _CUSTOMERS.c.channel == bindparam("b_channel"),
+        _CUSTOMERS.c.phone.in_(bindparam("b_phones", expanding=True)),
+    )
+    .distinct()
+)
 _BY_CHAT = (
     select(
         _CUSTOMERS,
@@ -96,6 +105,19 @@ class SqlCustomerRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # What :meth:`preload_phones` found absent; forgotten whenever a customer is written.
+        self._without_phone: set[tuple[Channel, str]] = set()
+
+    async def preload_phones(self, channel: Channel, phones: Collection[str]) -> None:
+        """Learn in one lookup which of these phones no customer on ``channel`` has."""
+        if not phones:
+            return
+        wanted = sorted(set(phones))
+        found = await self._session.scalars(
+            _PHONES_PRESENT, {"b_channel": channel.value, "b_phones": wanted}
+        )
+        present = set(found)
+        self._without_phone |= {(channel, phone) for phone in wanted if phone not in present}
 
     async def get_or_create(
         self,
@@ -133,6 +155,7 @@ class SqlCustomerRepository:
                 await self._set(customer.id, now, name=name)
                 customer = replace(customer, name=name)
             return customer
+        self._without_phone.clear()
         created_id = await self._session.scalar(
             _NEW[self._session.get_bind().dialect.name],
             {
@@ -192,6 +215,8 @@ class SqlCustomerRepository:
 
     async def with_phone(self, channel: Channel, phone: str) -> Sequence[Customer]:
         """The customers on ``channel`` whose remembered phone is ``phone``, oldest first."""
+        if (channel, phone) in self._without_phone:  # :meth:`preload_phones` found none
+            return []
         # A Core statement built once: every settled USSD payment asks (for its Telegram
         # copies), and the ORM's per-statement work cost more than the lookup itself.
         rows = await self._session.execute(
@@ -206,6 +231,7 @@ class SqlCustomerRepository:
         return found.first()
 
     async def _set(self, customer_id: int, now: datetime, **values: str) -> None:
+        self._without_phone.clear()
         parameters: dict[str, Any] = {f"b_{name}": value for name, value in values.items()}
         await self._session.execute(
             _set_statement(tuple(sorted(values))),

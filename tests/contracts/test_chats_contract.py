@@ -133,3 +133,30 @@ async def test_two_units_saving_at_once_lose_no_save(units: Units) -> None:
     assert stored is not None
     assert wins >= 1
     assert stored.version == 1 + wins
+
+
+async def test_phones_looked_up_ahead_answer_as_one_by_one_until_a_customer_is_written(
+    units: Units,
+) -> None:
+    clock = SettableClock()
+    async with units() as unit:
+        known = await unit.customers.get_or_create(
+            T, "42", language="en", now=clock(), phone="254712345678"
+        )
+        await unit.commit()
+    async with units() as unit:
+        await unit.customers.preload_phones(T, ["254712345678", "254700000000", "254700000001"])
+        by_phone = await unit.customers.with_phone(T, "254712345678")
+        nobody = await unit.customers.with_phone(T, "254700000000")
+        newcomer = await unit.customers.get_or_create(
+            T, "43", language="en", now=clock(), phone="254700000001"
+        )
+        after_write = await unit.customers.with_phone(T, "254700000001")
+        await unit.customers.preload_phones(T, ["254700000000"])
+        await unit.customers.set_phone(known.id, "254700000000", now=clock())
+        moved = await unit.customers.with_phone(T, "254700000000")
+        await unit.customers.preload_phones(Channel.USSD, [])
+    assert by_phone == [known]
+    assert nobody == []
+    assert after_write == [newcomer]
+    assert [customer.id for customer in moved] == [known.id]

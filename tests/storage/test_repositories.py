@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.conversation.model import ConversationState, Step
-from checkout.domain.records import Channel, OrderStatus, PaymentStatus
+from checkout.domain.records import Channel, Language, OrderStatus, Payment, PaymentStatus
 from checkout.payments.ports import NewPayment, Settlement
+from storage.repositories.receipts import token_in, tokens_in
 from storage.unit_of_work import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -37,6 +38,31 @@ async def _order_and_payment(uow: UowFactory, amount: int = 1500) -> int:
         )
         await unit.commit()
     return payment.id
+
+
+async def _another_payment(
+    unit: SqlUnitOfWork,
+    channel: Channel,
+    chat_key: str,
+    *,
+    amount: int,
+    phone: str,
+    language: Language = "en",
+) -> Payment:
+    """A second pending payment of order WW-1042 (made by :func:`_order_and_payment`), a
+    minute later."""
+    return await unit.payments.create_pending(
+        NewPayment(
+            order_reference="WW-1042",
+            customer_id=None,
+            channel=channel,
+            chat_key=chat_key,
+            amount=amount,
+            phone=phone,
+            language=language,
+        ),
+        now=NOW + timedelta(minutes=1),
+    )
 
 
 class TestOrders:
@@ -415,17 +441,8 @@ async def test_an_order_is_read_with_its_payments_in_one_statement(
     # The payment page's read: the order and its payments, oldest first, as one snapshot.
     first = await _order_and_payment(uow, amount=1000)
     async with uow() as unit:
-        second = await unit.payments.create_pending(
-            NewPayment(
-                order_reference="WW-1042",
-                customer_id=None,
-                channel=Channel.WEB,
-                chat_key="WW-1042",
-                amount=500,
-                phone="254711000000",
-                language="sw",
-            ),
-            now=NOW + timedelta(minutes=1),
+        second = await _another_payment(
+            unit, Channel.WEB, "WW-1042", amount=500, phone="254711000000", language="sw"
         )
         await unit.payments.settle(first, Settlement(PaymentStatus.PAID, 0, "ok", "R1"), now=NOW)
         await unit.orders.record_paid("WW-1042", 1000)
@@ -462,3 +479,41 @@ async def test_an_order_is_read_with_its_payments_in_one_statement(
         [],
     )
     assert missing is None
+
+
+async def test_receipt_tokens_are_stored_for_a_batch_in_one_statement_keeping_earlier_ones(
+    engine: AsyncEngine, uow: UowFactory
+) -> None:
+    first = await _order_and_payment(uow)
+    async with uow() as unit:
+        second = (
+            await _another_payment(
+                unit, Channel.USSD, "254712345678", amount=1500, phone="254712345678"
+            )
+        ).id
+        await token_in(unit.session, first, "kept-first", now=NOW)
+        await unit.commit()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        statements.append(sql)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with uow() as unit:
+            tokens = await tokens_in(
+                unit.session, {second: "new-second", first: "offered-first"}, now=NOW
+            )
+            none = await tokens_in(unit.session, {}, now=NOW)
+            await unit.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    writes = [sql for sql in statements if sql.lstrip().upper().startswith(("INSERT", "SELECT"))]
+    assert tokens == {first: "kept-first", second: "new-second"}
+    assert none == {}
+    assert len(writes) == 2  # one INSERT for both, one read of the token kept
+    async with uow() as unit:
+        again = await tokens_in(unit.session, {second: "other"}, now=NOW)
+        alone = await token_in(unit.session, second, "another", now=NOW)
+    assert again == {second: "new-second"}
+    assert alone == "new-second"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -269,6 +269,9 @@ async def test_bodies_that_share_a_batch_are_all_kept_with_their_outcomes(
 
 class FailingListener:
     """A listener with a bug: settling any payment fails until it is fixed."""
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Nothing to look up."""
 
     async def payment_settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None

@@ -7,7 +7,7 @@ buttons: "Try again" belongs to the USSD checkout, not to the Telegram conversat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from checkout.domain.outcomes import PaymentOutcome
@@ -29,6 +29,15 @@ class TelegramCopies:
     def __init__(self, *, clock: Clock, contact: BusinessContact = NO_CONTACT) -> None:
         self._clock = clock
         self._contact = contact  # how an outcome that sends the customer to the business says to
+
+    async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Ask once which settled USSD callers' phones have no Telegram chat (most have none)."""
+        phones = {
+            payment.chat_key
+            for payment in payments
+            if payment.channel is Channel.USSD and payment.status is not PaymentStatus.PENDING
+        }
+        await unit.customers.preload_phones(Channel.TELEGRAM, phones)
 
     async def payment_settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None

@@ -19,7 +19,6 @@ from checkout.domain.records import (
     AuditKind,
     BodyStatus,
     Order,
-    OrderStatus,
     Payment,
     PaymentStatus,
     ReceivedBody,
@@ -32,6 +31,7 @@ from checkout.payments.ports import ReceiptDetails, Settlement
 from checkout.payments.settling.callback_bodies import CallbackBodies
 from checkout.payments.settling.late import settle_late_success
 from checkout.payments.settling.notices import SettlementNotices
+from checkout.payments.settling.orders import record_paid_orders
 from checkout.payments.settling.results import (
     ADOPTION_WINDOW,
     SettleOutcome,
@@ -164,18 +164,18 @@ class SettlementService:
             settled = await unit.payments.settle_many(
                 {payment_id: entry[2] for payment_id, entry in fast.items()}, now=now
             )
-            orders = await self._record_paid_orders(unit, [fast[i] for i in sorted(settled)])
-            if self._reply_hook is not None and settled:
-                await self._reply_hook.prepare(
-                    unit, [fast[payment_id][1] for payment_id in sorted(settled)]
-                )
+            orders = await record_paid_orders(unit, [fast[i] for i in sorted(settled)])
+            copies = {
+                payment_id: settled_copy(fast[payment_id][1], fast[payment_id][2], now)
+                for payment_id in sorted(settled)
+            }
+            await self._prepare(unit, list(copies.values()))
             for payment_id, (index, payment, settlement, result) in sorted(
                 fast.items(), key=lambda item: item[1][0]
             ):
                 if payment_id in settled:
                     order = orders.get(payment_id)
-                    copy = settled_copy(payment, settlement, now)
-                    await self._queue_messages(unit, copy, order, result)
+                    await self._queue_messages(unit, copies[payment_id], order, result)
                     log_settled(payment, settlement.status, result.result_code)
                     outcomes[index] = SettleOutcome.SETTLED
                 else:  # settled elsewhere since we read it
@@ -193,6 +193,16 @@ class SettlementService:
                 result, source, raw = items[index]
                 outcomes[index] = await self._recheck_unknown(result, source, raw)
         return [outcomes[index] for index in range(len(items))]
+
+    async def _prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """Let the reply hook and the listeners look a batch's settled payments up at once
+        (``payments`` as settled: their new status), before each is told of its own."""
+        if not payments:
+            return
+        if self._reply_hook is not None:
+            await self._reply_hook.prepare(unit, payments)
+        for listener in self._listeners:
+            await listener.prepare(unit, payments)
 
     async def _keep(
         self,
@@ -236,37 +246,6 @@ class SettlementService:
             checkout_request_id=result.checkout_request_id,
         )
         return settlement_for(result, payment)
-
-    async def _record_paid_orders(
-        self, unit: UnitOfWork, entries: list[tuple[int, Payment, Settlement, PaymentResult]]
-    ) -> dict[int, Order]:
-        """Credit the paid ones to their orders; each payment's view of its order after it."""
-        paid = sorted(
-            (entry for entry in entries if entry[2].status is PaymentStatus.PAID),
-            key=lambda entry: entry[0],
-        )
-        totals: dict[str, int] = {}
-        for _, payment, _, _ in paid:
-            totals[payment.order_reference] = (
-                totals.get(payment.order_reference, 0) + payment.amount
-            )
-        final = await unit.orders.record_paid_many(totals)
-        # Two payments of one order in a batch: the first one's message shows the balance
-        # after it alone, as if they had been settled one by one.
-        later = dict.fromkeys(totals, 0)
-        views: dict[int, Order] = {}
-        for _, payment, _, _ in reversed(paid):
-            order = final[payment.order_reference]
-            amount_paid = order.amount_paid - later[payment.order_reference]
-            views[payment.id] = replace(
-                order,
-                amount_paid=amount_paid,
-                status=OrderStatus.PAID
-                if amount_paid >= order.amount_due
-                else OrderStatus.PARTLY_PAID,
-            )
-            later[payment.order_reference] += payment.amount
-        return views
 
     async def _recheck_unknown(
         self, result: PaymentResult, source: str, raw: dict[str, Any] | None
