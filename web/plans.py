@@ -6,7 +6,9 @@ then followed on the order's status page like any payment. The page's customer i
 channel's "chat" of the order (keyed by its reference), known to the plan rules by that record
 and by the M-Pesa number typed on the page.
 
-A plan's options are the chat's buttons: each carries the chat's own callback data
+The desk answers with what happened (:mod:`checkout.bnpl.news`); the page says it in the
+chat's words (:func:`checkout.bnpl.views.news.plan_replies`, one paragraph each) and takes
+the offer's options from the offer itself. Each option carries the chat's own callback data
 (``plan:<count>:<balance>:<day>:<order>:<phone>``), posted back by the page and read with
 :func:`checkout.bnpl.rules.parse_plan_argument`, so a choice on another day or for a changed
 balance is refused as in the chat.
@@ -25,14 +27,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from checkout.bnpl.desk import PlanDesk
+from checkout.bnpl.news import PlanNews, PlanOffered, PlansListed
 from checkout.bnpl.ports import with_plans
 from checkout.bnpl.records import Plan
-from checkout.bnpl.rules import PLAN_PREFIX, Action, PlanChoice, parse_plan_argument
+from checkout.bnpl.rules import (
+    PLAN_PREFIX,
+    Action,
+    PlanChoice,
+    PlanRules,
+    choice_data,
+    parse_plan_argument,
+)
+from checkout.bnpl.views.news import plan_replies
 from checkout.conversation.model import AcceptPlan, ActOnPlan, OfferPlan
 from checkout.domain.records import Channel, Customer, Language, Order, Payment
-from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.plans.words import plans_choose_text, plans_header_text, plans_none_text
 from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
 
 
@@ -52,18 +61,21 @@ class PlanPage:
     options: tuple[PlanOption, ...]
 
 
-def plan_page(replies: list[Reply], reference: str) -> PlanPage:
-    """The desk's replies as a page: every paragraph, and the options for this order only."""
+def plan_page(
+    language: Language, news: Sequence[PlanNews], reference: str, *, rules: PlanRules
+) -> PlanPage:
+    """The desk's news as a page: every paragraph of what the chat would say, and the options
+    of an offer for this order only."""
     paragraphs: list[str] = []
-    options: list[PlanOption] = []
-    for reply in replies:
+    for reply in plan_replies(language, news, rules=rules):
         paragraphs += [part for part in reply.text.split("\n\n") if part.strip()]
-        for row in reply.buttons:
-            for button in row:
-                choice = choice_of(button.data, reference)
-                if choice is not None:
-                    options.append(PlanOption(choice.count, button.data))
-    return PlanPage(tuple(paragraphs), tuple(options))
+    options = tuple(
+        PlanOption(option.count, choice_data(option, item.order, item.phone))
+        for item in news
+        if isinstance(item, PlanOffered) and item.order == reference
+        for option in item.options
+    )
+    return PlanPage(tuple(paragraphs), options)
 
 
 def choice_of(data: str, reference: str) -> PlanChoice | None:
@@ -116,7 +128,7 @@ class WebPlans:
         """The chat's offer for the order with prompts to ``phone``, or why there is none."""
         customer = await self._customer(order, language)
         effect = OfferPlan(order.reference, True, None, phone)
-        return plan_page(await self._desk.offer(customer, language, effect), order.reference)
+        return self._page(language, await self._desk.offer(customer, effect), order.reference)
 
     async def accept(self, order: Order, choice: PlanChoice, language: Language) -> PlanPage:
         """Take the option: store the plan and push its deposit (or say why not, as the chat)."""
@@ -130,8 +142,8 @@ class WebPlans:
             balance=choice.balance,
             offered_on=choice.day,
         )
-        replies = await self._desk.accept(customer, language, effect)
-        return plan_page(replies, order.reference)
+        news = await self._desk.accept(customer, language, effect)
+        return self._page(language, news, order.reference)
 
     async def act(
         self, order: Order, plan_id: str, action: str, language: Language
@@ -148,17 +160,15 @@ class WebPlans:
             plan = await with_plans(unit).plans.open_for_order(order.reference)
         if plan is None or str(plan.id) != plan_id or action not in _offered(plan):
             return None
-        replies = await self._desk.act(plan.customer, language, ActOnPlan(action, plan.id))
-        listing = {
-            plans_header_text(language),
-            plans_none_text(language),
-            plans_choose_text(language),
-        }
-        if replies and replies[0].text in listing:
+        news = await self._desk.act(plan.customer, language, ActOnPlan(action, plan.id))
+        if news and isinstance(news[0], PlansListed) and not news[0].last_only:
             # The plan changed under the press (paid off, or its deposit paid): the desk
             # listed the customer's plans, which may be of other orders. Not for this page.
             return PlanPage((), ())
-        return plan_page(replies, order.reference)
+        return self._page(language, news, order.reference)
+
+    def _page(self, language: Language, news: Sequence[PlanNews], reference: str) -> PlanPage:
+        return plan_page(language, news, reference, rules=self._desk.rules)
 
     async def _customer(self, order: Order, language: Language) -> Customer:
         async with self._units() as unit:

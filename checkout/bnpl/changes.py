@@ -15,18 +15,17 @@ from dataclasses import replace
 from datetime import timedelta
 
 from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.news import (
+    ChangeAnswered,
+    MoveOptions,
+    PlanAnswered,
+    PlanMoved,
+    PlanNews,
+    PlanRolled,
+)
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.records import InstallmentStatus, Plan
-from checkout.bnpl.views.care import (
-    change_answer_reply,
-    move_options_reply,
-    moved_reply,
-    rolled_reply,
-)
-from checkout.bnpl.views.plans import answer_reply
 from checkout.domain.money import MAX_AMOUNT
-from checkout.domain.records import Language
-from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
 from checkout.i18n.plans.words import ChangeAnswer, PlanAnswer
 
@@ -41,32 +40,32 @@ class PlanChanges:
         self._ledger = ledger
         self._clock = clock
 
-    def move_options(self, language: Language, plan: Plan) -> list[Reply]:
+    def move_options(self, plan: Plan) -> list[PlanNews]:
         """The days the upcoming installment may move to, or why it may not move."""
         now = self._clock()
         refused = self._move_refusal(plan)
         upcoming = plan.upcoming(now)
         limit = plan.move_limit(now)
         if refused is not None or upcoming is None or limit < 1:
-            return [change_answer_reply(language, refused or ChangeAnswer.NO_UPCOMING)]
-        return [move_options_reply(plan, upcoming, limit)]
+            return [ChangeAnswered(refused or ChangeAnswer.NO_UPCOMING)]
+        return [MoveOptions(plan, upcoming, limit)]
 
-    async def move(self, language: Language, plan: Plan, days: int) -> list[Reply]:
+    async def move(self, plan: Plan, days: int) -> list[PlanNews]:
         """Move the upcoming installment by ``days``; the staff are told."""
         now = self._clock()
         async with self._units() as unit:
             fresh = await self._claimed(unit, plan.id)
             if fresh is None:
-                return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+                return [PlanAnswered(PlanAnswer.ALREADY_PAYING)]
             refused = self._move_refusal(fresh)
             upcoming = fresh.upcoming(now)
             if refused is not None or upcoming is None:
                 await unit.rollback()
-                return [change_answer_reply(language, refused or ChangeAnswer.NO_UPCOMING)]
+                return [ChangeAnswered(refused or ChangeAnswer.NO_UPCOMING)]
             if not 1 <= days <= fresh.move_limit(now):
                 # Not a day offered (an old button, or typed): show the days that may be chosen.
                 await unit.rollback()
-                return self.move_options(language, fresh)
+                return self.move_options(fresh)
             new_date = upcoming.due_at + timedelta(days=days)
             remind = new_date - timedelta(days=1)
             moved = replace(
@@ -90,19 +89,19 @@ class PlanChanges:
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s: installment %s moved by %s days", plan.id, moved.number, days)
-        return [moved_reply(fresh, moved)]
+        return [PlanMoved(fresh, moved)]
 
-    async def roll(self, language: Language, plan: Plan) -> list[Reply]:
+    async def roll(self, plan: Plan) -> list[PlanNews]:
         """Add the missed installment to the next one; the staff are told."""
         async with self._units() as unit:
             fresh = await self._claimed(unit, plan.id)
             if fresh is None:
-                return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+                return [PlanAnswered(PlanAnswer.ALREADY_PAYING)]
             pair = fresh.rollable()
             refused = self._roll_refusal(fresh)
             if refused is not None or pair is None:
                 await unit.rollback()
-                return [change_answer_reply(language, refused or ChangeAnswer.NO_MISSED)]
+                return [ChangeAnswered(refused or ChangeAnswer.NO_MISSED)]
             missed, following = pair
             rolled = replace(
                 missed,
@@ -127,7 +126,7 @@ class PlanChanges:
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s: installment %s added to %s", plan.id, missed.number, bigger.number)
-        return [rolled_reply(fresh, missed, bigger)]
+        return [PlanRolled(fresh, missed, bigger)]
 
     async def _claimed(self, unit: PlanUnitOfWork, plan_id: int) -> Plan | None:
         """The plan as it is once claimed (None: a push for it is on its way, or it closed).

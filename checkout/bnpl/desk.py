@@ -1,10 +1,12 @@
 """Plans in the conversation: the offer, accepting it, ``/plans`` and the buttons on a plan.
 
 The flow asks for these through effects (:class:`checkout.bnpl.requests.OfferPlan` and
-friends); :class:`PlanDesk` answers with replies. Who may have a plan is decided here, on the
-stored payments and plans, and decided again when an option is taken. An option taken on
-another day, or for a balance that has changed since, is not accepted: the customer is shown
-the offer as it stands now, since the dates and amounts they agree to must be the ones shown.
+friends); :class:`PlanDesk` answers with what happened (:mod:`checkout.bnpl.news`), which each
+channel says in its own way (:func:`checkout.bnpl.views.news.plan_replies`). Who may have a
+plan is decided here, on the stored payments and plans, and decided again when an option is
+taken. An option taken on another day, or for a balance that has changed since, is not
+accepted: the customer is shown the offer as it stands now, since the dates and amounts they
+agree to must be the ones shown.
 """
 
 from __future__ import annotations
@@ -15,8 +17,19 @@ from datetime import datetime
 from checkout.bnpl.changes import PlanChanges
 from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.news import (
+    AllCapped,
+    OrderPaid,
+    PlanAnswered,
+    PlanDropped,
+    PlanNews,
+    PlanOffered,
+    PlanPushed,
+    PlanRefused,
+    PlansListed,
+)
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
-from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
+from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome
 from checkout.bnpl.records import NewPlan, Plan, PlanStatus
 from checkout.bnpl.requests import (
     AcceptPlan,
@@ -27,6 +40,7 @@ from checkout.bnpl.requests import (
 )
 from checkout.bnpl.rules import (
     Action,
+    PlanRules,
     Refusal,
     Schedule,
     Standing,
@@ -35,24 +49,9 @@ from checkout.bnpl.rules import (
     schedule,
     schedules,
 )
-from checkout.bnpl.views.plans import (
-    all_capped_reply,
-    answer_reply,
-    capped_amount,
-    deposit_rows,
-    dropped_reply,
-    offer_reply,
-    order_paid_reply,
-    pay_now_row,
-    plans_replies,
-    push_sent_reply,
-    refusal_reply,
-    ussd_plans_replies,
-)
+from checkout.bnpl.views.plans import capped_amount
 from checkout.domain.records import Channel, Customer, Language
-from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.payments.messages import push_failed_reply, start_replies
 from checkout.i18n.plans.words import PlanAnswer
 
 log = logging.getLogger(__name__)
@@ -73,57 +72,54 @@ class PlanDesk:
         self._units = units
         self._pusher = pusher
         self._ledger = ledger
-        self._rules = ledger.rules
+        # The plans' terms (the offer's message states them).
+        self.rules: PlanRules = ledger.rules
         self._clock = clock
         self._changes = PlanChanges(units, ledger, clock=clock)
         # Off: no new plans are offered, but existing ones are still shown and paid.
         self._offering = offering
         # The one question every channel asks before "Pay later" (the flow asks it too).
-        self.eligibility = PlanEligibility(self._rules, offering=offering)
+        self.eligibility = PlanEligibility(self.rules, offering=offering)
 
     async def handle(
         self, customer: Customer, language: Language, effect: PlanEffect, *, at_once: bool = False
-    ) -> list[Reply]:
+    ) -> list[PlanNews]:
         """Carry out one plan effect; ``at_once`` (USSD) queues pushes instead of sending them."""
         if isinstance(effect, OfferPlan):
-            return await self.offer(customer, language, effect)
+            return await self.offer(customer, effect)
         if isinstance(effect, AcceptPlan):
             return await self.accept(customer, language, effect, at_once=at_once)
         if isinstance(effect, ShowPlans):
-            return await self.show(customer, language)
+            return await self.show(customer)
         return await self.act(customer, language, effect, at_once=at_once)
 
     # --- the offer -------------------------------------------------------------------------
 
-    async def offer(self, customer: Customer, language: Language, effect: OfferPlan) -> list[Reply]:
+    async def offer(self, customer: Customer, effect: OfferPlan) -> list[PlanNews]:
         """The offer for the order, or why there is none, in one sentence."""
         now = self._clock()
         async with self._units() as unit:
             balance = await self._balance(unit, effect.order_reference, effect.amount)
             standing = await self._standing(unit, customer, effect.phone, effect.order_reference)
-        return self._offer_or_refusal(
-            language, effect.order_reference, effect.phone, balance, standing, now
-        )
+        return self._offer_or_refusal(effect.order_reference, effect.phone, balance, standing, now)
 
     def _offer_or_refusal(
         self,
-        language: Language,
         order: str,
         phone: str,
         balance: int | None,
         standing: Standing,
         now: datetime,
-    ) -> list[Reply]:
+    ) -> list[PlanNews]:
         if balance is None or balance <= 0:
-            return [order_paid_reply(language, order)]
+            return [OrderPaid(order)]
         refused = self._refusal(standing, balance, now)
         if refused is not None:
-            return [refusal_reply(language, refused, order=order, rules=self._rules)]
-        options = schedules(balance, self._rules, now)
-        return [offer_reply(language, order=order, phone=phone, options=options, rules=self._rules)]
+            return [PlanRefused(order, refused)]
+        return [PlanOffered(order, phone, schedules(balance, self.rules, now))]
 
     def _refusal(self, standing: Standing, balance: int, now: datetime) -> Refusal | None:
-        return refusal(self._rules if self._offering else None, standing, balance, now)
+        return refusal(self.rules if self._offering else None, standing, balance, now)
 
     async def _balance(self, unit: PlanUnitOfWork, reference: str, typed: int | None) -> int | None:
         """What a plan for the order covers: a known order's balance, else the amount typed."""
@@ -145,7 +141,7 @@ class PlanDesk:
 
     async def accept(
         self, customer: Customer, language: Language, effect: AcceptPlan, *, at_once: bool = False
-    ) -> list[Reply]:
+    ) -> list[PlanNews]:
         """Store the plan chosen and send its deposit's push; re-offer if the offer changed."""
         now = self._clock()
         reference = effect.order_reference
@@ -153,29 +149,29 @@ class PlanDesk:
             balance = await self._balance(unit, reference, effect.amount)
             standing = await self._standing(unit, customer, effect.phone, reference)
             existing = await unit.plans.open_for_order(reference)
-        current = self._offer_or_refusal(language, reference, effect.phone, balance, standing, now)
+        current = self._offer_or_refusal(reference, effect.phone, balance, standing, now)
         if balance is None or balance <= 0 or self._refusal(standing, balance, now) is not None:
             return current
-        option = schedule(balance, self._rules, effect.count, now)
+        option = schedule(balance, self.rules, effect.count, now)
         if (
             option is None
-            or effect.count not in self._rules.options
+            or effect.count not in self.rules.options
             or balance != effect.balance
             or nairobi_date(now) != effect.offered_on
         ):
-            return [answer_reply(language, PlanAnswer.OFFER_CHANGED), *current]
+            return [PlanAnswered(PlanAnswer.OFFER_CHANGED), *current]
         if existing is not None and not await self._replace(existing):
-            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+            return [PlanAnswered(PlanAnswer.ALREADY_PAYING)]
         plan = await self._create(customer, language, effect, option, now)
         if not await self._first_for_order(plan):
-            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+            return [PlanAnswered(PlanAnswer.ALREADY_PAYING)]
         log.info("plan %s chosen for order %s", plan.id, reference)
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
         if result.outcome in (PlanPushOutcome.SENT, PlanPushOutcome.QUEUED):
             async with self._units() as unit:
                 await self._ledger.notify_staff(unit, plan, "accepted")
                 await unit.commit()
-        return self._pushed(language, plan, result, deposit=True)
+        return [PlanPushed(plan, result, deposit=True)]
 
     async def _first_for_order(self, plan: Plan) -> bool:
         """Keep ``plan`` only if no other open plan of its order came first.
@@ -230,94 +226,77 @@ class PlanDesk:
 
     # --- /plans and the buttons on a plan ------------------------------------------------
 
-    async def show(self, customer: Customer, language: Language) -> list[Reply]:
+    async def show(self, customer: Customer) -> list[PlanNews]:
         """The customer's open plans with what is paid, what is left and the next date."""
         async with self._units() as unit:
             plans = await unit.plans.open_for_customer(customer.id)
-        if customer.channel is Channel.USSD:
-            return ussd_plans_replies(language, list(plans), self._clock())
-        return plans_replies(language, list(plans), self._clock())
+        ussd = customer.channel is Channel.USSD
+        return [PlansListed(tuple(plans), self._clock(), ussd=ussd)]
 
     async def act(
         self, customer: Customer, language: Language, effect: ActOnPlan, *, at_once: bool = False
-    ) -> list[Reply]:
+    ) -> list[PlanNews]:
         """Pay the next installment, everything left, or the deposit; drop a plan; move a date
         or add a missed installment to the next one."""
         async with self._units() as unit:
             plan = await unit.plans.get(effect.plan_id)
         if plan is None or plan.customer_id != customer.id or effect.action not in set(Action):
-            return [answer_reply(language, PlanAnswer.NOT_FOUND)]
+            return [PlanAnswered(PlanAnswer.NOT_FOUND)]
         action = Action(effect.action)
         if not plan.status.is_open:
-            return await self.show(customer, language)
+            return await self.show(customer)
         if action is Action.SHOW:
-            return plans_replies(language, [plan], self._clock())[-1:]
+            return [PlansListed((plan,), self._clock(), last_only=True)]
         if action is Action.DROP:
-            return await self._drop(language, plan)
+            return await self._drop(plan)
         if plan.status is PlanStatus.PENDING_DEPOSIT:
             return await self._deposit(customer, language, plan, at_once=at_once)
         if action is Action.DEPOSIT:
-            return await self.show(customer, language)
+            return await self.show(customer)
         if action is Action.MOVE:
-            return self._changes.move_options(language, plan)
+            return self._changes.move_options(plan)
         if action is Action.MOVE_TO:
-            return await self._changes.move(language, plan, effect.days)
+            return await self._changes.move(plan, effect.days)
         if action is Action.ROLL:
-            return await self._changes.roll(language, plan)
+            return await self._changes.roll(plan)
         unpaid = plan.unpaid
         taken = capped_amount(unpaid) if action is Action.ALL else unpaid[:1]
         result = await self._pusher.push(
             plan, taken[0].number, taken[-1].number, language=language, at_once=at_once
         )
-        replies = self._pushed(language, plan, result, deposit=False)
+        news: list[PlanNews] = [PlanPushed(plan, result, deposit=False)]
         if (
             action is Action.ALL
             and len(taken) < len(unpaid)
             and result.outcome is PlanPushOutcome.SENT
         ):
             amount = sum(item.amount for item in taken)
-            replies.insert(0, all_capped_reply(language, amount))
-        return replies
+            news.insert(0, AllCapped(amount))
+        return news
 
     async def _deposit(
         self, customer: Customer, language: Language, plan: Plan, *, at_once: bool
-    ) -> list[Reply]:
+    ) -> list[PlanNews]:
         """Push a waiting plan's deposit again; on a later day its dates no longer hold."""
         now = self._clock()
         if nairobi_date(plan.created_at) != nairobi_date(now):
             if await self._replace(plan):
                 offer = OfferPlan(plan.order_reference, True, None, plan.phone)
-                changed = answer_reply(language, PlanAnswer.OFFER_CHANGED)
-                return [changed, *await self.offer(customer, language, offer)]
-            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+                changed = PlanAnswered(PlanAnswer.OFFER_CHANGED)
+                return [changed, *await self.offer(customer, offer)]
+            return [PlanAnswered(PlanAnswer.ALREADY_PAYING)]
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
-        return self._pushed(language, plan, result, deposit=True)
+        return [PlanPushed(plan, result, deposit=True)]
 
-    async def _drop(self, language: Language, plan: Plan) -> list[Reply]:
+    async def _drop(self, plan: Plan) -> list[PlanNews]:
         if plan.status is not PlanStatus.PENDING_DEPOSIT:
-            return [answer_reply(language, PlanAnswer.NOT_DROPPABLE)]
+            return [PlanAnswered(PlanAnswer.NOT_DROPPABLE)]
         async with self._units() as unit:
             if not await unit.plans.claim(plan.id, now=self._clock(), lease_seconds=60):
                 await unit.rollback()
-                return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
+                return [PlanAnswered(PlanAnswer.ALREADY_PAYING)]
             await self._ledger.drop(unit, plan)
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s dropped before its deposit", plan.id)
-        return [dropped_reply(language, plan)]
-
-    def _pushed(
-        self, language: Language, plan: Plan, result: PushResult, *, deposit: bool
-    ) -> list[Reply]:
-        """What to tell the customer about a push for their plan."""
-        payment = result.payment
-        if result.outcome is PlanPushOutcome.SENT and payment is not None:
-            return [push_sent_reply(language, plan, payment.amount, deposit=deposit)]
-        if result.outcome is PlanPushOutcome.BUSY:
-            return [answer_reply(language, PlanAnswer.ALREADY_PAYING)]
-        if result.outcome is PlanPushOutcome.NOTHING:
-            return [answer_reply(language, PlanAnswer.NOT_FOUND)]
-        if result.failure is not None:
-            rows = deposit_rows(language, plan) if deposit else (pay_now_row(language, plan),)
-            return [push_failed_reply(language, result.failure.problem, retry=rows)]
-        return start_replies(language, result.started) if result.started is not None else []
+        return [PlanDropped(plan)]

@@ -20,6 +20,7 @@ from checkout.bnpl.desk import PlanDesk
 from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import PlanStatus
+from checkout.bnpl.views.news import plan_replies
 from checkout.conversation import flow
 from checkout.conversation.model import (
     ChangeLanguage,
@@ -203,7 +204,8 @@ class ConversationService:
             elif isinstance(effect, VerifyPayment):
                 replies += await self._verify_code(customer, language, effect, at_once)
             elif isinstance(effect, PlanEffect) and self._plans is not None:
-                replies += await self._plans.handle(customer, language, effect, at_once=at_once)
+                news = await self._plans.handle(customer, language, effect, at_once=at_once)
+                replies += plan_replies(language, news, rules=self._plans.rules)
             elif isinstance(effect, ShowOrders | DeclineOrder) and self._orders is not None:
                 listed = await self._orders.handle(customer, effect)
                 replies += orders_replies(language, listed, business=self._orders.business_name)
