@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot.charts import bar_chart_png
-from bot.documents import MEGABYTE, UPLOAD_LIMIT_BYTES, TooLarge, fit_document
+from bot.documents import MEGABYTE, UPLOAD_LIMIT_BYTES, Document, TooLarge, fit_document
 from bot.qr import qr_card_png, qr_png
 from bot.sending import wait_up_to
 from checkout.runtime.log_context import log_fields
@@ -258,6 +258,8 @@ class StaffHandlers:
             document = InputFile(fitted.data, filename=fitted.filename, read_file_handle=False)
             await bot.send_document(chat_id, document, caption=caption(answer.caption), **wait)
         finally:
-            for data in (answer.data, getattr(fitted, "data", None)):
+            # The export's file, and the zip made of it (a file of its own) when there is one.
+            zipped = fitted.data if isinstance(fitted, Document) else None
+            for data in (answer.data, zipped):
                 if data is not None and not isinstance(data, bytes):
                     data.close()

@@ -12,7 +12,7 @@ outcome is unknown (``ReadTimeout``, ``RemoteProtocolError``, ``ReadError``).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import aiohttp
 import httpx
@@ -45,6 +45,17 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
         raise httpx.ReadError(str(error) or type(error).__name__, request=request) from error
 
 
+def client_timeout(timeouts: Mapping[str, float | None]) -> aiohttp.ClientTimeout:
+    """httpx's timeouts (``Timeout.as_dict()``, or a request's ``timeout`` extension) as
+    aiohttp's: no overall limit, as httpx has none."""
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=timeouts.get("pool"),  # waiting for a pooled connection, and connecting
+        sock_connect=timeouts.get("connect"),
+        sock_read=timeouts.get("read"),
+    )
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """Sends httpx requests through one aiohttp session (opened on first use, in the loop).
 
@@ -58,7 +69,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._session: aiohttp.ClientSession | None = None
 
-    def _client(self) -> aiohttp.ClientSession:
+    def session(self) -> aiohttp.ClientSession:
+        """The pool's session, opened on first use (in the running loop)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
                 limit=self._limits.max_connections or 0,
@@ -69,13 +81,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request and read its whole answer."""
-        timeouts = request.extensions.get("timeout", {})
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=timeouts.get("pool"),  # waiting for a pooled connection, and connecting
-            sock_connect=timeouts.get("connect"),
-            sock_read=timeouts.get("read"),
-        )
+        timeout = client_timeout(request.extensions.get("timeout", {}))
         headers = [
             (name, value)
             for name, value in request.headers.multi_items()
@@ -83,7 +89,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         ]
         body = await request.aread()
         with _as_httpx_errors(request):
-            async with self._client().request(
+            async with self.session().request(
                 request.method,
                 str(request.url),
                 headers=headers,
@@ -132,12 +138,7 @@ class AiohttpForms:
         self._base = base_url.rstrip("/")
         self._pool = AiohttpTransport(limits)  # its session, opened on first use, in the loop
         self._headers = dict(headers or {})
-        self._timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=timeout.pool,  # waiting for a pooled connection, and connecting
-            sock_connect=timeout.connect,
-            sock_read=timeout.read,
-        )
+        self._timeout = client_timeout(timeout.as_dict())
 
     async def post(
         self, path: str, *, data: dict[str, str], headers: dict[str, str]
@@ -145,7 +146,7 @@ class AiohttpForms:
         """POST ``data`` as a form to ``path``; the whole answer, or an httpx error."""
         url = self._base + path
         try:
-            async with self._pool._client().post(
+            async with self._pool.session().post(
                 url,
                 data=data,
                 headers={**self._headers, **headers},

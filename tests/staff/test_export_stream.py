@@ -79,6 +79,18 @@ async def insert_payments(
         await connection.execute(insert(PaymentRow), payments)
 
 
+async def insert_today(url: str, count: int) -> date:
+    """``count`` payments a second apart from midnight today (Nairobi); today's date."""
+    today = datetime.now(UTC).astimezone(NAIROBI).date()
+    first = datetime.combine(today, datetime.min.time(), tzinfo=NAIROBI)
+    engine = create_engine(url)
+    try:
+        await insert_payments(engine, count, first, timedelta(seconds=1))
+    finally:
+        await engine.dispose()
+    return today
+
+
 async def test_an_export_of_many_chunks_on_disk_has_every_payment_once_in_order(
     engine: AsyncEngine, uow: UowFactory
 ) -> None:
@@ -113,13 +125,7 @@ async def test_the_bot_sends_an_export_larger_than_memory_holds_whole(
     assert service.lipa is not None
     # About 110 bytes a row: 12,000 rows are more than the export keeps in memory.
     count = 12_000
-    today = datetime.now(UTC).astimezone(NAIROBI).date()
-    first = datetime.combine(today, datetime.min.time(), tzinfo=NAIROBI)
-    engine = create_engine(sqlite_url)
-    try:
-        await insert_payments(engine, count, first, timedelta(seconds=1))
-    finally:
-        await engine.dispose()
+    today = await insert_today(sqlite_url, count)
 
     answer = await command(telegram, f"/export {today.isoformat()} {today.isoformat()}")
 
@@ -145,13 +151,7 @@ async def test_an_export_over_telegrams_upload_limit_is_sent_zipped_whole(
     service = await start_service(settings)
     assert service.lipa is not None
     count = 12_000
-    today = datetime.now(UTC).astimezone(NAIROBI).date()
-    first = datetime.combine(today, datetime.min.time(), tzinfo=NAIROBI)
-    engine = create_engine(sqlite_url)
-    try:
-        await insert_payments(engine, count, first, timedelta(seconds=1))
-    finally:
-        await engine.dispose()
+    today = await insert_today(sqlite_url, count)
 
     answer = await command(telegram, f"/export {today.isoformat()} {today.isoformat()}")
 
