@@ -336,13 +336,7 @@ def staff_desk(lipa: Lipa, desk: StaffDesk) -> StaffDesk | StaffVerify:
     """The staff desk, with /verify and its buttons when codes can be checked."""
     if lipa.verify is None:
         return desk
-    settings = lipa.settings
-    return StaffVerify(
-        desk,
-        lipa.verify,
-        language=settings.default_language,
-        languages=StaffLanguages(lipa.units, default=settings.default_language, clock=utc_now),
-    )
+    return StaffVerify(desk, lipa.verify)
 
 
 def initiator_routes(lipa: Lipa) -> InitiatorResultHandler | None:

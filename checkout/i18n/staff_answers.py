@@ -2,7 +2,8 @@
 replies, and the texts the desk sends for the staff (English and Swahili).
 
 The staff services (:mod:`checkout.staff.commands`, :mod:`checkout.staff.verify`) decide what
-happened; these presenters say it, so no staff module needs the text catalogue itself. A
+happened; the staff presenter (:mod:`checkout.staff.views`) says it with these, so no staff
+module needs the text catalogue itself. A
 customer's number is whole (``0712 345 678``), with their name where Telegram or M-Pesa gave
 one, only when ``full`` is set: a staff user's private chat with the bot and
 STAFF_SEE_FULL_PHONES on; anywhere else the number is masked and the name left out.

@@ -1,9 +1,9 @@
 """Staff ``/refund <receipt> [amount] [reason]`` and the Approve / Reject buttons.
 
-Parses what staff typed or pressed, asks the refund desk, and says what happened in the staff
-user's language. Who may use them (``STAFF_USER_IDS``) is the Telegram adapter's check; who
-may approve (another staff user, ``REFUND_APPROVERS``, owners past the daily limit) is the
-desk's.
+Parses what staff typed or pressed, asks the refund desk, and has what happened said in the
+staff user's language (:mod:`checkout.staff.views.refunds`). Who may use them
+(``STAFF_USER_IDS``) is the Telegram adapter's check; who may approve (another staff user,
+``REFUND_APPROVERS``, owners past the daily limit) is the desk's.
 """
 
 from __future__ import annotations
@@ -14,23 +14,14 @@ from typing import Final
 
 from checkout.domain.money import AmountError, parse_amount
 from checkout.domain.records import Language
-from checkout.i18n.refunds import outcome_text, rt
-from checkout.refunds.desk import RefundAnswer, RefundDesk
+from checkout.refunds.desk import RefundDesk
 from checkout.refunds.notices import parse_press
 from checkout.refunds.rules import staff_actor
 from checkout.staff.languages import StaffLanguages
+from checkout.staff.views.refunds import PressAnswer, press_answer, refund_text, refund_usage
 
 # M-Pesa receipts (and C2B transaction ids): ten capital letters and digits, give or take.
 _RECEIPT: Final = re.compile(r"[A-Z0-9]{8,12}", re.ASCII)
-
-
-@dataclass(frozen=True, slots=True)
-class PressAnswer:
-    """What to show the staff user who pressed a button; ``final``: take the buttons away."""
-
-    text: str
-    refused: bool
-    final: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +74,14 @@ class RefundCommands:
         language = await self.language(user_id)
         parsed = parse_refund(argument)
         if parsed is None:
-            return rt(language, "usage")
+            return refund_usage(language)
         answer = await self._desk.request(
             parsed.receipt,
             amount=parsed.amount,
             reason=parsed.reason,
             by=staff_actor(user_id),
         )
-        return self._say(language, answer, receipt=parsed.receipt)
+        return refund_text(language, answer, self._desk.rules, receipt=parsed.receipt)
 
     async def press(self, data: str, *, user_id: int) -> PressAnswer | None:
         """A press of Approve or Reject (None: not a refund button)."""
@@ -103,31 +94,4 @@ class RefundCommands:
             answer = await self._desk.approve(refund_id, user_id=user_id)
         else:
             answer = await self._desk.reject(refund_id, user_id=user_id)
-        text = self._say(language, answer, refund_id=refund_id)
-        final = answer.refund is not None and answer.outcome.value in (
-            "approved",
-            "rejected",
-            "expired",
-            "decided",
-        )
-        return PressAnswer(text, refused=answer.outcome.refused, final=final)
-
-    def _say(
-        self,
-        language: Language,
-        answer: RefundAnswer,
-        *,
-        receipt: str = "",
-        refund_id: int | None = None,
-    ) -> str:
-        rules = self._desk.rules
-        return outcome_text(
-            language,
-            answer.outcome,
-            answer.view,
-            receipt=receipt,
-            refund_id=refund_id,
-            left=answer.left,
-            limit=rules.daily_limit,
-            days=rules.max_age.days,
-        )
+        return press_answer(language, answer, self._desk.rules, refund_id=refund_id)

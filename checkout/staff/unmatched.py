@@ -5,15 +5,15 @@ unpaid orders whose balance is its amount (the likeliest), and "Not ours". A but
 arrives as the command typed: ``/unmatched <code> <order>`` credits the transaction to that
 order (any order, typed by hand too), ``/unmatched <code> notours`` marks it not ours. Each
 is done once: a second press says it was already dealt with.
+
+The desk returns what it found or did; :mod:`checkout.staff.views.unmatched` says it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-from checkout.domain.records import Language
-from checkout.i18n.till import credits as say
-from checkout.staff.answers import ButtonMessage, ButtonsAnswer
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.records import LedgerEntry
 
@@ -27,85 +27,69 @@ NOT_OURS_WORD: Final = "notours"
 BUTTON_PREFIX: Final = "/unmatched "
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A transaction in the queue, with the orders offered to credit it to."""
+
+    entry: LedgerEntry
+    offered: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedQueue:
+    """The first transactions of the queue, and how many it holds (``full``: whole numbers)."""
+
+    shown: tuple[Queued, ...]
+    count: int
+    full: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedUsage:
+    """What was typed is neither a listing nor ``<code> <order|notours>``."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedDealt:
+    """What crediting ``code`` to ``target`` (an order, or not ours) did; ``entry``: the
+    transaction as it is now, when there is one."""
+
+    code: str
+    target: str
+    outcome: CreditOutcome
+    entry: LedgerEntry | None
+
+
+UnmatchedOutcome = UnmatchedQueue | UnmatchedUsage | UnmatchedDealt
+
+
 class UnmatchedDesk:
     """Runs ``/unmatched`` against the till's credits."""
 
     def __init__(self, credits: TillCredits) -> None:
         self._credits = credits
 
-    async def handle(
-        self, argument: str, language: Language, by: str, *, full: bool = False
-    ) -> ButtonsAnswer:
+    async def handle(self, argument: str, by: str, *, full: bool = False) -> UnmatchedOutcome:
         """List the queue, or act on one transaction (``<code> <order>``, ``<code> notours``).
 
         ``full``: the list shows payers' whole numbers (a staff user's private chat).
         """
         words = argument.split()
         if not words:
-            return await self._listing(language, full=full)
+            return await self._listing(full=full)
         if len(words) != 2:
-            return _text(say.tt(language, "unmatched_usage"))
+            return UnmatchedUsage()
         code, target = words[0].upper(), words[1]
         if target.lower() == NOT_OURS_WORD:
             result = await self._credits.not_ours(code, by=by)
         else:
             result = await self._credits.credit_to_order(code, target, by=by)
-        return _text(_said(language, code, target, result.outcome, result.entry))
+        return UnmatchedDealt(code, target, result.outcome, result.entry)
 
-    async def _listing(self, language: Language, *, full: bool) -> ButtonsAnswer:
+    async def _listing(self, *, full: bool) -> UnmatchedQueue:
         queue, count = await self._credits.unmatched(limit=SHOWN)
-        if count == 0:
-            return _text(say.tt(language, "unmatched_none"))
-        messages = [ButtonMessage(say.tt(language, "unmatched_header", count=count))]
+        shown = []
         for entry in queue:
             offered = await self._credits.suggestions(entry.payment.amount, limit=OFFERED)
-            code = entry.payment.transaction_id
-            buttons = [
-                (
-                    say.tt(language, "unmatched_button_credit", order=reference),
-                    f"{BUTTON_PREFIX}{code} {reference}",
-                )
-                for reference in offered
-            ]
-            not_ours = say.tt(language, "unmatched_button_not_ours")
-            buttons.append((not_ours, f"{BUTTON_PREFIX}{code} {NOT_OURS_WORD}"))
-            messages.append(
-                ButtonMessage(
-                    say.unmatched_line(language, entry.payment, full=full), tuple(buttons)
-                )
-            )
-        if count > len(queue):
-            messages.append(
-                ButtonMessage(say.tt(language, "unmatched_more", count=count - len(queue)))
-            )
-        messages.append(ButtonMessage(say.tt(language, "unmatched_usage")))
-        return ButtonsAnswer(tuple(messages))
-
-
-def _text(text: str) -> ButtonsAnswer:
-    return ButtonsAnswer((ButtonMessage(text),))
-
-
-def _said(
-    language: Language,
-    code: str,
-    target: str,
-    outcome: CreditOutcome,
-    entry: LedgerEntry | None,
-) -> str:
-    if outcome is CreditOutcome.CREDITED and entry is not None:
-        return say.tt(
-            language,
-            "unmatched_credited",
-            code=code,
-            order=entry.order_reference or target.upper(),
-            amount=entry.payment.amount,
-        )
-    if outcome is CreditOutcome.NOT_OURS:
-        return say.tt(language, "unmatched_not_ours", code=code)
-    if outcome is CreditOutcome.NO_SUCH_ORDER:
-        return say.tt(language, "unmatched_no_order", order=target.upper())
-    if outcome is CreditOutcome.NO_SUCH_TRANSACTION:
-        return say.tt(language, "unmatched_no_code", code=code)
-    state = entry.state.value if entry is not None else "-"
-    return say.tt(language, "unmatched_done", code=code, state=say.tt(language, f"state_{state}"))
+            shown.append(Queued(entry, tuple(offered)))
+        return UnmatchedQueue(tuple(shown), count, full=full)

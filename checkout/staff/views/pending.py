@@ -4,7 +4,8 @@ customer was told to pay by paybill, still owing.
 The customer's failed tries led to the other way to pay
 (:mod:`checkout.payments.other_way`); until the money arrives (a C2B credit, or another try),
 the staff see who was told, when, and what is left. Each list shows its first few entries
-and says how many more there are.
+and says how many more there are. The report service finds them
+(:meth:`checkout.staff.reports.ReportService.pending`); this says them.
 """
 
 from __future__ import annotations
