@@ -15,7 +15,7 @@ A staff user's ``/verify <code> [order]`` asks the same question and shows M-Pes
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Any, Final
 
@@ -29,17 +29,8 @@ from checkout.domain.records import (
     TransactionFacts,
 )
 from checkout.domain.references import parse_order_reference
-from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.time import Clock
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
-from checkout.i18n.till.verify import (
-    customer_text,
-    staff_customer_refused_text,
-    staff_customer_unanswered_text,
-    staff_reason,
-    staff_report,
-    staff_unavailable_text,
-)
 from checkout.initiator.desk import InitiatorDesk
 from checkout.initiator.ports import InitiatorGateway
 from checkout.initiator.records import (
@@ -49,22 +40,26 @@ from checkout.initiator.records import (
     InitiatorRequest,
     NewInitiatorRequest,
 )
-from checkout.outbox.replies import queue_reply
-from checkout.payments.staff_reader import read_by
 from checkout.till.credit import CreditOutcome, TillCredits
 from checkout.till.ports import TillUnitOfWorkFactory
 from checkout.till.records import LedgerEntry, LedgerSource
+from checkout.till.verify.notices import (
+    CUSTOMER_PURPOSE,
+    NotCredited,
+    Report,
+    VerifyNotices,
+    chat_of,
+)
 from checkout.till.verify.status import (
     Verified,
     answer_reason,
     decide,
     till_payment,
 )
-from checkout.till.verify.views import credit_data, known_where, refund_button
 
 log = logging.getLogger(__name__)
 
-CUSTOMER: Final = "verify_customer"  # the purpose of a customer's "I already paid"
+CUSTOMER: Final = CUSTOMER_PURPOSE  # the purpose of a customer's "I already paid"
 STAFF: Final = "verify_staff"  # the purpose of a staff user's /verify
 # Outcomes after which the staff are told of a customer's code (money may be theirs to sort).
 _TELL_STAFF: Final = frozenset(
@@ -112,8 +107,8 @@ class VerifyService:
         self._clock = clock
         self._staff = staff
         self._checks_per_hour = checks_per_hour
-        # How the answers that send the customer to the business say to reach it.
-        self.contact = contact
+        # The words of the answers that come later, queued for the chats.
+        self._notices = VerifyNotices(units, clock=clock, staff=staff, contact=contact)
         desk.register(CUSTOMER, self)
         desk.register(STAFF, self)
 
@@ -249,23 +244,7 @@ class VerifyService:
 
     async def gave_up(self, request: InitiatorRequest, reason: str) -> str:
         """M-Pesa could not be asked, or never answered: say so; nothing is credited."""
-        context = request.context
-        code = request.subject
-        language = _language(context)
-        if request.purpose == STAFF:
-            if request.attempts > 0:  # at the first ask, /verify's own answer says why
-                text = staff_unavailable_text(language, code, reason)
-                await self._tell(context, Reply(text), f"verify:{request.id}")
-            return VerifyOutcome.UNAVAILABLE.value
-        order = str(context.get("order", ""))
-        text = customer_text(
-            language, VerifyOutcome.UNAVAILABLE, code=code, order=order, contact=self.contact
-        )
-        await self._tell(context, Reply(text), f"verify:{request.id}")
-        await self._tell_staff(
-            lambda staff: staff_customer_unanswered_text(staff, code, order, reason),
-            f"verify:{request.id}:staff",
-        )
+        await self._notices.unanswered(request, reason)
         return VerifyOutcome.UNAVAILABLE.value
 
     async def _settle_customer(
@@ -290,33 +269,15 @@ class VerifyService:
                 till_payment(code, facts),
                 source=LedgerSource.STATUS,
                 order_reference=order.reference,
-                customer=_customer(context),
+                customer=chat_of(context),
             )
             outcome = _credited(result.outcome)
             if outcome is VerifyOutcome.CREDITED:
                 log.info("code %s credited to order %s (I already paid)", code, reference)
                 return outcome
-        language = _language(context)
         balance = order.balance if order is not None else None
-        text = customer_text(
-            language,
-            outcome,
-            code=code,
-            order=reference,
-            amount=facts.amount,
-            balance=balance,
-            contact=self.contact,
-        )
-        await self._tell(context, Reply(text), f"verify:{request.id}")
-        if outcome in _TELL_STAFF:
-
-            def refused(staff: Language) -> str:
-                reason = staff_reason(
-                    staff, outcome, code=code, order=reference, contact=self.contact
-                )
-                return staff_customer_refused_text(staff, code, reference, reason)
-
-            await self._tell_staff(refused, f"verify:{request.id}:staff")
+        answer = NotCredited(outcome, facts.amount, balance, tell_staff=outcome in _TELL_STAFF)
+        await self._notices.not_credited(request, answer)
         log.info("code %s not credited to order %s: %s", code, reference, outcome.value)
         return outcome
 
@@ -329,46 +290,13 @@ class VerifyService:
             suggested = await self._credits.suggestions(facts.amount, limit=SUGGESTED)
             orders += [reference for reference in suggested if reference not in orders]
         known = await self._credits.known(code)
-        language = _language(context)
-        reply = staff_report(
-            language,
-            code,
-            facts,
-            ours=facts.credit_shortcode in self._shortcodes,
-            where=known_where(known),
-            credit_data=credit_data,
-            request_id=request.id,
-            orders=orders,
-            refund=refund_button(language, code, facts, known),
-            full=context.get("full") is True,
-        )
-        await self._tell(context, reply, f"verify:{request.id}")
+        ours = facts.credit_shortcode in self._shortcodes
+        await self._notices.report(request, Report(facts, ours, known, orders))
 
-    async def _tell(self, context: Mapping[str, Any], reply: Reply, dedupe_key: str) -> None:
-        """Queue ``reply`` to the chat in ``context`` (once per ``dedupe_key``)."""
-        customer = _customer(context)
-        if customer is None:
-            return
-        async with self._units() as unit:
-            await unit.outbox.add(
-                channel=customer[0],
-                chat_key=customer[1],
-                payload=reply_to_payload(reply),
-                now=self._clock(),
-                dedupe_key=dedupe_key,
-            )
-            await unit.commit()
-
-    async def _tell_staff(self, write: Callable[[Language], str], dedupe_key: str) -> None:
-        """Queue the staff notice ``write`` words in its reader's language."""
-        if self._staff is None:
-            return
-        async with self._units() as unit:
-            staff = await read_by(unit, self._staff)
-            await queue_reply(
-                unit.outbox, staff, write(staff.language), now=self._clock(), dedupe_key=dedupe_key
-            )
-            await unit.commit()
+    @property
+    def contact(self) -> BusinessContact:
+        """How the answers that send the customer to the business say to reach it."""
+        return self._notices.contact
 
 
 def _credited(outcome: CreditOutcome) -> VerifyOutcome:
@@ -396,14 +324,3 @@ def _credited_here(
         and known.order_reference == reference
         and known.recorded_at >= request.asked_at
     )
-
-
-def _customer(context: Mapping[str, Any]) -> tuple[Channel, str] | None:
-    try:
-        return Channel(str(context["channel"])), str(context["chat"])
-    except (KeyError, ValueError):
-        return None
-
-
-def _language(context: Mapping[str, Any]) -> Language:
-    return "sw" if context.get("language") == "sw" else "en"
