@@ -76,20 +76,12 @@ class PlanChanges:
                 remind_at=remind if remind > now else None,
             )
             await unit.plans.save_installment(moved)
-            # The dates are written in the staff reader's language, by the notice's words.
-            await self._ledger.notify_staff(
-                unit,
-                fresh,
-                "moved",
-                number=moved.number,
-                amount=moved.amount,
-                old=upcoming.due_at,
-                new=new_date,
-            )
+            news = PlanMoved(fresh, moved)
+            await self._ledger.notify_staff(unit, news)
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s: installment %s moved by %s days", plan.id, moved.number, days)
-        return [PlanMoved(fresh, moved)]
+        return [news]
 
     async def roll(self, plan: Plan) -> list[PlanNews]:
         """Add the missed installment to the next one; the staff are told."""
@@ -114,19 +106,12 @@ class PlanChanges:
             await unit.plans.save_installment(rolled)
             await unit.plans.save_installment(bigger)
             await self._ledger.settle_status(unit, fresh)
-            await self._ledger.notify_staff(
-                unit,
-                fresh,
-                "rolled",
-                number=missed.number,
-                amount=missed.amount,
-                next_number=bigger.number,
-                next_amount=bigger.amount,
-            )
+            news = PlanRolled(fresh, missed, bigger)
+            await self._ledger.notify_staff(unit, news)
             await unit.plans.release(plan.id)
             await unit.commit()
         log.info("plan %s: installment %s added to %s", plan.id, missed.number, bigger.number)
-        return [PlanRolled(fresh, missed, bigger)]
+        return [news]
 
     async def _claimed(self, unit: PlanUnitOfWork, plan_id: int) -> Plan | None:
         """The plan as it is once claimed (None: a push for it is on its way, or it closed).

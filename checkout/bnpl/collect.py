@@ -19,14 +19,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from checkout.bnpl.ledger import PlanLedger
+from checkout.bnpl.news import InstallmentOverdue, InstallmentPushed, ReminderDue
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.pushes import PlanPusher, PlanPushOutcome, PushResult
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan
-from checkout.bnpl.views.care import missed_reminder_reply
-from checkout.bnpl.views.plans import due_reply, pay_now_row, reminder_reply, ussd_reminder_reply
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel
-from checkout.domain.replies import Reply
 from checkout.domain.time import NAIROBI, Clock
 from checkout.runtime.leased_worker import drain
 from checkout.runtime.periodic import run_every
@@ -145,39 +143,22 @@ class InstallmentCollector:
             return await unit.plans.claim_reminders(now=now, limit=self._policy.batch_size)
 
         async def remind(unit: PlanUnitOfWork, plan: Plan, installment: Installment) -> bool:
-            if installment.overdue_at is not None:
-                if now >= installment.overdue_at:
-                    return False
-                pay_now = pay_now_row(plan.language, plan)
-                reply = missed_reminder_reply(
-                    plan, installment, installment.overdue_at, pay_now, now
-                )
-                if self._by_ussd(plan):
-                    reply = ussd_reminder_reply(
-                        plan,
-                        installment,
-                        self._ledger.rules,
-                        now,
-                        self._ussd_code,
-                        until=installment.overdue_at,
-                    )
-                key = f"installment:{installment.id}:grace"
-            elif now >= installment.due_at:
+            # A missed installment's reminder is its grace period's, until the grace ends.
+            until = installment.overdue_at
+            if now >= (until or installment.due_at):
                 return False
+            if until is not None:
+                key = f"installment:{installment.id}:grace"
             else:
-                reply = reminder_reply(plan, installment, self._ledger.rules, now)
-                if self._by_ussd(plan):
-                    reply = ussd_reminder_reply(
-                        plan, installment, self._ledger.rules, now, self._ussd_code
-                    )
                 # Keyed by date too: a moved date is reminded again.
                 day = installment.due_at.astimezone(NAIROBI).date()
                 key = f"installment:{installment.id}:reminder:{day:%Y%m%d}"
-            await self._ledger.tell(unit, plan, reply, key)
+            news = ReminderDue(plan, installment, now, until)
+            await self._ledger.tell(unit, plan, news, key, ussd_code=self._ussd_code)
             if self._by_web_sms(plan):
                 # The page's customer is known by the phone the plan collects from:
                 # the chat's words (no buttons) by SMS, sent as USSD customers' are.
-                await self._ledger.tell_by_sms(unit, plan, Reply(reply.text), key)
+                await self._ledger.tell_by_sms(unit, plan, news, key)
             return True
 
         return await self._each_claimed(claim, remind)
@@ -186,10 +167,6 @@ class InstallmentCollector:
         """Whether a web plan's reminder also goes by SMS (SMS is on, the phone is a number)."""
         return plan.channel is Channel.WEB and self._sms and plan.phone.isdigit()
 
-    def _by_ussd(self, plan: Plan) -> bool:
-        """Whether the plan's reminders go by SMS to a USSD caller who can be told the code."""
-        return plan.channel is Channel.USSD and bool(self._ussd_code)
-
     async def _grace_ended(self, now: datetime) -> int:
         """Make overdue every missed installment whose grace ended with no try left."""
 
@@ -197,10 +174,10 @@ class InstallmentCollector:
             return await unit.plans.claim_grace_ended(now=now, limit=self._policy.batch_size)
 
         async def end_grace(unit: PlanUnitOfWork, plan: Plan, installment: Installment) -> bool:
-            reply = await self._ledger.grace_ended(unit, plan, installment, now)
-            if reply is None:
+            overdue = await self._ledger.grace_ended(unit, plan, installment, now)
+            if overdue is None:
                 return False
-            await self._ledger.tell(unit, plan, reply, f"installment:{installment.id}:overdue")
+            await self._ledger.tell(unit, plan, overdue, f"installment:{installment.id}:overdue")
             return True
 
         return await self._each_claimed(claim, end_grace)
@@ -244,15 +221,14 @@ class InstallmentCollector:
             fresh = await unit.plans.get(plan.id) or plan
             if result.outcome is PlanPushOutcome.SENT and result.payment is not None:
                 key = f"payment:{result.payment.id}:due"
-                await self._ledger.tell(unit, fresh, due_reply(fresh, installment), key)
+                await self._ledger.tell(unit, fresh, InstallmentPushed(fresh, installment), key)
             elif result.outcome is PlanPushOutcome.FAILED and not _may_have_reached(result):
                 # Nothing reached the phone: retry soon, or after the last try it is overdue.
-                overdue = await self._ledger.retry_or_overdue(
-                    unit, fresh, installment, None, None, now=now
-                )
-                if overdue is not None:
+                # Only the overdue is told: the customer saw no prompt to hear a retry of.
+                missed = await self._ledger.failed_try(unit, fresh, installment, None, now=now)
+                if isinstance(missed, InstallmentOverdue):
                     key = f"installment:{installment.id}:overdue"
-                    await self._ledger.tell(unit, fresh, overdue, key)
+                    await self._ledger.tell(unit, fresh, missed, key)
             elif result.outcome is PlanPushOutcome.REFUSED:
                 await self._refused(unit, fresh, installment, now)
             await unit.commit()

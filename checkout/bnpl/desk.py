@@ -19,12 +19,14 @@ from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ledger import PlanLedger
 from checkout.bnpl.news import (
     AllCapped,
+    Milestone,
     OrderPaid,
     PlanAnswered,
     PlanDropped,
     PlanNews,
     PlanOffered,
     PlanPushed,
+    PlanReached,
     PlanRefused,
     PlansListed,
 )
@@ -169,7 +171,7 @@ class PlanDesk:
         result = await self._pusher.push(plan, 0, 0, language=language, at_once=at_once)
         if result.outcome in (PlanPushOutcome.SENT, PlanPushOutcome.QUEUED):
             async with self._units() as unit:
-                await self._ledger.notify_staff(unit, plan, "accepted")
+                await self._ledger.notify_staff(unit, PlanReached(plan, Milestone.ACCEPTED))
                 await unit.commit()
         return [PlanPushed(plan, result, deposit=True)]
 

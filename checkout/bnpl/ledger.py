@@ -15,9 +15,20 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from checkout.bnpl.eligibility import PlanEligibility
+from checkout.bnpl.news import (
+    CollectionNews,
+    GraceRunning,
+    InstallmentOverdue,
+    Milestone,
+    MissedNews,
+    PlanDropped,
+    PlanReached,
+    StaffNews,
+    TryScheduled,
+    staff_event,
+)
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import Installment, InstallmentStatus, Plan, PlanPayment, PlanStatus
 from checkout.bnpl.rules import (
@@ -28,15 +39,16 @@ from checkout.bnpl.rules import (
     next_attempt,
     retry_kind,
 )
+from checkout.bnpl.views.collecting import (
+    collection_reply,
+    collection_sms,
+    missed_reply,
+    staff_notice,
+)
 from checkout.bnpl.views.plans import (
     deposit_unpaid_reply,
-    grace_reply,
-    overdue_reply,
     paid_reply,
     pay_when_ready_reply,
-    plan_staff_line,
-    plan_staff_text,
-    retry_reply,
     with_pay_later,
 )
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
@@ -44,6 +56,7 @@ from checkout.domain.replies import Reply, reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
+from checkout.outbox.replies import queue_reply
 from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 
@@ -145,7 +158,7 @@ class PlanLedger:
                     item, next_attempt_at=item.due_at, remind_at=item.due_at - timedelta(days=1)
                 )
             )
-        await self._notify_staff(unit, plan, "active")
+        await self._notify_staff(unit, PlanReached(plan, Milestone.ACTIVE))
 
     async def _settle_status(self, unit: PlanUnitOfWork, plan: Plan, *, activated: bool) -> None:
         """Set the plan's status from its installments: completed, overdue or active."""
@@ -161,7 +174,7 @@ class PlanLedger:
         await unit.plans.set_status(plan.id, status, now=now)
         if status is PlanStatus.COMPLETED:
             log.info("plan %s for order %s completed", plan.id, plan.order_reference)
-            await self._notify_staff(unit, plan, "completed")
+            await self._notify_staff(unit, PlanReached(plan, Milestone.COMPLETED))
 
     # --- not paid --------------------------------------------------------------------------
 
@@ -171,24 +184,40 @@ class PlanLedger:
         plan: Plan,
         installment: Installment,
         result_code: int | None,
-        reply: Reply | None,
+        reply: Reply,
         *,
         now: datetime | None = None,
-    ) -> Reply | None:
+    ) -> Reply:
+        """:meth:`failed_try`, told in the failed try's message ``reply``: with what comes
+        next, or the overdue message, which is always worth sending."""
+        news = await self.failed_try(unit, plan, installment, result_code, now=now)
+        if news is None:
+            return reply
+        return missed_reply(reply, news, rules=self._rules, contact=self._contact)
+
+    async def failed_try(
+        self,
+        unit: PlanUnitOfWork,
+        plan: Plan,
+        installment: Installment,
+        result_code: int | None,
+        *,
+        now: datetime | None = None,
+    ) -> MissedNews | None:
         """After an automatic attempt failed: schedule the next one, or make it overdue.
 
         The first failure makes the installment missed: its grace period ends
         ``BNPL_GRACE_DAYS`` after its date, and its one reminder is set for the day before.
         It is overdue only when no automatic try is left and the grace period is over (the
-        collector makes it overdue then, if it is still unpaid). Returns ``reply`` (the
-        failure message; None when the customer saw no prompt) with what comes next, or the
-        overdue message, which is always worth sending. ``now`` is the time the next attempt
-        is counted from (default: the clock's).
+        collector makes it overdue then, if it is still unpaid). Returns what was decided:
+        the next try, the grace period running with none left, or the installment overdue;
+        None when it is no longer unpaid. ``now`` is the time the next attempt is counted
+        from (default: the clock's).
         """
         now = now or self._clock()
         current = plan.installment(installment.number)
         if not current.status.is_unpaid:
-            return reply
+            return None
         kind = retry_kind(result_code)
         at = next_attempt(kind, current.attempts, now, self._rules)
         ends = current.overdue_at or grace_end(current.due_at, self._rules)
@@ -200,15 +229,13 @@ class PlanLedger:
             missed = replace(missed, remind_at=grace_reminder_at(current.due_at, self._rules, now))
         await unit.plans.save_installment(missed)
         log.info("installment %s of plan %s retried at %s", current.number, plan.id, at)
-        if reply is None:
-            return None
         if at is None:
-            return grace_reply(reply, plan, ends)
-        return retry_reply(reply, plan, kind, self._rules)
+            return GraceRunning(plan, current, ends)
+        return TryScheduled(plan, current, kind)
 
     async def grace_ended(
         self, unit: PlanUnitOfWork, plan: Plan, installment: Installment, now: datetime
-    ) -> Reply | None:
+    ) -> InstallmentOverdue | None:
         """A missed installment's grace period ended with no try left: it is overdue now."""
         current = plan.installment(installment.number)
         if current.status is not InstallmentStatus.DUE:
@@ -222,8 +249,9 @@ class PlanLedger:
         installment: Installment,
         *,
         now: datetime | None = None,
-    ) -> Reply:
-        """Stop retrying: the installment is overdue, the customer asked politely, staff told.
+    ) -> InstallmentOverdue:
+        """Stop retrying: the installment is overdue (the customer is to be asked politely),
+        and the staff are told.
 
         The late fee (if any) is charged at most once per installment, and the plan's fees
         never add up to more than ``FEE_CAP_PERCENT`` of its total.
@@ -247,15 +275,9 @@ class PlanLedger:
                 await unit.orders.raise_amount_due(order.reference, order.amount_due + fee)
         await unit.plans.set_status(plan.id, PlanStatus.OVERDUE, now=now)
         log.info("installment %s of plan %s is overdue", installment.number, plan.id)
-        await self._notify_staff(
-            unit,
-            plan,
-            f"overdue {installment.number}",
-            number=installment.number,
-            attempts=installment.attempts,
-            amount=overdue.amount,
-        )
-        return overdue_reply(plan, overdue, fee, contact=self._contact)
+        news = InstallmentOverdue(plan, overdue, fee)
+        await self._notify_staff(unit, news)
+        return news
 
     # --- payments outside a plan -----------------------------------------------------------
 
@@ -328,25 +350,32 @@ class PlanLedger:
     async def drop(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Drop a plan whose deposit was not paid; staff are told."""
         await self._cancel(unit, plan)
-        await self._notify_staff(unit, plan, "dropped")
+        await self._notify_staff(unit, PlanDropped(plan))
 
     # --- messages --------------------------------------------------------------------------
 
-    async def tell(self, unit: PlanUnitOfWork, plan: Plan, reply: Reply, dedupe_key: str) -> None:
-        """Queue ``reply`` for the plan's customer, once per ``dedupe_key``."""
-        await unit.outbox.add(
-            channel=plan.channel,
-            chat_key=plan.chat_key,
-            payload=reply_to_payload(reply),
-            now=self._clock(),
-            dedupe_key=dedupe_key,
+    async def tell(
+        self,
+        unit: PlanUnitOfWork,
+        plan: Plan,
+        news: CollectionNews,
+        dedupe_key: str,
+        *,
+        ussd_code: str = "",
+    ) -> None:
+        """Queue ``news`` told to the plan's customer on the plan's channel, once per
+        ``dedupe_key`` (``ussd_code``: the code a USSD caller's reminder names)."""
+        reply = collection_reply(
+            news, rules=self._rules, contact=self._contact, ussd_code=ussd_code
         )
+        await queue_reply(unit.outbox, plan, reply, now=self._clock(), dedupe_key=dedupe_key)
 
     async def tell_by_sms(
-        self, unit: PlanUnitOfWork, plan: Plan, reply: Reply, dedupe_key: str
+        self, unit: PlanUnitOfWork, plan: Plan, news: CollectionNews, dedupe_key: str
     ) -> None:
-        """Queue ``reply`` as an SMS to the plan's phone (sent as USSD customers' SMS are),
+        """Queue ``news`` as an SMS to the plan's phone (sent as USSD customers' SMS are),
         once per ``dedupe_key``; for a plan whose own channel cannot reach the customer."""
+        reply = collection_sms(news, rules=self._rules, contact=self._contact)
         await unit.outbox.add(
             channel=Channel.USSD,
             chat_key=plan.phone,
@@ -355,34 +384,27 @@ class PlanLedger:
             dedupe_key=f"{dedupe_key}:sms",
         )
 
-    async def notify_staff(
-        self, unit: PlanUnitOfWork, plan: Plan, event: str, **extra: object
-    ) -> None:
-        """Queue a staff notice of ``event`` about ``plan`` (once per plan and event)."""
-        await self._notify_staff(unit, plan, event, **extra)
+    async def notify_staff(self, unit: PlanUnitOfWork, news: StaffNews) -> None:
+        """Queue the staff's notice of ``news`` (once per plan and event)."""
+        await self._notify_staff(unit, news)
 
     async def settle_status(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Set the plan's status from its installments after a change the customer made."""
         await self._settle_status(unit, await self._reloaded(unit, plan), activated=False)
 
-    async def _notify_staff(
-        self, unit: PlanUnitOfWork, plan: Plan, event: str, **extra: object
-    ) -> None:
+    async def _notify_staff(self, unit: PlanUnitOfWork, news: StaffNews) -> None:
         if self._staff is None:
             return
-        staff = await read_by(unit, self._staff)
-        text = plan_staff_text(staff, event, plan, **extra)
-        payload: dict[str, Any] = {
-            **reply_to_payload(Reply(text)),
-            "digest": True,
-            "line": plan_staff_line(event, plan),
-        }
-        await unit.outbox.add(
-            channel=self._staff.channel,
-            chat_key=self._staff.chat_key,
-            payload=payload,
+        notice = staff_notice(await read_by(unit, self._staff), news)
+        event = staff_event(news).replace(" ", ":")
+        await queue_reply(
+            unit.outbox,
+            self._staff,
+            notice.text,
             now=self._clock(),
-            dedupe_key=f"plan:{plan.id}:{event.replace(' ', ':')}",
+            dedupe_key=f"plan:{news.plan.id}:{event}",
+            digest=True,
+            line=notice.line,
         )
 
     async def _reloaded(self, unit: PlanUnitOfWork, plan: Plan) -> Plan:

@@ -1,20 +1,27 @@
-"""What the plan desk and the plan changes decided, without a word of how it is said.
+"""What the plan desk, the plan changes and the collection decided, without a word of how it
+is said.
 
 :class:`checkout.bnpl.desk.PlanDesk` and :class:`checkout.bnpl.changes.PlanChanges` return a
 sequence of these; each channel's presenter turns them into messages and buttons
 (:func:`checkout.bnpl.views.news.plan_replies` for the chats, USSD and SMS; the web page reads
 them too). A sequence, because some answers are two messages: "the offer changed" and then the
 offer as it stands, or "all capped" before the push's news.
+
+The ledger and the collector (:mod:`checkout.bnpl.ledger`, :mod:`checkout.bnpl.collect`) tell
+of collecting: a reminder due, a push on its date, a failed try retried or an installment
+overdue; and the staff are told of a plan's steps. Those are said by
+:mod:`checkout.bnpl.views.collecting`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from checkout.bnpl.pushes import PushResult
 from checkout.bnpl.records import Installment, Plan
-from checkout.bnpl.rules import Refusal, Schedule
+from checkout.bnpl.rules import Refusal, Retry, Schedule
 from checkout.i18n.plans.words import ChangeAnswer, PlanAnswer
 
 # --- the desk ----------------------------------------------------------------------------------
@@ -135,3 +142,98 @@ PlanNews = (
     | PlanRolled
     | ChangeAnswered
 )
+
+
+# --- collecting --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue:
+    """``installment`` of ``plan`` is reminded at ``now``: the day before its date, or (with
+    ``until``, the end of its grace period) once after it was missed."""
+
+    plan: Plan
+    installment: Installment
+    now: datetime
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentPushed:
+    """The push for ``installment`` of ``plan`` went out on its date: the PIN is asked for."""
+
+    plan: Plan
+    installment: Installment
+
+
+@dataclass(frozen=True, slots=True)
+class TryScheduled:
+    """An automatic try for ``installment`` of ``plan`` failed; the next is ``kind``'s."""
+
+    plan: Plan
+    installment: Installment
+    kind: Retry
+
+
+@dataclass(frozen=True, slots=True)
+class GraceRunning:
+    """An automatic try failed and none is left: ``installment`` may be paid until ``until``."""
+
+    plan: Plan
+    installment: Installment
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentOverdue:
+    """``installment`` of ``plan`` is overdue (it holds the late ``fee`` added, if any)."""
+
+    plan: Plan
+    installment: Installment
+    fee: int
+
+
+MissedNews = TryScheduled | GraceRunning | InstallmentOverdue
+"""What an automatic try that failed led to."""
+
+CollectionNews = ReminderDue | InstallmentPushed | InstallmentOverdue
+"""What the collection tells a plan's customer on its own."""
+
+
+# --- the staff ---------------------------------------------------------------------------------
+
+
+class Milestone(StrEnum):
+    """A step of a plan's life the staff are told of."""
+
+    ACCEPTED = "accepted"  # the customer chose the plan; its deposit is asked for
+    ACTIVE = "active"  # the deposit was paid
+    COMPLETED = "completed"  # the last installment was paid
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReached:
+    """``plan`` reached ``milestone``."""
+
+    plan: Plan
+    milestone: Milestone
+
+
+StaffNews = PlanReached | PlanDropped | InstallmentOverdue | PlanMoved | PlanRolled
+"""What the staff are told of a plan, once per plan and event (:func:`staff_event`)."""
+
+
+def staff_event(news: StaffNews) -> str:
+    """The event the staff are told of, by name (``active``, ``overdue 2``, ``moved``): a
+    plan is told of each once (an overdue installment once per installment)."""
+    match news:
+        case PlanReached(_, milestone):
+            return milestone.value
+        case PlanDropped():
+            return "dropped"
+        case InstallmentOverdue(_, installment):
+            return f"overdue {installment.number}"
+        case PlanMoved():
+            return "moved"
+        case PlanRolled():
+            return "rolled"
