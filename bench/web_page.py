@@ -7,6 +7,7 @@ clients each fetch ``GET /pay/<reference>`` of random orders, one after another,
 the service process's CPU time per page (after the machine line with the reference workload).
 
     python -m bench.web_page [--orders 1000] [--concurrency 50] [--seconds 10] [--client wrk]
+                             [--page-reads inline|pool]
 
 ``--client wrk`` loads the page with wrk (Debian's ``wrk``, written in C) instead of this
 process's aiohttp clients: a Python load generator spends about as much CPU a request as the
@@ -37,7 +38,7 @@ from lipa.settings import Settings
 API_TOKEN = "bench-api-token-0123456789"
 
 
-def serve(database_url: str, port: int) -> None:
+def serve(database_url: str, port: int, page_reads: str = "inline") -> None:
     """The service with the web checkout on (and the orders API, its customer channel)."""
     configure_logging("WARNING")
     settings = Settings(
@@ -52,6 +53,7 @@ def serve(database_url: str, port: int) -> None:
         # Every client is 127.0.0.1 here: the per-address limit would measure itself.
         web_rate_limit_per_minute=10_000_000,
         log_level="WARNING",
+        web_page_reads=page_reads,
     )
     asyncio.run(run_service(settings))
 
@@ -130,7 +132,12 @@ async def load_with_wrk(
 
 
 async def run(
-    orders: int, concurrency: int, seconds: float, rate: float | None, client: str = "python"
+    orders: int,
+    concurrency: int,
+    seconds: float,
+    rate: float | None,
+    client: str = "python",
+    page_reads: str = "inline",
 ) -> None:
     print(machine_line())
     async with database("sqlite") as url:
@@ -138,7 +145,15 @@ async def run(
         await seed_orders(url, references, 1500)
         port = free_port()
         async with child_server(
-            "bench.web_page", "serve", "--database-url", url, "--port", str(port), port=port
+            "bench.web_page",
+            "serve",
+            "--database-url",
+            url,
+            "--port",
+            str(port),
+            "--page-reads",
+            page_reads,
+            port=port,
         ) as pid:
             # The service's own CPU time per page (the load generator's is not counted): on a
             # shared machine latency moves with the neighbours' work, this much less.
@@ -150,7 +165,8 @@ async def run(
                 answers, shares = await load_with_wrk(port, orders, concurrency, seconds)
                 cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(1, answers)
                 print(
-                    f"web page, SQLite, {concurrency} concurrent (wrk), {answers} requests in "
+                    f"web page, SQLite ({page_reads} reads), {concurrency} concurrent (wrk), "
+                    f"{answers} requests in "
                     f"{seconds:.0f} s ({answers / seconds:.0f}/s): p50 {shares['50']:.1f} ms, "
                     f"p90 {shares['90']:.1f} ms, p99 {shares['99']:.1f} ms, "
                     f"max {shares.get('max', float('nan')):.1f} ms; "
@@ -161,7 +177,8 @@ async def run(
             cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(1, len(latencies))
     ms = [latency * 1000 for latency in latencies]
     print(
-        f"web page, SQLite, {concurrency} concurrent{f' at {rate:.0f}/s' if rate else ''}, "
+        f"web page, SQLite ({page_reads} reads), {concurrency} concurrent"
+        f"{f' at {rate:.0f}/s' if rate else ''}, "
         f"{len(ms)} requests in {seconds:.0f} s "
         f"({len(ms) / seconds:.0f}/s): p50 {percentile(ms, 0.5):.1f} ms, "
         f"p90 {percentile(ms, 0.9):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
@@ -179,9 +196,10 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--port", type=int)
     parser.add_argument("--client", choices=["python", "wrk"], default="python")
+    parser.add_argument("--page-reads", choices=["inline", "pool"], default="inline")
     arguments = parser.parse_args()
     if arguments.command == "serve":
-        serve(arguments.database_url, arguments.port)
+        serve(arguments.database_url, arguments.port, arguments.page_reads)
         return
     asyncio.run(
         run(
@@ -190,6 +208,7 @@ def main() -> None:
             arguments.seconds,
             arguments.rate,
             arguments.client,
+            arguments.page_reads,
         )
     )
 

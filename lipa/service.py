@@ -44,6 +44,7 @@ from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
 from lipa.build.credentials import web_secret
+from lipa.build.page_reads import order_reads
 from lipa.build.policies import source_check
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.refunds import RefundParts
@@ -208,7 +209,7 @@ class Service:
                 },
             )
         )
-        routes = web_routes(lipa)
+        routes = web_routes(lipa, self._stack)
         if routes is not None:
             routes.install(app)
         hook = whatsapp_webhook(lipa)
@@ -436,7 +437,7 @@ def web_base_url(lipa: Lipa) -> str | None:
     return lipa.settings.public_base_url if lipa.web_watch is not None else None
 
 
-def web_routes(lipa: Lipa) -> WebRoutes | None:
+def web_routes(lipa: Lipa, stack: contextlib.AsyncExitStack) -> WebRoutes | None:
     """The web checkout's pages, or None (not served) with WEB_CHECKOUT_ENABLED off."""
     settings = lipa.settings
     if lipa.web_watch is None or lipa.receipts is None:
@@ -450,6 +451,7 @@ def web_routes(lipa: Lipa) -> WebRoutes | None:
         clock=utc_now,
         pay_to=pay_to(lipa.settings),
         plans=plans,
+        reads=order_reads(settings, lipa.units, stack),
     )
     return WebRoutes(
         checkout,

@@ -269,6 +269,10 @@ class Settings(BaseSettings):
     web_rate_limit_per_minute: int = Field(default=60, ge=1)
     # Signs the pages' form tokens; unset: derived from MPESA_CALLBACK_SECRET.
     web_secret: SecretStr | None = None
+    # How pages read their order on SQLite: "inline", in the event loop's thread through
+    # SQLAlchemy's sqlite3 engine (read-only; storage/inline_reads.py), or "pool", through
+    # the units of work as on PostgreSQL (which always reads through them).
+    web_page_reads: Literal["inline", "pool"] = "inline"
 
     @field_validator("event_webhook_urls", mode="before")
     @classmethod

@@ -39,7 +39,7 @@ from checkout.payments.other_way import (
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import UnitOfWorkFactory
 from web.plans import WebPlans
-from web.ports import ReceiptTokens
+from web.ports import OrderReads, OrderSnapshot, ReceiptTokens
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits
 SHORT_TOKEN_LENGTH = 22  # the same 128 bits in base64url (secrets.token_urlsafe(16))
@@ -93,6 +93,27 @@ def receipt_token_shape(token: str) -> bool:
     return len(token) == SHORT_TOKEN_LENGTH and all(c in _BASE64URL for c in token)
 
 
+class PoolOrderReads:
+    """Reads an order for its page through the units of work (PostgreSQL, or
+    ``WEB_PAGE_READS=pool``), in one transaction."""
+
+    def __init__(self, units: UnitOfWorkFactory) -> None:
+        self._units = units
+
+    async def __call__(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        """See :class:`web.ports.OrderReads`."""
+        async with self._units() as unit:
+            # One statement: the order and its payments as one snapshot, in one trip.
+            found = await unit.order_book.order_with_payments(reference)
+            if found is None:
+                return None
+            order, payments = found
+            plan = None
+            if with_plan and payments:
+                plan = await with_plans(unit).plans.open_for_order(order.reference)
+        return order, payments, plan
+
+
 class WebCheckout:
     """Order pages, payments and receipts for the web adapter."""
 
@@ -105,10 +126,13 @@ class WebCheckout:
         clock: Clock,
         pay_to: PayTo | None = None,
         plans: WebPlans | None = None,
+        reads: OrderReads | None = None,
     ) -> None:
         """``pay_to``: the paybill or till a customer whose tries failed is told about;
-        ``plans``: "Pay later" through the chat's plan desk (None: plans are off)."""
+        ``plans``: "Pay later" through the chat's plan desk (None: plans are off);
+        ``reads``: how pages read their order (default: through ``units``)."""
         self._units = units
+        self._reads: OrderReads = reads or PoolOrderReads(units)
         self.plans = plans
         self._pay_to = pay_to
         self._payments = payments
@@ -121,19 +145,13 @@ class WebCheckout:
         reference = parse_order_reference(raw_reference)
         if reference is None:
             return None
-        async with self._units() as unit:
-            # One statement: the order and its payments as one snapshot, in one trip.
-            found = await unit.order_book.order_with_payments(reference)
-            if found is None or not found[0].known:
-                # Only orders the business made have a page: a reference a chat customer
-                # typed is theirs alone.
-                return None
-            order, payments = found
-            plan: Plan | None = None
-            later = False
-            if self.plans is not None:
-                plan = await self.plans.open_plan(unit, order, payments)
-                later = self.plans.shown(order, plan)
+        found = await self._reads(reference, with_plan=self.plans is not None)
+        if found is None or not found[0].known:
+            # Only orders the business made have a page: a reference a chat customer
+            # typed is theirs alone.
+            return None
+        order, payments, plan = found
+        later = self.plans.shown(order, plan) if self.plans is not None else False
         paid = [payment for payment in payments if payment.status is PaymentStatus.PAID]
         latest = payments[-1] if payments else None
         other_way = held_until = None

@@ -40,9 +40,9 @@ from checkout.bnpl.rules import (
 )
 from checkout.bnpl.views.news import plan_replies
 from checkout.conversation.model import AcceptPlan, ActOnPlan, OfferPlan
-from checkout.domain.records import Channel, Customer, Language, Order, Payment
+from checkout.domain.records import Channel, Customer, Language, Order
 from checkout.domain.time import Clock
-from checkout.payments.unit import UnitOfWork, UnitOfWorkFactory
+from checkout.payments.unit import UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +95,6 @@ class WebPlans:
         self._units = units
         self._desk = desk
         self._clock = clock
-
-    async def open_plan(
-        self, unit: UnitOfWork, order: Order, payments: Sequence[Payment]
-    ) -> Plan | None:
-        """The order's open plan, if any (read in ``unit``).
-
-        A plan's deposit is a payment of the order: an order without payments has no plan,
-        and its page is shown without asking for plans (most pages, on every view).
-        """
-        if not payments:
-            return None
-        return await with_plans(unit).plans.open_for_order(order.reference)
 
     def shown(self, order: Order, plan: Plan | None) -> bool:
         """Whether the page shows "Pay later" before a phone is typed (``plan``: the order's

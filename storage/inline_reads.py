@@ -1,0 +1,117 @@
+"""The payment page's reads on SQLite, in the event loop's own thread (``WEB_PAGE_READS=inline``).
+
+An order's page reads one order with its payments (one statement) and, for an order with
+payments, its open plan. Through SQLAlchemy's aiosqlite adapter each statement is four trips
+to aiosqlite's thread and back (execute, fetch, close, and the session's begin), each woken
+through the event loop's self-pipe: about two thirds of the page's CPU and most of its
+latency under load (docs/BENCHMARKS.md, "The payment link page"). SQLite is a library in
+this process, and a read of one indexed order from its page cache takes tens of
+microseconds, less than one of those trips; here the page's reads run in the loop's thread
+through SQLAlchemy's own synchronous ``sqlite3`` engine, with the same repositories and the
+same statements as the units of work.
+
+Why this is safe:
+
+- The connection is opened read-only (``mode=ro``): nothing on this path can write.
+- In WAL mode a reader neither waits for nor blocks a writer; each read sees the last
+  commit (a commit by this process's units of work is seen by the next page).
+- ``sqlite3`` opens a transaction only before a write, so a read holds no snapshot between
+  pages; the connection is handed back at once.
+- The one wait a WAL reader may meet (SQLite recovering the WAL index after a crash) is
+  bounded by a short busy timeout; the caller then reads through its units of work instead.
+
+PostgreSQL, or ``WEB_PAGE_READS=pool``, reads through the units of work as every other path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Final, Protocol, cast
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from checkout.bnpl.records import Plan
+from checkout.domain.records import Order, Payment
+from storage.repositories.order_book import SqlOrderBookRepository
+from storage.repositories.plans import SqlPlanRepository
+
+log = logging.getLogger(__name__)
+
+# An order as its page reads it: the order, its payments (oldest first), its open plan.
+OrderSnapshot = tuple[Order, Sequence[Payment], Plan | None]
+
+# How long a read waits for SQLite's lock before the page reads through the pool instead.
+BUSY_TIMEOUT_SECONDS: Final = 0.05
+
+
+class _InlineSession:
+    """The part of :class:`AsyncSession` the page's repositories read with, answered at once
+    by a synchronous session in the calling thread (no trip to another thread)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        return self._session.execute(statement, parameters, **kwargs)
+
+    async def scalars(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        return self._session.scalars(statement, parameters, **kwargs)
+
+
+class OrderReads(Protocol):
+    """How a page reads an order (``web.ports.OrderReads``; storage does not import web)."""
+
+    async def __call__(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None: ...
+
+
+class InlineOrderReads:
+    """Reads an order for its page on a SQLite file in the calling (event loop's) thread.
+
+    ``fallback`` reads instead when SQLite cannot be read at once (see the module's notes).
+    """
+
+    def __init__(self, database_url: str, fallback: OrderReads) -> None:
+        """``database_url``: the service's own (``sqlite+aiosqlite:///<file>``)."""
+        path = make_url(database_url).database
+        if not path or path == ":memory:":
+            raise ValueError("inline reads need a SQLite file")
+        self._fallback = fallback
+        self._engine: Engine = create_engine(
+            f"sqlite:///file:{path}?mode=ro&uri=true",
+            # One connection, used from the event loop's thread, one read at a time.
+            poolclass=StaticPool,
+            connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+
+    async def __call__(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        """See ``web.ports.OrderReads``: the same repositories' reads as the units of work."""
+        try:
+            return await self._read(reference, with_plan=with_plan)
+        except OperationalError as error:
+            log.warning("page read of %s through the pool: SQLite said %s", reference, error.orig)
+            return await self._fallback(reference, with_plan=with_plan)
+
+    async def _read(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        # Every await below finishes at once: _InlineSession never waits for anything.
+        with Session(self._engine) as session:
+            # The repositories are written against AsyncSession; they read through
+            # ``execute`` and ``scalars`` only, which _InlineSession answers at once.
+            inline = cast(AsyncSession, _InlineSession(session))
+            found = await SqlOrderBookRepository(inline).order_with_payments(reference)
+            if found is None:
+                return None
+            order, payments = found
+            plan = None
+            if with_plan and payments:
+                plan = await SqlPlanRepository(inline).open_for_order(order.reference)
+        return order, payments, plan
+
+    def dispose(self) -> None:
+        """Close the connection (the service stopping)."""
+        self._engine.dispose()

@@ -1,0 +1,72 @@
+"""The page's two ways to read its order on SQLite (WEB_PAGE_READS): the same page either way.
+
+``inline`` reads in the event loop's thread through SQLAlchemy's sqlite3 engine (read-only);
+``pool`` through the units of work, as PostgreSQL always does. The rest of tests/web runs on
+the default (inline) on SQLite and on the pool on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from storage.inline_reads import InlineOrderReads
+from tests.web.conftest import HOLDS, ORDER, StartShop
+from web.ports import OrderSnapshot
+
+_TOKEN = re.compile(r'name="csrf" value="[^"]+"')
+
+
+def _without_token(html: str) -> str:
+    return _TOKEN.sub("", html)
+
+
+async def test_a_page_reads_the_same_inline_and_through_the_pool(
+    start_shop: StartShop, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
+    inline = await start_shop(url, web_page_reads="inline", bnpl_enabled=True)
+    await inline.order(3000)
+    token = await inline.form_token()
+    status, _, _ = await inline.post({"csrf": token, "amount": "1000", "phone": HOLDS})
+    assert status == 303
+    [payment] = await inline.payments()
+    await inline.daraja.settle_phone("254700000006", 0)
+    await inline.settled(payment.id)
+    pages = {}
+    for path in (f"/pay/{ORDER}", f"/pay/{ORDER}?lang=sw", f"/pay/{ORDER}/status", "/pay/WW-9"):
+        pages[path] = await inline.get(path)
+    await inline.service.stop()
+
+    pool = await start_shop(url, web_page_reads="pool", bnpl_enabled=True)
+    for path, (status, body, _) in pages.items():
+        again, body_again, _ = await pool.get(path)
+        assert again == status, path
+        assert _without_token(body_again) == _without_token(body), path
+    assert "Paid" in pages[f"/pay/{ORDER}"][1]
+
+
+async def test_an_inline_read_sqlite_refuses_is_read_through_the_pool(tmp_path: Path) -> None:
+    asked: list[tuple[str, bool]] = []
+
+    async def pool(reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        asked.append((reference, with_plan))
+        return None
+
+    # No such file: SQLite refuses to open it read-only, and the pool is asked instead.
+    reads = InlineOrderReads(f"sqlite+aiosqlite:///{tmp_path / 'missing.db'}", pool)
+    try:
+        assert await reads(ORDER, with_plan=True) is None
+    finally:
+        reads.dispose()
+    assert asked == [(ORDER, True)]
+
+
+def test_inline_reads_need_a_file() -> None:
+    async def pool(reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        return None
+
+    with pytest.raises(ValueError, match="SQLite file"):
+        InlineOrderReads("sqlite+aiosqlite:///:memory:", pool)
