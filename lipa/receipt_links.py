@@ -7,7 +7,9 @@ references), else as two SMS, the link right after the outcome (:func:`sms.sende
 The web page shows its own "Download receipt".
 
 Chained after the plan ledger's hook inside the settling transaction: the payment's receipt
-token is stored in that same transaction, so the link in the queued message always opens.
+token is stored in that same transaction, so the link in the queued message always opens. This
+hook adds the link to the payment's outcome; the words and the button are the presenter's
+(:func:`checkout.i18n.payments.messages.customer_reply`).
 """
 
 from __future__ import annotations
@@ -18,31 +20,24 @@ from collections.abc import Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from checkout.conversation.model import Reply
-from checkout.domain.records import Channel, Order, Payment, PaymentStatus
-from checkout.domain.replies import Button
+from checkout.domain.outcomes import PaymentOutcome, ReceiptLink
+from checkout.domain.records import Channel, Payment, PaymentStatus
 from checkout.domain.time import Clock
-from checkout.i18n import texts
-from checkout.i18n.web_plans import receipt_button_label, sms_receipt_text
-from checkout.payments.unit import SettledReplyHook, UnitOfWork
+from checkout.payments.unit import SettledOutcomeHook, UnitOfWork
 from storage.repositories.receipts import token_in, tokens_in
 from storage.unit_of_work import SqlUnitOfWork
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits, as the web checkout's own tokens
 _WITHOUT_LINK = frozenset({Channel.WEB})
-# A URL button sends no data; this names it for anything that reads the stored reply.
-RECEIPT_BUTTON_DATA = "receipt"
-# The line break the SMS sender may split an SMS at.
-SMS_PARAGRAPH = "\n"
 # Where :meth:`ReceiptLinks.prepare` leaves a settling batch's tokens: the session's own
 # ``info``, so that they live and die with the transaction that stored them.
 _PREPARED = "lipa.receipt_tokens"
 
 
 class ReceiptLinks:
-    """Adds "Your receipt: <link>" to the message of a payment that was paid."""
+    """Adds the receipt's link to the outcome of a payment that was paid."""
 
-    def __init__(self, inner: SettledReplyHook | None, base_url: str, *, clock: Clock) -> None:
+    def __init__(self, inner: SettledOutcomeHook | None, base_url: str, *, clock: Clock) -> None:
         self._inner = inner
         self._base = base_url.rstrip("/")
         # Telegram refuses a message whose URL button points at a local address (a quick
@@ -54,7 +49,7 @@ class ReceiptLinks:
         """Let the inner hook look its payments up at once; store the tokens of those paid.
 
         ``payments`` are as they settle (a settling batch's): the paid ones' tokens are
-        stored in one statement here, and :meth:`settled_reply` takes each from the unit's
+        stored in one statement here, and :meth:`settled` takes each from the unit's
         session instead of storing it on its own."""
         if self._inner is not None:
             await self._inner.prepare(unit, payments)
@@ -68,15 +63,14 @@ class ReceiptLinks:
             tokens = await tokens_in(unit.session, offered, now=self._clock())
             unit.session.info.setdefault(_PREPARED, {}).update(tokens)
 
-    async def settled_reply(
-        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
-    ) -> Reply:
-        """The inner hook's reply, with the receipt link when the payment was paid."""
+    async def settled(self, unit: UnitOfWork, outcome: PaymentOutcome) -> PaymentOutcome:
+        """The inner hook's outcome, with the receipt's link when the payment was paid."""
         if self._inner is not None:
-            reply = await self._inner.settled_reply(unit, payment, order, reply)
+            outcome = await self._inner.settled(unit, outcome)
+        payment = outcome.payment
         # The page shows its own "Download receipt".
         if payment.status is not PaymentStatus.PAID or payment.channel in _WITHOUT_LINK:
-            return reply
+            return outcome
         assert isinstance(unit, SqlUnitOfWork)  # the token is stored with the settlement
         token = unit.session.info.get(_PREPARED, {}).pop(payment.id, None)
         if token is None:
@@ -85,17 +79,10 @@ class ReceiptLinks:
         if payment.channel is Channel.USSD:
             # No "?lang=": the receipt follows the phone browser's language, and every
             # character counts in an SMS.
-            short = sms_receipt_text(payment.language, f"{self._base}/r/{token}")
-            return replace(reply, text=f"{reply.text}{SMS_PARAGRAPH}{short}")
+            return replace(outcome, receipt=ReceiptLink(f"{self._base}/r/{token}"))
         link = f"{self._base}/receipts/{token}?lang={payment.language}"
-        text = texts.t(payment.language, "receipt_link", link=link)
-        reply = replace(reply, text=f"{reply.text}\n{text}")
-        if payment.channel is Channel.TELEGRAM and self._button:
-            # Telegram can show a button that opens the PDF: "Receipt (PDF)" under the rest.
-            label = receipt_button_label(payment.language)
-            button = Button(label, RECEIPT_BUTTON_DATA, url=link)
-            reply = replace(reply, buttons=(*reply.buttons, (button,)))
-        return reply
+        # Telegram can show a button that opens the PDF: "Receipt (PDF)" under the rest.
+        return replace(outcome, receipt=ReceiptLink(link, button=self._button))
 
 
 def _offer(channel: Channel) -> str:

@@ -1,12 +1,13 @@
 """The plan side of every settled payment, written in the transaction that settles it.
 
-:class:`PlanLedger` is the settlement's reply hook: when a payment linked to a plan settles, the
-installments it pays are marked paid (the deposit activates the plan, the last one completes
-it), or the failed installment is scheduled again by its result code, or made overdue after
-its retries; the customer's message becomes the plan's, and staff are told of each step. A
-payment made outside a plan for an order that has one shortens the plan to what is still owed.
-A payment that failed for lack of balance gets a "Pay later" button when the customer may
-have a plan.
+:class:`PlanLedger` is the settlement's outcome hook: when a payment linked to a plan settles,
+the installments it pays are marked paid (the deposit activates the plan, the last one
+completes it), or the failed installment is scheduled again by its result code, or made
+overdue after its retries; the payment's outcome carries the plan's news (the presenter,
+:mod:`checkout.i18n.plans.settled`, makes the customer's message the plan's), and staff are
+told of each step. A payment made outside a plan for an order that has one shortens the plan
+to what is still owed. A payment that failed for lack of balance is offered "Pay later" when
+the customer may have a plan.
 """
 
 from __future__ import annotations
@@ -42,17 +43,20 @@ from checkout.bnpl.rules import (
 from checkout.bnpl.views.collecting import (
     collection_reply,
     collection_sms,
-    missed_reply,
     staff_notice,
 )
 from checkout.bnpl.views.plans import (
-    deposit_unpaid_reply,
-    paid_reply,
-    pay_when_ready_reply,
-    with_pay_later,
+    overdue_news,
+)
+from checkout.domain.outcomes import (
+    PaymentOutcome,
+    PlanFollowUp,
+    PlanNews,
+    PlanPaid,
+    PlanUnpaid,
 )
 from checkout.domain.records import Channel, Order, Payment, PaymentStatus, StaffChat
-from checkout.domain.replies import Reply, reply_to_payload
+from checkout.domain.replies import reply_to_payload
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
@@ -64,7 +68,7 @@ log = logging.getLogger(__name__)
 
 
 class PlanLedger:
-    """Keeps plans in step with their payments; implements ``SettledReplyHook``."""
+    """Keeps plans in step with their payments; implements ``SettledOutcomeHook``."""
 
     def __init__(
         self,
@@ -99,33 +103,34 @@ class PlanLedger:
             sorted({payment.order_reference for payment in payments}),
         )
 
-    async def settled_reply(
-        self, settling: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
-    ) -> Reply:
-        """Settle the plan side of ``payment`` and return the customer's message."""
+    async def settled(self, settling: UnitOfWork, outcome: PaymentOutcome) -> PaymentOutcome:
+        """Settle the plan side of the outcome's payment; return the outcome with the plan's
+        news (or with "Pay later")."""
+        payment = outcome.payment
         unit = with_plans(settling)
         link = await unit.plans.link_for(payment.id)
         if link is None:
-            return await self._outside_plan(unit, payment, order, reply)
+            return await self._outside_plan(unit, outcome)
         plan = await unit.plans.get(link.plan_id)
         if plan is None or not plan.status.is_open or payment.status is PaymentStatus.MISMATCHED:
             # A mismatched amount pays nothing; the staff were alerted by the settlement.
-            return reply
+            return outcome
+        news: PlanNews | None
         if payment.status is PaymentStatus.PAID:
-            return await self._paid(unit, plan, link, payment)
-        if link.first == 0:
-            return deposit_unpaid_reply(reply, plan)
-        if link.automatic:
-            installment = plan.installment(link.first)
-            code = payment.result_code if payment.status is not PaymentStatus.EXPIRED else None
-            return await self.retry_or_overdue(unit, plan, installment, code, reply) or reply
-        return pay_when_ready_reply(reply, plan)
+            news = await self._paid(unit, plan, link, payment)
+        elif link.first == 0:
+            news = PlanUnpaid(plan.id, plan.language, PlanFollowUp.DEPOSIT_AGAIN)
+        elif link.automatic:
+            news = await self._missed(unit, plan, plan.installment(link.first), payment)
+        else:
+            news = PlanUnpaid(plan.id, plan.language, PlanFollowUp.PAY_WHEN_READY)
+        return outcome if news is None else replace(outcome, plan=news)
 
     # --- paid ------------------------------------------------------------------------------
 
     async def _paid(
         self, unit: PlanUnitOfWork, plan: Plan, link: PlanPayment, payment: Payment
-    ) -> Reply:
+    ) -> PlanPaid:
         now = self._clock()
         for item in plan.installments:
             if link.first <= item.number <= link.last and item.status.is_unpaid:
@@ -146,7 +151,17 @@ class PlanLedger:
         plan = await self._reloaded(unit, plan)
         await self._settle_status(unit, plan, activated=activated)
         plan = await self._reloaded(unit, plan)
-        return paid_reply(plan, payment.amount, payment.receipt_number, deposit=activated)
+        upcoming = plan.next_unpaid
+        return PlanPaid(
+            plan.id,
+            plan.language,
+            plan.order_reference,
+            paid=plan.paid,
+            left=plan.left,
+            deposit=activated,
+            next_amount=upcoming.amount if upcoming is not None else None,
+            next_due=upcoming.due_at if upcoming is not None else None,
+        )
 
     async def _activate(self, unit: PlanUnitOfWork, plan: Plan) -> None:
         """Schedule every installment's push on its date and its reminder the day before."""
@@ -178,22 +193,24 @@ class PlanLedger:
 
     # --- not paid --------------------------------------------------------------------------
 
-    async def retry_or_overdue(
-        self,
-        unit: PlanUnitOfWork,
-        plan: Plan,
-        installment: Installment,
-        result_code: int | None,
-        reply: Reply,
-        *,
-        now: datetime | None = None,
-    ) -> Reply:
-        """:meth:`failed_try`, told in the failed try's message ``reply``: with what comes
-        next, or the overdue message, which is always worth sending."""
-        news = await self.failed_try(unit, plan, installment, result_code, now=now)
-        if news is None:
-            return reply
-        return missed_reply(reply, news, rules=self._rules, contact=self._contact)
+    async def _missed(
+        self, unit: PlanUnitOfWork, plan: Plan, installment: Installment, payment: Payment
+    ) -> PlanNews | None:
+        """An automatic try took no money: :meth:`failed_try`, as the payment's plan news
+        (None when the installment was no longer owed)."""
+        code = payment.result_code if payment.status is not PaymentStatus.EXPIRED else None
+        match await self.failed_try(unit, plan, installment, code):
+            case InstallmentOverdue(_, overdue, fee):
+                return overdue_news(plan, overdue, fee)
+            case GraceRunning(_, _, until):
+                return PlanUnpaid(plan.id, plan.language, PlanFollowUp.GRACE, until=until)
+            case TryScheduled(_, _, kind):
+                follow_up = PlanFollowUp(kind.value)
+                return PlanUnpaid(
+                    plan.id, plan.language, follow_up, hour=self._rules.collection_hour
+                )
+            case None:
+                return None
 
     async def failed_try(
         self,
@@ -281,22 +298,21 @@ class PlanLedger:
 
     # --- payments outside a plan -----------------------------------------------------------
 
-    async def _outside_plan(
-        self, unit: PlanUnitOfWork, payment: Payment, order: Order | None, reply: Reply
-    ) -> Reply:
+    async def _outside_plan(self, unit: PlanUnitOfWork, outcome: PaymentOutcome) -> PaymentOutcome:
+        payment, order = outcome.payment, outcome.order
         if payment.status is PaymentStatus.PAID and order is not None:
             plan = await unit.plans.open_for_order(payment.order_reference)
             if plan is not None:
                 await self.align(unit, plan, order)
-            return reply
+            return outcome
         if (
             payment.status is PaymentStatus.FAILED
             and payment.result_code == ResultCode.INSUFFICIENT_BALANCE
             and payment.channel is not Channel.USSD
             and await self._may_have_plan(unit, payment)
         ):
-            return with_pay_later(reply, payment.language)
-        return reply
+            return replace(outcome, pay_later=True)
+        return outcome
 
     async def _may_have_plan(self, unit: PlanUnitOfWork, payment: Payment) -> bool:
         """Whether the customer of a payment that found no balance may have a plan for its order."""

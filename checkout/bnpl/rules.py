@@ -16,13 +16,16 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Final
 
+# The plan buttons' data are the domain's (the settled payment's presenter shows some).
+from checkout.domain.callbacks import PAY_LATER as PAY_LATER
+from checkout.domain.callbacks import PLAN_PREFIX as PLAN_PREFIX
+from checkout.domain.callbacks import Action as Action
+from checkout.domain.callbacks import action_data as action_data
 from checkout.domain.money import MAX_AMOUNT, MIN_AMOUNT
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import NAIROBI
 
 # Callback data of plan buttons (Telegram allows 64 bytes; the longest here is about 30).
-PLAN_PREFIX: Final = "plan:"
-PAY_LATER: Final = "plan:later"  # offer a plan for the order in progress
 PLAN_NO: Final = "plan:no"  # "No thanks" on the offer
 PLAN_PHONE: Final = "plan:phone"  # another M-Pesa number for the plan
 # Result codes retried within the day: the phone was unreachable, busy, or the prompt lost.
@@ -255,19 +258,6 @@ def late_fee(rules: PlanRules, plan_total: int, fees_so_far: int, fee_already: i
 # --- plan buttons' callback data -------------------------------------------------------------
 
 
-class Action(StrEnum):
-    """What a plan button asks for, on a plan that exists."""
-
-    NEXT = "next"  # pay the next installment now ("Pay now")
-    ALL = "all"  # pay everything left now
-    DEPOSIT = "deposit"  # pay (again) the deposit of a plan waiting for it
-    DROP = "drop"  # drop a plan whose deposit was not paid
-    MOVE = "move"  # "Move this date": show the days the upcoming installment may move by
-    MOVE_TO = "moveto"  # move the upcoming installment by ``days`` (once per plan)
-    ROLL = "roll"  # "Add to next payment": roll the missed installment into the next one
-    SHOW = "show"  # USSD: one plan of several, with its buttons (a screen shows one plan's)
-
-
 @dataclass(frozen=True, slots=True)
 class PlanChoice:
     """An option of an offer: ``count`` installments for ``balance``, offered on ``day``.
@@ -299,11 +289,6 @@ def choice_data(option: Schedule, order: str, phone: str) -> str:
     """
     day = nairobi_date(option.deposit.due_at)
     return f"{PLAN_PREFIX}{option.count}:{option.balance}:{day:%Y%m%d}:{order}:{phone}"
-
-
-def action_data(action: Action, plan_id: int) -> str:
-    """Callback data of a button acting on a plan, e.g. ``plan:next:7``."""
-    return f"{PLAN_PREFIX}{action.value}:{plan_id}"
 
 
 def move_data(plan_id: int, days: int) -> str:

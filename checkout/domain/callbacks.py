@@ -7,6 +7,7 @@ presenters' (:mod:`checkout.i18n.buttons`).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 from checkout.domain.records import Language
@@ -31,6 +32,25 @@ HOME: Final = "home"  # the menu (USSD "00")
 # USSD: carry on with the order a dropped session left, at the step it was at
 RESUME: Final = "resume"
 PAID_PREFIX: Final = "paid:"  # + order reference: "I already paid" (type the M-Pesa code)
+# A URL button sends no data; this names the receipt's for anything that reads a stored reply.
+RECEIPT: Final = "receipt"
+# Plan buttons (Buy-Now-Pay-Later; the longest data is about 30 bytes). The settled payment's
+# presenter puts "Pay now" and "Pay later" under payments, so they live here.
+PLAN_PREFIX: Final = "plan:"
+PAY_LATER: Final = "plan:later"  # offer a plan for the order in progress
+
+
+class Action(StrEnum):
+    """What a plan button asks for, on a plan that exists."""
+
+    NEXT = "next"  # pay the next installment now ("Pay now")
+    ALL = "all"  # pay everything left now
+    DEPOSIT = "deposit"  # pay (again) the deposit of a plan waiting for it
+    DROP = "drop"  # drop a plan whose deposit was not paid
+    MOVE = "move"  # "Move this date": show the days the upcoming installment may move by
+    MOVE_TO = "moveto"  # move the upcoming installment by ``days`` (once per plan)
+    ROLL = "roll"  # "Add to next payment": roll the missed installment into the next one
+    SHOW = "show"  # USSD: one plan of several, with its buttons (a screen shows one plan's)
 
 
 def amount_data(amount: int) -> str:
@@ -46,3 +66,8 @@ def language_data(language: Language) -> str:
 def already_paid_data(order_reference: str) -> str:
     """Callback data of the "I already paid" button under a payment of ``order_reference``."""
     return f"{PAID_PREFIX}{order_reference}"
+
+
+def action_data(action: Action, plan_id: int) -> str:
+    """Callback data of a button acting on a plan, e.g. ``plan:next:7``."""
+    return f"{PLAN_PREFIX}{action.value}:{plan_id}"

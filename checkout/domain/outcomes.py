@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from checkout.domain.records import Order, Payment, PaymentStatus
+from checkout.domain.records import Language, Order, Payment, PaymentStatus
 
 
 class NextStep(StrEnum):
@@ -23,10 +23,21 @@ class NextStep(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PaymentOutcome:
-    """A payment as it settled and its order after it (None when the order was not needed)."""
+    """A payment as it settled and its order after it (None when the order was not needed).
+
+    The settling transaction's hooks (:class:`checkout.payments.unit.SettledOutcomeHook`) add
+    what they decided about it: the plan's news, a "Pay later" offer, the hour without "Try
+    again", the other way to pay, the receipt's link. The presenter says all of it.
+    """
 
     payment: Payment
     order: Order | None = None
+    plan: PlanNews | None = None  # the payment was a plan's: what became of the plan
+    pay_later: bool = False  # no balance, and the customer may have a plan for the order
+    # The last two tries were cancelled on the phone: no "Try again" until then.
+    held_until: datetime | None = None
+    other_way: OtherWayOffer | None = None  # the other way to pay, recorded as told
+    receipt: ReceiptLink | None = None  # where the paid payment's receipt opens
 
     @property
     def balance(self) -> int:
@@ -39,6 +50,81 @@ class PaymentOutcome:
         if self.payment.status in (PaymentStatus.PAID, PaymentStatus.MISMATCHED):
             return NextStep.NOTHING
         return NextStep.RETRY
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLink:
+    """The receipt of a paid payment: ``url`` opens it (short in an SMS); ``button``: the
+    address is one the world can open, so a chat may show it as a URL button too."""
+
+    url: str
+    button: bool = False
+
+
+# --- a plan's news, as its payment settled ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPaid:
+    """A plan's deposit or installments paid: the plan after them (``next_due`` None: the
+    plan is completed)."""
+
+    plan_id: int
+    language: Language  # the plan's: its messages are in it
+    order_reference: str
+    paid: int  # all paid on the plan so far
+    left: int  # all still owed on it
+    deposit: bool  # the deposit, which started the plan
+    next_amount: int | None = None
+    next_due: datetime | None = None
+
+    @property
+    def completed(self) -> bool:
+        """Nothing is left to pay on the plan."""
+        return self.next_amount is None or self.next_due is None
+
+
+class PlanFollowUp(StrEnum):
+    """What follows a plan's payment that took no money."""
+
+    DEPOSIT_AGAIN = "deposit_again"  # the deposit: pay it again, or drop the plan
+    PAY_WHEN_READY = "pay_when_ready"  # an installment the customer pushed: pay when ready
+    RETRY_SOON = "soon"  # an automatic try: the next one within the day
+    RETRY_TOMORROW = "tomorrow"  # ... the next day
+    RETRY_ASK = "ask"  # ... cancelled: the customer is asked, tried again the next day
+    GRACE = "grace"  # no try left: it may still be paid until ``until``
+
+
+@dataclass(frozen=True, slots=True)
+class PlanUnpaid:
+    """A plan's payment that took no money, and what the plan does next.
+
+    ``hour``: the plan's collection hour (when a retry comes); ``until``: the end of the
+    grace period (``GRACE``).
+    """
+
+    plan_id: int
+    language: Language
+    follow_up: PlanFollowUp
+    hour: int = 0
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOverdue:
+    """An installment past its retries and its grace period: overdue, ``fee`` charged now."""
+
+    plan_id: int
+    language: Language
+    order_reference: str
+    number: int  # the installment's
+    count: int  # the plan's installments
+    amount: int  # now owed on it, the fee included
+    due_at: datetime
+    fee: int = 0  # the late fee added to it now
+
+
+PlanNews = PlanPaid | PlanUnpaid | PlanOverdue
 
 
 class Refusal(StrEnum):

@@ -11,9 +11,9 @@ money paid that way reaches Lipa through C2B crediting, not through this module.
 After the last two tries of an order were both cancelled on the phone (1032), the second
 cancellation's message has no "Try again" and says that none is offered for an hour.
 
-:class:`OtherWay` shapes a settled payment's message (it is a ``SettledReplyHook``) and gives
-the offer to add to a failed push's (:meth:`OtherWay.push_failed_offer`); the decisions are
-plain functions the web page uses too.
+:class:`OtherWay` adds both to a settled payment's outcome (it is a ``SettledOutcomeHook``) and
+gives the offer to add to a failed push's (:meth:`OtherWay.push_failed_offer`); the decisions
+are plain functions the web page uses too. The words are :mod:`checkout.i18n.payments.ways_out`'s.
 """
 
 from __future__ import annotations
@@ -25,14 +25,12 @@ from typing import Final, Protocol, runtime_checkable
 
 # The offer and its number are plain outcomes (the domain's); named here too for their users.
 from checkout.domain.outcomes import OtherWayOffer as OtherWayOffer
+from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.outcomes import PayTo as PayTo
 from checkout.domain.records import Order, Payment, PaymentStatus
-from checkout.domain.replies import Reply
 from checkout.domain.result_codes import ResultCode
 from checkout.domain.time import Clock
-from checkout.i18n.payments.ways_out import cancel_hold_text
-from checkout.i18n.payments.ways_out import offer_text as offer_text
-from checkout.payments.unit import SettledReplyHook, UnitOfWork
+from checkout.payments.unit import SettledOutcomeHook, UnitOfWork
 
 # Result codes after which the prompt provably never reached the phone.
 UNREACHED: Final = frozenset(
@@ -144,9 +142,9 @@ Exempt = Callable[[UnitOfWork, Payment], Awaitable[bool]]
 
 
 class OtherWay:
-    """Adds the other way to pay, and the hour without "Try again", to failed tries' messages.
+    """Adds the other way to pay, and the hour without "Try again", to failed tries' outcomes.
 
-    Implements ``SettledReplyHook``; ``exempt`` payments (a plan's installments, whose
+    Implements ``SettledOutcomeHook``; ``exempt`` payments (a plan's installments, whose
     amounts are the plan's) are left as they are.
     """
 
@@ -158,28 +156,24 @@ class OtherWay:
     async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
         """Nothing to look up ahead: failed tries are read one by one."""
 
-    async def settled_reply(
-        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
-    ) -> Reply:
-        """``reply`` with the hour without "Try again" and the other way to pay, when due."""
+    async def settled(self, unit: UnitOfWork, outcome: PaymentOutcome) -> PaymentOutcome:
+        """``outcome`` with the hour without "Try again" and the other way to pay (recorded
+        as told), when due."""
+        payment = outcome.payment
         if not failed_try(payment) or await self._is_exempt(unit, payment):
-            return reply
+            return outcome
         history = await unit.order_book.payments_for_order(payment.order_reference)
-        text, buttons = reply.text, reply.buttons
         until = cancel_hold_until(history, self._clock())
         if payment.result_code == ResultCode.CANCELLED and until is not None:
-            buttons = ()
-            text = f"{text}\n\n{cancel_hold_text(payment.language, payment.order_reference, until)}"
-        offered = await self._offer(unit, payment, order, history)
-        if offered is not None:
-            text = f"{text}\n\n{offer_text(payment, offered)}"
-        return replace(reply, text=text, buttons=buttons)
+            outcome = replace(outcome, held_until=until)
+        offered = await self._offer(unit, payment, outcome.order, history)
+        return outcome if offered is None else replace(outcome, other_way=offered)
 
     async def push_failed_offer(self, unit: UnitOfWork, payment: Payment) -> OtherWayOffer | None:
         """The other way to pay after a push that never reached the phone, if due (recorded).
 
         Call it after the payment was settled as failed, in the same transaction; the words
-        are :func:`offer_text`'s.
+        are :func:`checkout.i18n.payments.ways_out.offer_text`'s.
         """
         if await self._is_exempt(unit, payment):
             return None
@@ -204,10 +198,10 @@ class OtherWay:
         return self._exempt is not None and await self._exempt(unit, payment)
 
 
-class ChainedReplyHooks:
-    """Several ``SettledReplyHook``s in turn: each shapes what the one before it gave."""
+class ChainedOutcomeHooks:
+    """Several ``SettledOutcomeHook``s in turn: each adds to what the one before it gave."""
 
-    def __init__(self, *hooks: SettledReplyHook) -> None:
+    def __init__(self, *hooks: SettledOutcomeHook) -> None:
         self._hooks = hooks
 
     async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
@@ -215,10 +209,8 @@ class ChainedReplyHooks:
         for hook in self._hooks:
             await hook.prepare(unit, payments)
 
-    async def settled_reply(
-        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
-    ) -> Reply:
-        """The reply after every hook has shaped it, in order."""
+    async def settled(self, unit: UnitOfWork, outcome: PaymentOutcome) -> PaymentOutcome:
+        """The outcome after every hook has added to it, in order."""
         for hook in self._hooks:
-            reply = await hook.settled_reply(unit, payment, order, reply)
-        return reply
+            outcome = await hook.settled(unit, outcome)
+        return outcome

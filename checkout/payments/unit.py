@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Order, Payment
-from checkout.domain.replies import Reply
 from checkout.outbox.ports import OutboxUnitOfWork
 from checkout.payments.ports import (
     AuditRepository,
@@ -84,19 +84,19 @@ class SettlementListener(Protocol):
         ...
 
 
-class SettledReplyHook(Protocol):
-    """Shapes the customer's message about a settled payment, inside the settling transaction.
+class SettledOutcomeHook(Protocol):
+    """Adds what it decides about a settled payment to its outcome, inside the settling
+    transaction; the presenter says it (:func:`checkout.i18n.payments.messages.customer_reply`).
 
-    Buy-Now-Pay-Later settles a plan's installment with its payment here, and adds "Pay
-    later" under a payment that failed for lack of balance.
+    Buy-Now-Pay-Later settles a plan's installment with its payment here (the plan's news),
+    and offers "Pay later" under a payment that failed for lack of balance; the other way to
+    pay and the receipt's link are added the same way.
     """
 
-    async def settled_reply(
-        self, unit: UnitOfWork, payment: Payment, order: Order | None, reply: Reply
-    ) -> Reply:
-        """The message to queue for the customer instead of ``reply`` (often ``reply`` itself)."""
+    async def settled(self, unit: UnitOfWork, outcome: PaymentOutcome) -> PaymentOutcome:
+        """``outcome`` with what this hook decided (often ``outcome`` itself)."""
         ...
 
     async def prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
-        """Called before :meth:`settled_reply` for several payments, to look them up at once."""
+        """Called before :meth:`settled` for several payments, to look them up at once."""
         ...

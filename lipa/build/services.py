@@ -29,7 +29,7 @@ from checkout.i18n.contact import BusinessContact
 from checkout.initiator.desk import InitiatorDesk, InitiatorPolicy
 from checkout.payments.batching import SettlementBatcher
 from checkout.payments.limits import PushLimiter
-from checkout.payments.other_way import ChainedReplyHooks
+from checkout.payments.other_way import ChainedOutcomeHooks
 from checkout.payments.reconcile import Reconciler
 from checkout.payments.settling.notices import SettlementNotices
 from checkout.payments.settling.settle import SettlementService
@@ -127,8 +127,8 @@ def checkout_services(
     # A C2B confirmation that waited for a push of the same phone and amount is credited
     # once that push ends without money.
     waiting = WaitingConfirmations(till, kept_confirmation)
-    # With the web checkout on, a paid payment's Telegram message carries its receipt link.
-    reply_hook = ChainedReplyHooks(
+    # With the web checkout on, a paid payment's outcome carries its receipt link.
+    outcome_hook = ChainedOutcomeHooks(
         ReceiptLinks(ledger, mpesa.public_base_url, clock=clock)
         if settings.web_checkout_enabled
         else ledger,
@@ -141,8 +141,8 @@ def checkout_services(
         staff=staff,
         confirm=mpesa.timed if settings.confirm_with_query else None,
         listeners=[*listeners, waiting],
-        reply_hook=reply_hook,
-        notices=SettlementNotices(reply_hook, clock=clock, staff=staff, contact=contact),
+        outcome_hook=outcome_hook,
+        notices=SettlementNotices(outcome_hook, clock=clock, staff=staff, contact=contact),
     )
     # Set when a USSD push is queued: wakes the push worker, built after the payments.
     push_queued = asyncio.Event()

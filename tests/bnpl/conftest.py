@@ -160,7 +160,7 @@ def make_shop(
     gateway = gateway or FakeGateway()
     staff = StaffChat(STAFF)
     ledger = PlanLedger(clock=clock, rules=rules, offering=offering, staff=staff)
-    settlement = SettlementService(uow, clock=clock, staff=staff, reply_hook=ledger)
+    settlement = SettlementService(uow, clock=clock, staff=staff, outcome_hook=ledger)
     limiter = PushLimiter(limits, staff=staff) if limits is not None else None
     payments = PaymentService(uow, gateway, settlement, clock=clock, limiter=limiter)
     pusher = PlanPusher(uow, payments, clock=clock)

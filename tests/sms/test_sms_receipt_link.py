@@ -16,8 +16,8 @@ from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Reply, reply_to_payload
 from checkout.i18n import texts
+from checkout.i18n.payments.messages import SMS_PARAGRAPH
 from checkout.i18n.web_plans import sms_receipt_text
-from lipa.receipt_links import SMS_PARAGRAPH
 from sms import AfricasTalkingSms, SmsConfig, SmsSender, build_sms_http_client
 from sms.sender import sms_parts
 

@@ -13,13 +13,12 @@ from checkout.channels.gsm import is_gsm7
 from checkout.domain.outcomes import PushRefused, RefusalReason
 from checkout.domain.records import Channel, Language, Order, OrderStatus, Payment, PaymentStatus
 from checkout.i18n.payments.refusals import refusal_text
-from checkout.i18n.payments.ways_out import WAYS_OUT, other_way_text
+from checkout.i18n.payments.ways_out import WAYS_OUT, offer_text, other_way_text
 from checkout.payments.other_way import (
     OtherWayOffer,
     PayTo,
     cancel_hold_until,
     offer_due,
-    offer_text,
     other_way_for,
 )
 

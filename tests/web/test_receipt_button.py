@@ -12,8 +12,11 @@ from dataclasses import replace
 
 from bot.rendering import render
 from checkout.conversation.model import ButtonPressed, Command, TextMessage
+from checkout.domain.outcomes import PaymentOutcome
 from checkout.domain.records import Channel, Payment, PaymentStatus
-from checkout.domain.replies import Reply, reply_from_payload, reply_to_payload
+from checkout.domain.replies import reply_from_payload, reply_to_payload
+from checkout.i18n.contact import NO_CONTACT
+from checkout.i18n.payments.messages import customer_reply
 from lipa.receipt_links import ReceiptLinks, public_address
 from lipa_testing.clocks import SettableClock
 from tests.bnpl.conftest import BALANCE, ORDER, UowFactory, make_shop
@@ -40,8 +43,9 @@ async def test_telegrams_paid_message_gets_a_receipt_button(uow: UowFactory) -> 
     assert payment.channel is Channel.TELEGRAM
     links = ReceiptLinks(None, BASE, clock=SettableClock())
     async with uow() as unit:
-        reply = await links.settled_reply(unit, payment, None, Reply("Paid."))
+        outcome = await links.settled(unit, PaymentOutcome(payment))
         await unit.commit()
+    reply = customer_reply(outcome, contact=NO_CONTACT)
     [[button]] = reply.buttons
     assert button.label == "Receipt (PDF)"
     assert re.fullmatch(rf"{re.escape(BASE)}/receipts/[0-9a-f]{{32}}\?lang=en", button.url)
@@ -66,8 +70,9 @@ async def test_a_whatsapp_payment_or_a_local_address_gets_the_text_link_only(
         ),
     ):
         async with uow() as unit:
-            reply = await links.settled_reply(unit, paid, None, Reply("Paid."))
+            outcome = await links.settled(unit, PaymentOutcome(paid))
             await unit.commit()
+        reply = customer_reply(outcome, contact=NO_CONTACT)
         assert reply.buttons == ()
         assert "/receipts/" in reply.text
 

@@ -13,30 +13,25 @@ from dataclasses import dataclass
 
 from checkout.bnpl.news import (
     CollectionNews,
-    GraceRunning,
     InstallmentOverdue,
     InstallmentPushed,
-    MissedNews,
     PlanDropped,
     PlanMoved,
     PlanReached,
     PlanRolled,
     ReminderDue,
     StaffNews,
-    TryScheduled,
     staff_event,
 )
 from checkout.bnpl.rules import PlanRules
 from checkout.bnpl.views.care import missed_reminder_reply
 from checkout.bnpl.views.plans import (
     due_reply,
-    grace_reply,
     overdue_reply,
     pay_now_row,
     plan_staff_line,
     plan_staff_text,
     reminder_reply,
-    retry_reply,
     ussd_reminder_reply,
 )
 from checkout.domain.records import Channel, StaffChat
@@ -76,20 +71,6 @@ def collection_sms(
 ) -> Reply:
     """``news`` in the chat's words by SMS (sent as USSD callers' are): no buttons."""
     return Reply(collection_reply(news, rules=rules, contact=contact).text)
-
-
-def missed_reply(
-    reply: Reply, news: MissedNews, *, rules: PlanRules, contact: BusinessContact = NO_CONTACT
-) -> Reply:
-    """A failed try's message (``reply``) with what comes next and "Pay now"; or, for an
-    installment now overdue, the overdue message instead."""
-    match news:
-        case TryScheduled(plan, _, kind):
-            return retry_reply(reply, plan, kind, rules)
-        case GraceRunning(plan, _, until):
-            return grace_reply(reply, plan, until)
-        case InstallmentOverdue():
-            return collection_reply(news, rules=rules, contact=contact)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,31 +8,30 @@ plan's news is and which buttons it carries (their data are the plan desk's); th
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from checkout.bnpl.records import Installment, Plan, PlanStatus
 from checkout.bnpl.rules import (
     FEE_CAP_PERCENT,
-    PAY_LATER,
     PLAN_NO,
     PLAN_PHONE,
     Action,
     PlanRules,
     Refusal,
-    Retry,
     Schedule,
     action_data,
     choice_data,
 )
 from checkout.bnpl.views.care import care_rows, shown
 from checkout.domain.money import MAX_AMOUNT
+from checkout.domain.outcomes import PlanOverdue
 from checkout.domain.records import Language, StaffChat
 from checkout.domain.replies import Button, Reply
 from checkout.i18n.buttons import menu_buttons
 from checkout.i18n.contact import BusinessContact
-from checkout.i18n.plans import words
-from checkout.i18n.plans.labels import PlanButton, label, option_label, plan_line_label
+from checkout.i18n.plans import settled, words
+from checkout.i18n.plans.labels import PlanButton, option_label, plan_line_label
+from checkout.i18n.plans.settled import button_row
 from checkout.i18n.plans.words import PlanAnswer
 
 
@@ -41,13 +40,9 @@ def hour_text(language: Language, rules: PlanRules) -> str:
     return words.hour_text(language, rules.collection_hour)
 
 
-def _button(language: Language, button: PlanButton, data: str) -> tuple[Button, ...]:
-    return (Button(label(language, button), data),)
-
-
 def pay_now_row(language: Language, plan: Plan) -> tuple[Button, ...]:
     """The "Pay now" button: pays the plan's next installment at once."""
-    return _button(language, PlanButton.PAY_NOW, action_data(Action.NEXT, plan.id))
+    return settled.pay_now_row(language, plan.id)
 
 
 # --- the offer -------------------------------------------------------------------------------
@@ -86,8 +81,8 @@ def offer_reply(
         (Button(option_label(language, option.count), choice_data(option, order, phone)),)
         for option in options
     ]
-    rows.append(_button(language, PlanButton.OTHER_PHONE, PLAN_PHONE))
-    rows.append(_button(language, PlanButton.NO_THANKS, PLAN_NO))
+    rows.append(button_row(language, PlanButton.OTHER_PHONE, PLAN_PHONE))
+    rows.append(button_row(language, PlanButton.NO_THANKS, PLAN_NO))
     return Reply(text, buttons=tuple(rows))
 
 
@@ -111,8 +106,8 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
     if plan.status is PlanStatus.PENDING_DEPOSIT:
         text = words.pending_text(language, order=plan.order_reference, deposit=plan.deposit.amount)
         rows = (
-            _button(language, PlanButton.DEPOSIT, action_data(Action.DEPOSIT, plan.id)),
-            _button(language, PlanButton.DROP, action_data(Action.DROP, plan.id)),
+            button_row(language, PlanButton.DEPOSIT, action_data(Action.DEPOSIT, plan.id)),
+            button_row(language, PlanButton.DROP, action_data(Action.DROP, plan.id)),
         )
         return Reply(text, buttons=rows)
     upcoming = plan.next_unpaid
@@ -126,8 +121,8 @@ def plan_reply(language: Language, plan: Plan, now: datetime) -> Reply:
         missed=upcoming.is_missed and upcoming.overdue_at is not None,
     )
     pay_rows = (
-        _button(language, PlanButton.PAY_NEXT, action_data(Action.NEXT, plan.id)),
-        _button(language, PlanButton.PAY_ALL, action_data(Action.ALL, plan.id)),
+        button_row(language, PlanButton.PAY_NEXT, action_data(Action.NEXT, plan.id)),
+        button_row(language, PlanButton.PAY_ALL, action_data(Action.ALL, plan.id)),
     )
     return Reply(
         words.standing_text(language, standing), buttons=(*pay_rows, *care_rows(plan, now))
@@ -217,42 +212,26 @@ def overdue_reply(
     plan: Plan, installment: Installment, fee: int, *, contact: BusinessContact
 ) -> Reply:
     """The polite message for an installment past its retries, with "Pay now"."""
-    language = plan.language
-    text = words.overdue_text(language, shown(plan, installment), fee=fee, contact=contact)
-    return Reply(text, buttons=(pay_now_row(language, plan),))
+    return settled.overdue_reply(overdue_news(plan, installment, fee), contact=contact)
 
 
-def with_plan_buttons(reply: Reply, extra: str, rows: tuple[tuple[Button, ...], ...]) -> Reply:
-    """``reply``'s text followed by ``extra``, with ``rows`` instead of its buttons."""
-    return Reply(f"{reply.text}\n{extra}" if extra else reply.text, buttons=rows)
+def overdue_news(plan: Plan, installment: Installment, fee: int) -> PlanOverdue:
+    """``installment`` of ``plan`` is overdue now (it owes ``fee`` more), as an outcome."""
+    return PlanOverdue(
+        plan.id,
+        plan.language,
+        plan.order_reference,
+        number=installment.number,
+        count=plan.count,
+        amount=installment.amount,
+        due_at=installment.due_at,
+        fee=fee,
+    )
 
 
 def deposit_rows(language: Language, plan: Plan) -> tuple[tuple[Button, ...], ...]:
     """ "Try again" (the deposit) and "Drop the plan", for a deposit that was not paid."""
-    return (
-        _button(language, PlanButton.DEPOSIT_AGAIN, action_data(Action.DEPOSIT, plan.id)),
-        _button(language, PlanButton.DROP, action_data(Action.DROP, plan.id)),
-    )
-
-
-def paid_reply(plan: Plan, amount: int, receipt_number: str | None, *, deposit: bool) -> Reply:
-    """A plan payment received: the plan's progress and its next date, or its completion."""
-    language = plan.language
-    upcoming = plan.next_unpaid
-    paid = words.PaidShown(
-        order=plan.order_reference,
-        amount=amount,
-        receipt_number=receipt_number,
-        paid=plan.paid,
-        left=plan.left,
-        deposit=deposit,
-        next_amount=upcoming.amount if upcoming is not None else None,
-        next_due=upcoming.due_at if upcoming is not None else None,
-    )
-    text = words.paid_text(language, paid)
-    if upcoming is None or deposit:
-        return Reply(text)
-    return Reply(text, buttons=(pay_now_row(language, plan),))
+    return settled.deposit_rows(language, plan.id)
 
 
 def capped_amount(installments: tuple[Installment, ...]) -> tuple[Installment, ...]:
@@ -315,33 +294,3 @@ def push_sent_reply(language: Language, plan: Plan, amount: int, *, deposit: boo
         language, amount=amount, order=plan.order_reference, phone=plan.phone, deposit=deposit
     )
     return Reply(text)
-
-
-def grace_reply(reply: Reply, plan: Plan, until: datetime) -> Reply:
-    """A failed last try while the grace period runs: until when it may be paid, "Pay now"."""
-    extra = words.grace_extra(plan.language, until)
-    return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
-
-
-def deposit_unpaid_reply(reply: Reply, plan: Plan) -> Reply:
-    """A failed deposit's message, with the plan's deposit buttons."""
-    extra = words.deposit_unpaid_extra(plan.language)
-    return with_plan_buttons(reply, extra, deposit_rows(plan.language, plan))
-
-
-def pay_when_ready_reply(reply: Reply, plan: Plan) -> Reply:
-    """A failed installment the customer pushed: pay when ready."""
-    extra = words.pay_when_ready_extra(plan.language)
-    return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
-
-
-def retry_reply(reply: Reply, plan: Plan, kind: Retry, rules: PlanRules) -> Reply:
-    """A failed automatic attempt's message, with when the next one comes."""
-    extra = words.retry_extra(plan.language, kind.value, hour=rules.collection_hour)
-    return with_plan_buttons(reply, extra, (pay_now_row(plan.language, plan),))
-
-
-def with_pay_later(reply: Reply, language: Language) -> Reply:
-    """A payment that found no balance, with "Pay later" under it."""
-    later = _button(language, PlanButton.PAY_LATER, PAY_LATER)
-    return replace(reply, buttons=(*reply.buttons, later))

@@ -8,8 +8,10 @@ a chat); the functions here write the sentences and buttons, in the reader's lan
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Final
 
+from checkout.domain.callbacks import RECEIPT
 from checkout.domain.money import format_number
 from checkout.domain.outcomes import (
     NextStep,
@@ -37,8 +39,10 @@ from checkout.i18n.buttons import already_paid_button, retry_button
 from checkout.i18n.catalogue.outcomes import outcome_key
 from checkout.i18n.contact import BusinessContact
 from checkout.i18n.payments.order_closed import order_cancelled
-from checkout.i18n.payments.ways_out import offer_text
+from checkout.i18n.payments.ways_out import cancel_hold_text, offer_text
+from checkout.i18n.plans.settled import pay_later_row, plan_news_reply
 from checkout.i18n.times import clock_time
+from checkout.i18n.web_plans import receipt_button_label, sms_receipt_text
 
 # The customer's text for each way a push can fail.
 PROBLEM_TEXT: Final = {
@@ -56,12 +60,58 @@ UNCONFIRMED: Final = frozenset(
     {PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED}
 )
 
+# The line break the SMS sender may split an SMS at (before a USSD customer's receipt link).
+SMS_PARAGRAPH: Final = "\n"
+
 # --- the customer: a payment settled ---------------------------------------------------------
 
 
 def customer_reply(outcome: PaymentOutcome, *, contact: BusinessContact) -> Reply:
     """The message telling a customer how their payment ended, with a way forward
-    (``contact``: how one that M-Pesa never confirmed tells them to reach the business)."""
+    (``contact``: how one that M-Pesa never confirmed tells them to reach the business).
+
+    Then what the settlement's hooks added, in this order: the plan's news (its own message
+    for a payment it received or an installment now overdue, else what follows under this
+    one), "Pay later", the receipt's link (and its button in Telegram), the hour without
+    "Try again" (no buttons then) and the other way to pay.
+    """
+    payment = outcome.payment
+    reply = _outcome_reply(outcome, contact)
+    if outcome.plan is not None:
+        reply = plan_news_reply(
+            reply,
+            outcome.plan,
+            amount=payment.amount,
+            receipt_number=payment.receipt_number,
+            contact=contact,
+        )
+    if outcome.pay_later:
+        reply = replace(reply, buttons=(*reply.buttons, pay_later_row(payment.language)))
+    if outcome.receipt is not None:
+        reply = _with_receipt(reply, payment, outcome.receipt.url, button=outcome.receipt.button)
+    if outcome.held_until is not None:
+        held = cancel_hold_text(payment.language, payment.order_reference, outcome.held_until)
+        reply = replace(reply, text=f"{reply.text}\n\n{held}", buttons=())
+    if outcome.other_way is not None:
+        reply = replace(reply, text=f"{reply.text}\n\n{offer_text(payment, outcome.other_way)}")
+    return reply
+
+
+def _with_receipt(reply: Reply, payment: Payment, url: str, *, button: bool) -> Reply:
+    """``reply`` with the receipt's ``url``: its short line in an SMS, a sentence elsewhere,
+    and a "Receipt (PDF)" URL button under the rest in Telegram when ``button``."""
+    language = payment.language
+    if payment.channel is Channel.USSD:
+        return replace(reply, text=f"{reply.text}{SMS_PARAGRAPH}{sms_receipt_text(language, url)}")
+    reply = replace(reply, text=f"{reply.text}\n{texts.t(language, 'receipt_link', link=url)}")
+    if payment.channel is Channel.TELEGRAM and button:
+        shown = Button(receipt_button_label(language), RECEIPT, url=url)
+        reply = replace(reply, buttons=(*reply.buttons, (shown,)))
+    return reply
+
+
+def _outcome_reply(outcome: PaymentOutcome, contact: BusinessContact) -> Reply:
+    """How the payment itself ended, with "Try again" and "I already paid" when it failed."""
     payment = outcome.payment
     language = payment.language
     amount = format_number(payment.amount)

@@ -16,20 +16,20 @@ from checkout.i18n.payments import messages as say
 from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.staff_reader import read_by
-from checkout.payments.unit import SettledReplyHook, UnitOfWork
+from checkout.payments.unit import SettledOutcomeHook, UnitOfWork
 
 
 class SettlementNotices:
     """Queues the customer's and the staff's messages about settled payments.
 
-    Without ``staff`` the staff are told nothing; ``reply_hook`` reshapes the customer's
-    message (a plan's installment gets the plan's own words); ``contact`` is how an outcome
+    Without ``staff`` the staff are told nothing; ``outcome_hook`` adds what it decides to the
+    customer's outcome (a plan's installment, the plan's news); ``contact`` is how an outcome
     that tells the customer to contact the business says to.
     """
 
     def __init__(
         self,
-        reply_hook: SettledReplyHook | None = None,
+        outcome_hook: SettledOutcomeHook | None = None,
         *,
         clock: Clock,
         staff: StaffChat | None = None,
@@ -37,16 +37,17 @@ class SettlementNotices:
     ) -> None:
         self._clock = clock
         self._staff = staff
-        self._reply_hook = reply_hook
+        self._outcome_hook = outcome_hook
         self._contact = contact
 
     async def settled(
         self, unit: UnitOfWork, payment: Payment, order: Order | None, reported: int | None
     ) -> None:
         """A payment settled: the customer's outcome, the staff's notice (and digest line)."""
-        reply = say.customer_reply(PaymentOutcome(payment, order), contact=self._contact)
-        if self._reply_hook is not None:
-            reply = await self._reply_hook.settled_reply(unit, payment, order, reply)
+        outcome = PaymentOutcome(payment, order)
+        if self._outcome_hook is not None:
+            outcome = await self._outcome_hook.settled(unit, outcome)
+        reply = say.customer_reply(outcome, contact=self._contact)
         await self._customer(unit, payment, reply, f"payment:{payment.id}:customer")
         staff = await self._reader(unit)
         if staff is None:

@@ -43,7 +43,7 @@ from checkout.payments.settling.results import (
     settlement_for,
 )
 from checkout.payments.unit import (
-    SettledReplyHook,
+    SettledOutcomeHook,
     SettlementListener,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -68,7 +68,7 @@ class SettlementService:
         staff: StaffChat | None = None,
         confirm: PaymentGateway | None = None,
         listeners: Sequence[SettlementListener] = (),
-        reply_hook: SettledReplyHook | None = None,
+        outcome_hook: SettledOutcomeHook | None = None,
         notices: SettlementNotices | None = None,
     ) -> None:
         self._units = units
@@ -77,9 +77,9 @@ class SettlementService:
         self._confirm = confirm
         # Told of each settled payment in its transaction: platform events, metrics.
         self._listeners = tuple(listeners)
-        # Shapes the customer's message (a plan's installment gets the plan's own words).
-        self._reply_hook = reply_hook
-        self._notices = notices or SettlementNotices(reply_hook, clock=clock, staff=staff)
+        # Adds to the customer's outcome (a plan's installment, the plan's news).
+        self._outcome_hook = outcome_hook
+        self._notices = notices or SettlementNotices(outcome_hook, clock=clock, staff=staff)
         # Callback bodies that could not be settled, and their replays.
         self.bodies = CallbackBodies(units, clock=clock, staff=staff)
 
@@ -195,12 +195,12 @@ class SettlementService:
         return [outcomes[index] for index in range(len(items))]
 
     async def _prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
-        """Let the reply hook and the listeners look a batch's settled payments up at once
+        """Let the outcome hook and the listeners look a batch's settled payments up at once
         (``payments`` as settled: their new status), before each is told of its own."""
         if not payments:
             return
-        if self._reply_hook is not None:
-            await self._reply_hook.prepare(unit, payments)
+        if self._outcome_hook is not None:
+            await self._outcome_hook.prepare(unit, payments)
         for listener in self._listeners:
             await listener.prepare(unit, payments)
 
