@@ -139,7 +139,9 @@ async def open_lipa(
     async with contextlib.AsyncExitStack() as stack:
         # The outbox's thread writes to the same SQLite file: its engine takes the same turns.
         writers = SqliteWriters() if is_sqlite(settings.database_url) else None
-        engine = create_engine(settings.database_url, sqlite_writers=writers)
+        engine = create_engine(
+            settings.database_url, sqlite_writers=writers, sqlite_driver=settings.sqlite_driver
+        )
         stack.push_async_callback(engine.dispose)
         if is_sqlite(settings.database_url):
             await upgrade(engine)

@@ -168,7 +168,7 @@ def register(sub: Any) -> None:
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply the migrations and say which revision the database is at."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
     try:
         await upgrade(engine)
         revision = await current_revision(engine)

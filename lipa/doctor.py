@@ -277,7 +277,9 @@ class Doctor:
         """The database answers and is at the newest migration."""
         name = "Database"
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        engine = create_engine(self._settings.database_url)
+        engine = create_engine(
+            self._settings.database_url, sqlite_driver=self._settings.sqlite_driver
+        )
         try:
             revision = await current_revision(engine)
         except Exception as error:  # any driver's error: unreachable, refused, unknown database

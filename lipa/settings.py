@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from daraja.config import TransactionType
 from daraja.transport import HttpTransport
 from daraja.url_rules import refused_words
+from storage.database import SqliteDriver
 
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "your-", "<", "xxx")
 MIN_SECRET_LENGTH = 16  # bearer tokens and signing secrets: long enough not to be guessed
@@ -62,6 +63,8 @@ class Settings(BaseSettings):
 
     # --- the business and the server
     database_url: str = "sqlite+aiosqlite:///./lipa.db"
+    # How SQLite statements reach aiosqlite's thread: Lipa's one-trip driver or SQLAlchemy's own.
+    sqlite_driver: SqliteDriver = SqliteDriver.LIPA
     business_name: str = "Wildwash"
     # Phone or WhatsApp number given wherever a text tells customers to contact the business.
     business_contact: str | None = Field(default=None, max_length=40)

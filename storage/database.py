@@ -8,6 +8,7 @@ import functools
 import sqlite3
 import threading
 import time
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import event, exc
@@ -21,10 +22,25 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.util import await_
 
 from storage.sqlite_dialect import lazy_end_url
+from storage.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
+
+
+class SqliteDriver(StrEnum):
+    """Which DBAPI module carries SQLite statements (the ``SQLITE_DRIVER`` setting).
+
+    ``LIPA`` is :mod:`storage.sqlite_driver`: one trip to aiosqlite's thread per statement
+    instead of four, on SQLAlchemy's and aiosqlite's internals (versions pinned in
+    ``pyproject.toml``). ``AIOSQLITE`` is SQLAlchemy's own aiosqlite adapter, unmodified:
+    slower per statement, but nothing private, so the way out should an upgrade break the
+    other. Both behave the same and both run the storage tests.
+    """
+
+    LIPA = "lipa"
+    AIOSQLITE = "aiosqlite"
 
 
 def is_sqlite(url: str) -> bool:
@@ -40,6 +56,7 @@ def create_engine(
     idle_ping_seconds: float = IDLE_PING_SECONDS,
     sqlite_write_wait_seconds: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
     sqlite_writers: SqliteWriters | None = None,
+    sqlite_driver: SqliteDriver = SqliteDriver.LIPA,
 ) -> AsyncEngine:
     """An async engine; on SQLite every connection gets WAL, a busy timeout and foreign keys.
 
@@ -47,16 +64,18 @@ def create_engine(
     before it is handed out, and replaced if the server has dropped it. On SQLite a writer
     waits at most ``sqlite_write_wait_seconds`` for its turn (see :class:`SqliteWriters`);
     engines on one file in one process share one ``sqlite_writers`` (made here if not given).
-    SQLite statements go through SQLAlchemy's own aiosqlite adapter (a hand-written one-trip
-    driver was measured no faster; docs/BENCHMARKS.md), whose dialect here skips ending a
-    transaction SQLite never began (:mod:`storage.sqlite_dialect`: a unit that only read
-    makes no ``ROLLBACK`` trip).
+    ``sqlite_driver`` chooses the DBAPI module (see :class:`SqliteDriver`); either way the
+    dialect skips ending a transaction SQLite never began (:mod:`storage.sqlite_dialect`: a
+    unit that only read makes no ``ROLLBACK`` trip).
     """
     if is_sqlite(url):
+        # Without ``module`` SQLAlchemy imports aiosqlite and uses its own adapter.
+        driver = {"module": one_trip_dbapi()} if sqlite_driver == SqliteDriver.LIPA else {}
         engine = create_async_engine(
             lazy_end_url(url),
             echo=echo,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **driver,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         writers = sqlite_writers or SqliteWriters(sqlite_write_wait_seconds)

@@ -51,7 +51,11 @@ def threaded_delivery(
     server = asyncio.get_running_loop()
 
     async def build(stack: contextlib.AsyncExitStack) -> DeliveryParts:
-        engine = create_engine(settings.database_url, sqlite_writers=sqlite_writers)
+        engine = create_engine(
+            settings.database_url,
+            sqlite_writers=sqlite_writers,
+            sqlite_driver=settings.sqlite_driver,
+        )
         stack.push_async_callback(engine.dispose)
         slot = SenderSlot()
         units = SqlUnits(session_factory(engine), slot)

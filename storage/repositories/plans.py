@@ -211,14 +211,18 @@ class SqlPlanRepository:
         )
 
     async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
-        """The customer's payments and plans, matched by customer or by paying phone."""
+        """The customer's payments and plans, matched by customer or by paying phone.
+
+        One statement of three counts (a statement is a trip to the database: the chat asks
+        this for every amount it offers "Pay later" on)."""
         payer = PaymentRow.phone == phone
         if customer_id is not None:
             payer = or_(payer, PaymentRow.customer_id == customer_id)
-        paid = await self._session.scalar(
+        paid = (
             select(func.count())
             .select_from(PaymentRow)
             .where(PaymentRow.status == PaymentStatus.PAID.value, payer)
+            .scalar_subquery()
         )
         borrower = (
             or_(PlanRow.phone == phone, PlanRow.customer_id == customer_id)
@@ -226,17 +230,22 @@ class SqlPlanRepository:
             else PlanRow.phone == phone,
             PlanRow.status.in_(_OWING),
         )
-        owed = await self._session.scalar(
+        owed = (
             select(func.coalesce(func.sum(InstallmentRow.amount), 0))
             .join(PlanRow, PlanRow.id == InstallmentRow.plan_id)
             .where(*borrower, InstallmentRow.status.in_(_UNPAID))
+            .scalar_subquery()
         )
-        overdue = await self._session.scalar(
+        overdue = (
             select(func.count())
             .select_from(PlanRow)
             .where(*borrower, PlanRow.status == PlanStatus.OVERDUE.value)
+            .scalar_subquery()
         )
-        return Standing(paid_payments=int(paid or 0), owed=int(owed or 0), overdue=bool(overdue))
+        counts = (await self._session.execute(select(paid, owed, overdue))).one()
+        return Standing(
+            paid_payments=int(counts[0] or 0), owed=int(counts[1] or 0), overdue=bool(counts[2])
+        )
 
     async def record_attempt(self, link: PlanPayment, *, now: datetime) -> None:
         """Link a payment to installments ``first``..``last`` and note it on each unpaid one.

@@ -14,6 +14,7 @@ from daraja.transport import HttpTransport
 from lipa.build.policies import push_limits
 from lipa.cli import describe_validation_error
 from lipa.settings import MissingSetting, MpesaEnvironment, Settings, require
+from storage.database import SqliteDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,3 +144,13 @@ def test_the_infrastructure_switches_default_to_the_fast_paths_and_read_the_othe
     assert settings().daraja_http_transport == HttpTransport.HTTPX
     with pytest.raises(ValidationError, match="daraja_http_transport"):
         settings(daraja_http_transport="urllib")
+
+
+def test_the_sqlite_driver_switch_defaults_to_the_one_trip_driver_and_reads_the_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert settings().sqlite_driver == SqliteDriver.LIPA
+    monkeypatch.setenv("SQLITE_DRIVER", "aiosqlite")
+    assert settings().sqlite_driver == SqliteDriver.AIOSQLITE
+    with pytest.raises(ValidationError, match="sqlite_driver"):
+        settings(sqlite_driver="sqlite3")

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import SqliteWriters, create_engine, session_factory
+from storage.database import SqliteDriver, SqliteWriters, create_engine, session_factory
 
 
 async def _terminate_other_backends(url: str) -> int:
@@ -87,10 +87,10 @@ async def numbers(engine: AsyncEngine) -> str:
 
 
 async def test_sqlite_writers_take_turns_and_readers_never_wait(
-    tmp_path: Path,
+    tmp_path: Path, sqlite_driver: SqliteDriver
 ) -> None:
     order: list[str] = []
-    async with sqlite_with_table(tmp_path / "turns.db") as engine:
+    async with sqlite_with_table(tmp_path / "turns.db", sqlite_driver=sqlite_driver) as engine:
         first_wrote = asyncio.Event()
         release_first = asyncio.Event()
 
@@ -130,9 +130,11 @@ async def test_sqlite_writers_take_turns_and_readers_never_wait(
 
 
 async def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locked(
-    tmp_path: Path,
+    tmp_path: Path, sqlite_driver: SqliteDriver
 ) -> None:
-    async with sqlite_with_table(tmp_path / "locked.db", sqlite_write_wait_seconds=0.2) as engine:
+    async with sqlite_with_table(
+        tmp_path / "locked.db", sqlite_write_wait_seconds=0.2, sqlite_driver=sqlite_driver
+    ) as engine:
         async with engine.connect() as holder:
             await holder.execute(text("INSERT INTO t VALUES (1)"))  # holds its turn
             with pytest.raises(OperationalError, match="database is locked"):
@@ -145,12 +147,12 @@ async def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locke
 
 
 async def test_a_sqlite_session_that_only_read_ends_without_a_trip_to_the_driver(
-    tmp_path: Path,
+    tmp_path: Path, sqlite_driver: SqliteDriver
 ) -> None:
     # sqlite3 begins a transaction only before a write: ending one that only read did nothing
     # but cost a trip to aiosqlite's thread, so none is made; a writer still commits or rolls
     # back for real.
-    async with sqlite_with_table(tmp_path / "ends.db") as engine:
+    async with sqlite_with_table(tmp_path / "ends.db", sqlite_driver=sqlite_driver) as engine:
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
