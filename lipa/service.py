@@ -46,6 +46,7 @@ from lipa.app import Lipa, open_lipa, utc_now
 from lipa.build.credentials import web_secret
 from lipa.build.policies import source_check
 from lipa.channels import NoCustomerChannel, channels_on
+from lipa.delivery_process import telegram_shares
 from lipa.refunds import RefundParts
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
@@ -137,13 +138,22 @@ class Service:
         turns = ChatTurns()
         application = None
         senders: dict[Channel, Any] = {}
+        # The outbox in a process of its own, where its senders can all be built.
+        outbox_process = settings.outbox_in_process and not (
+            settings.web_checkout_enabled or settings.whatsapp_enabled
+        )
+        if settings.outbox_in_process and not outbox_process:
+            log.info("the web checkout's and WhatsApp's senders live here: outbox not in a process")
+        replies_rate = settings.telegram_max_messages_per_second
+        if outbox_process:
+            replies_rate, _ = telegram_shares(replies_rate)
         if channels.telegram:
             application = build_application(
                 require(settings, "telegram_bot_token", "the Telegram bot's token"),
                 base_url=settings.telegram_api_base_url,
                 polling=polling,
                 on_status=metrics.telegram_answered,
-                overall_max_rate=settings.telegram_max_messages_per_second,
+                overall_max_rate=replies_rate,
                 text_mark=self._text_mark,
             )
             self.application = application
@@ -157,6 +167,7 @@ class Service:
                 metrics=metrics,
                 text_mark=self._text_mark,
                 initiator_policy=self._initiator_policy,
+                outbox_process=outbox_process,
             )
         )
         self.lipa = lipa
