@@ -192,7 +192,8 @@ async def open_lipa(
         apart: ThreadedDelivery | ProcessDelivery | None = None
         if outbox_process:
             apart = ProcessDelivery(
-                process_brief(settings, policy=delivery, text_mark=text_mark, origin=units.origin)
+                process_brief(settings, policy=delivery, text_mark=text_mark, origin=units.origin),
+                on_notice=channels.web_watch.notify if channels.web_watch is not None else None,
             )
             slot.take_place(apart)
         elif settings.outbox_in_thread:

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import pickle
 import struct
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,15 +105,19 @@ class ProcessDelivery:
         self,
         brief: ProcessBrief,
         *,
+        on_notice: Callable[[str], None] | None = None,
         restart_seconds: float = 1.0,
         stop_seconds: float | None = None,
         command: Sequence[str] = (sys.executable, "-m", CHILD_MODULE),
     ) -> None:
-        """``restart_seconds``: the first wait before a child that ended is started again
+        """``on_notice``: told the order of each web-channel message the child delivers (the
+        web checkout's pages wait in this process; see :func:`write_notice`).
+        ``restart_seconds``: the first wait before a child that ended is started again
         (doubling, up to a minute, while children keep ending within a minute).
         ``stop_seconds``: how long a stopping child may take (default: the policy's grace
         and ten seconds more)."""
         self._brief = brief
+        self._on_notice = on_notice
         self._restart_seconds = restart_seconds
         grace = (brief.policy or DeliveryPolicy()).stop_grace_seconds
         self._stop_seconds = stop_seconds if stop_seconds is not None else grace + 10.0
@@ -161,10 +166,16 @@ class ProcessDelivery:
             await asyncio.sleep(delay)
 
     async def _run_child(self) -> int:
+        notices = self._on_notice
         process = await asyncio.create_subprocess_exec(
-            *self._command, stdin=asyncio.subprocess.PIPE
+            *self._command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE if notices is not None else None,
         )
         self._process = process
+        reading = None
+        if notices is not None and process.stdout is not None:
+            reading = asyncio.ensure_future(_read_notices(process.stdout, notices))
         try:
             assert process.stdin is not None
             process.stdin.write(self._brief.encode())
@@ -175,6 +186,10 @@ class ProcessDelivery:
             raise
         finally:
             self._process = None
+            if reading is not None:
+                # The pipe ends with the child: what it wrote is read to the end first.
+                with contextlib.suppress(Exception):
+                    await reading
 
     async def _stop(self, process: asyncio.subprocess.Process) -> None:
         if process.stdin is not None:
@@ -187,6 +202,21 @@ class ProcessDelivery:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
+
+
+async def _read_notices(lines: asyncio.StreamReader, notice: Callable[[str], None]) -> None:
+    while line := await lines.readline():
+        with contextlib.suppress(ValueError):
+            notice(str(json.loads(line)))
+
+
+def write_notice(chat_key: str) -> None:
+    """From the child: tell the server a web-channel message for ``chat_key`` was delivered.
+
+    One JSON string a line on the child's standard output (a pipe to the server), written
+    whole in one call (a line is far below the pipe's atomic size).
+    """
+    os.write(sys.stdout.fileno(), (json.dumps(chat_key) + "\n").encode())
 
 
 def process_brief(

@@ -5,9 +5,10 @@ and writes on its standard input a :class:`ProcessBrief` (the settings, the deli
 policy, the text mark), then one byte each time a commit queued messages: a wake-up. The
 child builds its own database engine, units of work and senders (its own python-telegram-bot
 bot, with a pacer of its own for its share of Telegram's rate; SMS; event webhooks; the staff
-log) and runs an :class:`checkout.outbox.delivery.OutboxSender` until its standard input
-ends (the server stopping, or gone): the sends in flight then have
-``DeliveryPolicy.stop_grace_seconds`` to finish and be marked sent; the rest keep their lease.
+log; the web checkout's wake-ups, written back to the server on standard output) and runs an
+:class:`checkout.outbox.delivery.OutboxSender` until its standard input ends (the server
+stopping, or gone): the sends in flight then have ``DeliveryPolicy.stop_grace_seconds`` to
+finish and be marked sent; the rest keep their lease.
 
 Nothing is handed over: the child claims what it sends, with a lease, as any second process
 would, so no message is sent twice and none is lost if it dies. On PostgreSQL it also listens
@@ -23,6 +24,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot.application import build_application
 from bot.notifier import TelegramSender
@@ -34,7 +36,7 @@ from lipa.app import utc_now
 from lipa.build.senders import channel_senders
 from lipa.channels import channels_on
 from lipa.cli import configure_logging
-from lipa.delivery_process import ProcessBrief, read_brief
+from lipa.delivery_process import ProcessBrief, read_brief, write_notice
 from lipa.logs import secret_values
 from lipa.settings import require
 from storage.database import create_engine, is_sqlite, session_factory
@@ -63,8 +65,19 @@ async def outbox_senders(
         stack.push_async_callback(application.shutdown)
         # Turns of its own: replies are sent by the server (see lipa.delivery_process).
         given[Channel.TELEGRAM] = TelegramSender(application.bot)
+    if settings.web_checkout_enabled:
+        # The web checkout's pages wait in the server: it wakes them when told.
+        given[Channel.WEB] = ServerNotices()
     built = channel_senders(settings, stack, given=given, clock=utc_now, text_mark=brief.text_mark)
     return dict(built.senders)
+
+
+class ServerNotices:
+    """The web channel's sender: the outcome is on the page; tell the server to wake it."""
+
+    async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
+        """Tell the server of the order ``chat_key`` (see :func:`write_notice`)."""
+        write_notice(chat_key)
 
 
 async def deliver(brief: ProcessBrief, wakes: asyncio.StreamReader) -> None:

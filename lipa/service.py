@@ -139,11 +139,9 @@ class Service:
         application = None
         senders: dict[Channel, Any] = {}
         # The outbox in a process of its own, where its senders can all be built.
-        outbox_process = settings.outbox_in_process and not (
-            settings.web_checkout_enabled or settings.whatsapp_enabled
-        )
+        outbox_process = settings.outbox_in_process and not settings.whatsapp_enabled
         if settings.outbox_in_process and not outbox_process:
-            log.info("the web checkout's and WhatsApp's senders live here: outbox not in a process")
+            log.info("WhatsApp's sender lives in this process: the outbox is not in a process")
         replies_rate = settings.telegram_max_messages_per_second
         if outbox_process:
             replies_rate, _ = telegram_shares(replies_rate)

@@ -83,8 +83,8 @@ class Settings(BaseSettings):
     outbox_in_thread: bool = True
     # The outbox is delivered by a child process of its own (its own interpreter, engine, HTTP
     # clients and Telegram bot), which `lipa serve` starts, wakes and restarts; it takes
-    # precedence over OUTBOX_IN_THREAD. Not with the web checkout or WhatsApp, whose senders
-    # live in the server (they stay in the thread).
+    # precedence over OUTBOX_IN_THREAD. Not with WhatsApp, whose sender lives in the server
+    # (the outbox then stays as OUTBOX_IN_THREAD says).
     outbox_in_process: bool = False
 
     # --- Telegram

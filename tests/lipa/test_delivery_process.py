@@ -19,13 +19,15 @@ from sqlalchemy import select
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy
 from lipa.app import Lipa, open_lipa, utc_now
-from lipa.delivery_process import ProcessDelivery, telegram_shares
+from lipa.delivery_process import CHILD_MODULE, ProcessDelivery, telegram_shares
+from lipa.demo import free_port
 from lipa.settings import Settings
 from lipa_testing.sms_api import DEFAULT_API_KEY, DEFAULT_USERNAME, FakeSmsApi
 from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine, session_factory
 from storage.models.chats import OutboxRow
 from storage.unit_of_work import SqlUnits
+from tests.lipa.commands import start_lipa
 
 # Long enough that only a wake-up (or the child's first look) can deliver within a test.
 NEVER = 3600.0
@@ -59,7 +61,7 @@ def sqlite_url(tmp_path: Path) -> str:
 async def lipa_for(
     url: str, telegram: FakeTelegram, sms: FakeSmsApi, *, grace: float = 2.0
 ) -> AsyncIterator[Lipa]:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         database_url=url,
         telegram_bot_token=telegram.token,
@@ -227,3 +229,74 @@ def test_the_outbox_and_the_replies_share_telegram_s_rate_without_exceeding_it()
         assert replies >= 1
         assert outbox >= 1
         assert replies + outbox == rate
+
+
+async def test_a_web_notice_the_child_delivers_wakes_the_page_waiting_in_the_server(
+    tmp_path: Path, telegram: FakeTelegram, sms: FakeSmsApi
+) -> None:
+    async with lipa_for(sqlite_url(tmp_path), telegram, sms) as lipa, delivering(lipa):
+        watch = lipa.web_watch
+        assert watch is not None
+        await queue(lipa, "first")
+        await eventually(lambda: texts(telegram) == ["first"])
+        page = asyncio.create_task(watch.wait("WS-1", NEVER))
+        await asyncio.sleep(0.1)  # the page waits
+        async with lipa.units() as unit:
+            await unit.outbox.add(
+                channel=Channel.WEB, chat_key="WS-1", payload={"text": "paid"}, now=utc_now()
+            )
+            await unit.commit()
+        async with asyncio.timeout(60):  # woken, not after its hour
+            await page
+        await until_marked(lipa, "paid")
+
+
+def delivering_child(pid: int) -> int | None:
+    """The outbox's delivery process started by ``pid``, if there is one."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if parent == pid and CHILD_MODULE in command:
+                return int(entry.name)
+    return None
+
+
+def running(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+async def test_lipa_serve_starts_the_process_and_stops_it_when_stopped(
+    tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    process = await start_lipa(
+        "serve",
+        cwd=tmp_path,
+        PORT=str(free_port()),
+        MPESA_ENVIRONMENT="simulator",
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+        DATABASE_URL=sqlite_url(tmp_path),
+        OUTBOX_IN_PROCESS="true",
+    )
+    child = None
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(60):
+            while b"Lipa is serving" not in await process.stdout.readline():
+                pass
+        await eventually(lambda: delivering_child(process.pid) is not None)
+        child = delivering_child(process.pid)
+        # The replies are still the server's own.
+        await telegram.user_sends_command(CHAT, "start")
+        await telegram.wait_for_message_to(CHAT, timeout=30)
+    finally:
+        process.terminate()
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0
+    assert child is not None
+    assert not running(child)  # stopped with the server, not left behind
+    assert "outbox delivered by process" in stderr.decode()
+    assert "did not stop" not in stderr.decode()
