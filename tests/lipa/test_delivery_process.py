@@ -10,11 +10,10 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import DeliveryPolicy
@@ -25,9 +24,9 @@ from lipa.settings import Settings
 from lipa_testing.sms_api import DEFAULT_API_KEY, DEFAULT_USERNAME, FakeSmsApi
 from lipa_testing.telegram_api import FakeTelegram
 from storage.database import create_engine, session_factory
-from storage.models.chats import OutboxRow
 from storage.unit_of_work import SqlUnits
 from tests.lipa.commands import start_lipa
+from tests.lipa.test_delivery_thread import eventually, sent_times
 
 # Long enough that only a wake-up (or the child's first look) can deliver within a test.
 NEVER = 3600.0
@@ -96,25 +95,9 @@ async def queue(lipa: Lipa, text: str, *, channel: Channel = Channel.TELEGRAM) -
         await unit.commit()
 
 
-async def sent_marks(lipa: Lipa) -> dict[str, bool]:
-    async with lipa.engine.connect() as connection:
-        rows = (await connection.execute(select(OutboxRow.payload, OutboxRow.sent_at))).all()
-    return {str(payload["text"]): sent_at is not None for payload, sent_at in rows}
-
-
-async def eventually(check: Callable[[], bool | Awaitable[bool]]) -> None:
-    """Until ``check`` holds (a generous bound: no speed is asserted)."""
-    async with asyncio.timeout(60):
-        while True:
-            held = check()
-            if held if isinstance(held, bool) else await held:
-                return
-            await asyncio.sleep(0.02)
-
-
 async def until_marked(lipa: Lipa, text: str) -> None:
     async def marked() -> bool:
-        return (await sent_marks(lipa)).get(text, False)
+        return (await sent_times(lipa)).get(text, False)
 
     await eventually(marked)
 
@@ -214,7 +197,7 @@ async def test_stopping_lets_the_send_in_flight_finish_and_marks_it_sent(
                 await task
         # Sent and marked sent before the child ended: not to be sent again.
         assert [m.message for m in sms.messages] == ["slow"]
-        assert await sent_marks(lipa) == {"slow": True}
+        assert await sent_times(lipa) == {"slow": True}
         # Queued while nothing delivers: delivered by the next child.
         await queue(lipa, "next", channel=Channel.USSD)
         async with delivering(lipa):
