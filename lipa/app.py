@@ -194,6 +194,7 @@ async def open_lipa(
             apart = ProcessDelivery(
                 process_brief(settings, policy=delivery, text_mark=text_mark, origin=units.origin),
                 on_notice=channels.web_watch.notify if channels.web_watch is not None else None,
+                on_telegram_status=meter.telegram_answered,
             )
             slot.take_place(apart)
         elif settings.outbox_in_thread:

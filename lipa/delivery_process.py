@@ -13,6 +13,8 @@ event loop, database engine, HTTP clients and Telegram bot, and is the server's 
   child claims them with a lease, as another server process would: never sent twice, and
   sent after the lease if the child dies holding them. On PostgreSQL other processes'
   commits reach it by ``NOTIFY``, which it listens for itself.
+- the other way, the child tells the server on its standard output which web checkout pages
+  to wake and which Bot API answers were not 200 (its metrics count Telegram's 429s);
 - :meth:`ProcessDelivery.run_forever` is a worker of the server: it starts the child, hands
   it the :class:`ProcessBrief` and starts another (with a log line) if it ends unasked.
   Cancelled (``lipa serve`` stopping), it closes the child's standard input: the child lets
@@ -106,18 +108,21 @@ class ProcessDelivery:
         brief: ProcessBrief,
         *,
         on_notice: Callable[[str], None] | None = None,
+        on_telegram_status: Callable[[int], None] | None = None,
         restart_seconds: float = 1.0,
         stop_seconds: float | None = None,
         command: Sequence[str] = (sys.executable, "-m", CHILD_MODULE),
     ) -> None:
         """``on_notice``: told the order of each web-channel message the child delivers (the
-        web checkout's pages wait in this process; see :func:`write_notice`).
+        web checkout's pages wait in this process). ``on_telegram_status``: told the status of
+        each Bot API answer to the child that was not 200 (this process's metrics count the
+        429s). Both come as lines on the child's standard output (see :func:`tell_server`).
         ``restart_seconds``: the first wait before a child that ended is started again
         (doubling, up to a minute, while children keep ending within a minute).
         ``stop_seconds``: how long a stopping child may take (default: the policy's grace
         and ten seconds more)."""
         self._brief = brief
-        self._on_notice = on_notice
+        self._told = {"web": on_notice, "telegram": on_telegram_status}
         self._restart_seconds = restart_seconds
         grace = (brief.policy or DeliveryPolicy()).stop_grace_seconds
         self._stop_seconds = stop_seconds if stop_seconds is not None else grace + 10.0
@@ -166,16 +171,12 @@ class ProcessDelivery:
             await asyncio.sleep(delay)
 
     async def _run_child(self) -> int:
-        notices = self._on_notice
         process = await asyncio.create_subprocess_exec(
-            *self._command,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE if notices is not None else None,
+            *self._command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
         )
         self._process = process
-        reading = None
-        if notices is not None and process.stdout is not None:
-            reading = asyncio.ensure_future(_read_notices(process.stdout, notices))
+        assert process.stdout is not None
+        reading = asyncio.ensure_future(self._read_told(process.stdout))
         try:
             assert process.stdin is not None
             process.stdin.write(self._brief.encode())
@@ -186,10 +187,19 @@ class ProcessDelivery:
             raise
         finally:
             self._process = None
-            if reading is not None:
-                # The pipe ends with the child: what it wrote is read to the end first.
-                with contextlib.suppress(Exception):
-                    await reading
+            # The pipe ends with the child: what it wrote is read to the end first.
+            with contextlib.suppress(Exception):
+                await reading
+
+    async def _read_told(self, lines: asyncio.StreamReader) -> None:
+        while line := await lines.readline():
+            try:
+                kind, value = json.loads(line)
+            except ValueError:
+                continue
+            hook = self._told.get(kind)
+            if hook is not None:
+                hook(value)
 
     async def _stop(self, process: asyncio.subprocess.Process) -> None:
         if process.stdin is not None:
@@ -204,19 +214,14 @@ class ProcessDelivery:
             await process.wait()
 
 
-async def _read_notices(lines: asyncio.StreamReader, notice: Callable[[str], None]) -> None:
-    while line := await lines.readline():
-        with contextlib.suppress(ValueError):
-            notice(str(json.loads(line)))
+def tell_server(kind: str, value: str | int) -> None:
+    """From the child: tell the server something it keeps (``web``: the order of a web-channel
+    message delivered, whose pages to wake; ``telegram``: a Bot API answer's status).
 
-
-def write_notice(chat_key: str) -> None:
-    """From the child: tell the server a web-channel message for ``chat_key`` was delivered.
-
-    One JSON string a line on the child's standard output (a pipe to the server), written
-    whole in one call (a line is far below the pipe's atomic size).
+    One JSON pair a line on the child's standard output (a pipe to the server), written whole
+    in one call (a line is far below the pipe's atomic size).
     """
-    os.write(sys.stdout.fileno(), (json.dumps(chat_key) + "\n").encode())
+    os.write(sys.stdout.fileno(), (json.dumps([kind, value]) + "\n").encode())
 
 
 def process_brief(

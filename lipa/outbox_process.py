@@ -5,7 +5,8 @@ and writes on its standard input a :class:`ProcessBrief` (the settings, the deli
 policy, the text mark), then one byte each time a commit queued messages: a wake-up. The
 child builds its own database engine, units of work and senders (its own python-telegram-bot
 bot, with a pacer of its own for its share of Telegram's rate; SMS; event webhooks; the staff
-log; the web checkout's wake-ups, written back to the server on standard output) and runs an
+log; the web checkout's wake-ups and Telegram's answers other than 200, told to the server on
+standard output for its pages and its metrics) and runs an
 :class:`checkout.outbox.delivery.OutboxSender` until its standard input ends (the server
 stopping, or gone): the sends in flight then have ``DeliveryPolicy.stop_grace_seconds`` to
 finish and be marked sent; the rest keep their lease.
@@ -36,7 +37,7 @@ from lipa.app import utc_now
 from lipa.build.senders import channel_senders
 from lipa.channels import channels_on
 from lipa.cli import configure_logging
-from lipa.delivery_process import ProcessBrief, read_brief, write_notice
+from lipa.delivery_process import ProcessBrief, read_brief, tell_server
 from lipa.logs import secret_values
 from lipa.settings import require
 from storage.database import create_engine, is_sqlite, session_factory
@@ -59,6 +60,7 @@ async def outbox_senders(
             base_url=settings.telegram_api_base_url,
             polling=False,
             overall_max_rate=brief.telegram_rate,
+            on_status=_tell_status,
             text_mark=brief.text_mark,
         )
         await application.initialize()
@@ -72,12 +74,18 @@ async def outbox_senders(
     return dict(built.senders)
 
 
+def _tell_status(status: int) -> None:
+    """The server's metrics count Telegram's 429s: tell it of every answer that was not 200."""
+    if status != 200:
+        tell_server("telegram", status)
+
+
 class ServerNotices:
     """The web channel's sender: the outcome is on the page; tell the server to wake it."""
 
     async def send(self, channel: Channel, chat_key: str, payload: dict[str, Any]) -> None:
-        """Tell the server of the order ``chat_key`` (see :func:`write_notice`)."""
-        write_notice(chat_key)
+        """Tell the server of the order ``chat_key``."""
+        tell_server("web", chat_key)
 
 
 async def deliver(brief: ProcessBrief, wakes: asyncio.StreamReader) -> None:

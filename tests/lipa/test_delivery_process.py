@@ -27,6 +27,7 @@ from storage.database import create_engine, session_factory
 from storage.unit_of_work import SqlUnits
 from tests.lipa.commands import start_lipa
 from tests.lipa.test_delivery_thread import eventually, sent_times
+from tests.ops.test_metrics import samples, value
 
 # Long enough that only a wake-up (or the child's first look) can deliver within a test.
 NEVER = 3600.0
@@ -283,3 +284,17 @@ async def test_lipa_serve_starts_the_process_and_stops_it_when_stopped(
     assert not running(child)  # stopped with the server, not left behind
     assert "outbox delivered by process" in stderr.decode()
     assert "did not stop" not in stderr.decode()
+
+
+async def test_telegram_s_flood_control_met_by_the_child_is_counted_in_the_server_s_metrics(
+    tmp_path: Path, telegram: FakeTelegram, sms: FakeSmsApi
+) -> None:
+    async with lipa_for(sqlite_url(tmp_path), telegram, sms) as lipa, delivering(lipa):
+        telegram.flood_next(1, retry_after=1, methods=["sendMessage"])
+        await queue(lipa, "first")
+        await eventually(lambda: texts(telegram) == ["first"])
+        await until_marked(lipa, "first")
+        throttled = value(
+            samples(lipa.metrics.exposition().decode()), "lipa_telegram_throttled_total"
+        )
+        assert throttled == 1
