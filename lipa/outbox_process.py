@@ -27,19 +27,17 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.application import build_application
 from bot.notifier import TelegramSender
 from checkout.domain.records import Channel
 from checkout.outbox.delivery import OutboxSender
 from checkout.outbox.handoff import SenderSlot
 from checkout.outbox.ports import MessageSender
 from lipa.app import utc_now
-from lipa.build.senders import channel_senders
+from lipa.build.senders import channel_senders, telegram_application
 from lipa.channels import channels_on
 from lipa.cli import configure_logging
 from lipa.delivery_process import ProcessBrief, read_brief, tell_server
 from lipa.logs import secret_values
-from lipa.settings import require
 from storage.database import create_engine, is_sqlite, session_factory
 from storage.notify import listen_forever
 from storage.unit_of_work import SqlUnits
@@ -55,9 +53,8 @@ async def outbox_senders(
     settings = brief.settings
     given: dict[Channel, MessageSender] = {}
     if channels_on(settings).telegram:
-        application = build_application(
-            require(settings, "telegram_bot_token", "the Telegram bot's token"),
-            base_url=settings.telegram_api_base_url,
+        application = telegram_application(
+            settings,
             polling=False,
             overall_max_rate=brief.telegram_rate,
             on_status=_tell_status,

@@ -22,7 +22,7 @@ from aiohttp import web
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot.application import build_application, feed_update
+from bot.application import feed_update
 from bot.documents import MEGABYTE
 from bot.handlers import CheckoutHandlers
 from bot.menus import register_command_menus
@@ -45,6 +45,7 @@ from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
 from lipa.build.credentials import web_secret
 from lipa.build.policies import source_check
+from lipa.build.senders import telegram_application
 from lipa.channels import NoCustomerChannel, channels_on
 from lipa.delivery_process import telegram_shares
 from lipa.refunds import RefundParts
@@ -146,9 +147,8 @@ class Service:
         if outbox_process:
             replies_rate, _ = telegram_shares(replies_rate)
         if channels.telegram:
-            application = build_application(
-                require(settings, "telegram_bot_token", "the Telegram bot's token"),
-                base_url=settings.telegram_api_base_url,
+            application = telegram_application(
+                settings,
                 polling=polling,
                 on_status=metrics.telegram_answered,
                 overall_max_rate=replies_rate,
