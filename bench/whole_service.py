@@ -43,11 +43,11 @@ from bench.callbacks import Acks, pending_payment, post_callbacks, success_callb
 from bench.common import (
     add_database_option,
     child_server,
-    cpu_seconds,
     database,
     databases_chosen,
     percentile,
     print_rows,
+    tree_cpu_seconds,
 )
 from bench.harness import Inbox, seed_orders
 from bench.machine import machine_line
@@ -273,6 +273,7 @@ async def profiled(pid: int, folder: Path | None, name: str) -> AsyncIterator[No
     process = await asyncio.create_subprocess_exec(
         spy, "record", "--pid", str(pid), "--rate", "200", "--format", "speedscope",
         "--output", str(folder / f"{name}.speedscope.json"), "--nonblocking",
+        "--subprocesses",  # the outbox's delivery process (OUTBOX_IN_PROCESS)
         *(["--gil"] if PROFILE_GIL_ONLY else []),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -307,7 +308,7 @@ async def run_service_side(
                 await seed_pending(url, count)
                 bodies = await callback_bodies(url)
                 assert len(bodies) == count, f"{len(bodies)} pending payments of {count}"
-                cpu_before = cpu_seconds(pid)
+                cpu_before = tree_cpu_seconds(pid)
                 started = time.monotonic()
                 callback_url = f"http://127.0.0.1:{port}/mpesa/callback/{CALLBACK_SECRET}"
                 async with profiled(pid, profile, kind):
@@ -317,7 +318,7 @@ async def run_service_side(
                         while receipts(telegram, sms) < count:  # noqa: ASYNC110
                             await asyncio.sleep(0.02)
                 figures["delivered"] = time.monotonic() - started
-                figures["cpu"] = cpu_seconds(pid) - cpu_before
+                figures["cpu"] = tree_cpu_seconds(pid) - cpu_before
                 figures["staff"] = sum(1 for m in telegram.sent if m.chat_id == STAFF_CHAT)
                 figures["unsent"] = await unsent(url)
     figures["rate"] = acks.rate

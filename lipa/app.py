@@ -47,7 +47,8 @@ from lipa.build.mpesa import open_mpesa, simulator_initiator
 from lipa.build.senders import channel_senders
 from lipa.build.services import checkout_services
 from lipa.channels import staff_chat
-from lipa.delivery_thread import DeliveryWorker
+from lipa.delivery_process import ProcessDelivery, process_brief
+from lipa.delivery_thread import DeliveryWorker, ThreadedDelivery
 from lipa.gateway import DarajaGateway
 from lipa.refunds import RefundParts, refund_initiator, refund_parts
 from lipa.settings import Settings
@@ -78,8 +79,8 @@ class Lipa:
     payments: PaymentService
     conversations: ConversationService
     outbox: OutboxSender
-    # The worker that delivers the outbox (run_forever) and wake(): the thread's
-    # (OUTBOX_IN_THREAD), or ``outbox`` itself on this loop.
+    # The worker that delivers the outbox (run_forever) and wake(): the child process's
+    # (OUTBOX_IN_PROCESS), the thread's (OUTBOX_IN_THREAD), or ``outbox`` itself on this loop.
     delivery: DeliveryWorker
     reconciler: Reconciler
     gateway: DarajaGateway
@@ -126,12 +127,16 @@ async def open_lipa(
     metrics: LipaMetrics | None = None,
     text_mark: str = "",
     initiator_policy: InitiatorPolicy | None = None,
+    outbox_process: bool = False,
 ) -> AsyncIterator[Lipa]:
     """Build and wire every component; close them all on exit.
 
     ``metrics`` is the process's metrics (made here unless the caller, who may have to hand
     them to the Telegram request layer first, made them). ``text_mark`` starts every SMS.
     ``initiator_policy``: how long Transaction Status answers are waited for (tests shorten it).
+    ``outbox_process``: the outbox is delivered by a child process (``lipa serve`` with
+    ``OUTBOX_IN_PROCESS``), whose senders are built there from the settings: ``senders`` then
+    serve only this process's own replies.
 
     With ``MPESA_ENVIRONMENT=simulator`` and no ``MPESA_API_BASE_URL`` an in-process Daraja
     simulator is started. On SQLite the migrations are applied first.
@@ -186,9 +191,16 @@ async def open_lipa(
             sms=Channel.USSD in sender_map,
             initiator_policy=initiator_policy,
         )
-        threaded = None
-        if settings.outbox_in_thread:
-            threaded = threaded_delivery(
+        apart: ThreadedDelivery | ProcessDelivery | None = None
+        if outbox_process:
+            apart = ProcessDelivery(
+                process_brief(settings, policy=delivery, text_mark=text_mark, origin=units.origin),
+                on_notice=channels.web_watch.notify if channels.web_watch is not None else None,
+                on_telegram_status=meter.telegram_answered,
+            )
+            slot.take_place(apart)
+        elif settings.outbox_in_thread:
+            apart = threaded_delivery(
                 settings,
                 sender_map,
                 given=set(senders or {}),
@@ -198,14 +210,14 @@ async def open_lipa(
                 origin=units.origin,
                 sqlite_writers=writers,
             )
-            slot.take_place(threaded)
-        # With the thread delivering, this sender on the server's loop takes no hand-overs;
-        # it is there for one-off passes (run_once) and the demo's terminal.
+            slot.take_place(apart)
+        # With the thread or the process delivering, this sender on the server's loop takes no
+        # hand-overs; it is there for one-off passes (run_once) and the demo's terminal.
         outbox = OutboxSender(
-            units, sender_map, clock=clock, policy=delivery, slot=None if threaded else slot
+            units, sender_map, clock=clock, policy=delivery, slot=None if apart else slot
         )
         background: tuple[Callable[[], Awaitable[None]], ...] = ()
-        if threaded is None and not is_sqlite(settings.database_url):
+        if apart is None and not is_sqlite(settings.database_url):
             # Its own commits woke the sender in-process: only other processes' count here.
             background = (
                 functools.partial(
@@ -239,7 +251,7 @@ async def open_lipa(
             payments=services.payments,
             conversations=services.conversations,
             outbox=outbox,
-            delivery=threaded if threaded is not None else outbox,
+            delivery=apart if apart is not None else outbox,
             reconciler=services.reconciler,
             gateway=mpesa.gateway,
             callback_secret=mpesa.callback_secret,

@@ -22,7 +22,7 @@ from aiohttp import web
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot.application import build_application, feed_update
+from bot.application import feed_update
 from bot.documents import MEGABYTE
 from bot.handlers import CheckoutHandlers
 from bot.menus import register_command_menus
@@ -46,7 +46,9 @@ from lipa.app import Lipa, open_lipa, utc_now
 from lipa.build.credentials import web_secret
 from lipa.build.page_reads import order_reads
 from lipa.build.policies import source_check
+from lipa.build.senders import telegram_application
 from lipa.channels import NoCustomerChannel, channels_on
+from lipa.delivery_process import telegram_shares
 from lipa.refunds import RefundParts
 from lipa.safety import is_simulated
 from lipa.settings import Settings, TelegramMode, require
@@ -138,13 +140,19 @@ class Service:
         turns = ChatTurns()
         application = None
         senders: dict[Channel, Any] = {}
+        # The outbox in a process of its own, where its senders can all be built.
+        outbox_process = settings.outbox_in_process and not settings.whatsapp_enabled
+        if settings.outbox_in_process and not outbox_process:
+            log.info("WhatsApp's sender lives in this process: the outbox is not in a process")
+        replies_rate = settings.telegram_max_messages_per_second
+        if outbox_process:
+            replies_rate, _ = telegram_shares(replies_rate)
         if channels.telegram:
-            application = build_application(
-                require(settings, "telegram_bot_token", "the Telegram bot's token"),
-                base_url=settings.telegram_api_base_url,
+            application = telegram_application(
+                settings,
                 polling=polling,
                 on_status=metrics.telegram_answered,
-                overall_max_rate=settings.telegram_max_messages_per_second,
+                overall_max_rate=replies_rate,
                 text_mark=self._text_mark,
             )
             self.application = application
@@ -158,6 +166,7 @@ class Service:
                 metrics=metrics,
                 text_mark=self._text_mark,
                 initiator_policy=self._initiator_policy,
+                outbox_process=outbox_process,
             )
         )
         self.lipa = lipa

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     # engine and HTTP clients, so callbacks are acknowledged on a loop that never runs delivery
     # work (off: delivered on the server's loop, as before).
     outbox_in_thread: bool = True
+    # The outbox is delivered by a child process of its own (its own interpreter, engine, HTTP
+    # clients and Telegram bot), which `lipa serve` starts, wakes and restarts; it takes
+    # precedence over OUTBOX_IN_THREAD. Not with WhatsApp, whose sender lives in the server
+    # (the outbox then stays as OUTBOX_IN_THREAD says).
+    outbox_in_process: bool = False
 
     # --- Telegram
     telegram_bot_token: SecretStr | None = None

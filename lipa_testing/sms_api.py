@@ -5,7 +5,8 @@ a form with ``username, to, message`` (and ``from``), the ``apiKey`` header, a J
 ``{"SMSMessageData": {"Message": ..., "Recipients": [{"statusCode", "status", "number",
 "messageId", "cost"}]}}`` with HTTP 201. Wrong credentials get HTTP 401 with a plain-text body.
 ``go_down`` makes it answer 503 (a gateway outage) or refuse connections; ``status_for`` makes
-one number's recipient status a failure code (e.g. 403 InvalidPhoneNumber).
+one number's recipient status a failure code (e.g. 403 InvalidPhoneNumber); ``answer_after``
+holds every request until an event is set.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class FakeSmsApi(LocalServer):
         self.messages: list[ReceivedSms] = []
         self.requests = 0  # every POST, accepted or not
         self.status_for: dict[str, int] = {}  # "+2547..." → the recipient status code to answer
+        # When given, each request waits until this event is set (a slow gateway).
+        self.answer_after: asyncio.Event | None = None
         self._down: Literal["503", "refuse"] | None = None
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -110,6 +113,8 @@ class FakeSmsApi(LocalServer):
 
     async def _messaging(self, request: web.Request) -> web.Response:
         self.requests += 1
+        if self.answer_after is not None:
+            await self.answer_after.wait()
         if self._down == "503":
             return web.Response(status=503, text="<html>Service Unavailable</html>")
         form = await request.post()

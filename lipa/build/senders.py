@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
+from telegram.ext import Application
 
+from bot.application import build_application
+from bot.request import StatusHook
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.outbox.ports import MessageSender
@@ -60,6 +63,26 @@ def channel_senders(
         web_watch = PaymentWatch()
         senders.setdefault(Channel.WEB, WebNotices(web_watch))
     return ChannelSenders(senders, events, web_watch)
+
+
+def telegram_application(
+    settings: Settings,
+    *,
+    polling: bool,
+    overall_max_rate: int,
+    on_status: StatusHook | None,
+    text_mark: str,
+) -> Application:  # type: ignore[type-arg]
+    """The bot the settings name (``TELEGRAM_BOT_TOKEN`` at ``TELEGRAM_API_BASE_URL``),
+    pacing its sends at ``overall_max_rate`` a second: the server's, or the outbox process's."""
+    return build_application(
+        require(settings, "telegram_bot_token", "the Telegram bot's token"),
+        base_url=settings.telegram_api_base_url,
+        polling=polling,
+        on_status=on_status,
+        overall_max_rate=overall_max_rate,
+        text_mark=text_mark,
+    )
 
 
 def event_sender(settings: Settings, stack: contextlib.AsyncExitStack) -> EventWebhookSender:
