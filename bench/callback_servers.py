@@ -10,6 +10,7 @@ and does one INSERT and COMMIT on the same database engine.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -88,6 +89,9 @@ async def started(
 def main() -> None:
     kind, url, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     factory = lipa_app if kind == "lipa" else baseline_app
+    # A load generator that leaves connections waiting (bench.callbacks' wrk script) hangs
+    # them up at its end: aiohttp would print each handler it cancels, with its traceback.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     web.run_app(started(url, factory), host="127.0.0.1", port=port, access_log=None, print=None)
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shutil
+import signal
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from bench.common import percentile
 
 # A callback's TransactionDate: Daraja's YYYYMMDDhhmmss in Nairobi time.
 TRANSACTION_DATE = 20261128101500
@@ -111,3 +118,108 @@ async def post_callbacks(url: str, bodies: list[bytes], concurrency: int) -> Ack
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return Acks(time.perf_counter() - started, latencies, failures)
+
+
+# wrk's script: POST each body once, in order, on ``-c`` connections. wrk calls ``request``
+# once before it connects, to check the request (that one is not sent). A connection that
+# finds no body left sends a request whose body never comes: it waits, unanswered and
+# untimed, so only the bodies' answers are in wrk's figures. When every body was answered
+# the script says DONE (wrk itself runs for its whole ``-d``; the caller interrupts it, which
+# ends it at once with its summary, and the waiting requests are dropped unread).
+_WRK_CALLBACKS = r"""
+local bodies, index, answered, probed = {}, 0, 0, false
+local json = {["Content-Type"] = "application/json;charset=UTF-8"}
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+end
+function request()
+  if not probed then
+    probed = true
+    return wrk.format("POST", nil, json, bodies[1])
+  end
+  index = index + 1
+  if index <= #bodies then
+    return wrk.format("POST", nil, json, bodies[index])
+  end
+  return "POST " .. wrk.path .. " HTTP/1.1\r\nHost: " .. wrk.host .. ":" .. wrk.port
+    .. "\r\nContent-Length: 64\r\n\r\n"
+end
+function response(status, headers, body)
+  answered = answered + 1
+  if answered == #bodies then
+    io.write("DONE\n")
+    io.flush()
+  end
+end
+function done(summary, latency, requests)
+  io.write(string.format("ACKS %d %d %.3f %.3f %.6f\n", summary.requests,
+    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.duration / 1e6))
+end
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class WrkAcks:
+    """The acknowledgements of one burst, as wrk measured them (its percentiles, in ms)."""
+
+    seconds: float
+    answered: int
+    failures: int
+    p50: float
+    p99: float
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.seconds
+
+
+async def post_callbacks_wrk(url: str, bodies: list[bytes], concurrency: int) -> WrkAcks:
+    """POST the bodies to ``url`` with wrk (written in C: the load generator leaves the two
+    cores to the service), ``concurrency`` at a time."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("--client wrk needs wrk on the PATH (Debian: apt-get install wrk)")
+    with tempfile.TemporaryDirectory() as folder:
+        script, lines = Path(folder) / "callbacks.lua", Path(folder) / "bodies.txt"
+        script.write_text(_WRK_CALLBACKS)
+        # One body a line: the callbacks' JSON is written without line breaks.
+        lines.write_bytes(b"".join(body.replace(b"\n", b" ") + b"\n" for body in bodies))
+        command = [wrk, "-t1", f"-c{concurrency}", "-d600s", "--latency", "-s", str(script)]
+        process = await asyncio.create_subprocess_exec(
+            *command, url, "--", str(lines), stdout=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        said: list[str] = []
+        async for line in process.stdout:
+            said.append(line.decode())
+            if line.strip() == b"DONE":
+                process.send_signal(signal.SIGINT)
+        await process.wait()
+        output = "".join(said)
+    found = re.search(r"^ACKS (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)$", output, re.M)
+    if found is None:
+        raise SystemExit(f"wrk said:\n{output}")
+    answered, failures = int(found.group(1)), int(found.group(2))
+    p50, p99, seconds = (float(found.group(n)) for n in (3, 4, 5))
+    return WrkAcks(seconds, answered, failures, p50, p99)
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """A burst's acknowledgements in short: answers a second, p50 and p99 (ms), failures."""
+
+    rate: float
+    p50: float
+    p99: float
+    failures: int
+
+
+async def post_burst(url: str, bodies: list[bytes], concurrency: int, client: str) -> Burst:
+    """POST the bodies with ``client`` (``python``: this process's aiohttp clients, ``wrk``)."""
+    if client == "wrk":
+        measured = await post_callbacks_wrk(url, bodies, concurrency)
+        return Burst(measured.rate, measured.p50, measured.p99, measured.failures)
+    acks = await post_callbacks(url, bodies, concurrency)
+    p50, p99 = percentile(acks.latencies, 0.5), percentile(acks.latencies, 0.99)
+    return Burst(acks.rate, p50, p99, acks.failures)

@@ -39,13 +39,12 @@ import aiohttp
 from sqlalchemy import func, insert, select
 
 from bench.callback_servers import SECRET as BASELINE_SECRET
-from bench.callbacks import Acks, pending_payment, post_callbacks, success_callback
+from bench.callbacks import Burst, pending_payment, post_burst, success_callback
 from bench.common import (
     add_database_option,
     child_server,
     database,
     databases_chosen,
-    percentile,
     print_rows,
     tree_cpu_seconds,
 )
@@ -69,6 +68,8 @@ TARGET_RATIO = 0.5
 TARGET_CPU_MS = 2.0
 # ``--profile-gil``: py-spy samples only the thread holding the interpreter lock.
 PROFILE_GIL_ONLY = False
+# How the callbacks are sent: this process's aiohttp clients (python) or wrk (--client).
+CLIENT = "python"
 
 
 def reference(index: int) -> str:
@@ -312,7 +313,7 @@ async def run_service_side(
                 started = time.monotonic()
                 callback_url = f"http://127.0.0.1:{port}/mpesa/callback/{CALLBACK_SECRET}"
                 async with profiled(pid, profile, kind):
-                    acks = await post_callbacks(callback_url, bodies, concurrency)
+                    acks = await post_burst(callback_url, bodies, concurrency, CLIENT)
                     async with asyncio.timeout(240):
                         # Two fakes to watch; polling both every 20 ms is simplest.
                         while receipts(telegram, sms) < count:  # noqa: ASYNC110
@@ -322,20 +323,20 @@ async def run_service_side(
                 figures["staff"] = sum(1 for m in telegram.sent if m.chat_id == STAFF_CHAT)
                 figures["unsent"] = await unsent(url)
     figures["rate"] = acks.rate
-    figures["p50"] = percentile(acks.latencies, 0.5)
-    figures["p99"] = percentile(acks.latencies, 0.99)
+    figures["p50"] = acks.p50
+    figures["p99"] = acks.p99
     figures["non-200"] = acks.failures
     logs.unlink(missing_ok=True)
     return bodies, figures
 
 
-async def run_baseline(kind: str, bodies: list[bytes], concurrency: int) -> Acks:
+async def run_baseline(kind: str, bodies: list[bytes], concurrency: int) -> Burst:
     """The same bodies into benchmark 1's bare baseline, on a fresh database of ``kind``."""
     async with database(kind) as url:
         port = free_port()
         async with child_server("bench.callback_servers", "baseline", url, str(port), port=port):
             callback_url = f"http://127.0.0.1:{port}/mpesa/callback/{BASELINE_SECRET}"
-            return await post_callbacks(callback_url, bodies, concurrency)
+            return await post_burst(callback_url, bodies, concurrency, CLIENT)
 
 
 async def run(
@@ -358,8 +359,7 @@ async def run(
         f"when every outcome was delivered, {int(lipa['staff'])} staff digests were sent and "
         f"{int(lipa['unsent'])} messages waited (digests: 20 a minute in a group); "
         f"the baseline took {baseline.rate:,.0f}/s, "
-        f"p50 {percentile(baseline.latencies, 0.5):.1f} / "
-        f"p99 {percentile(baseline.latencies, 0.99):.1f} ms",
+        f"p50 {baseline.p50:.1f} / p99 {baseline.p99:.1f} ms",
         flush=True,
     )
     return [
@@ -383,8 +383,8 @@ async def main_async(
     print(
         f"whole service: `lipa serve` (webhook mode, SMS, staff chat, reconciler and collector "
         f"on, LOG_LEVEL=INFO); {count} pending payments ({flows} through the flows), half "
-        f"Telegram, half USSD, then {count} success callbacks {concurrency} at a time; the same "
-        f"bodies into the bare baseline",
+        f"Telegram, half USSD, then {count} success callbacks {concurrency} at a time "
+        f"(client: {CLIENT}); the same bodies into the bare baseline",
         flush=True,
     )
     print("| database | figure | result | target |")
@@ -401,9 +401,11 @@ def main() -> None:
     add_database_option(parser)
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument("--profile-gil", action="store_true")
+    parser.add_argument("--client", choices=["python", "wrk"], default="python")
     args = parser.parse_args()
-    global PROFILE_GIL_ONLY  # a command-line switch, set once before running
+    global PROFILE_GIL_ONLY, CLIENT  # command-line switches, set once before running
     PROFILE_GIL_ONLY = args.profile_gil
+    CLIENT = args.client
     configure_logging("ERROR")
     kinds = databases_chosen(args.database)
     print(machine_line(), flush=True)
