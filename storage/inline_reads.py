@@ -1,10 +1,11 @@
 """The payment page's reads on SQLite, in the event loop's own thread (``WEB_PAGE_READS=inline``).
 
 An order's page reads one order with its payments (one statement) and, for an order with
-payments, its open plan. Through SQLAlchemy's aiosqlite adapter each statement is four trips
-to aiosqlite's thread and back (execute, fetch, close, and the session's begin), each woken
-through the event loop's self-pipe: about two thirds of the page's CPU and most of its
-latency under load (docs/BENCHMARKS.md, "The payment link page"). SQLite is a library in
+payments, its open plan. Through the units of work each statement crosses to aiosqlite's
+thread and back (four trips with SQLAlchemy's own adapter, one with ``SQLITE_DRIVER=lipa``),
+each woken through the event loop's self-pipe and each waiting for the interpreter lock:
+with the one-trip driver still two thirds of the page's CPU (1.25 against 0.43 ms) and most
+of its latency under load (docs/BENCHMARKS.md, "Session 9"). SQLite is a library in
 this process, and a read of one indexed order from its page cache takes tens of
 microseconds, less than one of those trips; here the page's reads run in the loop's thread
 through SQLAlchemy's own synchronous ``sqlite3`` engine, with the same repositories and the
