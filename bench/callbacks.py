@@ -120,6 +120,16 @@ async def post_callbacks(url: str, bodies: list[bytes], concurrency: int) -> Ack
     return Acks(time.perf_counter() - started, latencies, failures)
 
 
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """A burst's acknowledgements in short: answers a second, p50 and p99 (ms), failures."""
+
+    rate: float
+    p50: float
+    p99: float
+    failures: int
+
+
 # wrk's script: POST each body once, in order, on ``-c`` connections. wrk calls ``request``
 # once before it connects, to check the request (that one is not sent). A connection that
 # finds no body left sends a request whose body never comes: it waits, unanswered and
@@ -159,22 +169,7 @@ end
 """
 
 
-@dataclass(frozen=True, slots=True)
-class WrkAcks:
-    """The acknowledgements of one burst, as wrk measured them (its percentiles, in ms)."""
-
-    seconds: float
-    answered: int
-    failures: int
-    p50: float
-    p99: float
-
-    @property
-    def rate(self) -> float:
-        return self.answered / self.seconds
-
-
-async def post_callbacks_wrk(url: str, bodies: list[bytes], concurrency: int) -> WrkAcks:
+async def post_callbacks_wrk(url: str, bodies: list[bytes], concurrency: int) -> Burst:
     """POST the bodies to ``url`` with wrk (written in C: the load generator leaves the two
     cores to the service), ``concurrency`` at a time."""
     wrk = shutil.which("wrk")
@@ -202,24 +197,13 @@ async def post_callbacks_wrk(url: str, bodies: list[bytes], concurrency: int) ->
         raise SystemExit(f"wrk said:\n{output}")
     answered, failures = int(found.group(1)), int(found.group(2))
     p50, p99, seconds = (float(found.group(n)) for n in (3, 4, 5))
-    return WrkAcks(seconds, answered, failures, p50, p99)
-
-
-@dataclass(frozen=True, slots=True)
-class Burst:
-    """A burst's acknowledgements in short: answers a second, p50 and p99 (ms), failures."""
-
-    rate: float
-    p50: float
-    p99: float
-    failures: int
+    return Burst(answered / seconds, p50, p99, failures)
 
 
 async def post_burst(url: str, bodies: list[bytes], concurrency: int, client: str) -> Burst:
     """POST the bodies with ``client`` (``python``: this process's aiohttp clients, ``wrk``)."""
     if client == "wrk":
-        measured = await post_callbacks_wrk(url, bodies, concurrency)
-        return Burst(measured.rate, measured.p50, measured.p99, measured.failures)
+        return await post_callbacks_wrk(url, bodies, concurrency)
     acks = await post_callbacks(url, bodies, concurrency)
     p50, p99 = percentile(acks.latencies, 0.5), percentile(acks.latencies, 0.99)
     return Burst(acks.rate, p50, p99, acks.failures)

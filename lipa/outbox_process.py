@@ -117,6 +117,7 @@ async def _until_ended(
     reading = asyncio.ensure_future(_read_wakes(wakes, wake))
     running = [asyncio.ensure_future(worker()) for worker in workers]
     loop = asyncio.get_running_loop()
+    # As lipa.commands.wait_for_signal: a loop without signal handlers (not on Linux) skips it.
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGTERM, reading.cancel)
     try:

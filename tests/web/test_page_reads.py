@@ -48,6 +48,36 @@ async def test_a_page_reads_the_same_inline_and_through_the_pool(
     assert "Paid" in pages[f"/pay/{ORDER}"][1]
 
 
+async def test_an_inline_read_sees_the_service_s_commits_without_the_pool(
+    start_shop: StartShop, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
+    shop = await start_shop(url)
+    await shop.order(3000)
+    token = await shop.form_token()
+    await shop.post({"csrf": token, "amount": "1000", "phone": HOLDS})
+    [payment] = await shop.payments()
+    await shop.daraja.settle_phone("254700000006", 0)
+    await shop.settled(payment.id)
+
+    async def pool(reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        raise AssertionError("the inline read fell back to the pool")
+
+    # The service is still running and writing: its commits are what the read sees.
+    reads = InlineOrderReads(url, pool)
+    try:
+        found = await reads(ORDER, with_plan=True)
+        missing = await reads("WW-9", with_plan=True)
+    finally:
+        reads.dispose()
+    assert found is not None
+    assert missing is None
+    order, payments, plan = found
+    assert (order.reference, order.balance) == (ORDER, 2000)
+    assert [(p.id, p.amount, p.status.value) for p in payments] == [(payment.id, 1000, "paid")]
+    assert plan is None
+
+
 async def test_an_inline_read_sqlite_refuses_is_read_through_the_pool(tmp_path: Path) -> None:
     asked: list[tuple[str, bool]] = []
 
