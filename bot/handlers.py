@@ -16,7 +16,7 @@ from checkout.conversation.model import Event
 from checkout.conversation.service import ConversationBusy, ConversationService
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Reply
-from checkout.i18n import texts
+from checkout.i18n.chat import sorry_text
 from checkout.runtime.log_context import log_fields
 
 log = logging.getLogger(__name__)
@@ -104,5 +104,5 @@ class CheckoutHandlers:
         except Exception:
             # Never let a traceback reach the customer: log it, say something plain.
             log.exception("update %s failed", update.update_id)
-            replies = [Reply(texts.t(self._default_language, "something_went_wrong"))]
+            replies = [Reply(sorry_text(self._default_language))]
         await self._replies.send(context.bot, chat_id, replies)

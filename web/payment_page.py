@@ -25,8 +25,7 @@ from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.records import Channel, Language, Order, Payment, PaymentStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.time import Clock
-from checkout.i18n import texts
-from checkout.i18n.chat import amount_rule_text
+from checkout.i18n.chat import amount_rule_text, phone_rule_text
 from checkout.i18n.payments.messages import refusal_reply
 from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.other_way import (
@@ -186,7 +185,7 @@ class WebCheckout:
         try:
             phone = normalise_phone(phone_text)
         except PhoneError as error:
-            phone_error = texts.t(language, f"phone_{error.reason.value}")
+            phone_error = phone_rule_text(language, error)
         if amount_error is not None or phone_error is not None:
             return FieldErrors(amount_error, phone_error)
         return amount, phone
@@ -196,7 +195,7 @@ class WebCheckout:
         try:
             return normalise_phone(phone_text)
         except PhoneError as error:
-            return FieldErrors(phone=texts.t(language, f"phone_{error.reason.value}"))
+            return FieldErrors(phone=phone_rule_text(language, error))
 
     async def pay(
         self, order: Order, amount: int, phone: str, language: Language, *, sender: str

@@ -1,8 +1,8 @@
 """The web presenter: turns what the payment service stored into what the page says.
 
-Every sentence about a payment is the chat's own (:mod:`checkout.i18n.texts` through
-:func:`checkout.i18n.payments.messages.customer_reply` and its ``PROBLEM_TEXT``),
-so the page, Telegram and USSD tell a customer the same thing.
+Every sentence about a payment is the chat's own (the presenters of
+:mod:`checkout.i18n.payments.messages`: ``customer_reply``, ``push_sent_text`` and
+``push_failed_text``), so the page, Telegram and USSD tell a customer the same thing.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from checkout.domain.money import format_number
 from checkout.domain.outcomes import PaymentOutcome, PushProblem
 from checkout.domain.phones import PhoneError, display_phone
 from checkout.domain.records import Language, Order, Payment, PaymentStatus
-from checkout.i18n import texts
 from checkout.i18n.contact import BusinessContact
-from checkout.i18n.payments.messages import PROBLEM_TEXT, customer_reply
+from checkout.i18n.payments.messages import customer_reply, push_failed_text, push_sent_text
 
 # How a push that never reached the phone is recorded (checkout.payments.start.record_push_failure).
 _PUSH_FAILURE_PREFIX = "push "
@@ -62,13 +61,7 @@ def status_view(
     if payment is None:
         return StatusView(State.NONE, "")
     if payment.status is PaymentStatus.PENDING:
-        text = texts.t(
-            language,
-            "push_sent",
-            amount=format_number(payment.amount),
-            order=payment.order_reference,
-            phone=_shown_phone(payment.phone),
-        )
+        text = push_sent_text(language, payment, phone=_shown_phone(payment.phone))
         return StatusView(State.PENDING, text, payment.id)
     if payment.status is PaymentStatus.PAID:
         # Written in the page's language, whatever language the payment was made in.
@@ -77,7 +70,7 @@ def status_view(
         return StatusView(State.PAID, text, payment.id)
     problem = _push_problem(payment)
     if problem is not None:
-        return StatusView(State.FAILED, texts.t(language, PROBLEM_TEXT[problem]), payment.id)
+        return StatusView(State.FAILED, push_failed_text(language, problem), payment.id)
     shown = _in_language(payment, language)
     text = customer_reply(PaymentOutcome(shown, order), contact=contact).text
     return StatusView(State.FAILED, text, payment.id)

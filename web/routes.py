@@ -26,8 +26,9 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from checkout.domain.records import Language, Order, OrderStatus, PaymentStatus
-from checkout.i18n import texts
+from checkout.i18n.chat import sorry_text
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
+from checkout.i18n.payments.messages import order_paid_reply
 from checkout.i18n.payments.order_closed import order_cancelled, order_cancelled_title
 from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
 from web.live import PaymentWatch
@@ -294,18 +295,7 @@ class WebRoutes:
             token = await self._checkout.receipt_token(found.last_paid)
             receipt_url = f"/receipts/{token}?lang={language}"
         if order.is_fully_paid:
-            last = found.last_paid
-            body = (
-                texts.t(
-                    language,
-                    "order_paid_receipt",
-                    order=order.reference,
-                    amount=f"{last.amount:,}",
-                    receipt=texts.receipt(language, last.receipt_number),
-                )
-                if last is not None
-                else texts.t(language, "order_paid", order=order.reference)
-            )
+            body = order_paid_reply(language, order.reference, found.last_paid).text
             return self._plain(
                 request, language, w(language, "paid_title"), body, receipt_url=receipt_url
             )
@@ -504,7 +494,7 @@ class WebRoutes:
                     request,
                     language,
                     w(language, "error_title"),
-                    texts.t(language, "something_went_wrong"),
+                    sorry_text(language),
                     status=500,
                 )
 

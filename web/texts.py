@@ -1,8 +1,9 @@
 """The page's own words (labels, headings, plain pages, the receipt) in English and Swahili.
 
 What the checkout says about payments (validation, "Check your phone…", outcomes) comes from
-:mod:`checkout.i18n.texts`, so the page and the chat say the same; only what exists on a page
-alone lives here.
+the chat's presenters in :mod:`checkout.i18n` (:mod:`checkout.i18n.chat`,
+:mod:`checkout.i18n.payments.messages`), so the page and the chat say the same; only what exists
+on a page alone lives here.
 """
 
 from __future__ import annotations

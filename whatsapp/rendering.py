@@ -14,7 +14,7 @@ from typing import Any
 
 from checkout.conversation.model import Button, Reply
 from checkout.domain.records import Language
-from checkout.i18n.texts import t
+from checkout.i18n.buttons import list_button_label
 from whatsapp.limits import (
     BUTTON_TITLE,
     INTERACTIVE_BODY,
@@ -46,7 +46,7 @@ def render(reply: Reply, language: Language) -> list[Message]:
     )
     if fits_buttons:
         return [*leading, _reply_buttons(body, buttons)]
-    label = _shorten(t(language, "whatsapp_list_button"), LIST_BUTTON)
+    label = _shorten(list_button_label(language), LIST_BUTTON)
     lists = [
         _list(body if index == 0 else ELLIPSIS, label, buttons[start : start + MAX_LIST_ROWS])
         for index, start in enumerate(range(0, len(buttons), MAX_LIST_ROWS))

@@ -29,7 +29,7 @@ from checkout.conversation.service import ConversationBusy, ConversationService
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import Clock
-from checkout.i18n import texts
+from checkout.i18n.chat import sorry_text
 from checkout.i18n.payments.refusals import refusal_text
 from checkout.payments.unit import UnitOfWorkFactory
 from checkout.runtime.log_context import log_fields
@@ -166,7 +166,7 @@ class WhatsAppWebhook:
             except Exception:
                 # Never let a traceback reach the customer: log it, say something plain.
                 log.exception("WhatsApp message %s could not be handled", message.message_id)
-                replies = [Reply(texts.t(language, "something_went_wrong"))]
+                replies = [Reply(sorry_text(language))]
             await self._send_replies(message, replies, language)
 
     async def _send_replies(

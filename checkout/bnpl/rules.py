@@ -153,7 +153,7 @@ def schedules(balance: int, rules: PlanRules, now: datetime) -> tuple[Schedule, 
 
 class Refusal(StrEnum):
     """Why a customer is not offered a plan; each is one sentence in the plan texts
-    (:mod:`checkout.i18n.catalogue.plans`)."""
+    (:func:`checkout.i18n.plans.words.refusal_text`)."""
 
     DISABLED = "disabled"
     MINIMUM = "minimum"

@@ -54,3 +54,8 @@ def retry_button(language: Language) -> Button:
 def already_paid_button(language: Language, order_reference: str) -> Button:
     """ "I already paid": the customer types the M-Pesa code of a payment Lipa did not see."""
     return Button(t(language, "button_already_paid"), already_paid_data(order_reference))
+
+
+def list_button_label(language: Language) -> str:
+    """The label of the button that opens a WhatsApp list message's choices ("Choose")."""
+    return t(language, "whatsapp_list_button")

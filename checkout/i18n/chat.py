@@ -4,7 +4,8 @@ its reader and channel.
 The flow's steps choose what to say by key (``order_ask``, ``amount_too_small`` with its
 bound); this module turns the choice into the customer's language, using a text's ``ussd_``
 wording on USSD where it has one (a screen holds fewer characters), and writes the dates and
-receipts the chat's and the plans' messages show (:mod:`checkout.i18n.plans`).
+receipts the chat's and the plans' messages show (:mod:`checkout.i18n.plans`). Every channel
+says a refused amount or number, and "something went wrong", in these same words.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Final
 
 from checkout.domain.money import AmountError, AmountReason
+from checkout.domain.phones import PhoneError
 from checkout.domain.records import Language
 from checkout.domain.time import NAIROBI
 from checkout.i18n.texts import TEXTS, receipt, t
@@ -38,6 +40,17 @@ def amount_rule_text(language: Language, error: AmountError, *, ussd: bool = Fal
     name = _AMOUNT_BOUND.get(error.reason)
     bound = {name: error.limit} if name is not None and error.limit is not None else {}
     return chat_text(language, f"amount_{error.reason.value}", ussd=ussd, **bound)
+
+
+def phone_rule_text(language: Language, error: PhoneError, *, ussd: bool = False) -> str:
+    """What every channel says about a refused M-Pesa number (the web page puts it by the field)."""
+    return chat_text(language, f"phone_{error.reason.value}", ussd=ussd)
+
+
+def sorry_text(language: Language) -> str:
+    """What a customer reads instead of an error the channel could not handle ("Sorry,
+    something went wrong on our side")."""
+    return t(language, "something_went_wrong")
 
 
 def plan_date(language: Language, moment: datetime) -> str:

@@ -39,7 +39,7 @@ from checkout.domain.phones import PhoneError, normalise_phone
 from checkout.domain.records import OrderStatus
 from checkout.domain.references import parse_order_reference
 from checkout.domain.replies import Button, Reply
-from checkout.i18n.chat import amount_rule_text
+from checkout.i18n.chat import amount_rule_text, phone_rule_text
 from checkout.i18n.payments.order_closed import order_cancelled
 
 
@@ -230,7 +230,7 @@ async def receive_phone(call: Call, text: str) -> Turn:
     try:
         phone = normalise_phone(text)
     except PhoneError as error:
-        return phone_refused(call, draft, call.say(f"phone_{error.reason.value}"))
+        return phone_refused(call, draft, phone_rule_text(call.language, error, ussd=call.ussd))
     # A USSD chat keeps the caller's own number: paying from another is for this time only.
     keep = call.ussd or phone == call.ctx.saved_phone
     remember = () if keep else (RememberPhone(phone),)

@@ -178,15 +178,21 @@ def refusal_reply(language: Language, refusal: PaymentRefused) -> Reply:
 
 def push_sent_reply(payment: Payment) -> Reply:
     """The prompt is on the customer's phone: enter the PIN."""
-    text = texts.t(
-        payment.language,
+    text = push_sent_text(payment.language, payment, phone=display_phone(payment.phone))
+    # A prompt that never shows (old SIMs, eSIMs) is often paid to the paybill instead.
+    return Reply(text, buttons=((already_paid_button(payment.language, payment.order_reference),),))
+
+
+def push_sent_text(language: Language, payment: Payment, *, phone: str) -> str:
+    """Check your phone and enter the PIN: the pending ``payment``'s amount and order, in
+    ``language`` (``phone``: its number as this reader is shown it, for a wording naming it)."""
+    return texts.t(
+        language,
         "push_sent",
         amount=format_number(payment.amount),
         order=payment.order_reference,
-        phone=display_phone(payment.phone),
+        phone=phone,
     )
-    # A prompt that never shows (old SIMs, eSIMs) is often paid to the paybill instead.
-    return Reply(text, buttons=((already_paid_button(payment.language, payment.order_reference),),))
 
 
 def push_queued_reply(language: Language) -> Reply:
