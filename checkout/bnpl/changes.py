@@ -95,13 +95,7 @@ class PlanChanges:
                 await unit.rollback()
                 return [ChangeAnswered(refused or ChangeAnswer.NO_MISSED)]
             missed, following = pair
-            rolled = replace(
-                missed,
-                status=InstallmentStatus.ROLLED,
-                next_attempt_at=None,
-                remind_at=None,
-                overdue_at=None,
-            )
+            rolled = missed.closed(InstallmentStatus.ROLLED)
             bigger = replace(following, amount=following.amount + missed.amount)
             await unit.plans.save_installment(rolled)
             await unit.plans.save_installment(bigger)

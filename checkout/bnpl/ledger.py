@@ -134,17 +134,8 @@ class PlanLedger:
         now = self._clock()
         for item in plan.installments:
             if link.first <= item.number <= link.last and item.status.is_unpaid:
-                await unit.plans.save_installment(
-                    replace(
-                        item,
-                        status=InstallmentStatus.PAID,
-                        paid_at=now,
-                        payment_id=payment.id,
-                        next_attempt_at=None,
-                        remind_at=None,
-                        overdue_at=None,
-                    )
-                )
+                paid = item.closed(InstallmentStatus.PAID)
+                await unit.plans.save_installment(replace(paid, paid_at=now, payment_id=payment.id))
         activated = plan.status is PlanStatus.PENDING_DEPOSIT and link.first == 0
         if activated:
             await self._activate(unit, plan)
@@ -276,11 +267,7 @@ class PlanLedger:
         now = now or self._clock()
         fee = late_fee(self._rules, plan.total, plan.fees, installment.late_fee)
         overdue = replace(
-            installment,
-            status=InstallmentStatus.OVERDUE,
-            next_attempt_at=None,
-            remind_at=None,
-            overdue_at=None,
+            installment.closed(InstallmentStatus.OVERDUE),
             amount=installment.amount + fee,
             late_fee=installment.late_fee + fee,
         )

@@ -92,24 +92,31 @@ class AllCapped:
     amount: int
 
 
+# --- one installment's news (the changes' and the collection's) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentNews:
+    """News of ``installment`` of ``plan``: the fields every such record starts with (the
+    changes' and the collection's records below add what is particular to them)."""
+
+    plan: Plan
+    installment: Installment
+
+
 # --- the changes -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class MoveOptions:
+class MoveOptions(InstallmentNews):
     """``installment`` of ``plan`` may move by 1 to ``limit`` days."""
 
-    plan: Plan
-    installment: Installment
     limit: int
 
 
 @dataclass(frozen=True, slots=True)
-class PlanMoved:
+class PlanMoved(InstallmentNews):
     """``installment`` of ``plan`` was moved (it holds its new date)."""
-
-    plan: Plan
-    installment: Installment
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,48 +155,37 @@ PlanNews = (
 
 
 @dataclass(frozen=True, slots=True)
-class ReminderDue:
+class ReminderDue(InstallmentNews):
     """``installment`` of ``plan`` is reminded at ``now``: the day before its date, or (with
     ``until``, the end of its grace period) once after it was missed."""
 
-    plan: Plan
-    installment: Installment
     now: datetime
     until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class InstallmentPushed:
+class InstallmentPushed(InstallmentNews):
     """The push for ``installment`` of ``plan`` went out on its date: the PIN is asked for."""
-
-    plan: Plan
-    installment: Installment
 
 
 @dataclass(frozen=True, slots=True)
-class TryScheduled:
+class TryScheduled(InstallmentNews):
     """An automatic try for ``installment`` of ``plan`` failed; the next is ``kind``'s."""
 
-    plan: Plan
-    installment: Installment
     kind: Retry
 
 
 @dataclass(frozen=True, slots=True)
-class GraceRunning:
+class GraceRunning(InstallmentNews):
     """An automatic try failed and none is left: ``installment`` may be paid until ``until``."""
 
-    plan: Plan
-    installment: Installment
     until: datetime
 
 
 @dataclass(frozen=True, slots=True)
-class InstallmentOverdue:
+class InstallmentOverdue(InstallmentNews):
     """``installment`` of ``plan`` is overdue (it holds the late ``fee`` added, if any)."""
 
-    plan: Plan
-    installment: Installment
     fee: int
 
 

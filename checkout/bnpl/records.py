@@ -8,7 +8,7 @@ number 0 is the deposit. Money is whole shillings; times are timezone-aware.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -88,6 +88,11 @@ class Installment:
     def is_deposit(self) -> bool:
         """Whether this is the deposit paid at acceptance."""
         return self.number == 0
+
+    def closed(self, status: InstallmentStatus) -> Installment:
+        """This installment out of automatic collection as ``status`` (paid, rolled, overdue): no
+        push, reminder or end of grace is left scheduled for it."""
+        return replace(self, status=status, next_attempt_at=None, remind_at=None, overdue_at=None)
 
 
 @dataclass(frozen=True, slots=True)

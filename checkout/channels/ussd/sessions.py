@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 from typing import Final
 
@@ -71,14 +71,22 @@ _DROPPED: Final = frozenset({UssdStatus.OPEN, UssdStatus.ABANDONED})
 
 
 @dataclass(frozen=True, slots=True)
-class UssdRequest:
-    """One request from the gateway; ``text`` is every input so far joined by ``*``."""
+class UssdCall:
+    """What the gateway names in everything it sends about a session: the session, the
+    caller's phone, and the service and network codes (the last two by keyword only)."""
 
     session_id: str
     phone: str
-    text: str
+    _: KW_ONLY
     service_code: str = ""
     network_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UssdRequest(UssdCall):
+    """One request from the gateway; ``text`` is every input so far joined by ``*``."""
+
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +97,10 @@ class UssdAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class UssdSessionEnd:
+class UssdSessionEnd(UssdCall):
     """The gateway's end-of-session notice (``status``: Success, Incomplete or Failed)."""
 
-    session_id: str
-    phone: str
     status: str
-    service_code: str = ""
-    network_code: str = ""
     error: str | None = None
 
 
