@@ -91,8 +91,10 @@ class Settings(BaseSettings):
     outbox_in_process: bool = False
     # How much lower than the server's the delivering process's CPU priority is (added to its
     # nice value; 0: the same): when both want the CPU, the kernel runs the server's
-    # acknowledgements first, and delivery catches up whenever the server waits.
-    outbox_process_nice: int = Field(default=10, ge=0, le=19)
+    # acknowledgements first, and delivery catches up whenever the server waits. Unset: 10 on
+    # PostgreSQL, 0 on SQLite (whose one write lock the two processes share: a descheduled
+    # child holding it would hold up the server's settling).
+    outbox_process_nice: int | None = Field(default=None, ge=0, le=19)
 
     # --- Telegram
     telegram_bot_token: SecretStr | None = None

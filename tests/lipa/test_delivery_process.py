@@ -20,6 +20,7 @@ from checkout.outbox.delivery import DeliveryPolicy
 from lipa.app import Lipa, open_lipa, utc_now
 from lipa.delivery_process import CHILD_MODULE, ProcessDelivery, telegram_shares
 from lipa.demo import free_port
+from lipa.outbox_process import priority_increment
 from lipa.settings import Settings
 from lipa_testing.sms_api import DEFAULT_API_KEY, DEFAULT_USERNAME, FakeSmsApi
 from lipa_testing.telegram_api import FakeTelegram
@@ -220,7 +221,10 @@ def nice_values(pid: int) -> set[int]:
     }
 
 
-@pytest.mark.parametrize(("setting", "increment"), [({}, 10), ({"outbox_process_nice": 0}, 0)])
+@pytest.mark.parametrize(
+    ("setting", "increment"),
+    [({"outbox_process_nice": 10}, 10), ({"outbox_process_nice": 0}, 0), ({}, 0)],
+)
 async def test_the_child_delivers_at_a_lower_cpu_priority_than_the_server(
     tmp_path: Path,
     telegram: FakeTelegram,
@@ -240,6 +244,16 @@ async def test_the_child_delivers_at_a_lower_cpu_priority_than_the_server(
             # Every thread, the database driver's too, started after the child lowered it.
             assert nice_values(child) == {min(19, server + increment)}
         assert os.getpriority(os.PRIO_PROCESS, 0) == server  # the server's own is untouched
+
+
+def test_unset_the_child_runs_lower_on_postgresql_and_level_on_sqlite() -> None:
+    def increment(url: str, **given: int) -> int:
+        return priority_increment(Settings(_env_file=None, database_url=url, **given))
+
+    assert increment("postgresql+asyncpg://lipa@db/lipa") == 10
+    assert increment("sqlite+aiosqlite:///./lipa.db") == 0
+    assert increment("postgresql+asyncpg://lipa@db/lipa", outbox_process_nice=3) == 3
+    assert increment("sqlite+aiosqlite:///./lipa.db", outbox_process_nice=10) == 10
 
 
 def test_the_outbox_and_the_replies_share_telegram_s_rate_without_exceeding_it() -> None:
