@@ -232,8 +232,20 @@ async def test_the_child_delivers_at_a_lower_cpu_priority_than_the_server(
     setting: dict[str, int],
     increment: int,
 ) -> None:
+    await child_runs_lower_by(increment, sqlite_url(tmp_path), telegram, sms, **setting)
+
+
+async def test_unset_the_child_runs_ten_lower_on_postgresql(
+    pg_database_url: str, telegram: FakeTelegram, sms: FakeSmsApi
+) -> None:
+    await child_runs_lower_by(10, pg_database_url, telegram, sms)
+
+
+async def child_runs_lower_by(
+    increment: int, url: str, telegram: FakeTelegram, sms: FakeSmsApi, **setting: int
+) -> None:
     server = os.getpriority(os.PRIO_PROCESS, 0)
-    async with lipa_for(sqlite_url(tmp_path), telegram, sms, **setting) as lipa:
+    async with lipa_for(url, telegram, sms, **setting) as lipa:
         async with delivering(lipa):
             await queue(lipa, "first")
             await eventually(lambda: texts(telegram) == ["first"])
