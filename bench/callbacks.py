@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import re
 import shutil
 import signal
@@ -169,9 +171,12 @@ end
 """
 
 
-async def post_callbacks_wrk(url: str, bodies: list[bytes], concurrency: int) -> Burst:
+async def post_callbacks_wrk(
+    url: str, bodies: list[bytes], concurrency: int, *, nice: int | None = None
+) -> Burst:
     """POST the bodies to ``url`` with wrk (written in C: the load generator leaves the two
-    cores to the service), ``concurrency`` at a time."""
+    cores to the service), ``concurrency`` at a time; wrk runs at nice value ``nice`` if
+    given (this process may run at another: see ``bench.whole_service``'s fakes)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("--client wrk needs wrk on the PATH (Debian: apt-get install wrk)")
@@ -182,7 +187,12 @@ async def post_callbacks_wrk(url: str, bodies: list[bytes], concurrency: int) ->
         lines.write_bytes(b"".join(body.replace(b"\n", b" ") + b"\n" for body in bodies))
         command = [wrk, "-t1", f"-c{concurrency}", "-d600s", "--latency", "-s", str(script)]
         process = await asyncio.create_subprocess_exec(
-            *command, url, "--", str(lines), stdout=asyncio.subprocess.PIPE
+            *command,
+            url,
+            "--",
+            str(lines),
+            stdout=asyncio.subprocess.PIPE,
+            preexec_fn=None if nice is None else functools.partial(_set_nice, nice),
         )
         assert process.stdout is not None
         said: list[str] = []
@@ -200,10 +210,17 @@ async def post_callbacks_wrk(url: str, bodies: list[bytes], concurrency: int) ->
     return Burst(answered / seconds, p50, p99, failures)
 
 
-async def post_burst(url: str, bodies: list[bytes], concurrency: int, client: str) -> Burst:
-    """POST the bodies with ``client`` (``python``: this process's aiohttp clients, ``wrk``)."""
+def _set_nice(value: int) -> None:
+    os.setpriority(os.PRIO_PROCESS, 0, value)
+
+
+async def post_burst(
+    url: str, bodies: list[bytes], concurrency: int, client: str, *, nice: int | None = None
+) -> Burst:
+    """POST the bodies with ``client`` (``python``: this process's aiohttp clients, ``wrk``,
+    at nice value ``nice`` if given)."""
     if client == "wrk":
-        return await post_callbacks_wrk(url, bodies, concurrency)
+        return await post_callbacks_wrk(url, bodies, concurrency, nice=nice)
     acks = await post_callbacks(url, bodies, concurrency)
     p50, p99 = percentile(acks.latencies, 0.5), percentile(acks.latencies, 0.99)
     return Burst(acks.rate, p50, p99, acks.failures)

@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     # precedence over OUTBOX_IN_THREAD. Not with WhatsApp, whose sender lives in the server
     # (the outbox then stays as OUTBOX_IN_THREAD says).
     outbox_in_process: bool = False
+    # How much lower than the server's the delivering process's CPU priority is (added to its
+    # nice value; 0: the same): when both want the CPU, the kernel runs the server's
+    # acknowledgements first, and delivery catches up whenever the server waits. Unset: 10 on
+    # PostgreSQL, 0 on SQLite (whose one write lock the two processes share: a descheduled
+    # child holding it would hold up the server's settling).
+    outbox_process_nice: int | None = Field(default=None, ge=0, le=19)
 
     # --- Telegram
     telegram_bot_token: SecretStr | None = None

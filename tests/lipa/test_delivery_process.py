@@ -20,6 +20,7 @@ from checkout.outbox.delivery import DeliveryPolicy
 from lipa.app import Lipa, open_lipa, utc_now
 from lipa.delivery_process import CHILD_MODULE, ProcessDelivery, telegram_shares
 from lipa.demo import free_port
+from lipa.outbox_process import priority_increment
 from lipa.settings import Settings
 from lipa_testing.sms_api import DEFAULT_API_KEY, DEFAULT_USERNAME, FakeSmsApi
 from lipa_testing.telegram_api import FakeTelegram
@@ -59,7 +60,12 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @contextlib.asynccontextmanager
 async def lipa_for(
-    url: str, telegram: FakeTelegram, sms: FakeSmsApi, *, grace: float = 2.0
+    url: str,
+    telegram: FakeTelegram,
+    sms: FakeSmsApi,
+    *,
+    grace: float = 2.0,
+    **settings_given: object,
 ) -> AsyncIterator[Lipa]:
     settings = Settings(
         _env_file=None,
@@ -70,6 +76,7 @@ async def lipa_for(
         at_username=DEFAULT_USERNAME,
         at_api_base_url=sms.base_url,
         outbox_in_process=True,
+        **settings_given,
     )
     policy = DeliveryPolicy(idle_poll_seconds=NEVER, stop_grace_seconds=grace)
     async with open_lipa(settings, delivery=policy, outbox_process=True) as lipa:
@@ -204,6 +211,61 @@ async def test_stopping_lets_the_send_in_flight_finish_and_marks_it_sent(
         async with delivering(lipa):
             await until_marked(lipa, "next")
         assert [m.message for m in sms.messages] == ["slow", "next"]
+
+
+def nice_values(pid: int) -> set[int]:
+    """The nice values of every thread of process ``pid`` (Linux keeps one per thread)."""
+    return {
+        int((task / "stat").read_text().rsplit(")", 1)[1].split()[16])
+        for task in Path(f"/proc/{pid}/task").iterdir()
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "increment"),
+    [({"outbox_process_nice": 10}, 10), ({"outbox_process_nice": 0}, 0), ({}, 0)],
+)
+async def test_the_child_delivers_at_a_lower_cpu_priority_than_the_server(
+    tmp_path: Path,
+    telegram: FakeTelegram,
+    sms: FakeSmsApi,
+    setting: dict[str, int],
+    increment: int,
+) -> None:
+    await child_runs_lower_by(increment, sqlite_url(tmp_path), telegram, sms, **setting)
+
+
+async def test_unset_the_child_runs_ten_lower_on_postgresql(
+    pg_database_url: str, telegram: FakeTelegram, sms: FakeSmsApi
+) -> None:
+    await child_runs_lower_by(10, pg_database_url, telegram, sms)
+
+
+async def child_runs_lower_by(
+    increment: int, url: str, telegram: FakeTelegram, sms: FakeSmsApi, **setting: int
+) -> None:
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    async with lipa_for(url, telegram, sms, **setting) as lipa:
+        async with delivering(lipa):
+            await queue(lipa, "first")
+            await eventually(lambda: texts(telegram) == ["first"])
+            await until_marked(lipa, "first")
+            assert isinstance(lipa.delivery, ProcessDelivery)
+            child = lipa.delivery.pid
+            assert child is not None
+            # Every thread, the database driver's too, started after the child lowered it.
+            assert nice_values(child) == {min(19, server + increment)}
+        assert os.getpriority(os.PRIO_PROCESS, 0) == server  # the server's own is untouched
+
+
+def test_unset_the_child_runs_lower_on_postgresql_and_level_on_sqlite() -> None:
+    def increment(url: str, **given: int) -> int:
+        return priority_increment(Settings(_env_file=None, database_url=url, **given))
+
+    assert increment("postgresql+asyncpg://lipa@db/lipa") == 10
+    assert increment("sqlite+aiosqlite:///./lipa.db") == 0
+    assert increment("postgresql+asyncpg://lipa@db/lipa", outbox_process_nice=3) == 3
+    assert increment("sqlite+aiosqlite:///./lipa.db", outbox_process_nice=10) == 10
 
 
 def test_the_outbox_and_the_replies_share_telegram_s_rate_without_exceeding_it() -> None:
