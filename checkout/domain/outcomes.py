@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from checkout.domain.records import Language, Order, Payment, PaymentStatus
+from checkout.domain.records import BodyStatus, Language, Order, Payment, PaymentStatus
 
 
 class NextStep(StrEnum):
@@ -226,6 +226,39 @@ class PushNotSent:
     payment: Payment
     problem: PushProblem
     offer: OtherWayOffer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SenderOverLimit:
+    """A sender (``telegram:<id>``, ``ussd:<phone>``) ran into the per-sender limit, asking
+    for a push to ``phone``: more than ``count`` in ``minutes``. The staff are told once."""
+
+    sender: str
+    phone: str
+    count: int
+    minutes: int
+
+
+# --- the staff's alerts about callbacks and late answers ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaidTwice:
+    """A late success of ``payment`` (a push given up on, or failed) recorded as paid though
+    its order was paid already: the order is overpaid by ``over``; ``receipt`` refunds it."""
+
+    payment: Payment
+    receipt: str
+    over: int
+
+
+@dataclass(frozen=True, slots=True)
+class BodyKept:
+    """A callback body that was refused or failed, kept as ``body_id`` to be replayed."""
+
+    body_id: int
+    status: BodyStatus
+    reason: str
 
 
 # What asking for a push came to: sent (or queued), not sent, refused for the order or the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from checkout.domain.outcomes import PushRefused, RefusalReason
+from checkout.domain.outcomes import PushRefused, RefusalReason, SenderOverLimit
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import NAIROBI
@@ -80,15 +80,13 @@ def shown_sender(sender: str) -> str:
     return sender
 
 
-def push_abuse_text(
-    language: Language, *, sender: str, count: int, minutes: int, phone: str
-) -> str:
-    """The staff's alert: ``sender`` asked for more than ``count`` pushes in ``minutes``."""
+def push_abuse_text(language: Language, alert: SenderOverLimit) -> str:
+    """The staff's alert: a sender asked for more than ``count`` pushes in ``minutes``."""
     return t(
         language,
         "staff_push_abuse",
-        sender=shown_sender(sender),
-        count=count,
-        minutes=minutes,
-        phone=mask_phone(phone),
+        sender=shown_sender(alert.sender),
+        count=alert.count,
+        minutes=alert.minutes,
+        phone=mask_phone(alert.phone),
     )
