@@ -38,7 +38,8 @@ _ALERT_LIMIT = 200
 
 
 class RefundHandlers:
-    """Routes ``/refund`` and the refund buttons to :class:`RefundCommands`."""
+    """Routes ``/refund`` and the refund buttons to :class:`RefundCommands`, and has what
+    they did said by :mod:`checkout.staff.views.refunds`."""
 
     def __init__(
         self,
