@@ -239,6 +239,17 @@ class SenderOverLimit:
     minutes: int
 
 
+@dataclass(frozen=True, slots=True)
+class NotMine:
+    """A customer (``customer_id``, asking as ``sender``) declined order ``order_reference``,
+    ``balance`` still to pay, as "Not mine": the staff are told to check whose it is."""
+
+    order_reference: str
+    balance: int
+    sender: str
+    customer_id: int
+
+
 # --- the staff's alerts about callbacks and late answers ---------------------------------------
 
 

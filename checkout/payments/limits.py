@@ -15,7 +15,7 @@ pushes a person asks for (through a chat, USSD, or later the web) are therefore 
 A refused push is not counted. The first time a sender runs into the per-sender limit the
 staff are told, once per sender ever, through the outbox: the limiter decides
 (:class:`~checkout.domain.outcomes.SenderOverLimit`) and
-:mod:`checkout.payments.limit_notices` says and queues it in the same transaction.
+:mod:`checkout.payments.staff_alerts` says and queues it in the same transaction.
 
 The pushes the business schedules (installment collection and its retries) keep their own
 rules: they never come through here, so they are neither counted nor held back.
@@ -37,7 +37,7 @@ from checkout.domain.outcomes import PushRefused, RefusalReason, SenderOverLimit
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.result_codes import ResultCode
-from checkout.payments.limit_notices import LimitNotices
+from checkout.payments.staff_alerts import StaffAlerts
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class PushLimiter:
 
     def __init__(self, limits: PushLimits, *, staff: StaffChat | None = None) -> None:
         self.limits = limits
-        self._notices = LimitNotices(staff)
+        self._alerts = StaffAlerts(staff)
 
     async def admit(
         self, unit: UnitOfWork, *, phone: str, sender: str, now: datetime
@@ -119,7 +119,7 @@ class PushLimiter:
             alert = SenderOverLimit(
                 sender, phone, limits.per_sender, _minutes(limits.sender_window)
             )
-            await self._notices.sender_over_limit(unit, alert, now=now)
+            await self._alerts.sender_over_limit(unit, alert, now=now)
         return refused
 
 

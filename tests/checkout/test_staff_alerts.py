@@ -1,7 +1,8 @@
 """The staff's alerts the payment and till services decide, in words: no database needed.
 
-The services hand over what happened (a sender over the limit, money paid twice, a kept
-callback body, the day's totals); these presenters say it, in English and Swahili.
+The services hand over what happened (a sender over the limit, an order declined as "Not
+mine", money paid twice, a kept callback body, the day's totals); these presenters say it,
+in English and Swahili.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from checkout.domain.outcomes import BodyKept, PaidTwice, SenderOverLimit
+from checkout.domain.outcomes import BodyKept, NotMine, PaidTwice, SenderOverLimit
 from checkout.domain.records import BodyStatus, Channel, Payment, PaymentStatus
 from checkout.i18n.payments.messages import callback_kept_line, callback_kept_text
 from checkout.i18n.payments.overpaid import overpaid_text
-from checkout.i18n.payments.refusals import push_abuse_text
+from checkout.i18n.payments.refusals import declined_staff_text, push_abuse_text
 from checkout.i18n.till.credits import daily_line
 
 PHONE = "254712345678"
@@ -42,6 +43,14 @@ def test_a_sender_over_the_limit_is_named_with_the_phone_masked(sender: str, sho
         "2547****5678). Their further pushes wait; this alert is sent once."
     )
     assert push_abuse_text("sw", alert).startswith(f"Kagua: {shown} aliomba zaidi ya maombi 10")
+
+
+def test_an_order_declined_as_not_mine_names_who_declined_it() -> None:
+    declined = NotMine("WW-1042", 12500, "ussd:254712345678", customer_id=3)
+    assert declined_staff_text("en", declined) == (
+        'Order WW-1042 (KES 12,500) was declined by the customer (USSD 2547****5678): "Not '
+        'mine". Check who it belongs to.'
+    )
 
 
 def test_money_paid_twice_offers_the_refund_with_the_phone_masked() -> None:
