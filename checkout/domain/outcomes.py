@@ -127,6 +127,28 @@ class PlanOverdue:
 PlanNews = PlanPaid | PlanUnpaid | PlanOverdue
 
 
+# --- what the plan desk and the plan changes answer when they do nothing -----------------------
+
+
+class PlanAnswer(StrEnum):
+    """What the desk answers when it neither offers a plan nor pushes for one."""
+
+    OFFER_CHANGED = "offer_changed"  # the option taken no longer matches today's offer
+    ALREADY_PAYING = "already_paying"  # a push for this plan or order is on its way
+    NOT_FOUND = "not_found"  # no such plan of this customer's (or nothing left to push)
+    NOT_DROPPABLE = "not_droppable"  # a started plan cannot be dropped
+
+
+class ChangeAnswer(StrEnum):
+    """Why a change the customer asked for was not made."""
+
+    MOVE_USED = "move_used"  # the plan's one move was used
+    NO_UPCOMING = "move_none"  # nothing upcoming to move
+    ROLL_USED = "roll_used"  # the plan's one "Add to next payment" was used
+    NO_MISSED = "roll_none"  # nothing missed, or nothing after it to add it to
+    TOO_LARGE = "roll_too_large"  # the two together are more than one M-Pesa payment
+
+
 class Refusal(StrEnum):
     """Why a payment was not started."""
 
