@@ -27,6 +27,7 @@ from bot.staff import STAFF_GROUP, split_text
 from checkout.refunds.notices import PRESS_PREFIX
 from checkout.runtime.log_context import log_fields
 from checkout.staff.refunds import RefundCommands
+from checkout.staff.views.refunds import press_answer, refund_text
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ _ALERT_LIMIT = 200
 
 
 class RefundHandlers:
-    """Routes ``/refund`` and the refund buttons to :class:`RefundCommands`."""
+    """Routes ``/refund`` and the refund buttons to :class:`RefundCommands`, and has what
+    they did said by :mod:`checkout.staff.views.refunds`."""
 
     def __init__(
         self,
@@ -93,7 +95,7 @@ class RefundHandlers:
         """Ask for the refund ``argument`` names and say in the chat what became of it."""
         with log_fields(conversation=f"telegram:{chat_id}", command="refund"):
             try:
-                text = await self._commands.refund(argument.strip(), user_id=user_id)
+                text = refund_text(await self._commands.refund(argument.strip(), user_id=user_id))
             except Exception:
                 log.exception("staff command /refund failed")
                 text = "Sorry, that failed on our side. Please try again."
@@ -127,7 +129,8 @@ class RefundHandlers:
                 await query.answer()
             raise ApplicationHandlerStop
         try:
-            answer = await self._commands.press(query.data, user_id=user.id)
+            pressed = await self._commands.press(query.data, user_id=user.id)
+            answer = press_answer(pressed) if pressed is not None else None
         except Exception:
             log.exception("refund button failed")
             answer = None

@@ -26,8 +26,8 @@ from checkout.bnpl.news import (
 from checkout.bnpl.ports import PlanUnitOfWork, PlanUnitOfWorkFactory
 from checkout.bnpl.records import InstallmentStatus, Plan
 from checkout.domain.money import MAX_AMOUNT
+from checkout.domain.outcomes import ChangeAnswer, PlanAnswer
 from checkout.domain.time import Clock
-from checkout.i18n.plans.words import ChangeAnswer, PlanAnswer
 
 log = logging.getLogger(__name__)
 

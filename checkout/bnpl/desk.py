@@ -52,9 +52,9 @@ from checkout.bnpl.rules import (
     schedules,
 )
 from checkout.bnpl.views.plans import capped_amount
+from checkout.domain.outcomes import PlanAnswer
 from checkout.domain.records import Channel, Customer, Language
 from checkout.domain.time import Clock
-from checkout.i18n.plans.words import PlanAnswer
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from enum import StrEnum
 from checkout.bnpl.pushes import PushResult
 from checkout.bnpl.records import Installment, Plan
 from checkout.bnpl.rules import Refusal, Retry, Schedule
-from checkout.i18n.plans.words import ChangeAnswer, PlanAnswer
+from checkout.domain.outcomes import ChangeAnswer, PlanAnswer
 
 # --- the desk ----------------------------------------------------------------------------------
 

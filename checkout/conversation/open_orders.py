@@ -18,15 +18,12 @@ from typing import Final, Protocol, runtime_checkable
 
 from checkout.bnpl.ports import with_plans
 from checkout.conversation.model import DeclineOrder, OrdersEffect
-from checkout.domain.money import format_number
+from checkout.domain.outcomes import NotMine
 from checkout.domain.records import Channel, Customer, Order, StaffChat
 from checkout.domain.time import Clock
-from checkout.i18n.payments.refusals import shown_sender
-from checkout.i18n.payments.ways_out import w
-from checkout.outbox.replies import queue_reply
 from checkout.payments.limits import sender_of
 from checkout.payments.other_way import cancel_hold_until
-from checkout.payments.staff_reader import read_by
+from checkout.payments.staff_alerts import StaffAlerts
 from checkout.payments.unit import UnitOfWork
 
 LIST_LIMIT: Final = 10  # a WhatsApp list holds 10 rows
@@ -114,7 +111,8 @@ class OpenOrders:
         self._clock = clock
         # Named in the answers to "Not mine" (the business made the order).
         self.business_name = business_name
-        self._staff = staff
+        # The staff are told of a "Not mine" in its transaction (nothing without a staff chat).
+        self._alerts = StaffAlerts(staff)
 
     async def handle(self, customer: Customer, effect: OrdersEffect) -> OrdersOutcome:
         """``/orders`` (the open orders) or a "Not mine" press (whether it was recorded)."""
@@ -154,30 +152,11 @@ class OpenOrders:
             if await _with_orders(unit).ways_out.decline(
                 reference, customer.channel, customer.chat_key, now=now
             ):
-                await self._tell_staff(unit, customer, item.order, now)
+                order = item.order
+                declined = NotMine(order.reference, order.balance, sender_of(customer), customer.id)
+                await self._alerts.not_mine(unit, declined, now=now)
             await unit.commit()
         return OrderDeclined(reference, accepted=True)
-
-    async def _tell_staff(
-        self, unit: UnitOfWork, customer: Customer, order: Order, now: datetime
-    ) -> None:
-        if self._staff is None:
-            return
-        staff = await read_by(unit, self._staff)
-        text = w(
-            staff.language,
-            "staff_declined",
-            order=order.reference,
-            balance=format_number(order.balance),
-            who=shown_sender(sender_of(customer)),
-        )
-        await queue_reply(
-            unit.outbox,
-            staff,
-            text,
-            now=now,
-            dedupe_key=f"order:{order.reference}:declined:{customer.id}",
-        )
 
 
 def _with_orders(unit: UnitOfWork) -> OpenOrdersUnitOfWork:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from checkout.domain.records import Language, Order, Payment, PaymentStatus
+from checkout.domain.records import BodyStatus, Language, Order, Payment, PaymentStatus
 
 
 class NextStep(StrEnum):
@@ -127,6 +127,28 @@ class PlanOverdue:
 PlanNews = PlanPaid | PlanUnpaid | PlanOverdue
 
 
+# --- what the plan desk and the plan changes answer when they do nothing -----------------------
+
+
+class PlanAnswer(StrEnum):
+    """What the desk answers when it neither offers a plan nor pushes for one."""
+
+    OFFER_CHANGED = "offer_changed"  # the option taken no longer matches today's offer
+    ALREADY_PAYING = "already_paying"  # a push for this plan or order is on its way
+    NOT_FOUND = "not_found"  # no such plan of this customer's (or nothing left to push)
+    NOT_DROPPABLE = "not_droppable"  # a started plan cannot be dropped
+
+
+class ChangeAnswer(StrEnum):
+    """Why a change the customer asked for was not made."""
+
+    MOVE_USED = "move_used"  # the plan's one move was used
+    NO_UPCOMING = "move_none"  # nothing upcoming to move
+    ROLL_USED = "roll_used"  # the plan's one "Add to next payment" was used
+    NO_MISSED = "roll_none"  # nothing missed, or nothing after it to add it to
+    TOO_LARGE = "roll_too_large"  # the two together are more than one M-Pesa payment
+
+
 class Refusal(StrEnum):
     """Why a payment was not started."""
 
@@ -226,6 +248,50 @@ class PushNotSent:
     payment: Payment
     problem: PushProblem
     offer: OtherWayOffer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SenderOverLimit:
+    """A sender (``telegram:<id>``, ``ussd:<phone>``) ran into the per-sender limit, asking
+    for a push to ``phone``: more than ``count`` in ``minutes``. The staff are told once."""
+
+    sender: str
+    phone: str
+    count: int
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotMine:
+    """A customer (``customer_id``, asking as ``sender``) declined order ``order_reference``,
+    ``balance`` still to pay, as "Not mine": the staff are told to check whose it is."""
+
+    order_reference: str
+    balance: int
+    sender: str
+    customer_id: int
+
+
+# --- the staff's alerts about callbacks and late answers ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaidTwice:
+    """A late success of ``payment`` (a push given up on, or failed) recorded as paid though
+    its order was paid already: the order is overpaid by ``over``; ``receipt`` refunds it."""
+
+    payment: Payment
+    receipt: str
+    over: int
+
+
+@dataclass(frozen=True, slots=True)
+class BodyKept:
+    """A callback body that was refused or failed, kept as ``body_id`` to be replayed."""
+
+    body_id: int
+    status: BodyStatus
+    reason: str
 
 
 # What asking for a push came to: sent (or queued), not sent, refused for the order or the

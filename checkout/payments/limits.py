@@ -13,7 +13,9 @@ pushes a person asks for (through a chat, USSD, or later the web) are therefore 
   or the order paid again from another chat, is held back too, with the other way to pay.
 
 A refused push is not counted. The first time a sender runs into the per-sender limit the
-staff are told, once per sender ever, through the outbox.
+staff are told, once per sender ever, through the outbox: the limiter decides
+(:class:`~checkout.domain.outcomes.SenderOverLimit`) and
+:mod:`checkout.payments.staff_alerts` says and queues it in the same transaction.
 
 The pushes the business schedules (installment collection and its retries) keep their own
 rules: they never come through here, so they are neither counted nor held back.
@@ -31,13 +33,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from checkout.domain.outcomes import PushRefused, RefusalReason
+from checkout.domain.outcomes import PushRefused, RefusalReason, SenderOverLimit
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.result_codes import ResultCode
-from checkout.i18n.payments import refusals as say
-from checkout.outbox.replies import queue_reply
-from checkout.payments.staff_reader import read_by
+from checkout.payments.staff_alerts import StaffAlerts
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class PushLimiter:
 
     def __init__(self, limits: PushLimits, *, staff: StaffChat | None = None) -> None:
         self.limits = limits
-        self._staff = staff
+        self._alerts = StaffAlerts(staff)
 
     async def admit(
         self, unit: UnitOfWork, *, phone: str, sender: str, now: datetime
@@ -116,26 +116,11 @@ class PushLimiter:
             refused.retry_at.isoformat(),
         )
         if any(refusal.reason is RefusalReason.SENDER_LIMIT for refusal in refusals):
-            await self._alert_staff(unit, phone=phone, sender=sender, now=now)
+            alert = SenderOverLimit(
+                sender, phone, limits.per_sender, _minutes(limits.sender_window)
+            )
+            await self._alerts.sender_over_limit(unit, alert, now=now)
         return refused
-
-    async def _alert_staff(
-        self, unit: UnitOfWork, *, phone: str, sender: str, now: datetime
-    ) -> None:
-        """Tell the staff about a sender over the limit; the outbox keeps it to one per sender."""
-        if self._staff is None:
-            return
-        staff = await read_by(unit, self._staff)
-        text = say.push_abuse_text(
-            staff.language,
-            sender=sender,
-            count=self.limits.per_sender,
-            minutes=_minutes(self.limits.sender_window),
-            phone=phone,
-        )
-        await queue_reply(
-            unit.outbox, staff, text, now=now, dedupe_key=f"push-abuse:{sender}"[:128]
-        )
 
 
 def _minutes(window: timedelta) -> int:

@@ -1,6 +1,7 @@
 """What a staff command did: what it found, what it did, or what it refused and why.
 
-The desk (:mod:`checkout.staff.commands`, :mod:`checkout.staff.verify`) returns one of these;
+The desk (:mod:`checkout.staff.commands`, :mod:`checkout.staff.verify`,
+:mod:`checkout.staff.refunds`) returns one of these;
 the staff presenter (:mod:`checkout.staff.views`) says it in the staff reader's language. The
 reports' own records (:class:`DaySummary`, :class:`PendingSummary`, :class:`Takings`,
 :class:`Export`) and ``/unmatched``'s (:mod:`checkout.staff.unmatched`) are outcomes as they are.
@@ -14,6 +15,7 @@ from enum import StrEnum
 
 from checkout.domain.records import Language, Order
 from checkout.domain.summaries import FoundPayment
+from checkout.refunds.desk import RefundAnswer
 from checkout.staff.reports import DaySummary, Export, PendingSummary, Takings
 from checkout.staff.unmatched import UnmatchedOutcome
 from checkout.till.verify.status import Verified
@@ -133,6 +135,29 @@ class CreditPressed:
     order: str
 
 
+@dataclass(frozen=True, slots=True)
+class RefundUsage:
+    """``/refund`` typed without a receipt: nothing was asked (said in ``language``)."""
+
+    language: Language
+
+
+@dataclass(frozen=True, slots=True)
+class RefundAsked:
+    """What ``/refund <receipt>``, or a press of Approve / Reject on refund ``refund_id``, did.
+
+    ``answer`` is the refund desk's; ``limit`` (today's) and ``days`` (how old a payment may
+    be) are the rules' figures a refusal names; ``language`` is the staff user's.
+    """
+
+    language: Language
+    answer: RefundAnswer
+    limit: int
+    days: int
+    receipt: str = ""  # the receipt typed (a press names the request instead)
+    refund_id: int | None = None
+
+
 StaffOutcome = (
     Refused
     | CommandList
@@ -151,3 +176,6 @@ StaffOutcome = (
 # What ``/verify`` and its buttons did (said with the business's contact, which a refusal
 # to credit may name).
 VerifyDone = VerifyUsage | NotACode | VerifyAsked | CreditPressed
+
+# What ``/refund`` did (a press is always a :class:`RefundAsked`).
+RefundDone = RefundUsage | RefundAsked

@@ -1,7 +1,8 @@
 """Staff ``/refund <receipt> [amount] [reason]`` and the Approve / Reject buttons.
 
-Parses what staff typed or pressed, asks the refund desk, and has what happened said in the
-staff user's language (:mod:`checkout.staff.views.refunds`). Who may use them
+Parses what staff typed or pressed, asks the refund desk, and returns what happened
+(:class:`checkout.staff.outcomes.RefundAsked`); the Telegram adapter has it said in the staff
+user's language (:mod:`checkout.staff.views.refunds`). Who may use them
 (``STAFF_USER_IDS``) is the Telegram adapter's check; who may approve (another staff user,
 ``REFUND_APPROVERS``, owners past the daily limit) is the desk's.
 """
@@ -14,11 +15,11 @@ from typing import Final
 
 from checkout.domain.money import AmountError, parse_amount
 from checkout.domain.records import Language
-from checkout.refunds.desk import RefundDesk
+from checkout.refunds.desk import RefundAnswer, RefundDesk
 from checkout.refunds.notices import parse_press
 from checkout.refunds.rules import staff_actor
 from checkout.staff.languages import StaffLanguages
-from checkout.staff.views.refunds import PressAnswer, press_answer, refund_text, refund_usage
+from checkout.staff.outcomes import RefundAsked, RefundDone, RefundUsage
 
 # M-Pesa receipts (and C2B transaction ids): ten capital letters and digits, give or take.
 _RECEIPT: Final = re.compile(r"[A-Z0-9]{8,12}", re.ASCII)
@@ -69,21 +70,21 @@ class RefundCommands:
             return self._languages.default
         return await self._languages.of(user_id)
 
-    async def refund(self, argument: str, *, user_id: int) -> str:
+    async def refund(self, argument: str, *, user_id: int) -> RefundDone:
         """``/refund <receipt> [amount] [reason]``: store a request for another's approval."""
         language = await self.language(user_id)
         parsed = parse_refund(argument)
         if parsed is None:
-            return refund_usage(language)
+            return RefundUsage(language)
         answer = await self._desk.request(
             parsed.receipt,
             amount=parsed.amount,
             reason=parsed.reason,
             by=staff_actor(user_id),
         )
-        return refund_text(language, answer, self._desk.rules, receipt=parsed.receipt)
+        return self._asked(language, answer, receipt=parsed.receipt)
 
-    async def press(self, data: str, *, user_id: int) -> PressAnswer | None:
+    async def press(self, data: str, *, user_id: int) -> RefundAsked | None:
         """A press of Approve or Reject (None: not a refund button)."""
         parsed = parse_press(data)
         if parsed is None:
@@ -94,4 +95,23 @@ class RefundCommands:
             answer = await self._desk.approve(refund_id, user_id=user_id)
         else:
             answer = await self._desk.reject(refund_id, user_id=user_id)
-        return press_answer(language, answer, self._desk.rules, refund_id=refund_id)
+        return self._asked(language, answer, refund_id=refund_id)
+
+    def _asked(
+        self,
+        language: Language,
+        answer: RefundAnswer,
+        *,
+        receipt: str = "",
+        refund_id: int | None = None,
+    ) -> RefundAsked:
+        """The desk's ``answer`` with the rules' figures its words may name."""
+        rules = self._desk.rules
+        return RefundAsked(
+            language,
+            answer,
+            limit=rules.daily_limit,
+            days=rules.max_age.days,
+            receipt=receipt,
+            refund_id=refund_id,
+        )

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from checkout.domain.records import Language
 from checkout.domain.time import NAIROBI, Clock
-from checkout.i18n.till import credits as say
 from checkout.runtime.periodic import run_every
 from checkout.till.notices import TillNotices
 from checkout.till.ports import LedgerTotals, TillUnitOfWorkFactory
@@ -35,7 +33,7 @@ class DailyLine:
     ) -> None:
         """``statement``: the statement is checked (MPESA_PULL_ENABLED), so a day without
         transactions is worth a line too; otherwise only a day with some gets one. The line
-        is in the language of the staff chat's reader (see ``TillNotices.staff_line``)."""
+        is in the language of the staff chat's reader (see ``TillNotices.daily``)."""
         self._units = units
         self._notices = notices
         self._clock = clock
@@ -62,18 +60,8 @@ class DailyLine:
         if totals.count == 0 and not self._statement:
             return False
 
-        def line(language: Language) -> str:
-            return say.daily_line(
-                language,
-                day.strftime("%d/%m/%Y"),
-                totals.count,
-                totals.amount,
-                totals.matched,
-                totals.unmatched,
-            )
-
         async with self._units() as unit:
-            await self._notices.staff_line(unit, line, f"till:daily:{day.isoformat()}")
+            await self._notices.daily(unit, day, totals)
             await unit.commit()
         return True
 

@@ -1,20 +1,22 @@
 """The messages a till credit queues: the customer's and the staff's, in the crediting transaction.
 
 Every one has a dedupe key made of the transaction id, so a second delivery of the same
-transaction (confirmation twice, confirmation and statement) queues none.
+transaction (confirmation twice, confirmation and statement) queues none. The staff's daily
+statement line is queued here too, keyed by its day. What each says is written by
+:mod:`checkout.i18n.till.credits`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import date
 
-from checkout.domain.records import Channel, Language, Order, StaffChat
+from checkout.domain.records import Channel, Order, StaffChat
 from checkout.domain.time import Clock
 from checkout.i18n.till import credits as say
 from checkout.outbox.replies import queue_reply
 from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
-from checkout.till.ports import PayerChat
+from checkout.till.ports import LedgerTotals, PayerChat
 from checkout.till.records import TillPayment
 
 # Channels a customer can be written to about a till payment (the web page reads its own).
@@ -63,13 +65,19 @@ class TillNotices:
             text = say.staff_not_ours(staff.language, payment, by)
             await self._staff_notice(unit, text, f"till:{payment.transaction_id}:not_ours")
 
-    async def staff_line(
-        self, unit: UnitOfWork, write: Callable[[Language], str], dedupe_key: str
-    ) -> None:
-        """A line for the staff (the daily statement line), ``write`` in the reader's language."""
+    async def daily(self, unit: UnitOfWork, day: date, totals: LedgerTotals) -> None:
+        """The staff's daily line: ``day``'s transactions against Lipa's books, once per day."""
         if self._staff is not None:
             staff = await read_by(unit, self._staff)
-            await self._staff_notice(unit, write(staff.language), dedupe_key)
+            text = say.daily_line(
+                staff.language,
+                day.strftime("%d/%m/%Y"),
+                totals.count,
+                totals.amount,
+                totals.matched,
+                totals.unmatched,
+            )
+            await self._staff_notice(unit, text, f"till:daily:{day.isoformat()}")
 
     async def _staff_notice(self, unit: UnitOfWork, text: str, dedupe_key: str) -> None:
         if self._staff is None:

@@ -7,9 +7,9 @@ import ast
 from pathlib import Path
 
 from checkout.bnpl.rules import Refusal, Retry
+from checkout.domain.outcomes import ChangeAnswer, PlanAnswer
 from checkout.i18n.plans import words
 from checkout.i18n.plans.labels import PlanButton, label
-from checkout.i18n.plans.words import ChangeAnswer, PlanAnswer
 from checkout.i18n.texts import TEXTS
 
 BNPL = Path(__file__).resolve().parents[2] / "checkout" / "bnpl"

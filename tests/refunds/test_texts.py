@@ -22,7 +22,10 @@ from checkout.i18n.refunds import (
     outcome_text,
     request_text,
 )
+from checkout.refunds.desk import RefundAnswer
+from checkout.staff.outcomes import RefundAsked, RefundUsage
 from checkout.staff.refunds import parse_refund
+from checkout.staff.views.refunds import press_answer, refund_text
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -120,3 +123,37 @@ def test_refund_arguments_are_read(typed: str, expected: tuple[object, ...]) -> 
 @pytest.mark.parametrize("typed", ["", "hello", "WW-1042 500"])
 def test_no_receipt_is_no_refund(typed: str) -> None:
     assert parse_refund(typed) is None
+
+
+# --- the staff presenter: what /refund and a press returned, in words ----------------------------
+
+
+def asked(outcome: RefundOutcome, **fields: object) -> RefundAsked:
+    answer = RefundAnswer(outcome, view(), left=700)
+    return RefundAsked("en", answer, limit=50_000, days=30, **fields)  # type: ignore[arg-type]
+
+
+def test_refund_typed_without_a_receipt_is_answered_with_the_usage() -> None:
+    assert refund_text(RefundUsage("sw")).startswith("Matumizi: /refund <risiti> [kiasi] [sababu]")
+    assert refund_text(RefundUsage("en")) == (
+        "Usage: /refund <receipt> [amount] [reason]\n"
+        "For example: /refund NLJ7RT61SV 500 paid twice\n"
+        "Without an amount the whole payment (or what is left of it) goes back."
+    )
+
+
+def test_a_refusal_names_the_rules_figures_the_command_carried() -> None:
+    too_old = asked(RefundOutcome.TOO_OLD, receipt="NLJ7RT61SV")
+    assert refund_text(too_old) == (
+        "The payment NLJ7RT61SV is older than 30 days: refunds are allowed only within 30 days."
+    )
+    over = asked(RefundOutcome.OVER_LIMIT, refund_id=3)
+    assert "today's refund limit of KES 50,000 (KES 700 left today)" in refund_text(over)
+
+
+def test_a_press_that_decided_the_request_takes_the_buttons_away() -> None:
+    approved = press_answer(asked(RefundOutcome.APPROVED, refund_id=3))
+    assert (approved.refused, approved.final) == (False, True)
+    refused = press_answer(asked(RefundOutcome.OWN_REQUEST, refund_id=3))
+    assert (refused.refused, refused.final) == (True, False)
+    assert refused.text == refund_text(asked(RefundOutcome.OWN_REQUEST, refund_id=3))

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 from checkout.bnpl.records import Installment, Plan
 from checkout.bnpl.rules import Action, action_data, move_data
+from checkout.domain.outcomes import ChangeAnswer
 from checkout.domain.records import Language
 from checkout.domain.replies import Button, Reply
 from checkout.i18n.plans import words
 from checkout.i18n.plans.labels import PlanButton, label, move_to_label
-from checkout.i18n.plans.words import ChangeAnswer
 
 
 def shown(plan: Plan, installment: Installment) -> words.InstallmentShown:

@@ -45,10 +45,10 @@ from checkout.bnpl.views.plans import (
     refusal_reply,
     ussd_plans_replies,
 )
+from checkout.domain.outcomes import PlanAnswer
 from checkout.domain.records import Language
 from checkout.domain.replies import Reply
 from checkout.i18n.payments.messages import push_failed_reply, start_replies
-from checkout.i18n.plans.words import PlanAnswer
 
 
 def plan_replies(language: Language, news: Sequence[PlanNews], *, rules: PlanRules) -> list[Reply]:

@@ -24,7 +24,7 @@ from checkout.bnpl.rules import (
 )
 from checkout.bnpl.views.care import care_rows, shown
 from checkout.domain.money import MAX_AMOUNT
-from checkout.domain.outcomes import PlanOverdue
+from checkout.domain.outcomes import PlanAnswer, PlanOverdue
 from checkout.domain.records import Language, StaffChat
 from checkout.domain.replies import Button, Reply
 from checkout.i18n.buttons import menu_buttons
@@ -32,7 +32,6 @@ from checkout.i18n.contact import BusinessContact
 from checkout.i18n.plans import settled, words
 from checkout.i18n.plans.labels import PlanButton, option_label, plan_line_label
 from checkout.i18n.plans.settled import button_row
-from checkout.i18n.plans.words import PlanAnswer
 
 
 def hour_text(language: Language, rules: PlanRules) -> str:

@@ -14,6 +14,7 @@ from typing import Final
 from checkout.domain.callbacks import RECEIPT
 from checkout.domain.money import format_number
 from checkout.domain.outcomes import (
+    BodyKept,
     NextStep,
     PaymentOutcome,
     PaymentRefused,
@@ -24,7 +25,6 @@ from checkout.domain.outcomes import (
 )
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import (
-    BodyStatus,
     Channel,
     Language,
     Order,
@@ -371,8 +371,19 @@ def misconfigured_text(language: Language, code: str | None) -> str:
     return staff_notices.misconfigured(language, code)
 
 
-def callback_kept_text(language: Language, body_id: int, status: BodyStatus, reason: str) -> str:
+def callback_kept_text(language: Language, kept: BodyKept) -> str:
     """The staff's alert about a callback body kept unsettled, with the command to replay it."""
     return texts.t(
-        language, "staff_callback_kept", id=str(body_id), status=status.value, reason=reason
+        language,
+        "staff_callback_kept",
+        id=str(kept.body_id),
+        status=kept.status.value,
+        reason=kept.reason,
+    )
+
+
+def callback_kept_line(kept: BodyKept) -> str:
+    """The alert's line in a digest (a burst of bad bodies goes out as one message)."""
+    return (
+        f"CALLBACK {kept.body_id} {kept.status.value.upper()}: lipa callbacks replay {kept.body_id}"
     )

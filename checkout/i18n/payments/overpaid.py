@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from checkout.domain.money import format_number
+from checkout.domain.outcomes import PaidTwice
+from checkout.domain.phones import mask_phone
 from checkout.domain.records import Language
 
 OVERPAID: Final[Mapping[Language, str]] = {
@@ -27,14 +29,13 @@ OVERPAID: Final[Mapping[Language, str]] = {
 }
 
 
-def overpaid_text(
-    language: Language, *, order: str, amount: int, phone: str, receipt: str, over: int
-) -> str:
-    """The staff's notice of a late success that overpaid ``order`` by ``over``."""
+def overpaid_text(language: Language, paid: PaidTwice) -> str:
+    """The staff's notice of a late success that overpaid its order (the phone masked)."""
+    payment = paid.payment
     return OVERPAID[language].format(
-        order=order,
-        amount=format_number(amount),
-        phone=phone,
-        receipt=receipt,
-        over=format_number(over),
+        order=payment.order_reference,
+        amount=format_number(payment.amount),
+        phone=mask_phone(payment.phone),
+        receipt=paid.receipt,
+        over=format_number(paid.over),
     )

@@ -2,7 +2,8 @@
 
 Each channel's presenter (Telegram, USSD, WhatsApp, the web page, the demo) says a
 :class:`checkout.domain.outcomes.PushRefused` with :func:`refusal_text`; the services never do.
-The staff's alert about a sender over the limit is written here too.
+The staff's alert about a sender over the limit is written here too, and their notice of an
+order a customer declined as "Not mine" (both name the sender as staff read it).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from checkout.domain.outcomes import PushRefused, RefusalReason
+from checkout.domain.money import format_number
+from checkout.domain.outcomes import NotMine, PushRefused, RefusalReason, SenderOverLimit
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import NAIROBI
-from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text
+from checkout.i18n.payments.ways_out import cancel_hold_text, other_way_text, w
 from checkout.i18n.texts import channel_name, t
 from checkout.i18n.times import clock_time
 
@@ -80,15 +82,24 @@ def shown_sender(sender: str) -> str:
     return sender
 
 
-def push_abuse_text(
-    language: Language, *, sender: str, count: int, minutes: int, phone: str
-) -> str:
-    """The staff's alert: ``sender`` asked for more than ``count`` pushes in ``minutes``."""
+def push_abuse_text(language: Language, alert: SenderOverLimit) -> str:
+    """The staff's alert: a sender asked for more than ``count`` pushes in ``minutes``."""
     return t(
         language,
         "staff_push_abuse",
-        sender=shown_sender(sender),
-        count=count,
-        minutes=minutes,
-        phone=mask_phone(phone),
+        sender=shown_sender(alert.sender),
+        count=alert.count,
+        minutes=alert.minutes,
+        phone=mask_phone(alert.phone),
+    )
+
+
+def declined_staff_text(language: Language, declined: NotMine) -> str:
+    """The staff's notice that a customer declined an order as "Not mine"."""
+    return w(
+        language,
+        "staff_declined",
+        order=declined.order_reference,
+        balance=format_number(declined.balance),
+        who=shown_sender(declined.sender),
     )

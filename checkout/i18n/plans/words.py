@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from enum import StrEnum
 from typing import Final
 
 from checkout.domain.money import format_number
+from checkout.domain.outcomes import ChangeAnswer, PlanAnswer
 from checkout.domain.phones import display_phone, mask_phone
 from checkout.domain.records import Language, StaffChat
 from checkout.i18n.chat import plan_date, receipt_text
@@ -336,15 +336,6 @@ def grace_extra(language: Language, until: datetime) -> str:
 # --- answers -----------------------------------------------------------------------------------
 
 
-class PlanAnswer(StrEnum):
-    """What the desk answers when it neither offers a plan nor pushes for one."""
-
-    OFFER_CHANGED = "offer_changed"  # the option taken no longer matches today's offer
-    ALREADY_PAYING = "already_paying"  # a push for this plan or order is on its way
-    NOT_FOUND = "not_found"  # no such plan of this customer's (or nothing left to push)
-    NOT_DROPPABLE = "not_droppable"  # a started plan cannot be dropped
-
-
 _ANSWER_KEYS: Final[Mapping[PlanAnswer, str]] = {
     PlanAnswer.OFFER_CHANGED: "plan_offer_changed",
     PlanAnswer.ALREADY_PAYING: "already_paying",
@@ -356,16 +347,6 @@ _ANSWER_KEYS: Final[Mapping[PlanAnswer, str]] = {
 def answer_text(language: Language, answer: PlanAnswer) -> str:
     """The desk's answer in one sentence."""
     return t(language, _ANSWER_KEYS[answer])
-
-
-class ChangeAnswer(StrEnum):
-    """Why a change the customer asked for was not made."""
-
-    MOVE_USED = "move_used"  # the plan's one move was used
-    NO_UPCOMING = "move_none"  # nothing upcoming to move
-    ROLL_USED = "roll_used"  # the plan's one "Add to next payment" was used
-    NO_MISSED = "roll_none"  # nothing missed, or nothing after it to add it to
-    TOO_LARGE = "roll_too_large"  # the two together are more than one M-Pesa payment
 
 
 def change_answer_text(language: Language, answer: ChangeAnswer) -> str:

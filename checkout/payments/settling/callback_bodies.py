@@ -2,25 +2,21 @@
 
 The callback route keeps every body it receives with the right secret. One that settles is
 stored in the settlement's own transaction (see :mod:`checkout.payments.settling.settle`); one
-that cannot be parsed or settled is stored here, with one staff alert naming its id, so that
-``lipa callbacks replay ID`` can run it again once the cause is fixed.
+that cannot be parsed or settled is stored here, with one staff alert naming its id (a
+:class:`~checkout.domain.outcomes.BodyKept` said and queued by the settlement's notices, in the
+same transaction), so that ``lipa callbacks replay ID`` can run it again once the cause is fixed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from checkout.domain.outcomes import BodyKept
 from checkout.domain.records import BodyStatus, KeptBody, ReceivedBody
 from checkout.domain.time import Clock
-from checkout.i18n.payments import messages as say
-from checkout.outbox.replies import queue_reply
-from checkout.payments.staff_reader import read_by
+from checkout.payments.settling.notices import SettlementNotices
 from checkout.payments.unit import UnitOfWorkFactory
-
-if TYPE_CHECKING:
-    from checkout.domain.records import StaffChat
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +28,12 @@ class CallbackBodies:
     """Stores unsettled callback bodies, alerts the staff about them, and records replays."""
 
     def __init__(
-        self, units: UnitOfWorkFactory, *, clock: Clock, staff: StaffChat | None = None
+        self, units: UnitOfWorkFactory, *, clock: Clock, notices: SettlementNotices
     ) -> None:
         self._units = units
         self._clock = clock
-        self._staff = staff
+        # Who is told of a kept body (the staff, in their reader's language), and in what words.
+        self._notices = notices
 
     async def keep_unsettled(
         self,
@@ -52,20 +49,7 @@ class CallbackBodies:
             body_id = await unit.callback_bodies.add(
                 received, status=status, note=reason, checkout_request_id=checkout_request_id
             )
-            if self._staff is not None:
-                staff = await read_by(unit, self._staff)
-                text = say.callback_kept_text(staff.language, body_id, status, reason)
-                await queue_reply(
-                    unit.outbox,
-                    staff,
-                    text,
-                    now=self._clock(),
-                    dedupe_key=f"callback_body:{body_id}",
-                    digest=True,
-                    # Its line in a digest (a burst of bad bodies goes out as one message).
-                    line=f"CALLBACK {body_id} {status.value.upper()}: "
-                    f"lipa callbacks replay {body_id}",
-                )
+            await self._notices.body_kept(unit, BodyKept(body_id, status, reason))
             await unit.commit()
         log.warning("callback body %s kept %s: %s", body_id, status.value, reason)
         return body_id

@@ -13,14 +13,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from checkout.domain.phones import mask_phone
-from checkout.domain.records import Payment, PaymentStatus, StaffChat
+from checkout.domain.outcomes import PaidTwice
+from checkout.domain.records import Payment, PaymentStatus
 from checkout.domain.result_codes import ResultCode
-from checkout.i18n.payments.overpaid import overpaid_text
-from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
+from checkout.payments.settling.notices import SettlementNotices
 from checkout.payments.settling.results import SettleOutcome, settlement_for
-from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -32,14 +30,15 @@ async def settle_late_success(
     unit: UnitOfWork,
     payment: Payment,
     result: PaymentResult,
-    staff: StaffChat | None,
+    notices: SettlementNotices,
     now: datetime,
 ) -> SettleOutcome | None:
     """Record a late success of an expired or failed ``payment`` whose order is paid already.
 
-    Returns ``OVERPAID`` when it did; None when this is not that case (the caller goes on
-    as before). The claim is one conditional UPDATE, so it is done once however often the
-    answer comes.
+    Returns ``OVERPAID`` when it did, with the staff's notice (:class:`PaidTwice`) queued
+    through ``notices`` in the same transaction; None when this is not that case (the caller
+    goes on as before). The claim is one conditional UPDATE, so it is done once however often
+    the answer comes.
     """
     if payment.status not in _GIVEN_UP or result.result_code != ResultCode.PAID:
         return None
@@ -62,22 +61,5 @@ async def settle_late_success(
         payment.status.value,
         over,
     )
-    if staff is not None:
-        staff = await read_by(unit, staff)
-        text = overpaid_text(
-            staff.language,
-            order=payment.order_reference,
-            amount=payment.amount,
-            phone=mask_phone(payment.phone),
-            receipt=result.receipt_number,
-            over=over,
-        )
-        await queue_reply(
-            unit.outbox,
-            staff,
-            text,
-            now=now,
-            dedupe_key=f"payment:{payment.id}:overpaid",
-            digest=True,
-        )
+    await notices.paid_twice(unit, PaidTwice(payment, result.receipt_number, over))
     return SettleOutcome.OVERPAID

@@ -1,18 +1,20 @@
 """The messages a settlement queues: the customer's outcome and the staff's notices.
 
-Each is queued in the outbox inside the settling transaction, so a crash loses none and a
-duplicate answer queues none (every one has a dedupe key). What each says is written by
-:mod:`checkout.i18n.payments.messages`; this module decides who is told what, and when.
+Each is queued in the outbox inside the settling transaction (or the one keeping a callback body
+that could not be settled), so a crash loses none and a duplicate answer queues none (every one
+has a dedupe key). What each says is written by :mod:`checkout.i18n.payments.messages` and
+:mod:`checkout.i18n.payments.overpaid`; this module decides who is told what, and when.
 """
 
 from __future__ import annotations
 
-from checkout.domain.outcomes import PaymentOutcome
+from checkout.domain.outcomes import BodyKept, PaidTwice, PaymentOutcome
 from checkout.domain.records import Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Reply
 from checkout.domain.time import NAIROBI, Clock
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
 from checkout.i18n.payments import messages as say
+from checkout.i18n.payments.overpaid import overpaid_text
 from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.staff_reader import read_by
@@ -127,6 +129,26 @@ class SettlementNotices:
             result.receipt_number,
         )
         await self._staff_notice(unit, text, f"unmatched:{result.checkout_request_id}")
+
+    async def paid_twice(self, unit: UnitOfWork, paid: PaidTwice) -> None:
+        """A late success overpaid its order: the staff are told, with the refund to send."""
+        staff = await self._reader(unit)
+        if staff is None:
+            return
+        text = overpaid_text(staff.language, paid)
+        await self._staff_notice(unit, text, f"payment:{paid.payment.id}:overpaid")
+
+    async def body_kept(self, unit: UnitOfWork, kept: BodyKept) -> None:
+        """A callback body was kept unsettled: one alert naming it, to replay it by."""
+        staff = await self._reader(unit)
+        if staff is None:
+            return
+        await self._staff_notice(
+            unit,
+            say.callback_kept_text(staff.language, kept),
+            f"callback_body:{kept.body_id}",
+            line=say.callback_kept_line(kept),
+        )
 
     async def _reader(self, unit: UnitOfWork) -> StaffChat | None:
         """The staff chat in its reader's language (a staff user's own, in a private chat)."""

@@ -73,7 +73,6 @@ class SettlementService:
     ) -> None:
         self._units = units
         self._clock = clock
-        self._staff = staff
         self._confirm = confirm
         # Told of each settled payment in its transaction: platform events, metrics.
         self._listeners = tuple(listeners)
@@ -81,7 +80,7 @@ class SettlementService:
         self._outcome_hook = outcome_hook
         self._notices = notices or SettlementNotices(outcome_hook, clock=clock, staff=staff)
         # Callback bodies that could not be settled, and their replays.
-        self.bodies = CallbackBodies(units, clock=clock, staff=staff)
+        self.bodies = CallbackBodies(units, clock=clock, notices=self._notices)
 
     async def settle(
         self,
@@ -427,7 +426,7 @@ class SettlementService:
         current = await unit.payments.get(payment.id)
         assert current is not None
         # A success for a push given up on, of an order paid meanwhile: money paid twice.
-        if late := await settle_late_success(unit, current, result, self._staff, self._clock()):
+        if late := await settle_late_success(unit, current, result, self._notices, self._clock()):
             return late
         if current.status is status or (
             current.status is PaymentStatus.EXPIRED and status is not PaymentStatus.PAID

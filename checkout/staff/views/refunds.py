@@ -1,8 +1,9 @@
 """``/refund``'s answers and the Approve / Reject presses', in the staff user's words.
 
-The refund desk (:class:`checkout.refunds.desk.RefundDesk`) says what a request or a press did
-(:class:`checkout.refunds.desk.RefundAnswer`); this says it, with the rules' figures (today's
-limit, how old a payment may be) where a refusal names them.
+:class:`checkout.staff.refunds.RefundCommands` returns what a request or a press did
+(:class:`checkout.staff.outcomes.RefundAsked`: the refund desk's answer, with the rules' figures
+a refusal names, today's limit and how old a payment may be); the Telegram adapter has it said
+here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Final
 from checkout.domain.records import Language
 from checkout.domain.refunds import RefundOutcome
 from checkout.i18n.refunds import outcome_text, rt
-from checkout.refunds.desk import RefundAnswer
-from checkout.refunds.rules import RefundRules
+from checkout.staff.outcomes import RefundAsked, RefundDone, RefundUsage
 
 # What a press did that takes the buttons off the request: it was decided, one way or another.
 _FINAL: Final = frozenset(
@@ -41,31 +41,24 @@ def refund_usage(language: Language) -> str:
     return rt(language, "usage")
 
 
-def refund_text(
-    language: Language,
-    answer: RefundAnswer,
-    rules: RefundRules,
-    *,
-    receipt: str = "",
-    refund_id: int | None = None,
-) -> str:
-    """What ``/refund <receipt>`` (or a press on refund ``refund_id``) did, in words."""
+def refund_text(done: RefundDone) -> str:
+    """What ``/refund <receipt>`` (or a press on a refund) did, in the staff user's words."""
+    if isinstance(done, RefundUsage):
+        return refund_usage(done.language)
     return outcome_text(
-        language,
-        answer.outcome,
-        answer.view,
-        receipt=receipt,
-        refund_id=refund_id,
-        left=answer.left,
-        limit=rules.daily_limit,
-        days=rules.max_age.days,
+        done.language,
+        done.answer.outcome,
+        done.answer.view,
+        receipt=done.receipt,
+        refund_id=done.refund_id,
+        left=done.answer.left,
+        limit=done.limit,
+        days=done.days,
     )
 
 
-def press_answer(
-    language: Language, answer: RefundAnswer, rules: RefundRules, *, refund_id: int
-) -> PressAnswer:
-    """What a press of Approve or Reject on refund ``refund_id`` did, for its presser."""
-    text = refund_text(language, answer, rules, refund_id=refund_id)
+def press_answer(pressed: RefundAsked) -> PressAnswer:
+    """What a press of Approve or Reject did, for its presser."""
+    answer = pressed.answer
     final = answer.refund is not None and answer.outcome in _FINAL
-    return PressAnswer(text, refused=answer.outcome.refused, final=final)
+    return PressAnswer(refund_text(pressed), refused=answer.outcome.refused, final=final)
