@@ -33,6 +33,13 @@ from storage.models import PaymentRow, PushAskRow
 MAX_SENDER_LENGTH = 80
 
 
+# Taking one or two transaction-scoped advisory locks, in the order of their keys.
+_ADVISORY_LOCKS = {
+    count: text("SELECT " + ", ".join(f"pg_advisory_xact_lock(:k{key})" for key in range(count)))
+    for count in (1, 2)
+}
+
+
 def lock_key(kind: str, value: str) -> int:
     """A stable signed 64-bit advisory lock key for one phone or sender."""
     digest = hashlib.blake2b(f"lipa-push:{kind}:{value}".encode(), digest_size=8).digest()
@@ -48,10 +55,12 @@ class SqlPushLimitRepository:
     async def hold(self, phone: str, sender: str) -> None:
         """Until the transaction ends, keep others from admitting pushes for these two."""
         if self._session.get_bind().dialect.name == "postgresql":
-            for key in sorted({lock_key("phone", phone), lock_key("sender", sender)}):
-                await self._session.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": key}
-                )
+            keys = sorted({lock_key("phone", phone), lock_key("sender", sender)})
+            # One statement; PostgreSQL evaluates a select list left to right, so the locks
+            # are still taken in the keys' order.
+            await self._session.execute(
+                _ADVISORY_LOCKS[len(keys)], {f"k{n}": key for n, key in enumerate(keys)}
+            )
             return
         # SQLite: a write, even one matching no row, takes the one write lock for the rest
         # of the transaction (the driver begins the transaction before it).
