@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -43,8 +43,10 @@ async def running_service(
     max_messages_per_second: int = 30,
     staff_chat_id: int | None = None,
     callback_delay: float = 0.05,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ServiceProcess]:
-    """The Daraja simulator and the service, each in its own process, talking to ``telegram``."""
+    """The Daraja simulator and the service, each in its own process, talking to ``telegram``
+    (``env``: environment variables added to the service's)."""
     simulator_port = free_port()
     async with child_server(
         "bench.service_process",
@@ -73,7 +75,7 @@ async def running_service(
         ]
         if staff_chat_id is not None:
             arguments += ["--staff-chat-id", str(staff_chat_id)]
-        async with child_server("bench.service_process", *arguments, port=port) as pid:
+        async with child_server("bench.service_process", *arguments, port=port, env=env) as pid:
             yield ServiceProcess(pid, port)
 
 

@@ -4,7 +4,8 @@
 python-telegram-bot application in webhook mode, the outbox sender and the other workers)
 built from the arguments, until SIGTERM. It answers ``/healthz`` once everything is started;
 SIGUSR1 makes it run a full garbage collection (the idle-conversations benchmark reads its
-memory after one).
+memory after one). With ``BENCH_STATEMENT_LOG`` set it writes every SQL statement and
+transaction end to that file (:mod:`bench.statement_log`).
 
 ``simulator``: the Daraja simulator, answering ``/healthz`` too, so the service's CPU time
 and memory are its own.
@@ -26,6 +27,7 @@ import signal
 
 from aiohttp import web
 
+from bench.statement_log import STATEMENT_LOG, log_statements
 from daraja.simulator.app import create_simulator_app
 from daraja.simulator.settings import SimulatorSettings
 from lipa.cli import configure_logging
@@ -116,6 +118,9 @@ def main() -> None:
         return
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging("WARNING")
+    statement_log = os.environ.get(STATEMENT_LOG)
+    if statement_log:
+        log_statements(statement_log)
     asyncio.run(run_service(service_settings(arguments)))
 
 

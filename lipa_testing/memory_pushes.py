@@ -7,7 +7,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from checkout.payments.ports import PushOutcome, QueuedPush, SettledOutcome
+from checkout.payments.ports import (
+    HistoryAsked,
+    PushHistory,
+    PushOutcome,
+    QueuedPush,
+    SettledOutcome,
+)
 from lipa_testing.memory_tables import PushAskRow, PushRow
 
 if TYPE_CHECKING:
@@ -125,6 +131,17 @@ class MemoryPushLimitRepository:
             reverse=True,
         )[:count]
         return [SettledOutcome(result_code=code, settled_at=at) for at, _, code in settled]
+
+    async def history(self, asked: HistoryAsked) -> PushHistory:
+        return PushHistory(
+            to_phone=await self.recent_for_phone(
+                asked.phone, since=asked.phone_since, limit=asked.phone_limit
+            ),
+            by_sender=await self.recent_for_sender(
+                asked.sender, since=asked.sender_since, limit=asked.sender_limit
+            ),
+            outcomes=await self.latest_outcomes(asked.phone, count=asked.outcomes),
+        )
 
     async def record(self, phone: str, sender: str, *, now: datetime) -> None:
         asks = (await self._unit.write()).push_asks

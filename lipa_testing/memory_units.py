@@ -73,6 +73,11 @@ class MemoryUnit(MemoryOutboxUnit):
             self._tables = self.store.tables.copy()
         return self._tables
 
+    @property
+    def writes_in_turn(self) -> bool:
+        """True: :meth:`write` makes this unit the store's one writer until it ends."""
+        return True
+
     def next_id(self, table: str) -> int:
         """A new id in ``table``."""
         return next(self.store.serials[table])

@@ -141,6 +141,12 @@ class SqlUnitOfWork:
             raise RuntimeError("unit of work used outside 'async with'")
         return self._session
 
+    @property
+    def writes_in_turn(self) -> bool:
+        """True on SQLite: one write lock for the whole database, and a transaction that
+        holds it reads from the moment it took it (see ``checkout.payments.unit``)."""
+        return self.session.get_bind().dialect.name == "sqlite"
+
     def before_commit(self, step: Callable[[], Awaitable[None]]) -> None:
         """Run ``step`` inside the transaction just before each commit, in registration order."""
         self._before_commit.append(step)

@@ -69,11 +69,13 @@ class PlanEligibility:
         """What the business knows of the customer: paid payments, what is owed, any overdue
         plan, and whether the order already has a plan that is being paid (a plan still
         waiting for its deposit may be replaced by a new choice, so it does not count)."""
-        if customer_id is None and phone is None:
-            standing = Standing()
-        else:
-            # An empty phone matches no payment: only the customer record counts then.
-            standing = await unit.plans.standing(customer_id=customer_id, phone=phone or "")
+        if customer_id is not None or phone is not None:
+            # An empty phone matches no payment: only the customer record counts then. The
+            # order's plan comes in the same statement.
+            return await unit.plans.standing(
+                customer_id=customer_id, phone=phone or "", order_reference=order_reference
+            )
+        standing = Standing()
         if order_reference is not None:
             existing = await unit.plans.open_for_order(order_reference)
             has_plan = existing is not None and existing.status.is_owing

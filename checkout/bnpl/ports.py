@@ -30,8 +30,12 @@ class PlanRepository(Protocol):
         """The order's oldest plan still expecting a payment, if any."""
         ...
 
-    async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
-        """The customer's payments and plans, matched by customer or by paying phone."""
+    async def standing(
+        self, *, customer_id: int | None, phone: str, order_reference: str | None = None
+    ) -> Standing:
+        """The customer's payments and plans, matched by customer or by paying phone; with
+        ``order_reference``, also whether that order's oldest open plan is owing (as
+        :meth:`open_for_order` finds it)."""
         ...
 
     async def link_for(self, payment_id: int) -> PlanPayment | None:

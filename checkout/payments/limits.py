@@ -37,6 +37,7 @@ from checkout.domain.outcomes import PushRefused, RefusalReason, SenderOverLimit
 from checkout.domain.phones import mask_phone
 from checkout.domain.records import Channel, Customer, StaffChat
 from checkout.domain.result_codes import ResultCode
+from checkout.payments.ports import HistoryAsked
 from checkout.payments.staff_alerts import StaffAlerts
 from checkout.payments.unit import UnitOfWork
 
@@ -81,22 +82,29 @@ class PushLimiter:
         repository = unit.push_limits
         await repository.hold(phone, sender)
         refusals: list[PushRefused] = []
-        to_phone = await repository.recent_for_phone(
-            phone, since=now - limits.phone_window, limit=limits.per_phone
+        history = await repository.history(
+            HistoryAsked(
+                phone,
+                sender,
+                phone_since=now - limits.phone_window,
+                phone_limit=limits.per_phone,
+                sender_since=now - limits.sender_window,
+                sender_limit=limits.per_sender,
+                outcomes=limits.cancels_in_a_row,
+            )
         )
+        to_phone = history.to_phone
         if len(to_phone) >= limits.per_phone:
             # A slot frees once the oldest of the last per_phone pushes leaves the window.
             refusals.append(
                 PushRefused(RefusalReason.PHONE_LIMIT, min(to_phone) + limits.phone_window, now)
             )
-        by_sender = await repository.recent_for_sender(
-            sender, since=now - limits.sender_window, limit=limits.per_sender
-        )
+        by_sender = history.by_sender
         if len(by_sender) >= limits.per_sender:
             refusals.append(
                 PushRefused(RefusalReason.SENDER_LIMIT, min(by_sender) + limits.sender_window, now)
             )
-        outcomes = await repository.latest_outcomes(phone, count=limits.cancels_in_a_row)
+        outcomes = history.outcomes
         if len(outcomes) >= limits.cancels_in_a_row and all(
             outcome.result_code == ResultCode.CANCELLED for outcome in outcomes
         ):

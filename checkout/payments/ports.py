@@ -401,6 +401,33 @@ class SettledOutcome:
     settled_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryAsked:
+    """Which history the push limits weigh: the asks to ``phone`` after ``phone_since`` (the
+    latest ``phone_limit``), by ``sender`` after ``sender_since`` (``sender_limit``), and the
+    phone's last ``outcomes`` settled payments."""
+
+    phone: str
+    sender: str
+    phone_since: datetime
+    phone_limit: int
+    sender_since: datetime
+    sender_limit: int
+    outcomes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PushHistory:
+    """What the push limits weigh, read at once (:meth:`PushLimitRepository.history`).
+
+    ``to_phone`` and ``by_sender``: when the latest asks in each window were made, newest
+    first; ``outcomes``: the phone's last settled payments, newest first."""
+
+    to_phone: Sequence[datetime]
+    by_sender: Sequence[datetime]
+    outcomes: Sequence[SettledOutcome]
+
+
 class PushLimitRepository(Protocol):
     """The pushes people asked for, counted per phone and per sender (see
     checkout.payments.limits)."""
@@ -423,6 +450,11 @@ class PushLimitRepository(Protocol):
 
     async def latest_outcomes(self, phone: str, *, count: int) -> Sequence[SettledOutcome]:
         """The last ``count`` settled payments to ``phone`` (any channel), newest first."""
+        ...
+
+    async def history(self, asked: HistoryAsked) -> PushHistory:
+        """:meth:`recent_for_phone`, :meth:`recent_for_sender` and :meth:`latest_outcomes`
+        at once (one statement on SQL databases)."""
         ...
 
     async def record(self, phone: str, sender: str, *, now: datetime) -> None:

@@ -281,17 +281,26 @@ class PaymentService:
         except PushFailed as failure:
             return failure
         async with self._units() as unit:
+            in_turn = unit.writes_in_turn
             await unit.payments.mark_requested(
                 payment.id,
                 merchant_request_id=accepted.merchant_request_id,
                 checkout_request_id=accepted.checkout_request_id,
             )
+            if in_turn:
+                # One writer at a time: a callback's "unmatched" row committed before this
+                # write is seen below, and one committed after it comes after our commit,
+                # so the callback route's re-check sees our ids. One transaction does.
+                await self._settle_early_callback(unit, accepted.checkout_request_id)
             await unit.commit()
-        # Checked after our commit: the callback route re-checks after its own commit, so
-        # whichever commits last sees the other's row and the payment is never left behind.
-        async with self._units() as unit:
-            await self._settle_early_callback(unit, accepted.checkout_request_id)
-            await unit.commit()
+        if not in_turn:
+            # Checked after our commit: the callback route re-checks after its own commit,
+            # so whichever commits last sees the other's row and the payment is never left
+            # behind (PostgreSQL: a read in our transaction could miss a callback committed
+            # after it whose re-check also ran before our commit).
+            async with self._units() as unit:
+                await self._settle_early_callback(unit, accepted.checkout_request_id)
+                await unit.commit()
         log.info("push %s sent to %s", payment.id, mask_phone(payment.phone))
         return accepted
 

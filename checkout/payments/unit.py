@@ -65,6 +65,13 @@ class UnitOfWork(OutboxUnitOfWork, Protocol):
         """The pushes people asked for, counted for the push limits, of this unit."""
         ...
 
+    @property
+    def writes_in_turn(self) -> bool:
+        """Whether the database runs one writing transaction at a time (SQLite, the memory
+        store): once this unit has written, no other can commit until it ends, and what it
+        reads sees every commit made before its first write."""
+        ...
+
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -210,11 +211,14 @@ class SqlPlanRepository:
             _WITH_REFERENCE.where(OrderRow.reference == order_reference).order_by(PlanRow.id)
         )
 
-    async def standing(self, *, customer_id: int | None, phone: str) -> Standing:
-        """The customer's payments and plans, matched by customer or by paying phone.
+    async def standing(
+        self, *, customer_id: int | None, phone: str, order_reference: str | None = None
+    ) -> Standing:
+        """The customer's payments and plans, matched by customer or by paying phone, and
+        with ``order_reference`` whether the order's oldest open plan is owing.
 
-        One statement of three counts (a statement is a trip to the database: the chat asks
-        this for every amount it offers "Pay later" on)."""
+        One statement of three counts and that plan's status (a statement is a trip to the
+        database: the chat asks this for every amount it offers "Pay later" on)."""
         payer = PaymentRow.phone == phone
         if customer_id is not None:
             payer = or_(payer, PaymentRow.customer_id == customer_id)
@@ -242,9 +246,23 @@ class SqlPlanRepository:
             .where(*borrower, PlanRow.status == PlanStatus.OVERDUE.value)
             .scalar_subquery()
         )
-        counts = (await self._session.execute(select(paid, owed, overdue))).one()
+        # The status of the plan open_for_order would find (none known: no read, as there).
+        order_plan = (
+            select(PlanRow.status)
+            .join(OrderRow, OrderRow.id == PlanRow.order_id)
+            .where(OrderRow.reference == order_reference, PlanRow.status.in_(_OPEN))
+            .order_by(PlanRow.id)
+            .limit(1)
+            .scalar_subquery()
+            if order_reference is not None and order_reference not in self._without_plan
+            else null()
+        )
+        counts = (await self._session.execute(select(paid, owed, overdue, order_plan))).one()
         return Standing(
-            paid_payments=int(counts[0] or 0), owed=int(counts[1] or 0), overdue=bool(counts[2])
+            paid_payments=int(counts[0] or 0),
+            owed=int(counts[1] or 0),
+            overdue=bool(counts[2]),
+            order_has_plan=counts[3] is not None and PlanStatus(counts[3]).is_owing,
         )
 
     async def record_attempt(self, link: PlanPayment, *, now: datetime) -> None:

@@ -4,10 +4,11 @@ on PostgreSQL (``lipa_testing.memory_units`` against the databases)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from checkout.domain.records import Channel, PaymentStatus
-from checkout.payments.ports import NewPayment, PushOutcome, Settlement
+from checkout.payments.ports import HistoryAsked, NewPayment, PushOutcome, Settlement
 from lipa_testing.clocks import SettableClock
 from tests.contracts.conftest import Units
 
@@ -138,3 +139,58 @@ async def test_the_latest_outcomes_of_a_phone_are_its_settled_payments_newest_fi
         (1032, clock() - timedelta(seconds=30)),
     ]
     assert other == []
+
+
+async def test_the_history_at_once_is_the_three_reads(units: Units) -> None:
+    clock = SettableClock()
+    start = clock()
+    ids = await queue(units, clock, 0, 0, 0)
+    async with units() as unit:
+        await unit.push_limits.hold("254712345678", "telegram:42")
+        for phone, sender in (
+            ("254712345678", "telegram:42"),
+            ("254712345678", "telegram:7"),
+            ("254700000000", "telegram:42"),
+            ("254712345678", "telegram:42"),
+        ):
+            clock.advance(10)
+            await unit.push_limits.record(phone, sender, now=clock())
+        # The first two settled at the same moment: the later payment counts as the newer.
+        for payment_id, code, after in zip(ids, (1032, 1, 1032), (0, 5, 0), strict=True):
+            failed = Settlement(PaymentStatus.FAILED, code, "no")
+            await unit.payments.settle(payment_id, failed, now=clock())
+            clock.advance(after)
+        await unit.commit()
+    asked = HistoryAsked(
+        "254712345678",
+        "telegram:42",
+        phone_since=start + timedelta(seconds=15),
+        phone_limit=5,
+        sender_since=start,
+        sender_limit=5,
+        outcomes=2,
+    )
+    async with units() as unit:
+        history = await unit.push_limits.history(asked)
+        alone = (
+            await unit.push_limits.recent_for_phone(
+                "254712345678", since=start + timedelta(seconds=15), limit=5
+            ),
+            await unit.push_limits.recent_for_sender("telegram:42", since=start, limit=5),
+            await unit.push_limits.latest_outcomes("254712345678", count=2),
+        )
+        nobody = await unit.push_limits.history(
+            replace(asked, phone="254799999999", sender="ussd:1")
+        )
+    assert (list(history.to_phone), list(history.by_sender), list(history.outcomes)) == (
+        list(alone[0]),
+        list(alone[1]),
+        list(alone[2]),
+    )
+    assert [int((at - start).total_seconds()) for at in history.to_phone] == [40, 20]
+    assert [int((at - start).total_seconds()) for at in history.by_sender] == [40, 30, 10]
+    assert [(o.result_code, o.settled_at) for o in history.outcomes] == [
+        (1032, clock()),
+        (1, clock() - timedelta(seconds=5)),
+    ]
+    assert (nobody.to_phone, nobody.by_sender, nobody.outcomes) == ([], [], [])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.conversation.model import ConversationState, Step
 from checkout.domain.records import Channel, Language, OrderStatus, Payment, PaymentStatus
-from checkout.payments.ports import NewPayment, Settlement
+from checkout.payments.ports import HistoryAsked, NewPayment, Settlement
 from storage.repositories.receipts import token_in, tokens_in
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -373,6 +374,21 @@ class TestOutbox:
         assert (second.chat_key, second.id) == ("1", first.id + 1)
 
 
+@contextlib.contextmanager
+def statements_run(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements run on ``engine`` inside the block, in order."""
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
 async def test_a_customer_read_brings_their_conversation_along(
     uow: Callable[[], SqlUnitOfWork], engine: AsyncEngine
 ) -> None:
@@ -382,13 +398,7 @@ async def test_a_customer_read_brings_their_conversation_along(
         await unit.customers.get_or_create(Channel.TELEGRAM, "77", language="en", now=now)
         await unit.conversations.save(Channel.TELEGRAM, "77", state, expected_version=None, now=now)
         await unit.commit()
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_run(engine) as statements:
         async with uow() as unit:
             await unit.customers.get_or_create(Channel.TELEGRAM, "77", language="en", now=now)
             stored = await unit.conversations.load(Channel.TELEGRAM, "77")
@@ -406,8 +416,6 @@ async def test_a_customer_read_brings_their_conversation_along(
             await unit.customers.get_or_create(Channel.TELEGRAM, "78", language="en", now=now)
             await unit.customers.get_or_create(Channel.TELEGRAM, "78", language="en", now=now)
             assert await unit.conversations.load(Channel.TELEGRAM, "78") is None
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_an_order_credited_with_a_payment_comes_back_whole(
@@ -448,21 +456,13 @@ async def test_an_order_is_read_with_its_payments_in_one_statement(
         await unit.orders.record_paid("WW-1042", 1000)
         await unit.orders.create("WW-2", 700, known=False, description="Duvet")
         await unit.commit()
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_run(engine) as statements:
         async with uow() as unit:
             found = await unit.order_book.order_with_payments("WW-1042")
             bare = await unit.order_book.order_with_payments("WW-2")
             missing = await unit.order_book.order_with_payments("WW-3")
             expected = await unit.order_book.payments_for_order("WW-1042")
             order = await unit.orders.get("WW-1042")
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert len(statements) == 5  # one a read (the last two only to compare with)
     assert found is not None
     assert found == (order, expected)
@@ -493,21 +493,13 @@ async def test_receipt_tokens_are_stored_for_a_batch_in_one_statement_keeping_ea
         ).id
         await token_in(unit.session, first, "kept-first", now=NOW)
         await unit.commit()
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
-        statements.append(sql)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_run(engine) as statements:
         async with uow() as unit:
             tokens = await tokens_in(
                 unit.session, {second: "new-second", first: "offered-first"}, now=NOW
             )
             none = await tokens_in(unit.session, {}, now=NOW)
             await unit.commit()
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     writes = [sql for sql in statements if sql.lstrip().upper().startswith(("INSERT", "SELECT"))]
     assert tokens == {first: "kept-first", second: "new-second"}
     assert none == {}
@@ -517,3 +509,26 @@ async def test_receipt_tokens_are_stored_for_a_batch_in_one_statement_keeping_ea
         alone = await token_in(unit.session, second, "another", now=NOW)
     assert again == {second: "new-second"}
     assert alone == "new-second"
+
+
+async def test_the_push_limits_lock_and_history_are_a_statement_each(
+    uow: Callable[[], SqlUnitOfWork], engine: AsyncEngine
+) -> None:
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    with statements_run(engine) as statements:
+        async with uow() as unit:
+            await unit.push_limits.hold("254712345678", "telegram:42")
+            assert len(statements) == 1  # both advisory locks at once on PostgreSQL
+            history = await unit.push_limits.history(
+                HistoryAsked(
+                    "254712345678",
+                    "telegram:42",
+                    phone_since=now - timedelta(minutes=10),
+                    phone_limit=3,
+                    sender_since=now - timedelta(hours=1),
+                    sender_limit=10,
+                    outcomes=2,
+                )
+            )
+            assert len(statements) == 2
+    assert (history.to_phone, history.by_sender, history.outcomes) == ([], [], [])
