@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, case, select, update
+from sqlalchemy import Integer, Row, Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from checkout.domain.records import Order, OrderStatus
 from storage.models import OrderRow
@@ -58,21 +60,49 @@ _ORDERS = cast(Table, OrderRow.__table__)
 _ORDER_COLUMNS = tuple(_ORDERS.c)
 
 
-_PAID_SO_FAR = _ORDERS.c.amount_paid + bindparam("b_amount")
-# Built once: a prepared statement object keeps its cache key, which is costly to compute.
-_RECORD_PAID = (
-    update(_ORDERS)
-    .where(_ORDERS.c.reference == bindparam("b_reference"))
-    .values(
-        amount_paid=_PAID_SO_FAR,
-        status=case(
-            (_ORDERS.c.amount_due <= _PAID_SO_FAR, OrderStatus.PAID.value),
-            else_=OrderStatus.PARTLY_PAID.value,
-        ),
-        updated_at=bindparam("b_now"),
+def _crediting(added: Any) -> ReturningUpdate[Any]:
+    """The UPDATE adding ``added`` to orders' amount paid, the status following; every
+    column returned (the caller adds which orders)."""
+    paid = _ORDERS.c.amount_paid + added
+    return (
+        update(_ORDERS)
+        .values(
+            amount_paid=paid,
+            status=case(
+                (_ORDERS.c.amount_due <= paid, OrderStatus.PAID.value),
+                else_=OrderStatus.PARTLY_PAID.value,
+            ),
+            updated_at=bindparam("b_now"),
+        )
+        .returning(*_ORDER_COLUMNS)
     )
-    .returning(*_ORDER_COLUMNS)
+
+
+# Built once: a prepared statement object keeps its cache key, which is costly to compute.
+_RECORD_PAID = _crediting(bindparam("b_amount")).where(
+    _ORDERS.c.reference == bindparam("b_reference")
 )
+
+
+@functools.lru_cache(maxsize=128)
+def _record_paid_many(size: int) -> ReturningUpdate[Any]:
+    """:data:`_RECORD_PAID` for ``size`` orders at once, built once per size.
+
+    The amount each order is paid is a CASE on its reference over bound parameters
+    ``b_reference_<n>`` and ``b_amount_<n>``, so the statement, its cache key and its compiled
+    form are reused: a CASE of the batch's literals was built and keyed anew for every batch.
+    """
+    references = [
+        bindparam(f"b_reference_{n}", type_=_ORDERS.c.reference.type) for n in range(size)
+    ]
+    added = case(
+        *((references[n], bindparam(f"b_amount_{n}", type_=Integer())) for n in range(size)),
+        value=_ORDERS.c.reference,
+        else_=0,
+    )
+    return _crediting(added).where(_ORDERS.c.reference.in_(references))
+
+
 # Every checkout step that names an order reads it by reference.
 _BY_REFERENCE = select(_ORDERS).where(_ORDERS.c.reference == bindparam("reference"))
 
@@ -155,21 +185,11 @@ class SqlOrderRepository:
         if len(amounts) == 1:  # the usual batch: the prebuilt statement
             [(reference, amount)] = amounts.items()
             return {reference: await self.record_paid(reference, amount)}
-        added = case(amounts, value=_ORDERS.c.reference, else_=0)
-        paid = _ORDERS.c.amount_paid + added
-        rows = await self._session.execute(
-            update(_ORDERS)
-            .where(_ORDERS.c.reference.in_(list(amounts)))
-            .values(
-                amount_paid=paid,
-                status=case(
-                    (_ORDERS.c.amount_due <= paid, OrderStatus.PAID.value),
-                    else_=OrderStatus.PARTLY_PAID.value,
-                ),
-                updated_at=datetime.now(UTC),
-            )
-            .returning(*_ORDER_COLUMNS)
-        )
+        parameters: dict[str, Any] = {"b_now": datetime.now(UTC)}
+        for n, (reference, amount) in enumerate(amounts.items()):
+            parameters[f"b_reference_{n}"] = reference
+            parameters[f"b_amount_{n}"] = amount
+        rows = await self._session.execute(_record_paid_many(len(amounts)), parameters)
         return {row.reference: to_order(row) for row in rows}
 
     async def _reload(self, reference: str) -> Order:

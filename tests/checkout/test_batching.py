@@ -172,3 +172,51 @@ async def test_a_batch_of_failures_tells_each_customer_why(uow: UowFactory, size
     customers = [m for m in await queued(uow) if m["chat"] != "-100"]
     assert len(customers) == size
     assert all("PIN" in m["text"] for m in customers)
+
+
+async def test_a_private_staff_chat_reads_once_per_batch_what_one_by_one_reads_each_time() -> None:
+    """A staff user's private chat showing whole numbers: a batch reads the reader's language
+    and the customers' names once for all its payments; its notices are the very ones that
+    settling each payment alone queues (a name, a second name, none for an unknown customer)."""
+    staff = StaffChat("7001", full_phones=True, user_id=7001)
+    notices: dict[str, list[dict[str, Any]]] = {}
+    for way in ("batch", "one by one"):
+        units = MemoryUnits()
+        async with units() as unit:
+            await unit.customers.get_or_create(Channel.TELEGRAM, "7001", language="sw", now=NOW)
+            for index, name in enumerate(("Wanjiku", "Otieno", None)):
+                await unit.orders.create(f"O-{index}", 100, known=True)
+                customer = await unit.customers.get_or_create(
+                    Channel.TELEGRAM, str(index), language="en", now=NOW, name=name
+                )
+                payment = await unit.payments.create_pending(
+                    NewPayment(
+                        f"O-{index}",
+                        customer.id if name else None,
+                        Channel.TELEGRAM,
+                        str(index),
+                        100,
+                        "254712345678",
+                        "en",
+                    ),
+                    now=NOW,
+                )
+                await unit.payments.mark_requested(
+                    payment.id, merchant_request_id="m", checkout_request_id=f"ws_CO_{index}"
+                )
+            await unit.commit()
+        settling = SettlementService(units, clock=lambda: NOW, staff=staff)
+        results = [paid(f"ws_CO_{n}", 100, f"R{n}") for n in range(3)]
+        if way == "batch":
+            assert await settling.settle_batch(batch(*results)) == [SettleOutcome.SETTLED] * 3
+        else:
+            for result in results:
+                assert await settling.settle(result, source="callback") is SettleOutcome.SETTLED
+        notices[way] = sorted(
+            (m for m in await queued(units) if m["chat"] == "7001"), key=lambda m: m["text"]
+        )
+    assert notices["batch"] == notices["one by one"]
+    texts = [message["text"] for message in notices["batch"]]
+    assert len(texts) == 3
+    assert all("amelipa" in text for text in texts)
+    assert sum("Wanjiku" in text for text in texts) == sum("Otieno" in text for text in texts) == 1

@@ -8,6 +8,9 @@ has a dedupe key). What each says is written by :mod:`checkout.i18n.payments.mes
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
 from checkout.domain.outcomes import BodyKept, PaidTwice, PaymentOutcome
 from checkout.domain.records import Order, Payment, PaymentStatus, StaffChat
 from checkout.domain.replies import Reply
@@ -19,6 +22,16 @@ from checkout.outbox.replies import queue_reply
 from checkout.payments.gateway import PaymentResult
 from checkout.payments.staff_reader import read_by
 from checkout.payments.unit import SettledOutcomeHook, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReaders:
+    """What a settling batch's staff notices read, read once for the batch: the staff chat in
+    its reader's language (None: no staff) and the names of the batch's customers (only for a
+    chat that may show them)."""
+
+    staff: StaffChat | None
+    names: Mapping[int, str] = field(default_factory=dict)
 
 
 class SettlementNotices:
@@ -42,19 +55,36 @@ class SettlementNotices:
         self._outcome_hook = outcome_hook
         self._contact = contact
 
+    async def readers(self, unit: UnitOfWork, payments: Sequence[Payment]) -> BatchReaders:
+        """Read once what :meth:`settled` reads for each of ``payments`` (a settling batch's):
+        the reader of a staff user's private chat and, for a chat showing them, the names."""
+        staff = await self._reader(unit)
+        if staff is None or not staff.full_phones:
+            return BatchReaders(staff)
+        ids = [payment.customer_id for payment in payments if payment.customer_id is not None]
+        return BatchReaders(staff, await unit.customers.names(ids))
+
     async def settled(
-        self, unit: UnitOfWork, payment: Payment, order: Order | None, reported: int | None
+        self,
+        unit: UnitOfWork,
+        payment: Payment,
+        order: Order | None,
+        reported: int | None,
+        readers: BatchReaders | None = None,
     ) -> None:
-        """A payment settled: the customer's outcome, the staff's notice (and digest line)."""
+        """A payment settled: the customer's outcome, the staff's notice (and digest line).
+
+        ``readers``: what :meth:`readers` read for the payment's batch (else it is read here).
+        """
         outcome = PaymentOutcome(payment, order)
         if self._outcome_hook is not None:
             outcome = await self._outcome_hook.settled(unit, outcome)
         reply = say.customer_reply(outcome, contact=self._contact)
         await self._customer(unit, payment, reply, f"payment:{payment.id}:customer")
-        staff = await self._reader(unit)
+        staff = readers.staff if readers is not None else await self._reader(unit)
         if staff is None:
             return
-        await self._settled_notice(unit, staff, payment, order, reported, "staff")
+        await self._settled_notice(unit, staff, payment, order, reported, "staff", readers)
         if payment.result_code_text is not None:
             # A code in words (SFC_IC0003) is Daraja refusing the shortcode's setup: every
             # push fails the same way until the staff fix it, so say where to look.
@@ -169,9 +199,15 @@ class SettlementNotices:
         order: Order | None,
         reported: int | None,
         key: str,
+        readers: BatchReaders | None = None,
     ) -> None:
         """The staff's notice of how ``payment`` settled (deduped as ``payment:<id>:<key>``)."""
-        name = await self._name(unit, staff, payment)
+        if readers is None:
+            name = await self._name(unit, staff, payment)
+        elif staff.full_phones and payment.customer_id is not None:
+            name = readers.names.get(payment.customer_id)
+        else:
+            name = None
         await self._staff_notice(
             unit,
             say.staff_text(staff, payment, order, reported, name=name),

@@ -6,7 +6,7 @@ Pure rules shared by settling, reconciling and starting payments; no I/O beyond 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -97,9 +97,14 @@ def settlement_for(result: PaymentResult, payment: Payment) -> Settlement:
     )
 
 
+# A result's fields, in their order: every one is a plain value (str, int, datetime, None),
+# so reading them is all ``dataclasses.asdict`` would do, without its deep copy per field.
+_RESULT_FIELDS = tuple(field.name for field in fields(PaymentResult))
+
+
 def result_to_json(result: PaymentResult) -> dict[str, Any]:
     """A JSON-safe dict of a result (kept with unmatched callbacks for later matching)."""
-    data = asdict(result)
+    data = {name: getattr(result, name) for name in _RESULT_FIELDS}
     if result.transaction_date is not None:
         data["transaction_date"] = result.transaction_date.isoformat()
     return data

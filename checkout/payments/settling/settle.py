@@ -30,7 +30,7 @@ from checkout.payments.gateway import PaymentGateway, PaymentResult, PushFailed
 from checkout.payments.ports import ReceiptDetails, Settlement
 from checkout.payments.settling.callback_bodies import CallbackBodies
 from checkout.payments.settling.late import settle_late_success
-from checkout.payments.settling.notices import SettlementNotices
+from checkout.payments.settling.notices import BatchReaders, SettlementNotices
 from checkout.payments.settling.orders import record_paid_orders
 from checkout.payments.settling.results import (
     ADOPTION_WINDOW,
@@ -168,13 +168,13 @@ class SettlementService:
                 payment_id: settled_copy(fast[payment_id][1], fast[payment_id][2], now)
                 for payment_id in sorted(settled)
             }
-            await self._prepare(unit, list(copies.values()))
+            readers = await self._prepare(unit, list(copies.values()))
             for payment_id, (index, payment, settlement, result) in sorted(
                 fast.items(), key=lambda item: item[1][0]
             ):
                 if payment_id in settled:
                     order = orders.get(payment_id)
-                    await self._queue_messages(unit, copies[payment_id], order, result)
+                    await self._queue_messages(unit, copies[payment_id], order, result, readers)
                     log_settled(payment, settlement.status, result.result_code)
                     outcomes[index] = SettleOutcome.SETTLED
                 else:  # settled elsewhere since we read it
@@ -193,15 +193,17 @@ class SettlementService:
                 outcomes[index] = await self._recheck_unknown(result, source, raw)
         return [outcomes[index] for index in range(len(items))]
 
-    async def _prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> None:
+    async def _prepare(self, unit: UnitOfWork, payments: Sequence[Payment]) -> BatchReaders | None:
         """Let the outcome hook and the listeners look a batch's settled payments up at once
-        (``payments`` as settled: their new status), before each is told of its own."""
+        (``payments`` as settled: their new status), before each is told of its own; what
+        their staff notices read, read once for them all."""
         if not payments:
-            return
+            return None
         if self._outcome_hook is not None:
             await self._outcome_hook.prepare(unit, payments)
         for listener in self._listeners:
             await listener.prepare(unit, payments)
+        return await self._notices.readers(unit, payments)
 
     async def _keep(
         self,
@@ -471,8 +473,10 @@ class SettlementService:
         payment: Payment,
         order: Order | None,
         result: PaymentResult | None,
+        readers: BatchReaders | None = None,
     ) -> None:
         """The settled payment's messages, then its listeners, in the settling transaction."""
-        await self._notices.settled(unit, payment, order, result.amount if result else None)
+        reported = result.amount if result else None
+        await self._notices.settled(unit, payment, order, reported, readers)
         for listener in self._listeners:
             await listener.payment_settled(unit, payment, order)
