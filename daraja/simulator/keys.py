@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 COMMON_NAME = "Lipa Daraja simulator test certificate (not a secret)"
@@ -42,15 +42,49 @@ class SimulatorKeys:
         self.certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
 
     def decrypt(self, credential: object) -> str | None:
-        """The password inside a SecurityCredential, or None if it is not one of ours."""
+        """The password inside a SecurityCredential, or None if it is not one of ours.
+
+        A credential made with another certificate, tampered with, or not PKCS#1 v1.5 is
+        refused: its padding does not check out, or what it holds is not a printable text.
+        """
         if not isinstance(credential, str) or not credential:
             return None
         try:
             encrypted = base64.b64decode(credential, validate=True)
-            # PKCS#1 v1.5, as Safaricom expects; a wrong key or garbage raises ValueError.
-            return self._key.decrypt(encrypted, padding.PKCS1v15()).decode("utf-8")
-        except (binascii.Error, ValueError):
+        except binascii.Error:
             return None
+        message = self._unpad(encrypted)
+        if not message:
+            return None
+        try:
+            password = message.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return password if password.isprintable() else None
+
+    def _unpad(self, encrypted: bytes) -> bytes | None:
+        """The message of a PKCS#1 v1.5 encryption block, or None where the padding is wrong.
+
+        Why not ``self._key.decrypt(..., padding.PKCS1v15())``: OpenSSL 3.2 and later answer a
+        block whose padding is wrong with a made-up message ("implicit rejection", against
+        timing attacks) instead of an error, so a credential made with another certificate
+        came back as a random, sometimes empty or printable, password. The simulator has
+        nothing to hide from a timing attack and must tell a wrong key, so it checks the
+        padding itself (RFC 8017, 7.2.2): ``00 02``, at least eight non-zero bytes, ``00``.
+        """
+        numbers = self._key.private_numbers()
+        modulus = numbers.public_numbers.n
+        size = (modulus.bit_length() + 7) // 8
+        if len(encrypted) != size:
+            return None
+        cipher = int.from_bytes(encrypted, "big")
+        if cipher >= modulus:
+            return None
+        block = pow(cipher, numbers.d, modulus).to_bytes(size, "big")
+        separator = block.find(b"\x00", 2)
+        if block[:2] != b"\x00\x02" or separator < 10:
+            return None
+        return block[separator + 1 :]
 
 
 @functools.cache
