@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -210,26 +211,38 @@ _SETTLED_COLUMNS = (
 def _settle_many(size: int) -> ReturningUpdate[Any]:
     """The UPDATE settling ``size`` pending payments at once, built once per size.
 
-    Each column is a CASE on the payment's id over bound parameters ``b_<column>_<n>`` (and
-    ``b_payment_id_<n>``), so the statement and its compiled form are reused: building the
-    CASE of literals anew for every batch cost more than running it.
+    The settlements come as a ``VALUES`` list ``v`` of bound parameters, a row of
+    ``b_payment_id_<n>`` and ``b_<column>_<n>`` per payment, and the UPDATE joins ``payments``
+    to it on the id, so the statement and its work grow linearly with the batch (a CASE over
+    every id per column grew as its square). The statement and its compiled form are reused
+    per size: building one anew for every batch cost more than running it.
     """
-    ids = [bindparam(f"b_payment_id_{n}", type_=PAYMENTS.c.id.type) for n in range(size)]
-
-    def per_id(column: str) -> Any:
-        typed = PAYMENTS.c[column].type
-        return case(
+    # Textual, because SQLAlchemy's values() construct is never cached (it would be compiled
+    # for every batch) and SQLite cannot name a VALUES' columns in FROM: both databases call
+    # them column1, column2, ...; asyncpg casts each parameter to its type for PostgreSQL.
+    names = {"id": "b_payment_id", **{column: f"b_{column}" for column in _SETTLED_COLUMNS}}
+    rows = ", ".join(
+        "(" + ", ".join(f":{name}_{n}" for name in names.values()) + ")" for n in range(size)
+    )
+    labels = ", ".join(f"column{i} AS {column}" for i, column in enumerate(names, start=1))
+    settled = (
+        # Only this module's column names and parameter names go into the text.
+        text(f"SELECT {labels} FROM (VALUES {rows}) AS settlements")  # noqa: S608
+        .bindparams(
             *(
-                (PAYMENTS.c.id == ids[n], bindparam(f"b_{column}_{n}", type_=typed))
+                bindparam(f"{name}_{n}", type_=PAYMENTS.c[column].type)
                 for n in range(size)
+                for column, name in names.items()
             )
         )
-
+        .columns(*(PAYMENTS.c[column] for column in names))
+        .subquery("v")
+    )
     return (
         update(PAYMENTS)
-        .where(PAYMENTS.c.id.in_(ids), PAYMENTS.c.status == PaymentStatus.PENDING.value)
+        .where(PAYMENTS.c.id == settled.c.id, PAYMENTS.c.status == PaymentStatus.PENDING.value)
         .values(
-            **{column: per_id(column) for column in _SETTLED_COLUMNS},
+            **{column: settled.c[column] for column in _SETTLED_COLUMNS},
             settled_at=bindparam("b_now"),
             updated_at=bindparam("b_now"),
         )

@@ -82,6 +82,49 @@ async def test_a_payment_settles_once(units: Units) -> None:
     assert settled.settled_at == clock()
 
 
+async def test_a_batch_settles_only_its_pending_payments_each_with_its_own_columns(
+    units: Units,
+) -> None:
+    clock = SettableClock()
+    done, paid, failed, odd = await start(
+        units, clock, *(("42", "2547", 500, request) for request in "abcd")
+    )
+    moved = clock() - timedelta(minutes=3)
+    paid_late = Settlement(PaymentStatus.PAID, 0, "ok", "RCP9", moved, 499)
+    odd_code = Settlement(PaymentStatus.FAILED, None, "odd", result_code_text="SFC_IC0003")
+    async with units() as unit:
+        assert await unit.payments.settle(done.id, PAID, now=clock())
+        await unit.commit()
+    clock.advance(60)
+    async with units() as unit:
+        batch = {done.id: FAILED, paid.id: paid_late, failed.id: FAILED, odd.id: odd_code}
+        assert await unit.payments.settle_many(batch, now=clock()) == {paid.id, failed.id, odd.id}
+        await unit.commit()
+    async with units() as unit:
+        found = [await unit.payments.get(made.id) for made in (done, paid, failed, odd)]
+    columns = [
+        None
+        if payment is None
+        else (
+            payment.status,
+            payment.result_code,
+            payment.result_code_text,
+            payment.result_description,
+            payment.receipt_number,
+            payment.transaction_date,
+            payment.reported_amount,
+            payment.settled_at,
+        )
+        for payment in found
+    ]
+    assert columns == [
+        (PaymentStatus.PAID, 0, None, "ok", "RCP1", None, 500, clock() - timedelta(seconds=60)),
+        (PaymentStatus.PAID, 0, None, "ok", "RCP9", moved, 499, clock()),
+        (PaymentStatus.FAILED, 1, None, "insufficient", None, None, None, clock()),
+        (PaymentStatus.FAILED, None, "SFC_IC0003", "odd", None, None, None, clock()),
+    ]
+
+
 async def test_two_units_settling_at_once_settle_once(units: Units) -> None:
     clock = SettableClock()
     (made,) = await start(units, clock, ("42", "2547", 500, "a"))
@@ -93,6 +136,27 @@ async def test_two_units_settling_at_once_settle_once(units: Units) -> None:
         return done
 
     assert sorted(await asyncio.gather(settle(), settle())) == [False, True]
+
+
+async def test_two_units_settling_overlapping_batches_at_once_settle_each_payment_once(
+    units: Units,
+) -> None:
+    clock = SettableClock()
+    first, shared, last = await start(
+        units, clock, *(("42", "2547", 500, request) for request in "abc")
+    )
+
+    async def settle(*payments: Payment) -> set[int]:
+        async with units() as unit:
+            done = await unit.payments.settle_many(
+                {payment.id: FAILED for payment in payments}, now=clock()
+            )
+            await unit.commit()
+        return done
+
+    one, other = await asyncio.gather(settle(first, shared), settle(shared, last))
+    assert not one & other
+    assert one | other == {first.id, shared.id, last.id}
 
 
 async def test_a_late_success_pays_an_expired_or_failed_payment_once(units: Units) -> None:
