@@ -105,6 +105,8 @@ def _record_paid_many(size: int) -> ReturningUpdate[Any]:
 
 # Every checkout step that names an order reads it by reference.
 _BY_REFERENCE = select(_ORDERS).where(_ORDERS.c.reference == bindparam("reference"))
+# SQLite: a write matching no row, so the transaction (and SQLite's one write lock) begins here.
+_TAKE_WRITE_TURN = update(_ORDERS).where(_ORDERS.c.id == -1).values(reference=_ORDERS.c.reference)
 
 
 class SqlOrderRepository:
@@ -121,9 +123,17 @@ class SqlOrderRepository:
     async def hold(self, reference: str) -> Order | None:
         """The order with this reference, its row locked until the transaction ends.
 
-        PostgreSQL only (SQLite runs one writing transaction at a time anyway): a payment
-        being started and the platform cancelling or changing the order take turns.
+        A payment being started and the platform cancelling or changing the order take
+        turns. On PostgreSQL the row is locked (``FOR UPDATE``). On SQLite the whole
+        database is: the driver begins a transaction only at its first write, so without a
+        write first, what is read here and after (the balance, the pushes already pending)
+        could change before this transaction's own insert; two pushes for one order with no
+        push limit to hold them (the plan collector's) both went out. A write matching no
+        row takes the write lock for the rest of the transaction, in the order this is
+        called.
         """
+        if self._session.get_bind().dialect.name == "sqlite":
+            await self._session.execute(_TAKE_WRITE_TURN)
         row = (
             await self._session.execute(_BY_REFERENCE.with_for_update(), {"reference": reference})
         ).first()
