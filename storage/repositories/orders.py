@@ -12,6 +12,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 
 from checkout.domain.records import Order, OrderStatus
 from storage.models import OrderRow
+from storage.repositories.write_turn import take_write_turn
 
 
 def to_order(row: OrderRow | Row[Any]) -> Order:
@@ -105,8 +106,6 @@ def _record_paid_many(size: int) -> ReturningUpdate[Any]:
 
 # Every checkout step that names an order reads it by reference.
 _BY_REFERENCE = select(_ORDERS).where(_ORDERS.c.reference == bindparam("reference"))
-# SQLite: a write matching no row, so the transaction (and SQLite's one write lock) begins here.
-_TAKE_WRITE_TURN = update(_ORDERS).where(_ORDERS.c.id == -1).values(reference=_ORDERS.c.reference)
 
 
 class SqlOrderRepository:
@@ -128,12 +127,10 @@ class SqlOrderRepository:
         database is: the driver begins a transaction only at its first write, so without a
         write first, what is read here and after (the balance, the pushes already pending)
         could change before this transaction's own insert; two pushes for one order with no
-        push limit to hold them (the plan collector's) both went out. A write matching no
-        row takes the write lock for the rest of the transaction, in the order this is
-        called.
+        push limit to hold them (the plan collector's) both went out. So the write lock is
+        taken first (:func:`storage.repositories.write_turn.take_write_turn`).
         """
-        if self._session.get_bind().dialect.name == "sqlite":
-            await self._session.execute(_TAKE_WRITE_TURN)
+        await take_write_turn(self._session)
         row = (
             await self._session.execute(_BY_REFERENCE.with_for_update(), {"reference": reference})
         ).first()

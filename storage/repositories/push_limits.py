@@ -23,12 +23,12 @@ from sqlalchemy import (
     select,
     text,
     union_all,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.payments.ports import HistoryAsked, PushHistory, SettledOutcome
 from storage.models import PaymentRow, PushAskRow
+from storage.repositories.write_turn import take_write_turn
 
 MAX_SENDER_LENGTH = 80
 
@@ -62,14 +62,7 @@ class SqlPushLimitRepository:
                 _ADVISORY_LOCKS[len(keys)], {f"k{n}": key for n, key in enumerate(keys)}
             )
             return
-        # SQLite: a write, even one matching no row, takes the one write lock for the rest
-        # of the transaction (the driver begins the transaction before it).
-        await self._session.execute(
-            update(PushAskRow)
-            .where(PushAskRow.id == -1)
-            .values(phone=PushAskRow.phone)
-            .execution_options(synchronize_session=False)
-        )
+        await take_write_turn(self._session)
 
     async def recent_for_phone(
         self, phone: str, *, since: datetime, limit: int

@@ -532,3 +532,34 @@ async def test_the_push_limits_lock_and_history_are_a_statement_each(
             )
             assert len(statements) == 2
     assert (history.to_phone, history.by_sender, history.outcomes) == ([], [], [])
+
+
+async def test_a_transaction_takes_sqlite_s_write_turn_once(
+    uow: Callable[[], SqlUnitOfWork], engine: AsyncEngine
+) -> None:
+    # The push limits and the order both hold before a push is stored: on SQLite the first
+    # hold's write matching no row takes the write lock; the second must not send another.
+    async with uow() as unit:
+        await unit.orders.create("TURN-1", 500, known=True)
+        await unit.commit()
+    with statements_run(engine) as statements:
+        async with uow() as unit:
+            await unit.push_limits.hold("254712345678", "telegram:1")
+            order = await unit.orders.hold("TURN-1")
+            await unit.orders.hold("TURN-1")
+            await unit.rollback()
+    assert order is not None
+    assert order.amount_due == 500
+    writes = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    assert len(writes) == (1 if engine.dialect.name == "sqlite" else 0)
+
+
+async def test_a_transaction_that_wrote_already_takes_no_write_turn(
+    uow: Callable[[], SqlUnitOfWork], engine: AsyncEngine
+) -> None:
+    with statements_run(engine) as statements:
+        async with uow() as unit:
+            await unit.orders.create("TURN-2", 700, known=True)
+            assert await unit.orders.hold("TURN-2") is not None
+            await unit.rollback()
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
