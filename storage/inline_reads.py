@@ -27,8 +27,7 @@ PostgreSQL, or ``WEB_PAGE_READS=pool``, reads through the units of work as every
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -37,15 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from checkout.bnpl.records import Plan
-from checkout.domain.records import Order, Payment
+from checkout.platform.ports import OrderReads, OrderSnapshot
 from storage.repositories.order_book import SqlOrderBookRepository
 from storage.repositories.plans import SqlPlanRepository
 
 log = logging.getLogger(__name__)
-
-# An order as its page reads it: the order, its payments (oldest first), its open plan.
-OrderSnapshot = tuple[Order, Sequence[Payment], Plan | None]
 
 # How long a read waits for SQLite's lock before the page reads through the pool instead.
 BUSY_TIMEOUT_SECONDS: Final = 0.05
@@ -63,12 +58,6 @@ class _InlineSession:
 
     async def scalars(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
         return self._session.scalars(statement, parameters, **kwargs)
-
-
-class OrderReads(Protocol):
-    """How a page reads an order (``web.ports.OrderReads``; storage does not import web)."""
-
-    async def __call__(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None: ...
 
 
 class InlineOrderReads:
@@ -91,7 +80,8 @@ class InlineOrderReads:
         )
 
     async def __call__(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None:
-        """See ``web.ports.OrderReads``: the same repositories' reads as the units of work."""
+        """See :class:`checkout.platform.ports.OrderReads`: the same repositories' reads as
+        the units of work."""
         try:
             return await self._read(reference, with_plan=with_plan)
         except OperationalError as error:

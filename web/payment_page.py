@@ -37,8 +37,9 @@ from checkout.payments.other_way import (
 )
 from checkout.payments.start import PaymentService
 from checkout.payments.unit import UnitOfWorkFactory
+from checkout.platform.ports import OrderReads, OrderSnapshot
 from web.plans import WebPlans
-from web.ports import OrderReads, OrderSnapshot, ReceiptTokens
+from web.ports import ReceiptTokens
 
 RECEIPT_TOKEN_BYTES = 16  # 128 random bits
 SHORT_TOKEN_LENGTH = 22  # the same 128 bits in base64url (secrets.token_urlsafe(16))
@@ -100,7 +101,7 @@ class PoolOrderReads:
         self._units = units
 
     async def __call__(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None:
-        """See :class:`web.ports.OrderReads`."""
+        """See :class:`checkout.platform.ports.OrderReads`."""
         async with self._units() as unit:
             # One statement: the order and its payments as one snapshot, in one trip.
             found = await unit.order_book.order_with_payments(reference)

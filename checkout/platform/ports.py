@@ -131,3 +131,17 @@ class PlatformUnitOfWork(RefundUnitOfWork, Protocol):
 
 
 PlatformUnitOfWorkFactory = Callable[[], PlatformUnitOfWork]
+
+# An order as its payment page reads it: the order, its payments (oldest first), its open plan.
+OrderSnapshot = tuple[Order, Sequence[Payment], Plan | None]
+
+
+class OrderReads(Protocol):
+    """How the payment page reads an order: through the units of work
+    (``web.payment_page.PoolOrderReads``) or, on SQLite, in the event loop's own thread
+    (``storage.inline_reads.InlineOrderReads``)."""
+
+    async def __call__(self, reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        """The order with this reference, its payments, and (``with_plan``, and the order
+        has payments: a plan's deposit is one) its open plan; None if there is no such order."""
+        ...

@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 
 from checkout.payments.unit import UnitOfWorkFactory
+from checkout.platform.ports import OrderReads
 from lipa.settings import Settings
 from storage.database import is_sqlite
 from storage.inline_reads import InlineOrderReads
 from web.payment_page import PoolOrderReads
-from web.ports import OrderReads
 
 
 def order_reads(

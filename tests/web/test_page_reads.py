@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from checkout.platform.ports import OrderSnapshot
 from storage.inline_reads import InlineOrderReads
 from tests.web.conftest import HOLDS, ORDER, StartShop
-from web.ports import OrderSnapshot
 
 _TOKEN = re.compile(r'name="csrf" value="[^"]+"')
 
