@@ -20,12 +20,10 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench.common import add_database_option, database, databases_chosen
-from bench.harness import Inbox, running_service, seed_orders
+from bench.common import add_database_option, databases_chosen
 from bench.statement_log import STATEMENT_LOG, Checkout, checkouts, mark
-from bench.whole_checkouts import AMOUNT, STAFF_CHAT, checkout, reference
+from bench.whole_checkouts import checkout, checkout_service
 from lipa.cli import configure_logging
-from lipa_testing.telegram_api import FakeTelegram
 
 # After the paid message: time for the outbox to mark the checkout's messages sent.
 SETTLE_SECONDS = 0.5
@@ -33,25 +31,15 @@ SETTLE_SECONDS = 0.5
 
 async def run(kind: str, customers: int, log: Path) -> None:
     """``customers`` checkouts one after another on a fresh ``kind`` database, logged to ``log``."""
-    async with database(kind) as url, FakeTelegram() as telegram:
-        await seed_orders(url, [reference(index) for index in range(customers)], AMOUNT)
-        async with (
-            running_service(
-                url,
-                telegram,
-                max_messages_per_second=1000,
-                staff_chat_id=STAFF_CHAT,
-                env={STATEMENT_LOG: str(log)},
-            ),
-            Inbox(telegram) as inbox,
-        ):
-            times: dict[str, list[float]] = defaultdict(list)
-            with log.open("a") as out:
-                for index in range(customers):
-                    mark(out, f"checkout {index}")
-                    await checkout(telegram, inbox, index, times)
-                    await asyncio.sleep(SETTLE_SECONDS)
-                mark(out, "end")
+    env = {STATEMENT_LOG: str(log)}
+    async with checkout_service(kind, customers, max_rate=1000, env=env) as shop:
+        times: dict[str, list[float]] = defaultdict(list)
+        with log.open("a") as out:
+            for index in range(customers):
+                mark(out, f"checkout {index}")
+                await checkout(shop.telegram, shop.inbox, index, times)
+                await asyncio.sleep(SETTLE_SECONDS)
+            mark(out, "end")
 
 
 def report(kind: str, found: list[Checkout]) -> None:

@@ -1,6 +1,6 @@
 """What the service benchmarks share: the service and simulator in child processes, seeded
 orders, and an inbox that hands each message the fake Bot API receives to the customer
-waiting for it.
+waiting for it; :func:`seeded_service` puts the three together on a fresh database.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import insert
 
-from bench.common import child_server
+from bench.common import child_server, database
 from bench.service_process import CALLBACK_SECRET
 from lipa.demo import free_port
 from lipa_testing.telegram_api import FakeTelegram, SentMessage
@@ -193,3 +194,41 @@ class Inbox:
         """Every message the chat has received so far."""
         self._file_new_messages()
         return list(self._chats[chat_id].messages)
+
+
+class ServiceOptions(TypedDict, total=False):
+    """The options of :func:`running_service`, for the helpers that pass them on."""
+
+    max_messages_per_second: int
+    staff_chat_id: int | None
+    callback_delay: float
+    env: Mapping[str, str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Shop:
+    """A running service with its orders seeded: the fake Bot API the customers talk through,
+    the inbox their replies arrive in, and the service's process."""
+
+    telegram: FakeTelegram
+    inbox: Inbox
+    service: ServiceProcess
+
+
+@contextlib.asynccontextmanager
+async def seeded_service(
+    kind: str,
+    references: Sequence[str],
+    amount: int,
+    **service: Unpack[ServiceOptions],
+) -> AsyncIterator[Shop]:
+    """A fresh ``kind`` database with an order of ``amount`` per reference, the simulator and
+    the service running on it (``service``: :func:`running_service`'s options), and an inbox
+    on the fake Bot API; everything is stopped and dropped on leaving."""
+    async with database(kind) as url, FakeTelegram() as telegram:
+        await seed_orders(url, references, amount)
+        async with (
+            running_service(url, telegram, **service) as process,
+            Inbox(telegram) as inbox,
+        ):
+            yield Shop(telegram, inbox, process)

@@ -22,8 +22,8 @@ import signal
 import time
 from dataclasses import dataclass
 
-from bench.common import cpu_seconds, database, rss_mib, verdict
-from bench.harness import Inbox, running_service, seed_orders
+from bench.common import cpu_seconds, rss_mib, verdict
+from bench.harness import Inbox, seeded_service
 from bench.machine import machine_line
 from lipa.cli import configure_logging
 from lipa_testing.telegram_api import FakeTelegram
@@ -83,22 +83,19 @@ async def settled_rss(pid: int) -> float:
 
 async def run(kind: str, count: int, warm_up: int, concurrency: int, press_amount: bool) -> None:
     """One run; prints its table."""
-    async with database(kind) as url, FakeTelegram() as telegram:
-        await seed_orders(url, [reference(index) for index in range(warm_up + count)], AMOUNT)
-        async with (
-            running_service(url, telegram, max_messages_per_second=1000) as service,
-            Inbox(telegram) as inbox,
-        ):
-            driver = Driver(telegram, inbox, concurrency, press_amount)
-            started_rss = await settled_rss(service.pid)
-            await driver.customers(range(warm_up))
-            warm_rss = await settled_rss(service.pid)
-            began, cpu_before = time.monotonic(), cpu_seconds(service.pid)
-            await driver.customers(range(warm_up, warm_up + count))
-            elapsed, cpu = time.monotonic() - began, cpu_seconds(service.pid) - cpu_before
-            after_rss = await settled_rss(service.pid)
-            os.kill(service.pid, signal.SIGUSR1)  # the service collects garbage
-            collected_rss = await settled_rss(service.pid)
+    orders = [reference(index) for index in range(warm_up + count)]
+    async with seeded_service(kind, orders, AMOUNT, max_messages_per_second=1000) as shop:
+        driver = Driver(shop.telegram, shop.inbox, concurrency, press_amount)
+        pid = shop.service.pid
+        started_rss = await settled_rss(pid)
+        await driver.customers(range(warm_up))
+        warm_rss = await settled_rss(pid)
+        began, cpu_before = time.monotonic(), cpu_seconds(pid)
+        await driver.customers(range(warm_up, warm_up + count))
+        elapsed, cpu = time.monotonic() - began, cpu_seconds(pid) - cpu_before
+        after_rss = await settled_rss(pid)
+        os.kill(pid, signal.SIGUSR1)  # the service collects garbage
+        collected_rss = await settled_rss(pid)
     growth = collected_rss - warm_rss
     waiting = "a phone number" if press_amount else "the amount"
     print(

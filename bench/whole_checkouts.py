@@ -20,10 +20,11 @@ import asyncio
 import os
 import time
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
+from contextlib import AbstractAsyncContextManager
 
-from bench.common import cpu_seconds, database, percentile, verdict
-from bench.harness import Inbox, running_service, seed_orders
+from bench.common import cpu_seconds, percentile, verdict
+from bench.harness import Inbox, Shop, seeded_service
 from bench.machine import machine_line
 from lipa.cli import configure_logging
 from lipa_testing.telegram_api import FakeTelegram
@@ -72,31 +73,39 @@ async def checkout(
     times["pay: paid message"].append((paid.received_at - pressed) * 1000)
 
 
+def checkout_service(
+    kind: str, customers: int, *, max_rate: int, env: Mapping[str, str] | None = None
+) -> AbstractAsyncContextManager[Shop]:
+    """The shop these checkouts run in: a fresh ``kind`` database with an order of
+    :data:`AMOUNT` for each of ``customers``, the service (staff chat :data:`STAFF_CHAT`, at
+    most ``max_rate`` Telegram messages a second, ``env`` added to its environment) and the
+    simulator approving each push after 0.05 s."""
+    return seeded_service(
+        kind,
+        [reference(index) for index in range(customers)],
+        AMOUNT,
+        max_messages_per_second=max_rate,
+        staff_chat_id=STAFF_CHAT,
+        callback_delay=0.05,
+        env=env,
+    )
+
+
 async def run(kind: str, customers: int, max_rate: int) -> list[str]:
     """One run; the table's rows."""
-    async with database(kind) as url, FakeTelegram() as telegram:
-        await seed_orders(url, [reference(index) for index in range(customers)], AMOUNT)
-        async with (
-            running_service(
-                url,
-                telegram,
-                max_messages_per_second=max_rate,
-                staff_chat_id=STAFF_CHAT,
-                callback_delay=0.05,
-            ) as service,
-            Inbox(telegram) as inbox,
-        ):
-            times: dict[str, list[float]] = defaultdict(list)
-            cpu_before = cpu_seconds(service.pid)
-            loop_before = cpu_seconds(service.pid, service.pid)
-            started = time.monotonic()
-            results = await asyncio.gather(
-                *(checkout(telegram, inbox, index, times) for index in range(customers)),
-                return_exceptions=True,
-            )
-            elapsed = time.monotonic() - started
-            cpu = cpu_seconds(service.pid) - cpu_before
-            loop_cpu = cpu_seconds(service.pid, service.pid) - loop_before
+    async with checkout_service(kind, customers, max_rate=max_rate) as shop:
+        times: dict[str, list[float]] = defaultdict(list)
+        pid = shop.service.pid
+        cpu_before = cpu_seconds(pid)
+        loop_before = cpu_seconds(pid, pid)
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(checkout(shop.telegram, shop.inbox, index, times) for index in range(customers)),
+            return_exceptions=True,
+        )
+        elapsed = time.monotonic() - started
+        cpu = cpu_seconds(pid) - cpu_before
+        loop_cpu = cpu_seconds(pid, pid) - loop_before
     completed = sum(1 for result in results if result is None)
     failures = [result for result in results if isinstance(result, BaseException)]
     if failures:
