@@ -3,11 +3,14 @@
 The service runs in a child process (the in-process Daraja simulator, only the orders API and
 the web checkout on) over a SQLite database holding ``--orders`` orders; ``--concurrency``
 clients each fetch ``GET /pay/<reference>`` of random orders, one after another, for
-``--seconds``. Printed: requests per second, the latency percentiles of the whole answer, and
-the service process's CPU time per page (after the machine line with the reference workload).
+``--seconds``. ``--part-paid`` of the orders (a share, half by default) carry one paid
+M-Pesa payment, so their pages read the payments and the open plan and show receipts, as a
+shop's pages mostly do once customers pay in parts. Printed: requests per second, the
+latency percentiles of the whole answer, and the service process's CPU time per page (after
+the machine line with the reference workload).
 
     python -m bench.web_page [--orders 1000] [--concurrency 50] [--seconds 10] [--client wrk]
-                             [--page-reads inline|pool]
+                             [--page-reads inline|pool] [--part-paid 0.5]
 
 ``--client wrk`` loads the page with wrk (Debian's ``wrk``, written in C) instead of this
 process's aiohttp clients: a Python load generator spends about as much CPU a request as the
@@ -23,9 +26,12 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import insert, select, update
 
 from bench.common import child_server, cpu_seconds, database, percentile
 from bench.harness import seed_orders
@@ -34,6 +40,8 @@ from bench.service_process import CALLBACK_SECRET, run_service
 from lipa.cli import configure_logging
 from lipa.demo import free_port
 from lipa.settings import Settings
+from storage.database import create_engine
+from storage.models import OrderRow, PaymentRow
 
 API_TOKEN = "bench-api-token-0123456789"
 
@@ -131,6 +139,50 @@ async def load_with_wrk(
     return answers, shares
 
 
+PAID = 500  # each part-paid order's one payment, of its 1,500 due
+
+
+async def seed_payments(url: str, references: Sequence[str]) -> None:
+    """One paid M-Pesa payment (with its receipt) on each of these orders, now part-paid."""
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    async with engine.begin() as connection:
+        ids = (
+            await connection.execute(
+                select(OrderRow.id, OrderRow.reference).where(OrderRow.reference.in_(references))
+            )
+        ).all()
+        await connection.execute(
+            insert(PaymentRow),
+            [
+                {
+                    "order_id": order_id,
+                    "channel": "telegram",
+                    "chat_key": str(700_000 + n),
+                    "amount": PAID,
+                    "phone": f"2547{n:08d}",
+                    "status": "paid",
+                    "checkout_request_id": f"ws_CO_BENCH_{n:06d}",
+                    "result_code": 0,
+                    "receipt_number": f"UB{n:08d}",
+                    "transaction_date": now,
+                    "reported_amount": PAID,
+                    "created_at": now,
+                    "requested_at": now,
+                    "settled_at": now,
+                    "updated_at": now,
+                }
+                for n, (order_id, _reference) in enumerate(ids)
+            ],
+        )
+        await connection.execute(
+            update(OrderRow)
+            .where(OrderRow.reference.in_(references))
+            .values(amount_paid=PAID, status="partly_paid")
+        )
+    await engine.dispose()
+
+
 async def run(
     orders: int,
     concurrency: int,
@@ -138,11 +190,15 @@ async def run(
     rate: float | None,
     client: str = "python",
     page_reads: str = "inline",
+    part_paid: float = 0.5,
 ) -> None:
     print(machine_line())
     async with database("sqlite") as url:
         references = [f"WEB-{n:05d}" for n in range(orders)]
         await seed_orders(url, references, 1500)
+        paid = references[: round(orders * part_paid)]
+        if paid:
+            await seed_payments(url, paid)
         port = free_port()
         async with child_server(
             "bench.web_page",
@@ -165,7 +221,8 @@ async def run(
                 answers, shares = await load_with_wrk(port, orders, concurrency, seconds)
                 cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(1, answers)
                 print(
-                    f"web page, SQLite ({page_reads} reads), {concurrency} concurrent (wrk), "
+                    f"web page, SQLite ({page_reads} reads, {len(paid)} of {orders} orders "
+                    f"part-paid), {concurrency} concurrent (wrk), "
                     f"{answers} requests in "
                     f"{seconds:.0f} s ({answers / seconds:.0f}/s): p50 {shares['50']:.1f} ms, "
                     f"p90 {shares['90']:.1f} ms, p99 {shares['99']:.1f} ms, "
@@ -177,7 +234,8 @@ async def run(
             cpu_ms = (cpu_seconds(pid) - before) * 1000 / max(1, len(latencies))
     ms = [latency * 1000 for latency in latencies]
     print(
-        f"web page, SQLite ({page_reads} reads), {concurrency} concurrent"
+        f"web page, SQLite ({page_reads} reads, {len(paid)} of {orders} orders part-paid), "
+        f"{concurrency} concurrent"
         f"{f' at {rate:.0f}/s' if rate else ''}, "
         f"{len(ms)} requests in {seconds:.0f} s "
         f"({len(ms) / seconds:.0f}/s): p50 {percentile(ms, 0.5):.1f} ms, "
@@ -197,6 +255,7 @@ def main() -> None:
     parser.add_argument("--port", type=int)
     parser.add_argument("--client", choices=["python", "wrk"], default="python")
     parser.add_argument("--page-reads", choices=["inline", "pool"], default="inline")
+    parser.add_argument("--part-paid", type=float, default=0.5)
     arguments = parser.parse_args()
     if arguments.command == "serve":
         serve(arguments.database_url, arguments.port, arguments.page_reads)
@@ -209,6 +268,7 @@ def main() -> None:
             arguments.rate,
             arguments.client,
             arguments.page_reads,
+            arguments.part_paid,
         )
     )
 
