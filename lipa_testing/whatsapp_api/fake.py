@@ -1,155 +1,35 @@
-"""A local fake of the WhatsApp Business Cloud API, strict about WhatsApp's rules.
-
-``FakeWhatsApp`` serves ``POST /v21.0/{phone-number-id}/messages`` on a real socket, with the
-bearer token checked. Every send is checked against WhatsApp's limits (reply buttons: at most
-3, titles at most 20 characters, unique ids at most 256; lists: at most 10 rows, titles at
-most 24, descriptions at most 72, a button label at most 20; interactive bodies at most
-1,024 characters, texts at most 4,096; templates approved, in an approved language, with
-parameters free of line breaks, tabs and runs of spaces): a send that breaks one is refused
-with WhatsApp's error 131009 and written to ``violations``, which tests check is empty. A
-free-form message to a customer whose last message is more than 24 hours old (or who never
-wrote) is refused with 131047, as WhatsApp does; templates go at any time.
-
-``fail_next`` makes coming sends fail with WhatsApp's error shapes (130429, 131056, 131026,
-...). The customer's side sends webhooks to Lipa, signed with ``X-Hub-Signature-256`` (the
-HMAC-SHA256 of the raw body under the app secret): texts, button and list presses, shared
-contacts, and statuses of the messages the fake accepted.
+"""`FakeWhatsApp`: the Cloud API's send route on a real socket (the business side: what Lipa
+sent, checked against the rules, the 24-hour window and injected failures), and the
+customer's side, signed webhooks POSTed to Lipa.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final
+from typing import Any
 
 import httpx
 from aiohttp import web
 
 from lipa_testing.local_server import LocalServer
-
-API_VERSION: Final = "v21.0"
-DEFAULT_PHONE_NUMBER_ID: Final = "109876543210"
-DEFAULT_ACCESS_TOKEN: Final = "EAAG-fake-whatsapp-access-token-for-lipa-tests"
-DEFAULT_APP_SECRET: Final = "fake-whatsapp-app-secret-for-lipa-tests"
-DEFAULT_VERIFY_TOKEN: Final = "fake-whatsapp-verify-token-for-lipa-tests"
-# Approved templates: name → the language codes they were approved in.
-DEFAULT_TEMPLATES: Final = {
-    "payment_result": frozenset({"en", "sw"}),
-    "installment_reminder": frozenset({"en", "sw"}),
-}
-WINDOW: Final = timedelta(hours=24)
-
-ERRORS: Final[dict[int, tuple[int, str, str]]] = {
-    # code: (HTTP status, message, details)
-    130429: (400, "(#130429) Rate limit hit", "Cloud API message throughput has been reached."),
-    131056: (
-        400,
-        "(#131056) (Business Account, Consumer Account) pair rate limit hit",
-        "Too many messages sent from the sender phone number to the same recipient.",
-    ),
-    131026: (400, "(#131026) Message Undeliverable", "Message undeliverable."),
-    131047: (
-        400,
-        "(#131047) Re-engagement message",
-        "Message failed to send because more than 24 hours have passed since the customer "
-        "last replied to this number.",
-    ),
-    131009: (400, "(#131009) Parameter value is not valid", ""),
-    132001: (404, "(#132001) Template name does not exist in the translation", ""),
-    190: (401, "Error validating access token: Session has expired", ""),
-    131000: (500, "(#131000) Something went wrong", ""),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class SentWhatsApp:
-    """A message the fake accepted."""
-
-    message_id: str
-    to: str
-    body: dict[str, Any]
-
-    @property
-    def type(self) -> str:
-        """``text``, ``interactive`` or ``template``."""
-        return str(self.body.get("type"))
-
-    @property
-    def text(self) -> str:
-        """What the customer reads: the text, the interactive body, or the template's words."""
-        if self.type == "text":
-            return str(self.body["text"]["body"])
-        if self.type == "interactive":
-            return str(self.body["interactive"]["body"]["text"])
-        components = self.body.get("template", {}).get("components", [])
-        return " ".join(
-            str(parameter.get("text", ""))
-            for component in components
-            for parameter in component.get("parameters", [])
-        )
-
-    @property
-    def choices(self) -> list[tuple[str, str]]:
-        """(id, title) of each reply button or list row."""
-        if self.type != "interactive":
-            return []
-        interactive = self.body["interactive"]
-        action = interactive.get("action", {})
-        if interactive.get("type") == "button":
-            return [(b["reply"]["id"], b["reply"]["title"]) for b in action.get("buttons", [])]
-        return [
-            (row["id"], row["title"])
-            for section in action.get("sections", [])
-            for row in section.get("rows", [])
-        ]
-
-    @property
-    def choice_ids(self) -> list[str]:
-        """The ids (the flow's callback data) of the choices."""
-        return [choice_id for choice_id, _ in self.choices]
-
-    @property
-    def choice_titles(self) -> list[str]:
-        """The titles the customer sees on the choices."""
-        return [title for _, title in self.choices]
-
-    @property
-    def template_name(self) -> str | None:
-        """The template's name, for a template message."""
-        return str(self.body["template"]["name"]) if self.type == "template" else None
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookDelivery:
-    """A webhook the fake POSTed: its raw body and the answer's status."""
-
-    body: bytes
-    status: int
-    message_id: str | None = None
-
-
-@dataclass
-class _Failure:
-    code: int
-    to: str | None
-    times: int
-
-
-@dataclass
-class Refusal:
-    """A send the fake refused, and why."""
-
-    to: str
-    code: int
-    body: dict[str, Any] = field(default_factory=dict)
+from lipa_testing.whatsapp_api.cloud_api import (
+    API_VERSION,
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_APP_SECRET,
+    DEFAULT_PHONE_NUMBER_ID,
+    DEFAULT_TEMPLATES,
+    ERRORS,
+    WINDOW,
+    _error,
+    sign,
+)
+from lipa_testing.whatsapp_api.records import Refusal, SentWhatsApp, WebhookDelivery, _Failure
+from lipa_testing.whatsapp_api.rules import limit_violations
 
 
 class FakeWhatsApp(LocalServer):
@@ -398,119 +278,3 @@ class FakeWhatsApp(LocalServer):
             "object": "whatsapp_business_account",
             "entry": [{"id": "WABA-FAKE", "changes": [{"value": value, "field": "messages"}]}],
         }
-
-
-def sign(app_secret: str, body: bytes) -> str:
-    """The ``X-Hub-Signature-256`` header WhatsApp sends with ``body``."""
-    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _error(code: int, details: str | None = None) -> web.Response:
-    status, message, default_details = ERRORS.get(code, (400, f"(#{code}) Error", ""))
-    return web.json_response(
-        {
-            "error": {
-                "message": message,
-                "type": "OAuthException",
-                "code": code,
-                "error_data": {
-                    "messaging_product": "whatsapp",
-                    "details": details or default_details,
-                },
-                "fbtrace_id": "AFakeTraceId",
-            }
-        },
-        status=status,
-    )
-
-
-_BAD_PARAMETER = re.compile(r"[\n\t]| {5,}")
-
-
-def limit_violations(body: Any, templates: dict[str, frozenset[str]]) -> list[str]:
-    """Every way ``body`` breaks WhatsApp's rules for a send (empty: it is a valid send)."""
-    if not isinstance(body, dict):
-        return ["the body is not an object"]
-    problems: list[str] = []
-    if body.get("messaging_product") != "whatsapp":
-        problems.append("messaging_product must be 'whatsapp'")
-    to = body.get("to")
-    if not isinstance(to, str) or not to.isdigit():
-        problems.append(f"'to' must be digits, not {to!r}")
-    kind = body.get("type")
-    if kind == "text":
-        text = body.get("text", {}).get("body")
-        problems += _length("text body", text, 4096)
-    elif kind == "interactive":
-        problems += _interactive(body.get("interactive"))
-    elif kind == "template":
-        problems += _template(body.get("template"), templates)
-    else:
-        problems.append(f"unsupported type {kind!r}")
-    return problems
-
-
-def _length(what: str, value: Any, limit: int, *, minimum: int = 1) -> list[str]:
-    if not isinstance(value, str):
-        return [f"{what} missing"]
-    if not minimum <= len(value) <= limit:
-        return [f"{what} has {len(value)} characters (allowed {minimum} to {limit}): {value!r}"]
-    return []
-
-
-def _interactive(interactive: Any) -> list[str]:
-    if not isinstance(interactive, dict):
-        return ["interactive missing"]
-    problems = _length("interactive body", interactive.get("body", {}).get("text"), 1024)
-    action = interactive.get("action", {})
-    kind = interactive.get("type")
-    if kind == "button":
-        buttons = action.get("buttons", [])
-        if not 1 <= len(buttons) <= 3:
-            problems.append(f"{len(buttons)} reply buttons (allowed 1 to 3)")
-        ids = [button.get("reply", {}).get("id") for button in buttons]
-        for button in buttons:
-            reply = button.get("reply", {})
-            problems += _length("button title", reply.get("title"), 20)
-            problems += _length("button id", reply.get("id"), 256)
-        if len(set(ids)) != len(ids):
-            problems.append("button ids are not unique")
-    elif kind == "list":
-        problems += _length("list button", action.get("button"), 20)
-        sections = action.get("sections", [])
-        rows = [row for section in sections for row in section.get("rows", [])]
-        if not 1 <= len(rows) <= 10:
-            problems.append(f"{len(rows)} list rows (allowed 1 to 10)")
-        for section in sections:
-            if len(sections) > 1 or "title" in section:
-                problems += _length("section title", section.get("title"), 24)
-        for row in rows:
-            problems += _length("row title", row.get("title"), 24)
-            problems += _length("row id", row.get("id"), 200)
-            if "description" in row:
-                problems += _length("row description", row.get("description"), 72)
-        ids = [row.get("id") for row in rows]
-        if len(set(ids)) != len(ids):
-            problems.append("row ids are not unique")
-    else:
-        problems.append(f"unsupported interactive type {kind!r}")
-    return problems
-
-
-def _template(template: Any, templates: dict[str, frozenset[str]]) -> list[str]:
-    if not isinstance(template, dict):
-        return ["template missing"]
-    name = template.get("name")
-    language = template.get("language", {}).get("code")
-    if name not in templates:
-        return [f"template {name!r} is not approved"]
-    if language not in templates[name]:
-        return [f"template {name!r} is not approved in {language!r}"]
-    problems: list[str] = []
-    for component in template.get("components", []):
-        for parameter in component.get("parameters", []):
-            text = parameter.get("text")
-            problems += _length("template parameter", text, 1024)
-            if isinstance(text, str) and _BAD_PARAMETER.search(text):
-                problems.append("a template parameter has a line break, tab or 5+ spaces")
-    return problems
