@@ -21,7 +21,7 @@ from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.open_orders import OpenOrders
-from checkout.conversation.service import ConversationService
+from checkout.conversation.replying import Conversations, chat_conversations
 from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import StaffChat
 from checkout.domain.time import Clock
@@ -71,7 +71,7 @@ class CheckoutServices:
     payments: PaymentService
     pushes: PushWorker
     reconciler: Reconciler
-    conversations: ConversationService
+    conversations: Conversations
     plans: PlanDesk
     collector: InstallmentCollector
     till: TillCredits
@@ -187,7 +187,7 @@ def checkout_services(
         staff=staff,
         contact=contact,
     )
-    conversations = ConversationService(
+    conversations = chat_conversations(
         units,
         payments,
         flow_settings,

@@ -18,7 +18,7 @@ from checkout.bnpl.views.plans import ussd_reminder_reply
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
 from checkout.channels.ussd.sessions import UssdService
 from checkout.conversation.open_orders import OpenOrders
-from checkout.conversation.service import ConversationService
+from checkout.conversation.replying import chat_conversations
 from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import Channel, Language
 from checkout.i18n.ussd.care import u
@@ -49,7 +49,7 @@ async def shop(uow: UowFactory) -> Shop:
 @pytest.fixture
 async def dial(uow: UowFactory, shop: Shop) -> AsyncIterator[Dial]:
     """A handset dialling the USSD service of ``shop`` (plans and open orders wired)."""
-    chat = ConversationService(
+    chat = chat_conversations(
         uow,
         shop.payments,
         FlowSettings("Wildwash", plans=RULES),

@@ -26,7 +26,7 @@ from checkout.conversation.model import (
     StartPayment,
     TextMessage,
 )
-from checkout.conversation.service import ConversationService
+from checkout.conversation.replying import chat_conversations
 from checkout.domain.outcomes import PushRefused, RefusalReason, StartOutcome
 from checkout.domain.records import Channel, Customer, PaymentStatus
 from checkout.i18n.payments.refusals import refusal_text
@@ -234,7 +234,7 @@ class TestInTheChat:
     async def test_the_customer_reads_why_and_how_long_to_wait_in_their_language(
         self, desk: Desk
     ) -> None:
-        chat = ConversationService(
+        chat = chat_conversations(
             desk.uow, desk.payments, flow.FlowSettings("Wildwash"), clock=desk.clock
         )
         for _ in range(3):

@@ -17,7 +17,7 @@ from checkout.channels.ussd.sessions import RESUME_WINDOW, UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation import flow
 from checkout.conversation.open_orders import OpenOrders
-from checkout.conversation.service import ConversationService
+from checkout.conversation.replying import Conversations, chat_conversations
 from checkout.domain.records import Language
 from checkout.payments.limits import PushLimiter, PushLimits
 from checkout.payments.settling.settle import SettlementService, StaffChat
@@ -50,7 +50,7 @@ class UssdShop:
     gateway: FakeGateway
     settlement: SettlementService
     payments: PaymentService
-    chat: ConversationService
+    chat: Conversations
     ussd: UssdService
     pushes: PushWorker
     client: TestClient[Any, Any]
@@ -171,7 +171,7 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
             business, accept_unknown_orders=accept_unknown_orders, default_language=language
         )
         orders = OpenOrders(uow, clock=clock, business_name=business)
-        chat = ConversationService(uow, payments, settings, clock=clock, orders=orders)
+        chat = chat_conversations(uow, payments, settings, clock=clock, orders=orders)
         ussd = UssdService(
             uow, chat, clock=clock, default_language=language, resume_window=resume_window
         )
