@@ -12,20 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Unpack
 
-from checkout.bnpl.desk import PlanDesk
 from checkout.conversation.model import Event, Reply, Step
-from checkout.conversation.open_orders import OpenOrders
-from checkout.conversation.ports import ConversationUnitOfWorkFactory
 from checkout.conversation.presenter import DEFAULT_PLAN_RULES, ChatPresenter
 from checkout.conversation.resume import Unfinished
 from checkout.conversation.service import ConversationService, Sender
-from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.outcomes import PushRefused
 from checkout.domain.records import Channel, Language
-from checkout.domain.time import Clock
 from checkout.i18n.contact import NO_CONTACT, BusinessContact
-from checkout.payments.start import PaymentService
-from checkout.till.verify.service import VerifyService
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +71,14 @@ class Conversations:
 
 
 def chat_conversations(
-    units: ConversationUnitOfWorkFactory,
-    payments: PaymentService,
-    settings: FlowSettings,
-    *,
-    clock: Clock,
-    plans: PlanDesk | None = None,
-    orders: OpenOrders | None = None,
-    verify: VerifyService | None = None,
-    contact: BusinessContact = NO_CONTACT,
+    service: ConversationService, *, contact: BusinessContact = NO_CONTACT
 ) -> Conversations:
-    """The service over these parts and a presenter saying its outcomes: ``contact`` in the
-    answers that send the customer to the business, the plan desk's rules in its offers, the
-    open orders' business name in "Not mine"."""
-    service = ConversationService(
-        units, payments, settings, clock=clock, plans=plans, orders=orders, verify=verify
-    )
+    """``service``'s outcomes said in its chats: ``contact`` in the answers that send the
+    customer to the business, its plan desk's rules in a plan's offer and refusals, its open
+    orders' business name in "Not mine"."""
     presenter = ChatPresenter(
         contact=contact,
-        plan_rules=plans.rules if plans is not None else DEFAULT_PLAN_RULES,
-        business_name=orders.business_name if orders is not None else "",
+        plan_rules=service.plan_rules or DEFAULT_PLAN_RULES,
+        business_name=service.business_name or "",
     )
     return Conversations(service, presenter)

@@ -24,6 +24,7 @@ from checkout.bnpl.desk import PlanDesk
 from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import PlanStatus
+from checkout.bnpl.rules import PlanRules
 from checkout.conversation import flow
 from checkout.conversation.model import (
     ChangeLanguage,
@@ -140,6 +141,16 @@ class ConversationService:
         self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
             WeakValueDictionary()
         )
+
+    @property
+    def plan_rules(self) -> PlanRules | None:
+        """The plan desk's rules, which its offers and refusals are said by (None: no plans)."""
+        return self._plans.rules if self._plans is not None else None
+
+    @property
+    def business_name(self) -> str | None:
+        """The name "Not mine" tells the customer it was told to (None: no /orders)."""
+        return self._orders.business_name if self._orders is not None else None
 
     async def answer(
         self,

@@ -10,6 +10,7 @@ import pytest
 from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Event, ReportOrderPaid, Step, TextMessage
 from checkout.conversation.replying import chat_conversations
+from checkout.conversation.service import ConversationService
 from checkout.domain.callbacks import MENU_PAY, PAY
 from checkout.domain.outcomes import PaymentRefused, Refusal
 from checkout.domain.records import Channel, OrderStatus
@@ -63,7 +64,7 @@ class Shop:
         self.settlement = SettlementService(uow, clock=self.clock, staff=StaffChat("-100"))
         self.payments = PaymentService(uow, self.gateway, self.settlement, clock=self.clock)
         self.chat = chat_conversations(
-            uow, self.payments, flow.FlowSettings("Wildwash"), clock=self.clock
+            ConversationService(uow, self.payments, flow.FlowSettings("Wildwash"), clock=self.clock)
         )
 
     async def say(self, channel: Channel, chat: str, *events: Event) -> list[str]:

@@ -27,6 +27,7 @@ from checkout.conversation.model import (
     TextMessage,
 )
 from checkout.conversation.replying import chat_conversations
+from checkout.conversation.service import ConversationService
 from checkout.domain.outcomes import PushRefused, RefusalReason, StartOutcome
 from checkout.domain.records import Channel, Customer, PaymentStatus
 from checkout.i18n.payments.refusals import refusal_text
@@ -235,7 +236,9 @@ class TestInTheChat:
         self, desk: Desk
     ) -> None:
         chat = chat_conversations(
-            desk.uow, desk.payments, flow.FlowSettings("Wildwash"), clock=desk.clock
+            ConversationService(
+                desk.uow, desk.payments, flow.FlowSettings("Wildwash"), clock=desk.clock
+            )
         )
         for _ in range(3):
             for event in self.PAY_AN_ORDER:
