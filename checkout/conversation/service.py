@@ -149,7 +149,8 @@ class ConversationService:
 
     @property
     def business_name(self) -> str | None:
-        """The name "Not mine" tells the customer it was told to (None: no /orders)."""
+        """The business's name, which the answer to "Not mine" says was told (None: no
+        /orders)."""
         return self._orders.business_name if self._orders is not None else None
 
     async def answer(
