@@ -13,7 +13,8 @@ from bot.rendering import present
 from bot.replies import ReplySender
 from bot.sending import ChatTurns
 from checkout.conversation.model import Event
-from checkout.conversation.service import ConversationBusy, ConversationService
+from checkout.conversation.replying import Conversations
+from checkout.conversation.service import ConversationBusy
 from checkout.domain.records import Channel, Language
 from checkout.domain.replies import Reply
 from checkout.i18n.chat import sorry_text
@@ -27,7 +28,7 @@ class CheckoutHandlers:
 
     def __init__(
         self,
-        conversations: ConversationService,
+        conversations: Conversations,
         default_language: Language,
         *,
         replies: ReplySender,

@@ -14,7 +14,7 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
-from checkout.conversation.service import Answer
+from checkout.conversation.replying import Answer
 from checkout.domain.replies import Reply
 from checkout.i18n.payments.refusals import refusal_text
 

@@ -20,7 +20,7 @@ from checkout.bnpl.collect import InstallmentCollector
 from checkout.bnpl.desk import PlanDesk
 from checkout.channels.ussd.deferred_pushes import PushWorker
 from checkout.channels.ussd.sessions import UssdService
-from checkout.conversation.service import ConversationService
+from checkout.conversation.replying import Conversations
 from checkout.domain.records import Channel
 from checkout.domain.time import Clock
 from checkout.i18n.contact import BusinessContact
@@ -77,7 +77,7 @@ class Lipa:
     settlement: SettlementService
     callbacks: SettlementBatcher
     payments: PaymentService
-    conversations: ConversationService
+    conversations: Conversations
     outbox: OutboxSender
     # The worker that delivers the outbox (run_forever) and wake(): the child process's
     # (OUTBOX_IN_PROCESS), the thread's (OUTBOX_IN_THREAD), or ``outbox`` itself on this loop.

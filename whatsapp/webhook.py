@@ -25,7 +25,8 @@ from typing import Any, Final
 from aiohttp import web
 
 from checkout.conversation.model import Reply, reply_to_payload
-from checkout.conversation.service import ConversationBusy, ConversationService
+from checkout.conversation.replying import Conversations
+from checkout.conversation.service import ConversationBusy
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Channel, Language
 from checkout.domain.time import Clock
@@ -57,7 +58,7 @@ class WhatsAppWebhook:
 
     def __init__(
         self,
-        conversations: ConversationService,
+        conversations: Conversations,
         ledger: WhatsAppLedger,
         api: CloudApi,
         units: UnitOfWorkFactory,

@@ -1,17 +1,21 @@
-"""The conversation service: one event in, the customer's replies out, for any channel.
+"""The conversation service: one event in, what it led to out, for any channel.
 
 It loads the chat's state, runs the flow, stores the new state with a version check (two
 updates for the same chat at once: the loser re-runs on the winner's state), then carries out
 the flow's effects. On USSD, which must answer within a second and whose phone cannot show a
 prompt while the session is open, effects never wait for Daraja: a push is queued for after
 the session and a status report tells what is stored.
+
+It returns what happened (:class:`checkout.conversation.outcomes.EventOutcome`), never a
+sentence: :mod:`checkout.conversation.presenter` says it, and
+:class:`checkout.conversation.replying.Conversations` puts the two together for the channels.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, Unpack
 from weakref import WeakValueDictionary
@@ -20,7 +24,7 @@ from checkout.bnpl.desk import PlanDesk
 from checkout.bnpl.eligibility import PlanEligibility
 from checkout.bnpl.ports import PlanUnitOfWork, with_plans
 from checkout.bnpl.records import PlanStatus
-from checkout.bnpl.views.news import plan_replies
+from checkout.bnpl.rules import PlanRules
 from checkout.conversation import flow
 from checkout.conversation.model import (
     ChangeLanguage,
@@ -34,22 +38,26 @@ from checkout.conversation.model import (
     ReportStatus,
     ShowOrders,
     StartPayment,
-    Step,
     Turn,
     VerifyPayment,
 )
 from checkout.conversation.open_orders import OpenOrders
-from checkout.conversation.orders_view import orders_replies
+from checkout.conversation.outcomes import (
+    CodeChecked,
+    EffectOutcome,
+    EventOutcome,
+    HistoryFound,
+    OrderPaidFound,
+    PlanDeskNews,
+    StatusFound,
+    VerifyOff,
+)
 from checkout.conversation.ports import ConversationUnitOfWork, ConversationUnitOfWorkFactory
 from checkout.conversation.resume import Unfinished, unfinished
 from checkout.conversation.steps.call import FlowSettings
-from checkout.domain.outcomes import PushRefused, VerifyOutcome
+from checkout.domain.outcomes import PushRefused
 from checkout.domain.records import Channel, Customer, Language, Order
-from checkout.domain.replies import Reply
 from checkout.domain.time import Clock
-from checkout.i18n.contact import NO_CONTACT, BusinessContact
-from checkout.i18n.payments import messages as say
-from checkout.i18n.till.verify import customer_text, verify_off_text
 from checkout.payments.limits import sender_of
 from checkout.payments.ports import OrderRepository
 from checkout.payments.start import PaymentService
@@ -96,20 +104,6 @@ class _Lookups:
         return refused is None
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What one event led to: the replies to show, and where the conversation now stands.
-
-    ``refused`` is a push the limits held back: the channel's presenter says it in words
-    (:func:`checkout.i18n.payments.refusals.refusal_text`) after the replies.
-    """
-
-    replies: list[Reply] = field(default_factory=list)
-    step: Step = Step.IDLE
-    language: Language = "en"
-    refused: PushRefused | None = None
-
-
 class Sender(TypedDict, total=False):
     """Who sent an event, as the channel knows them (kept on the customer record); a channel
     leaves out what it does not know. ``name`` is the sender's Telegram first name."""
@@ -132,7 +126,6 @@ class ConversationService:
         plans: PlanDesk | None = None,
         orders: OpenOrders | None = None,
         verify: VerifyService | None = None,
-        contact: BusinessContact = NO_CONTACT,
     ) -> None:
         self._units = units
         self._payments = payments
@@ -144,23 +137,21 @@ class ConversationService:
         self._orders = orders
         # "I already paid": codes checked with M-Pesa (None: no initiator configured).
         self._verify = verify
-        # How the answers that send the customer to the business say to reach it.
-        self._contact = contact
         # One event at a time per chat in this process; the version check covers the rest.
         self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = (
             WeakValueDictionary()
         )
 
-    async def handle(
-        self,
-        channel: Channel,
-        chat_key: str,
-        event: Event,
-        **who: Unpack[Sender],
-    ) -> list[Reply]:
-        """Apply one event from a chat and return its replies (a refused push: :meth:`answer`)."""
-        answer = await self.answer(channel, chat_key, event, **who)
-        return answer.replies
+    @property
+    def plan_rules(self) -> PlanRules | None:
+        """The plan desk's rules, which its offers and refusals are said by (None: no plans)."""
+        return self._plans.rules if self._plans is not None else None
+
+    @property
+    def business_name(self) -> str | None:
+        """The business's name, which the answer to "Not mine" says was told (None: no
+        /orders)."""
+        return self._orders.business_name if self._orders is not None else None
 
     async def answer(
         self,
@@ -168,17 +159,18 @@ class ConversationService:
         chat_key: str,
         event: Event,
         **who: Unpack[Sender],
-    ) -> Answer:
-        """Apply one event from a chat: the replies, and the step the conversation is now in.
+    ) -> EventOutcome:
+        """Apply one event from a chat: the flow's prompts, the step the conversation is now
+        in, and what each effect came to (:mod:`checkout.conversation.presenter` says it).
 
         ``who`` sent it is remembered on the customer record (the name for the staff)."""
         lock = self._chat_locks.setdefault((channel, chat_key), asyncio.Lock())
         async with lock:
             customer, turn = await self._step(channel, chat_key, event, who)
-        replies = list(turn.replies)
         language = turn.state.language
         at_once = channel in ANSWER_AT_ONCE
         refused: PushRefused | None = None
+        effects: list[EffectOutcome] = []
         for effect in turn.effects:
             if isinstance(effect, StartPayment):
                 # A push the customer asked for: the push limits apply to it.
@@ -191,25 +183,24 @@ class ConversationService:
                 if isinstance(started, PushRefused):
                     refused = started
                 else:
-                    replies += say.start_replies(language, started)
+                    effects.append(started)
             elif isinstance(effect, ReportStatus):
                 latest = await self._payments.status(channel, chat_key, ask_daraja=not at_once)
-                replies.append(say.status_reply(language, latest))
+                effects.append(StatusFound(latest))
             elif isinstance(effect, ReportHistory):
                 payments = await self._payments.history(channel, chat_key, effect.limit)
-                replies.append(say.history_reply(language, payments))
+                effects.append(HistoryFound(tuple(payments)))
             elif isinstance(effect, ReportOrderPaid):
                 last = await self._payments.last_paid(effect.order_reference)
-                replies.append(say.order_paid_reply(language, effect.order_reference, last))
+                effects.append(OrderPaidFound(effect.order_reference, last))
             elif isinstance(effect, VerifyPayment):
-                replies += await self._verify_code(customer, language, effect, at_once)
+                effects.append(await self._verify_code(customer, language, effect, at_once))
             elif isinstance(effect, PlanEffect) and self._plans is not None:
                 news = await self._plans.handle(customer, language, effect, at_once=at_once)
-                replies += plan_replies(language, news, rules=self._plans.rules)
+                effects.append(PlanDeskNews(tuple(news)))
             elif isinstance(effect, ShowOrders | DeclineOrder) and self._orders is not None:
-                listed = await self._orders.handle(customer, effect)
-                replies += orders_replies(language, listed, business=self._orders.business_name)
-        return Answer(replies, turn.state.step, language, refused)
+                effects.append(await self._orders.handle(customer, effect))
+        return EventOutcome(turn.replies, turn.state.step, language, refused, tuple(effects))
 
     async def unfinished(self, channel: Channel, chat_key: str) -> Unfinished | None:
         """The order a chat left half paid, if it can be carried on with (see
@@ -234,25 +225,14 @@ class ConversationService:
 
     async def _verify_code(
         self, customer: Customer, language: Language, effect: VerifyPayment, at_once: bool
-    ) -> list[Reply]:
+    ) -> CodeChecked | VerifyOff:
         """Ask M-Pesa about the code (queued for the next pass on channels that cannot wait)."""
         if self._verify is None:
-            return [Reply(verify_off_text(language, effect.code, contact=self._contact))]
+            return VerifyOff(effect.code)
         verified = await self._verify.ask_for_customer(
             customer, language, effect.order_reference, effect.code, send_now=not at_once
         )
-        if verified.outcome is VerifyOutcome.UNAVAILABLE and verified.request_id is not None:
-            return []  # given up at once: the request's handler has told the customer
-        balance = verified.order.balance if verified.order is not None else None
-        text = customer_text(
-            language,
-            verified.outcome,
-            code=effect.code,
-            order=effect.order_reference,
-            balance=balance,
-            contact=self._contact,
-        )
-        return [Reply(text)]
+        return CodeChecked(effect.order_reference, verified)
 
     async def _step(
         self,

@@ -21,6 +21,7 @@ from checkout.channels.ussd.deferred_pushes import PushPolicy, PushWorker
 from checkout.channels.ussd.sessions import UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation.open_orders import OpenOrders
+from checkout.conversation.replying import Conversations, chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import StaffChat
@@ -71,7 +72,7 @@ class CheckoutServices:
     payments: PaymentService
     pushes: PushWorker
     reconciler: Reconciler
-    conversations: ConversationService
+    conversations: Conversations
     plans: PlanDesk
     collector: InstallmentCollector
     till: TillCredits
@@ -187,7 +188,7 @@ def checkout_services(
         staff=staff,
         contact=contact,
     )
-    conversations = ConversationService(
+    service = ConversationService(
         units,
         payments,
         flow_settings,
@@ -195,8 +196,8 @@ def checkout_services(
         plans=plans,
         verify=verify,
         orders=OpenOrders(units, clock=clock, business_name=settings.business_name, staff=staff),
-        contact=contact,
     )
+    conversations = chat_conversations(service, contact=contact)
     return CheckoutServices(
         settlement=settlement,
         callbacks=SettlementBatcher(settlement),

@@ -21,6 +21,7 @@ from checkout.bnpl.pushes import PlanPusher
 from checkout.bnpl.records import InstallmentStatus, NewPlan, Plan, PlanStatus
 from checkout.bnpl.rules import PAY_LATER, PlanRules, schedule
 from checkout.conversation.model import Button, ButtonPressed, Command, Event, Reply, TextMessage
+from checkout.conversation.replying import Conversations, chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import Channel, Language, Order, PaymentStatus
@@ -81,7 +82,7 @@ class Shop:
     settlement: SettlementService
     payments: PaymentService
     desk: PlanDesk
-    chat: ConversationService
+    chat: Conversations
     collector: InstallmentCollector
 
     async def say(self, *events: Event, chat: str = CHAT) -> list[Reply]:
@@ -166,7 +167,9 @@ def make_shop(
     pusher = PlanPusher(uow, payments, clock=clock)
     desk = PlanDesk(uow, pusher, ledger, clock=clock, offering=offering)
     flow_settings = FlowSettings("Wildwash", plans=rules if offering else None)
-    chat = ConversationService(uow, payments, flow_settings, clock=clock, plans=desk)
+    chat = chat_conversations(
+        ConversationService(uow, payments, flow_settings, clock=clock, plans=desk)
+    )
     collector = InstallmentCollector(uow, pusher, ledger, clock=clock, ussd_code=ussd_code, sms=sms)
     return Shop(uow, clock, gateway, settlement, payments, desk, chat, collector)
 

@@ -18,6 +18,7 @@ from checkout.bnpl.views.plans import ussd_reminder_reply
 from checkout.channels.gsm import SCREEN_LENGTH, gsm7_length, is_gsm7
 from checkout.channels.ussd.sessions import UssdService
 from checkout.conversation.open_orders import OpenOrders
+from checkout.conversation.replying import chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.conversation.steps.call import FlowSettings
 from checkout.domain.records import Channel, Language
@@ -49,13 +50,15 @@ async def shop(uow: UowFactory) -> Shop:
 @pytest.fixture
 async def dial(uow: UowFactory, shop: Shop) -> AsyncIterator[Dial]:
     """A handset dialling the USSD service of ``shop`` (plans and open orders wired)."""
-    chat = ConversationService(
-        uow,
-        shop.payments,
-        FlowSettings("Wildwash", plans=RULES),
-        clock=shop.clock,
-        plans=shop.desk,
-        orders=OpenOrders(uow, clock=shop.clock, business_name="Wildwash"),
+    chat = chat_conversations(
+        ConversationService(
+            uow,
+            shop.payments,
+            FlowSettings("Wildwash", plans=RULES),
+            clock=shop.clock,
+            plans=shop.desk,
+            orders=OpenOrders(uow, clock=shop.clock, business_name="Wildwash"),
+        )
     )
     ussd = UssdService(uow, chat, clock=shop.clock)
     app = create_app(

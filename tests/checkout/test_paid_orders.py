@@ -9,6 +9,7 @@ import pytest
 
 from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Event, ReportOrderPaid, Step, TextMessage
+from checkout.conversation.replying import chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.domain.callbacks import MENU_PAY, PAY
 from checkout.domain.outcomes import PaymentRefused, Refusal
@@ -62,8 +63,8 @@ class Shop:
         self.gateway = FakeGateway()
         self.settlement = SettlementService(uow, clock=self.clock, staff=StaffChat("-100"))
         self.payments = PaymentService(uow, self.gateway, self.settlement, clock=self.clock)
-        self.chat = ConversationService(
-            uow, self.payments, flow.FlowSettings("Wildwash"), clock=self.clock
+        self.chat = chat_conversations(
+            ConversationService(uow, self.payments, flow.FlowSettings("Wildwash"), clock=self.clock)
         )
 
     async def say(self, channel: Channel, chat: str, *events: Event) -> list[str]:

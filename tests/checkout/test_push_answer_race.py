@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Command, TextMessage
+from checkout.conversation.replying import chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import AuditKind, Channel, PaymentStatus
 from checkout.domain.result_codes import ResultCode
@@ -42,7 +43,9 @@ async def test_a_callback_before_the_push_answer_settles_the_payment(
             return accepted
 
     payments = PaymentService(uow, RacingGateway(), settlement, clock=clock)
-    chat = ConversationService(uow, payments, flow.FlowSettings("W"), clock=clock)
+    chat = chat_conversations(
+        ConversationService(uow, payments, flow.FlowSettings("W"), clock=clock)
+    )
     async with uow() as unit:
         await unit.orders.create("WW-1", 1500, known=True)
         await unit.commit()

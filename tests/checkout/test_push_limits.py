@@ -26,6 +26,7 @@ from checkout.conversation.model import (
     StartPayment,
     TextMessage,
 )
+from checkout.conversation.replying import chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.domain.outcomes import PushRefused, RefusalReason, StartOutcome
 from checkout.domain.records import Channel, Customer, PaymentStatus
@@ -234,8 +235,10 @@ class TestInTheChat:
     async def test_the_customer_reads_why_and_how_long_to_wait_in_their_language(
         self, desk: Desk
     ) -> None:
-        chat = ConversationService(
-            desk.uow, desk.payments, flow.FlowSettings("Wildwash"), clock=desk.clock
+        chat = chat_conversations(
+            ConversationService(
+                desk.uow, desk.payments, flow.FlowSettings("Wildwash"), clock=desk.clock
+            )
         )
         for _ in range(3):
             for event in self.PAY_AN_ORDER:

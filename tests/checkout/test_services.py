@@ -13,6 +13,7 @@ import pytest
 
 from checkout.conversation import flow
 from checkout.conversation.model import ButtonPressed, Command, Event, Reply, TextMessage
+from checkout.conversation.replying import Conversations, chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.domain.outcomes import PushProblem
 from checkout.domain.records import Channel, OrderStatus, PaymentStatus
@@ -34,7 +35,7 @@ class Shop:
     gateway: FakeGateway
     settlement: SettlementService
     payments: PaymentService
-    chat: ConversationService
+    chat: Conversations
     clock: SettableClock
 
     async def say(self, *events: Event, chat: str = "42") -> list[Reply]:
@@ -63,7 +64,9 @@ async def shop(uow: UowFactory) -> Shop:
     gateway = FakeGateway()
     settlement = SettlementService(uow, clock=clock, staff=StaffChat("-100"))
     payments = PaymentService(uow, gateway, settlement, clock=clock)
-    chat = ConversationService(uow, payments, flow.FlowSettings("Wildwash"), clock=clock)
+    chat = chat_conversations(
+        ConversationService(uow, payments, flow.FlowSettings("Wildwash"), clock=clock)
+    )
     async with uow() as unit:
         await unit.orders.create("WW-1042", 1500, known=True)
         await unit.commit()
@@ -312,7 +315,9 @@ class TestSettling:
                 return accepted
 
         payments = PaymentService(shop.uow, RacingGateway(), settlement, clock=shop.clock)
-        chat = ConversationService(shop.uow, payments, flow.FlowSettings("W"), clock=shop.clock)
+        chat = chat_conversations(
+            ConversationService(shop.uow, payments, flow.FlowSettings("W"), clock=shop.clock)
+        )
         for event in (*TO_CONFIRMATION, ButtonPressed("pay")):
             await chat.handle(Channel.TELEGRAM, "42", event)
         async with shop.uow() as unit:

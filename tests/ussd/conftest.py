@@ -17,6 +17,7 @@ from checkout.channels.ussd.sessions import RESUME_WINDOW, UssdService
 from checkout.channels.ussd.telegram_copies import TelegramCopies
 from checkout.conversation import flow
 from checkout.conversation.open_orders import OpenOrders
+from checkout.conversation.replying import Conversations, chat_conversations
 from checkout.conversation.service import ConversationService
 from checkout.domain.records import Language
 from checkout.payments.limits import PushLimiter, PushLimits
@@ -50,7 +51,7 @@ class UssdShop:
     gateway: FakeGateway
     settlement: SettlementService
     payments: PaymentService
-    chat: ConversationService
+    chat: Conversations
     ussd: UssdService
     pushes: PushWorker
     client: TestClient[Any, Any]
@@ -171,7 +172,9 @@ async def make_shop(uow: UowFactory) -> AsyncIterator[MakeShop]:
             business, accept_unknown_orders=accept_unknown_orders, default_language=language
         )
         orders = OpenOrders(uow, clock=clock, business_name=business)
-        chat = ConversationService(uow, payments, settings, clock=clock, orders=orders)
+        chat = chat_conversations(
+            ConversationService(uow, payments, settings, clock=clock, orders=orders)
+        )
         ussd = UssdService(
             uow, chat, clock=clock, default_language=language, resume_window=resume_window
         )

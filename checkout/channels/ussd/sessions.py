@@ -44,8 +44,8 @@ from checkout.channels.ussd.screens import (
     resume_screen,
 )
 from checkout.conversation.model import ButtonPressed, Command, Event, TextMessage
+from checkout.conversation.replying import Conversations
 from checkout.conversation.resume import Unfinished
-from checkout.conversation.service import ConversationService
 from checkout.domain import callbacks
 from checkout.domain.phones import PhoneError, mask_phone, normalise_phone
 from checkout.domain.records import Channel, Language
@@ -123,7 +123,7 @@ class UssdService:
     def __init__(
         self,
         units: UssdUnitOfWorkFactory,
-        conversations: ConversationService,
+        conversations: Conversations,
         *,
         clock: Clock,
         default_language: Language = "en",
