@@ -86,11 +86,14 @@ class ChatPresenter:
         if verified.outcome is VerifyOutcome.UNAVAILABLE and verified.request_id is not None:
             return []  # given up at once: the request's handler has told the customer
         balance = verified.order.balance if verified.order is not None else None
+        # M-Pesa's amount, where its answer is known already ("too small" names it).
+        amount = verified.facts.amount if verified.facts is not None else None
         text = customer_text(
             language,
             verified.outcome,
             code=verified.code,
             order=checked.order_reference,
+            amount=amount,
             balance=balance,
             contact=self._contact,
         )

@@ -41,6 +41,7 @@ from checkout.domain.records import (
     OrderStatus,
     Payment,
     PaymentStatus,
+    TransactionFacts,
 )
 from checkout.i18n.contact import BusinessContact
 from checkout.till.verify.status import Verified
@@ -189,6 +190,15 @@ def test_a_code_checked_says_what_lipa_made_of_it(
     asked = CodeChecked("WW-1042", Verified(VerifyOutcome.CHECKING, CODE, 3, order=ORDER))
     unknown = CodeChecked("WW-1042", Verified(VerifyOutcome.NO_SUCH_ORDER, CODE))
     assert said(language, asked, unknown) == [checking, no_order]
+
+
+def test_a_code_too_small_names_m_pesa_s_amount_and_the_balance() -> None:
+    facts = TransactionFacts(True, CODE, 400, "Completed")
+    small = CodeChecked("WW-1042", Verified(VerifyOutcome.TOO_SMALL, CODE, 3, facts, ORDER))
+    assert said("en", small) == [
+        "The M-Pesa payment SLK4H7QX2P was KES 400, less than the KES 1,500 left on order "
+        "WW-1042, so it was not counted: please contact us on 0712 345 678."
+    ]
 
 
 def test_a_code_given_up_on_at_once_says_nothing_its_request_told_the_customer() -> None:
