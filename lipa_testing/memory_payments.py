@@ -113,18 +113,7 @@ class MemoryPaymentRepository:
         tables = await self._unit.write()
         if new.order_reference not in tables.orders:
             raise LookupError(f"no order {new.order_reference!r}")
-        payment = Payment(
-            id=self._unit.next_id("payments"),
-            order_reference=new.order_reference,
-            customer_id=new.customer_id,
-            channel=new.channel,
-            chat_key=new.chat_key,
-            amount=new.amount,
-            phone=new.phone,
-            status=PaymentStatus.PENDING,
-            created_at=now,
-            language=new.language,
-        )
+        payment = new.pending(self._unit.next_id("payments"), now)
         tables.payments[payment.id] = PaymentRow(payment)
         return payment
 

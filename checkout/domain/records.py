@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, Literal
@@ -127,16 +127,36 @@ _MASKED_NAME: Final = re.compile(r"\w\*{2,}")
 
 
 @dataclass(frozen=True, slots=True)
-class Payment:
-    """One STK push and what became of it."""
+class NewPayment:
+    """What is known about a payment before its STK push is sent: which order, whose chat,
+    how much, and which number is asked for the PIN."""
 
-    id: int
     order_reference: str
     customer_id: int | None
     channel: Channel
     chat_key: str
     amount: int
     phone: str
+    language: Language
+
+    def pending(self, payment_id: int, created_at: datetime) -> Payment:
+        """The payment stored for it as ``payment_id`` at ``created_at``: pending, nothing
+        asked of Daraja yet (what storage's ``create_pending`` returns)."""
+        known = {name: getattr(self, name) for name in _NEW_FIELDS}
+        return Payment(**known, id=payment_id, status=PaymentStatus.PENDING, created_at=created_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Payment(NewPayment):
+    """One STK push and what became of it: a :class:`NewPayment` once stored, with its id,
+    status and Daraja's answers.
+
+    Its own fields and ``language`` are keyword-only (they follow the new payment's, which
+    may still be given by position); ``language`` defaults to English, as it always has.
+    """
+
+    language: Language = "en"
+    id: int
     status: PaymentStatus
     created_at: datetime
     merchant_request_id: str | None = None
@@ -145,12 +165,14 @@ class Payment:
     result_description: str | None = None
     receipt_number: str | None = None
     settled_at: datetime | None = None
-    language: Language = "en"
     check_attempts: int = 0
     transaction_date: datetime | None = None  # when M-Pesa says the money moved
     reported_amount: int | None = None  # the amount M-Pesa reported with the receipt
     result_code_text: str | None = None  # Daraja's code when it is not a number
     method: PaymentMethod = PaymentMethod.STK
+
+
+_NEW_FIELDS: Final = tuple(item.name for item in fields(NewPayment))
 
 
 @dataclass(frozen=True, slots=True)

@@ -291,18 +291,7 @@ class SqlPaymentRepository:
         payment_id = await self._session.scalar(_CREATE_PENDING, values)
         if payment_id is None:
             raise LookupError(f"no order {new.order_reference!r}")
-        return Payment(
-            id=payment_id,
-            order_reference=new.order_reference,
-            customer_id=new.customer_id,
-            channel=new.channel,
-            chat_key=new.chat_key,
-            amount=new.amount,
-            phone=new.phone,
-            status=PaymentStatus.PENDING,
-            created_at=now,
-            language=new.language,
-        )
+        return new.pending(payment_id, now)
 
     async def get(self, payment_id: int) -> Payment | None:
         """The payment with this id, or None."""

@@ -20,15 +20,15 @@ from checkout.i18n.till.credits import daily_line
 
 PHONE = "254712345678"
 LATE = Payment(
-    5,
     "A1B2",
     None,
     Channel.TELEGRAM,
     "1",
     1500,
     PHONE,
-    PaymentStatus.PAID,
-    datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+    id=5,
+    status=PaymentStatus.PAID,
+    created_at=datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
 )
 
 

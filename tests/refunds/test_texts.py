@@ -43,15 +43,15 @@ def test_english_and_swahili_have_the_same_keys_and_placeholders() -> None:
 
 def view(state: RefundState = RefundState.REQUESTED, **changes: object) -> RefundView:
     payment = Payment(
-        1,
         "WW-1042",
         None,
         Channel.TELEGRAM,
         "5001",
         1000,
         "254712345678",
-        PaymentStatus.PAID,
-        NOW,
+        id=1,
+        status=PaymentStatus.PAID,
+        created_at=NOW,
         receipt_number="NLJ7RT61SV",
     )
     order = Order("WW-1042", 1000, 1000, OrderStatus.PAID)

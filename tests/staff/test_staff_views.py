@@ -23,15 +23,15 @@ from checkout.staff.views.desk import StaffViews
 VIEWS = StaffViews(language="en", business_name="Wash & Wear")
 ORDER = Order("WW-1042", 1500, 0, OrderStatus.OPEN, customer_phone="254712345678")
 PAID = Payment(
-    7,
     "WW-1042",
     None,
     Channel.TELEGRAM,
     "telegram:1",
     1500,
     "254712345678",
-    PaymentStatus.PAID,
-    datetime(2026, 12, 4, 7, 0, tzinfo=UTC),
+    id=7,
+    status=PaymentStatus.PAID,
+    created_at=datetime(2026, 12, 4, 7, 0, tzinfo=UTC),
     receipt_number="NLJ7RT61SV",
 )
 
