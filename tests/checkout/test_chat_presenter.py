@@ -56,15 +56,15 @@ def payment(language: Language = "en", status: PaymentStatus = PaymentStatus.PEN
     """KES 1,500 for WW-1042 asked at 12:30 (paid: with receipt SLK4H7QX2P)."""
     receipt = CODE if status is PaymentStatus.PAID else None
     return Payment(
-        1,
         "WW-1042",
         7,
         Channel.TELEGRAM,
         "42",
         1500,
         "254712345678",
-        status,
-        AT,
+        id=1,
+        status=status,
+        created_at=AT,
         receipt_number=receipt,
         settled_at=AT if receipt else None,
         language=language,
