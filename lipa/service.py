@@ -34,10 +34,12 @@ from bot.staff import StaffHandlers
 from checkout.conversation.model import Reply, reply_to_payload
 from checkout.domain.records import Channel, Payment
 from checkout.domain.summaries import OutboxBacklog
+from checkout.i18n.payments.messages import pay_link_sms
 from checkout.initiator.desk import InitiatorPolicy
 from checkout.outbox.delivery import DeliveryPolicy
-from checkout.staff.commands import ReceiptLink, StaffDesk, TextCustomer
+from checkout.staff.commands import ReceiptLink, StaffDesk, TextPayLink
 from checkout.staff.languages import StaffLanguages
+from checkout.staff.outcomes import PayLinkText
 from checkout.staff.refunds import RefundCommands
 from checkout.staff.unmatched import UnmatchedDesk
 from checkout.staff.verify import StaffVerify
@@ -289,7 +291,7 @@ class Service:
                     lipa.reports,
                     language=settings.default_language,
                     web_base_url=web_base_url(lipa),
-                    text_customer=sms_text(lipa),
+                    text_pay_link=sms_pay_link(lipa),
                     receipt_link=receipt_link(lipa),
                     whatsapp_number=whatsapp_number(settings),
                     business_name=settings.business_name,
@@ -407,12 +409,15 @@ def refund_handlers(lipa: Lipa, refunds: RefundParts, *, polling: bool) -> Refun
     )
 
 
-def sms_text(lipa: Lipa) -> TextCustomer | None:
-    """Queue an SMS to a phone through the outbox (as USSD outcomes go), or None without SMS."""
+def sms_pay_link(lipa: Lipa) -> TextPayLink | None:
+    """Queue an SMS with an order's pay link through the outbox (as USSD outcomes go), said in
+    the business's default language; None without SMS."""
     if Channel.USSD not in lipa.senders:
         return None
+    language = lipa.settings.default_language
 
-    async def text(phone: str, message: str) -> None:
+    async def text(phone: str, pay_link: PayLinkText) -> None:
+        message = pay_link_sms(language, pay_link.order, pay_link.balance, pay_link.link)
         now = utc_now()
         async with lipa.units() as unit:
             await unit.outbox.add(

@@ -52,11 +52,6 @@ def status_word(language: Language, status: PaymentStatus) -> str:
     return texts.t(language, f"payment_status_{status.value}")
 
 
-def web_link_sms(language: Language, reference: str, balance: int, link: str) -> str:
-    """The SMS ``/sendlink`` texts to a customer: the order, what is left, the link."""
-    return texts.t(language, "web_link_sms", order=reference, balance=balance, link=link)
-
-
 def pending_line(
     language: Language,
     payment: Payment,

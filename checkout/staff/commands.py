@@ -32,6 +32,7 @@ from checkout.staff.outcomes import (
     LanguageShown,
     LinkTexted,
     OrderOpened,
+    PayLinkText,
     PaymentsFound,
     Refusal,
     Refused,
@@ -41,8 +42,9 @@ from checkout.staff.reports import ExportRangeError, Period, ReportService, Sear
 from checkout.staff.unmatched import UnmatchedDesk
 from checkout.staff.views.desk import StaffViews
 
-# Queues a text message (an SMS) to a normalised phone number.
-TextCustomer = Callable[[str, str], Awaitable[None]]
+# Queues an SMS with an order's pay link to a normalised phone number (saying it is the
+# sender's: the desk writes no customer's words).
+TextPayLink = Callable[[str, PayLinkText], Awaitable[None]]
 # The link of a paid payment's PDF receipt.
 ReceiptLink = Callable[[Payment], Awaitable[str]]
 
@@ -79,7 +81,7 @@ class StaffDesk:
         business_name: str = "",
         zone: tzinfo = NAIROBI,
         web_base_url: str | None = None,
-        text_customer: TextCustomer | None = None,
+        text_pay_link: TextPayLink | None = None,
         receipt_link: ReceiptLink | None = None,
         whatsapp_number: str | None = None,
         unmatched: UnmatchedDesk | None = None,
@@ -99,7 +101,7 @@ class StaffDesk:
         # With the web checkout on: orders' web links (PUBLIC_BASE_URL), which QR codes encode.
         self._web_base_url = web_base_url
         # With SMS configured: queues a text to a customer's phone (``/sendlink``).
-        self._text_customer = text_customer
+        self._text_pay_link = text_pay_link
         # With the web checkout on: a paid payment's receipt link, shown by ``/find``.
         self._receipt_link = receipt_link
         self._reports = reports
@@ -212,7 +214,7 @@ class StaffDesk:
         reference = parse_order_reference(words[0]) if words else None
         if reference is None or len(words) < 2:
             return Refused(Refusal.SENDLINK_USAGE)
-        if self._web_base_url is None or self._text_customer is None:
+        if self._web_base_url is None or self._text_pay_link is None:
             return Refused(Refusal.SENDLINK_OFF)
         try:
             phone = normalise_phone(words[1])
@@ -225,7 +227,7 @@ class StaffDesk:
         if order.is_fully_paid:
             return Refused(Refusal.SENDLINK_PAID, reference)
         link = web_pay_link(self._web_base_url, reference)
-        await self._text_customer(phone, self._views.link_sms(reference, order.balance, link))
+        await self._text_pay_link(phone, PayLinkText(reference, order.balance, link))
         return LinkTexted(reference, phone)
 
     # --- /today

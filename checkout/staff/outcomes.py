@@ -90,6 +90,16 @@ class OrderOpened:
 
 
 @dataclass(frozen=True, slots=True)
+class PayLinkText:
+    """What ``/sendlink`` texts a customer: ``order``'s web ``link``, and the ``balance`` left
+    on it; the channel that sends it says it in the business's language."""
+
+    order: str
+    balance: int
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
 class LinkTexted:
     """``/sendlink`` queued an SMS with ``order``'s web link to ``phone`` (normalised)."""
 

@@ -9,6 +9,7 @@ import pytest
 from checkout.domain.phones import PhoneReason
 from checkout.domain.records import Channel, Order, OrderStatus, Payment, PaymentStatus
 from checkout.domain.summaries import FoundPayment
+from checkout.i18n.payments.messages import pay_link_sms
 from checkout.i18n.staff import STAFF_TEXTS
 from checkout.staff.answers import ButtonsAnswer, QrAnswer, TextAnswer
 from checkout.staff.outcomes import (
@@ -99,3 +100,13 @@ def test_find_offers_a_refund_under_a_paid_payment_when_refunds_are_on() -> None
     assert isinstance(answer, ButtonsAnswer)
     (message,) = answer.messages
     assert message.buttons == (("Rejesha NLJ7RT61SV (KES 1,500)", "/refund NLJ7RT61SV"),)
+
+
+def test_the_pay_link_sms_is_the_customers_words_in_the_business_language() -> None:
+    link = "https://shop.example/pay/WW-1042"
+    assert pay_link_sms("en", "WW-1042", 900, link) == (
+        "Pay order WW-1042 (KES 900 left) with M-Pesa here: https://shop.example/pay/WW-1042"
+    )
+    assert pay_link_sms("sw", "WW-1042", 900, link) == (
+        "Lipa oda WW-1042 (KES 900 imebaki) kwa M-Pesa hapa: https://shop.example/pay/WW-1042"
+    )

@@ -387,3 +387,9 @@ def callback_kept_line(kept: BodyKept) -> str:
     return (
         f"CALLBACK {kept.body_id} {kept.status.value.upper()}: lipa callbacks replay {kept.body_id}"
     )
+
+
+def pay_link_sms(language: Language, reference: str, balance: int, link: str) -> str:
+    """The SMS a staff user's ``/sendlink`` texts a customer: the order, what is left on it,
+    and its web link to pay."""
+    return texts.t(language, "web_link_sms", order=reference, balance=balance, link=link)

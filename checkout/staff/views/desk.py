@@ -14,7 +14,6 @@ from datetime import datetime, tzinfo
 from checkout.domain.phones import display_phone
 from checkout.domain.records import Language
 from checkout.domain.time import NAIROBI
-from checkout.i18n import staff_answers as answers
 from checkout.i18n.menus import STAFF_COMMANDS
 from checkout.i18n.staff import st
 from checkout.i18n.times import clock_time
@@ -50,10 +49,6 @@ class StaffViews:
     def say(self, key: str, **params: object) -> str:
         """A staff text in the default language (for answers to no one in particular)."""
         return st(self._language, key, **params)
-
-    def link_sms(self, reference: str, balance: int, link: str) -> str:
-        """The SMS ``/sendlink`` texts a customer, in the business's default language."""
-        return answers.web_link_sms(self._language, reference, balance, link)
 
     def time_of(self, language: Language, value: datetime) -> str:
         """A moment as the desk writes it: ``04/12 10:00`` in the business's zone."""
