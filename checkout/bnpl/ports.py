@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from checkout.bnpl.records import Installment, NewPlan, Plan, PlanPayment, PlanStatus
 from checkout.bnpl.rules import Standing
@@ -112,6 +112,10 @@ def with_plans(unit: UnitOfWork) -> PlanUnitOfWork:
     Payments sit below BNPL and know their unit without plans; the units storage makes hold
     every repository, so this only fails for a unit that was never given plans.
     """
-    if not isinstance(unit, PlanUnitOfWork):
+    # Not ``isinstance(unit, PlanUnitOfWork)``: a runtime-checkable protocol's check looks up
+    # every member of the unit of work, and storage's units make each repository on first
+    # look-up, so the check made a dozen repositories a call (about 3 % of a checkout's CPU).
+    # ``plans`` is the one member a unit of work without plans lacks.
+    if not hasattr(unit, "plans"):
         raise TypeError("this unit of work holds no plans")
-    return unit
+    return cast(PlanUnitOfWork, unit)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     bindparam,
     cast,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from checkout.bnpl.records import (
     OPEN_PLAN_STATUSES,
@@ -219,45 +221,11 @@ class SqlPlanRepository:
 
         One statement of three counts and that plan's status (a statement is a trip to the
         database: the chat asks this for every amount it offers "Pay later" on)."""
-        payer = PaymentRow.phone == phone
-        if customer_id is not None:
-            payer = or_(payer, PaymentRow.customer_id == customer_id)
-        paid = (
-            select(func.count())
-            .select_from(PaymentRow)
-            .where(PaymentRow.status == PaymentStatus.PAID.value, payer)
-            .scalar_subquery()
-        )
-        borrower = (
-            or_(PlanRow.phone == phone, PlanRow.customer_id == customer_id)
-            if customer_id is not None
-            else PlanRow.phone == phone,
-            PlanRow.status.in_(_OWING),
-        )
-        owed = (
-            select(func.coalesce(func.sum(InstallmentRow.amount), 0))
-            .join(PlanRow, PlanRow.id == InstallmentRow.plan_id)
-            .where(*borrower, InstallmentRow.status.in_(_UNPAID))
-            .scalar_subquery()
-        )
-        overdue = (
-            select(func.count())
-            .select_from(PlanRow)
-            .where(*borrower, PlanRow.status == PlanStatus.OVERDUE.value)
-            .scalar_subquery()
-        )
         # The status of the plan open_for_order would find (none known: no read, as there).
-        order_plan = (
-            select(PlanRow.status)
-            .join(OrderRow, OrderRow.id == PlanRow.order_id)
-            .where(OrderRow.reference == order_reference, PlanRow.status.in_(_OPEN))
-            .order_by(PlanRow.id)
-            .limit(1)
-            .scalar_subquery()
-            if order_reference is not None and order_reference not in self._without_plan
-            else null()
-        )
-        counts = (await self._session.execute(select(paid, owed, overdue, order_plan))).one()
+        with_order = order_reference is not None and order_reference not in self._without_plan
+        statement = _STANDING[customer_id is not None, with_order]
+        values = {"phone": phone, "customer_id": customer_id, "order_reference": order_reference}
+        counts = (await self._session.execute(statement, values)).one()
         return Standing(
             paid_payments=int(counts[0] or 0),
             owed=int(counts[1] or 0),
@@ -490,3 +458,60 @@ class SqlPlanRepository:
         ):
             items[item.plan_id].append(item)
         return [to_plan(row, reference, items[row.id]) for row, reference in rows]
+
+
+def _standing(*, by_customer: bool, with_order: bool) -> Select[Any]:
+    """:meth:`SqlPlanRepository.standing`'s statement: by phone (and ``by_customer``, by
+    customer too), with the order's open plan's status or NULL; values bound by name.
+
+    One for each of the four shapes, built once: building the four subqueries, and
+    SQLAlchemy's cache key for a new statement object, cost more CPU than running it
+    (a kept statement's key is worked out once); the chat runs it for every amount offered.
+    """
+    phone: BindParameter[str] = bindparam("phone")
+    customer_id: BindParameter[int] = bindparam("customer_id")
+    payer = PaymentRow.phone == phone
+    if by_customer:
+        payer = or_(payer, PaymentRow.customer_id == customer_id)
+    paid = (
+        select(func.count())
+        .select_from(PaymentRow)
+        .where(PaymentRow.status == PaymentStatus.PAID.value, payer)
+        .scalar_subquery()
+    )
+    borrower = (
+        or_(PlanRow.phone == phone, PlanRow.customer_id == customer_id)
+        if by_customer
+        else PlanRow.phone == phone,
+        PlanRow.status.in_(_OWING),
+    )
+    owed = (
+        select(func.coalesce(func.sum(InstallmentRow.amount), 0))
+        .join(PlanRow, PlanRow.id == InstallmentRow.plan_id)
+        .where(*borrower, InstallmentRow.status.in_(_UNPAID))
+        .scalar_subquery()
+    )
+    overdue = (
+        select(func.count())
+        .select_from(PlanRow)
+        .where(*borrower, PlanRow.status == PlanStatus.OVERDUE.value)
+        .scalar_subquery()
+    )
+    order_plan = (
+        select(PlanRow.status)
+        .join(OrderRow, OrderRow.id == PlanRow.order_id)
+        .where(OrderRow.reference == bindparam("order_reference"), PlanRow.status.in_(_OPEN))
+        .order_by(PlanRow.id)
+        .limit(1)
+        .scalar_subquery()
+        if with_order
+        else null()
+    )
+    return select(paid, owed, overdue, order_plan)
+
+
+_STANDING = {
+    (by_customer, with_order): _standing(by_customer=by_customer, with_order=with_order)
+    for by_customer in (False, True)
+    for with_order in (False, True)
+}
