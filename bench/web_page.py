@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import random
 import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -41,7 +42,7 @@ from lipa.cli import configure_logging
 from lipa.demo import free_port
 from lipa.settings import Settings
 from storage.database import create_engine
-from storage.models import OrderRow, PaymentRow
+from storage.models import OrderRow, PaymentRow, ReceiptTokenRow
 
 API_TOKEN = "bench-api-token-0123456789"
 
@@ -143,7 +144,8 @@ PAID = 500  # each part-paid order's one payment, of its 1,500 due
 
 
 async def seed_payments(url: str, references: Sequence[str]) -> None:
-    """One paid M-Pesa payment (with its receipt) on each of these orders, now part-paid."""
+    """One paid M-Pesa payment (with its receipt, and the receipt token its settlement
+    makes) on each of these orders, now part-paid."""
     engine = create_engine(url)
     now = datetime.now(UTC)
     async with engine.begin() as connection:
@@ -173,6 +175,14 @@ async def seed_payments(url: str, references: Sequence[str]) -> None:
                     "updated_at": now,
                 }
                 for n, (order_id, _reference) in enumerate(ids)
+            ],
+        )
+        paid = (await connection.execute(select(PaymentRow.id))).scalars().all()
+        await connection.execute(
+            insert(ReceiptTokenRow),
+            [
+                {"payment_id": pid, "token": secrets.token_hex(16), "created_at": now}
+                for pid in paid
             ],
         )
         await connection.execute(
