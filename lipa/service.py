@@ -46,7 +46,7 @@ from checkout.staff.verify import StaffVerify
 from daraja.simulator.settings import SimulatorSettings
 from lipa.app import Lipa, open_lipa, utc_now
 from lipa.build.credentials import web_secret
-from lipa.build.page_reads import order_reads
+from lipa.build.page_reads import order_reads, page_receipts
 from lipa.build.policies import source_check
 from lipa.build.senders import telegram_application
 from lipa.channels import NoCustomerChannel, channels_on
@@ -458,14 +458,15 @@ def web_routes(lipa: Lipa, stack: contextlib.AsyncExitStack) -> WebRoutes | None
         return None
     # "Pay later" on the page goes through the chat's plan desk (no plans offered: none).
     plans = WebPlans(lipa.units, lipa.plans, clock=utc_now) if settings.bnpl_enabled else None
+    reads = order_reads(settings, lipa.units, stack)
     checkout = WebCheckout(
         lipa.units,
         lipa.payments,
-        lipa.receipts,
+        page_receipts(reads, lipa.receipts),
         clock=utc_now,
         pay_to=pay_to(lipa.settings),
         plans=plans,
-        reads=order_reads(settings, lipa.units, stack),
+        reads=reads,
     )
     return WebRoutes(
         checkout,

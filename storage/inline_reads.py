@@ -27,7 +27,8 @@ PostgreSQL, or ``WEB_PAGE_READS=pool``, reads through the units of work as every
 from __future__ import annotations
 
 import logging
-from typing import Any, Final, cast
+from datetime import datetime
+from typing import Any, Final, Protocol, cast
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -39,6 +40,7 @@ from sqlalchemy.pool import StaticPool
 from checkout.platform.ports import OrderReads, OrderSnapshot
 from storage.repositories.order_book import SqlOrderBookRepository
 from storage.repositories.plans import SqlPlanRepository
+from storage.repositories.receipts import TOKEN_OF_PAYMENT
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,51 @@ class InlineOrderReads:
                 plan = await SqlPlanRepository(inline).open_for_order(order.reference)
         return order, payments, plan
 
+    def token_of(self, payment_id: int) -> str | None:
+        """The receipt token of this payment, or None if it has none (raises
+        ``OperationalError`` when SQLite cannot be read at once)."""
+        with Session(self._engine) as session:
+            found = session.scalar(TOKEN_OF_PAYMENT, {"b_payment_id": payment_id})
+        return None if found is None else str(found)
+
     def dispose(self) -> None:
         """Close the connection (the service stopping)."""
         self._engine.dispose()
+
+
+class ReceiptTokenStore(Protocol):
+    """``web.ports.ReceiptTokens`` (storage does not import web): the units' own store."""
+
+    async def token_for(self, payment_id: int, offered: str, *, now: datetime) -> str: ...
+
+    async def payment_for(self, token: str) -> int | None: ...
+
+
+class InlineReceiptTokens:
+    """The page's receipt tokens, read in the event loop's thread on SQLite.
+
+    A part-paid order's page links the receipt of its last payment. Its token was made when
+    the payment was settled, so the page's ask is a read, answered here as the order's own
+    reads are. A payment with no token yet (``fallback`` makes it: a write), or SQLite not
+    readable at once: ``fallback``, through the pool. Opening a receipt (rarer) goes
+    through ``fallback`` too.
+    """
+
+    def __init__(self, reads: InlineOrderReads, fallback: ReceiptTokenStore) -> None:
+        self._reads = reads
+        self._fallback = fallback
+
+    async def token_for(self, payment_id: int, offered: str, *, now: datetime) -> str:
+        """See ``web.ports.ReceiptTokens.token_for``."""
+        try:
+            found = self._reads.token_of(payment_id)
+        except OperationalError as error:
+            log.warning("receipt token read through the pool: SQLite said %s", error.orig)
+            found = None
+        if found is not None:
+            return found
+        return await self._fallback.token_for(payment_id, offered, now=now)
+
+    async def payment_for(self, token: str) -> int | None:
+        """See ``web.ports.ReceiptTokens.payment_for``."""
+        return await self._fallback.payment_for(token)

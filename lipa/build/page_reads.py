@@ -12,8 +12,9 @@ from checkout.payments.unit import UnitOfWorkFactory
 from checkout.platform.ports import OrderReads
 from lipa.settings import Settings
 from storage.database import is_sqlite
-from storage.inline_reads import InlineOrderReads
+from storage.inline_reads import InlineOrderReads, InlineReceiptTokens
 from web.payment_page import PoolOrderReads
+from web.ports import ReceiptTokens
 
 
 def order_reads(
@@ -26,3 +27,11 @@ def order_reads(
     inline = InlineOrderReads(settings.database_url, pool)
     stack.callback(inline.dispose)
     return inline
+
+
+def page_receipts(reads: OrderReads, receipts: ReceiptTokens) -> ReceiptTokens:
+    """The page's receipt tokens: read in the loop's thread beside the order's own reads
+    when those are (a token is made at settlement; its page only reads it), else ``receipts``."""
+    if isinstance(reads, InlineOrderReads):
+        return InlineReceiptTokens(reads, receipts)
+    return receipts

@@ -25,7 +25,8 @@ _NEW = {
     .returning(_TOKENS.c.token, _TOKENS.c.payment_id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_BY_PAYMENT = select(_TOKENS.c.token).where(_TOKENS.c.payment_id == bindparam("b_payment_id"))
+# Also read in the event loop's thread for the page (storage.inline_reads).
+TOKEN_OF_PAYMENT = select(_TOKENS.c.token).where(_TOKENS.c.payment_id == bindparam("b_payment_id"))
 _BY_PAYMENTS = select(_TOKENS.c.payment_id, _TOKENS.c.token).where(
     _TOKENS.c.payment_id.in_(bindparam("b_payment_ids", expanding=True))
 )
@@ -42,7 +43,7 @@ async def token_in(session: AsyncSession, payment_id: int, offered: str, *, now:
         _NEW[dialect], {"b_payment_id": payment_id, "b_token": offered, "b_now": now}
     )
     if stored is None:  # it had one already: the conflict kept it
-        stored = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
+        stored = await session.scalar(TOKEN_OF_PAYMENT, {"b_payment_id": payment_id})
     return str(stored)
 
 
@@ -84,7 +85,7 @@ class SqlReceiptTokens:
         the payments being settled (the page's p99 went from 29 to 171 ms with half the
         orders part-paid, docs/BENCHMARKS.md)."""
         async with self._sessions() as session:
-            found = await session.scalar(_BY_PAYMENT, {"b_payment_id": payment_id})
+            found = await session.scalar(TOKEN_OF_PAYMENT, {"b_payment_id": payment_id})
             if found is not None:
                 return str(found)
             stored = await token_in(session, payment_id, offered, now=now)

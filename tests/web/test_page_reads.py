@@ -8,12 +8,15 @@ the default (inline) on SQLite and on the pool on PostgreSQL.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from checkout.platform.ports import OrderSnapshot
-from storage.inline_reads import InlineOrderReads
+from storage.database import create_engine, session_factory
+from storage.inline_reads import InlineOrderReads, InlineReceiptTokens
+from storage.repositories.receipts import SqlReceiptTokens
 from tests.web.conftest import HOLDS, ORDER, StartShop
 
 _TOKEN = re.compile(r'name="csrf" value="[^"]+"')
@@ -100,3 +103,51 @@ def test_inline_reads_need_a_file() -> None:
 
     with pytest.raises(ValueError, match="SQLite file"):
         InlineOrderReads("sqlite+aiosqlite:///:memory:", pool)
+
+
+class _RecordingTokens:
+    """The pool's receipt tokens as a page falls back to them, recording what was asked."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+        self._inner = SqlReceiptTokens(session_factory(self.engine))
+        self.asked: list[tuple[str, object]] = []
+
+    async def token_for(self, payment_id: int, offered: str, *, now: datetime) -> str:
+        self.asked.append(("token_for", payment_id))
+        return await self._inner.token_for(payment_id, offered, now=now)
+
+    async def payment_for(self, token: str) -> int | None:
+        self.asked.append(("payment_for", token))
+        return await self._inner.payment_for(token)
+
+
+async def test_a_page_s_receipt_token_is_made_once_through_the_pool_then_read_inline(
+    start_shop: StartShop, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
+    shop = await start_shop(url)
+    await shop.order(3000)
+    token = await shop.form_token()
+    await shop.post({"csrf": token, "amount": "1000", "phone": HOLDS})
+    [payment] = await shop.payments()
+    await shop.daraja.settle_phone("254700000006", 0)
+    await shop.settled(payment.id)
+
+    async def pool(reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+        raise AssertionError("the inline read fell back to the pool")
+
+    reads = InlineOrderReads(url, pool)
+    fallback = _RecordingTokens(url)
+    tokens = InlineReceiptTokens(reads, fallback)
+    now = datetime.now(UTC)
+    try:
+        made = await tokens.token_for(payment.id, "f" * 32, now=now)  # a web payment: none yet
+        again = await tokens.token_for(payment.id, "e" * 32, now=now)
+        opened = await tokens.payment_for(made)
+    finally:
+        reads.dispose()
+        await fallback.engine.dispose()
+    assert made == again == "f" * 32
+    assert opened == payment.id
+    assert fallback.asked == [("token_for", payment.id), ("payment_for", made)]
