@@ -108,8 +108,10 @@ class InlineOrderReads:
     def token_of(self, payment_id: int) -> str | None:
         """The receipt token of this payment, or None if it has none (raises
         ``OperationalError`` when SQLite cannot be read at once)."""
-        with Session(self._engine) as session:
-            found = session.scalar(TOKEN_OF_PAYMENT, {"b_payment_id": payment_id})
+        # A Core connection, not a Session: one column by key needs no ORM (a Session's
+        # set-up and close cost as much as the read).
+        with self._engine.connect() as connection:
+            found = connection.scalar(TOKEN_OF_PAYMENT, {"b_payment_id": payment_id})
         return None if found is None else str(found)
 
     def dispose(self) -> None:
