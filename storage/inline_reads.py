@@ -130,9 +130,10 @@ class ReceiptTokenStore(Protocol):
 class InlineReceiptTokens:
     """The page's receipt tokens, read in the event loop's thread on SQLite.
 
-    A part-paid order's page links the receipt of its last payment. Its token was made when
-    the payment was settled, so the page's ask is a read, answered here as the order's own
-    reads are. A payment with no token yet (``fallback`` makes it: a write), or SQLite not
+    A part-paid order's page links the receipt of its last payment. Its token is made once
+    (at the settlement of a chat's payment, at the first view for a web payment), so the
+    page's ask is almost always a read, answered here as the order's own reads are. A
+    payment with no token yet (``fallback`` makes it: a write), or SQLite not
     readable at once: ``fallback``, through the pool. Opening a receipt (rarer) goes
     through ``fallback`` too.
     """

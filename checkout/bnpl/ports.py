@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol, cast, runtime_checkable
+from typing import Protocol, cast
 
 from checkout.bnpl.records import Installment, NewPlan, Plan, PlanPayment, PlanStatus
 from checkout.bnpl.rules import Standing
@@ -93,7 +93,6 @@ class PlanRepository(Protocol):
         ...
 
 
-@runtime_checkable
 class PlanUnitOfWork(UnitOfWork, Protocol):
     """The unit of work with the Buy-Now-Pay-Later plans."""
 

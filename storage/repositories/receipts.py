@@ -79,10 +79,11 @@ class SqlReceiptTokens:
     async def token_for(self, payment_id: int, offered: str, *, now: datetime) -> str:
         """The payment's token: ``offered`` if it had none yet, else the one it has.
 
-        Read first: a paid payment has its token from its settlement, and every view of a
-        part-paid order's page asks for it. Offering it first (an INSERT that conflicts)
+        Read first: a payment's token is made once (as a chat's payment is settled, at the
+        first view of its page for the web's), and every view of a part-paid order's page
+        asks for it. Offering it first (an INSERT that conflicts)
         made each view a write, and on SQLite each took the one write lock in turn with
-        the payments being settled (the page's p99 went from 29 to 171 ms with half the
+        the payments being settled (the page's p99 went from 25 to 171 ms with half the
         orders part-paid, docs/BENCHMARKS.md)."""
         async with self._sessions() as session:
             found = await session.scalar(TOKEN_OF_PAYMENT, {"b_payment_id": payment_id})

@@ -13,17 +13,33 @@ from pathlib import Path
 
 import pytest
 
+from checkout.domain.records import Payment
 from checkout.platform.ports import OrderSnapshot
 from storage.database import create_engine, session_factory
 from storage.inline_reads import InlineOrderReads, InlineReceiptTokens
 from storage.repositories.receipts import SqlReceiptTokens
-from tests.web.conftest import HOLDS, ORDER, StartShop
+from tests.web.conftest import HOLDS, ORDER, StartShop, WebShop
 
 _TOKEN = re.compile(r'name="csrf" value="[^"]+"')
 
 
 def _without_token(html: str) -> str:
     return _TOKEN.sub("", html)
+
+
+async def _no_pool(reference: str, *, with_plan: bool) -> OrderSnapshot | None:
+    raise AssertionError("the inline read fell back to the pool")
+
+
+async def _a_paid_payment(shop: WebShop) -> Payment:
+    """KES 1,000 of a KES 3,000 order paid through the page, settled; the shop keeps running."""
+    await shop.order(3000)
+    token = await shop.form_token()
+    await shop.post({"csrf": token, "amount": "1000", "phone": HOLDS})
+    [payment] = await shop.payments()
+    await shop.daraja.settle_phone("254700000006", 0)
+    await shop.settled(payment.id)
+    return payment
 
 
 async def test_a_page_reads_the_same_inline_and_through_the_pool(
@@ -55,19 +71,10 @@ async def test_an_inline_read_sees_the_service_s_commits_without_the_pool(
     start_shop: StartShop, tmp_path: Path
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
-    shop = await start_shop(url)
-    await shop.order(3000)
-    token = await shop.form_token()
-    await shop.post({"csrf": token, "amount": "1000", "phone": HOLDS})
-    [payment] = await shop.payments()
-    await shop.daraja.settle_phone("254700000006", 0)
-    await shop.settled(payment.id)
-
-    async def pool(reference: str, *, with_plan: bool) -> OrderSnapshot | None:
-        raise AssertionError("the inline read fell back to the pool")
+    payment = await _a_paid_payment(await start_shop(url))
 
     # The service is still running and writing: its commits are what the read sees.
-    reads = InlineOrderReads(url, pool)
+    reads = InlineOrderReads(url, _no_pool)
     try:
         found = await reads(ORDER, with_plan=True)
         missing = await reads("WW-9", with_plan=True)
@@ -126,18 +133,9 @@ async def test_a_page_s_receipt_token_is_made_once_through_the_pool_then_read_in
     start_shop: StartShop, tmp_path: Path
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'lipa.db'}"
-    shop = await start_shop(url)
-    await shop.order(3000)
-    token = await shop.form_token()
-    await shop.post({"csrf": token, "amount": "1000", "phone": HOLDS})
-    [payment] = await shop.payments()
-    await shop.daraja.settle_phone("254700000006", 0)
-    await shop.settled(payment.id)
+    payment = await _a_paid_payment(await start_shop(url))
 
-    async def pool(reference: str, *, with_plan: bool) -> OrderSnapshot | None:
-        raise AssertionError("the inline read fell back to the pool")
-
-    reads = InlineOrderReads(url, pool)
+    reads = InlineOrderReads(url, _no_pool)
     fallback = _RecordingTokens(url)
     tokens = InlineReceiptTokens(reads, fallback)
     now = datetime.now(UTC)
